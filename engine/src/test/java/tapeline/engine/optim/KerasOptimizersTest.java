@@ -292,7 +292,6 @@ class KerasOptimizersTest {
                         Optimizer opt = Optimizers.create(name, args, dtype, schedule);
                         Variable w = Variable.perLane("w", new double[] {0, 1}, dtype);
                         double[][] x = {{1, 5}, {-10, -7}};
-                        Runnable[] step = new Runnable[1];
                         Object[] state = {opt, w};
                         for (int i = 0; i < 7; i++) stepOnce((Optimizer) state[0], (Variable) state[1], x, dtype);
                         Object[] copy = roundTrip(state);
