@@ -110,7 +110,13 @@ public final class BlockRun implements Serializable {
         optimizer = Optimizers.create(solver.optimizer(), solver.hypers(perLaneArgs, valid), solver.dtype());
         boolean[] perLane = new boolean[slots];
         Arrays.fill(perLane, true);
-        optimizer.build(n, perLane);
+        // The components of one vector variable form one variable for clipnorm.
+        int[] variableOfSlot = new int[slots];
+        int at = 0;
+        for (int v = 0; v < solver.variables().size(); v++) {
+            for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
+        }
+        optimizer.build(n, perLane, variableOfSlot);
     }
 
     /** A recorded cost: the tape, its leaves (variable slots, then input components) and the cost node. */
