@@ -16,12 +16,12 @@ package tapeline.engine.tape;
  */
 public enum Op {
     /** A leaf: a variable or a constant. Nothing to compute. */
-    LEAF(0, "") {
+    LEAF(0, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) { }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, boolean acc, int n) { }
     },
-    ADD(2, "") {
+    ADD(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
@@ -31,7 +31,7 @@ public enum Op {
             if (gb != null) passOn(gz, gb, acc, n);
         }
     },
-    SUB(2, "") {
+    SUB(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
@@ -44,7 +44,7 @@ public enum Op {
             }
         }
     },
-    MUL(2, "ab") {
+    MUL(2, "b", "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
@@ -60,7 +60,7 @@ public enum Op {
             }
         }
     },
-    DIV(2, "ab") {
+    DIV(2, "b", "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] / b[i];
         }
@@ -76,7 +76,7 @@ public enum Op {
             }
         }
     },
-    NEG(1, "") {
+    NEG(1, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = -a[i];
         }
@@ -87,7 +87,7 @@ public enum Op {
         }
     },
     /** {@code a^b} with both sides on the tape. */
-    POW(2, "abz") {
+    POW(2, "ab", "az") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], b[i]);
         }
@@ -105,7 +105,7 @@ public enum Op {
     },
     /** {@code a^k} for a constant exponent; {@code Math.pow} is exact for small integer k and keeps
      * the sign of a negative base with an integer exponent. {@code k = 0} has gradient 0, also at 0. */
-    POWK(1, "a") {
+    POWK(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], k);
         }
@@ -119,7 +119,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * k * Math.pow(a[i], k - 1);
         }
     },
-    SQUARE(1, "a") {
+    SQUARE(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] * a[i];
         }
@@ -129,7 +129,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (2.0 * a[i]);
         }
     },
-    SQRT(1, "z") {
+    SQRT(1, "z", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.sqrt(a[i]);
         }
@@ -139,7 +139,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * 0.5 / z[i];
         }
     },
-    EXP(1, "z") {
+    EXP(1, "z", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.exp(a[i]);
         }
@@ -149,7 +149,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i];
         }
     },
-    LOG(1, "a") {
+    LOG(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.log(a[i]);
         }
@@ -159,7 +159,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / a[i]);
         }
     },
-    LOG1P(1, "a") {
+    LOG1P(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.log1p(a[i]);
         }
@@ -169,7 +169,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i]));
         }
     },
-    EXPM1(1, "a") {
+    EXPM1(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.expm1(a[i]);
         }
@@ -179,7 +179,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.exp(a[i]);
         }
     },
-    SIN(1, "a") {
+    SIN(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.sin(a[i]);
         }
@@ -189,7 +189,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cos(a[i]);
         }
     },
-    COS(1, "a") {
+    COS(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.cos(a[i]);
         }
@@ -199,7 +199,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = -gz[i] * Math.sin(a[i]);
         }
     },
-    TAN(1, "a") {
+    TAN(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.tan(a[i]);
         }
@@ -211,7 +211,7 @@ public enum Op {
             }
         }
     },
-    TANH(1, "z") {
+    TANH(1, "z", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.tanh(a[i]);
         }
@@ -221,7 +221,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
         }
     },
-    SIGMOID(1, "z") {
+    SIGMOID(1, "z", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = sigmoid(a[i]);
         }
@@ -232,7 +232,7 @@ public enum Op {
         }
     },
     /** {@code log(1 + e^a)}, written so that it neither overflows for large a nor loses small values. */
-    SOFTPLUS(1, "a") {
+    SOFTPLUS(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], 0.0) + Math.log1p(Math.exp(-Math.abs(a[i])));
         }
@@ -242,7 +242,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * sigmoid(a[i]);
         }
     },
-    RELU(1, "a") {
+    RELU(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] > 0 ? a[i] : 0.0;
         }
@@ -252,7 +252,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
-    ABS(1, "a") {
+    ABS(1, "a", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.abs(a[i]);
         }
@@ -262,7 +262,7 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.signum(a[i]);
         }
     },
-    MIN(2, "ab") {
+    MIN(2, "ab", "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.min(a[i], b[i]);
         }
@@ -278,7 +278,7 @@ public enum Op {
             }
         }
     },
-    MAX(2, "ab") {
+    MAX(2, "ab", "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], b[i]);
         }
@@ -295,7 +295,7 @@ public enum Op {
         }
     },
     /** {@code c > 0 ? a : b}: the condition is the third input and gets no gradient. */
-    SELECT(3, "c") {
+    SELECT(3, "c", "c") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = c[i] > 0 ? a[i] : b[i];
         }
@@ -312,28 +312,28 @@ public enum Op {
         }
     },
     /** {@code a < b} as 1 or 0; piecewise constant, so no gradient flows through it. */
-    LESS(2, "") {
+    LESS(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] < b[i] ? 1.0 : 0.0;
         }
     },
-    LESS_EQUAL(2, "") {
+    LESS_EQUAL(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] <= b[i] ? 1.0 : 0.0;
         }
     },
-    EQUAL(2, "") {
+    EQUAL(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] == b[i] ? 1.0 : 0.0;
         }
     },
-    NOT_EQUAL(2, "") {
+    NOT_EQUAL(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] != b[i] ? 1.0 : 0.0;
         }
     },
     /** Sum over lanes: a lane value in, a scalar out. */
-    SUM(1, "") {
+    SUM(1, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += a[i];
@@ -345,7 +345,7 @@ public enum Op {
         }
     },
     /** Mean over lanes: a lane value in, a scalar out. */
-    MEAN(1, "") {
+    MEAN(1, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += a[i];
@@ -357,7 +357,7 @@ public enum Op {
         }
     },
     /** A scalar copied to every lane; its gradient is the sum over lanes (a shared variable's case). */
-    BROADCAST(1, "") {
+    BROADCAST(1, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             java.util.Arrays.fill(z, 0, n, a[0]);
         }
@@ -377,18 +377,33 @@ public enum Op {
     static final int Z = 8;
 
     private final int arity;
-    private final int reads;
+    private final int readsForA;
+    private final int readsForB;
 
-    /** @param reads the values the backward rule reads, as letters: "a", "b", "c" (inputs), "z" (output) */
-    Op(int arity, String reads) {
+    /**
+     * @param readsForA the values the rule for input a's gradient reads, as letters: "a", "b", "c"
+     *     (inputs), "z" (output)
+     * @param readsForB likewise for input b's gradient
+     */
+    Op(int arity, String readsForA, String readsForB) {
         this.arity = arity;
-        this.reads = (reads.contains("a") ? A : 0) | (reads.contains("b") ? B : 0)
+        this.readsForA = mask(readsForA);
+        this.readsForB = mask(readsForB);
+    }
+
+    private static int mask(String reads) {
+        return (reads.contains("a") ? A : 0) | (reads.contains("b") ? B : 0)
                 | (reads.contains("c") ? C : 0) | (reads.contains("z") ? Z : 0);
     }
 
-    /** The values ({@link #A}, {@link #B}, {@link #C}, {@link #Z} bits) the backward rule reads. */
-    int reads() {
-        return reads;
+    /** The values ({@link #A}, {@link #B}, {@link #C}, {@link #Z} bits) the backward rule reads for input a's gradient. */
+    int readsForA() {
+        return readsForA;
+    }
+
+    /** Likewise for input b's gradient. */
+    int readsForB() {
+        return readsForB;
     }
 
     /** How many tape inputs the op reads. */

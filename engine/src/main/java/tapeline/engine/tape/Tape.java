@@ -266,7 +266,8 @@ public final class Tape implements Serializable {
             if (o == Op.LEAF) continue;
             boolean runsBackward = needsGrad[i] && o.differentiable();
             if (runsBackward) {
-                int r = o.reads();
+                int r = (needsGrad[in0[i]] ? o.readsForA() : 0)
+                        | (in1[i] != NONE && needsGrad[in1[i]] ? o.readsForB() : 0);
                 if ((r & Op.A) != 0) live[in0[i]] = true;
                 if ((r & Op.B) != 0) live[in1[i]] = true;
                 if ((r & Op.C) != 0) live[in2[i]] = true;
