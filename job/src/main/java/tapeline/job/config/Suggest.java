@@ -4,11 +4,11 @@ import java.util.Collection;
 import java.util.Optional;
 
 /** "Did you mean": the closest candidate by edit distance, if it is close enough to be a likely typo. */
-final class Suggest {
+public final class Suggest {
     private Suggest() {}
 
     /** {@code closest("optimiser", List.of("optimizer", "steps"))} is {@code Optional.of("optimizer")}. */
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
@@ -24,7 +24,7 @@ final class Suggest {
     }
 
     /** The Levenshtein distance (insertions, deletions, substitutions; transpositions count 2). */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
