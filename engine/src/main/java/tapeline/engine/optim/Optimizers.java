@@ -1,0 +1,60 @@
+package tapeline.engine.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+import tapeline.engine.tape.DType;
+
+/**
+ * Optimizers by their Keras name, built from Keras argument names: what a config file names.
+ *
+ * <pre>{@code
+ * Optimizer opt = Optimizers.create("adam", Map.of("learning_rate", Hyper.of(0.1)), DType.FLOAT32);
+ * }</pre>
+ */
+public final class Optimizers {
+    private static final Map<String, BiFunction<Arguments, DType, Optimizer>> FACTORIES = new LinkedHashMap<>();
+
+    static {
+        FACTORIES.put("adam", Adam::new);
+        FACTORIES.put("sgd", Sgd::new);
+    }
+
+    private Optimizers() {
+    }
+
+    /** The optimizer names, in a stable order. */
+    public static Set<String> names() {
+        return java.util.Collections.unmodifiableSet(FACTORIES.keySet());
+    }
+
+    /** Builds an optimizer; an unknown name, argument or bad value is an error naming it. */
+    public static Optimizer create(String name, Map<String, Hyper> args, DType dtype) {
+        BiFunction<Arguments, DType, Optimizer> f = FACTORIES.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "' (known: "
+                    + String.join(", ", FACTORIES.keySet()) + ")");
+        }
+        return f.apply(Arguments.of(name, args), dtype);
+    }
+
+    /** The Keras argument names an optimizer accepts. */
+    public static Set<String> arguments(String name) {
+        BiFunction<Arguments, DType, Optimizer> f = FACTORIES.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "'");
+        }
+        Arguments probe = Arguments.of(name, Map.of());
+        f.apply(probe, DType.FLOAT64);
+        return probe.names();
+    }
+
+    /** Checks a set of fixed argument values without building anything that lasts. */
+    public static void validate(String name, Map<String, Double> args) {
+        Map<String, Hyper> h = new LinkedHashMap<>();
+        args.forEach((k, v) -> h.put(k, Hyper.of(v)));
+        create(name, h, DType.FLOAT64);
+    }
+}

@@ -1,0 +1,77 @@
+package tapeline.engine.optim;
+
+import java.util.Map;
+
+import tapeline.engine.tape.DType;
+
+/**
+ * Gradient descent with optional momentum, exactly as Keras 3 computes it
+ * ({@code keras/src/optimizers/sgd.py}):
+ * <pre>
+ *   momentum = 0:   w -= g * lr
+ *   otherwise:      m  = m * momentum - g * lr
+ *                   w += m                                   (plain)
+ *                   w += m * momentum - g * lr               (nesterov)
+ * </pre>
+ * Defaults: {@code learning_rate 0.01, momentum 0, nesterov false}.
+ *
+ * <pre>{@code
+ * Optimizer sgd = new Sgd(Arguments.of("sgd", Map.of("momentum", Hyper.of(0.9))), DType.FLOAT64);
+ * }</pre>
+ */
+public final class Sgd extends Optimizer {
+    private static final long serialVersionUID = 1L;
+
+    private final Hyper momentum;
+    private final boolean nesterov;
+    private final boolean useMomentum;
+    private double[][] m;
+
+    public Sgd(Arguments args, DType dtype) {
+        super(args, dtype, 0.01);
+        momentum = hyper("momentum", 0.0, Arguments.Range.UNIT_CLOSED);
+        nesterov = args.flag("nesterov", false);
+        // Keras keeps momentum slots only when momentum != 0; a per-lane momentum always keeps them.
+        useMomentum = !momentum.isUniform() || momentum.value() != 0;
+        checkArguments();
+    }
+
+    /** Plain SGD with the given learning rate. */
+    public static Sgd withLearningRate(double learningRate, DType dtype) {
+        return new Sgd(Arguments.of("sgd", Map.of("learning_rate", Hyper.of(learningRate))), dtype);
+    }
+
+    @Override
+    protected void build(int slots) {
+        m = new double[slots][];
+        for (int k = 0; k < slots && useMomentum; k++) m[k] = newState(k);
+    }
+
+    @Override
+    protected void update(int k, double[] w, double[] g, int n, long t) {
+        boolean f32 = dtype == DType.FLOAT32;
+        if (!useMomentum) {
+            for (int i = 0; i < n; i++) {
+                w[i] = f32 ? (float) w[i] - (float) g[i] * (float) learningRate.at(i) : w[i] - g[i] * learningRate.at(i);
+            }
+            return;
+        }
+        double[] mk = m[k];
+        for (int i = 0; i < n; i++) {
+            if (f32) {
+                float lr = (float) learningRate.at(i);
+                float mu = (float) momentum.at(i);
+                float gi = (float) g[i];
+                float mi = (float) mk[i] * mu - gi * lr;
+                mk[i] = mi;
+                w[i] = (float) w[i] + (nesterov ? mi * mu - gi * lr : mi);
+            } else {
+                double lr = learningRate.at(i);
+                double mu = momentum.at(i);
+                double mi = mk[i] * mu - g[i] * lr;
+                mk[i] = mi;
+                w[i] += nesterov ? mi * mu - g[i] * lr : mi;
+            }
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package tapeline.engine.tape;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * The recording: a program of ops over batches of lanes, as plain data.
+ *
+ * <p>Node {@code i} computes {@code op[i]} from the nodes {@code in0[i], in1[i], in2[i]} (-1 where
+ * unused) and the constant {@code param[i]}. Every node holds a value per lane (a <em>lane</em>
+ * node) or one value for all lanes (a <em>scalar</em> node). Nodes are numbered in recording
+ * order, which is already a topological order: {@link #forward()} is one loop up the program and
+ * {@link #backward(int)} one loop down it. The program and its buffers are reused step after step
+ * without allocation, and the whole tape is {@link Serializable}, where closures would not be.
+ *
+ * <p>Most users want {@link GradientTape}; the solver drives a {@code Tape} directly.
+ */
+public final class Tape implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final int NONE = -1;
+
+    private final DType dtype;
+    /** Lanes per lane buffer, fixed by the first lane value recorded; 0 until then. */
+    private int lanes;
+    /** Lanes in use, {@code <= lanes}: the solver shrinks it as lanes finish. */
+    private int active;
+
+    private Op[] op = new Op[16];
+    private int[] in0 = new int[16];
+    private int[] in1 = new int[16];
+    private int[] in2 = new int[16];
+    private double[] param = new double[16];
+    /** Per lane (true) or one value for all lanes (false). */
+    private boolean[] laneShaped = new boolean[16];
+    /** Depends on a watched value, so gradients flow into it. */
+    private boolean[] needsGrad = new boolean[16];
+    /** Depends on a variable, so {@link #forward()} recomputes it; the rest is computed once. */
+    private boolean[] varying = new boolean[16];
+    private double[][] value = new double[16][];
+    private int size;
+    private boolean recording = true;
+
+    private transient double[][] adjoint;
+    private transient boolean[] written;
+    private transient double[] scratchA;
+    private transient double[] scratchB;
+
+    /** An empty tape computing in {@code dtype}. */
+    public Tape(DType dtype) {
+        this.dtype = dtype;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Lanes per lane value (0 while only scalars were recorded). */
+    public int lanes() {
+        return lanes;
+    }
+
+    /** Lanes that ops compute, the first {@code activeLanes()} of every lane buffer. */
+    public int activeLanes() {
+        return active;
+    }
+
+    /** Number of recorded nodes. */
+    public int size() {
+        return size;
+    }
+
+    public Op op(int node) {
+        return op[node];
+    }
+
+    public boolean isLaneShaped(int node) {
+        return laneShaped[node];
+    }
+
+    public boolean needsGradient(int node) {
+        return needsGrad[node];
+    }
+
+    // ---- leaves -------------------------------------------------------------------------------
+
+    /** A per-lane constant: one value per lane, copied (and rounded to the dtype). */
+    public int constant(double[] perLane) {
+        double[] own = Arrays.copyOf(perLane, perLane.length);
+        dtype.round(own, own.length);
+        return leaf(own, true, false, false);
+    }
+
+    /** A scalar constant, the same in every lane. */
+    public int scalar(double v) {
+        return leaf(new double[] {dtype.round(v)}, false, false, false);
+    }
+
+    /**
+     * A variable whose values live in {@code storage}: the tape reads them, never copies them, so an
+     * optimizer updating {@code storage} in place is seen by the next {@link #forward()}.
+     *
+     * @param perLane true: {@code storage} holds one value per lane; false: {@code storage[0]} is
+     *     shared by all lanes and its gradient is the sum over lanes
+     * @param trainable whether gradients are taken with respect to it (watched)
+     */
+    public int variable(double[] storage, boolean perLane, boolean trainable) {
+        return leaf(storage, perLane, trainable, true);
+    }
+
+    /** Marks a node as a source of gradients, as {@code tf.GradientTape.watch} does. */
+    public void watch(int node) {
+        if (op[node] != Op.LEAF) {
+            throw new IllegalArgumentException(
+                    "only a leaf (a variable or a constant) can be watched; node " + node + " is " + op[node]);
+        }
+        needsGrad[node] = true;
+    }
+
+    private int leaf(double[] buffer, boolean perLane, boolean watched, boolean isVariable) {
+        if (perLane) {
+            claimLanes(buffer.length, "a per-lane value");
+        } else if (buffer.length < 1) {
+            throw new IllegalArgumentException("a scalar needs one value, got an empty array");
+        }
+        int i = append(Op.LEAF, NONE, NONE, NONE, 0.0, perLane);
+        value[i] = buffer;
+        needsGrad[i] = watched;
+        varying[i] = isVariable;
+        return i;
+    }
+
+    private void claimLanes(int n, String what) {
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " needs at least one lane, got " + n);
+        }
+        if (lanes == 0) {
+            lanes = n;
+            active = n;
+        } else if (lanes != n) {
+            throw new IllegalArgumentException(
+                    what + " has " + n + " lanes but this tape has " + lanes + " lanes");
+        }
+    }
+
+    // ---- recording ----------------------------------------------------------------------------
+
+    /**
+     * Records {@code op} over the given inputs, broadcasting a scalar input against a lane input,
+     * computes it at once and returns the new node.
+     */
+    public int record(Op o, int a, int b, int c, double k) {
+        if (!recording) {
+            throw new IllegalStateException("this tape has been closed: record ops inside its try block");
+        }
+        if (o == Op.LEAF) {
+            throw new IllegalArgumentException("leaves are made with constant(), scalar() or variable()");
+        }
+        int[] in = {a, b, c};
+        for (int j = 0; j < 3; j++) {
+            boolean used = j < o.arity();
+            if (used && (in[j] < 0 || in[j] >= size)) {
+                throw new IllegalArgumentException(o + " input " + j + " is not a node of this tape: " + in[j]);
+            }
+            if (!used) in[j] = NONE;
+        }
+        boolean lane;
+        if (o == Op.BROADCAST) {
+            if (laneShaped[a]) return a;
+            if (lanes == 0) throw new IllegalStateException("broadcast needs a tape with lanes");
+            lane = true;
+        } else if (o.reducesLanes()) {
+            if (!laneShaped[a]) in[0] = broadcastIfLanes(a);
+            if (!laneShaped[in[0]]) return in[0]; // a scalar tape: the sum of one lane is itself
+            lane = false;
+        } else {
+            lane = false;
+            for (int j = 0; j < o.arity(); j++) lane |= laneShaped[in[j]];
+            if (lane) {
+                for (int j = 0; j < o.arity(); j++) {
+                    if (!laneShaped[in[j]]) in[j] = record(Op.BROADCAST, in[j], NONE, NONE, 0.0);
+                }
+            }
+        }
+        int i = append(o, in[0], in[1], in[2], k, lane);
+        value[i] = new double[lane ? lanes : 1];
+        boolean grad = false;
+        boolean vary = false;
+        int differentiable = o == Op.SELECT ? 2 : o.arity();
+        for (int j = 0; j < o.arity(); j++) {
+            vary |= varying[in[j]];
+            if (j < differentiable) grad |= needsGrad[in[j]];
+        }
+        needsGrad[i] = grad && o.differentiable();
+        varying[i] = vary;
+        compute(i);
+        return i;
+    }
+
+    private int broadcastIfLanes(int a) {
+        return lanes == 0 ? a : record(Op.BROADCAST, a, NONE, NONE, 0.0);
+    }
+
+    private int append(Op o, int a, int b, int c, double k, boolean lane) {
+        if (size == op.length) grow();
+        op[size] = o;
+        in0[size] = a;
+        in1[size] = b;
+        in2[size] = c;
+        param[size] = k;
+        laneShaped[size] = lane;
+        adjoint = null; // the adjoint buffers are sized to the program: remake them on next use
+        return size++;
+    }
+
+    private void grow() {
+        int n = op.length * 2;
+        op = Arrays.copyOf(op, n);
+        in0 = Arrays.copyOf(in0, n);
+        in1 = Arrays.copyOf(in1, n);
+        in2 = Arrays.copyOf(in2, n);
+        param = Arrays.copyOf(param, n);
+        laneShaped = Arrays.copyOf(laneShaped, n);
+        needsGrad = Arrays.copyOf(needsGrad, n);
+        varying = Arrays.copyOf(varying, n);
+        value = Arrays.copyOf(value, n);
+    }
+
+    /** Stops recording: later {@link #record} calls fail; forward, backward and reads still work. */
+    public void close() {
+        recording = false;
+    }
+
+    // ---- running ------------------------------------------------------------------------------
+
+    /** Recomputes every node that depends on a variable, from the variables' current values. */
+    public void forward() {
+        for (int i = 0; i < size; i++) {
+            if (varying[i] && op[i] != Op.LEAF) compute(i);
+        }
+    }
+
+    /** Recomputes every node, constants included (after lanes were moved or constants changed). */
+    public void recomputeAll() {
+        for (int i = 0; i < size; i++) {
+            if (op[i] != Op.LEAF) compute(i);
+        }
+    }
+
+    private void compute(int i) {
+        int n = iterationLength(i);
+        op[i].forward(buf(in0[i]), buf(in1[i]), buf(in2[i]), param[i], value[i], n);
+        dtype.round(value[i], laneShaped[i] ? active : 1);
+    }
+
+    /** Lanes the op at node i loops over: its lane input's for a reduction, else its own. */
+    private int iterationLength(int i) {
+        boolean lane = laneShaped[i] || (in0[i] != NONE && laneShaped[in0[i]]);
+        return lane ? active : 1;
+    }
+
+    private double[] buf(int node) {
+        return node == NONE ? null : value[node];
+    }
+
+    /**
+     * Reverse pass: the gradient of the sum of {@code target}'s lanes (one seed per lane) with
+     * respect to every node that needs one. Cotangents accumulate; a node the target does not
+     * reach keeps none ({@link #gradient(int)} returns null for it).
+     */
+    public void backward(int target) {
+        if (adjoint == null || adjoint.length < size) allocateAdjoints();
+        Arrays.fill(written, 0, size, false);
+        Arrays.fill(adjoint[target], 0, length(target), 1.0);
+        written[target] = true;
+        for (int i = target; i >= 0; i--) {
+            if (!written[i] || op[i] == Op.LEAF || !needsGrad[i]) continue;
+            Op o = op[i];
+            int a = in0[i];
+            int b = o.arity() >= 2 ? in1[i] : NONE;
+            double[] ga = needsGrad[a] ? sink(a, scratchA) : null;
+            double[] gb = b != NONE && needsGrad[b] ? sink(b, scratchB) : null;
+            o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb,
+                    iterationLength(i));
+            if (ga != null) settle(a, ga);
+            if (gb != null) settle(b, gb);
+        }
+    }
+
+    /** Where a contribution to node x goes: straight into its adjoint if it has none yet. */
+    private double[] sink(int x, double[] scratch) {
+        if (written[x]) return scratch;
+        written[x] = true;
+        return adjoint[x];
+    }
+
+    /** Rounds a contribution and, if it went to scratch, adds it to the node's adjoint. */
+    private void settle(int x, double[] contribution) {
+        int n = length(x);
+        dtype.round(contribution, n);
+        if (contribution == adjoint[x]) return;
+        double[] acc = adjoint[x];
+        for (int j = 0; j < n; j++) acc[j] += contribution[j];
+        dtype.round(acc, n);
+    }
+
+    private void allocateAdjoints() {
+        adjoint = new double[size][];
+        for (int i = 0; i < size; i++) adjoint[i] = new double[value[i].length];
+        written = new boolean[size];
+        scratchA = new double[Math.max(lanes, 1)];
+        scratchB = new double[Math.max(lanes, 1)];
+    }
+
+    private int length(int node) {
+        return laneShaped[node] ? active : 1;
+    }
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    /** The live value buffer of a node (its first {@link #activeLanes()} entries, or one). */
+    public double[] valueBuffer(int node) {
+        return value[node];
+    }
+
+    /** The live gradient buffer of a node after {@link #backward}, or null if it got none. */
+    public double[] gradient(int node) {
+        return written != null && node < written.length && written[node] ? adjoint[node] : null;
+    }
+
+    /** A copy of a node's values: one per active lane, or one for a scalar node. */
+    public double[] values(int node) {
+        return Arrays.copyOf(value[node], length(node));
+    }
+
+    // ---- lanes --------------------------------------------------------------------------------
+
+    /**
+     * Moves lane {@code from} of every lane leaf (variables and constants) to lane {@code to}. The
+     * solver calls it to pack the lanes still running to the front; derived values are stale until
+     * {@link #recomputeAll()}.
+     */
+    public void moveLane(int from, int to) {
+        for (int i = 0; i < size; i++) {
+            if (op[i] == Op.LEAF && laneShaped[i]) value[i][to] = value[i][from];
+        }
+    }
+
+    /** Restricts every op to the first {@code n} lanes. */
+    public void setActiveLanes(int n) {
+        if (n < 0 || n > lanes) {
+            throw new IllegalArgumentException("active lanes must be in [0, " + lanes + "], got " + n);
+        }
+        active = n;
+    }
+
+    /** The program as text, one node a line, for debugging and error messages. */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("Tape(" + dtype + ", " + lanes + " lanes)\n");
+        for (int i = 0; i < size; i++) {
+            s.append(String.format("%4d %-10s", i, op[i]));
+            if (in0[i] != NONE) s.append(' ').append(in0[i]);
+            if (in1[i] != NONE) s.append(' ').append(in1[i]);
+            if (in2[i] != NONE) s.append(' ').append(in2[i]);
+            if (op[i] == Op.POWK) s.append(" k=").append(param[i]);
+            s.append(laneShaped[i] ? " lanes" : " scalar");
+            if (needsGrad[i]) s.append(" grad");
+            s.append('\n');
+        }
+        return s.toString();
+    }
+}
