@@ -57,10 +57,11 @@ public final class Main {
             return USAGE;
         }
 
-        boolean owned = SparkSession.getDefaultSession().isEmpty();
+        SparkSession existing = runningSession();
+        boolean owned = existing == null;
         SparkSession spark;
         try {
-            spark = owned ? start(config) : SparkSession.getDefaultSession().get();
+            spark = owned ? start(config) : existing;
         } catch (RuntimeException e) {
             err.println("tapeline: cannot start Spark: " + e.getMessage());
             return FAILED;
@@ -83,6 +84,12 @@ public final class Main {
                 spark.stop();
             }
         }
+    }
+
+    /** The JVM's running session (a test's, a notebook's), or null. */
+    private static SparkSession runningSession() {
+        scala.Option<SparkSession> s = SparkSession.getDefaultSession();
+        return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
     }
 
     private static SparkSession start(JobConfig config) {

@@ -137,7 +137,9 @@ public final class BlockBuffer {
             if (errors == null) {
                 errors = new ArrayList<>(2);
             }
-            errors.add(e.getMessage());
+            if (!errors.contains(e.getMessage())) { // a missing array is one problem, not one per element
+                errors.add(e.getMessage());
+            }
         }
         return errors;
     }

@@ -38,7 +38,7 @@ public final class CellReader {
             if (row.isNullAt(cell.column())) {
                 throw new BadCell("column " + cell.name() + ": missing value");
             }
-            List<Object> list = row.getList(cell.column());
+            List<?> list = elements(row.get(cell.column()));
             if (list.size() != cell.length()) {
                 throw new BadCell("column " + cell.name() + ": expected an array of " + cell.length()
                         + " elements, got " + list.size());
@@ -50,6 +50,18 @@ public final class CellReader {
             where = "column " + cell.name();
         }
         return value(v, where, booleans);
+    }
+
+    /** Spark hands arrays over as Scala sequences; rows built by hand may hold Java lists or arrays. */
+    private static List<?> elements(Object array) {
+        if (array instanceof scala.collection.Seq<?> seq) {
+            return scala.collection.JavaConverters.seqAsJavaList(seq);
+        } else if (array instanceof List<?> list) {
+            return list;
+        } else if (array instanceof Object[] a) {
+            return java.util.Arrays.asList(a);
+        }
+        throw new IllegalArgumentException("not an array: " + array.getClass().getName());
     }
 
     static double value(Object v, String where, boolean booleans) throws BadCell {
