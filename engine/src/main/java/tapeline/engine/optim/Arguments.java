@@ -35,7 +35,12 @@ public final class Arguments implements java.io.Serializable {
             this.text = text;
         }
 
-        boolean contains(double v) {
+        /** Words for the range, such as {@code "in [0, 1)"}. */
+        public String text() {
+            return text;
+        }
+
+        public boolean contains(double v) {
             return switch (this) {
                 case ANY -> !Double.isNaN(v);
                 case NON_NEGATIVE -> v >= 0 && v < Double.POSITIVE_INFINITY;
@@ -50,6 +55,7 @@ public final class Arguments implements java.io.Serializable {
     private final String optimizer;
     private final Map<String, Hyper> given;
     private final Set<String> read = new TreeSet<>();
+    private final Map<String, Range> ranges = new java.util.TreeMap<>();
     private final List<String> problems = new ArrayList<>();
 
     private Arguments(String optimizer, Map<String, Hyper> given) {
@@ -64,6 +70,7 @@ public final class Arguments implements java.io.Serializable {
     /** Reads a (possibly per-lane) number, checking every lane's value. */
     public Hyper hyper(String name, double defaultValue, Range range) {
         read.add(name);
+        ranges.put(name, range);
         Hyper h = given.getOrDefault(name, Hyper.of(defaultValue));
         for (double v : h.values()) {
             if (!range.contains(v)) {
@@ -86,6 +93,11 @@ public final class Arguments implements java.io.Serializable {
     /** Reads a flag given as 0/1 (false/true). */
     public boolean flag(String name, boolean defaultValue) {
         return number(name, defaultValue ? 1 : 0, Range.BOOLEAN) == 1;
+    }
+
+    /** The allowed range of every argument read so far. */
+    public Map<String, Range> ranges() {
+        return Map.copyOf(ranges);
     }
 
     /** Whether the caller gave this argument. */

@@ -42,13 +42,19 @@ public final class Optimizers {
 
     /** The Keras argument names an optimizer accepts. */
     public static Set<String> arguments(String name) {
+        return ranges(name).keySet();
+    }
+
+    /** Every argument an optimizer accepts, with the values it allows. */
+    public static Map<String, Arguments.Range> ranges(String name) {
         BiFunction<Arguments, DType, Optimizer> f = FACTORIES.get(name);
         if (f == null) {
-            throw new IllegalArgumentException("unknown optimizer '" + name + "'");
+            throw new IllegalArgumentException("unknown optimizer '" + name + "' (known: "
+                    + String.join(", ", FACTORIES.keySet()) + ")");
         }
         Arguments probe = Arguments.of(name, Map.of());
         f.apply(probe, DType.FLOAT64);
-        return probe.names();
+        return probe.ranges();
     }
 
     /** Checks a set of fixed argument values without building anything that lasts. */

@@ -317,6 +317,14 @@ public final class Tape implements Serializable {
 
     // ---- reading ------------------------------------------------------------------------------
 
+    /** A tensor handle for a node of this tape, to record further ops on it. */
+    public Tensor tensor(int node) {
+        if (node < 0 || node >= size) {
+            throw new IllegalArgumentException("no node " + node + " on this tape of " + size + " nodes");
+        }
+        return new Tensor(this, node);
+    }
+
     /** The live value buffer of a node (its first {@link #activeLanes()} entries, or one). */
     public double[] valueBuffer(int node) {
         return value[node];

@@ -1,0 +1,373 @@
+package tapeline.engine.solve;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import tapeline.engine.optim.Arguments;
+import tapeline.engine.optim.Optimizer;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.tape.Op;
+import tapeline.engine.tape.Tape;
+import tapeline.engine.tape.Tensor;
+
+/**
+ * One block being solved: the recorded cost, the optimizer and every lane's progress. The loop in
+ * {@link #advance} is the whole solver: forward, backward, judge each lane, pack the lanes that
+ * finished out of the way, step. A finished lane is frozen and costs nothing more. The run is
+ * {@link Serializable}: stopped, shipped and resumed, it continues on exactly the same trajectory.
+ */
+public final class BlockRun implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final BlockSolver solver;
+    private final int lanes;
+    private final Tape tape;
+    private final int costNode;
+    private final int[] varNodes;
+    /** Live variable values, one array per slot (variable component), shared with the tape. */
+    private final double[][] values;
+    private final Optimizer optimizer;
+
+    // Lane bookkeeping, by position: laneAt[p] is the original lane at position p.
+    private final int[] laneAt;
+    private int active;
+    private int step;
+    private final double[] stepNorm;
+    private final double[] windowCost;
+    private final double[] windowStartGrad;
+    private final double[] windowLastGrad;
+    private final boolean[] falling;
+    private final boolean[] retired;
+    private transient double[][] grads;
+    private transient double[][] before;
+    private transient double[] zeros;
+
+    // Results, by original lane.
+    private final double[][] outValues;
+    private final double[] outCost;
+    private final int[] outSteps;
+    private final LaneStatus[] outStatus;
+    private final String[] outError;
+
+    private BlockRun(BlockSolver solver, int lanes, int[] valid, Map<String, double[][]> inputs,
+                     Map<String, double[][]> init, Map<String, double[]> perLaneArgs) {
+        this.solver = solver;
+        this.lanes = lanes;
+        int slots = 0;
+        for (VariableSpec v : solver.variables()) slots += v.size();
+        outValues = new double[slots][lanes];
+        outCost = new double[lanes];
+        outSteps = new int[lanes];
+        outStatus = new LaneStatus[lanes];
+        outError = new String[lanes];
+
+        int n = valid.length;
+        laneAt = valid.clone();
+        active = n;
+        stepNorm = new double[n];
+        windowCost = new double[n];
+        windowStartGrad = new double[n];
+        windowLastGrad = new double[n];
+        falling = new boolean[n];
+        retired = new boolean[n];
+        values = new double[slots][];
+        varNodes = new int[slots];
+        if (n == 0) {
+            tape = null;
+            costNode = -1;
+            optimizer = null;
+            return;
+        }
+        tape = new Tape(solver.dtype());
+        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
+        int slot = 0;
+        for (VariableSpec v : solver.variables()) {
+            double[][] start = init.get(v.name());
+            Tensor[] comps = new Tensor[v.size()];
+            for (int c = 0; c < v.size(); c++, slot++) {
+                double[] storage = new double[n];
+                for (int i = 0; i < n; i++) {
+                    storage[i] = start == null ? 0.0 : solver.dtype().round(start[c][valid[i]]);
+                }
+                values[slot] = storage;
+                varNodes[slot] = tape.variable(storage, true, true);
+                comps[c] = tape.tensor(varNodes[slot]);
+            }
+            bindings.put(v.name(), comps);
+        }
+        for (Map.Entry<String, Integer> e : solver.inputSizes().entrySet()) {
+            double[][] columns = inputs.get(e.getKey());
+            Tensor[] comps = new Tensor[e.getValue()];
+            for (int c = 0; c < comps.length; c++) {
+                double[] mine = new double[n];
+                for (int i = 0; i < n; i++) mine[i] = columns[c][valid[i]];
+                comps[c] = tape.tensor(tape.constant(mine));
+            }
+            bindings.put(e.getKey(), comps);
+        }
+        Tensor c = solver.compile(bindings);
+        costNode = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        tape.close();
+        optimizer = Optimizers.create(solver.optimizer(), solver.hypers(perLaneArgs, valid), solver.dtype());
+        boolean[] perLane = new boolean[slots];
+        Arrays.fill(perLane, true);
+        optimizer.build(n, perLane);
+    }
+
+    /**
+     * Checks every lane's inputs, starting values and per-lane arguments; lanes with a non-finite
+     * or out-of-range value are {@link LaneStatus#INVALID} at once and never reach the tape.
+     */
+    static BlockRun start(BlockSolver solver, int lanes, Map<String, double[][]> inputs,
+                          Map<String, double[][]> init, Map<String, double[]> perLaneArgs) {
+        if (lanes < 0) throw new IllegalArgumentException("lanes must be >= 0, got " + lanes);
+        String[] why = new String[lanes];
+        for (Map.Entry<String, Integer> e : solver.inputSizes().entrySet()) {
+            double[][] cols = inputs.get(e.getKey());
+            if (cols == null || cols.length != e.getValue()) {
+                throw new IllegalArgumentException("input " + e.getKey() + " needs " + e.getValue()
+                        + " component(s), got " + (cols == null ? "none" : cols.length));
+            }
+            for (int c = 0; c < cols.length; c++) {
+                checkLength(cols[c], lanes, "input " + e.getKey());
+                String label = cols.length == 1 ? e.getKey() : e.getKey() + "[" + c + "]";
+                for (int i = 0; i < lanes; i++) {
+                    if (why[i] == null && !Double.isFinite(cols[c][i])) why[i] = "input " + label + " is " + cols[c][i];
+                }
+            }
+        }
+        for (VariableSpec v : solver.variables()) {
+            double[][] start = init.get(v.name());
+            if (start == null) continue;
+            if (start.length != v.size()) {
+                throw new IllegalArgumentException("initial values of " + v + " need " + v.size()
+                        + " component(s), got " + start.length);
+            }
+            for (int c = 0; c < start.length; c++) {
+                checkLength(start[c], lanes, "initial values of " + v.name());
+                for (int i = 0; i < lanes; i++) {
+                    if (why[i] == null && !Double.isFinite(start[c][i])) {
+                        why[i] = "initial value of " + v.name() + " is " + start[c][i];
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, double[]> e : perLaneArgs.entrySet()) {
+            Arguments.Range range = solver.argumentRanges().get(e.getKey());
+            checkLength(e.getValue(), lanes, "optimizer." + e.getKey());
+            for (int i = 0; i < lanes; i++) {
+                double a = e.getValue()[i];
+                if (why[i] == null && !range.contains(a)) {
+                    why[i] = "optimizer." + e.getKey() + " must be " + range.text() + ", got " + a;
+                }
+            }
+        }
+        int[] valid = java.util.stream.IntStream.range(0, lanes).filter(i -> why[i] == null).toArray();
+        BlockRun run = new BlockRun(solver, lanes, valid, inputs, init, perLaneArgs);
+        for (int i = 0; i < lanes; i++) {
+            if (why[i] != null) {
+                run.outStatus[i] = LaneStatus.INVALID;
+                run.outError[i] = why[i];
+                run.outCost[i] = Double.NaN;
+                for (double[] o : run.outValues) o[i] = Double.NaN;
+            }
+        }
+        return run;
+    }
+
+    private static void checkLength(double[] a, int lanes, String what) {
+        if (a == null || a.length < lanes) {
+            throw new IllegalArgumentException(what + " needs " + lanes + " values, got "
+                    + (a == null ? "none" : a.length));
+        }
+    }
+
+    /** True once every lane has ended. */
+    public boolean isDone() {
+        return active == 0;
+    }
+
+    /** Optimizer steps taken so far by the lanes still running. */
+    public int step() {
+        return step;
+    }
+
+    /** Lanes still running. */
+    public int activeLanes() {
+        return active;
+    }
+
+    /**
+     * Runs at most {@code iterations} rounds of evaluate-judge-step; returns whether every lane has
+     * ended.
+     */
+    public boolean advance(int iterations) {
+        SolverSettings s = solver.settings();
+        int window = s.maxSteps() >= 100 ? Math.min(50, s.maxSteps() / 10) : 0;
+        for (int it = 0; it < iterations && active > 0; it++) {
+            tape.forward();
+            tape.backward(costNode);
+            double[] cost = tape.valueBuffer(costNode);
+            fetchGradients();
+            boolean inWindow = window > 0 && step >= s.maxSteps() - window;
+            boolean needNorm = s.gradTolerance() > 0 || inWindow;
+            int ended = 0;
+            for (int p = 0; p < active; p++) {
+                String reason = judge(p, cost[p], needNorm, inWindow, window, s);
+                if (reason != null) ended++;
+            }
+            if (ended > 0) pack();
+            if (active == 0) break;
+            boolean stepTest = s.stepTolerance() > 0;
+            if (stepTest) remember();
+            optimizer.step(values, grads, active);
+            step++;
+            if (stepTest) measureSteps();
+        }
+        return active == 0;
+    }
+
+    /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
+    private String judge(int p, double cost, boolean needNorm, boolean inWindow, int window, SolverSettings s) {
+        if (!Double.isFinite(cost)) {
+            return end(p, LaneStatus.DIVERGED, cost, "cost is " + cost + " after " + step + " steps");
+        }
+        double norm2 = 0;
+        for (int k = 0; k < grads.length; k++) {
+            double g = grads[k][p];
+            if (!Double.isFinite(g)) {
+                return end(p, LaneStatus.DIVERGED, cost, "gradient of " + slotName(k) + " is " + g + " after " + step + " steps");
+            }
+            if (needNorm) norm2 += g * g;
+        }
+        double norm = Math.sqrt(norm2);
+        if (s.testsConvergence()) {
+            boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
+            boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
+            if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, null);
+        }
+        if (inWindow) {
+            if (step == s.maxSteps() - window) {
+                windowStartGrad[p] = norm;
+                falling[p] = true;
+            } else {
+                falling[p] &= cost < windowCost[p];
+            }
+            windowCost[p] = cost;
+            windowLastGrad[p] = norm;
+        }
+        if (step >= s.maxSteps()) {
+            if (window > 0 && falling[p] && windowLastGrad[p] > windowStartGrad[p]) {
+                return end(p, LaneStatus.DIVERGED, cost, "cost falls without bound: it fell at each of the last "
+                        + window + " steps, to " + cost + ", while the gradient norm grew from "
+                        + windowStartGrad[p] + " to " + windowLastGrad[p]);
+            }
+            return end(p, LaneStatus.MAX_STEPS, cost, null);
+        }
+        return null;
+    }
+
+    private String end(int p, LaneStatus status, double cost, String error) {
+        int lane = laneAt[p];
+        for (int k = 0; k < values.length; k++) outValues[k][lane] = values[k][p];
+        outCost[lane] = cost;
+        outSteps[lane] = step;
+        outStatus[lane] = status;
+        outError[lane] = error;
+        retired[p] = true;
+        return error == null ? status.name() : error;
+    }
+
+    /** Moves the lanes still running to the front, so that finished ones cost nothing more. */
+    private void pack() {
+        int p = 0;
+        int end = active;
+        while (p < end) {
+            if (!retired[p]) {
+                p++;
+                continue;
+            }
+            int last = end - 1;
+            while (last > p && retired[last]) last--;
+            if (last == p) {
+                end = p;
+                break;
+            }
+            moveLane(last, p);
+            retired[last] = true;
+            end = last;
+            p++;
+        }
+        Arrays.fill(retired, 0, active, false);
+        active = end;
+        tape.setActiveLanes(active);
+        tape.recomputeAll();
+    }
+
+    private void moveLane(int from, int to) {
+        tape.moveLane(from, to); // variables and inputs
+        optimizer.moveLane(from, to);
+        laneAt[to] = laneAt[from];
+        stepNorm[to] = stepNorm[from];
+        windowCost[to] = windowCost[from];
+        windowStartGrad[to] = windowStartGrad[from];
+        windowLastGrad[to] = windowLastGrad[from];
+        falling[to] = falling[from];
+        for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
+    }
+
+    private void fetchGradients() {
+        if (grads == null) grads = new double[values.length][];
+        for (int k = 0; k < values.length; k++) {
+            double[] g = tape.gradient(varNodes[k]);
+            if (g == null) {
+                // The cost does not depend on this component: its gradient is zero.
+                if (zeros == null) zeros = new double[tape.lanes()];
+                g = zeros;
+            }
+            grads[k] = g;
+        }
+    }
+
+    private void remember() {
+        if (before == null) before = new double[values.length][tape.lanes()];
+        for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, before[k], 0, active);
+    }
+
+    private void measureSteps() {
+        Arrays.fill(stepNorm, 0, active, 0.0);
+        for (int k = 0; k < values.length; k++) {
+            double[] v = values[k];
+            double[] b = before[k];
+            for (int p = 0; p < active; p++) {
+                double d = v[p] - b[p];
+                stepNorm[p] += d * d;
+            }
+        }
+        for (int p = 0; p < active; p++) stepNorm[p] = Math.sqrt(stepNorm[p]);
+    }
+
+    private String slotName(int k) {
+        int slot = 0;
+        for (VariableSpec v : solver.variables()) {
+            if (k < slot + v.size()) return v.size() == 1 ? v.name() : v.name() + "[" + (k - slot) + "]";
+            slot += v.size();
+        }
+        return "slot " + k;
+    }
+
+    /** The outcome of every lane; all lanes must have ended. */
+    public BlockResult result() {
+        if (active > 0) throw new IllegalStateException(active + " lanes are still running");
+        double[][][] out = new double[solver.variables().size()][][];
+        int slot = 0;
+        for (int v = 0; v < out.length; v++) {
+            int size = solver.variables().get(v).size();
+            out[v] = new double[size][];
+            for (int c = 0; c < size; c++) out[v][c] = outValues[slot++].clone();
+        }
+        return new BlockResult(lanes, out, outCost.clone(), outSteps.clone(), outStatus.clone(), outError.clone());
+    }
+}

@@ -1,0 +1,123 @@
+package tapeline.engine.solve;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import tapeline.engine.expr.Compiler;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.optim.Arguments;
+import tapeline.engine.optim.Hyper;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.tape.DType;
+
+/**
+ * Minimises one cost for many independent problems at once: each lane of a block is one problem
+ * (one input row of a sweep), with its own variables, inputs, optimizer state and, optionally,
+ * hyper-parameters. Everything is checked when the solver is made, so a bad expression or
+ * argument fails before any data is read.
+ *
+ * <pre>{@code
+ * BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"),
+ *         List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1),
+ *         "adam", Map.of("learning_rate", 0.1), new SolverSettings(1000, 0, 0), DType.FLOAT32);
+ * BlockResult r = solver.solve(2, Map.of("x0", new double[][] {{1, 5}}, "x1", new double[][] {{-10, -7}},
+ *         "x2", new double[][] {{25, 13}}), Map.of(), Map.of());
+ * // r.values()[0][0] = {5.000001, 0.7} (as floats)
+ * }</pre>
+ */
+public final class BlockSolver implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final Expression cost;
+    private final List<VariableSpec> variables;
+    private final Map<String, Integer> inputSizes;
+    private final String optimizer;
+    private final Map<String, Double> optimizerArgs;
+    private final Map<String, Arguments.Range> argumentRanges;
+    private final SolverSettings settings;
+    private final DType dtype;
+
+    public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
+                       String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
+        this.cost = Objects.requireNonNull(cost, "cost");
+        this.variables = List.copyOf(variables);
+        this.inputSizes = Map.copyOf(inputSizes);
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.optimizerArgs = Map.copyOf(optimizerArgs);
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.dtype = Objects.requireNonNull(dtype, "dtype");
+        if (this.variables.isEmpty()) {
+            throw new IllegalArgumentException("at least one variable is needed");
+        }
+        List<String> seen = new ArrayList<>();
+        for (VariableSpec v : this.variables) {
+            if (seen.contains(v.name())) throw new IllegalArgumentException("variable " + v.name() + " is listed twice");
+            if (this.inputSizes.containsKey(v.name())) {
+                throw new IllegalArgumentException(v.name() + " is both a variable and an input");
+            }
+            seen.add(v.name());
+        }
+        Optimizers.validate(optimizer, this.optimizerArgs);
+        this.argumentRanges = Optimizers.ranges(optimizer);
+        // Record the cost once on one lane of zeros: every name, size and function is checked here.
+        Map<String, double[][]> zeros = new LinkedHashMap<>();
+        this.inputSizes.forEach((name, size) -> zeros.put(name, new double[size][1]));
+        BlockRun.start(this, 1, zeros, Map.of(), Map.of());
+    }
+
+    /**
+     * Solves one block to the end.
+     *
+     * @param lanes number of problems
+     * @param inputs every input name of the cost to {@code double[components][lanes]}
+     * @param init variable name to {@code double[size][lanes]} starting values (absent: 0)
+     * @param perLaneArgs optimizer argument to one value per lane (overrides the fixed value)
+     */
+    public BlockResult solve(int lanes, Map<String, double[][]> inputs, Map<String, double[][]> init,
+                             Map<String, double[]> perLaneArgs) {
+        BlockRun run = start(lanes, inputs, init, perLaneArgs);
+        run.advance(Integer.MAX_VALUE);
+        return run.result();
+    }
+
+    /** Starts a block without running it, for callers that run it in pieces (or serialise it mid-run). */
+    public BlockRun start(int lanes, Map<String, double[][]> inputs, Map<String, double[][]> init,
+                          Map<String, double[]> perLaneArgs) {
+        for (String arg : perLaneArgs.keySet()) {
+            if (!argumentRanges.containsKey(arg)) {
+                throw new IllegalArgumentException("optimizer " + optimizer + " has no argument '" + arg + "'");
+            }
+        }
+        return BlockRun.start(this, lanes, inputs, init, perLaneArgs);
+    }
+
+    Expression cost() { return cost; }
+    List<VariableSpec> variables() { return variables; }
+    Map<String, Integer> inputSizes() { return inputSizes; }
+    String optimizer() { return optimizer; }
+    Map<String, Double> optimizerArgs() { return optimizerArgs; }
+    Map<String, Arguments.Range> argumentRanges() { return argumentRanges; }
+    SolverSettings settings() { return settings; }
+    DType dtype() { return dtype; }
+
+    /** Hyper-parameters for the given lanes: fixed ones uniform, per-lane ones restricted to the lanes. */
+    Map<String, Hyper> hypers(Map<String, double[]> perLaneArgs, int[] lanes) {
+        Map<String, Hyper> h = new LinkedHashMap<>();
+        optimizerArgs.forEach((k, v) -> h.put(k, Hyper.of(v)));
+        perLaneArgs.forEach((k, all) -> {
+            double[] mine = new double[lanes.length];
+            for (int i = 0; i < lanes.length; i++) mine[i] = all[lanes[i]];
+            h.put(k, Hyper.perLane(mine));
+        });
+        return h;
+    }
+
+    /** Compiles the cost over the given bindings. */
+    tapeline.engine.tape.Tensor compile(Map<String, tapeline.engine.tape.Tensor[]> bindings) {
+        return Compiler.compile(cost, bindings);
+    }
+}
