@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToIntFunction;
+import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.JobConfig;
@@ -196,12 +197,14 @@ public final class ColumnBinder {
         return Optional.of(Cell.scalar(i, column));
     }
 
+    /** In the engine's own format: "cost, position N: ...", the cost's line and a caret under the name. */
     private String unbound(String name) {
-        return "cost, position " + position(config.cost().source(), name) + ": '" + name
-                + "' is neither a variable nor an input column" + didYouMean(name)
+        String source = config.cost().source();
+        String reason = "'" + name + "' is neither a variable nor an input column" + didYouMean(name)
                 + " (variables: " + config.variables().stream().map(VariableSpec::name).toList()
                 + "; input columns: " + columns.stream().map(ColumnInfo::name).toList()
                 + "; a vector can also be columns " + name + "0, " + name + "1, ...)";
+        return new ExpressionException("cost", source, position(source, name), reason).getMessage();
     }
 
     private String didYouMean(String name) {
@@ -210,7 +213,7 @@ public final class ColumnBinder {
     }
 
     /**
-     * The 1-based position of the first occurrence of {@code name} as a whole identifier in the cost,
+     * The 0-based position of the first occurrence of {@code name} as a whole identifier in the cost,
      * which is how the engine counts positions in its own messages.
      */
     static int position(String source, String name) {
@@ -218,13 +221,13 @@ public final class ColumnBinder {
         while (true) {
             int p = source.indexOf(name, from);
             if (p < 0) {
-                return 1;
+                return 0;
             }
             int end = p + name.length();
             boolean startOk = p == 0 || !isIdentifierPart(source.charAt(p - 1));
             boolean endOk = end == source.length() || !isIdentifierPart(source.charAt(end));
             if (startOk && endOk) {
-                return p + 1;
+                return p;
             }
             from = p + 1;
         }

@@ -151,8 +151,9 @@ class JobConfigTest {
 
     @Test
     void aBadExpressionShowsItsPosition() {
-        ConfigException e = problems(with("cost=x0 * w^ + 1"));
-        assertThat(e.problems()).singleElement().asString().startsWith("cost, position").contains("^");
+        ConfigException e = problems(with("cost=x0 * w^^2"));
+        assertThat(e.problems()).singleElement().asString().startsWith("cost, position 7: ")
+                .endsWith("x0 * w^^2\n" + " ".repeat(2 + 7) + "^");
     }
 
     @Test

@@ -74,8 +74,9 @@ class ColumnBinderTest {
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ColumnBinder.bind(config("x0 * w^2 + xx1 * w + x2", "w"), columns("id", "x0", "x1", "x2"), n -> -1));
         assertThat(e.problems()).singleElement().asString()
-                .startsWith("cost, position 12: 'xx1' is neither a variable nor an input column (did you mean column 'x1'?)")
-                .contains("input columns: [id, x0, x1, x2]");
+                .startsWith("cost, position 11: 'xx1' is neither a variable nor an input column (did you mean column 'x1'?)")
+                .contains("input columns: [id, x0, x1, x2]")
+                .endsWith("x0 * w^2 + xx1 * w + x2\n" + " ".repeat(2 + 11) + "^");
     }
 
     @Test
@@ -87,7 +88,7 @@ class ColumnBinderTest {
         assertThat(String.join("\n", e.problems()))
                 .contains("variables: 'w' is also the name of input column 'w'")
                 .contains("input column 'cost' has the name of the output column 'cost'")
-                .contains("cost, position 1: 'a' is neither a variable nor an input column")
+                .contains("cost, position 0: 'a' is neither a variable nor an input column")
                 .contains("column s has type struct<a:int>; expected a number")
                 .contains("init.w: no input column 'start'")
                 .contains("optimizer.learning_rate: no input column 'lr'");
@@ -113,8 +114,8 @@ class ColumnBinderTest {
     }
 
     @Test
-    void positionsAreOneBasedAndWholeWords() {
-        assertThat(ColumnBinder.position("x10 + x1", "x1")).isEqualTo(7);
-        assertThat(ColumnBinder.position("x1", "x1")).isEqualTo(1);
+    void positionsAreZeroBasedAsTheEnginesAndWholeWords() {
+        assertThat(ColumnBinder.position("x10 + x1", "x1")).isEqualTo(6);
+        assertThat(ColumnBinder.position("x1", "x1")).isEqualTo(0);
     }
 }
