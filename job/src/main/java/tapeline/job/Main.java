@@ -75,7 +75,7 @@ public final class Main {
         } catch (ConfigException e) {
             err.println("tapeline: " + args[0] + ": " + e.getMessage());
             return USAGE;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
             LOG.error("the job failed", e);
             err.println("tapeline: the job failed: " + rootCause(e));
             return FAILED;

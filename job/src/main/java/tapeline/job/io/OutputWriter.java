@@ -94,6 +94,10 @@ public final class OutputWriter {
         if (output.format() == Format.CSV) {
             w = w.option("header", "true");
         }
+        if (output.format() == Format.JSON) {
+            // Every row carries every column, error: null included, so readers see the whole contract.
+            w = w.option("ignoreNullFields", "false");
+        }
         w.save(output.path());
     }
 
