@@ -55,7 +55,8 @@ fi
 java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$here/pom.xml")"
 log_conf="$here/conf/log4j2.properties"
 
-if [[ -z "$master" || "$master" == local* ]]; then
+# local and local[N] run embedded; anything else (spark://, yarn, k8s://, local-cluster[...]) needs spark-submit.
+if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
   [[ -n "$master" ]] && args+=("spark.master=$master")
   # Loopback unless told otherwise: an embedded run needs no network.
