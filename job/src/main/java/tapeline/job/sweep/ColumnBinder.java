@@ -108,11 +108,25 @@ public final class ColumnBinder {
         for (ColumnInfo c : columns) {
             taken.put(c.name().toLowerCase(Locale.ROOT), c.name());
         }
+        boolean arrays = config.output().format().hasArrays();
         for (VariableSpec v : config.variables()) {
-            String clash = taken.get(v.name().toLowerCase(Locale.ROOT));
-            if (clash != null) {
-                problems.add("variables: '" + v.name() + "' is also the name of input column '" + clash
-                        + "'; the output would hold two columns of that name: rename the variable");
+            // Without arrays (CSV) a vector variable w[k] becomes columns w_0 .. w_{k-1}.
+            List<String> outputs = new ArrayList<>();
+            if (v.size() == 1 || arrays) {
+                outputs.add(v.name());
+            } else {
+                for (int c = 0; c < v.size(); c++) {
+                    outputs.add(v.name() + "_" + c);
+                }
+            }
+            for (String out : outputs) {
+                String clash = taken.get(out.toLowerCase(Locale.ROOT));
+                if (clash != null) {
+                    problems.add("variables: the output column '" + out + "' of variable '" + v.name()
+                            + "' is also the name of input column '" + clash
+                            + "'; the output would hold two columns of that name: rename the variable");
+                    break;
+                }
             }
         }
         for (String r : RESULT_COLUMNS) {

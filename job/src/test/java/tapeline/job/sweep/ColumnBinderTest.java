@@ -86,7 +86,7 @@ class ColumnBinderTest {
                 () -> ColumnBinder.bind(c, columns("s:OTHER", "cost", "w"), n -> -1));
         assertThat(e.problems()).hasSize(6);
         assertThat(String.join("\n", e.problems()))
-                .contains("variables: 'w' is also the name of input column 'w'")
+                .contains("variables: the output column 'w' of variable 'w' is also the name of input column 'w'")
                 .contains("input column 'cost' has the name of the output column 'cost'")
                 .contains("cost, position 0: 'a' is neither a variable nor an input column")
                 .contains("column s has type struct<a:int>; expected a number")
@@ -111,6 +111,15 @@ class ColumnBinderTest {
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ColumnBinder.bind(c, columns("t", "s0", "s1", "s2"), n -> -1));
         assertThat(e.problems()).containsExactly("init.w: column s gives 3 components, but w has 2");
+    }
+
+    @Test
+    void aVectorVariableClashesWithItsCsvColumns() throws Exception {
+        JobConfig c = config("(w[0] - t)^2", "w[2]", "output.format=csv");
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ColumnBinder.bind(c, columns("t", "W_1"), n -> -1));
+        assertThat(e.problems()).singleElement().asString()
+                .startsWith("variables: the output column 'w_1' of variable 'w' is also the name of input column 'W_1'");
     }
 
     @Test
