@@ -74,9 +74,14 @@ if [[ -z "${SPARK_HOME:-}" ]]; then
   echo "  to run on embedded Spark (local[*])." >&2
   exit 2
 fi
+# spark.* keys go to spark-submit as --conf too, so launch-time ones (spark.driver.memory, ...) apply:
+# first those of the file (simple "key = value" lines), then the command line's, which win.
 conf_args=()
+while IFS= read -r kv; do
+  [[ -n "$kv" && "$kv" != spark.master=* ]] && conf_args+=(--conf "$kv")
+done < <(sed -n 's/^[[:space:]]*\(spark\.[^=:[:space:]]*\)[[:space:]]*[=:][[:space:]]*\(.*[^[:space:]]\)[[:space:]]*$/\1=\2/p' "$conf")
 for kv in ${args[@]+"${args[@]}"}; do
-  [[ "$kv" == spark.* ]] && conf_args+=(--conf "$kv")
+  if [[ "$kv" == spark.* ]]; then conf_args+=(--conf "$kv"); fi
 done
 set +e
 "$SPARK_HOME/bin/spark-submit" --class tapeline.job.Main --master "$master" \
