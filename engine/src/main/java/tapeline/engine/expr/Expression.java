@@ -1,5 +1,7 @@
 package tapeline.engine.expr;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,7 +29,11 @@ import java.util.Set;
  * Java numeric literals, free names, {@code name[k]} indexing and the fixed {@link Function}
  * table; nothing else can be reached from it. Any problem with the text is reported as an
  * {@link ExpressionException} pointing at the offending character. Input is limited to
- * 100,000 characters and 256 levels of nesting.
+ * 100,000 characters and 256 levels of nesting (parentheses, signs, exponents, calls, and
+ * also the depth of the resulting tree, so a chain of more than 256 operators is refused).
+ *
+ * <p>Serialised as its label and source text and parsed again on arrival: the stream stays
+ * small, and a deserialised {@code Expression} has always passed the parser's checks.
  */
 public final class Expression implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -126,6 +132,30 @@ public final class Expression implements Serializable {
     @Override
     public int hashCode() {
         return Objects.hash(label, source);
+    }
+
+    private Object writeReplace() {
+        return new SerialForm(label, source);
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("Expression is deserialised through its SerialForm");
+    }
+
+    /** What actually travels: the text, re-parsed by {@link #readResolve()}. */
+    private static final class SerialForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String label;
+        private final String source;
+
+        SerialForm(String label, String source) {
+            this.label = label;
+            this.source = source;
+        }
+
+        private Object readResolve() {
+            return Expression.parse(label, source);
+        }
     }
 
     /** Pre-order, left to right, with an explicit stack. */

@@ -78,7 +78,7 @@ public class ExpressionException extends IllegalArgumentException {
         for (int i = from; i < to; i++) {
             char c = source.charAt(i);
             // Keep one printed column per source char so the caret lines up; tabs stay tabs.
-            char shown = c == '\t' ? '\t' : Character.isISOControl(c) ? '?' : c;
+            char shown = c == '\t' ? '\t' : c == '\r' ? ' ' : Character.isISOControl(c) ? '?' : c;
             line.append(shown);
             if (i < position) {
                 caret.append(shown == '\t' ? '\t' : ' ');

@@ -26,13 +26,14 @@ import tapeline.engine.expr.Token.Kind;
  * <p>Two limits keep hostile input harmless: the parser's own recursion (parentheses, signs,
  * exponents, call arguments, each one level) stops at {@link #MAX_NESTING}, and the finished
  * tree, which later code walks recursively (printing, equality, serialisation, compiling),
- * may be at most {@link #MAX_TREE_DEPTH} deep, which bounds long operator chains like
- * {@code 1+1+...+1}.
+ * may be at most {@link #MAX_TREE_DEPTH} levels below its root, which bounds long operator
+ * chains like {@code 1+1+...+1}. Java serialisation of records needs about 1 KiB of stack per
+ * level, so 256 keeps even a 512 KiB thread stack safe.
  */
 final class Parser {
     static final int MAX_LENGTH = 100_000;
     static final int MAX_NESTING = 256;
-    static final int MAX_TREE_DEPTH = 1024;
+    static final int MAX_TREE_DEPTH = 256;
 
     private final String label;
     private final String src;
@@ -226,14 +227,14 @@ final class Parser {
     /** Iterative, so that measuring a hostile tree cannot itself overflow the stack. */
     private void checkTreeDepth(Expr root) {
         Deque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[] {root, 1});
+        stack.push(new Object[] {root, 0});
         while (!stack.isEmpty()) {
             Object[] top = stack.pop();
             Expr e = (Expr) top[0];
             int depth = (Integer) top[1];
             if (depth > MAX_TREE_DEPTH) {
                 throw error(e.pos(), "expression tree deeper than " + MAX_TREE_DEPTH
-                        + " levels (too many chained operators); split it up");
+                        + " levels (too many chained operators)");
             }
             for (Expr child : children(e)) {
                 stack.push(new Object[] {child, depth + 1});

@@ -37,7 +37,6 @@ public final class BlockRun implements Serializable {
     private final double[] stepNorm;
     private final double[] windowCost;
     private final double[] windowStartGrad;
-    private final double[] windowLastGrad;
     private final boolean[] falling;
     private final boolean[] retired;
     private transient double[][] grads;
@@ -69,7 +68,6 @@ public final class BlockRun implements Serializable {
         stepNorm = new double[n];
         windowCost = new double[n];
         windowStartGrad = new double[n];
-        windowLastGrad = new double[n];
         falling = new boolean[n];
         retired = new boolean[n];
         values = new double[slots][];
@@ -206,20 +204,33 @@ public final class BlockRun implements Serializable {
     public boolean advance(int iterations) {
         SolverSettings s = solver.settings();
         int window = s.maxSteps() >= 100 ? Math.min(50, s.maxSteps() / 10) : 0;
+        int windowStart = window > 0 ? s.maxSteps() - window : -1;
         for (int it = 0; it < iterations && active > 0; it++) {
-            tape.forward();
+            // Lanes are judged one by one only on check steps (every COST_EVERY steps, the start of
+            // the final window, the last step) and when one converges; a non-finite value is sticky
+            // under every optimizer here, so it is still caught, at the next check step.
+            boolean last = step >= s.maxSteps();
+            boolean check = step % COST_EVERY == 0 || step == windowStart || last;
+            boolean inWindow = window > 0 && step > windowStart;
+            boolean withCost = check || inWindow;
+            if (withCost) tape.forward();
+            else tape.forwardForGradient(costNode);
             tape.backward(costNode);
-            double[] cost = tape.valueBuffer(costNode);
             fetchGradients();
-            boolean inWindow = window > 0 && step >= s.maxSteps() - window;
-            boolean needNorm = s.gradTolerance() > 0 || inWindow;
-            int ended = 0;
-            for (int p = 0; p < active; p++) {
-                String reason = judge(p, cost[p], needNorm, inWindow, window, s);
-                if (reason != null) ended++;
+            double[] cost = tape.valueBuffer(costNode);
+            if (inWindow) trackWindow(cost);
+            boolean quiet = !last && step != windowStart
+                    && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
+            if (!quiet) {
+                if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
+                boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
+                int ended = 0;
+                for (int p = 0; p < active; p++) {
+                    if (judge(p, cost[p], needNorm, windowStart, s) != null) ended++;
+                }
+                if (ended > 0) pack();
+                if (active == 0) break;
             }
-            if (ended > 0) pack();
-            if (active == 0) break;
             boolean stepTest = s.stepTolerance() > 0;
             if (stepTest) remember();
             optimizer.step(values, grads, active);
@@ -229,8 +240,55 @@ public final class BlockRun implements Serializable {
         return active == 0;
     }
 
+    /** In the final window: whether each lane's cost has fallen at every step so far. */
+    private void trackWindow(double[] cost) {
+        for (int p = 0; p < active; p++) {
+            falling[p] &= cost[p] < windowCost[p];
+            windowCost[p] = cost[p];
+        }
+    }
+
+    /** How often the cost is computed when nothing else asks for it (non-finite costs show up by then). */
+    static final int COST_EVERY = 16;
+
+    /** Whether some lane passes the convergence tests now (they need no cost). */
+    private boolean anyConverges(SolverSettings s) {
+        if (!s.testsConvergence()) return false;
+        for (int p = 0; p < active; p++) {
+            boolean gradOk = true;
+            if (s.gradTolerance() > 0) {
+                double norm2 = 0;
+                for (double[] g : grads) norm2 += g[p] * g[p];
+                gradOk = Math.sqrt(norm2) <= s.gradTolerance();
+            }
+            boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
+            if (gradOk && stepOk) return true;
+        }
+        return false;
+    }
+
+    private static final long EXPONENT = 0x7FF0000000000000L;
+    private static final long EXPONENT_ONE = 0x0010000000000000L;
+
+    /** Whether the first n values of every gradient are finite. */
+    private static boolean allFinite(double[][] grads, int n) {
+        boolean ok = true;
+        for (double[] g : grads) ok &= finite(g, n);
+        return ok;
+    }
+
+    /**
+     * Branch-free so that it vectorises: a value is not finite exactly when its exponent bits are
+     * all ones, and adding one to such an exponent carries into the sign bit.
+     */
+    private static boolean finite(double[] a, int n) {
+        long acc = 0;
+        for (int i = 0; i < n; i++) acc |= (Double.doubleToRawLongBits(a[i]) & EXPONENT) + EXPONENT_ONE;
+        return acc >= 0;
+    }
+
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
-    private String judge(int p, double cost, boolean needNorm, boolean inWindow, int window, SolverSettings s) {
+    private String judge(int p, double cost, boolean needNorm, int windowStart, SolverSettings s) {
         if (!Double.isFinite(cost)) {
             return end(p, LaneStatus.DIVERGED, cost, "cost is " + cost + " after " + step + " steps");
         }
@@ -248,21 +306,18 @@ public final class BlockRun implements Serializable {
             boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
             if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, null);
         }
-        if (inWindow) {
-            if (step == s.maxSteps() - window) {
-                windowStartGrad[p] = norm;
-                falling[p] = true;
-            } else {
-                falling[p] &= cost < windowCost[p];
-            }
+        if (step == windowStart) {
+            windowStartGrad[p] = norm;
             windowCost[p] = cost;
-            windowLastGrad[p] = norm;
+            falling[p] = true;
         }
         if (step >= s.maxSteps()) {
-            if (window > 0 && falling[p] && windowLastGrad[p] > windowStartGrad[p]) {
+            // Unbounded below (x0 < 0 in the notebook's cost): at the end the cost is still falling
+            // at every step and the gradient keeps growing, where a lane that converges slows down.
+            if (windowStart >= 0 && falling[p] && norm > windowStartGrad[p]) {
                 return end(p, LaneStatus.DIVERGED, cost, "cost falls without bound: it fell at each of the last "
-                        + window + " steps, to " + cost + ", while the gradient norm grew from "
-                        + windowStartGrad[p] + " to " + windowLastGrad[p]);
+                        + (s.maxSteps() - windowStart) + " steps, to " + cost + ", while the gradient norm grew from "
+                        + windowStartGrad[p] + " to " + norm);
             }
             return end(p, LaneStatus.MAX_STEPS, cost, null);
         }
@@ -313,7 +368,6 @@ public final class BlockRun implements Serializable {
         stepNorm[to] = stepNorm[from];
         windowCost[to] = windowCost[from];
         windowStartGrad[to] = windowStartGrad[from];
-        windowLastGrad[to] = windowLastGrad[from];
         falling[to] = falling[from];
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }

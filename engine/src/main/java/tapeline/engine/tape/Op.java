@@ -16,12 +16,12 @@ package tapeline.engine.tape;
  */
 public enum Op {
     /** A leaf: a variable or a constant. Nothing to compute. */
-    LEAF(0) {
+    LEAF(0, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) { }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, int n) { }
     },
-    ADD(2) {
+    ADD(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
@@ -31,7 +31,7 @@ public enum Op {
             if (gb != null) System.arraycopy(gz, 0, gb, 0, n);
         }
     },
-    SUB(2) {
+    SUB(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
@@ -41,7 +41,7 @@ public enum Op {
             if (gb != null) for (int i = 0; i < n; i++) gb[i] = -gz[i];
         }
     },
-    MUL(2) {
+    MUL(2, "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
@@ -51,7 +51,7 @@ public enum Op {
             if (gb != null) for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
         }
     },
-    DIV(2) {
+    DIV(2, "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] / b[i];
         }
@@ -61,7 +61,7 @@ public enum Op {
             if (gb != null) for (int i = 0; i < n; i++) gb[i] = gz[i] * (-a[i] / b[i] / b[i]);
         }
     },
-    NEG(1) {
+    NEG(1, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = -a[i];
         }
@@ -71,7 +71,7 @@ public enum Op {
         }
     },
     /** {@code a^b} with both sides on the tape. */
-    POW(2) {
+    POW(2, "abz") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], b[i]);
         }
@@ -83,7 +83,7 @@ public enum Op {
     },
     /** {@code a^k} for a constant exponent; {@code Math.pow} is exact for small integer k and keeps
      * the sign of a negative base with an integer exponent. {@code k = 0} has gradient 0, also at 0. */
-    POWK(1) {
+    POWK(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], k);
         }
@@ -96,7 +96,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * k * Math.pow(a[i], k - 1);
         }
     },
-    SQUARE(1) {
+    SQUARE(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] * a[i];
         }
@@ -105,7 +105,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * (2.0 * a[i]);
         }
     },
-    SQRT(1) {
+    SQRT(1, "z") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.sqrt(a[i]);
         }
@@ -114,7 +114,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * 0.5 / z[i];
         }
     },
-    EXP(1) {
+    EXP(1, "z") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.exp(a[i]);
         }
@@ -123,7 +123,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i];
         }
     },
-    LOG(1) {
+    LOG(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.log(a[i]);
         }
@@ -132,7 +132,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / a[i]);
         }
     },
-    LOG1P(1) {
+    LOG1P(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.log1p(a[i]);
         }
@@ -141,7 +141,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i]));
         }
     },
-    EXPM1(1) {
+    EXPM1(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.expm1(a[i]);
         }
@@ -150,7 +150,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.exp(a[i]);
         }
     },
-    SIN(1) {
+    SIN(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.sin(a[i]);
         }
@@ -159,7 +159,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cos(a[i]);
         }
     },
-    COS(1) {
+    COS(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.cos(a[i]);
         }
@@ -168,7 +168,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = -gz[i] * Math.sin(a[i]);
         }
     },
-    TAN(1) {
+    TAN(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.tan(a[i]);
         }
@@ -180,7 +180,7 @@ public enum Op {
             }
         }
     },
-    TANH(1) {
+    TANH(1, "z") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.tanh(a[i]);
         }
@@ -189,7 +189,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
         }
     },
-    SIGMOID(1) {
+    SIGMOID(1, "z") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = sigmoid(a[i]);
         }
@@ -199,7 +199,7 @@ public enum Op {
         }
     },
     /** {@code log(1 + e^a)}, written so that it neither overflows for large a nor loses small values. */
-    SOFTPLUS(1) {
+    SOFTPLUS(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], 0.0) + Math.log1p(Math.exp(-Math.abs(a[i])));
         }
@@ -208,7 +208,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * sigmoid(a[i]);
         }
     },
-    RELU(1) {
+    RELU(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] > 0 ? a[i] : 0.0;
         }
@@ -217,7 +217,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
-    ABS(1) {
+    ABS(1, "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.abs(a[i]);
         }
@@ -226,7 +226,7 @@ public enum Op {
             for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.signum(a[i]);
         }
     },
-    MIN(2) {
+    MIN(2, "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.min(a[i], b[i]);
         }
@@ -236,7 +236,7 @@ public enum Op {
             if (gb != null) for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
         }
     },
-    MAX(2) {
+    MAX(2, "ab") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], b[i]);
         }
@@ -247,7 +247,7 @@ public enum Op {
         }
     },
     /** {@code c > 0 ? a : b}: the condition is the third input and gets no gradient. */
-    SELECT(3) {
+    SELECT(3, "c") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = c[i] > 0 ? a[i] : b[i];
         }
@@ -258,28 +258,28 @@ public enum Op {
         }
     },
     /** {@code a < b} as 1 or 0; piecewise constant, so no gradient flows through it. */
-    LESS(2) {
+    LESS(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] < b[i] ? 1.0 : 0.0;
         }
     },
-    LESS_EQUAL(2) {
+    LESS_EQUAL(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] <= b[i] ? 1.0 : 0.0;
         }
     },
-    EQUAL(2) {
+    EQUAL(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] == b[i] ? 1.0 : 0.0;
         }
     },
-    NOT_EQUAL(2) {
+    NOT_EQUAL(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] != b[i] ? 1.0 : 0.0;
         }
     },
     /** Sum over lanes: a lane value in, a scalar out. */
-    SUM(1) {
+    SUM(1, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += a[i];
@@ -291,7 +291,7 @@ public enum Op {
         }
     },
     /** Mean over lanes: a lane value in, a scalar out. */
-    MEAN(1) {
+    MEAN(1, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += a[i];
@@ -303,7 +303,7 @@ public enum Op {
         }
     },
     /** A scalar copied to every lane; its gradient is the sum over lanes (a shared variable's case). */
-    BROADCAST(1) {
+    BROADCAST(1, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             java.util.Arrays.fill(z, 0, n, a[0]);
         }
@@ -315,10 +315,26 @@ public enum Op {
         }
     };
 
-    private final int arity;
+    // Which values a backward rule reads: its inputs a, b, c and its own output z. A value no
+    // backward rule reads need not be computed on a step that only wants gradients.
+    static final int A = 1;
+    static final int B = 2;
+    static final int C = 4;
+    static final int Z = 8;
 
-    Op(int arity) {
+    private final int arity;
+    private final int reads;
+
+    /** @param reads the values the backward rule reads, as letters: "a", "b", "c" (inputs), "z" (output) */
+    Op(int arity, String reads) {
         this.arity = arity;
+        this.reads = (reads.contains("a") ? A : 0) | (reads.contains("b") ? B : 0)
+                | (reads.contains("c") ? C : 0) | (reads.contains("z") ? Z : 0);
+    }
+
+    /** The values ({@link #A}, {@link #B}, {@link #C}, {@link #Z} bits) the backward rule reads. */
+    int reads() {
+        return reads;
     }
 
     /** How many tape inputs the op reads. */

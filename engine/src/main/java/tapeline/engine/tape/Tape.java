@@ -39,9 +39,15 @@ public final class Tape implements Serializable {
     private double[][] value = new double[16][];
     private int size;
     private boolean recording = true;
+    private transient boolean[] live;
+    private transient int liveFor = NONE;
 
+    /** Each node's cotangent: its own buffer, or one it shares read-only ({@code aliased}). */
     private transient double[][] adjoint;
+    private transient double[][] own;
+    private transient boolean[] aliased;
     private transient boolean[] written;
+    private transient double[] ones;
     private transient double[] scratchA;
     private transient double[] scratchB;
 
@@ -209,6 +215,7 @@ public final class Tape implements Serializable {
         param[size] = k;
         laneShaped[size] = lane;
         adjoint = null; // the adjoint buffers are sized to the program: remake them on next use
+        live = null;
         return size++;
     }
 
@@ -237,6 +244,41 @@ public final class Tape implements Serializable {
         for (int i = 0; i < size; i++) {
             if (varying[i] && op[i] != Op.LEAF) compute(i);
         }
+    }
+
+    /**
+     * Recomputes only what {@link #backward}{@code (target)} reads: on a step that wants gradients
+     * and not the cost, values that no backward rule reads (often the cost itself and the sums
+     * leading to it) are skipped.
+     */
+    public void forwardForGradient(int target) {
+        if (liveFor != target || live == null || live.length < size) markLive(target);
+        for (int i = 0; i < size; i++) {
+            if (live[i] && varying[i] && op[i] != Op.LEAF) compute(i);
+        }
+    }
+
+    /** Marks the values the reverse pass from target reads, and everything they are computed from. */
+    private void markLive(int target) {
+        live = new boolean[size];
+        for (int i = target; i >= 0; i--) {
+            Op o = op[i];
+            if (o == Op.LEAF) continue;
+            boolean runsBackward = needsGrad[i] && o.differentiable();
+            if (runsBackward) {
+                int r = o.reads();
+                if ((r & Op.A) != 0) live[in0[i]] = true;
+                if ((r & Op.B) != 0) live[in1[i]] = true;
+                if ((r & Op.C) != 0) live[in2[i]] = true;
+                if ((r & Op.Z) != 0) live[i] = true;
+            }
+            if (live[i]) {
+                for (int in : new int[] {in0[i], in1[i], in2[i]}) {
+                    if (in != NONE) live[in] = true;
+                }
+            }
+        }
+        liveFor = target;
     }
 
     /** Recomputes every node, constants included (after lanes were moved or constants changed). */
@@ -270,27 +312,70 @@ public final class Tape implements Serializable {
     public void backward(int target) {
         if (adjoint == null || adjoint.length < size) allocateAdjoints();
         Arrays.fill(written, 0, size, false);
-        Arrays.fill(adjoint[target], 0, length(target), 1.0);
-        written[target] = true;
+        // The seed is a shared buffer of ones, never written to (a leaf gets its own copy).
+        if (op[target] == Op.LEAF) {
+            Arrays.fill(sink(target, null), 0, length(target), 1.0);
+        } else {
+            alias(target, ones);
+        }
         for (int i = target; i >= 0; i--) {
             if (!written[i] || op[i] == Op.LEAF || !needsGrad[i]) continue;
             Op o = op[i];
             int a = in0[i];
             int b = o.arity() >= 2 ? in1[i] : NONE;
-            double[] ga = needsGrad[a] ? sink(a, scratchA) : null;
-            double[] gb = b != NONE && needsGrad[b] ? sink(b, scratchB) : null;
-            o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb,
-                    iterationLength(i));
-            if (ga != null) settle(a, ga);
-            if (gb != null) settle(b, gb);
+            int n = iterationLength(i);
+            // Addition passes its cotangent on unchanged: share the buffer instead of copying it.
+            boolean passA = o == Op.ADD || o == Op.SUB;
+            boolean passB = o == Op.ADD;
+            double[] ga = !needsGrad[a] || (passA && pass(a, adjoint[i])) ? null : sink(a, scratchA);
+            double[] gb = b == NONE || !needsGrad[b] || (passB && pass(b, adjoint[i])) ? null : sink(b, scratchB);
+            if (ga != null || gb != null) {
+                o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb, n);
+                if (ga != null) settle(a, ga);
+                if (gb != null) settle(b, gb);
+            }
         }
     }
 
-    /** Where a contribution to node x goes: straight into its adjoint if it has none yet. */
+    /**
+     * Gives node x the cotangent {@code gz} as it is, if x has none yet and is not a leaf (leaves'
+     * gradients are handed out, so they get buffers of their own). Returns whether it did.
+     */
+    private boolean pass(int x, double[] gz) {
+        if (op[x] == Op.LEAF) return false;
+        if (!written[x]) {
+            alias(x, gz);
+            return true;
+        }
+        materialise(x);
+        double[] acc = adjoint[x];
+        int n = length(x);
+        for (int j = 0; j < n; j++) acc[j] += gz[j];
+        dtype.round(acc, n);
+        return true;
+    }
+
+    private void alias(int x, double[] shared) {
+        adjoint[x] = shared;
+        aliased[x] = true;
+        written[x] = true;
+    }
+
+    /** Copies a shared cotangent into x's own buffer before anything is added to it. */
+    private void materialise(int x) {
+        if (!aliased[x]) return;
+        System.arraycopy(adjoint[x], 0, own[x], 0, length(x));
+        adjoint[x] = own[x];
+        aliased[x] = false;
+    }
+
+    /** Where a contribution to node x goes: straight into its own adjoint if it has none yet. */
     private double[] sink(int x, double[] scratch) {
         if (written[x]) return scratch;
         written[x] = true;
-        return adjoint[x];
+        aliased[x] = false;
+        adjoint[x] = own[x];
+        return own[x];
     }
 
     /** Rounds a contribution and, if it went to scratch, adds it to the node's adjoint. */
@@ -298,15 +383,20 @@ public final class Tape implements Serializable {
         int n = length(x);
         dtype.round(contribution, n);
         if (contribution == adjoint[x]) return;
+        materialise(x);
         double[] acc = adjoint[x];
         for (int j = 0; j < n; j++) acc[j] += contribution[j];
         dtype.round(acc, n);
     }
 
     private void allocateAdjoints() {
-        adjoint = new double[size][];
-        for (int i = 0; i < size; i++) adjoint[i] = new double[value[i].length];
+        own = new double[size][];
+        for (int i = 0; i < size; i++) own[i] = new double[value[i].length];
+        adjoint = own.clone();
+        aliased = new boolean[size];
         written = new boolean[size];
+        ones = new double[Math.max(lanes, 1)];
+        Arrays.fill(ones, 1.0);
         scratchA = new double[Math.max(lanes, 1)];
         scratchB = new double[Math.max(lanes, 1)];
     }
