@@ -1,0 +1,118 @@
+package tapeline.job;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.JobConfig;
+import tapeline.job.sweep.SweepJob;
+import tapeline.job.sweep.SweepSummary;
+
+/**
+ * The entry point {@code submit.sh} and {@code spark-submit} call:
+ * {@code tapeline.job.Main CONF [key=value ...]}. It parses, validates and wires; the work is in
+ * {@link SweepJob}.
+ *
+ * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
+ * expression position or the column; nothing is written); 1 a failure while running.
+ *
+ * <pre>{@code
+ * int code = Main.run(new String[] {"conf/seed-sweep.properties", "steps=10"}, System.out, System.err);
+ * }</pre>
+ */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs a job and returns its exit code instead of exiting. Uses the JVM's SparkSession if one is
+     * already running (and leaves it running); otherwise starts one from the config's {@code spark.*}
+     * keys ({@code local[*]} unless a master is given) and stops it at the end.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 1 || args[0].equals("-h") || args[0].equals("--help")) {
+            err.println("usage: tapeline.job.Main CONF [key=value ...]");
+            err.println("  CONF: a .properties job config (see conf/ and README.md); key=value overrides a key of it");
+            return USAGE;
+        }
+        JobConfig config;
+        try {
+            config = JobConfig.load(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)));
+        } catch (ConfigException e) {
+            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            return USAGE;
+        }
+
+        SparkSession existing = runningSession();
+        boolean owned = existing == null;
+        SparkSession spark;
+        try {
+            spark = owned ? start(config) : existing;
+        } catch (RuntimeException e) {
+            err.println("tapeline: cannot start Spark: " + e.getMessage());
+            return FAILED;
+        }
+        try {
+            SweepJob.Prepared prepared = SweepJob.prepare(spark, config);
+            SweepSummary summary = SweepJob.run(spark, prepared);
+            out.print(summary.render());
+            out.flush();
+            return OK;
+        } catch (ConfigException e) {
+            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            return USAGE;
+        } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
+            LOG.error("the job failed", e);
+            err.println("tapeline: the job failed: " + rootCause(e));
+            return FAILED;
+        } finally {
+            if (owned) {
+                spark.stop();
+            }
+        }
+    }
+
+    /** The JVM's running session (a test's, a notebook's), or null. */
+    private static SparkSession runningSession() {
+        scala.Option<SparkSession> s = SparkSession.getDefaultSession();
+        return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
+    }
+
+    private static SparkSession start(JobConfig config) {
+        SparkConf conf = new SparkConf(); // picks up spark.* system properties, as spark-submit sets them
+        conf.setAppName(config.appName());
+        config.spark().forEach(conf::set);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]"); // the embedded run: no Spark installation needed
+        }
+        if (!conf.contains("spark.ui.showConsoleProgress")) {
+            conf.set("spark.ui.showConsoleProgress", "true"); // a long sweep shows its progress
+        }
+        LOG.info("starting Spark: master {}, app {}", conf.get("spark.master"), config.appName());
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t == e ? String.valueOf(e.getMessage()) : e.getClass().getSimpleName() + ": " + t;
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}

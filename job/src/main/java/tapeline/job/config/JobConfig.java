@@ -1,0 +1,141 @@
+package tapeline.job.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+
+/**
+ * A job's configuration, validated: a properties file plus {@code key=value} overrides, turned into
+ * one immutable value before any Spark work. Every problem is reported at once
+ * ({@link ConfigException}); unknown keys are problems too, with a "did you mean".
+ *
+ * <pre>{@code
+ * JobConfig c = JobConfig.load(Path.of("conf/seed-sweep.properties"), List.of("steps=10"));
+ * c.solver().maxSteps();   // 10
+ * c.cost().source();       // "x0 * w^2 + x1 * w + x2"
+ * }</pre>
+ *
+ * <p>The keys are listed in README.md ("Config keys"); {@link JobConfigParser} reads them.
+ *
+ * @param job           {@code job}: what to run
+ * @param cost          {@code cost}: the expression to minimise, parsed
+ * @param variables     {@code variables}: what is optimised, in order ({@code w}, {@code b[3]})
+ * @param init          {@code init.<variable>}: start values; a variable not listed starts at 0
+ * @param optimizer     {@code optimizer}: a name from {@code Optimizers.names()}
+ * @param optimizerArgs {@code optimizer.<argument>}: Keras argument names; booleans are 1/0
+ * @param solver        {@code steps}, {@code tolerance.grad}, {@code tolerance.step}
+ * @param dtype         {@code dtype}
+ * @param input         {@code input.path}, {@code input.format}
+ * @param output        {@code output.path}, {@code output.format}, {@code output.mode}
+ * @param blockSize     {@code block.size}: lanes (rows) the engine solves together
+ * @param appName       {@code app.name}: the Spark application name
+ * @param showRows      {@code show.rows}: rows of the result shown in the summary (0: none)
+ * @param spark         every {@code spark.*} key, passed to Spark as given
+ */
+public record JobConfig(
+        JobKind job,
+        Expression cost,
+        List<VariableSpec> variables,
+        Map<String, Operand> init,
+        String optimizer,
+        Map<String, Operand> optimizerArgs,
+        SolverSettings solver,
+        DType dtype,
+        InputSpec input,
+        OutputSpec output,
+        int blockSize,
+        String appName,
+        int showRows,
+        Map<String, String> spark) implements Serializable {
+
+    public JobConfig {
+        Objects.requireNonNull(job, "job");
+        Objects.requireNonNull(cost, "cost");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(solver, "solver");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(appName, "appName");
+        variables = List.copyOf(variables);
+        // Insertion order is kept (not Map.copyOf) so summaries and plans are deterministic.
+        init = Collections.unmodifiableMap(new LinkedHashMap<>(init));
+        optimizerArgs = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerArgs));
+        spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("blockSize must be >= 1, got " + blockSize);
+        }
+        if (showRows < 0) {
+            throw new IllegalArgumentException("showRows must be >= 0, got " + showRows);
+        }
+    }
+
+    /**
+     * Reads a properties file (UTF-8) and applies {@code key=value} overrides on top.
+     *
+     * @throws ConfigException listing every problem: an unreadable file, malformed overrides, bad keys and values
+     */
+    public static JobConfig load(Path file, List<String> overrides) throws ConfigException {
+        Map<String, String> raw = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file + ": no such file");
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Properties p = new Properties();
+            p.load(r);
+            p.stringPropertyNames().stream().sorted().forEach(k -> raw.put(k, p.getProperty(k)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("config file " + file + ": cannot be read: " + e.getMessage());
+        }
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                problems.add("argument '" + o + "': expected key=value");
+            } else {
+                raw.put(o.substring(0, eq).trim(), o.substring(eq + 1));
+            }
+        }
+        return JobConfigParser.parse(raw, problems);
+    }
+
+    /** Parses already-merged key/value pairs (no file); see {@link #load}. */
+    public static JobConfig parse(Map<String, String> properties) throws ConfigException {
+        return JobConfigParser.parse(properties, new ArrayList<>());
+    }
+
+    /** The optimizer arguments that are the same for every row: argument name to value. */
+    public Map<String, Double> fixedOptimizerArgs() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        optimizerArgs.forEach((k, v) -> {
+            if (v instanceof Operand.Constant c) {
+                m.put(k, c.value());
+            }
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The index of a variable in {@link #variables()}, or -1. */
+    public int variableIndex(String name) {
+        for (int i = 0; i < variables.size(); i++) {
+            if (variables.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,360 @@
+package tapeline.job.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.expr.ExpressionException;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+
+/**
+ * Turns raw key/value pairs into a {@link JobConfig}. Never stops at the first problem: each key is
+ * checked on its own and all problems are thrown together, so a user fixes a config in one round.
+ */
+final class JobConfigParser {
+
+    /** The keys without a variable part, in the order README lists them. */
+    static final List<String> FIXED_KEYS = List.of(
+            "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
+            "input.path", "input.format", "output.path", "output.format", "output.mode",
+            "block.size", "app.name", "show.rows");
+
+    static final String INIT = "init.";
+    static final String OPTIMIZER_ARG = "optimizer.";
+    static final String SPARK = "spark.";
+
+    static final int DEFAULT_STEPS = 1000;
+    static final int DEFAULT_BLOCK_SIZE = 1024;
+    static final int MAX_BLOCK_SIZE = 1 << 20;
+    static final int DEFAULT_SHOW_ROWS = 20;
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern VARIABLE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\[\\s*(\\d+)\\s*])?\\s*");
+    /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    private final Map<String, String> raw;
+    private final List<String> problems;
+
+    private JobConfigParser(Map<String, String> raw, List<String> problems) {
+        this.raw = new LinkedHashMap<>();
+        raw.forEach((k, v) -> this.raw.put(k.trim(), v == null ? "" : v.trim()));
+        this.problems = problems;
+    }
+
+    static JobConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return new JobConfigParser(raw, earlierProblems).parse();
+    }
+
+    private JobConfig parse() throws ConfigException {
+        JobKind job = parseJob();
+        List<VariableSpec> variables = parseVariables();
+        Expression cost = parseCost(variables);
+        String optimizer = parseOptimizer();
+        Map<String, Operand> optimizerArgs = parseOptimizerArgs(optimizer);
+        Map<String, Operand> init = parseInit(variables);
+        int steps = integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
+        double gradTol = nonNegative("tolerance.grad");
+        double stepTol = nonNegative("tolerance.step");
+        DType dtype = parseDType();
+        InputSpec input = parseInput();
+        OutputSpec output = parseOutput();
+        int blockSize = integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+        int showRows = integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
+        String appName = raw.getOrDefault("app.name", "");
+        if (appName.isEmpty()) {
+            appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
+        }
+        Map<String, String> spark = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith(SPARK)) {
+                spark.put(k, v);
+            }
+        });
+        checkUnknownKeys(variables, optimizer);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new JobConfig(job, cost, variables, init, optimizer, optimizerArgs,
+                new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark);
+    }
+
+    private JobKind parseJob() {
+        String v = raw.getOrDefault("job", "sweep");
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "sweep" -> JobKind.SWEEP;
+            case "train" -> {
+                problems.add("job: 'train' is reserved and not implemented yet; use job=sweep");
+                yield null;
+            }
+            default -> {
+                problems.add("job: expected sweep, got '" + v + "'");
+                yield null;
+            }
+        };
+    }
+
+    private List<VariableSpec> parseVariables() {
+        String v = required("variables");
+        List<VariableSpec> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        for (String part : v.split(",", -1)) {
+            Matcher m = VARIABLE.matcher(part);
+            if (!m.matches()) {
+                problems.add("variables: expected a name or name[size] such as w or w[20], got '" + part.trim() + "'");
+                continue;
+            }
+            String name = m.group(1);
+            int size = 1;
+            if (m.group(2) != null) {
+                try {
+                    size = Integer.parseInt(m.group(2));
+                } catch (NumberFormatException e) {
+                    size = 0;
+                }
+                if (size < 1) {
+                    problems.add("variables: size of " + name + " must be a whole number >= 1, got '" + m.group(2) + "'");
+                    continue;
+                }
+            }
+            if (!seen.add(name)) {
+                problems.add("variables: '" + name + "' is listed twice");
+                continue;
+            }
+            out.add(new VariableSpec(name, size));
+        }
+        return out;
+    }
+
+    private Expression parseCost(List<VariableSpec> variables) {
+        String text = required("cost");
+        if (text == null) {
+            return null;
+        }
+        try {
+            Expression e = Expression.parse("cost", text);
+            for (VariableSpec v : variables) {
+                if (!e.names().contains(v.name())) {
+                    problems.add("variables: '" + v.name() + "' does not appear in cost '" + text + "'");
+                }
+            }
+            return e;
+        } catch (ExpressionException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    private String parseOptimizer() {
+        String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
+        if (!Optimizers.names().contains(v)) {
+            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
+                    + didYouMean(v, Optimizers.names()));
+            return null;
+        }
+        return v;
+    }
+
+    private Map<String, Operand> parseOptimizerArgs(String optimizer) {
+        Map<String, Operand> args = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (!e.getKey().startsWith(OPTIMIZER_ARG) || optimizer == null) {
+                continue;
+            }
+            String arg = e.getKey().substring(OPTIMIZER_ARG.length());
+            Set<String> known = Optimizers.arguments(optimizer);
+            if (!known.contains(arg)) {
+                problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
+                        + didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+                continue;
+            }
+            String v = e.getValue();
+            switch (v.toLowerCase(Locale.ROOT)) {
+                // Keras booleans (amsgrad, nesterov) are 1/0 in the engine.
+                case "true" -> args.put(arg, new Operand.Constant(1));
+                case "false" -> args.put(arg, new Operand.Constant(0));
+                default -> operand(e.getKey(), v).ifPresent(o -> args.put(arg, o));
+            }
+        }
+        Map<String, Double> fixed = new LinkedHashMap<>();
+        args.forEach((k, v) -> {
+            if (v instanceof Operand.Constant c) {
+                fixed.put(k, c.value());
+            }
+        });
+        if (optimizer != null) {
+            try {
+                Optimizers.validate(optimizer, fixed);
+            } catch (IllegalArgumentException ex) {
+                problems.add(ex.getMessage());
+            }
+        }
+        return args;
+    }
+
+    private Map<String, Operand> parseInit(List<VariableSpec> variables) {
+        Map<String, Operand> init = new LinkedHashMap<>();
+        for (VariableSpec v : variables) {
+            String key = INIT + v.name();
+            if (raw.containsKey(key)) {
+                operand(key, raw.get(key)).ifPresent(o -> init.put(v.name(), o));
+            }
+        }
+        return init;
+    }
+
+    private DType parseDType() {
+        String v = raw.getOrDefault("dtype", "float64");
+        try {
+            return DType.parse(v.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            problems.add("dtype: expected float64 or float32, got '" + v + "'");
+            return null;
+        }
+    }
+
+    private InputSpec parseInput() {
+        String path = required("input.path");
+        Format format = format("input.format", path, true);
+        return path == null || format == null ? null : new InputSpec(path, format);
+    }
+
+    private OutputSpec parseOutput() {
+        String path = required("output.path");
+        Format format = format("output.format", path, false);
+        OutputMode mode = null;
+        String m = raw.getOrDefault("output.mode", "error");
+        switch (m.toLowerCase(Locale.ROOT)) {
+            case "error" -> mode = OutputMode.ERROR;
+            case "overwrite" -> mode = OutputMode.OVERWRITE;
+            default -> problems.add("output.mode: expected error or overwrite, got '" + m + "'");
+        }
+        return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
+    }
+
+    /** The format key's value; when absent, the input's comes from the path's extension and the output's is parquet. */
+    private Format format(String key, String path, boolean fromExtension) {
+        String v = raw.get(key);
+        if (v != null && !v.isEmpty()) {
+            try {
+                return Format.parse(v);
+            } catch (IllegalArgumentException e) {
+                problems.add(key + ": " + e.getMessage());
+                return null;
+            }
+        }
+        if (!fromExtension) {
+            return Format.PARQUET;
+        }
+        if (path == null) {
+            return null;
+        }
+        Optional<Format> f = Format.fromPath(path);
+        if (f.isEmpty()) {
+            problems.add(key + ": cannot tell the format from '" + path + "'; set " + key + " to one of " + Format.names());
+        }
+        return f.orElse(null);
+    }
+
+    private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
+        Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
+        variables.forEach(v -> candidates.add(INIT + v.name()));
+        if (optimizer != null) {
+            Optimizers.arguments(optimizer).forEach(a -> candidates.add(OPTIMIZER_ARG + a));
+        }
+        for (String k : raw.keySet()) {
+            if (candidates.contains(k) || k.startsWith(SPARK)) {
+                continue;
+            }
+            if (k.startsWith(OPTIMIZER_ARG)) {
+                continue; // already reported with the optimizer's argument list
+            }
+            if (k.startsWith(INIT)) {
+                problems.add(k + ": no variable named '" + k.substring(INIT.length()) + "'"
+                        + didYouMean(k, candidates) + "; variables are "
+                        + variables.stream().map(VariableSpec::name).toList());
+                continue;
+            }
+            problems.add("unknown key '" + k + "'" + didYouMean(k, candidates));
+        }
+    }
+
+    // ---- values ----
+
+    private String required(String key) {
+        String v = raw.get(key);
+        if (v == null || v.isEmpty()) {
+            problems.add(key + ": required, but not set");
+            return null;
+        }
+        return v;
+    }
+
+    private int integer(String key, int dflt, int min, int max) {
+        String v = raw.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v);
+            if (i >= min && i <= max) {
+                return i;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the expected range
+        }
+        problems.add(key + ": expected a whole number " + range(min, max) + ", got '" + v + "'");
+        return dflt;
+    }
+
+    private static String range(int min, int max) {
+        return max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]";
+    }
+
+    private double nonNegative(String key) {
+        String v = raw.get(key);
+        if (v == null) {
+            return 0;
+        }
+        if (NUMBER.matcher(v).matches()) {
+            double d = Double.parseDouble(v);
+            if (d >= 0 && Double.isFinite(d)) {
+                return d;
+            }
+        }
+        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
+        return 0;
+    }
+
+    /** A finite number, or else a column name; anything else is a problem naming the key. */
+    private Optional<Operand> operand(String key, String v) {
+        if (NUMBER.matcher(v).matches()) {
+            double d = Double.parseDouble(v);
+            if (Double.isFinite(d)) {
+                return Optional.of(new Operand.Constant(d));
+            }
+        } else if (IDENTIFIER.matcher(v).matches()) {
+            return Optional.of(new Operand.Column(v));
+        }
+        problems.add(key + ": expected a finite number or a column name, got '" + v + "'");
+        return Optional.empty();
+    }
+
+    private static String didYouMean(String word, Set<String> candidates) {
+        return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    }
+}

@@ -1,0 +1,81 @@
+package tapeline.job.io;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import tapeline.job.config.Format;
+import tapeline.job.config.InputSpec;
+import tapeline.job.sweep.ColumnInfo;
+
+/**
+ * Reads a job's input: {@code InputReader.read(spark, new InputSpec("data/x.csv", Format.CSV))}.
+ * CSV has a header row and its column types are inferred (an extra pass over the file): a column of
+ * numbers becomes numeric, a column with one bad cell stays text and is checked cell by cell later.
+ */
+public final class InputReader {
+    private InputReader() {}
+
+    /** Problems with the input path (nothing there), found without reading any data; empty when fine. */
+    public static List<String> check(SparkSession spark, InputSpec input) {
+        List<String> problems = new ArrayList<>();
+        try {
+            Path p = new Path(input.path());
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileStatus[] found = fs.globStatus(p); // a plain path or a glob such as data/part-*.csv
+            if (found == null || found.length == 0) {
+                problems.add("input.path: nothing at '" + input.path() + "' (" + fs.makeQualified(p) + ")");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add("input.path: cannot look at '" + input.path() + "': " + e.getMessage());
+        }
+        return problems;
+    }
+
+    /** The input as a DataFrame; lazy except for CSV schema inference. */
+    public static Dataset<Row> read(SparkSession spark, InputSpec input) {
+        DataFrameReader r = spark.read().format(input.format().sparkName());
+        if (input.format() == Format.CSV) {
+            r = r.option("header", "true").option("inferSchema", "true");
+        }
+        return r.load(input.path());
+    }
+
+    /** The binder's view of a schema: which columns can feed the cost, and how. */
+    public static List<ColumnInfo> columns(StructType schema) {
+        List<ColumnInfo> out = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            out.add(new ColumnInfo(f.name(), kind(f.dataType()), f.dataType().simpleString()));
+        }
+        return out;
+    }
+
+    private static ColumnInfo.Kind kind(DataType t) {
+        if (isAtomicNumberLike(t)) {
+            return ColumnInfo.Kind.SCALAR;
+        }
+        if (t instanceof ArrayType a && isAtomicNumberLike(a.elementType())) {
+            return ColumnInfo.Kind.ARRAY;
+        }
+        return ColumnInfo.Kind.OTHER;
+    }
+
+    private static boolean isAtomicNumberLike(DataType t) {
+        // Text and booleans are accepted here and judged per cell (text "1.5" is a number; booleans
+        // are fine only for Keras boolean arguments).
+        return t instanceof NumericType || t instanceof StringType || t instanceof BooleanType;
+    }
+}

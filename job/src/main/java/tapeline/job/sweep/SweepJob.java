@@ -1,0 +1,135 @@
+package tapeline.job.sweep;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructType;
+import tapeline.engine.solve.BlockSolver;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.JobConfig;
+import tapeline.job.io.InputReader;
+import tapeline.job.io.OutputWriter;
+
+/**
+ * The sweep job's Spark wiring: {@link #prepare} checks everything that needs the input's schema
+ * (still before any row is optimised), {@link #sweep} is the transformation (one {@code mapPartitions},
+ * no shuffle), {@link #run} writes and summarises.
+ *
+ * <pre>{@code
+ * SweepJob.Prepared p = SweepJob.prepare(spark, config);  // ConfigException: exit 2, nothing written
+ * SweepSummary s = SweepJob.run(spark, p);
+ * }</pre>
+ */
+public final class SweepJob {
+    private SweepJob() {}
+
+    /** Everything a sweep needs, checked. */
+    public record Prepared(JobConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
+
+    /**
+     * Reads the input's schema, binds the cost's names to columns, builds the engine's solver (which
+     * checks names, vector sizes and optimizer arguments) and checks the output path.
+     *
+     * @throws ConfigException with every problem found
+     */
+    public static Prepared prepare(SparkSession spark, JobConfig config) throws ConfigException {
+        List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
+        List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
+        if (!problems.isEmpty()) {
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().path());
+        Dataset<Row> input;
+        try {
+            input = InputReader.read(spark, config.input());
+        } catch (RuntimeException e) {
+            // Spark's AnalysisException (e.g. a file that is not parquet) says what is wrong; keep its first line.
+            problems.add("input.path: cannot read '" + config.input().path() + "' as " + config.input().format().sparkName()
+                    + ": " + firstLine(e.getMessage()));
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        SweepPlan plan = null;
+        BlockSolver solver = null;
+        try {
+            final Dataset<Row> in = input;
+            spark.sparkContext().setJobDescription("tapeline: read the length of the input's array columns");
+            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> arrayLength(in, name));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (plan != null) {
+            try {
+                solver = new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
+                        config.fixedOptimizerArgs(), config.solver(), config.dtype());
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.addAll(outputProblems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        OutputLayout layout = new OutputLayout(input.schema(), config.variables(), config.output().format().hasArrays(),
+                config.dtype());
+        return new Prepared(config, input, plan, solver, layout);
+    }
+
+    /** The sweep as a lazy transformation: the input's rows, each followed by its result columns. */
+    public static Dataset<Row> sweep(Prepared p) {
+        JobConfig c = p.config();
+        SweepPartition f = new SweepPartition(p.plan(), p.solver(), p.layout(), c.optimizer(), c.fixedOptimizerArgs(),
+                c.blockSize());
+        return p.input().mapPartitions(f, Encoders.row(p.layout().schema()));
+    }
+
+    /** Runs the sweep, writes it, reads back the counts and returns the summary. */
+    public static SweepSummary run(SparkSession spark, Prepared p) {
+        JobConfig c = p.config();
+        Dataset<Row> out = OutputWriter.forFormat(sweep(p), c.output().format());
+        StructType written = out.schema();
+        long t0 = System.nanoTime();
+        spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
+                + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().path());
+        OutputWriter.write(out, c.output());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        spark.sparkContext().setJobDescription("tapeline: count the output's rows by status");
+        Dataset<Row> back = OutputWriter.readBack(spark, c.output(), written);
+        Map<String, Long> byStatus = new TreeMap<>();
+        long steps = 0;
+        for (Row r : back.groupBy("status").agg(functions.count(functions.lit(1)), functions.sum("steps")).collectAsList()) {
+            byStatus.put(r.getString(0), r.getLong(1));
+            steps += r.isNullAt(2) ? 0 : r.getLong(2);
+        }
+        List<Row> preview = List.of();
+        if (c.showRows() > 0) {
+            spark.sparkContext().setJobDescription("tapeline: read the first " + c.showRows() + " output rows");
+            preview = back.limit(c.showRows()).collectAsList();
+        }
+        spark.sparkContext().setJobDescription(null);
+        return new SweepSummary(c.output().path(), byStatus, steps, seconds, written, preview);
+    }
+
+    /** The length of the first non-null array in the column, or -1 when there is none. */
+    private static int arrayLength(Dataset<Row> input, String column) {
+        List<Row> first = input.select(functions.size(functions.col("`" + column + "`")))
+                .where(functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
+        return first.isEmpty() ? -1 : first.get(0).getInt(0);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

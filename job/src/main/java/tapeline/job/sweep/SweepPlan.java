@@ -1,0 +1,57 @@
+package tapeline.job.sweep;
+
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which input cells feed which engine inputs, start values and per-row optimizer arguments. Made on
+ * the driver by {@link ColumnBinder} from the config and the input schema; shipped to every task.
+ *
+ * <p>For the notebook ({@code cost = x0 * w^2 + x1 * w + x2} over columns {@code id,x0,x1,x2}):
+ * inputs {@code x0 -> [column 1]}, {@code x1 -> [column 2]}, {@code x2 -> [column 3]}; no init, no lane args.
+ *
+ * @param inputs   one entry per non-variable name of the cost, in the cost's order
+ * @param init     start values read from columns (constant start values are folded in here too)
+ * @param laneArgs optimizer arguments read per row from a column
+ */
+public record SweepPlan(List<Input> inputs, List<Init> init, List<LaneArg> laneArgs) implements Serializable {
+
+    /** A name of the cost bound to one cell per component (1 for a scalar). */
+    public record Input(String name, List<Cell> cells) implements Serializable {
+        public Input {
+            cells = List.copyOf(cells);
+        }
+    }
+
+    /**
+     * The start value of variable {@code variable} ({@code size} components): a constant when {@code cells}
+     * is empty; one cell per component; or one cell broadcast to every component.
+     */
+    public record Init(String variable, int size, double constant, List<Cell> cells) implements Serializable {
+        public Init {
+            cells = List.copyOf(cells);
+            if (!(cells.isEmpty() || cells.size() == 1 || cells.size() == size)) {
+                throw new IllegalArgumentException("init of " + variable + ": " + cells.size() + " cells for " + size + " components");
+            }
+        }
+    }
+
+    /** An optimizer argument (a Keras name) read per row from one cell. */
+    public record LaneArg(String argument, Cell cell) implements Serializable {}
+
+    public SweepPlan {
+        inputs = List.copyOf(inputs);
+        init = List.copyOf(init);
+        laneArgs = List.copyOf(laneArgs);
+    }
+
+    /** For the engine: every input name and its number of components. */
+    public Map<String, Integer> inputSizes() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        inputs.forEach(i -> m.put(i.name(), i.cells().size()));
+        return Collections.unmodifiableMap(m);
+    }
+}

@@ -1,0 +1,115 @@
+package tapeline.job.sweep;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.Seq;
+
+/**
+ * What a sweep did, read back from its output: rows by status, total steps, wall time, and the first
+ * rows. {@link #render()} is what the user sees at the end of a run:
+ * <pre>
+ * tapeline sweep: 8 rows in 3.2 s, 6,000 steps (1,875 config-steps/s)
+ *   MAX_STEPS 6   DIVERGED 1   INVALID 1
+ * output: out/seed-sweep
+ * </pre>
+ *
+ * @param outputPath where the output was written
+ * @param byStatus   rows per status name
+ * @param steps      optimizer steps over all rows
+ * @param seconds    wall time of the sweep and its write
+ * @param schema     the written schema (for the preview's header)
+ * @param preview    the first {@code show.rows} rows of the output
+ */
+public record SweepSummary(String outputPath, Map<String, Long> byStatus, long steps, double seconds,
+                           StructType schema, List<Row> preview) {
+
+    public SweepSummary {
+        byStatus = Collections.unmodifiableMap(new TreeMap<>(byStatus));
+        preview = List.copyOf(preview);
+    }
+
+    public long rows() {
+        return byStatus.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Sum of steps over all rows, per second of wall time. */
+    public double stepsPerSecond() {
+        return seconds > 0 ? steps / seconds : 0;
+    }
+
+    public long count(String status) {
+        return byStatus.getOrDefault(status, 0L);
+    }
+
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "tapeline sweep: %,d rows in %.1f s, %,d steps (%,.0f config-steps/s)%n",
+                rows(), seconds, steps, stepsPerSecond()));
+        sb.append(" ");
+        for (String s : List.of("CONVERGED", "MAX_STEPS", "DIVERGED", "INVALID")) {
+            sb.append(String.format(Locale.ROOT, "  %s %,d", s, count(s)));
+        }
+        sb.append(String.format("%noutput: %s%n", outputPath));
+        if (!preview.isEmpty()) {
+            sb.append(preview.size() < rows() ? "first " + preview.size() + " of " + rows() + " rows:\n" : "rows:\n");
+            sb.append(table());
+        }
+        return sb.toString();
+    }
+
+    /** A plain aligned text table of the preview rows. */
+    private String table() {
+        String[] names = schema.fieldNames();
+        List<String[]> cells = new ArrayList<>();
+        cells.add(names);
+        for (Row r : preview) {
+            String[] line = new String[names.length];
+            for (int i = 0; i < names.length; i++) {
+                line[i] = cell(r.isNullAt(i) ? null : r.get(i));
+            }
+            cells.add(line);
+        }
+        int[] width = new int[names.length];
+        for (String[] line : cells) {
+            for (int i = 0; i < line.length; i++) {
+                width[i] = Math.max(width[i], line[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int n = 0; n < cells.size(); n++) {
+            String[] line = cells.get(n);
+            sb.append(' ');
+            for (int i = 0; i < line.length; i++) {
+                sb.append(' ').append(line[i]).append(" ".repeat(width[i] - line[i].length())).append(' ');
+            }
+            sb.setLength(sb.length() - 1);
+            sb.append('\n');
+            if (n == 0) {
+                sb.append(' ');
+                for (int w : width) {
+                    sb.append(' ').append("-".repeat(w)).append(' ');
+                }
+                sb.setLength(sb.length() - 1);
+                sb.append('\n');
+            }
+        }
+        return sb.toString().replaceAll(" +\n", "\n");
+    }
+
+    private static String cell(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Seq<?> s) {
+            return s.mkString("[", ", ", "]");
+        }
+        String s = String.valueOf(v);
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+}

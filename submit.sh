@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs a tapeline job.
+#
+#   ./submit.sh CONF [key=value ...] [--master URL]
+#
+# Without a master (or with spark.master=local[...]) the job runs on embedded Spark, local[*], from
+# the job jar and job/target/lib: no Spark installation needed. With a cluster master
+# (--master spark://host:7077, or spark.master=... in CONF or on the command line) it goes through
+# $SPARK_HOME/bin/spark-submit with the job jar, which does not bundle Spark.
+#
+# Builds first (mvn -q -B -DskipTests package) when the jar is missing or older than the sources.
+# Exit codes: 0 the job ran; 2 usage or configuration error (nothing written); 1 failure while running.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+jar="$here/job/target/tapeline-job-0.1.0-SNAPSHOT.jar"
+lib="$here/job/target/lib"
+
+usage() {
+  echo "usage: ./submit.sh CONF [key=value ...] [--master URL]" >&2
+  echo "  e.g. ./submit.sh conf/seed-sweep.properties steps=100 output.path=out/try" >&2
+  exit 2
+}
+
+[[ $# -ge 1 ]] || usage
+case "$1" in -h|--help) usage ;; esac
+conf="$1"
+shift
+[[ -f "$conf" ]] || { echo "tapeline: config file $conf: no such file" >&2; exit 2; }
+
+args=()
+master=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --master) [[ $# -ge 2 ]] || usage; master="$2"; shift 2 ;;
+    --master=*) master="${1#--master=}"; shift ;;
+    spark.master=*) master="${1#spark.master=}"; shift ;;
+    *=*) args+=("$1"); shift ;;
+    *) echo "tapeline: argument '$1': expected key=value or --master URL" >&2; usage ;;
+  esac
+done
+if [[ -z "$master" ]]; then
+  # The config file may name the master too (the last such line wins, as in java.util.Properties).
+  master="$(sed -n 's/^[[:space:]]*spark\.master[[:space:]]*[=:][[:space:]]*//p' "$conf" | tail -n 1 | sed 's/[[:space:]]*$//')"
+fi
+
+# Build when the jar is missing or any source or pom is newer than it.
+if [[ ! -f "$jar" || ! -d "$lib" || -n "$(find "$here/pom.xml" "$here/engine" "$here/job" \
+        -path '*/target' -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
+  echo "tapeline: building the job jar (mvn -q -B -DskipTests package) ..." >&2
+  (cd "$here" && mvn -q -B -DskipTests package >&2) || { echo "tapeline: the build failed" >&2; exit 1; }
+fi
+
+# The Java 17 flags Spark needs, from the one place they are kept: the parent pom's java17.opens.
+java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$here/pom.xml")"
+log_conf="$here/conf/log4j2.properties"
+
+# local and local[N] run embedded; anything else (spark://, yarn, k8s://, local-cluster[...]) needs spark-submit.
+if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
+  java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+  [[ -n "$master" ]] && args+=("spark.master=$master")
+  # Loopback unless told otherwise: an embedded run needs no network.
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  set +e
+  # shellcheck disable=SC2086 # java_flags is a list of flags
+  "$java" $java_flags ${TAPELINE_JAVA_OPTS:-} -Dlog4j2.configurationFile="$log_conf" \
+    -cp "$jar:$lib/*" tapeline.job.Main "$conf" ${args[@]+"${args[@]}"}
+  exit $?
+fi
+
+if [[ -z "${SPARK_HOME:-}" ]]; then
+  echo "tapeline: master '$master' is a cluster, so the job goes through \$SPARK_HOME/bin/spark-submit," >&2
+  echo "  but SPARK_HOME is not set. Set it to a Spark 3.5 (Scala 2.12) installation, or drop the master" >&2
+  echo "  to run on embedded Spark (local[*])." >&2
+  exit 2
+fi
+# spark.* keys go to spark-submit as --conf too, so launch-time ones (spark.driver.memory, ...) apply:
+# first those of the file (simple "key = value" lines), then the command line's, which win.
+conf_args=()
+while IFS= read -r kv; do
+  [[ -n "$kv" && "$kv" != spark.master=* ]] && conf_args+=(--conf "$kv")
+done < <(sed -n 's/^[[:space:]]*\(spark\.[^=:[:space:]]*\)[[:space:]]*[=:][[:space:]]*\(.*[^[:space:]]\)[[:space:]]*$/\1=\2/p' "$conf")
+for kv in ${args[@]+"${args[@]}"}; do
+  if [[ "$kv" == spark.* ]]; then conf_args+=(--conf "$kv"); fi
+done
+set +e
+"$SPARK_HOME/bin/spark-submit" --class tapeline.job.Main --master "$master" \
+  --driver-java-options "-Dlog4j2.configurationFile=$log_conf" \
+  ${conf_args[@]+"${conf_args[@]}"} "$jar" "$conf" ${args[@]+"${args[@]}"}
+exit $?
