@@ -51,9 +51,27 @@ class GoldenAdamTest {
 
     record Row(DType dtype, double[] x, int step, double w, double cost) { }
 
+    /**
+     * The golden file travels with the tests (src/test/resources/golden, copied from the project's
+     * shared/golden); where shared/ sits beside the checkout, the copy must still equal it.
+     */
+    static Path goldenFile() throws IOException {
+        try {
+            return Path.of(GoldenAdamTest.class.getResource("/golden/adam_quadratic.csv").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+    }
+
+    @Test
+    void bundledGoldenFileEqualsTheSharedOne() throws IOException {
+        Path shared = Path.of("..", "..", "shared", "golden", "adam_quadratic.csv");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(shared), "no shared/ beside this checkout");
+        assertThat(Files.readAllLines(goldenFile())).isEqualTo(Files.readAllLines(shared));
+    }
+
     static List<Row> golden() throws IOException {
-        Path p = Path.of("..", "..", "shared", "golden", "adam_quadratic.csv");
-        if (!Files.exists(p)) p = Path.of("..", "shared", "golden", "adam_quadratic.csv");
+        Path p = goldenFile();
         return Files.readAllLines(p).stream().skip(1).filter(l -> !l.isBlank()).map(l -> {
             String[] f = l.split(",");
             DType d = DType.parse(f[0]);
