@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The sweep job's throughput against the engine's, measured in the same run (BENCHMARKS.md).
+#
+#   scripts/bench-sweep.sh            # 1,000,000 random quadratics x 1000 Adam steps, float64, local[2]
+#   ROWS=200000 scripts/bench-sweep.sh
+#
+# 1. JMH: the engine's single-thread rate on the same problem (SweepBenchmark.engine, config-steps/s),
+#    and the hand-written loop's (SweepBenchmark.handWritten).
+# 2. The sweep job through submit.sh on embedded Spark local[2] (read Parquet, sweep, write Parquet),
+#    under /usr/bin/time for the JVM's peak resident memory; the job prints config-steps/s.
+# 3. The ratio: job rate / (2 x engine single-thread rate). Then the same sweep once more in one
+#    partition with a 512 MiB heap: memory is bounded by block.size, not by the partition.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rows="${ROWS:-1000000}"
+work="$(mktemp -d /tmp/tapeline-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+mvn -q -B -DskipTests package >&2
+opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
+cp="job/target/tapeline-job-0.1.0-SNAPSHOT.jar:job/target/lib/*"
+
+echo "== generating $rows quadratics" >&2
+# shellcheck disable=SC2086
+java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -Dspark.master='local[2]' -cp "$cp" \
+  tapeline.job.tools.GenerateQuadratics "$work/in.parquet" "$rows" 42 >&2
+
+echo "== JMH: engine and hand-written loop, one thread" >&2
+java -jar bench/target/benchmarks.jar 'SweepBenchmark' -f 1 -wi 3 -w 2 -i 5 -r 2 -rf csv -rff "$work/jmh.csv" >&2
+engine=$(awk -F, '/SweepBenchmark.engine"/ {print $5}' "$work/jmh.csv")
+hand=$(awk -F, '/SweepBenchmark.handWritten"/ {print $5}' "$work/jmh.csv")
+
+echo "== sweep job, local[2]" >&2
+/usr/bin/time -v -o "$work/time.txt" ./submit.sh conf/bench-sweep.properties "input.path=$work/in.parquet" \
+  "output.path=$work/out" spark.master='local[2]' > "$work/job.txt"
+cat "$work/job.txt" >&2
+job=$(sed -n 's/.*(\([0-9,]*\) config-steps\/s).*/\1/p' "$work/job.txt" | tr -d ,)
+rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+
+echo "== sweep job, one partition, -Xmx512m, block.size 1024" >&2
+TAPELINE_JAVA_OPTS="-Xmx512m" /usr/bin/time -v -o "$work/time1.txt" ./submit.sh conf/bench-sweep.properties \
+  "input.path=$work/in.parquet" "output.path=$work/out1" spark.master='local[1]' \
+  spark.sql.files.maxPartitionBytes=1073741824 > "$work/job1.txt"
+rss1=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time1.txt")
+
+awk -v e="$engine" -v h="$hand" -v j="$job" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
+  printf "rows                               %d x 1000 steps\n", n
+  printf "engine, 1 thread (JMH)             %.3g config-steps/s\n", e
+  printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
+  printf "sweep job, local[2]                %.3g config-steps/s   job / (2 x engine) = %.2f\n", j, j / (2 * e)
+  printf "peak RSS, local[2]                 %d MiB\n", r / 1024
+  printf "peak RSS, 1 partition, -Xmx512m    %d MiB\n", r1 / 1024
+}'
