@@ -196,7 +196,7 @@ class JobConfigTest {
 
     @Test
     void suggestUsesEditDistance() {
-        assertThat(Suggest.distance("kitten", "sitting")).isEqualTo(3);
+        assertThat(tapeline.engine.expr.Suggest.distance("kitten", "sitting")).isEqualTo(3);
         assertThat(Suggest.closest("ouput.path", List.of("output.path", "input.path"))).contains("output.path");
         assertThat(Suggest.closest("zzz", List.of("steps"))).isEmpty();
     }
