@@ -48,6 +48,10 @@ public class SweepBenchmark {
     @Param({"1024"})
     public int lanes;
 
+    /** The engine's optimizer (Keras defaults but learning rate 0.1); the baseline is always Adam. */
+    @Param({"adam"})
+    public String optimizer;
+
     double[] x0;
     double[] x1;
     double[] x2;
@@ -66,7 +70,7 @@ public class SweepBenchmark {
             x2[i] = -5 + 10 * rnd.nextDouble();
         }
         solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
-                Map.of("x0", 1, "x1", 1, "x2", 1), "adam", Map.of("learning_rate", 0.1),
+                Map.of("x0", 1, "x1", 1, "x2", 1), optimizer, Map.of("learning_rate", 0.1),
                 new SolverSettings(STEPS, 0, 0), DType.FLOAT64);
         inputs = Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1}, "x2", new double[][] {x2});
     }

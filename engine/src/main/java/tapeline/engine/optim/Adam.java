@@ -22,7 +22,7 @@ import tapeline.engine.tape.DType;
  * Optimizer adam = Adam.withLearningRate(0.1, DType.FLOAT32);
  * }</pre>
  */
-public final class Adam extends Optimizer {
+public class Adam extends Optimizer {
     private static final long serialVersionUID = 1L;
 
     private final Hyper beta1;
@@ -38,7 +38,12 @@ public final class Adam extends Optimizer {
     private double alpha;
 
     public Adam(Arguments args, DType dtype) {
-        super(args, dtype, 0.001);
+        this(args, dtype, Double.NaN);
+    }
+
+    /** For {@link AdamW}: Adam whose {@code weight_decay} defaults to {@code defaultWeightDecay}. */
+    Adam(Arguments args, DType dtype, double defaultWeightDecay) {
+        super(args, dtype, 0.001, defaultWeightDecay);
         beta1 = hyper("beta_1", 0.9, Arguments.Range.UNIT_OPEN);
         beta2 = hyper("beta_2", 0.999, Arguments.Range.UNIT_OPEN);
         epsilon = hyper("epsilon", 1e-7, Arguments.Range.POSITIVE);
@@ -53,7 +58,7 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void build(int slots) {
+    protected final void build(int slots) {
         m = new double[slots][];
         v = new double[slots][];
         vHat = amsgrad ? new double[slots][] : null;
@@ -65,8 +70,8 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void beginStep(long t) {
-        if (uniform) alpha = alpha(learningRate.value(), beta1.value(), beta2.value(), t);
+    protected final void beginStep(long t) {
+        if (uniform) alpha = alpha(lr().value(), beta1.value(), beta2.value(), t);
     }
 
     private double alpha(double lr, double b1, double b2, long t) {
@@ -80,7 +85,8 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(int k, double[] w, double[] g, int n, long t) {
+    protected final void update(int k, double[] w, double[] g, int n, long t) {
+        Hyper rate = lr();
         double[] mk = m[k];
         double[] vk = v[k];
         double[] hk = amsgrad ? vHat[k] : null;
@@ -102,7 +108,7 @@ public final class Adam extends Optimizer {
             for (int i = 0; i < n; i++) {
                 double b1 = beta1.at(i);
                 double b2 = beta2.at(i);
-                double a = uniform ? alpha : alpha(learningRate.at(i), b1, b2, t);
+                double a = uniform ? alpha : alpha(rate.at(i), b1, b2, t);
                 double gi = g[i];
                 double mi = mk[i] + (gi - mk[i]) * (1 - b1);
                 double vi = vk[i] + (gi * gi - vk[i]) * (1 - b2);
@@ -115,7 +121,7 @@ public final class Adam extends Optimizer {
             for (int i = 0; i < n; i++) {
                 double b1 = beta1.at(i);
                 double b2 = beta2.at(i);
-                float a = (float) (uniform ? alpha : alpha(learningRate.at(i), b1, b2, t));
+                float a = (float) (uniform ? alpha : alpha(rate.at(i), b1, b2, t));
                 float c1 = (float) (1 - b1);
                 float c2 = (float) (1 - b2);
                 float gi = (float) g[i];

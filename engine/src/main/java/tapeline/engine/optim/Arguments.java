@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import tapeline.engine.optim.schedule.LearningRateSchedule;
+
 /**
  * The Keras arguments an optimizer is built from (name to value), read with defaults and checked:
  * a value out of range is an error naming the argument and the value, and an argument nobody
@@ -27,6 +29,7 @@ public final class Arguments implements java.io.Serializable {
         POSITIVE("in (0, inf)"),
         UNIT_OPEN("in [0, 1)"),
         UNIT_CLOSED("in [0, 1]"),
+        UNIT_LEFT_OPEN("in (0, 1]"),
         BOOLEAN("0 or 1 (false or true)");
 
         private final String text;
@@ -47,6 +50,7 @@ public final class Arguments implements java.io.Serializable {
                 case POSITIVE -> v > 0 && v < Double.POSITIVE_INFINITY;
                 case UNIT_OPEN -> v >= 0 && v < 1;
                 case UNIT_CLOSED -> v >= 0 && v <= 1;
+                case UNIT_LEFT_OPEN -> v > 0 && v <= 1;
                 case BOOLEAN -> v == 0 || v == 1;
             };
         }
@@ -57,14 +61,42 @@ public final class Arguments implements java.io.Serializable {
     private final Set<String> read = new TreeSet<>();
     private final Map<String, Range> ranges = new java.util.TreeMap<>();
     private final List<String> problems = new ArrayList<>();
+    private final LearningRateSchedule schedule;
 
-    private Arguments(String optimizer, Map<String, Hyper> given) {
+    private Arguments(String optimizer, Map<String, Hyper> given, LearningRateSchedule schedule) {
         this.optimizer = optimizer;
         this.given = new LinkedHashMap<>(given);
+        this.schedule = schedule;
     }
 
     public static Arguments of(String optimizer, Map<String, Hyper> given) {
-        return new Arguments(optimizer, given);
+        return new Arguments(optimizer, given, null);
+    }
+
+    /**
+     * Arguments whose learning rate is a schedule (Keras {@code learning_rate=ExponentialDecay(...)});
+     * {@code learning_rate} must then not be given as a number too.
+     */
+    public static Arguments of(String optimizer, Map<String, Hyper> given, LearningRateSchedule schedule) {
+        return new Arguments(optimizer, given, schedule);
+    }
+
+    /** The learning-rate schedule, or null when the learning rate is a number. */
+    public LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /**
+     * Reads an argument that Keras defaults to {@code None}: null when not given. Its range is
+     * recorded all the same, so {@link #ranges()} lists it.
+     */
+    public Hyper optional(String name, Range range) {
+        if (!given.containsKey(name)) {
+            read.add(name);
+            ranges.put(name, range);
+            return null;
+        }
+        return hyper(name, Double.NaN, range);
     }
 
     /** Reads a (possibly per-lane) number, checking every lane's value. */

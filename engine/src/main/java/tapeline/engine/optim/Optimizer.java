@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import tapeline.engine.optim.schedule.LearningRateSchedule;
 import tapeline.engine.tape.DType;
 import tapeline.engine.tape.GradientTape;
 import tapeline.engine.tape.Tensor;
@@ -20,6 +21,27 @@ import tapeline.engine.tape.Variable;
  * variable {@code w[20]} is twenty. Subclasses implement {@link #build} (allocate state with
  * {@link #newState}) and {@link #update} (one slot, one step, the Keras {@code update_step}).
  *
+ * <p>Every optimizer also takes Keras's base-optimizer arguments, applied here exactly as
+ * {@code keras/src/optimizers/base_optimizer.py} ({@code _backend_apply_gradients}) does, in this
+ * order, before the optimizer's own update:
+ * <ol>
+ *   <li>gradient clipping ({@code _clip_gradients}), at most one of
+ *     <ul>
+ *       <li>{@code clipnorm c}: each variable's gradient {@code g = g * c / max(||g||, c)}, the norm
+ *           over that variable's components (the slots {@link #build(int, boolean[], int[])} groups)
+ *           in one lane ({@code tf.clip_by_norm});</li>
+ *       <li>{@code global_clipnorm c}: {@code n = ||all gradients of the lane||},
+ *           {@code g = g * (c * min(1/n, 1/c) + (n - n))} ({@code clip_by_global_norm}); "all
+ *           variables" is every slot of one lane, since each lane is its own problem;</li>
+ *       <li>{@code clipvalue c}: {@code g = max(min(g, c), -c)} ({@code tf.clip_by_value});</li>
+ *     </ul>
+ *   <li>weight decay ({@code _apply_weight_decay}): {@code w = w - w * weight_decay * lr};</li>
+ *   <li>{@link #update}, the optimizer's {@code update_step}; then {@code iterations += 1}.</li>
+ * </ol>
+ * The learning rate may be a {@link LearningRateSchedule}, evaluated like Keras's
+ * {@code _get_current_learning_rate} at {@code iterations} (before the increment, so step 1 uses
+ * {@code schedule(0)}); the same value feeds weight decay and the update.
+ *
  * <pre>{@code
  * Optimizer adam = Adam.withLearningRate(0.1, DType.FLOAT32);
  * for (int i = 0; i < 1000; i++) adam.minimize(tape -> cost(tape, w), w);
@@ -29,6 +51,7 @@ public abstract class Optimizer implements Serializable {
     private static final long serialVersionUID = 1L;
 
     protected final DType dtype;
+    /** The fixed learning rate; with a schedule, use {@link #lr()} (the value of this step). */
     protected final Hyper learningRate;
 
     private transient Arguments arguments;
@@ -38,10 +61,58 @@ public abstract class Optimizer implements Serializable {
     private boolean[] perLane;
     private int lanes = -1;
 
+    private final LearningRateSchedule schedule;
+    private Hyper lrNow;
+    private final Hyper weightDecay;
+    private final Hyper clipnorm;
+    private final Hyper clipvalue;
+    private final Hyper globalClipnorm;
+    /** Slots of each variable, for clipnorm and global_clipnorm. */
+    private int[][] variables;
+    private transient double[] sums;
+    private transient double[] totals;
+
+    /** An optimizer whose {@code weight_decay} defaults to Keras's {@code None} (no decay). */
     protected Optimizer(Arguments arguments, DType dtype, double defaultLearningRate) {
+        this(arguments, dtype, defaultLearningRate, Double.NaN);
+    }
+
+    /**
+     * @param defaultWeightDecay the default {@code weight_decay}; {@code NaN} for Keras's
+     *     {@code None} (AdamW's is 0.004)
+     */
+    protected Optimizer(Arguments arguments, DType dtype, double defaultLearningRate, double defaultWeightDecay) {
         this.arguments = arguments;
         this.dtype = dtype;
         this.learningRate = hyper("learning_rate", defaultLearningRate, Arguments.Range.NON_NEGATIVE);
+        this.schedule = arguments.schedule();
+        if (schedule != null && arguments.has("learning_rate")) {
+            arguments.problem("optimizer.learning_rate is given both as a number (" + learningRate
+                    + ") and as a schedule (" + schedule + "); give one");
+        }
+        this.lrNow = learningRate;
+        this.weightDecay = Double.isNaN(defaultWeightDecay)
+                ? optionalHyper("weight_decay", Arguments.Range.NON_NEGATIVE)
+                : hyper("weight_decay", defaultWeightDecay, Arguments.Range.NON_NEGATIVE);
+        this.clipnorm = optionalHyper("clipnorm", Arguments.Range.POSITIVE);
+        this.clipvalue = optionalHyper("clipvalue", Arguments.Range.POSITIVE);
+        this.globalClipnorm = optionalHyper("global_clipnorm", Arguments.Range.POSITIVE);
+        // As Keras: "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set."
+        List<String> clips = new ArrayList<>();
+        if (clipnorm != null) clips.add("clipnorm=" + clipnorm);
+        if (clipvalue != null) clips.add("clipvalue=" + clipvalue);
+        if (globalClipnorm != null) clips.add("global_clipnorm=" + globalClipnorm);
+        if (clips.size() > 1) {
+            arguments.problem("only one of optimizer.clipnorm, optimizer.clipvalue and optimizer.global_clipnorm"
+                    + " may be set, got " + String.join(" and ", clips));
+        }
+    }
+
+    /** Reads a hyper-parameter that Keras defaults to {@code None}: null when not given. */
+    private Hyper optionalHyper(String name, Arguments.Range range) {
+        Hyper h = arguments.optional(name, range);
+        if (h != null && !h.isUniform()) laneHypers.add(h.laneArray());
+        return h;
     }
 
     /** Reads a (possibly per-lane) hyper-parameter; per-lane values then travel with their lanes. */
@@ -70,14 +141,35 @@ public abstract class Optimizer implements Serializable {
         return iterations;
     }
 
-    /** The learning rate (possibly per lane). */
+    /** The fixed learning rate (possibly per lane); see {@link #schedule()} for a scheduled one. */
     public final Hyper learningRate() {
         return learningRate;
     }
 
+    /** The learning-rate schedule, or null when the learning rate is fixed. */
+    public final LearningRateSchedule schedule() {
+        return schedule;
+    }
+
+    /** The weight decay, or null for none (Keras {@code weight_decay=None}). */
+    public final Hyper weightDecay() {
+        return weightDecay;
+    }
+
+    /**
+     * The learning rate of the step being applied: the fixed one, or the schedule's value at
+     * {@code iterations}. Valid inside {@link #beginStep} and {@link #update}.
+     */
+    protected final Hyper lr() {
+        return lrNow;
+    }
+
     // ---- Keras API ----------------------------------------------------------------------------
 
-    /** One step: {@code grads[k]} is the gradient of {@code vars[k]}, as {@code zip(grads, vars)}. */
+    /**
+     * One step: {@code grads[k]} is the gradient of {@code vars[k]}, as {@code zip(grads, vars)}.
+     * The caller's gradient arrays are left as they are (clipping works on copies).
+     */
     public final void applyGradients(double[][] grads, Variable... vars) {
         if (grads.length != vars.length) {
             throw new IllegalArgumentException(grads.length + " gradients for " + vars.length + " variables");
@@ -100,6 +192,11 @@ public abstract class Optimizer implements Serializable {
             }
         }
         if (perLane == null) build(n, shape);
+        if (clips()) {
+            double[][] copy = new double[grads.length][];
+            for (int k = 0; k < grads.length; k++) copy[k] = grads[k].clone();
+            grads = copy;
+        }
         step(values, grads, n);
     }
 
@@ -123,9 +220,26 @@ public abstract class Optimizer implements Serializable {
 
     /**
      * Allocates state for {@code perLane.length} slots of {@code lanes} lanes each (one value for a
-     * slot that is not per lane). Called once, before the first {@link #step}.
+     * slot that is not per lane), each slot its own variable. Called once, before the first
+     * {@link #step}.
      */
     public final void build(int lanes, boolean[] perLane) {
+        int[] own = new int[perLane.length];
+        for (int k = 0; k < own.length; k++) own[k] = k;
+        build(lanes, perLane, own);
+    }
+
+    /**
+     * As {@link #build(int, boolean[])}, saying which slots form one variable: slot {@code k}
+     * belongs to variable {@code variableOfSlot[k]}, so a vector variable {@code w[3]} is three
+     * slots with the same number. {@code clipnorm} clips each variable's whole gradient, as
+     * Keras clips one variable's gradient tensor.
+     */
+    public final void build(int lanes, boolean[] perLane, int[] variableOfSlot) {
+        if (variableOfSlot.length != perLane.length) {
+            throw new IllegalArgumentException(variableOfSlot.length + " variable numbers for "
+                    + perLane.length + " slots");
+        }
         if (this.perLane != null) {
             throw new IllegalStateException("optimizer already built for " + this.perLane.length + " slots");
         }
@@ -135,22 +249,186 @@ public abstract class Optimizer implements Serializable {
                         + " values for " + lanes + " lanes");
             }
         }
+        this.variables = group(variableOfSlot, perLane);
+        boolean anyShared = false;
+        for (boolean p : perLane) anyShared |= !p;
+        if (globalClipnorm != null && anyShared && lanes > 1) {
+            // One norm per lane cannot include a value shared by every lane.
+            throw new IllegalArgumentException("optimizer.global_clipnorm needs every variable to be per lane"
+                    + " when there are several lanes (" + lanes + ")");
+        }
         this.lanes = lanes;
         this.perLane = perLane.clone();
         build(perLane.length);
     }
 
+    private static int[][] group(int[] variableOfSlot, boolean[] perLane) {
+        java.util.Map<Integer, List<Integer>> byVar = new java.util.TreeMap<>();
+        for (int k = 0; k < variableOfSlot.length; k++) {
+            if (variableOfSlot[k] < 0) throw new IllegalArgumentException("slot " + k + " has variable " + variableOfSlot[k]);
+            byVar.computeIfAbsent(variableOfSlot[k], v -> new ArrayList<>()).add(k);
+        }
+        int[][] out = new int[byVar.size()][];
+        int v = 0;
+        for (List<Integer> slots : byVar.values()) {
+            out[v] = slots.stream().mapToInt(Integer::intValue).toArray();
+            for (int k : out[v]) {
+                if (perLane[k] != perLane[out[v][0]]) {
+                    throw new IllegalArgumentException("variable " + v + " mixes per-lane and shared slots");
+                }
+            }
+            v++;
+        }
+        return out;
+    }
+
     /**
      * One step over every slot: {@code values[k]} and {@code grads[k]} are slot k's live arrays, of
      * which the first {@code n} lanes are active ({@code 1} value for a shared slot).
+     *
+     * <p>Clipping scales {@code grads} <em>in place</em>: the solver passes the tape's adjoint
+     * buffers, which the next backward pass overwrites, so nothing else sees the change.
+     * ({@link #applyGradients} copies first.)
      */
     public final void step(double[][] values, double[][] grads, int n) {
         long t = iterations + 1;
+        // Keras evaluates the schedule at `iterations`, before the increment at the end of the step.
+        lrNow = schedule == null ? learningRate : Hyper.of(schedule.at(iterations, dtype));
+        if (clipvalue != null) clipByValue(grads, n);
+        else if (clipnorm != null) clipByNorm(grads, n);
+        else if (globalClipnorm != null) clipByGlobalNorm(grads, n);
+        if (weightDecay != null) decayWeights(values, n);
         beginStep(t);
         for (int k = 0; k < values.length; k++) {
             update(k, values[k], grads[k], perLane[k] ? n : 1, t);
         }
         iterations = t;
+    }
+
+    private boolean clips() {
+        return clipnorm != null || clipvalue != null || globalClipnorm != null;
+    }
+
+    /** {@code g = max(min(g, c), -c)}, the order of {@code tf.clip_by_value}. */
+    private void clipByValue(double[][] grads, int n) {
+        boolean f32 = dtype == DType.FLOAT32;
+        for (int k = 0; k < grads.length; k++) {
+            double[] g = grads[k];
+            int m = perLane[k] ? n : 1;
+            for (int i = 0; i < m; i++) {
+                double c = dtype.round(clipvalue.at(i));
+                g[i] = f32 ? Math.max(Math.min((float) g[i], (float) c), -(float) c) : Math.max(Math.min(g[i], c), -c);
+            }
+        }
+    }
+
+    /**
+     * Each variable's gradient over its own slots, per lane, as {@code tf.clip_by_norm}:
+     * {@code l2 = sum g^2; norm = l2 > 0 ? sqrt(l2) : l2; g = g * c / max(norm, c)}.
+     */
+    private void clipByNorm(double[][] grads, int n) {
+        double[] norm = scratchSums(n);
+        for (int[] slots : variables) {
+            int m = perLane[slots[0]] ? n : 1;
+            sumOfSquares(grads, slots, m, norm);
+            for (int i = 0; i < m; i++) {
+                double l2 = norm[i];
+                norm[i] = l2 > 0 ? dtype.round(Math.sqrt(l2)) : l2;
+            }
+            for (int k : slots) {
+                double[] g = grads[k];
+                for (int i = 0; i < m; i++) {
+                    double c = dtype.round(clipnorm.at(i));
+                    g[i] = dtype == DType.FLOAT32
+                            ? (float) ((float) g[i] * (float) c) / (float) Math.max(norm[i], c)
+                            : g[i] * c / Math.max(norm[i], c);
+                }
+            }
+        }
+    }
+
+    /**
+     * All of a lane's gradients scaled together, as Keras's {@code clip_by_global_norm}:
+     * {@code n = sqrt(sum over variables of (sum g^2)); g = g * (c * min(1/n, 1/c) + (n - n))}.
+     * The scale is applied even when {@code n <= c} (it is then {@code c * (1/c)}, which need not
+     * be exactly 1), as Keras does.
+     */
+    private void clipByGlobalNorm(double[][] grads, int n) {
+        boolean f32 = dtype == DType.FLOAT32;
+        double[] part = scratchSums(n);
+        if (totals == null || totals.length < n) totals = new double[n];
+        double[] total = totals;
+        java.util.Arrays.fill(total, 0, n, 0.0);
+        for (int[] slots : variables) {
+            int m = perLane[slots[0]] ? n : 1;
+            sumOfSquares(grads, slots, m, part);
+            // ops.sum(ops.stack(per-variable sums)): per-variable sums added in variable order.
+            for (int i = 0; i < n; i++) {
+                double p = part[m == 1 ? 0 : i];
+                total[i] = f32 ? (float) total[i] + (float) p : total[i] + p;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            double c = globalClipnorm.at(i);
+            double norm = dtype.round(Math.sqrt(total[i]));
+            if (f32) {
+                float nf = (float) norm;
+                float cf = (float) c;
+                total[i] = cf * Math.min(1f / nf, (float) (1.0 / c)) + (nf - nf);
+            } else {
+                total[i] = c * Math.min(1.0 / norm, 1.0 / c) + (norm - norm);
+            }
+        }
+        for (int k = 0; k < grads.length; k++) {
+            double[] g = grads[k];
+            int m = perLane[k] ? n : 1;
+            for (int i = 0; i < m; i++) g[i] = f32 ? (float) g[i] * (float) total[i] : g[i] * total[i];
+        }
+    }
+
+    /** {@code out[i] = sum over slots of g[i]^2}, summed in slot order, rounding as the dtype does. */
+    private void sumOfSquares(double[][] grads, int[] slots, int m, double[] out) {
+        java.util.Arrays.fill(out, 0, m, 0.0);
+        for (int k : slots) {
+            double[] g = grads[k];
+            if (dtype == DType.FLOAT32) {
+                for (int i = 0; i < m; i++) out[i] = (float) out[i] + (float) g[i] * (float) g[i];
+            } else {
+                for (int i = 0; i < m; i++) out[i] += g[i] * g[i];
+            }
+        }
+    }
+
+    private double[] scratchSums(int n) {
+        if (sums == null || sums.length < n) sums = new double[Math.max(n, 1)];
+        return sums;
+    }
+
+    /** {@code w = w - w * weight_decay * lr}, left to right, as {@code _apply_weight_decay}. */
+    private void decayWeights(double[][] values, int n) {
+        Hyper lr = lrNow;
+        if (dtype == DType.FLOAT64 && weightDecay.isUniform() && lr.isUniform()) {
+            double wd = weightDecay.value();
+            double a = lr.value();
+            for (int k = 0; k < values.length; k++) {
+                double[] w = values[k];
+                int m = perLane[k] ? n : 1;
+                for (int i = 0; i < m; i++) w[i] -= w[i] * wd * a;
+            }
+            return;
+        }
+        for (int k = 0; k < values.length; k++) {
+            double[] w = values[k];
+            int m = perLane[k] ? n : 1;
+            for (int i = 0; i < m; i++) {
+                if (dtype == DType.FLOAT32) {
+                    float wi = (float) w[i];
+                    w[i] = wi - wi * (float) weightDecay.at(i) * (float) lr.at(i);
+                } else {
+                    w[i] -= w[i] * weightDecay.at(i) * lr.at(i);
+                }
+            }
+        }
     }
 
     /** Moves lane {@code from}'s state and per-lane hyper-parameters to lane {@code to}. */
@@ -165,6 +443,21 @@ public abstract class Optimizer implements Serializable {
         double[] a = new double[lanes];
         laneState.add(a);
         return a;
+    }
+
+    /**
+     * A per-lane state array that belongs to no slot (such as Nadam's {@code u_product} when
+     * {@code beta_1} is per lane), registered so that it moves with its lanes.
+     */
+    protected final double[] newLaneState() {
+        double[] a = new double[lanes];
+        laneState.add(a);
+        return a;
+    }
+
+    /** Number of lanes the optimizer was built for. */
+    protected final int lanes() {
+        return lanes;
     }
 
     /** Allocates the state of {@code slots} slots with {@link #newState}. */

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
+import tapeline.engine.optim.schedule.LearningRateSchedule;
 import tapeline.engine.tape.DType;
 
 /**
@@ -20,6 +21,12 @@ public final class Optimizers {
     static {
         FACTORIES.put("adam", Adam::new);
         FACTORIES.put("sgd", Sgd::new);
+        FACTORIES.put("rmsprop", RmsProp::new);
+        FACTORIES.put("adagrad", Adagrad::new);
+        FACTORIES.put("adamw", AdamW::new);
+        FACTORIES.put("adamax", Adamax::new);
+        FACTORIES.put("nadam", Nadam::new);
+        FACTORIES.put("lion", Lion::new);
     }
 
     private Optimizers() {
@@ -32,12 +39,20 @@ public final class Optimizers {
 
     /** Builds an optimizer; an unknown name, argument or bad value is an error naming it. */
     public static Optimizer create(String name, Map<String, Hyper> args, DType dtype) {
+        return create(name, args, dtype, null);
+    }
+
+    /**
+     * Builds an optimizer whose learning rate is a schedule (null: the {@code learning_rate}
+     * argument or its default), as Keras's {@code Adam(learning_rate=ExponentialDecay(...))}.
+     */
+    public static Optimizer create(String name, Map<String, Hyper> args, DType dtype, LearningRateSchedule schedule) {
         BiFunction<Arguments, DType, Optimizer> f = FACTORIES.get(name);
         if (f == null) {
             throw new IllegalArgumentException("unknown optimizer '" + name + "' (known: "
                     + String.join(", ", FACTORIES.keySet()) + ")");
         }
-        return f.apply(Arguments.of(name, args), dtype);
+        return f.apply(Arguments.of(name, args, schedule), dtype);
     }
 
     /** The Keras argument names an optimizer accepts. */

@@ -49,24 +49,25 @@ public final class Sgd extends Optimizer {
 
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
+        Hyper rate = lr();
         boolean f32 = dtype == DType.FLOAT32;
         if (!useMomentum) {
             for (int i = 0; i < n; i++) {
-                w[i] = f32 ? (float) w[i] - (float) g[i] * (float) learningRate.at(i) : w[i] - g[i] * learningRate.at(i);
+                w[i] = f32 ? (float) w[i] - (float) g[i] * (float) rate.at(i) : w[i] - g[i] * rate.at(i);
             }
             return;
         }
         double[] mk = m[k];
         for (int i = 0; i < n; i++) {
             if (f32) {
-                float lr = (float) learningRate.at(i);
+                float lr = (float) rate.at(i);
                 float mu = (float) momentum.at(i);
                 float gi = (float) g[i];
                 float mi = (float) mk[i] * mu - gi * lr;
                 mk[i] = mi;
                 w[i] = (float) w[i] + (nesterov ? mi * mu - gi * lr : mi);
             } else {
-                double lr = learningRate.at(i);
+                double lr = rate.at(i);
                 double mu = momentum.at(i);
                 double mi = mk[i] * mu - g[i] * lr;
                 mk[i] = mi;

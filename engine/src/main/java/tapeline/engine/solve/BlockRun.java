@@ -8,6 +8,7 @@ import java.util.Map;
 import tapeline.engine.optim.Arguments;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
+import tapeline.engine.tape.DType;
 import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
 import tapeline.engine.tape.Tensor;
@@ -23,6 +24,7 @@ public final class BlockRun implements Serializable {
 
     private final BlockSolver solver;
     private final int lanes;
+    private final Compiled compiled;
     private final Tape tape;
     private final int costNode;
     private final int[] varNodes;
@@ -37,7 +39,7 @@ public final class BlockRun implements Serializable {
     private final double[] stepNorm;
     private final double[] windowCost;
     private final double[] windowStartGrad;
-    private final boolean[] falling;
+    private final double[] rise;
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
@@ -68,50 +70,85 @@ public final class BlockRun implements Serializable {
         stepNorm = new double[n];
         windowCost = new double[n];
         windowStartGrad = new double[n];
-        falling = new boolean[n];
+        rise = new double[n];
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
         if (n == 0) {
+            compiled = null;
             tape = null;
             costNode = -1;
             optimizer = null;
             return;
         }
-        tape = new Tape(solver.dtype());
-        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
+        // The recorded cost is reused from the previous block when it has room: recording and
+        // allocating buffers once per block would cost more than a short block's steps.
+        Compiled k = solver.takeCompiled(n);
+        compiled = k != null ? k : compile(solver, n);
+        tape = compiled.tape();
+        costNode = compiled.cost();
+        DType dtype = solver.dtype();
+        int leaf = 0;
         int slot = 0;
         for (VariableSpec v : solver.variables()) {
             double[][] start = init.get(v.name());
-            Tensor[] comps = new Tensor[v.size()];
             for (int c = 0; c < v.size(); c++, slot++) {
-                double[] storage = new double[n];
-                for (int i = 0; i < n; i++) {
-                    storage[i] = start == null ? 0.0 : solver.dtype().round(start[c][valid[i]]);
-                }
-                values[slot] = storage;
-                varNodes[slot] = tape.variable(storage, true, true);
-                comps[c] = tape.tensor(varNodes[slot]);
+                varNodes[slot] = compiled.leaves()[leaf++];
+                values[slot] = tape.valueBuffer(varNodes[slot]);
+                for (int i = 0; i < n; i++) values[slot][i] = start == null ? 0.0 : dtype.round(start[c][valid[i]]);
+            }
+        }
+        for (Map.Entry<String, Integer> e : solver.inputSizes().entrySet()) {
+            double[][] columns = inputs.get(e.getKey());
+            for (int c = 0; c < e.getValue(); c++) {
+                double[] mine = tape.valueBuffer(compiled.leaves()[leaf++]);
+                for (int i = 0; i < n; i++) mine[i] = dtype.round(columns[c][valid[i]]);
+            }
+        }
+        tape.setActiveLanes(n);
+        tape.recomputeAll();
+        optimizer = Optimizers.create(solver.optimizer(), solver.hypers(perLaneArgs, valid), solver.dtype());
+        boolean[] perLane = new boolean[slots];
+        Arrays.fill(perLane, true);
+        // The components of one vector variable form one variable for clipnorm.
+        int[] variableOfSlot = new int[slots];
+        int at = 0;
+        for (int v = 0; v < solver.variables().size(); v++) {
+            for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
+        }
+        optimizer.build(n, perLane, variableOfSlot);
+    }
+
+    /** A recorded cost: the tape, its leaves (variable slots, then input components) and the cost node. */
+    record Compiled(Tape tape, int[] leaves, int cost) implements Serializable { }
+
+    /** Records the cost on a fresh tape of {@code lanes} lanes, with every leaf zero. */
+    static Compiled compile(BlockSolver solver, int lanes) {
+        Tape tape = new Tape(solver.dtype());
+        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
+        java.util.List<Integer> leaves = new java.util.ArrayList<>();
+        for (VariableSpec v : solver.variables()) {
+            Tensor[] comps = new Tensor[v.size()];
+            for (int c = 0; c < v.size(); c++) {
+                int node = tape.variable(new double[lanes], true, true);
+                leaves.add(node);
+                comps[c] = tape.tensor(node);
             }
             bindings.put(v.name(), comps);
         }
         for (Map.Entry<String, Integer> e : solver.inputSizes().entrySet()) {
-            double[][] columns = inputs.get(e.getKey());
             Tensor[] comps = new Tensor[e.getValue()];
             for (int c = 0; c < comps.length; c++) {
-                double[] mine = new double[n];
-                for (int i = 0; i < n; i++) mine[i] = columns[c][valid[i]];
-                comps[c] = tape.tensor(tape.constant(mine));
+                int node = tape.constant(new double[lanes]);
+                leaves.add(node);
+                comps[c] = tape.tensor(node);
             }
             bindings.put(e.getKey(), comps);
         }
         Tensor c = solver.compile(bindings);
-        costNode = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        int cost = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
         tape.close();
-        optimizer = Optimizers.create(solver.optimizer(), solver.hypers(perLaneArgs, valid), solver.dtype());
-        boolean[] perLane = new boolean[slots];
-        Arrays.fill(perLane, true);
-        optimizer.build(n, perLane);
+        return new Compiled(tape, leaves.stream().mapToInt(Integer::intValue).toArray(), cost);
     }
 
     /**
@@ -237,13 +274,14 @@ public final class BlockRun implements Serializable {
             step++;
             if (stepTest) measureSteps();
         }
+        if (active == 0 && compiled != null) solver.giveBack(compiled);
         return active == 0;
     }
 
-    /** In the final window: whether each lane's cost has fallen at every step so far. */
+    /** In the final window: each lane's largest step-to-step rise of the cost (negative: it fell at every step). */
     private void trackWindow(double[] cost) {
         for (int p = 0; p < active; p++) {
-            falling[p] &= cost[p] < windowCost[p];
+            rise[p] = Math.max(rise[p], cost[p] - windowCost[p]); // plain doubles, so it vectorises
             windowCost[p] = cost[p];
         }
     }
@@ -309,12 +347,12 @@ public final class BlockRun implements Serializable {
         if (step == windowStart) {
             windowStartGrad[p] = norm;
             windowCost[p] = cost;
-            falling[p] = true;
+            rise[p] = Double.NEGATIVE_INFINITY;
         }
         if (step >= s.maxSteps()) {
             // Unbounded below (x0 < 0 in the notebook's cost): at the end the cost is still falling
             // at every step and the gradient keeps growing, where a lane that converges slows down.
-            if (windowStart >= 0 && falling[p] && norm > windowStartGrad[p]) {
+            if (windowStart >= 0 && rise[p] < 0 && norm > windowStartGrad[p]) {
                 return end(p, LaneStatus.DIVERGED, cost, "cost falls without bound: it fell at each of the last "
                         + (s.maxSteps() - windowStart) + " steps, to " + cost + ", while the gradient norm grew from "
                         + windowStartGrad[p] + " to " + norm);
@@ -368,7 +406,7 @@ public final class BlockRun implements Serializable {
         stepNorm[to] = stepNorm[from];
         windowCost[to] = windowCost[from];
         windowStartGrad[to] = windowStartGrad[from];
-        falling[to] = falling[from];
+        rise[to] = rise[from];
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }
 

@@ -40,6 +40,8 @@ public final class BlockSolver implements Serializable {
     private final Map<String, Arguments.Range> argumentRanges;
     private final SolverSettings settings;
     private final DType dtype;
+    /** A recorded cost left by the last finished block, for the next one to reuse. */
+    private transient java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare;
 
     public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
@@ -93,6 +95,21 @@ public final class BlockSolver implements Serializable {
             }
         }
         return BlockRun.start(this, lanes, inputs, init, perLaneArgs);
+    }
+
+    /** A spare recorded cost with room for {@code lanes} lanes, or null; never handed out twice. */
+    BlockRun.Compiled takeCompiled(int lanes) {
+        BlockRun.Compiled k = spare().getAndSet(null);
+        return k != null && k.tape().lanes() >= lanes ? k : null;
+    }
+
+    void giveBack(BlockRun.Compiled compiled) {
+        spare().set(compiled);
+    }
+
+    private synchronized java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare() {
+        if (spare == null) spare = new java.util.concurrent.atomic.AtomicReference<>();
+        return spare;
     }
 
     Expression cost() { return cost; }

@@ -6,9 +6,9 @@ package tapeline.engine.tape;
  *
  * <p>Every rule works on whole lanes: {@code forward} writes {@code z[0..n)} from the inputs
  * {@code a, b, c} (and the constant parameter {@code k} where the op has one); {@code backward}
- * receives the output's cotangent {@code gz} and <em>writes</em> (does not add) the cotangent
- * contributions to {@code ga} and {@code gb}; either is {@code null} when that input needs no
- * gradient. The tape does the accumulating, so that a value used twice gets the sum.
+ * receives the output's cotangent {@code gz} and writes the cotangent contributions to {@code ga}
+ * and {@code gb} ({@code acc} false) or adds them ({@code acc} true); either is {@code null} when
+ * that input needs no gradient. Contributions accumulate, so a value used twice gets the sum.
  *
  * <p>Gradients at kinks follow TensorFlow: {@code relu'(0) = 0}, {@code abs'(0) = 0},
  * {@code max} sends the gradient to its first argument on ties ({@code a >= b}) and {@code min}
@@ -19,16 +19,16 @@ public enum Op {
     LEAF(0, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) { }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) { }
+                                double[] ga, double[] gb, boolean acc, int n) { }
     },
     ADD(2, "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) System.arraycopy(gz, 0, ga, 0, n);
-            if (gb != null) System.arraycopy(gz, 0, gb, 0, n);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) passOn(gz, ga, acc, n);
+            if (gb != null) passOn(gz, gb, acc, n);
         }
     },
     SUB(2, "") {
@@ -36,9 +36,12 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) System.arraycopy(gz, 0, ga, 0, n);
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = -gz[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) passOn(gz, ga, acc, n);
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += -gz[i];
+                else for (int i = 0; i < n; i++) gb[i] = -gz[i];
+            }
         }
     },
     MUL(2, "ab") {
@@ -46,9 +49,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i];
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * b[i];
+                else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i];
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += gz[i] * a[i];
+                else for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
+            }
         }
     },
     DIV(2, "ab") {
@@ -56,9 +65,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] / b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = gz[i] / b[i];
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = gz[i] * (-a[i] / b[i] / b[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] / b[i];
+                else for (int i = 0; i < n; i++) ga[i] = gz[i] / b[i];
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += gz[i] * (-a[i] / b[i] / b[i]);
+                else for (int i = 0; i < n; i++) gb[i] = gz[i] * (-a[i] / b[i] / b[i]);
+            }
         }
     },
     NEG(1, "") {
@@ -66,8 +81,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = -a[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = -gz[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += -gz[i];
+            else for (int i = 0; i < n; i++) ga[i] = -gz[i];
         }
     },
     /** {@code a^b} with both sides on the tape. */
@@ -76,9 +92,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
+                else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+                else for (int i = 0; i < n; i++) gb[i] = a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+            }
         }
     },
     /** {@code a^k} for a constant exponent; {@code Math.pow} is exact for small integer k and keeps
@@ -88,12 +110,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], k);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
+                                double[] ga, double[] gb, boolean acc, int n) {
             if (k == 0) {
-                java.util.Arrays.fill(ga, 0, n, 0.0);
+                if (!acc) java.util.Arrays.fill(ga, 0, n, 0.0);
                 return;
             }
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * k * Math.pow(a[i], k - 1);
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * k * Math.pow(a[i], k - 1);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * k * Math.pow(a[i], k - 1);
         }
     },
     SQUARE(1, "a") {
@@ -101,8 +124,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] * a[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * (2.0 * a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (2.0 * a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (2.0 * a[i]);
         }
     },
     SQRT(1, "z") {
@@ -110,8 +134,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.sqrt(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * 0.5 / z[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * 0.5 / z[i];
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * 0.5 / z[i];
         }
     },
     EXP(1, "z") {
@@ -119,8 +144,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.exp(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * z[i];
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i];
         }
     },
     LOG(1, "a") {
@@ -128,8 +154,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.log(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 / a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / a[i]);
         }
     },
     LOG1P(1, "a") {
@@ -137,8 +164,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.log1p(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i]));
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 / (1.0 + a[i]));
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i]));
         }
     },
     EXPM1(1, "a") {
@@ -146,8 +174,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.expm1(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.exp(a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.exp(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.exp(a[i]);
         }
     },
     SIN(1, "a") {
@@ -155,8 +184,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.sin(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cos(a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.cos(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cos(a[i]);
         }
     },
     COS(1, "a") {
@@ -164,8 +194,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.cos(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = -gz[i] * Math.sin(a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += -gz[i] * Math.sin(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = -gz[i] * Math.sin(a[i]);
         }
     },
     TAN(1, "a") {
@@ -173,10 +204,10 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.tan(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
+                                double[] ga, double[] gb, boolean acc, int n) {
             for (int i = 0; i < n; i++) {
                 double sec = 1.0 / Math.cos(a[i]);
-                ga[i] = gz[i] * (sec * sec);
+                ga[i] = (acc ? ga[i] : 0.0) + gz[i] * (sec * sec);
             }
         }
     },
@@ -185,8 +216,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.tanh(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 - z[i] * z[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
         }
     },
     SIGMOID(1, "z") {
@@ -194,8 +226,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = sigmoid(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i] * (1.0 - z[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * z[i] * (1.0 - z[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i] * (1.0 - z[i]);
         }
     },
     /** {@code log(1 + e^a)}, written so that it neither overflows for large a nor loses small values. */
@@ -204,8 +237,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], 0.0) + Math.log1p(Math.exp(-Math.abs(a[i])));
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * sigmoid(a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * sigmoid(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * sigmoid(a[i]);
         }
     },
     RELU(1, "a") {
@@ -213,8 +247,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] > 0 ? a[i] : 0.0;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] > 0 ? gz[i] : 0.0;
+            else for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
     ABS(1, "a") {
@@ -222,8 +257,9 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.abs(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.signum(a[i]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.signum(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.signum(a[i]);
         }
     },
     MIN(2, "ab") {
@@ -231,9 +267,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.min(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = a[i] <= b[i] ? gz[i] : 0.0;
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] <= b[i] ? gz[i] : 0.0;
+                else for (int i = 0; i < n; i++) ga[i] = a[i] <= b[i] ? gz[i] : 0.0;
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] <= b[i] ? 0.0 : gz[i];
+                else for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
+            }
         }
     },
     MAX(2, "ab") {
@@ -241,9 +283,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = a[i] >= b[i] ? gz[i] : 0.0;
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = a[i] >= b[i] ? 0.0 : gz[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] >= b[i] ? gz[i] : 0.0;
+                else for (int i = 0; i < n; i++) ga[i] = a[i] >= b[i] ? gz[i] : 0.0;
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] >= b[i] ? 0.0 : gz[i];
+                else for (int i = 0; i < n; i++) gb[i] = a[i] >= b[i] ? 0.0 : gz[i];
+            }
         }
     },
     /** {@code c > 0 ? a : b}: the condition is the third input and gets no gradient. */
@@ -252,9 +300,15 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = c[i] > 0 ? a[i] : b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            if (ga != null) for (int i = 0; i < n; i++) ga[i] = c[i] > 0 ? gz[i] : 0.0;
-            if (gb != null) for (int i = 0; i < n; i++) gb[i] = c[i] > 0 ? 0.0 : gz[i];
+                                double[] ga, double[] gb, boolean acc, int n) {
+            if (ga != null) {
+                if (acc) for (int i = 0; i < n; i++) ga[i] += c[i] > 0 ? gz[i] : 0.0;
+                else for (int i = 0; i < n; i++) ga[i] = c[i] > 0 ? gz[i] : 0.0;
+            }
+            if (gb != null) {
+                if (acc) for (int i = 0; i < n; i++) gb[i] += c[i] > 0 ? 0.0 : gz[i];
+                else for (int i = 0; i < n; i++) gb[i] = c[i] > 0 ? 0.0 : gz[i];
+            }
         }
     },
     /** {@code a < b} as 1 or 0; piecewise constant, so no gradient flows through it. */
@@ -286,8 +340,8 @@ public enum Op {
             z[0] = s;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            java.util.Arrays.fill(ga, 0, n, gz[0]);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            passOn(gz[0], ga, acc, n);
         }
     },
     /** Mean over lanes: a lane value in, a scalar out. */
@@ -298,8 +352,8 @@ public enum Op {
             z[0] = s / n;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
-            java.util.Arrays.fill(ga, 0, n, gz[0] / n);
+                                double[] ga, double[] gb, boolean acc, int n) {
+            passOn(gz[0] / n, ga, acc, n);
         }
     },
     /** A scalar copied to every lane; its gradient is the sum over lanes (a shared variable's case). */
@@ -308,10 +362,10 @@ public enum Op {
             java.util.Arrays.fill(z, 0, n, a[0]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, int n) {
+                                double[] ga, double[] gb, boolean acc, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += gz[i];
-            ga[0] = s;
+            ga[0] = acc ? ga[0] + s : s;
         }
     };
 
@@ -354,10 +408,26 @@ public enum Op {
 
     abstract void forward(double[] a, double[] b, double[] c, double k, double[] z, int n);
 
+    // backward(gz, a, b, c, k, z, ga, gb, acc, n): with acc false the contributions are written to
+    // ga/gb, with acc true they are added (the tape uses that in float64, where nothing is rounded
+    // between the product and the sum, and so saves a pass over a scratch buffer).
+
     /** Comparisons have no backward rule; the tape never asks them for one. */
     void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                  double[] ga, double[] gb, int n) {
+                  double[] ga, double[] gb, boolean acc, int n) {
         throw new UnsupportedOperationException("no gradient rule for " + this);
+    }
+
+    /** Writes (or adds) the cotangent unchanged. */
+    private static void passOn(double[] gz, double[] g, boolean acc, int n) {
+        if (acc) for (int i = 0; i < n; i++) g[i] += gz[i];
+        else System.arraycopy(gz, 0, g, 0, n);
+    }
+
+    /** Writes (or adds) one value to every lane. */
+    private static void passOn(double v, double[] g, boolean acc, int n) {
+        if (acc) for (int i = 0; i < n; i++) g[i] += v;
+        else java.util.Arrays.fill(g, 0, n, v);
     }
 
     static double sigmoid(double x) {

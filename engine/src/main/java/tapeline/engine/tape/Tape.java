@@ -327,14 +327,38 @@ public final class Tape implements Serializable {
             // Addition passes its cotangent on unchanged: share the buffer instead of copying it.
             boolean passA = o == Op.ADD || o == Op.SUB;
             boolean passB = o == Op.ADD;
-            double[] ga = !needsGrad[a] || (passA && pass(a, adjoint[i])) ? null : sink(a, scratchA);
-            double[] gb = b == NONE || !needsGrad[b] || (passB && pass(b, adjoint[i])) ? null : sink(b, scratchB);
-            if (ga != null || gb != null) {
-                o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb, n);
-                if (ga != null) settle(a, ga);
-                if (gb != null) settle(b, gb);
+            boolean wantA = needsGrad[a] && !(passA && pass(a, adjoint[i]));
+            boolean wantB = b != NONE && needsGrad[b] && !(passB && pass(b, adjoint[i]));
+            if (dtype == DType.FLOAT64) {
+                // Contributions go straight into the adjoints, added where one is there already.
+                if (wantA) contribute(i, a, true, n);
+                if (wantB) contribute(i, b, false, n);
+            } else {
+                // float32 rounds each contribution before adding it, as TF does: go through scratch.
+                double[] ga = wantA ? sink(a, scratchA) : null;
+                double[] gb = wantB ? sink(b, scratchB) : null;
+                if (ga != null || gb != null) {
+                    o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb, false, n);
+                    if (ga != null) settle(a, ga);
+                    if (gb != null) settle(b, gb);
+                }
             }
         }
+    }
+
+    /** Node i's contribution to its input x (its first input if {@code first}), written or added. */
+    private void contribute(int i, int x, boolean first, int n) {
+        boolean acc = written[x];
+        if (acc) {
+            materialise(x);
+        } else {
+            written[x] = true;
+            aliased[x] = false;
+            adjoint[x] = own[x];
+        }
+        double[] g = adjoint[x];
+        op[i].backward(adjoint[i], value[in0[i]], buf(in1[i]), buf(in2[i]), param[i], value[i],
+                first ? g : null, first ? null : g, acc, n);
     }
 
     /**

@@ -27,6 +27,8 @@ public final class SweepPartition implements MapPartitionsFunction<Row, Row> {
     // Static, so it is not serialised with the function; each executor makes its own.
     private static final Logger LOG = LoggerFactory.getLogger(SweepPartition.class);
 
+    private static final long PROGRESS_NANOS = 30_000_000_000L;
+
     private final SweepPlan plan;
     private final BlockSolver solver;
     private final OutputLayout layout;
@@ -59,6 +61,7 @@ public final class SweepPartition implements MapPartitionsFunction<Row, Row> {
         private int next;     // next row of the block to emit
         private BlockResult result;
         private final long started = System.nanoTime();
+        private long lastReport = started;
         private long rowCount;
         private long stepCount;
 
@@ -109,6 +112,14 @@ public final class SweepPartition implements MapPartitionsFunction<Row, Row> {
                 for (int s : result.steps()) {
                     stepCount += s;
                 }
+            }
+            long now = System.nanoTime();
+            if (now - lastReport > PROGRESS_NANOS) {
+                // Spark's progress bar counts tasks; a long task says itself how far it got.
+                lastReport = now;
+                TaskContext tc = TaskContext.get();
+                LOG.info("partition {}: {} rows so far, {} steps, {} s", tc == null ? "-" : tc.partitionId(), rowCount,
+                        stepCount, String.format("%.0f", (now - started) / 1e9));
             }
         }
 

@@ -1,0 +1,163 @@
+package tapeline.engine.optim;
+
+import java.util.Arrays;
+
+import tapeline.engine.tape.DType;
+
+/**
+ * Nadam, exactly as Keras 3 computes it ({@code keras/src/optimizers/nadam.py}). Once per step,
+ * before any variable ({@code _backend_update_step}):
+ * <pre>
+ *   u_product = u_product * beta_1 * (1 - 0.5 * 0.96^t)          (u_product starts at 1)
+ * </pre>
+ * then for every variable ({@code update_step}):
+ * <pre>
+ *   u_t   = beta_1 * (1 - 0.5 * 0.96^t)
+ *   u_t1  = beta_1 * (1 - 0.5 * 0.96^(t+1))
+ *   m    += (g - m) * (1 - beta_1)
+ *   v    += (g^2 - v) * (1 - beta_2)
+ *   m_hat = (u_t1 * m) / (1 - u_product * u_t1) + ((1 - u_t) * g) / (1 - u_product)
+ *   v_hat = v / (1 - beta_2^t)
+ *   w    -= (m_hat * lr) / (sqrt(v_hat) + epsilon)
+ * </pre>
+ * Defaults: {@code learning_rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7}. Unlike Adam,
+ * Nadam casts {@code beta_1} and {@code beta_2} to the variable dtype first, so in float32
+ * {@code 1 - beta_1} is a float32 subtraction ({@code 1 - 0.9f}), not a cast double.
+ *
+ * <p>{@code u_product} is optimizer state that depends only on the step and {@code beta_1}: one
+ * number for the whole optimizer, serialised with it. With a per-lane {@code beta_1} each lane
+ * has its own {@code u_product} (what that lane would have alone), which moves with its lane.
+ *
+ * <pre>{@code
+ * Optimizer nadam = Optimizers.create("nadam", Map.of("learning_rate", Hyper.of(0.01)), DType.FLOAT32);
+ * }</pre>
+ */
+public final class Nadam extends Optimizer {
+    private static final long serialVersionUID = 1L;
+    private static final double DECAY = 0.96;
+
+    private final Hyper beta1;
+    private final Hyper beta2;
+    private final Hyper epsilon;
+    private final boolean uniform;
+
+    private double[][] m;
+    private double[][] v;
+    /** Keras's {@code _u_product} when beta_1 is uniform. */
+    private double uProduct = 1.0;
+    /** One {@code u_product} per lane when beta_1 is per lane, else null. */
+    private double[] uProducts;
+
+    public Nadam(Arguments args, DType dtype) {
+        super(args, dtype, 0.001);
+        beta1 = hyper("beta_1", 0.9, Arguments.Range.UNIT_OPEN);
+        beta2 = hyper("beta_2", 0.999, Arguments.Range.UNIT_OPEN);
+        epsilon = hyper("epsilon", 1e-7, Arguments.Range.POSITIVE);
+        uniform = learningRate.isUniform() && beta1.isUniform() && beta2.isUniform() && epsilon.isUniform();
+        checkArguments();
+    }
+
+    @Override
+    protected void build(int slots) {
+        m = new double[slots][];
+        v = new double[slots][];
+        for (int k = 0; k < slots; k++) {
+            m[k] = newState(k);
+            v[k] = newState(k);
+        }
+        if (!beta1.isUniform()) {
+            uProducts = newLaneState();
+            Arrays.fill(uProducts, 1.0);
+        }
+    }
+
+    @Override
+    protected void beginStep(long t) {
+        if (uProducts == null) {
+            uProduct = nextProduct(uProduct, beta1.value(), t);
+        } else {
+            for (int i = 0; i < uProducts.length; i++) uProducts[i] = nextProduct(uProducts[i], beta1.at(i), t);
+        }
+    }
+
+    private double nextProduct(double up, double b1, long t) {
+        if (dtype == DType.FLOAT32) {
+            return (float) up * (float) b1 * (1f - 0.5f * pow32((float) DECAY, t));
+        }
+        return up * b1 * (1.0 - 0.5 * Math.pow(DECAY, t));
+    }
+
+    /** {@code beta_1 * (1 - 0.5 * 0.96^step)}, Keras's {@code u_t} (step t) and {@code u_t_1} (step t+1). */
+    private double u(double b1, long step) {
+        if (dtype == DType.FLOAT32) return (float) b1 * (1f - 0.5f * pow32((float) DECAY, step));
+        return b1 * (1.0 - 0.5 * Math.pow(DECAY, step));
+    }
+
+    private static float pow32(float base, long step) {
+        return (float) Math.pow(base, (float) step);
+    }
+
+    @Override
+    protected void update(int k, double[] w, double[] g, int n, long t) {
+        Hyper rate = lr();
+        double[] mk = m[k];
+        double[] vk = v[k];
+        if (dtype == DType.FLOAT64 && uniform && rate.isUniform()) {
+            double b1 = beta1.value();
+            double b2 = beta2.value();
+            double ut = u(b1, t);
+            double ut1 = u(b1, t + 1);
+            double d1 = 1 - uProduct * ut1;
+            double d2 = 1 - uProduct;
+            double k2 = 1 - ut;
+            double c1 = 1 - b1;
+            double c2 = 1 - b2;
+            double bc2 = 1 - Math.pow(b2, t);
+            double lr = rate.value();
+            double eps = epsilon.value();
+            for (int i = 0; i < n; i++) {
+                double gi = g[i];
+                double mi = mk[i] + (gi - mk[i]) * c1;
+                double vi = vk[i] + (gi * gi - vk[i]) * c2;
+                mk[i] = mi;
+                vk[i] = vi;
+                double mHat = ut1 * mi / d1 + k2 * gi / d2;
+                w[i] -= mHat * lr / (Math.sqrt(vi / bc2) + eps);
+            }
+        } else if (dtype == DType.FLOAT64) {
+            for (int i = 0; i < n; i++) {
+                double b1 = beta1.at(i);
+                double b2 = beta2.at(i);
+                double up = uProducts == null ? uProduct : uProducts[i];
+                double ut = u(b1, t);
+                double ut1 = u(b1, t + 1);
+                double gi = g[i];
+                double mi = mk[i] + (gi - mk[i]) * (1 - b1);
+                double vi = vk[i] + (gi * gi - vk[i]) * (1 - b2);
+                mk[i] = mi;
+                vk[i] = vi;
+                double mHat = ut1 * mi / (1 - up * ut1) + (1 - ut) * gi / (1 - up);
+                double vHat = vi / (1 - Math.pow(b2, t));
+                w[i] -= mHat * rate.at(i) / (Math.sqrt(vHat) + epsilon.at(i));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                float b1 = (float) beta1.at(i);
+                float b2 = (float) beta2.at(i);
+                float up = (float) (uProducts == null ? uProduct : uProducts[i]);
+                float ut = (float) u(b1, t);
+                float ut1 = (float) u(b1, t + 1);
+                float gi = (float) g[i];
+                float mi = (float) mk[i];
+                float vi = (float) vk[i];
+                mi = mi + (gi - mi) * (1f - b1);
+                vi = vi + (gi * gi - vi) * (1f - b2);
+                mk[i] = mi;
+                vk[i] = vi;
+                float mHat = ut1 * mi / (1f - up * ut1) + (1f - ut) * gi / (1f - up);
+                float vHat = vi / (1f - pow32(b2, t));
+                w[i] = (float) w[i] - mHat * (float) rate.at(i) / ((float) Math.sqrt(vHat) + (float) epsilon.at(i));
+            }
+        }
+    }
+}

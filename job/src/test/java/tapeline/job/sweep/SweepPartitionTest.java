@@ -1,0 +1,106 @@
+package tapeline.job.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.BlockSolver;
+import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+
+/** The task side without Spark running: laziness (the memory bound), order, and the output row shape. */
+class SweepPartitionTest {
+
+    static final StructType INPUT = new StructType().add("id", DataTypes.IntegerType).add("t", DataTypes.StringType);
+    static final SweepPlan PLAN = new SweepPlan(List.of(new SweepPlan.Input("t", List.of(Cell.scalar(1, "t")))), List.of(), List.of());
+
+    static SweepPartition partition(List<VariableSpec> vars, String cost, boolean arrays, DType dtype, int block) {
+        BlockSolver solver = new BlockSolver(Expression.parse("cost", cost), vars, Map.of("t", 1), "sgd",
+                Map.of("learning_rate", 0.25), new SolverSettings(1, 0, 0), dtype);
+        return new SweepPartition(PLAN, solver, new OutputLayout(INPUT, vars, arrays, dtype), "sgd", Map.of(), block);
+    }
+
+    /** Rows id = 0.. with t = id, except every fifth which is text. */
+    static final class CountingRows implements Iterator<Row> {
+        final int n;
+        int pulled;
+
+        CountingRows(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return pulled < n;
+        }
+
+        @Override
+        public Row next() {
+            int i = pulled++;
+            return RowFactory.create(i, i % 5 == 4 ? "n/a" : String.valueOf(i));
+        }
+    }
+
+    @Test
+    void readsOneBlockAtATimeAndKeepsTheInputOrder() {
+        CountingRows in = new CountingRows(100);
+        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 8).call(in);
+        assertThat(in.pulled).as("nothing is read before it is asked for").isZero();
+        Row first = out.next();
+        assertThat(in.pulled).as("one block, not the partition").isEqualTo(8);
+        List<Row> rows = new ArrayList<>(List.of(first));
+        out.forEachRemaining(rows::add);
+        assertThat(in.pulled).isEqualTo(100);
+        assertThat(rows).hasSize(100);
+        for (int i = 0; i < 100; i++) {
+            Row r = rows.get(i);
+            assertThat(r.getInt(0)).isEqualTo(i);
+            if (i % 5 == 4) {
+                assertThat(r.<String>getAs(5)).isEqualTo("INVALID");
+                assertThat(r.<String>getAs(6)).isEqualTo("column t: not a number: 'n/a'");
+                assertThat(r.isNullAt(2)).isTrue();
+            } else {
+                // One SGD step from 0 on (w - t)^2: w = 0 - 0.25 * 2 * (0 - t) = t / 2.
+                assertThat(r.getDouble(2)).isEqualTo(i / 2.0);
+                assertThat(r.<String>getAs(5)).isEqualTo("MAX_STEPS");
+                assertThat(r.isNullAt(6)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aBlockOfOnlyBadRowsNeedsNoEngine() {
+        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 2)
+                .call(List.<Row>of(RowFactory.create(1, "x"), RowFactory.create(2, null)).iterator());
+        assertThat(out.next().<String>getAs(6)).isEqualTo("column t: not a number: 'x'");
+        assertThat(out.next().<String>getAs(6)).isEqualTo("column t: missing value");
+        assertThat(out.hasNext()).isFalse();
+    }
+
+    @Test
+    void outputLayoutsForArraysCsvAndFloat32() {
+        List<VariableSpec> vars = List.of(new VariableSpec("w", 2), new VariableSpec("b", 1));
+        OutputLayout arrays = new OutputLayout(INPUT, vars, true, DType.FLOAT64);
+        assertThat(arrays.schema().fieldNames()).containsExactly("id", "t", "w", "b", "cost", "steps", "status", "error");
+        assertThat(arrays.schema().apply("w").dataType()).isEqualTo(DataTypes.createArrayType(DataTypes.DoubleType, false));
+        OutputLayout csv = new OutputLayout(INPUT, vars, false, DType.FLOAT32);
+        assertThat(csv.schema().fieldNames()).containsExactly("id", "t", "w_0", "w_1", "b", "cost", "steps", "status", "error");
+        assertThat(csv.schema().apply("w_1").dataType()).isEqualTo(DataTypes.FloatType);
+        assertThat(csv.schema().apply("cost").dataType()).isEqualTo(DataTypes.FloatType);
+
+        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", false, DType.FLOAT32, 4)
+                .call(List.<Row>of(RowFactory.create(1, "0.2")).iterator());
+        Object w = out.next().get(2);
+        assertThat(w).isInstanceOf(Float.class);
+        assertThat(Float.toString((Float) w)).isEqualTo("0.1");
+    }
+}
