@@ -66,6 +66,21 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
         return n;
     }
 
+    /**
+     * Builds {@code optimizer} for this model's parameters on the driver: one lane, every slot
+     * shared, the slots of a vector variable grouped (so {@code clipnorm} clips a variable's whole
+     * gradient, as Keras does).
+     */
+    public tapeline.engine.optim.Optimizer buildOptimizer(tapeline.engine.optim.Optimizer optimizer) {
+        int[] variableOfSlot = new int[parameterCount()];
+        int slot = 0;
+        for (int v = 0; v < variables.size(); v++) {
+            for (int c = 0; c < variables.get(v).size(); c++) variableOfSlot[slot++] = v;
+        }
+        optimizer.build(1, new boolean[variableOfSlot.length], variableOfSlot);
+        return optimizer;
+    }
+
     /** Parameter names as the output writes them: {@code b}, {@code w[0]}, {@code w[1]}, ... */
     public List<String> parameterNames() {
         List<String> out = new ArrayList<>();

@@ -83,15 +83,15 @@ public final class TrainLoop {
         }
     }
 
-    /** Runs from {@code start} (step 0, or a checkpoint's state) to the end. */
+    /**
+     * Runs from {@code start} (step 0, or a checkpoint's state) to the end. The state's optimizer
+     * must be built for one lane of shared slots ({@link LossModel#buildOptimizer}).
+     */
     public static TrainResult run(TrainState start, Settings s, GradientPass pass, Listener listener,
                                   Checkpointer checkpointer) throws Exception {
         double[] params = start.params();
         var optimizer = start.optimizer();
         int n = params.length;
-        if (start.step() == 0) {
-            optimizer.build(1, new boolean[n]); // shared slots: one value each
-        }
         List<HistoryPoint> history = new ArrayList<>(start.history());
         double[][] values = new double[n][1];
         double[][] grads = new double[n][1];
@@ -114,7 +114,7 @@ public final class TrainLoop {
             history.add(point);
             listener.iteration(point, sums.count(), dt);
 
-            String bad = notFinite(loss, g, start);
+            String bad = notFinite(loss, g);
             Status status = null;
             if (bad != null) {
                 status = Status.DIVERGED;
@@ -141,7 +141,7 @@ public final class TrainLoop {
         }
     }
 
-    private static String notFinite(double loss, double[] g, TrainState start) {
+    private static String notFinite(double loss, double[] g) {
         if (!Double.isFinite(loss)) return "the loss is " + loss;
         for (int k = 0; k < g.length; k++) {
             if (!Double.isFinite(g[k])) return "gradient component " + k + " is " + g[k];
