@@ -72,7 +72,7 @@ public final class Checkpoints {
 
     /** Writes {@code state} as {@code checkpoint-<step>.ckpt}: temp file, then rename. */
     public void save(TrainState state) throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
+        FileSystem fs = fs();
         fs.mkdirs(dir);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
@@ -103,7 +103,7 @@ public final class Checkpoints {
 
     /** The checkpoint files present, oldest first (temporary files of unfinished writes are not listed). */
     public List<FileStatus> list() throws IOException {
-        return list(dir.getFileSystem(conf));
+        return list(fs());
     }
 
     private List<FileStatus> list(FileSystem fs) throws IOException {
@@ -122,7 +122,7 @@ public final class Checkpoints {
 
     /** Deletes every checkpoint file (a fresh run with {@code output.mode=overwrite}). */
     public void clear() throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
+        FileSystem fs = fs();
         for (FileStatus s : list(fs)) {
             fs.delete(s.getPath(), false);
         }
@@ -135,7 +135,7 @@ public final class Checkpoints {
      *     written by a different job; it is never skipped in silence
      */
     public Optional<TrainState> newest() throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
+        FileSystem fs = fs();
         List<FileStatus> all = list(fs);
         if (all.isEmpty()) {
             return Optional.empty();
@@ -188,6 +188,15 @@ public final class Checkpoints {
             }
             return saved.state();
         }
+    }
+
+    /**
+     * The file system, without Hadoop's client-side .crc files on a local one: each checkpoint carries
+     * its own checksum, and a damaged file must fail with this class's message, not a ChecksumException.
+     */
+    private FileSystem fs() throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
+        return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c ? c.getRawFileSystem() : fs;
     }
 
     /** Step number of a checkpoint file name, or -1. */
