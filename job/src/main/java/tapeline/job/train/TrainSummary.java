@@ -27,8 +27,8 @@ public record TrainSummary(TrainLoop.Status status, String message, int steps, d
         if (message != null) {
             s.append("  ").append(message).append('\n');
         }
-        s.append(String.format(Locale.ROOT, "  rows: %d (%d bad rows skipped), %d partitions%s%n", rows, skippedRows,
-                partitions, resumedFrom > 0 ? ", resumed from step " + resumedFrom : ""));
+        s.append(String.format(Locale.ROOT, "  rows: %d (%d bad rows skipped), %d partition%s%s%n", rows, skippedRows,
+                partitions, partitions == 1 ? "" : "s", resumedFrom > 0 ? ", resumed from step " + resumedFrom : ""));
         s.append(String.format(Locale.ROOT, "  gradient passes: %d in %.2f s, %.1f ms per pass%n", passes, passSeconds,
                 passes == 0 ? 0.0 : 1000 * passSeconds / passes));
         s.append("  output: ").append(output).append(" (params, history, loss.png)\n");
