@@ -63,8 +63,8 @@ build_home() {
     [[ -f "$lib/$(basename "$j")" ]] || rm -f "$j"     # a jar the build no longer has
   done
 
-  # Daemon and executor logging: Spark at WARN, but the executor's task lines at INFO, so an
-  # executor's stderr (in the worker's work dir) shows which tasks it ran. Executors read this file
+  # Daemon and executor logging: Spark at WARN, but the executor's start (with its PID) and task
+  # lines at INFO, so an executor's stderr (in the worker's work dir) shows which tasks it ran. Executors read this file
   # because $SPARK_HOME/conf is on their class path.
   cat >"$home/conf/log4j2.properties" <<'EOF'
 rootLogger.level = warn
@@ -76,6 +76,8 @@ appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex
 logger.executor.name = org.apache.spark.executor.Executor
 logger.executor.level = info
+logger.backend.name = org.apache.spark.executor.CoarseGrainedExecutorBackend
+logger.backend.level = info
 logger.master.name = org.apache.spark.deploy.master.Master
 logger.master.level = info
 logger.worker.name = org.apache.spark.deploy.worker.Worker
