@@ -85,7 +85,7 @@ esac
 if [[ -z "${SPARK_HOME:-}" ]]; then
   echo "tapeline: master '$master' is a cluster, so the job goes through \$SPARK_HOME/bin/spark-submit," >&2
   echo "  but SPARK_HOME is not set. Set it to a Spark 3.5 (Scala 2.12) installation, or drop the master" >&2
-  echo "  to run on embedded Spark (local[*])." >&2
+  echo "  to run on embedded Spark (local[*]). No Spark at hand: scripts/local-cluster.sh builds one (README: On a cluster)." >&2
   exit 2
 fi
 # spark.* keys go to spark-submit as --conf too, so launch-time ones (spark.driver.memory, ...) apply:

@@ -80,8 +80,13 @@ class StandaloneClusterIT extends SparkSuite {
         Path clean = embedded("kill", keys);
 
         Path out = dir.resolve("kill-cluster");
-        Submission s = cluster.submit(dir, "kill-cluster", Secret.RIGHT,
-                withCluster(concat(keys, "spark.sql.files.maxPartitionBytes=1m"), out));
+        try (Submission s = cluster.submit(dir, "kill-cluster", Secret.RIGHT,
+                withCluster(concat(keys, "spark.sql.files.maxPartitionBytes=1m"), out))) {
+            killAnExecutorMidSweep(s, out, clean);
+        }
+    }
+
+    private void killAnExecutorMidSweep(Submission s, Path out, Path clean) throws Exception {
         Executor victim = awaitExecutorMidTask(s, Duration.ofMinutes(3));
         victim.process().destroyForcibly(); // SIGKILL: no shutdown hook, the executor just vanishes
         assertThat(victim.process().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
@@ -98,27 +103,44 @@ class StandaloneClusterIT extends SparkSuite {
 
     @Test
     void aSubmissionWithoutTheSecretOrWithAWrongOneIsRefusedAndTheClusterServesOnAfterwards() {
-        // Both strangers at once: each takes Spark's full registration retry (3 x 20 s) to give up.
         Path none = dir.resolve("no-secret");
         Path wrong = dir.resolve("wrong-secret");
-        Submission s1 = cluster.submit(dir, "no-secret", Secret.NONE, "conf/seed-sweep.properties",
+        try (Submission s1 = cluster.submit(dir, "no-secret", Secret.NONE, "conf/seed-sweep.properties",
                 "output.path=" + none, "app.name=stranger without a secret", "spark.ui.enabled=false");
-        Submission s2 = cluster.submit(dir, "wrong-secret", Secret.WRONG, "conf/seed-sweep.properties",
-                "output.path=" + wrong, "app.name=stranger with a wrong secret", "spark.ui.enabled=false");
-        Submission.Result r1 = s1.await(RUN_TIMEOUT);
-        Submission.Result r2 = s2.await(RUN_TIMEOUT);
+             Submission s2 = cluster.submit(dir, "wrong-secret", Secret.WRONG, "conf/seed-sweep.properties",
+                "output.path=" + wrong, "app.name=stranger with a wrong secret", "spark.ui.enabled=false")) {
+            refusedWhileTheClusterServesOthers(s1, s2, none, wrong);
+        }
+    }
 
-        assertThat(r1.code()).as(r1.err()).isEqualTo(1);
-        assertThat(r1.err()).contains("Expected SaslMessage").contains("All masters are unresponsive");
-        assertThat(r2.code()).as(r2.err()).isEqualTo(1);
-        assertThat(r2.err()).contains("SaslException").contains("All masters are unresponsive");
-        assertThat(none).doesNotExist();
-        assertThat(wrong).doesNotExist();
-        assertThat(cluster.masterJson()).doesNotContain("stranger");
+    private void refusedWhileTheClusterServesOthers(Submission s1, Submission s2, Path none, Path wrong) {
+        // Refused at once; then Spark retries the registration (3 x 20 s) before it gives up.
+        awaitLog(s1, "Expected SaslMessage");
+        awaitLog(s2, "SaslException");
 
+        // Meanwhile, and after both were turned away, the cluster serves the one that has the secret.
         ClusterRun run = onCluster("after-strangers", Secret.RIGHT, "conf/seed-sweep.properties");
         assertThat(run.result().out()).contains("8 rows");
-        assertThat(cluster.masterJson()).contains("\"aliveworkers\" : 2").contains("tapeline seed sweep");
+        assertRanOnExecutors(run, 1);
+
+        Submission.Result r1 = s1.await(RUN_TIMEOUT);
+        Submission.Result r2 = s2.await(RUN_TIMEOUT);
+        assertThat(r1.code()).as(r1.err()).isEqualTo(1);
+        assertThat(r1.err()).contains("All masters are unresponsive");
+        assertThat(r2.code()).as(r2.err()).isEqualTo(1);
+        assertThat(r2.err()).contains("All masters are unresponsive");
+        assertThat(none).doesNotExist();
+        assertThat(wrong).doesNotExist();
+        String master = cluster.masterJson();
+        assertThat(master).doesNotContain("stranger").contains("tapeline seed sweep").contains("\"aliveworkers\" : 2");
+    }
+
+    private static void awaitLog(Submission s, String text) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!s.err().contains(text)) {
+            assertThat(System.nanoTime() < deadline).as("'%s' in the driver's log within 2 min:\n%s", text, s.err()).isTrue();
+            sleep(200);
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * {@code SparkSubmit} or, embedded, {@code tapeline.job.Main}) are recorded, so a test can tell the
  * driver from the executors.
  */
-public final class Submission {
+public final class Submission implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path out;
@@ -65,6 +65,13 @@ public final class Submission {
             throw new IllegalStateException(e);
         }
         return new Result(process.exitValue(), StandaloneCluster.read(out), StandaloneCluster.read(err), Set.copyOf(driverPids));
+    }
+
+    /** Kills the run and its JVMs if still running (a test that failed half-way leaves nothing behind). */
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     public boolean isAlive() {
