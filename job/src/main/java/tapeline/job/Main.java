@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.JobConfig;
+import tapeline.job.config.TrainConfig;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.sweep.SweepSummary;
 
@@ -48,6 +49,9 @@ public final class Main {
             err.println("usage: tapeline.job.Main CONF [key=value ...]");
             err.println("  CONF: a .properties job config (see conf/ and README.md); key=value overrides a key of it");
             return USAGE;
+        }
+        if (isTrain(args)) {
+            return TrainMain.run(args, out, err);
         }
         JobConfig config;
         try {
@@ -93,27 +97,41 @@ public final class Main {
         }
     }
 
+    /** Whether the config (with its overrides) says {@code job = train}; an unreadable file is left to the sweep's parser. */
+    private static boolean isTrain(String[] args) {
+        try {
+            return TrainConfig.isTrain(JobConfig.readProperties(Path.of(args[0]),
+                    List.of(Arrays.copyOfRange(args, 1, args.length)), new java.util.ArrayList<>()));
+        } catch (ConfigException e) {
+            return false;
+        }
+    }
+
     /** The JVM's running session (a test's, a notebook's), or null. */
-    private static SparkSession runningSession() {
+    static SparkSession runningSession() {
         scala.Option<SparkSession> s = SparkSession.getDefaultSession();
         return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
     }
 
     private static SparkSession start(JobConfig config) {
+        return start(config.appName(), config.spark());
+    }
+
+    static SparkSession start(String appName, java.util.Map<String, String> sparkKeys) {
         SparkConf conf = new SparkConf(); // picks up spark.* system properties, as spark-submit sets them
-        conf.setAppName(config.appName());
-        config.spark().forEach(conf::set);
+        conf.setAppName(appName);
+        sparkKeys.forEach(conf::set);
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]"); // the embedded run: no Spark installation needed
         }
         if (!conf.contains("spark.ui.showConsoleProgress")) {
             conf.set("spark.ui.showConsoleProgress", "true"); // a long sweep shows its progress
         }
-        LOG.info("starting Spark: master {}, app {}", conf.get("spark.master"), config.appName());
+        LOG.info("starting Spark: master {}, app {}", conf.get("spark.master"), appName);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
-    private static String rootCause(Throwable e) {
+    static String rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

@@ -71,7 +71,7 @@ public final class Compiler {
     private Tensor[] name(Expr.Name n) {
         Tensor[] t = bindings.get(n.name());
         if (t == null) {
-            String hint = closest(n.name());
+            String hint = Suggest.closest(n.name(), bindings.keySet()).orElse(null);
             throw expression.errorAt(n.pos(), "unknown name '" + n.name() + "'"
                     + (hint != null ? " (did you mean '" + hint + "'?)" : "")
                     + "; known names: " + String.join(", ", new java.util.TreeSet<>(bindings.keySet())));
@@ -207,36 +207,5 @@ public final class Compiler {
 
     private static Tensor pick(Tensor[] v, int i) {
         return v.length == 1 ? v[0] : v[i];
-    }
-
-    private String closest(String name) {
-        String best = null;
-        int bestD = 3;
-        for (String k : bindings.keySet()) {
-            int d = distance(name, k);
-            if (d < bestD) {
-                bestD = d;
-                best = k;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        if (a.length() > 64 || b.length() > 64) return Integer.MAX_VALUE;
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1),
-                        Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -1,7 +1,6 @@
 package tapeline.engine.expr;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -70,49 +69,13 @@ public enum Function {
         return Optional.empty();
     }
 
-    /**
-     * The known function closest to a misspelt name, for "did you mean" hints: case-insensitive
-     * edit distance of at most 2 (and less than the name's length, so {@code "f"} suggests nothing).
-     */
+    /** The known function closest to a misspelt name, for "did you mean" hints (see {@link Suggest}). */
     public static Optional<Function> closest(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        Function best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (Function f : values()) {
-            int d = editDistance(lower, f.symbol);
-            if (d < bestDistance) {
-                best = f;
-                bestDistance = d;
-            }
-        }
-        return bestDistance <= 2 && bestDistance < name.length() ? Optional.of(best) : Optional.empty();
+        return Suggest.closest(name, Arrays.stream(values()).map(Function::symbol).toList()).flatMap(Function::byName);
     }
 
     /** All function names, comma separated, in table order (for error messages). */
     static String allNames() {
         return Arrays.stream(values()).map(Function::symbol).collect(Collectors.joining(", "));
-    }
-
-    private static int editDistance(String a, String b) {
-        // Only ever called with a user-written name; cap its length so a 100k-char name stays cheap.
-        if (a.length() > 32) {
-            return Integer.MAX_VALUE;
-        }
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -95,14 +95,14 @@ public final class BlockRun implements Serializable {
             for (int c = 0; c < v.size(); c++, slot++) {
                 varNodes[slot] = compiled.leaves()[leaf++];
                 values[slot] = tape.valueBuffer(varNodes[slot]);
-                for (int i = 0; i < n; i++) values[slot][i] = start == null ? 0.0 : dtype.round(start[c][valid[i]]);
+                if (start == null) Arrays.fill(values[slot], 0, n, 0.0);
+                else load(start[c], valid, values[slot], dtype);
             }
         }
         for (Map.Entry<String, Integer> e : solver.inputSizes().entrySet()) {
             double[][] columns = inputs.get(e.getKey());
             for (int c = 0; c < e.getValue(); c++) {
-                double[] mine = tape.valueBuffer(compiled.leaves()[leaf++]);
-                for (int i = 0; i < n; i++) mine[i] = dtype.round(columns[c][valid[i]]);
+                load(columns[c], valid, tape.valueBuffer(compiled.leaves()[leaf++]), dtype);
             }
         }
         tape.setActiveLanes(n);
@@ -117,6 +117,17 @@ public final class BlockRun implements Serializable {
             for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
         }
         optimizer.build(n, perLane, variableOfSlot);
+    }
+
+    /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
+    private static void load(double[] from, int[] valid, double[] to, DType dtype) {
+        int n = valid.length;
+        if (n > 0 && valid[n - 1] == n - 1) {
+            System.arraycopy(from, 0, to, 0, n); // every lane valid: the common case
+        } else {
+            for (int i = 0; i < n; i++) to[i] = from[valid[i]];
+        }
+        dtype.round(to, n);
     }
 
     /** A recorded cost: the tape, its leaves (variable slots, then input components) and the cost node. */
@@ -305,9 +316,6 @@ public final class BlockRun implements Serializable {
         return false;
     }
 
-    private static final long EXPONENT = 0x7FF0000000000000L;
-    private static final long EXPONENT_ONE = 0x0010000000000000L;
-
     /** Whether the first n values of every gradient are finite. */
     private static boolean allFinite(double[][] grads, int n) {
         boolean ok = true;
@@ -315,14 +323,11 @@ public final class BlockRun implements Serializable {
         return ok;
     }
 
-    /**
-     * Branch-free so that it vectorises: a value is not finite exactly when its exponent bits are
-     * all ones, and adding one to such an exponent carries into the sign bit.
-     */
+    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
     private static boolean finite(double[] a, int n) {
-        long acc = 0;
-        for (int i = 0; i < n; i++) acc |= (Double.doubleToRawLongBits(a[i]) & EXPONENT) + EXPONENT_ONE;
-        return acc >= 0;
+        double max = 0;
+        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
+        return max <= Double.MAX_VALUE;
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */

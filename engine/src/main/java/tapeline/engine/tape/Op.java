@@ -7,8 +7,8 @@ package tapeline.engine.tape;
  * <p>Every rule works on whole lanes: {@code forward} writes {@code z[0..n)} from the inputs
  * {@code a, b, c} (and the constant parameter {@code k} where the op has one); {@code backward}
  * receives the output's cotangent {@code gz} and writes the cotangent contributions to {@code ga}
- * and {@code gb} ({@code acc} false) or adds them ({@code acc} true); either is {@code null} when
- * that input needs no gradient. Contributions accumulate, so a value used twice gets the sum.
+ * and {@code gb}, or {@code base} plus them; either is {@code null} when that input needs no
+ * gradient. Contributions accumulate, so a value used twice gets the sum.
  *
  * <p>Gradients at kinks follow TensorFlow: {@code relu'(0) = 0}, {@code abs'(0) = 0},
  * {@code max} sends the gradient to its first argument on ties ({@code a >= b}) and {@code min}
@@ -19,16 +19,16 @@ public enum Op {
     LEAF(0, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) { }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) { }
+                                double[] ga, double[] gb, double[] base, int n) { }
     },
     ADD(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (ga != null) passOn(gz, ga, acc, n);
-            if (gb != null) passOn(gz, gb, acc, n);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (ga != null) passOn(gz, ga, base, n);
+            if (gb != null) passOn(gz, gb, base, n);
         }
     },
     SUB(2, "", "") {
@@ -36,10 +36,10 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (ga != null) passOn(gz, ga, acc, n);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (ga != null) passOn(gz, ga, base, n);
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += -gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + -gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = -gz[i];
             }
         }
@@ -49,13 +49,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * b[i];
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * b[i];
                 else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i];
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += gz[i] * a[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + gz[i] * a[i];
                 else for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
             }
         }
@@ -65,13 +65,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] / b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] / b[i];
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] / b[i];
                 else for (int i = 0; i < n; i++) ga[i] = gz[i] / b[i];
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += gz[i] * (-a[i] / b[i] / b[i]);
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + gz[i] * (-a[i] / b[i] / b[i]);
                 else for (int i = 0; i < n; i++) gb[i] = gz[i] * (-a[i] / b[i] / b[i]);
             }
         }
@@ -81,8 +81,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = -a[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += -gz[i];
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + -gz[i];
             else for (int i = 0; i < n; i++) ga[i] = -gz[i];
         }
     },
@@ -92,13 +92,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
                 else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
                 else for (int i = 0; i < n; i++) gb[i] = a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
             }
         }
@@ -110,12 +110,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.pow(a[i], k);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (k == 0) {
-                if (!acc) java.util.Arrays.fill(ga, 0, n, 0.0);
+                if (base == null) java.util.Arrays.fill(ga, 0, n, 0.0);
+                else if (base != ga) System.arraycopy(base, 0, ga, 0, n);
                 return;
             }
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * k * Math.pow(a[i], k - 1);
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * k * Math.pow(a[i], k - 1);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * k * Math.pow(a[i], k - 1);
         }
     },
@@ -124,8 +125,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] * a[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (2.0 * a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (2.0 * a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (2.0 * a[i]);
         }
     },
@@ -134,8 +135,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.sqrt(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * 0.5 / z[i];
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * 0.5 / z[i];
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * 0.5 / z[i];
         }
     },
@@ -144,8 +145,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.exp(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * z[i];
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * z[i];
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i];
         }
     },
@@ -154,8 +155,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.log(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 / a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (1.0 / a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / a[i]);
         }
     },
@@ -164,8 +165,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.log1p(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 / (1.0 + a[i]));
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (1.0 / (1.0 + a[i]));
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i]));
         }
     },
@@ -174,8 +175,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.expm1(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.exp(a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * Math.exp(a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.exp(a[i]);
         }
     },
@@ -184,8 +185,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.sin(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.cos(a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * Math.cos(a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cos(a[i]);
         }
     },
@@ -194,8 +195,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.cos(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += -gz[i] * Math.sin(a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + -gz[i] * Math.sin(a[i]);
             else for (int i = 0; i < n; i++) ga[i] = -gz[i] * Math.sin(a[i]);
         }
     },
@@ -204,10 +205,10 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.tan(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             for (int i = 0; i < n; i++) {
                 double sec = 1.0 / Math.cos(a[i]);
-                ga[i] = (acc ? ga[i] : 0.0) + gz[i] * (sec * sec);
+                ga[i] = (base != null ? base[i] : 0.0) + gz[i] * (sec * sec);
             }
         }
     },
@@ -216,8 +217,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.tanh(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * (1.0 - z[i] * z[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (1.0 - z[i] * z[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
         }
     },
@@ -226,8 +227,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = sigmoid(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * z[i] * (1.0 - z[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * z[i] * (1.0 - z[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * z[i] * (1.0 - z[i]);
         }
     },
@@ -237,8 +238,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], 0.0) + Math.log1p(Math.exp(-Math.abs(a[i])));
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * sigmoid(a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * sigmoid(a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * sigmoid(a[i]);
         }
     },
@@ -247,8 +248,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = a[i] > 0 ? a[i] : 0.0;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] > 0 ? gz[i] : 0.0;
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] > 0 ? gz[i] : 0.0;
             else for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
@@ -257,8 +258,8 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.abs(a[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            if (acc) for (int i = 0; i < n; i++) ga[i] += gz[i] * Math.signum(a[i]);
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * Math.signum(a[i]);
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.signum(a[i]);
         }
     },
@@ -267,13 +268,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.min(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] <= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] <= b[i] ? gz[i] : 0.0;
                 else for (int i = 0; i < n; i++) ga[i] = a[i] <= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] <= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] <= b[i] ? 0.0 : gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
             }
         }
@@ -283,13 +284,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = Math.max(a[i], b[i]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += a[i] >= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] >= b[i] ? gz[i] : 0.0;
                 else for (int i = 0; i < n; i++) ga[i] = a[i] >= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += a[i] >= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] >= b[i] ? 0.0 : gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = a[i] >= b[i] ? 0.0 : gz[i];
             }
         }
@@ -300,13 +301,13 @@ public enum Op {
             for (int i = 0; i < n; i++) z[i] = c[i] > 0 ? a[i] : b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (acc) for (int i = 0; i < n; i++) ga[i] += c[i] > 0 ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + c[i] > 0 ? gz[i] : 0.0;
                 else for (int i = 0; i < n; i++) ga[i] = c[i] > 0 ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (acc) for (int i = 0; i < n; i++) gb[i] += c[i] > 0 ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + c[i] > 0 ? 0.0 : gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = c[i] > 0 ? 0.0 : gz[i];
             }
         }
@@ -340,8 +341,8 @@ public enum Op {
             z[0] = s;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            passOn(gz[0], ga, acc, n);
+                                double[] ga, double[] gb, double[] base, int n) {
+            passOn(gz[0], ga, base, n);
         }
     },
     /** Mean over lanes: a lane value in, a scalar out. */
@@ -352,8 +353,8 @@ public enum Op {
             z[0] = s / n;
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
-            passOn(gz[0] / n, ga, acc, n);
+                                double[] ga, double[] gb, double[] base, int n) {
+            passOn(gz[0] / n, ga, base, n);
         }
     },
     /** A scalar copied to every lane; its gradient is the sum over lanes (a shared variable's case). */
@@ -362,10 +363,10 @@ public enum Op {
             java.util.Arrays.fill(z, 0, n, a[0]);
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                                double[] ga, double[] gb, boolean acc, int n) {
+                                double[] ga, double[] gb, double[] base, int n) {
             double s = 0;
             for (int i = 0; i < n; i++) s += gz[i];
-            ga[0] = acc ? ga[0] + s : s;
+            ga[0] = base != null ? base[0] + s : s;
         }
     };
 
@@ -423,25 +424,26 @@ public enum Op {
 
     abstract void forward(double[] a, double[] b, double[] c, double k, double[] z, int n);
 
-    // backward(gz, a, b, c, k, z, ga, gb, acc, n): with acc false the contributions are written to
-    // ga/gb, with acc true they are added (the tape uses that in float64, where nothing is rounded
-    // between the product and the sum, and so saves a pass over a scratch buffer).
+    // backward(gz, a, b, c, k, z, ga, gb, base, n): with base null the contributions are written to
+    // ga/gb; otherwise ga/gb = base + contribution, where base is the cotangent gathered so far (it
+    // may be ga itself, or a buffer shared with another node): the sum is made in the same pass
+    // that makes its last term. The tape does that in float64, where TF does not round in between.
 
     /** Comparisons have no backward rule; the tape never asks them for one. */
     void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
-                  double[] ga, double[] gb, boolean acc, int n) {
+                  double[] ga, double[] gb, double[] base, int n) {
         throw new UnsupportedOperationException("no gradient rule for " + this);
     }
 
-    /** Writes (or adds) the cotangent unchanged. */
-    private static void passOn(double[] gz, double[] g, boolean acc, int n) {
-        if (acc) for (int i = 0; i < n; i++) g[i] += gz[i];
+    /** Writes the cotangent unchanged (added to base, if there is one). */
+    private static void passOn(double[] gz, double[] g, double[] base, int n) {
+        if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i];
         else System.arraycopy(gz, 0, g, 0, n);
     }
 
-    /** Writes (or adds) one value to every lane. */
-    private static void passOn(double v, double[] g, boolean acc, int n) {
-        if (acc) for (int i = 0; i < n; i++) g[i] += v;
+    /** Writes one value to every lane (added to base, if there is one). */
+    private static void passOn(double v, double[] g, double[] base, int n) {
+        if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + v;
         else java.util.Arrays.fill(g, 0, n, v);
     }
 

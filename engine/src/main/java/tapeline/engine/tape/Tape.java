@@ -48,8 +48,7 @@ public final class Tape implements Serializable {
     private transient boolean[] aliased;
     private transient boolean[] written;
     private transient double[] ones;
-    private transient double[] scratchA;
-    private transient double[] scratchB;
+    private transient double[] scratch;
 
     /** An empty tape computing in {@code dtype}. */
     public Tape(DType dtype) {
@@ -313,105 +312,81 @@ public final class Tape implements Serializable {
     public void backward(int target) {
         if (adjoint == null || adjoint.length < size) allocateAdjoints();
         Arrays.fill(written, 0, size, false);
-        // The seed is a shared buffer of ones, never written to (a leaf gets its own copy).
-        if (op[target] == Op.LEAF) {
-            Arrays.fill(sink(target, null), 0, length(target), 1.0);
-        } else {
-            alias(target, ones);
-        }
+        alias(target, ones); // the seed: a shared buffer of ones, never written to
         for (int i = target; i >= 0; i--) {
             if (!written[i] || op[i] == Op.LEAF || !needsGrad[i]) continue;
             Op o = op[i];
             int a = in0[i];
             int b = o.arity() >= 2 ? in1[i] : NONE;
             int n = iterationLength(i);
-            // Addition passes its cotangent on unchanged: share the buffer instead of copying it.
-            boolean passA = o == Op.ADD || o == Op.SUB;
-            boolean passB = o == Op.ADD;
-            boolean wantA = needsGrad[a] && !(passA && pass(a, adjoint[i]));
-            boolean wantB = b != NONE && needsGrad[b] && !(passB && pass(b, adjoint[i]));
-            if (dtype == DType.FLOAT64) {
-                // Contributions go straight into the adjoints, added where one is there already.
-                if (wantA) contribute(i, a, true, n);
-                if (wantB) contribute(i, b, false, n);
-            } else {
-                // float32 rounds each contribution before adding it, as TF does: go through scratch.
-                double[] ga = wantA ? sink(a, scratchA) : null;
-                double[] gb = wantB ? sink(b, scratchB) : null;
-                if (ga != null || gb != null) {
-                    o.backward(adjoint[i], value[a], buf(in1[i]), buf(in2[i]), param[i], value[i], ga, gb, false, n);
-                    if (ga != null) settle(a, ga);
-                    if (gb != null) settle(b, gb);
-                }
+            double[] gz = adjoint[i];
+            // What a rule would only copy is shared instead: the cotangent of a sum, and the other
+            // factor of a product whose cotangent is the seed (1 * b is b itself, in either dtype).
+            double[] throughA = o == Op.ADD || o == Op.SUB ? gz : o == Op.MUL && gz == ones ? value[b] : null;
+            double[] throughB = o == Op.ADD ? gz : o == Op.MUL && gz == ones ? value[a] : null;
+            if (needsGrad[a]) {
+                if (throughA != null) pass(a, throughA);
+                else contribute(i, a, true, n);
+            }
+            if (b != NONE && needsGrad[b]) {
+                if (throughB != null) pass(b, throughB);
+                else contribute(i, b, false, n);
+            }
+        }
+        // Leaves' gradients are handed out (an optimizer may clip them in place): they get their own.
+        for (int x = 0; x <= target; x++) {
+            if (op[x] == Op.LEAF && written[x] && aliased[x]) {
+                System.arraycopy(adjoint[x], 0, own[x], 0, length(x));
+                adjoint[x] = own[x];
+                aliased[x] = false;
             }
         }
     }
 
-    /** Node i's contribution to its input x (its first input if {@code first}), written or added. */
+    /**
+     * Node i's contribution to its input x (its first input if {@code first}). The first
+     * contribution is written; a later one is added to what x has, in the same pass in float64. In
+     * float32 each contribution is rounded before it is added, as TF does, so it goes through scratch.
+     */
     private void contribute(int i, int x, boolean first, int n) {
-        boolean acc = written[x];
-        if (acc) {
-            materialise(x);
-        } else {
-            written[x] = true;
-            aliased[x] = false;
-            adjoint[x] = own[x];
-        }
-        double[] g = adjoint[x];
+        double[] base = written[x] ? adjoint[x] : null; // x's cotangent so far: its own, or shared
+        double[] out = own[x];
+        boolean f32 = dtype == DType.FLOAT32;
+        double[] g = f32 && base != null ? scratch : out;
         op[i].backward(adjoint[i], value[in0[i]], buf(in1[i]), buf(in2[i]), param[i], value[i],
-                first ? g : null, first ? null : g, acc, n);
+                first ? g : null, first ? null : g, f32 ? null : base, n);
+        if (f32) {
+            int len = length(x);
+            dtype.round(g, len);
+            if (base != null) {
+                for (int j = 0; j < len; j++) out[j] = base[j] + g[j];
+                dtype.round(out, len);
+            }
+        }
+        adjoint[x] = out;
+        aliased[x] = false;
+        written[x] = true;
     }
 
-    /**
-     * Gives node x the cotangent {@code gz} as it is, if x has none yet and is not a leaf (leaves'
-     * gradients are handed out, so they get buffers of their own). Returns whether it did.
-     */
-    private boolean pass(int x, double[] gz) {
-        if (op[x] == Op.LEAF) return false;
+    /** Adds a cotangent that passes through unchanged: shared if x has none yet, else summed. */
+    private void pass(int x, double[] shared) {
         if (!written[x]) {
-            alias(x, gz);
-            return true;
+            alias(x, shared);
+            return;
         }
-        materialise(x);
-        double[] acc = adjoint[x];
+        double[] base = adjoint[x];
+        double[] out = own[x];
         int n = length(x);
-        for (int j = 0; j < n; j++) acc[j] += gz[j];
-        dtype.round(acc, n);
-        return true;
+        for (int j = 0; j < n; j++) out[j] = base[j] + shared[j];
+        dtype.round(out, n);
+        adjoint[x] = out;
+        aliased[x] = false;
     }
 
     private void alias(int x, double[] shared) {
         adjoint[x] = shared;
         aliased[x] = true;
         written[x] = true;
-    }
-
-    /** Copies a shared cotangent into x's own buffer before anything is added to it. */
-    private void materialise(int x) {
-        if (!aliased[x]) return;
-        System.arraycopy(adjoint[x], 0, own[x], 0, length(x));
-        adjoint[x] = own[x];
-        aliased[x] = false;
-    }
-
-    /** Where a contribution to node x goes: straight into its own adjoint if it has none yet. */
-    private double[] sink(int x, double[] scratch) {
-        if (written[x]) return scratch;
-        written[x] = true;
-        aliased[x] = false;
-        adjoint[x] = own[x];
-        return own[x];
-    }
-
-    /** Rounds a contribution and, if it went to scratch, adds it to the node's adjoint. */
-    private void settle(int x, double[] contribution) {
-        int n = length(x);
-        dtype.round(contribution, n);
-        if (contribution == adjoint[x]) return;
-        materialise(x);
-        double[] acc = adjoint[x];
-        for (int j = 0; j < n; j++) acc[j] += contribution[j];
-        dtype.round(acc, n);
     }
 
     private void allocateAdjoints() {
@@ -422,8 +397,7 @@ public final class Tape implements Serializable {
         written = new boolean[size];
         ones = new double[Math.max(lanes, 1)];
         Arrays.fill(ones, 1.0);
-        scratchA = new double[Math.max(lanes, 1)];
-        scratchB = new double[Math.max(lanes, 1)];
+        scratch = new double[Math.max(lanes, 1)];
     }
 
     private int length(int node) {
@@ -445,7 +419,10 @@ public final class Tape implements Serializable {
         return value[node];
     }
 
-    /** The live gradient buffer of a node after {@link #backward}, or null if it got none. */
+    /**
+     * The live gradient buffer of a node after {@link #backward}, or null if it got none. Read it,
+     * do not write it: only a leaf's is its own (another node's may be shared with other nodes).
+     */
     public double[] gradient(int node) {
         return written != null && node < written.length && written[node] ? adjoint[node] : null;
     }

@@ -90,8 +90,20 @@ public record JobConfig(
      * @throws ConfigException listing every problem: an unreadable file, malformed overrides, bad keys and values
      */
     public static JobConfig load(Path file, List<String> overrides) throws ConfigException {
-        Map<String, String> raw = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        Map<String, String> raw = readProperties(file, overrides, problems);
+        return JobConfigParser.parse(raw, problems);
+    }
+
+    /**
+     * The file's keys (sorted) with the overrides applied on top; malformed overrides are added to
+     * {@code problems}. Shared by both jobs: {@code Main} reads {@code job} from it to pick a parser.
+     *
+     * @throws ConfigException when the file is missing or unreadable
+     */
+    public static Map<String, String> readProperties(Path file, List<String> overrides, List<String> problems)
+            throws ConfigException {
+        Map<String, String> raw = new LinkedHashMap<>();
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("config file " + file + ": no such file");
         }
@@ -110,7 +122,7 @@ public record JobConfig(
                 raw.put(o.substring(0, eq).trim(), o.substring(eq + 1));
             }
         }
-        return JobConfigParser.parse(raw, problems);
+        return raw;
     }
 
     /** Parses already-merged key/value pairs (no file); see {@link #load}. */

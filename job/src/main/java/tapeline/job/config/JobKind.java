@@ -4,6 +4,6 @@ package tapeline.job.config;
 public enum JobKind {
     /** Every input row is its own problem, minimised independently (the notebook, for many x at once). */
     SWEEP,
-    /** Reserved: shared parameters fitted to all rows. Not implemented yet; {@code job=train} is a config error. */
+    /** Shared parameters fitted to all rows: read by {@code TrainConfig}, run by {@code TrainJob}. */
     TRAIN
 }

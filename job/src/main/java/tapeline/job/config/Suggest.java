@@ -3,43 +3,12 @@ package tapeline.job.config;
 import java.util.Collection;
 import java.util.Optional;
 
-/** "Did you mean": the closest candidate by edit distance, if it is close enough to be a likely typo. */
+/** "Did you mean" for config keys and columns: the engine's {@link tapeline.engine.expr.Suggest}. */
 public final class Suggest {
     private Suggest() {}
 
     /** {@code closest("optimiser", List.of("optimizer", "steps"))} is {@code Optional.of("optimizer")}. */
     public static Optional<String> closest(String word, Collection<String> candidates) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String c : candidates) {
-            int d = distance(word.toLowerCase(), c.toLowerCase());
-            if (d < bestDistance || (d == bestDistance && best != null && c.compareTo(best) < 0)) {
-                best = c;
-                bestDistance = d;
-            }
-        }
-        // A third of the word's length, at least 1 and at most 3: short keys need a close match.
-        int allowed = Math.max(1, Math.min(3, word.length() / 3));
-        return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
-    }
-
-    /** The Levenshtein distance (insertions, deletions, substitutions; transpositions count 2). */
-    public static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return tapeline.engine.expr.Suggest.closest(word, candidates);
     }
 }

@@ -64,6 +64,37 @@ public final class ColumnBinder {
         return new ColumnBinder(config, columns, arrayLength).bind();
     }
 
+    /**
+     * Rules 1-4 alone, for every name of {@code expression} that is not a variable: what the train
+     * job needs (its output has no input columns, so the sweep's clash checks do not apply).
+     *
+     * @throws ConfigException naming each unbound name with its position, or a column of the wrong type
+     */
+    public static List<SweepPlan.Input> bindInputs(tapeline.engine.expr.Expression expression, List<VariableSpec> variables,
+                                                   List<ColumnInfo> columns, ToIntFunction<String> arrayLength)
+            throws ConfigException {
+        ColumnBinder b = new ColumnBinder(null, columns, arrayLength);
+        Set<String> vars = new LinkedHashSet<>();
+        variables.forEach(v -> vars.add(v.name()));
+        List<SweepPlan.Input> inputs = new ArrayList<>();
+        for (String name : expression.names()) {
+            if (vars.contains(name)) {
+                continue;
+            }
+            b.vector(name).ifPresentOrElse(
+                    cells -> inputs.add(new SweepPlan.Input(name, cells)),
+                    () -> b.problems.add(new ExpressionException(expression.label(), expression.source(),
+                            position(expression.source(), name), "'" + name + "' is neither a variable nor an input column"
+                            + b.didYouMean(name) + " (variables: " + List.copyOf(vars) + "; input columns: "
+                            + columns.stream().map(ColumnInfo::name).toList() + "; a vector can also be columns "
+                            + name + "0, " + name + "1, ...)").getMessage()));
+        }
+        if (!b.problems.isEmpty()) {
+            throw new ConfigException(b.problems);
+        }
+        return inputs;
+    }
+
     private SweepPlan bind() throws ConfigException {
         checkClashes();
         Set<String> variables = new LinkedHashSet<>();

@@ -87,7 +87,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     private void killAnExecutorMidSweep(Submission s, Path out, Path clean) throws Exception {
-        Executor victim = awaitExecutorMidTask(s, Duration.ofMinutes(3));
+        Executor victim = awaitExecutorMidTask(s, 0, 3, Duration.ofMinutes(3));
         victim.process().destroyForcibly(); // SIGKILL: no shutdown hook, the executor just vanishes
         assertThat(victim.process().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
         assertThat(s.isAlive()).as("the job was still running when its executor was killed").isTrue();
@@ -141,6 +141,77 @@ class StandaloneClusterIT extends SparkSuite {
             assertThat(System.nanoTime() < deadline).as("'%s' in the driver's log within 2 min:\n%s", text, s.err()).isTrue();
             sleep(200);
         }
+    }
+
+    // ---- the train job (issue 5) -------------------------------------------------------------------
+
+    /** conf/train-linear.properties, every step run (no early stop), the cached rows in 4 partitions on the cluster. */
+    private String[] train(String name, int steps) {
+        return new String[] {"conf/train-linear.properties", "steps=" + steps, "tolerance.grad=0",
+                "checkpoint.path=" + dir.resolve(name + "-checkpoints")};
+    }
+
+    @Test
+    void theTrainJobOnTheClusterIsTheEmbeddedRunBitForBit() {
+        Path embedded = embedded("train", train("train-embedded", 100));
+        ClusterRun run = onCluster("train", Secret.RIGHT, concat(train("train-cluster", 100), "partitions=4"));
+
+        assertThat(run.result().out()).contains("tapeline train");
+        assertEveryStepSawEveryRow(run.result().err(), 100);
+        assertRanOnExecutors(run, 2);
+        SameOutput.assertIdentical(spark(), embedded, run.output(), SameOutput.TRAIN);
+    }
+
+    @Test
+    void anExecutorKilledMidTrainChangesNothing() throws Exception {
+        Path clean = embedded("train-kill", train("train-kill-embedded", 300));
+        Path out = dir.resolve("train-kill-cluster");
+        try (Submission s = cluster.submit(dir, "train-kill-cluster", Secret.RIGHT,
+                withCluster(concat(train("train-kill-cluster", 300), "partitions=4"), out))) {
+            // A gradient pass is one short stage; any task of a stage past the 30th is mid-training.
+            Executor victim = awaitExecutorMidTask(s, 30, 1, Duration.ofMinutes(3));
+            victim.process().destroyForcibly(); // SIGKILL: its cached row blocks go with it
+            assertThat(s.isAlive()).as("the job was still running when its executor was killed").isTrue();
+
+            Submission.Result r = s.await(RUN_TIMEOUT);
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.err()).contains("Lost executor " + victim.id());
+            assertEveryStepSawEveryRow(r.err(), 300);
+            SameOutput.assertIdentical(spark(), clean, out, SameOutput.TRAIN);
+        }
+    }
+
+    @Test
+    void aTrainDriverKilledMidWayResumesFromItsCheckpointToTheSameParameters() {
+        Path clean = embedded("train-resume", train("train-resume-embedded", 300));
+        String[] keys = concat(train("train-resume-cluster", 300), "checkpoint.every=20", "partitions=4");
+        Path out = dir.resolve("train-resume-cluster");
+        try (Submission first = cluster.submit(dir, "train-resume-first", Secret.RIGHT, withCluster(keys, out))) {
+            awaitLog(first, "checkpoint: step 60 written");
+            Submission.Result killed;
+            first.driverPids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)); // SIGKILL
+            killed = first.await(Duration.ofMinutes(1));
+            assertThat(killed.code()).as("exit of the run whose driver was killed").isNotZero();
+            assertThat(killed.out()).doesNotContain("tapeline train");
+        }
+        assertThat(out).doesNotExist();
+
+        Submission.Result resumed = cluster.submit(dir, "train-resume-second", Secret.RIGHT,
+                withCluster(concat(keys, "resume=true"), out)).await(RUN_TIMEOUT);
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).containsPattern("resuming from the checkpoint of step [1-9][0-9]*");
+        SameOutput.assertIdentical(spark(), clean, out, List.of(new SameOutput.Part("params", "name")));
+    }
+
+    /** Every step's log line ({@code step N  loss ...  rows R}) counts all 2,000 rows, once. */
+    private static void assertEveryStepSawEveryRow(String driverLog, int steps) {
+        Matcher m = Pattern.compile("step (\\d+) .* rows (\\d+) ").matcher(driverLog);
+        Set<Integer> seen = new HashSet<>();
+        while (m.find()) {
+            assertThat(Integer.parseInt(m.group(2))).as("rows in step %s", m.group(1)).isEqualTo(2000);
+            seen.add(Integer.parseInt(m.group(1)));
+        }
+        assertThat(seen).as("steps logged").hasSizeGreaterThanOrEqualTo(steps);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
@@ -202,10 +273,10 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     /**
-     * Waits until the sweep is in full swing: a stage with several tasks started, one of them still
-     * running on some executor; returns that executor.
+     * Waits until the job is in full swing: a stage numbered at least {@code minStage} with at least
+     * {@code minTasks} tasks started, one of them still running on some executor; returns that executor.
      */
-    private Executor awaitExecutorMidTask(Submission s, Duration timeout) {
+    private Executor awaitExecutorMidTask(Submission s, int minStage, int minTasks, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             assertThat(s.isAlive()).as("the job ended before an executor could be killed: %s", s.err()).isTrue();
@@ -218,18 +289,18 @@ class StandaloneClusterIT extends SparkSuite {
                 }
             }
             for (Executor e : executors) {
-                Optional<String> busy = runningTid(e.log(), tasksByStage);
+                Optional<String> busy = runningTid(e.log(), tasksByStage, minStage, minTasks);
                 if (busy.isPresent()) {
                     return e;
                 }
             }
             sleep(100);
         }
-        throw new AssertionError("no executor was running a sweep task within " + timeout + "; driver log:\n" + s.err());
+        throw new AssertionError("no executor was running a task of stage >= " + minStage + " within " + timeout + "; driver log:\n" + s.err());
     }
 
-    /** A task of a stage with at least 3 started tasks that this executor started and has not finished. */
-    private static Optional<String> runningTid(String log, Map<Integer, Integer> tasksByStage) {
+    /** A task this executor started and has not finished, of a stage >= minStage with >= minTasks started. */
+    private static Optional<String> runningTid(String log, Map<Integer, Integer> tasksByStage, int minStage, int minTasks) {
         Set<String> finished = new HashSet<>();
         Matcher f = FINISHED.matcher(log);
         while (f.find()) {
@@ -237,7 +308,8 @@ class StandaloneClusterIT extends SparkSuite {
         }
         Matcher m = RUNNING.matcher(log);
         while (m.find()) {
-            if (tasksByStage.get(Integer.parseInt(m.group(2))) >= 3 && !finished.contains(m.group(3))) {
+            int stage = Integer.parseInt(m.group(2));
+            if (stage >= minStage && tasksByStage.get(stage) >= minTasks && !finished.contains(m.group(3))) {
                 return Optional.of(m.group(3));
             }
         }

@@ -74,6 +74,11 @@ public final class Submission implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /** The driver JVMs seen so far. */
+    public Set<Long> driverPids() {
+        return Set.copyOf(driverPids);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

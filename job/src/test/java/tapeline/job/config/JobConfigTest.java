@@ -173,7 +173,7 @@ class JobConfigTest {
     @Test
     void trainIsReserved() {
         assertThat(problems(with("job=train")).problems())
-                .containsExactly("job: 'train' is reserved and not implemented yet; use job=sweep");
+                .containsExactly("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's JobConfig");
     }
 
     @Test
@@ -196,7 +196,7 @@ class JobConfigTest {
 
     @Test
     void suggestUsesEditDistance() {
-        assertThat(Suggest.distance("kitten", "sitting")).isEqualTo(3);
+        assertThat(tapeline.engine.expr.Suggest.distance("kitten", "sitting")).isEqualTo(3);
         assertThat(Suggest.closest("ouput.path", List.of("output.path", "input.path"))).contains("output.path");
         assertThat(Suggest.closest("zzz", List.of("steps"))).isEmpty();
     }

@@ -1,0 +1,145 @@
+package tapeline.engine.train;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import tapeline.engine.expr.Compiler;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.Op;
+import tapeline.engine.tape.Tape;
+import tapeline.engine.tape.Tensor;
+
+/**
+ * What a train job fits: one row's loss, the shared parameters it depends on and the data columns
+ * it reads. Small and {@link Serializable}; the tape it compiles to is not shipped but built where
+ * it is used ({@link #compile}).
+ *
+ * <pre>{@code
+ * LossModel m = new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
+ *         List.of(new VariableSpec("b", 1), new VariableSpec("w", 3)),
+ *         Map.of("y", 1, "x", 3), DType.FLOAT64, 1024);
+ * m.parameterCount();   // 4: b, w[0], w[1], w[2]
+ * m.columnCount();      // 4: y, x[0], x[1], x[2] (inputs in the order given)
+ * }</pre>
+ *
+ * @param loss       one row's loss, a scalar expression
+ * @param variables  the parameters, in order; their components are the "slots" of a parameter vector
+ * @param inputs     every other name of the loss and its number of components, in column order
+ * @param dtype      the number type the tape computes in
+ * @param blockLanes rows evaluated together on one tape
+ */
+public record LossModel(Expression loss, List<VariableSpec> variables, Map<String, Integer> inputs,
+                        DType dtype, int blockLanes) implements Serializable {
+
+    public LossModel {
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(dtype, "dtype");
+        variables = List.copyOf(variables);
+        inputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        if (blockLanes < 1) {
+            throw new IllegalArgumentException("blockLanes must be >= 1, got " + blockLanes);
+        }
+        for (VariableSpec v : variables) {
+            if (inputs.containsKey(v.name())) {
+                throw new IllegalArgumentException("'" + v.name() + "' is both a variable and an input");
+            }
+        }
+    }
+
+    /** Scalar parameters: the sum of the variables' sizes. */
+    public int parameterCount() {
+        int n = 0;
+        for (VariableSpec v : variables) n += v.size();
+        return n;
+    }
+
+    /** Data columns a block must hold: the sum of the inputs' sizes. */
+    public int columnCount() {
+        int n = 0;
+        for (int s : inputs.values()) n += s;
+        return n;
+    }
+
+    /**
+     * Builds {@code optimizer} for this model's parameters on the driver: one lane, every slot
+     * shared, the slots of a vector variable grouped (so {@code clipnorm} clips a variable's whole
+     * gradient, as Keras does).
+     */
+    public tapeline.engine.optim.Optimizer buildOptimizer(tapeline.engine.optim.Optimizer optimizer) {
+        int[] variableOfSlot = new int[parameterCount()];
+        int slot = 0;
+        for (int v = 0; v < variables.size(); v++) {
+            for (int c = 0; c < variables.get(v).size(); c++) variableOfSlot[slot++] = v;
+        }
+        optimizer.build(1, new boolean[variableOfSlot.length], variableOfSlot);
+        return optimizer;
+    }
+
+    /** Parameter names as the output writes them: {@code b}, {@code w[0]}, {@code w[1]}, ... */
+    public List<String> parameterNames() {
+        List<String> out = new ArrayList<>();
+        for (VariableSpec v : variables) {
+            if (v.size() == 1) out.add(v.name());
+            else for (int c = 0; c < v.size(); c++) out.add(v.name() + "[" + c + "]");
+        }
+        return out;
+    }
+
+    /**
+     * Records the loss on a fresh tape of {@link #blockLanes} lanes. Every parameter component is a
+     * <em>per-lane</em> variable (each lane holds the same, broadcast value) rather than a shared one:
+     * then the tape hands back one gradient per row instead of a floating-point sum over the block,
+     * and the rows can be summed exactly, independently of which rows happen to share a block. Data
+     * columns are non-trainable per-lane variables, so a block is loaded by copying into their
+     * storage and the program is reused block after block.
+     *
+     * @throws tapeline.engine.expr.ExpressionException if a name is unbound or sizes do not match
+     */
+    public Compiled compile() {
+        int lanes = blockLanes;
+        Tape tape = new Tape(dtype);
+        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
+        double[][] params = new double[parameterCount()][];
+        int[] paramNodes = new int[params.length];
+        int slot = 0;
+        for (VariableSpec v : variables) {
+            Tensor[] comps = new Tensor[v.size()];
+            for (int c = 0; c < v.size(); c++, slot++) {
+                params[slot] = new double[lanes];
+                paramNodes[slot] = tape.variable(params[slot], true, true);
+                comps[c] = tape.tensor(paramNodes[slot]);
+            }
+            bindings.put(v.name(), comps);
+        }
+        double[][] columns = new double[columnCount()][];
+        int col = 0;
+        for (Map.Entry<String, Integer> e : inputs.entrySet()) {
+            Tensor[] comps = new Tensor[e.getValue()];
+            for (int c = 0; c < comps.length; c++, col++) {
+                columns[col] = new double[lanes];
+                comps[c] = tape.tensor(tape.variable(columns[col], true, false));
+            }
+            bindings.put(e.getKey(), comps);
+        }
+        if (bindings.isEmpty()) {
+            throw new IllegalArgumentException("the loss needs at least one variable");
+        }
+        Tensor out = Compiler.compile(loss, bindings);
+        int lossNode = out.isPerLane() ? out.node() : tape.record(Op.BROADCAST, out.node(), -1, -1, 0);
+        tape.close();
+        return new Compiled(tape, params, paramNodes, columns, lossNode);
+    }
+
+    /**
+     * A recorded loss and the live arrays feeding it: write parameters and a block of rows into
+     * {@code params} and {@code columns} (first {@code n} lanes), call {@link Tape#setActiveLanes},
+     * {@link Tape#forward()} and {@link Tape#backward}, read the loss and per-row gradients.
+     */
+    public record Compiled(Tape tape, double[][] params, int[] paramNodes, double[][] columns, int lossNode) {}
+}

@@ -1,0 +1,164 @@
+package tapeline.engine.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import tapeline.engine.train.GradientSums.Reduce;
+import tapeline.engine.train.TrainState.HistoryPoint;
+
+/**
+ * The driver-side loop of a train job: gradient pass, judge, optimizer step, checkpoint. It never
+ * sees where the rows are: a {@link GradientPass} (in the job, one broadcast and one
+ * {@code treeAggregate}) hands it the sums. Pure Java, so it is tested with a local fold.
+ *
+ * <pre>{@code
+ * TrainResult r = TrainLoop.run(TrainState.start(init, adam), settings,
+ *         (params, step) -> localAggregate(params), TrainLoop.Listener.NONE, state -> {});
+ * }</pre>
+ *
+ * <p>Step {@code t} evaluates the objective at the parameters after {@code t} optimizer steps and
+ * records {@code (t, loss, |grad|)}. The run ends after the evaluation at step {@code steps}
+ * ({@code MAX_STEPS}), or earlier when the gradient norm is at most {@code tolerance.grad}, or the
+ * loss changed by at most {@code tolerance.loss} since the previous step ({@code CONVERGED}), or the
+ * loss or gradient is not finite ({@code DIVERGED}; the parameters are those that gave it).
+ * Everything is deterministic, so a run resumed from a checkpoint ends bit for bit where an
+ * uninterrupted one does.
+ */
+public final class TrainLoop {
+    private TrainLoop() {}
+
+    /** The sums of one gradient pass over the data (or step {@code step}'s mini-batch) at {@code params}. */
+    @FunctionalInterface
+    public interface GradientPass {
+        GradientSums pass(double[] params, int step) throws Exception;
+    }
+
+    /** Told about every pass; the job logs one line per call. */
+    @FunctionalInterface
+    public interface Listener {
+        Listener NONE = (point, rows, seconds) -> {};
+
+        void iteration(HistoryPoint point, long rows, double seconds);
+    }
+
+    /** Stores a state (the job: atomically, on a Hadoop FileSystem). */
+    @FunctionalInterface
+    public interface Checkpointer {
+        void save(TrainState state) throws Exception;
+    }
+
+    /** How a run ended. */
+    public enum Status { CONVERGED, MAX_STEPS, DIVERGED }
+
+    /**
+     * @param steps           optimizer steps at most
+     * @param gradTolerance   stop when the gradient norm is at most this (0: off)
+     * @param lossTolerance   stop when |loss(t) - loss(t-1)| is at most this (0: off)
+     * @param reduce          objective = mean or sum of the rows' losses
+     * @param checkpointEvery save after every this many steps (0: never)
+     */
+    public record Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery) {
+        public Settings {
+            if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+            if (!(gradTolerance >= 0) || !(lossTolerance >= 0)) {
+                throw new IllegalArgumentException("tolerances must be >= 0, got " + gradTolerance + " and " + lossTolerance);
+            }
+            if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
+        }
+    }
+
+    /**
+     * The end of a run.
+     *
+     * @param state        the final parameters, optimizer and full history
+     * @param status       why it ended
+     * @param message      for DIVERGED, what was not finite; else null
+     * @param passes       gradient passes made by this call (not counting those before a resume)
+     * @param passSeconds  wall time of those passes
+     */
+    public record TrainResult(TrainState state, Status status, String message, int passes, double passSeconds) {
+        public double finalLoss() {
+            List<HistoryPoint> h = state.history();
+            return h.isEmpty() ? Double.NaN : h.get(h.size() - 1).loss();
+        }
+    }
+
+    /**
+     * Runs from {@code start} (step 0, or a checkpoint's state) to the end. The state's optimizer
+     * must be built for one lane of shared slots ({@link LossModel#buildOptimizer}).
+     */
+    public static TrainResult run(TrainState start, Settings s, GradientPass pass, Listener listener,
+                                  Checkpointer checkpointer) throws Exception {
+        double[] params = start.params();
+        var optimizer = start.optimizer();
+        int n = params.length;
+        List<HistoryPoint> history = new ArrayList<>(start.history());
+        double[][] values = new double[n][1];
+        double[][] grads = new double[n][1];
+        int passes = 0;
+        double seconds = 0;
+        for (int step = start.step(); ; step++) {
+            long t0 = System.nanoTime();
+            GradientSums sums = pass.pass(params.clone(), step);
+            double dt = (System.nanoTime() - t0) / 1e9;
+            passes++;
+            seconds += dt;
+            if (sums.count() == 0) {
+                throw new IllegalStateException("step " + step + ": the gradient pass saw no rows"
+                        + " (an empty input, or a batch.fraction too small for it)");
+            }
+            double loss = sums.loss(s.reduce());
+            double[] g = sums.gradient(s.reduce());
+            double norm = norm(g);
+            HistoryPoint point = new HistoryPoint(step, loss, norm);
+            history.add(point);
+            listener.iteration(point, sums.count(), dt);
+
+            String bad = notFinite(loss, g);
+            Status status = null;
+            if (bad != null) {
+                status = Status.DIVERGED;
+            } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
+                    || (s.lossTolerance() > 0 && history.size() >= 2
+                        && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
+                status = Status.CONVERGED;
+            } else if (step >= s.steps()) {
+                status = Status.MAX_STEPS;
+            }
+            if (status != null) {
+                String msg = bad == null ? null : "step " + step + ": " + bad;
+                return new TrainResult(new TrainState(params, optimizer, step, history), status, msg, passes, seconds);
+            }
+            for (int k = 0; k < n; k++) {
+                values[k][0] = params[k];
+                grads[k][0] = g[k];
+            }
+            optimizer.step(values, grads, 1);
+            for (int k = 0; k < n; k++) params[k] = values[k][0];
+            if (s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0) {
+                checkpointer.save(new TrainState(params, optimizer, step + 1, history));
+            }
+        }
+    }
+
+    private static String notFinite(double loss, double[] g) {
+        if (!Double.isFinite(loss)) return "the loss is " + loss;
+        for (int k = 0; k < g.length; k++) {
+            if (!Double.isFinite(g[k])) return "gradient component " + k + " is " + g[k];
+        }
+        return null;
+    }
+
+    /** The Euclidean norm, scaled so that it neither overflows nor underflows needlessly. */
+    static double norm(double[] g) {
+        double max = 0;
+        for (double v : g) max = Math.max(max, Math.abs(v));
+        if (max == 0 || !Double.isFinite(max)) return max;
+        double s = 0;
+        for (double v : g) {
+            double r = v / max;
+            s += r * r;
+        }
+        return max * Math.sqrt(s);
+    }
+}

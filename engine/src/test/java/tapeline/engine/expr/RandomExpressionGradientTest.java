@@ -1,0 +1,95 @@
+package tapeline.engine.expr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Map;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.Tape;
+import tapeline.engine.tape.Tensor;
+
+/**
+ * Random compositions of the ops, written as text, parsed, recorded and differentiated, against
+ * central finite differences of the same expression. The generator only builds smooth expressions
+ * defined everywhere (the arguments of log, sqrt, division and real powers are kept positive), so
+ * any disagreement is the tape's.
+ */
+class RandomExpressionGradientTest {
+
+    @Provide
+    Arbitrary<String> expressions() {
+        return expression(4);
+    }
+
+    private Arbitrary<String> expression(int depth) {
+        Arbitrary<String> leaf = Arbitraries.oneOf(
+                Arbitraries.of("u", "v", "c"),
+                Arbitraries.doubles().between(-3, 3).ofScale(2).map(d -> "(" + d + ")"));
+        if (depth == 0) return leaf;
+        Arbitrary<String> sub = Arbitraries.lazy(() -> expression(depth - 1));
+        Arbitrary<String> positive = sub.map(e -> "(1.5 + square(" + e + "))");
+        Arbitrary<String> bounded = sub.map(e -> "tanh(" + e + ")");
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(2, leaf),
+                net.jqwik.api.Tuple.of(3, Combinators.combine(sub, sub, Arbitraries.of("+", "-", "*")).as((a, b, op) -> "(" + a + " " + op + " " + b + ")")),
+                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, positive).as((a, b) -> "(" + a + " / " + b + ")")),
+                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, Arbitraries.of("2", "3")).as((a, k) -> "(" + a + ")^" + k)),
+                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, Arbitraries.of("-1", "0.5", "-2.5")).as((a, k) -> a + "^" + k)),
+                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, bounded).as((a, b) -> "pow(" + a + ", " + b + ")")),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("sin", "cos", "tanh", "sigmoid", "softplus", "exp"), bounded)
+                        .as((f, a) -> f + "(" + a + ")")),
+                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("log", "sqrt", "log1p"), positive).as((f, a) -> f + "(" + a + ")")),
+                net.jqwik.api.Tuple.of(1, sub.map(e -> "-" + e)),
+                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, sub).as((a, b) -> "expm1(" + a + ") * " + b)));
+    }
+
+    @Property(tries = 300)
+    void gradientsOfRandomExpressionsMatchFiniteDifferences(@ForAll("expressions") String text,
+            @ForAll("points") double[] uv) {
+        Expression e = Expression.parse("cost", text);
+        double[] g = gradient(e, uv[0], uv[1]);
+        for (int k = 0; k < 2; k++) {
+            double h = 1e-6 * Math.max(1, Math.abs(uv[k]));
+            double[] up = uv.clone();
+            double[] down = uv.clone();
+            up[k] += h;
+            down[k] -= h;
+            double numeric = (value(e, up[0], up[1]) - value(e, down[0], down[1])) / (2 * h);
+            assertThat(g[k]).as("d/d%s of %s at %s", k == 0 ? "u" : "v", text, java.util.Arrays.toString(uv))
+                    .isCloseTo(numeric, within(2e-5 * Math.max(1, Math.abs(numeric))));
+        }
+    }
+
+    @Provide
+    Arbitrary<double[]> points() {
+        return Arbitraries.doubles().between(-2, 2).array(double[].class).ofSize(2);
+    }
+
+    static double[] gradient(Expression e, double u, double v) {
+        Tape tape = new Tape(DType.FLOAT64);
+        int nu = tape.variable(new double[] {u}, true, true);
+        int nv = tape.variable(new double[] {v}, true, true);
+        Tensor c = Compiler.compile(e, Map.of("u", new Tensor[] {tape.tensor(nu)}, "v", new Tensor[] {tape.tensor(nv)},
+                "c", new Tensor[] {tape.tensor(tape.constant(new double[] {0.7}))}));
+        tape.backward(c.node());
+        double gu = tape.gradient(nu) == null ? 0 : tape.gradient(nu)[0];
+        double gv = tape.gradient(nv) == null ? 0 : tape.gradient(nv)[0];
+        return new double[] {gu, gv};
+    }
+
+    static double value(Expression e, double u, double v) {
+        Tape tape = new Tape(DType.FLOAT64);
+        Tensor c = Compiler.compile(e, Map.of("u", new Tensor[] {tape.tensor(tape.constant(new double[] {u}))},
+                "v", new Tensor[] {tape.tensor(tape.constant(new double[] {v}))},
+                "c", new Tensor[] {tape.tensor(tape.constant(new double[] {0.7}))}));
+        return c.values()[0];
+    }
+}

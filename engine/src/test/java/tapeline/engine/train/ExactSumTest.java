@@ -1,0 +1,123 @@
+package tapeline.engine.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+/** Exactness, order independence and rounding of {@link ExactSum}, against BigDecimal as the oracle. */
+class ExactSumTest {
+
+    @Provide
+    Arbitrary<Double> anyFinite() {
+        return Arbitraries.oneOf(
+                Arbitraries.doubles(),
+                Arbitraries.longs().map(Double::longBitsToDouble).filter(Double::isFinite),
+                Arbitraries.of(0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE,
+                        1e308, -1e308, 1.0, -1.0, 0x1p-1022, 0x1.fffffffffffffp-1023));
+    }
+
+    /** The exact sum, rounded once, computed independently with BigDecimal. */
+    static double oracle(List<Double> xs) {
+        BigDecimal s = BigDecimal.ZERO;
+        for (double x : xs) s = s.add(new BigDecimal(x));
+        // BigDecimal.doubleValue() rounds correctly (half even) from the exact decimal value.
+        return s.doubleValue();
+    }
+
+    static ExactSum sum(List<Double> xs, boolean bulk) {
+        ExactSum s = new ExactSum();
+        if (bulk) {
+            double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+            s.addAll(a, 0, a.length, ExactSum.newBuckets());
+        } else {
+            xs.forEach(s::add);
+        }
+        return s;
+    }
+
+    @Property(tries = 300)
+    void isTheExactSumRoundedOnce(@ForAll("list") List<Double> xs) {
+        double expected = oracle(xs);
+        assertThat(sum(xs, false).value()).isEqualTo(expected);
+        assertThat(sum(xs, true).value()).isEqualTo(expected);
+    }
+
+    @Provide
+    Arbitrary<List<Double>> list() {
+        return anyFinite().list().ofMaxSize(60);
+    }
+
+    @Property(tries = 200)
+    void mergeIsAssociativeAndCommutativeBitForBit(@ForAll("list") List<Double> a, @ForAll("list") List<Double> b,
+                                                   @ForAll("list") List<Double> c) {
+        ExactSum ab_c = sum(a, true).copy();
+        ab_c.merge(sum(b, false));
+        ab_c.merge(sum(c, true));
+        ExactSum a_bc = sum(b, true).copy();
+        a_bc.merge(sum(c, false));
+        ExactSum x = sum(a, false);
+        x.merge(a_bc);
+        ExactSum c_b_a = sum(c, false);
+        c_b_a.merge(sum(b, true));
+        c_b_a.merge(sum(a, false));
+        assertThat(ab_c.sameAs(x)).isTrue();
+        assertThat(ab_c.sameAs(c_b_a)).isTrue();
+        List<Double> all = new ArrayList<>(a);
+        all.addAll(b);
+        all.addAll(c);
+        assertThat(Double.doubleToRawLongBits(ab_c.value())).isEqualTo(Double.doubleToRawLongBits(sum(all, true).value()));
+    }
+
+    @Property(tries = 100)
+    void anyPermutationGivesTheSameBits(@ForAll @Size(max = 200) List<@net.jqwik.api.constraints.DoubleRange(min = -1e6, max = 1e6) Double> xs,
+                                        @ForAll long seed) {
+        List<Double> shuffled = new ArrayList<>(xs);
+        Collections.shuffle(shuffled, new Random(seed));
+        assertThat(sum(shuffled, true).sameAs(sum(xs, false))).isTrue();
+    }
+
+    @Test
+    void catastrophicCancellationIsExact() {
+        assertThat(sum(List.of(1e100, 1.0, -1e100), true).value()).isEqualTo(1.0);
+        assertThat(sum(List.of(Double.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE), false).value())
+                .isEqualTo(Double.MAX_VALUE);
+        assertThat(sum(List.of(Double.MAX_VALUE, Double.MAX_VALUE), true).value()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(sum(List.of(Double.MIN_VALUE, Double.MIN_VALUE), true).value()).isEqualTo(2 * Double.MIN_VALUE);
+    }
+
+    @Test
+    void manyValuesAcrossBucketFlushesAndNormalisation() {
+        Random r = new Random(1);
+        double[] a = new double[100_000];
+        BigDecimal exact = BigDecimal.ZERO;
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (r.nextDouble() - 0.5) * Math.pow(2, r.nextInt(40) - 20);
+            exact = exact.add(new BigDecimal(a[i]));
+        }
+        ExactSum s = new ExactSum();
+        s.addAll(a, 0, a.length, ExactSum.newBuckets());
+        assertThat(s.value()).isEqualTo(exact.round(MathContext.DECIMAL128).doubleValue());
+    }
+
+    @Test
+    void nonFiniteValuesAreCountedApart() {
+        assertThat(sum(List.of(1.0, Double.POSITIVE_INFINITY), true).value()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(sum(List.of(Double.NEGATIVE_INFINITY, 3.0), false).value()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(sum(List.of(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY), true).value()).isNaN();
+        assertThat(sum(List.of(1.0, Double.NaN), true).value()).isNaN();
+        assertThat(new ExactSum().value()).isEqualTo(0.0);
+    }
+}

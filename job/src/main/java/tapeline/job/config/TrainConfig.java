@@ -1,0 +1,132 @@
+package tapeline.job.config;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+import tapeline.engine.train.GradientSums.Reduce;
+
+/**
+ * A train job's configuration ({@code job = train}), validated: shared parameters fitted to the
+ * input's rows. Every problem is reported at once ({@link ConfigException}), as for the sweep.
+ *
+ * <pre>{@code
+ * TrainConfig c = TrainConfig.load(Path.of("conf/train-linear.properties"), List.of("steps=50"));
+ * c.loss().source();    // "(y - (b + dot(w, x)))^2"
+ * c.steps();            // 50
+ * }</pre>
+ *
+ * @param loss             {@code loss}: one row's loss
+ * @param variables        {@code variables}: the parameters ({@code b, w[5]})
+ * @param init             {@code init.<variable>}: start values, one number per component (a single number is
+ *                         used for every component); a variable not listed starts at 0
+ * @param reduce           {@code reduce}: the objective is the {@code mean} (default) or {@code sum} of the rows' losses
+ * @param optimizer        {@code optimizer}: a name from {@code Optimizers.names()} (default adam)
+ * @param optimizerArgs    {@code optimizer.<argument>}: numbers (Keras names; booleans 1/0)
+ * @param steps            {@code steps}: optimizer steps at most (default 100)
+ * @param gradTolerance    {@code tolerance.grad}: stop when the gradient norm is at most this (0: off)
+ * @param lossTolerance    {@code tolerance.loss}: stop when the loss changed by at most this in one step (0: off)
+ * @param batchFraction    {@code batch.fraction}: share of rows in each step's mini-batch, (0, 1] (default 1: full batch)
+ * @param batchSeed        {@code batch.seed}: the mini-batch draw's seed
+ * @param checkpointPath   {@code checkpoint.path}: a directory on any Hadoop FileSystem, or null
+ * @param checkpointEvery  {@code checkpoint.every}: write a checkpoint every this many steps (0: never)
+ * @param resume           {@code resume}: continue from the newest checkpoint in {@code checkpoint.path}
+ * @param dtype            {@code dtype}
+ * @param input            {@code input.path}, {@code input.format}
+ * @param output           {@code output.path} (a directory: params, history, loss.png), {@code output.format}, {@code output.mode}
+ * @param badRows          {@code bad.rows}: {@code fatal} (default) or {@code skip}
+ * @param blockSize        {@code block.size}: rows evaluated together on one tape (default 4096)
+ * @param partitions       {@code partitions}: repartition the cached rows into this many (0: as read)
+ * @param aggregationDepth {@code aggregation.depth}: the treeAggregate depth (default 2)
+ * @param appName          {@code app.name}
+ * @param spark            every {@code spark.*} key
+ */
+public record TrainConfig(
+        Expression loss,
+        List<VariableSpec> variables,
+        Map<String, double[]> init,
+        Reduce reduce,
+        String optimizer,
+        Map<String, Double> optimizerArgs,
+        int steps,
+        double gradTolerance,
+        double lossTolerance,
+        double batchFraction,
+        long batchSeed,
+        String checkpointPath,
+        int checkpointEvery,
+        boolean resume,
+        DType dtype,
+        InputSpec input,
+        OutputSpec output,
+        BadRows badRows,
+        int blockSize,
+        int partitions,
+        int aggregationDepth,
+        String appName,
+        Map<String, String> spark) implements Serializable {
+
+    /** What to do with a row that has a missing, non-numeric or non-finite cell. */
+    public enum BadRows {
+        /** Stop before training, showing the first bad rows (exit 2, nothing written). */
+        FATAL,
+        /** Leave them out, and say how many. */
+        SKIP
+    }
+
+    public TrainConfig {
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(reduce, "reduce");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(badRows, "badRows");
+        variables = List.copyOf(variables);
+        Map<String, double[]> i = new LinkedHashMap<>();
+        init.forEach((k, v) -> i.put(k, v.clone()));
+        init = Collections.unmodifiableMap(i);
+        optimizerArgs = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerArgs));
+        spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
+    }
+
+    /** Whether the merged keys ask for the train job. */
+    public static boolean isTrain(Map<String, String> raw) {
+        String job = raw.get("job");
+        return job != null && job.trim().equalsIgnoreCase("train");
+    }
+
+    /** Reads a properties file plus {@code key=value} overrides, as {@link JobConfig#load}. */
+    public static TrainConfig load(Path file, List<String> overrides) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> raw = JobConfig.readProperties(file, overrides, problems);
+        return TrainConfigParser.parse(raw, problems);
+    }
+
+    /** Parses already-merged key/value pairs. */
+    public static TrainConfig parse(Map<String, String> raw) throws ConfigException {
+        return TrainConfigParser.parse(raw, new ArrayList<>());
+    }
+
+    /** The start values of all parameter components, in order (0 where not given). */
+    public double[] initialParameters() {
+        int n = 0;
+        for (VariableSpec v : variables) n += v.size();
+        double[] p = new double[n];
+        int slot = 0;
+        for (VariableSpec v : variables) {
+            double[] given = init.get(v.name());
+            for (int c = 0; c < v.size(); c++, slot++) {
+                p[slot] = given == null ? 0 : given.length == 1 ? given[0] : given[c];
+            }
+        }
+        return p;
+    }
+}

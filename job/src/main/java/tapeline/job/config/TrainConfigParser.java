@@ -1,0 +1,382 @@
+package tapeline.job.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.expr.ExpressionException;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+import tapeline.engine.train.GradientSums.Reduce;
+
+/**
+ * Turns raw key/value pairs into a {@link TrainConfig}, reporting every problem at once. The keys
+ * shared with the sweep (variables, optimizer, dtype, input, output, spark) are read the same way and
+ * give the same messages; the sweep's {@code cost} is {@code loss} here.
+ */
+final class TrainConfigParser {
+
+    static final List<String> FIXED_KEYS = List.of(
+            "job", "loss", "variables", "reduce", "optimizer", "steps", "tolerance.grad", "tolerance.loss",
+            "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
+            "input.path", "input.format", "output.path", "output.format", "output.mode", "bad.rows",
+            "block.size", "partitions", "aggregation.depth", "app.name");
+
+    static final int DEFAULT_STEPS = 100;
+    static final int DEFAULT_BLOCK_SIZE = 4096;
+    static final int MAX_BLOCK_SIZE = 1 << 20;
+
+    private static final Pattern VARIABLE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\[\\s*(\\d+)\\s*])?\\s*");
+    /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    private final Map<String, String> raw = new LinkedHashMap<>();
+    private final List<String> problems;
+
+    private TrainConfigParser(Map<String, String> raw, List<String> problems) {
+        raw.forEach((k, v) -> this.raw.put(k.trim(), v == null ? "" : v.trim()));
+        this.problems = problems;
+    }
+
+    static TrainConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return new TrainConfigParser(raw, earlierProblems).parse();
+    }
+
+    private TrainConfig parse() throws ConfigException {
+        List<VariableSpec> variables = parseVariables();
+        Expression loss = parseLoss(variables);
+        Map<String, double[]> init = parseInit(variables);
+        Reduce reduce = choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
+        String optimizer = parseOptimizer();
+        Map<String, Double> optimizerArgs = parseOptimizerArgs(optimizer);
+        int steps = integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
+        double gradTol = nonNegative("tolerance.grad");
+        double lossTol = nonNegative("tolerance.loss");
+        double fraction = fraction("batch.fraction");
+        long seed = longValue("batch.seed", 0);
+        String checkpointPath = raw.getOrDefault("checkpoint.path", "");
+        int checkpointEvery = integer("checkpoint.every", 0, 0, Integer.MAX_VALUE);
+        Boolean resume = choice("resume", "false", Map.of("true", true, "false", false));
+        if (checkpointPath.isEmpty()) {
+            checkpointPath = null;
+            if (checkpointEvery > 0) {
+                problems.add("checkpoint.every: is " + checkpointEvery + " but checkpoint.path is not set; set it to a directory");
+            }
+            if (Boolean.TRUE.equals(resume)) {
+                problems.add("resume: is true but checkpoint.path is not set: there is nothing to resume from");
+            }
+        }
+        DType dtype = choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
+        InputSpec input = parseInput();
+        OutputSpec output = parseOutput();
+        TrainConfig.BadRows badRows = choice("bad.rows", "fatal",
+                Map.of("fatal", TrainConfig.BadRows.FATAL, "skip", TrainConfig.BadRows.SKIP));
+        int blockSize = integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+        int partitions = integer("partitions", 0, 0, 1 << 20);
+        int depth = integer("aggregation.depth", 2, 1, 10);
+        String appName = raw.getOrDefault("app.name", "");
+        if (appName.isEmpty()) {
+            appName = "tapeline train";
+        }
+        Map<String, String> spark = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith("spark.")) {
+                spark.put(k, v);
+            }
+        });
+        checkUnknownKeys(variables, optimizer);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new TrainConfig(loss, variables, init, reduce, optimizer, optimizerArgs, steps, gradTol, lossTol,
+                fraction, seed, checkpointPath, checkpointEvery, resume, dtype, input, output, badRows, blockSize,
+                partitions, depth, appName, spark);
+    }
+
+    private List<VariableSpec> parseVariables() {
+        String v = required("variables");
+        List<VariableSpec> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        for (String part : v.split(",", -1)) {
+            Matcher m = VARIABLE.matcher(part);
+            if (!m.matches()) {
+                problems.add("variables: expected a name or name[size] such as b or w[20], got '" + part.trim() + "'");
+                continue;
+            }
+            String name = m.group(1);
+            int size = 1;
+            if (m.group(2) != null) {
+                try {
+                    size = Integer.parseInt(m.group(2));
+                } catch (NumberFormatException e) {
+                    size = 0;
+                }
+                if (size < 1) {
+                    problems.add("variables: size of " + name + " must be a whole number >= 1, got '" + m.group(2) + "'");
+                    continue;
+                }
+            }
+            if (!seen.add(name)) {
+                problems.add("variables: '" + name + "' is listed twice");
+                continue;
+            }
+            out.add(new VariableSpec(name, size));
+        }
+        return out;
+    }
+
+    private Expression parseLoss(List<VariableSpec> variables) {
+        String text = required("loss");
+        if (text == null) {
+            return null;
+        }
+        try {
+            Expression e = Expression.parse("loss", text);
+            for (VariableSpec v : variables) {
+                if (!e.names().contains(v.name())) {
+                    problems.add("variables: '" + v.name() + "' does not appear in loss '" + text + "'");
+                }
+            }
+            return e;
+        } catch (ExpressionException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code init.w = 0.5} (every component) or {@code init.w = 0.5, 1, -2} (one per component). */
+    private Map<String, double[]> parseInit(List<VariableSpec> variables) {
+        Map<String, double[]> init = new LinkedHashMap<>();
+        for (VariableSpec v : variables) {
+            String key = "init." + v.name();
+            String text = raw.get(key);
+            if (text == null) {
+                continue;
+            }
+            String[] parts = text.split(",", -1);
+            if (parts.length != 1 && parts.length != v.size()) {
+                problems.add(key + ": expected 1 number or " + v.size() + " (one per component of " + v
+                        + "), got " + parts.length + ": '" + text + "'");
+                continue;
+            }
+            double[] values = new double[parts.length];
+            boolean ok = true;
+            for (int i = 0; i < parts.length; i++) {
+                String p = parts[i].trim();
+                if (NUMBER.matcher(p).matches() && Double.isFinite(Double.parseDouble(p))) {
+                    values[i] = Double.parseDouble(p);
+                } else {
+                    problems.add(key + ": expected finite numbers (the train job's start values are the same for"
+                            + " every row, so not a column), got '" + p + "'");
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) {
+                init.put(v.name(), values);
+            }
+        }
+        return init;
+    }
+
+    private String parseOptimizer() {
+        String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
+        if (!Optimizers.names().contains(v)) {
+            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
+                    + didYouMean(v, Optimizers.names()));
+            return null;
+        }
+        return v;
+    }
+
+    private Map<String, Double> parseOptimizerArgs(String optimizer) {
+        Map<String, Double> args = new LinkedHashMap<>();
+        if (optimizer == null) {
+            return args;
+        }
+        Set<String> known = Optimizers.arguments(optimizer);
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (!e.getKey().startsWith("optimizer.")) {
+                continue;
+            }
+            String arg = e.getKey().substring("optimizer.".length());
+            if (!known.contains(arg)) {
+                problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
+                        + didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+                continue;
+            }
+            String v = e.getValue();
+            switch (v.toLowerCase(Locale.ROOT)) {
+                case "true" -> args.put(arg, 1.0);
+                case "false" -> args.put(arg, 0.0);
+                default -> {
+                    if (NUMBER.matcher(v).matches() && Double.isFinite(Double.parseDouble(v))) {
+                        args.put(arg, Double.parseDouble(v));
+                    } else {
+                        problems.add(e.getKey() + ": expected a finite number (the train job has one optimizer,"
+                                + " so not a column), got '" + v + "'");
+                    }
+                }
+            }
+        }
+        try {
+            Optimizers.validate(optimizer, args);
+        } catch (IllegalArgumentException ex) {
+            problems.add(ex.getMessage());
+        }
+        return args;
+    }
+
+    private InputSpec parseInput() {
+        String path = required("input.path");
+        Format format = format("input.format", path, true);
+        return path == null || format == null ? null : new InputSpec(path, format);
+    }
+
+    private OutputSpec parseOutput() {
+        String path = required("output.path");
+        Format format = format("output.format", path, false);
+        OutputMode mode = choice("output.mode", "error", Map.of("error", OutputMode.ERROR, "overwrite", OutputMode.OVERWRITE));
+        return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
+    }
+
+    private Format format(String key, String path, boolean fromExtension) {
+        String v = raw.get(key);
+        if (v != null && !v.isEmpty()) {
+            try {
+                return Format.parse(v);
+            } catch (IllegalArgumentException e) {
+                problems.add(key + ": " + e.getMessage());
+                return null;
+            }
+        }
+        if (!fromExtension) {
+            return Format.PARQUET;
+        }
+        if (path == null) {
+            return null;
+        }
+        Optional<Format> f = Format.fromPath(path);
+        if (f.isEmpty()) {
+            problems.add(key + ": cannot tell the format from '" + path + "'; set " + key + " to one of " + Format.names());
+        }
+        return f.orElse(null);
+    }
+
+    private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
+        Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
+        variables.forEach(v -> candidates.add("init." + v.name()));
+        for (String k : raw.keySet()) {
+            if (candidates.contains(k) || k.startsWith("spark.") || k.startsWith("optimizer.")) {
+                continue;
+            }
+            if (k.equals("cost")) {
+                problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
+            } else if (JobConfigParser.FIXED_KEYS.contains(k)) {
+                problems.add(k + ": a key of the sweep job, not of job=train");
+            } else if (k.startsWith("init.")) {
+                problems.add(k + ": no variable named '" + k.substring("init.".length()) + "'"
+                        + didYouMean(k, candidates) + "; variables are " + variables.stream().map(VariableSpec::name).toList());
+            } else {
+                problems.add("unknown key '" + k + "'" + didYouMean(k, candidates));
+            }
+        }
+    }
+
+    // ---- values ----
+
+    private String required(String key) {
+        String v = raw.get(key);
+        if (v == null || v.isEmpty()) {
+            problems.add(key + ": required, but not set");
+            return null;
+        }
+        return v;
+    }
+
+    private <T> T choice(String key, String dflt, Map<String, T> options) {
+        String v = raw.getOrDefault(key, dflt);
+        T t = options.get(v.toLowerCase(Locale.ROOT));
+        if (t == null) {
+            problems.add(key + ": expected one of " + new TreeSet<>(options.keySet()) + ", got '" + v + "'");
+        }
+        return t;
+    }
+
+    private int integer(String key, int dflt, int min, int max) {
+        String v = raw.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v);
+            if (i >= min && i <= max) {
+                return i;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the expected range
+        }
+        problems.add(key + ": expected a whole number " + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]")
+                + ", got '" + v + "'");
+        return dflt;
+    }
+
+    private long longValue(String key, long dflt) {
+        String v = raw.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            problems.add(key + ": expected a whole number, got '" + v + "'");
+            return dflt;
+        }
+    }
+
+    private double nonNegative(String key) {
+        String v = raw.get(key);
+        if (v == null) {
+            return 0;
+        }
+        if (NUMBER.matcher(v).matches()) {
+            double d = Double.parseDouble(v);
+            if (d >= 0 && Double.isFinite(d)) {
+                return d;
+            }
+        }
+        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
+        return 0;
+    }
+
+    private double fraction(String key) {
+        String v = raw.get(key);
+        if (v == null) {
+            return 1.0;
+        }
+        if (NUMBER.matcher(v).matches()) {
+            double d = Double.parseDouble(v);
+            if (d > 0 && d <= 1) {
+                return d;
+            }
+        }
+        problems.add(key + ": expected a number in (0, 1] (1 is the full batch), got '" + v + "'");
+        return 1.0;
+    }
+
+    private static String didYouMean(String word, Set<String> candidates) {
+        return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    }
+}

@@ -1,0 +1,59 @@
+package tapeline.job.train;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import tapeline.engine.train.GradientAggregator;
+import tapeline.engine.train.GradientSums;
+import tapeline.engine.train.LossModel;
+import tapeline.engine.train.TrainLoop;
+
+/**
+ * The whole of the train job's Spark wiring for one iteration, as MLlib's {@code RDDLossFunction}:
+ * broadcast the parameters, {@code treeAggregate} the partitions' {@link GradientAggregator}s, destroy
+ * the broadcast, hand back the sums. The driver's loop ({@link TrainLoop}) sees only this function.
+ *
+ * <pre>{@code
+ * TrainLoop.GradientPass pass = new GradientPass(sc, cachedBlocks, model, 1.0, 0L, 2);
+ * GradientSums s = pass.pass(params, step);
+ * }</pre>
+ *
+ * <p>The aggregate's merge is exact (integer arithmetic underneath), so the result does not depend
+ * on the number of partitions, the tree's shape, task retries or the order tasks finish in.
+ */
+public final class GradientPass implements TrainLoop.GradientPass {
+    private final SparkContext sc;
+    private final JavaRDD<ColumnBlock> data;
+    private final LossModel model;
+    private final double fraction;
+    private final long seed;
+    private final int depth;
+
+    public GradientPass(SparkContext sc, JavaRDD<ColumnBlock> data, LossModel model, double fraction, long seed, int depth) {
+        this.sc = sc;
+        this.data = data;
+        this.model = model;
+        this.fraction = fraction;
+        this.seed = seed;
+        this.depth = depth;
+    }
+
+    @Override
+    public GradientSums pass(double[] params, int step) {
+        sc.setJobDescription("tapeline train: gradient pass, step " + step);
+        Broadcast<double[]> bc = JavaSparkContext.fromSparkContext(sc).broadcast(params);
+        // Locals only: the closures must not capture this (it holds the SparkContext).
+        double f = fraction;
+        long s = seed;
+        try {
+            GradientAggregator sum = data.treeAggregate(new GradientAggregator(model),
+                    (agg, block) -> block.addTo(agg, bc.value(), step, s, f),
+                    GradientAggregator::merge, depth);
+            return sum.snapshot();
+        } finally {
+            bc.destroy();
+            sc.setJobDescription(null);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package tapeline.job.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tapeline.engine.optim.Hyper;
+import tapeline.engine.optim.Optimizer;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.train.LossModel;
+import tapeline.engine.train.TrainLoop;
+import tapeline.engine.train.TrainState;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.OutputMode;
+import tapeline.job.config.OutputSpec;
+import tapeline.job.config.TrainConfig;
+import tapeline.job.io.InputReader;
+import tapeline.job.io.OutputWriter;
+import tapeline.job.sweep.Cell;
+import tapeline.job.sweep.ColumnBinder;
+import tapeline.job.sweep.SweepPlan;
+
+/**
+ * The train job: {@link #prepare} checks everything that can be checked before a row is read
+ * (config, schema binding, the loss on a tape, output and checkpoint paths); {@link #run} caches the
+ * rows as column blocks, runs the driver loop over {@link GradientPass}, and writes params, history
+ * and the loss curve.
+ *
+ * <pre>{@code
+ * TrainJob.Prepared p = TrainJob.prepare(spark, config);   // ConfigException: exit 2, nothing written
+ * TrainSummary s = TrainJob.run(spark, p);
+ * }</pre>
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    private TrainJob() {}
+
+    /** Everything a run needs, checked. */
+    public record Prepared(TrainConfig config, Dataset<Row> input, LossModel model, List<Cell> cells,
+                           Checkpoints checkpoints) {}
+
+    public static Prepared prepare(SparkSession spark, TrainConfig c) throws ConfigException {
+        List<String> problems = new ArrayList<>(InputReader.check(spark, c.input()));
+        List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Checkpoints checkpoints = c.checkpointPath() == null ? null
+                : new Checkpoints(c.checkpointPath(), hadoop, fingerprint(c));
+        if (checkpoints != null && !c.resume() && c.output().mode() != OutputMode.OVERWRITE) {
+            try {
+                if (!checkpoints.list().isEmpty()) {
+                    outputProblems.add("checkpoint.path: '" + c.checkpointPath() + "' holds checkpoints of an earlier run;"
+                            + " set resume=true to continue it, output.mode=overwrite to start afresh, or choose another path");
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                outputProblems.add("checkpoint.path: cannot look at '" + c.checkpointPath() + "': " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().path());
+        Dataset<Row> input;
+        try {
+            input = InputReader.read(spark, c.input());
+        } catch (RuntimeException e) {
+            problems.add("input.path: cannot read '" + c.input().path() + "' as " + c.input().format().sparkName()
+                    + ": " + firstLine(e.getMessage()));
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        LossModel model = null;
+        List<Cell> cells = new ArrayList<>();
+        try {
+            Dataset<Row> in = input;
+            List<SweepPlan.Input> inputs = ColumnBinder.bindInputs(c.loss(), c.variables(),
+                    InputReader.columns(input.schema()), name -> arrayLength(in, name));
+            Map<String, Integer> sizes = new LinkedHashMap<>();
+            for (SweepPlan.Input i : inputs) {
+                sizes.put(i.name(), i.cells().size());
+                cells.addAll(i.cells());
+            }
+            model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize());
+            // Records the loss once on a one-lane tape: unbound names, vector sizes, a non-scalar loss.
+            new LossModel(c.loss(), c.variables(), sizes, c.dtype(), 1).compile();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        } catch (IllegalArgumentException e) { // ExpressionException among them: it names the position
+            problems.add(e.getMessage());
+        }
+        problems.addAll(outputProblems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        spark.sparkContext().setJobDescription(null);
+        return new Prepared(c, input, model, List.copyOf(cells), checkpoints);
+    }
+
+    /** Caches, trains, writes. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
+    public static TrainSummary run(SparkSession spark, Prepared p) throws Exception {
+        TrainConfig c = p.config();
+        JavaRDD<ColumnBlock> blocks = cache(spark, p);
+        try {
+            spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().path());
+            long[] counts = {0, 0};
+            List<String> firstBad = new ArrayList<>();
+            for (ColumnBlock.Stats s : blocks.map(ColumnBlock.Stats::of).collect()) {
+                counts[0] += s.rows();
+                counts[1] += s.badRows();
+                if (firstBad.size() < ColumnBlock.SHOWN_BAD) {
+                    firstBad.addAll(s.firstBad().subList(0, Math.min(s.firstBad().size(), ColumnBlock.SHOWN_BAD - firstBad.size())));
+                }
+            }
+            long rows = counts[0];
+            long bad = counts[1];
+            if (bad > 0 && c.badRows() == TrainConfig.BadRows.FATAL) {
+                List<String> problems = new ArrayList<>();
+                problems.add("input: " + bad + " bad row" + (bad == 1 ? "" : "s") + " of " + (rows + bad)
+                        + " in '" + c.input().path() + "' (bad.rows=fatal; set bad.rows=skip to leave them out). The first:");
+                firstBad.forEach(b -> problems.add("  " + b));
+                throw new ConfigException(problems);
+            }
+            if (bad > 0) {
+                LOG.warn("skipped {} bad rows of {} (bad.rows=skip); the first: {}", bad, rows + bad, firstBad);
+            }
+            if (rows == 0) {
+                throw new ConfigException("input: '" + c.input().path() + "' has no usable rows to train on");
+            }
+            LOG.info("cached {} rows x {} columns in {} partitions", rows, p.model().columnCount(), blocks.getNumPartitions());
+
+            TrainState start = startState(c, p);
+            int resumedFrom = start.step();
+            TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
+                    c.batchSeed(), c.aggregationDepth());
+            TrainLoop.Settings settings = new TrainLoop.Settings(c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
+                    p.checkpoints() == null ? 0 : c.checkpointEvery());
+            TrainLoop.Listener log = (point, n, seconds) -> LOG.info(String.format(Locale.ROOT,
+                    "step %d  loss %.9g  grad_norm %.4g  rows %d  %.3f s", point.step(), point.loss(), point.gradNorm(), n, seconds));
+            TrainLoop.Checkpointer save = state -> {
+                p.checkpoints().save(state);
+                LOG.info("checkpoint: step {} written to {}", state.step(), c.checkpointPath());
+            };
+            TrainLoop.TrainResult result = TrainLoop.run(start, settings, pass, log, save);
+
+            write(spark, c, p.model(), result);
+            TrainState end = result.state();
+            List<TrainState.HistoryPoint> h = end.history();
+            TrainState.HistoryPoint last = h.get(h.size() - 1);
+            return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), rows,
+                    bad, blocks.getNumPartitions(), resumedFrom, result.passes(), result.passSeconds(), c.output().path(),
+                    p.model().parameterNames(), end.params());
+        } finally {
+            blocks.unpersist(false);
+            spark.sparkContext().setJobDescription(null);
+        }
+    }
+
+    /** The rows as column blocks, persisted in memory (not yet computed). */
+    static JavaRDD<ColumnBlock> cache(SparkSession spark, Prepared p) {
+        TrainConfig c = p.config();
+        Dataset<Row> in = p.input();
+        if (c.partitions() > 0) {
+            in = in.repartition(c.partitions());
+        }
+        List<Cell> cells = p.cells();
+        boolean keys = c.batchFraction() < 1.0;
+        return in.javaRDD().mapPartitions(rows -> ColumnBlock.fromRows(rows, cells, keys))
+                .persist(StorageLevel.MEMORY_ONLY());
+    }
+
+    private static TrainState startState(TrainConfig c, Prepared p) throws Exception {
+        if (p.checkpoints() != null) {
+            if (c.resume()) {
+                Optional<TrainState> s = p.checkpoints().newest();
+                if (s.isPresent()) {
+                    LOG.info("resuming from the checkpoint of step {} in {}", s.get().step(), c.checkpointPath());
+                    return s.get();
+                }
+                LOG.info("resume=true but {} holds no checkpoint yet: starting at step 0", c.checkpointPath());
+            } else {
+                p.checkpoints().clear(); // only reached with output.mode=overwrite, or when there is none
+            }
+        }
+        Map<String, Hyper> args = new LinkedHashMap<>();
+        c.optimizerArgs().forEach((k, v) -> args.put(k, Hyper.of(v)));
+        Optimizer opt = p.model().buildOptimizer(Optimizers.create(c.optimizer(), args, c.dtype()));
+        double[] init = c.initialParameters();
+        for (int k = 0; k < init.length; k++) init[k] = c.dtype().round(init[k]);
+        return TrainState.start(init, opt);
+    }
+
+    private static void write(SparkSession spark, TrainConfig c, LossModel model, TrainLoop.TrainResult r) throws IOException {
+        spark.sparkContext().setJobDescription("tapeline train: write params, history and loss.png to " + c.output().path());
+        List<String> names = model.parameterNames();
+        double[] values = r.state().params();
+        List<Row> params = new ArrayList<>();
+        for (int k = 0; k < values.length; k++) params.add(RowFactory.create(names.get(k), values[k]));
+        StructType paramSchema = new StructType()
+                .add("name", DataTypes.StringType, false)
+                .add("value", DataTypes.DoubleType, false);
+        List<Row> history = new ArrayList<>();
+        for (TrainState.HistoryPoint h : r.state().history()) history.add(RowFactory.create(h.step(), h.loss(), h.gradNorm()));
+        StructType historySchema = new StructType()
+                .add("step", DataTypes.IntegerType, false)
+                .add("loss", DataTypes.DoubleType, false)
+                .add("grad_norm", DataTypes.DoubleType, false);
+        OutputSpec o = c.output();
+        boolean overwrite = o.mode() == OutputMode.OVERWRITE;
+        Path root = new Path(o.path());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (overwrite) {
+            root.getFileSystem(hadoop).delete(root, true); // checked before: the input is not under it
+        }
+        // One partition each: a few hundred rows, one file, in order.
+        OutputWriter.write(spark.createDataFrame(params, paramSchema).coalesce(1),
+                new OutputSpec(o.path() + "/params", o.format(), o.mode()));
+        OutputWriter.write(spark.createDataFrame(history, historySchema).orderBy(functions.col("step")).coalesce(1),
+                new OutputSpec(o.path() + "/history", o.format(), o.mode()));
+        LossChart.write(r.state().history(), "tapeline train: " + c.loss().source(), new Path(root, "loss.png"), hadoop, false);
+    }
+
+    /** What a checkpoint must match to be resumed from. */
+    static String fingerprint(TrainConfig c) {
+        return "loss=" + c.loss().source() + "; variables=" + c.variables() + "; reduce=" + c.reduce()
+                + "; optimizer=" + c.optimizer() + " " + c.optimizerArgs() + "; dtype=" + c.dtype()
+                + "; batch.fraction=" + c.batchFraction() + "; batch.seed=" + c.batchSeed();
+    }
+
+    private static int arrayLength(Dataset<Row> input, String column) {
+        List<Row> first = input.select(functions.size(functions.col("`" + column + "`")))
+                .where(functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
+        return first.isEmpty() ? -1 : first.get(0).getInt(0);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
