@@ -8,6 +8,10 @@
 # (--master spark://host:7077, or spark.master=... in CONF or on the command line) it goes through
 # $SPARK_HOME/bin/spark-submit with the job jar, which does not bundle Spark.
 #
+# A cluster that runs with spark.authenticate=true (scripts/local-cluster.sh does) needs its secret:
+# give it in the environment, TAPELINE_SPARK_SECRET=... or TAPELINE_SPARK_SECRET_FILE=path. It reaches
+# spark-submit through a temporary properties file readable by this user only, never a command line.
+#
 # Builds first (mvn -q -B -DskipTests package) when the jar is missing or older than the sources.
 # Exit codes: 0 the job ran; 2 usage or configuration error (nothing written); 1 failure while running.
 set -euo pipefail
@@ -35,6 +39,10 @@ while [[ $# -gt 0 ]]; do
     --master) [[ $# -ge 2 ]] || usage; master="$2"; shift 2 ;;
     --master=*) master="${1#--master=}"; shift ;;
     spark.master=*) master="${1#spark.master=}"; shift ;;
+    spark.authenticate.secret=*)
+      echo "tapeline: spark.authenticate.secret on the command line would be visible to every user (ps);" >&2
+      echo "  give it in the environment instead: TAPELINE_SPARK_SECRET or TAPELINE_SPARK_SECRET_FILE" >&2
+      exit 2 ;;
     *=*) args+=("$1"); shift ;;
     *) echo "tapeline: argument '$1': expected key=value or --master URL" >&2; usage ;;
   esac
@@ -68,23 +76,50 @@ if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   exit $?
 fi
 
+# A master on the loopback interface (scripts/local-cluster.sh): the driver binds there too, so the
+# executors reach it whatever the machine's network looks like. Any other master: Spark's own choice.
+case "$master" in
+  spark://127.0.0.1:*|spark://localhost:*) export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}" ;;
+esac
+
 if [[ -z "${SPARK_HOME:-}" ]]; then
   echo "tapeline: master '$master' is a cluster, so the job goes through \$SPARK_HOME/bin/spark-submit," >&2
   echo "  but SPARK_HOME is not set. Set it to a Spark 3.5 (Scala 2.12) installation, or drop the master" >&2
-  echo "  to run on embedded Spark (local[*])." >&2
+  echo "  to run on embedded Spark (local[*]). No Spark at hand: scripts/local-cluster.sh builds one (README: On a cluster)." >&2
   exit 2
 fi
 # spark.* keys go to spark-submit as --conf too, so launch-time ones (spark.driver.memory, ...) apply:
 # first those of the file (simple "key = value" lines), then the command line's, which win.
 conf_args=()
 while IFS= read -r kv; do
-  [[ -n "$kv" && "$kv" != spark.master=* ]] && conf_args+=(--conf "$kv")
+  # (the secret never: a file that holds it is read by the job itself, not put on a command line)
+  [[ -n "$kv" && "$kv" != spark.master=* && "$kv" != spark.authenticate.secret=* ]] && conf_args+=(--conf "$kv")
 done < <(sed -n 's/^[[:space:]]*\(spark\.[^=:[:space:]]*\)[[:space:]]*[=:][[:space:]]*\(.*[^[:space:]]\)[[:space:]]*$/\1=\2/p' "$conf")
 for kv in ${args[@]+"${args[@]}"}; do
   if [[ "$kv" == spark.* ]]; then conf_args+=(--conf "$kv"); fi
 done
+
+# The secret: Spark reads spark.authenticate.secret from its conf only (for a standalone master the
+# driver refuses to start without it there), so it goes into a properties file of our own, mode 0600,
+# removed when this script ends. A properties file replaces spark-defaults.conf, so that is copied in.
+secret_args=()
+if [[ -n "${TAPELINE_SPARK_SECRET_FILE:-}" && -z "${TAPELINE_SPARK_SECRET:-}" ]]; then
+  [[ -r "$TAPELINE_SPARK_SECRET_FILE" ]] || { echo "tapeline: TAPELINE_SPARK_SECRET_FILE: cannot read $TAPELINE_SPARK_SECRET_FILE" >&2; exit 2; }
+  TAPELINE_SPARK_SECRET="$(cat "$TAPELINE_SPARK_SECRET_FILE")"
+fi
+if [[ -n "${TAPELINE_SPARK_SECRET:-}" ]]; then
+  props="$(umask 077 && mktemp "${TMPDIR:-/tmp}/tapeline-submit.XXXXXX")"
+  trap 'rm -f "$props"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  defaults="${SPARK_CONF_DIR:-$SPARK_HOME/conf}/spark-defaults.conf"
+  if [[ -f "$defaults" ]]; then cat "$defaults" >>"$props"; fi
+  printf '\nspark.authenticate=true\nspark.authenticate.secret=%s\n' "$TAPELINE_SPARK_SECRET" >>"$props"
+  secret_args=(--properties-file "$props")
+fi
+
 set +e
 "$SPARK_HOME/bin/spark-submit" --class tapeline.job.Main --master "$master" \
-  --driver-java-options "-Dlog4j2.configurationFile=$log_conf" \
+  --driver-java-options "-Dlog4j2.configurationFile=$log_conf" ${secret_args[@]+"${secret_args[@]}"} \
   ${conf_args[@]+"${conf_args[@]}"} "$jar" "$conf" ${args[@]+"${args[@]}"}
 exit $?

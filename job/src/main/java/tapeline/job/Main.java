@@ -77,6 +77,13 @@ public final class Main {
             out.flush();
             return OK;
         } catch (ConfigException e) {
+            if (spark.sparkContext().isStopped()) {
+                // Not the config: Spark died under the job (e.g. a cluster that refused the application),
+                // and reading the input was merely the first thing to notice.
+                err.println("tapeline: the job failed: Spark stopped before the job ran (see Spark's log above): "
+                        + e.getMessage());
+                return FAILED;
+            }
             err.println("tapeline: " + args[0] + ": " + e.getMessage());
             return USAGE;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
