@@ -20,6 +20,7 @@ mvn -q -B -DskipTests package >&2
 opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
 cp="job/target/tapeline-job-0.1.0-SNAPSHOT.jar:job/target/lib/*"
 
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 echo "== generating $rows quadratics" >&2
 # shellcheck disable=SC2086
 java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -Dspark.master='local[2]' -cp "$cp" \
