@@ -9,10 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tapeline.engine.expr.Expression;
-import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
@@ -40,7 +38,6 @@ final class JobConfigParser {
     static final int DEFAULT_SHOW_ROWS = 20;
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern VARIABLE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\[\\s*(\\d+)\\s*])?\\s*");
     /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -106,57 +103,11 @@ final class JobConfigParser {
     }
 
     private List<VariableSpec> parseVariables() {
-        String v = required("variables");
-        List<VariableSpec> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (String part : v.split(",", -1)) {
-            Matcher m = VARIABLE.matcher(part);
-            if (!m.matches()) {
-                problems.add("variables: expected a name or name[size] such as w or w[20], got '" + part.trim() + "'");
-                continue;
-            }
-            String name = m.group(1);
-            int size = 1;
-            if (m.group(2) != null) {
-                try {
-                    size = Integer.parseInt(m.group(2));
-                } catch (NumberFormatException e) {
-                    size = 0;
-                }
-                if (size < 1) {
-                    problems.add("variables: size of " + name + " must be a whole number >= 1, got '" + m.group(2) + "'");
-                    continue;
-                }
-            }
-            if (!seen.add(name)) {
-                problems.add("variables: '" + name + "' is listed twice");
-                continue;
-            }
-            out.add(new VariableSpec(name, size));
-        }
-        return out;
+        return ConfigParts.variables(required("variables"), problems);
     }
 
     private Expression parseCost(List<VariableSpec> variables) {
-        String text = required("cost");
-        if (text == null) {
-            return null;
-        }
-        try {
-            Expression e = Expression.parse("cost", text);
-            for (VariableSpec v : variables) {
-                if (!e.names().contains(v.name())) {
-                    problems.add("variables: '" + v.name() + "' does not appear in cost '" + text + "'");
-                }
-            }
-            return e;
-        } catch (ExpressionException e) {
-            problems.add(e.getMessage());
-            return null;
-        }
+        return ConfigParts.expression("cost", required("cost"), variables, problems);
     }
 
     private String parseOptimizer() {

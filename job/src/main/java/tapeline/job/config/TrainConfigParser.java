@@ -9,10 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tapeline.engine.expr.Expression;
-import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
@@ -35,7 +33,6 @@ final class TrainConfigParser {
     static final int DEFAULT_BLOCK_SIZE = 4096;
     static final int MAX_BLOCK_SIZE = 1 << 20;
 
-    private static final Pattern VARIABLE = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\[\\s*(\\d+)\\s*])?\\s*");
     /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -103,57 +100,11 @@ final class TrainConfigParser {
     }
 
     private List<VariableSpec> parseVariables() {
-        String v = required("variables");
-        List<VariableSpec> out = new ArrayList<>();
-        if (v == null) {
-            return out;
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (String part : v.split(",", -1)) {
-            Matcher m = VARIABLE.matcher(part);
-            if (!m.matches()) {
-                problems.add("variables: expected a name or name[size] such as b or w[20], got '" + part.trim() + "'");
-                continue;
-            }
-            String name = m.group(1);
-            int size = 1;
-            if (m.group(2) != null) {
-                try {
-                    size = Integer.parseInt(m.group(2));
-                } catch (NumberFormatException e) {
-                    size = 0;
-                }
-                if (size < 1) {
-                    problems.add("variables: size of " + name + " must be a whole number >= 1, got '" + m.group(2) + "'");
-                    continue;
-                }
-            }
-            if (!seen.add(name)) {
-                problems.add("variables: '" + name + "' is listed twice");
-                continue;
-            }
-            out.add(new VariableSpec(name, size));
-        }
-        return out;
+        return ConfigParts.variables(required("variables"), problems);
     }
 
     private Expression parseLoss(List<VariableSpec> variables) {
-        String text = required("loss");
-        if (text == null) {
-            return null;
-        }
-        try {
-            Expression e = Expression.parse("loss", text);
-            for (VariableSpec v : variables) {
-                if (!e.names().contains(v.name())) {
-                    problems.add("variables: '" + v.name() + "' does not appear in loss '" + text + "'");
-                }
-            }
-            return e;
-        } catch (ExpressionException e) {
-            problems.add(e.getMessage());
-            return null;
-        }
+        return ConfigParts.expression("loss", required("loss"), variables, problems);
     }
 
     /** {@code init.w = 0.5} (every component) or {@code init.w = 0.5, 1, -2} (one per component). */
