@@ -78,4 +78,18 @@ public final class InputReader {
         // are fine only for Keras boolean arguments).
         return t instanceof NumericType || t instanceof StringType || t instanceof BooleanType;
     }
+
+    /** A config problem for an input Spark could not read: its first line says what is wrong. */
+    public static String unreadable(InputSpec input, RuntimeException e) {
+        String m = e.getMessage();
+        String first = m == null ? "(no message)" : m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'));
+        return "input.path: cannot read '" + input.path() + "' as " + input.format().sparkName() + ": " + first;
+    }
+
+    /** The length of the first non-null array in the column, or -1 when there is none. */
+    public static int arrayLength(Dataset<Row> input, String column) {
+        List<Row> first = input.select(org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.col("`" + column + "`")))
+                .where(org.apache.spark.sql.functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
+        return first.isEmpty() ? -1 : first.get(0).getInt(0);
+    }
 }

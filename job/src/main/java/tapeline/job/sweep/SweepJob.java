@@ -51,8 +51,7 @@ public final class SweepJob {
             input = InputReader.read(spark, config.input());
         } catch (RuntimeException e) {
             // Spark's AnalysisException (e.g. a file that is not parquet) says what is wrong; keep its first line.
-            problems.add("input.path: cannot read '" + config.input().path() + "' as " + config.input().format().sparkName()
-                    + ": " + firstLine(e.getMessage()));
+            problems.add(InputReader.unreadable(config.input(), e));
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
@@ -61,7 +60,7 @@ public final class SweepJob {
         try {
             final Dataset<Row> in = input;
             spark.sparkContext().setJobDescription("tapeline: read the length of the input's array columns");
-            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> arrayLength(in, name));
+            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -116,20 +115,5 @@ public final class SweepJob {
         }
         spark.sparkContext().setJobDescription(null);
         return new SweepSummary(c.output().path(), byStatus, steps, seconds, written, preview);
-    }
-
-    /** The length of the first non-null array in the column, or -1 when there is none. */
-    private static int arrayLength(Dataset<Row> input, String column) {
-        List<Row> first = input.select(functions.size(functions.col("`" + column + "`")))
-                .where(functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
-        return first.isEmpty() ? -1 : first.get(0).getInt(0);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "(no message)";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -81,8 +81,7 @@ public final class TrainJob {
         try {
             input = InputReader.read(spark, c.input());
         } catch (RuntimeException e) {
-            problems.add("input.path: cannot read '" + c.input().path() + "' as " + c.input().format().sparkName()
-                    + ": " + firstLine(e.getMessage()));
+            problems.add(InputReader.unreadable(c.input(), e));
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
@@ -91,7 +90,7 @@ public final class TrainJob {
         try {
             Dataset<Row> in = input;
             List<SweepPlan.Input> inputs = ColumnBinder.bindInputs(c.loss(), c.variables(),
-                    InputReader.columns(input.schema()), name -> arrayLength(in, name));
+                    InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
             Map<String, Integer> sizes = new LinkedHashMap<>();
             for (SweepPlan.Input i : inputs) {
                 sizes.put(i.name(), i.cells().size());
@@ -241,19 +240,5 @@ public final class TrainJob {
         return "loss=" + c.loss().source() + "; variables=" + c.variables() + "; reduce=" + c.reduce()
                 + "; optimizer=" + c.optimizer() + " " + c.optimizerArgs() + "; dtype=" + c.dtype()
                 + "; batch.fraction=" + c.batchFraction() + "; batch.seed=" + c.batchSeed();
-    }
-
-    private static int arrayLength(Dataset<Row> input, String column) {
-        List<Row> first = input.select(functions.size(functions.col("`" + column + "`")))
-                .where(functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
-        return first.isEmpty() ? -1 : first.get(0).getInt(0);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "(no message)";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }
