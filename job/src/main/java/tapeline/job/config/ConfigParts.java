@@ -75,4 +75,30 @@ final class ConfigParts {
             return null;
         }
     }
+
+    /**
+     * The format under {@code key} ({@code value}, may be null); when absent, the input's comes from
+     * the path's extension ({@code fromExtension}) and the output's is parquet.
+     */
+    static Format format(String key, String value, String path, boolean fromExtension, List<String> problems) {
+        if (value != null && !value.isEmpty()) {
+            try {
+                return Format.parse(value);
+            } catch (IllegalArgumentException e) {
+                problems.add(key + ": " + e.getMessage());
+                return null;
+            }
+        }
+        if (!fromExtension) {
+            return Format.PARQUET;
+        }
+        if (path == null) {
+            return null;
+        }
+        java.util.Optional<Format> f = Format.fromPath(path);
+        if (f.isEmpty()) {
+            problems.add(key + ": cannot tell the format from '" + path + "'; set " + key + " to one of " + Format.names());
+        }
+        return f.orElse(null);
+    }
 }

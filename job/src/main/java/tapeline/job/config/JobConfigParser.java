@@ -197,28 +197,8 @@ final class JobConfigParser {
         return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
     }
 
-    /** The format key's value; when absent, the input's comes from the path's extension and the output's is parquet. */
     private Format format(String key, String path, boolean fromExtension) {
-        String v = raw.get(key);
-        if (v != null && !v.isEmpty()) {
-            try {
-                return Format.parse(v);
-            } catch (IllegalArgumentException e) {
-                problems.add(key + ": " + e.getMessage());
-                return null;
-            }
-        }
-        if (!fromExtension) {
-            return Format.PARQUET;
-        }
-        if (path == null) {
-            return null;
-        }
-        Optional<Format> f = Format.fromPath(path);
-        if (f.isEmpty()) {
-            problems.add(key + ": cannot tell the format from '" + path + "'; set " + key + " to one of " + Format.names());
-        }
-        return f.orElse(null);
+        return ConfigParts.format(key, raw.get(key), path, fromExtension, problems);
     }
 
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {

@@ -6,7 +6,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -204,26 +203,7 @@ final class TrainConfigParser {
     }
 
     private Format format(String key, String path, boolean fromExtension) {
-        String v = raw.get(key);
-        if (v != null && !v.isEmpty()) {
-            try {
-                return Format.parse(v);
-            } catch (IllegalArgumentException e) {
-                problems.add(key + ": " + e.getMessage());
-                return null;
-            }
-        }
-        if (!fromExtension) {
-            return Format.PARQUET;
-        }
-        if (path == null) {
-            return null;
-        }
-        Optional<Format> f = Format.fromPath(path);
-        if (f.isEmpty()) {
-            problems.add(key + ": cannot tell the format from '" + path + "'; set " + key + " to one of " + Format.names());
-        }
-        return f.orElse(null);
+        return ConfigParts.format(key, raw.get(key), path, fromExtension, problems);
     }
 
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
