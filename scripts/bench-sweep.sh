@@ -8,8 +8,10 @@
 #    and the hand-written loop's (SweepBenchmark.handWritten).
 # 2. The sweep job through submit.sh on embedded Spark local[2] (read Parquet, sweep, write Parquet),
 #    under /usr/bin/time for the JVM's peak resident memory; the job prints config-steps/s.
-# 3. The ratio: job rate / (2 x engine single-thread rate). Then the same sweep once more in one
-#    partition with a 512 MiB heap: memory is bounded by block.size, not by the partition.
+# 3. The same job warm (SweepBench: the sweep run 2 + 5 times in one JVM, as JMH warms the engine),
+#    and warm into Spark's noop sink (no Parquet encoding, no commit) to show what the writing costs.
+# 4. The ratios: job rate / (2 x engine single-thread rate), cold and warm. Then the same sweep once
+#    more in one partition with a 512 MiB heap: memory is bounded by block.size, not by the partition.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rows="${ROWS:-1000000}"
@@ -17,6 +19,10 @@ work="$(mktemp -d /tmp/tapeline-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
 mvn -q -B -DskipTests package >&2
+cp_file="$work/test-classpath"
+# The job module's test class path, for SweepBench (a test-scope tool, like TrainBench).
+mvn -q -B -pl engine,job -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >&2
 opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
 cp="job/target/tapeline-job-0.1.0-SNAPSHOT.jar:job/target/lib/*"
 
@@ -38,17 +44,27 @@ cat "$work/job.txt" >&2
 job=$(sed -n 's/.*(\([0-9,]*\) config-steps\/s).*/\1/p' "$work/job.txt" | tr -d ,)
 rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 
+echo "== sweep job, warm: 2 warm-up runs, 5 measured, local[2]" >&2
+# shellcheck disable=SC2086
+java $opens -Dlog4j2.configurationFile=conf/log4j2.properties \
+  -cp "job/target/test-classes:job/target/classes:engine/target/classes:$(cat "$cp_file")" \
+  tapeline.job.bench.SweepBench conf/bench-sweep.properties "$work/in.parquet" "$work/warm" 2 5 | tee "$work/warm.txt" >&2
+warm=$(sed -n 's/^warm sweep job.*: \([0-9.e+]*\) config-steps\/s$/\1/p' "$work/warm.txt")
+noop=$(sed -n 's/^warm sweep, noop sink, median: \([0-9.]*\) s$/\1/p' "$work/warm.txt")
+
 echo "== sweep job, one partition, -Xmx512m, block.size 1024" >&2
 TAPELINE_JAVA_OPTS="-Xmx512m" /usr/bin/time -v -o "$work/time1.txt" ./submit.sh conf/bench-sweep.properties \
   "input.path=$work/in.parquet" "output.path=$work/out1" spark.master='local[1]' \
   spark.sql.files.maxPartitionBytes=1073741824 > "$work/job1.txt"
 rss1=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time1.txt")
 
-awk -v e="$engine" -v h="$hand" -v j="$job" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
+awk -v e="$engine" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
   printf "rows                               %d x 1000 steps\n", n
   printf "engine, 1 thread (JMH)             %.3g config-steps/s\n", e
   printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
-  printf "sweep job, local[2]                %.3g config-steps/s   job / (2 x engine) = %.2f\n", j, j / (2 * e)
+  printf "sweep job, local[2], cold JVM      %.3g config-steps/s   job / (2 x engine) = %.2f\n", j, j / (2 * e)
+  printf "sweep job, local[2], warm JVM      %.3g config-steps/s   job / (2 x engine) = %.2f\n", w, w / (2 * e)
+  printf "  the same into a noop sink        %.2f s = %.3g config-steps/s   / (2 x engine) = %.2f\n", z, n * 1000 / z, n * 1000 / z / (2 * e)
   printf "peak RSS, local[2]                 %d MiB\n", r / 1024
   printf "peak RSS, 1 partition, -Xmx512m    %d MiB\n", r1 / 1024
 }'

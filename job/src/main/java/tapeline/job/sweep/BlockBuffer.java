@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.BlockSolver;
@@ -18,13 +18,14 @@ import tapeline.engine.solve.BlockSolver;
  * bounds a task's memory by {@code block.size}, not by the partition size.
  *
  * <pre>{@code
- * BlockBuffer b = new BlockBuffer(plan, optimizer, fixedArgs, 1024);
- * String error = b.tryAdd(row);          // null: the row is lane b.lanes() - 1
+ * BlockBuffer b = new BlockBuffer(plan, new CellReader(schema), optimizer, fixedArgs, 1024);
+ * String error = b.tryAdd(row);          // an InternalRow; null: the row is lane b.lanes() - 1
  * BlockResult r = b.solve(solver);       // then b.clear() for the next block
  * }</pre>
  */
 public final class BlockBuffer {
     private final SweepPlan plan;
+    private final CellReader reader;
     private final String optimizer;
     private final Map<String, Double> fixedArgs;
     private final int capacity;
@@ -35,12 +36,14 @@ public final class BlockBuffer {
 
     /**
      * @param plan      where each value comes from
+     * @param reader    reads the cells of the input's rows
      * @param optimizer the optimizer name, to check per-row arguments against
      * @param fixedArgs the optimizer arguments that are the same for all rows (per-row ones are checked with them)
      * @param capacity  lanes per block
      */
-    public BlockBuffer(SweepPlan plan, String optimizer, Map<String, Double> fixedArgs, int capacity) {
+    public BlockBuffer(SweepPlan plan, CellReader reader, String optimizer, Map<String, Double> fixedArgs, int capacity) {
         this.plan = plan;
+        this.reader = reader;
         this.optimizer = optimizer;
         this.fixedArgs = Map.copyOf(fixedArgs);
         this.capacity = capacity;
@@ -74,7 +77,7 @@ public final class BlockBuffer {
      *
      * @return null when the row took a lane; else every problem of the row, joined by "; ", and no lane is taken
      */
-    public String tryAdd(Row row) {
+    public String tryAdd(InternalRow row) {
         if (isFull()) {
             throw new IllegalStateException("block is full (" + capacity + " lanes)");
         }
@@ -130,9 +133,9 @@ public final class BlockBuffer {
         return null;
     }
 
-    private static List<String> read(Row row, Cell cell, boolean booleans, double[] into, int lane, List<String> errors) {
+    private List<String> read(InternalRow row, Cell cell, boolean booleans, double[] into, int lane, List<String> errors) {
         try {
-            into[lane] = CellReader.read(row, cell, booleans);
+            into[lane] = reader.read(row, cell, booleans);
         } catch (CellReader.BadCell e) {
             if (errors == null) {
                 errors = new ArrayList<>(2);

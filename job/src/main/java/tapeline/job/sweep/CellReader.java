@@ -1,8 +1,24 @@
 package tapeline.job.sweep;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Reads one cell of an input row as a finite double, or says exactly what is wrong with it.
@@ -15,9 +31,106 @@ import org.apache.spark.sql.Row;
  * where {@code booleans} is set (Keras boolean arguments), true/false/1/0. Rejected, with the column
  * named: a null or empty cell ({@code missing value}), other text ({@code not a number}), NaN and
  * infinities ({@code not finite}), and an array of the wrong length.
+ *
+ * <p>Two ways in, with the same rules and messages: {@link #read(Row, Cell, boolean)} for Spark's
+ * external {@code Row}s, and an instance made for one schema, {@link #read(InternalRow, Cell, boolean)},
+ * for Spark's internal rows. The sweep uses the second: it reads primitives where the external
+ * path would box every cell (the per-row cost of a sweep is of the order of 1000 engine steps).
  */
-public final class CellReader {
-    private CellReader() {}
+public final class CellReader implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    // How a column (or an array column's elements) is read from an InternalRow.
+    private static final byte DOUBLE = 0, FLOAT = 1, LONG = 2, INT = 3, SHORT = 4, BYTE = 5, DECIMAL = 6,
+            STRING = 7, BOOLEAN = 8, ARRAY = 9, OTHER = 10;
+
+    private final DataType[] types;   // by column
+    private final byte[] kinds;       // by column
+    private final byte[] elementKinds; // by column, for array columns
+
+    /** A reader of internal rows of {@code schema}. */
+    public CellReader(StructType schema) {
+        int n = schema.fields().length;
+        types = new DataType[n];
+        kinds = new byte[n];
+        elementKinds = new byte[n];
+        for (int i = 0; i < n; i++) {
+            DataType t = schema.fields()[i].dataType();
+            types[i] = t;
+            kinds[i] = kind(t);
+            elementKinds[i] = t instanceof ArrayType a ? kind(a.elementType()) : OTHER;
+        }
+    }
+
+    private static byte kind(DataType t) {
+        if (t instanceof DoubleType) return DOUBLE;
+        if (t instanceof FloatType) return FLOAT;
+        if (t instanceof LongType) return LONG;
+        if (t instanceof IntegerType) return INT;
+        if (t instanceof ShortType) return SHORT;
+        if (t instanceof ByteType) return BYTE;
+        if (t instanceof DecimalType) return DECIMAL;
+        if (t instanceof StringType) return STRING;
+        if (t instanceof BooleanType) return BOOLEAN;
+        if (t instanceof ArrayType) return ARRAY;
+        return OTHER;
+    }
+
+    /** The cell's value from an internal row of this reader's schema; the rules of the class comment. */
+    public double read(InternalRow row, Cell cell, boolean booleans) throws BadCell {
+        int col = cell.column();
+        if (row.isNullAt(col)) {
+            throw new BadCell("column " + cell.name() + ": missing value");
+        }
+        if (!cell.isArrayElement()) {
+            return number(row, col, kinds[col], types[col], cell, booleans);
+        }
+        if (kinds[col] != ARRAY) {
+            throw new BadCell("column " + cell.name() + ": not an array: " + types[col].simpleString());
+        }
+        ArrayData a = row.getArray(col);
+        if (a.numElements() != cell.length()) {
+            throw new BadCell("column " + cell.name() + ": expected an array of " + cell.length()
+                    + " elements, got " + a.numElements());
+        }
+        if (a.isNullAt(cell.element())) {
+            throw new BadCell(where(cell) + ": missing value");
+        }
+        return number(a, cell.element(), elementKinds[col], ((ArrayType) types[col]).elementType(), cell, booleans);
+    }
+
+    /** Value {@code i} of a row or an array, of the given kind; messages built only for a bad cell. */
+    private static double number(SpecializedGetters g, int i, byte kind, DataType type, Cell cell, boolean booleans)
+            throws BadCell {
+        double d;
+        switch (kind) {
+            case DOUBLE -> d = g.getDouble(i);
+            case FLOAT -> d = g.getFloat(i);
+            case LONG -> d = g.getLong(i);
+            case INT -> d = g.getInt(i);
+            case SHORT -> d = g.getShort(i);
+            case BYTE -> d = g.getByte(i);
+            case DECIMAL -> {
+                DecimalType t = (DecimalType) type;
+                d = g.getDecimal(i, t.precision(), t.scale()).toDouble();
+            }
+            case STRING -> {
+                return value(g.getUTF8String(i).toString(), cell, booleans);
+            }
+            case BOOLEAN -> {
+                return value(g.getBoolean(i), cell, booleans);
+            }
+            default -> throw new BadCell(where(cell) + ": not a number: a " + type.simpleString());
+        }
+        if (!Double.isFinite(d)) {
+            throw new BadCell(where(cell) + ": not finite: " + d);
+        }
+        return d;
+    }
+
+    private static String where(Cell cell) {
+        return cell.isArrayElement() ? "column " + cell.name() + ", element " + cell.element() : "column " + cell.name();
+    }
 
     /** Plain decimal text. Java's parseDouble alone would also take "1f", "0x1p3" and "Infinity". */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
@@ -30,10 +143,9 @@ public final class CellReader {
         }
     }
 
-    /** The cell's value; see the class comment for what is accepted. */
+    /** The cell's value from an external row; see the class comment for what is accepted. */
     public static double read(Row row, Cell cell, boolean booleans) throws BadCell {
         Object v;
-        String where;
         if (cell.isArrayElement()) {
             if (row.isNullAt(cell.column())) {
                 throw new BadCell("column " + cell.name() + ": missing value");
@@ -44,12 +156,10 @@ public final class CellReader {
                         + " elements, got " + list.size());
             }
             v = list.get(cell.element());
-            where = "column " + cell.name() + ", element " + cell.element();
         } else {
             v = row.isNullAt(cell.column()) ? null : row.get(cell.column());
-            where = "column " + cell.name();
         }
-        return value(v, where, booleans);
+        return value(v, cell, booleans);
     }
 
     /** Spark hands arrays over as Scala sequences; rows built by hand may hold Java lists or arrays. */
@@ -64,10 +174,10 @@ public final class CellReader {
         throw new IllegalArgumentException("not an array: " + array.getClass().getName());
     }
 
-    static double value(Object v, String where, boolean booleans) throws BadCell {
+    static double value(Object v, Cell cell, boolean booleans) throws BadCell {
         double d;
         if (v == null) {
-            throw new BadCell(where + ": missing value");
+            throw new BadCell(where(cell) + ": missing value");
         } else if (v instanceof Number n) {
             d = n.doubleValue();
         } else if (v instanceof Boolean b && booleans) {
@@ -75,22 +185,22 @@ public final class CellReader {
         } else if (v instanceof String s) {
             String t = s.trim();
             if (t.isEmpty()) {
-                throw new BadCell(where + ": missing value");
+                throw new BadCell(where(cell) + ": missing value");
             } else if (NUMBER.matcher(t).matches()) {
                 d = Double.parseDouble(t);
             } else if (NON_FINITE.matcher(t).matches()) {
-                throw new BadCell(where + ": not finite: " + t);
+                throw new BadCell(where(cell) + ": not finite: " + t);
             } else if (booleans && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
                 d = t.equalsIgnoreCase("true") ? 1 : 0;
             } else {
-                throw new BadCell(where + ": not a number: '" + abbreviate(t) + "'");
+                throw new BadCell(where(cell) + ": not a number: '" + abbreviate(t) + "'");
             }
         } else {
-            throw new BadCell(where + ": not a number: '" + abbreviate(String.valueOf(v)) + "'");
+            throw new BadCell(where(cell) + ": not a number: '" + abbreviate(String.valueOf(v)) + "'");
         }
         if (!Double.isFinite(d)) {
             // Also catches text such as "1e400" that overflows to infinity.
-            throw new BadCell(where + ": not finite: " + (v instanceof String s ? s.trim() : d));
+            throw new BadCell(where(cell) + ": not finite: " + (v instanceof String s ? s.trim() : d));
         }
         return d;
     }

@@ -3,12 +3,15 @@ package tapeline.job.sweep;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.LaneStatus;
 import tapeline.engine.solve.VariableSpec;
@@ -23,10 +26,22 @@ import tapeline.engine.tape.DType;
  * (CSV), three columns {@code w_0, w_1, w_2}. In float32 the variables and the cost are FloatType: the
  * engine's float32 results are floats stored in doubles, so the cast is exact and they print as the
  * notebook does ({@code 5.000001}). For an INVALID row the variables and the cost are null and steps is 0.
+ *
+ * <p>Rows are Spark's internal rows: the input row as it came, joined with a row of the result columns
+ * in Spark's internal types, so no input cell is converted or copied value by value.
  */
 public final class OutputLayout implements Serializable {
+    private static final UTF8String[] STATUS = new UTF8String[LaneStatus.values().length];
+
+    static {
+        for (LaneStatus s : LaneStatus.values()) {
+            STATUS[s.ordinal()] = UTF8String.fromString(s.name());
+        }
+    }
+
     private final StructType schema;
     private final int inputWidth;
+    private final int resultWidth;
     private final int[] sizes;
     private final boolean arrays;
     private final boolean float32;
@@ -60,6 +75,7 @@ public final class OutputLayout implements Serializable {
         fields.add(DataTypes.createStructField("status", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("error", DataTypes.StringType, true));
         this.schema = DataTypes.createStructType(fields);
+        this.resultWidth = fields.size() - inputWidth;
     }
 
     public StructType schema() {
@@ -67,52 +83,54 @@ public final class OutputLayout implements Serializable {
     }
 
     /** The output row of a row the engine solved as lane {@code lane} of {@code r}. */
-    public Row solved(Row in, BlockResult r, int lane) {
-        Object[] out = start(in);
-        int k = inputWidth;
+    public InternalRow solved(InternalRow in, BlockResult r, int lane) {
+        Object[] out = new Object[resultWidth];
+        int k = 0;
         for (int v = 0; v < sizes.length; v++) {
             double[][] values = r.values()[v];
             if (sizes[v] == 1) {
                 out[k++] = number(values[0][lane]);
             } else if (arrays) {
-                Object[] a = new Object[sizes[v]];
-                for (int c = 0; c < sizes[v]; c++) {
-                    a[c] = number(values[c][lane]);
-                }
-                out[k++] = a;
+                out[k++] = array(values, lane);
             } else {
                 for (int c = 0; c < sizes[v]; c++) {
                     out[k++] = number(values[c][lane]);
                 }
             }
         }
-        LaneStatus status = r.status()[lane];
         out[k++] = number(r.cost()[lane]);
         out[k++] = r.steps()[lane];
-        out[k++] = status.name();
-        out[k] = r.error() == null ? null : r.error()[lane];
-        return RowFactory.create(out);
+        out[k++] = STATUS[r.status()[lane].ordinal()];
+        out[k] = r.error() == null || r.error()[lane] == null ? null : UTF8String.fromString(r.error()[lane]);
+        return new JoinedRow(in, new GenericInternalRow(out));
     }
 
     /** The output row of a row that never reached the engine because of a bad cell. */
-    public Row invalid(Row in, String error) {
-        Object[] out = start(in);
-        int n = out.length;
-        out[n - 3] = 0;
-        out[n - 2] = LaneStatus.INVALID.name();
-        out[n - 1] = error;
-        return RowFactory.create(out);
-    }
-
-    private Object[] start(Row in) {
-        Object[] out = new Object[schema.fields().length];
-        for (int i = 0; i < inputWidth; i++) {
-            out[i] = in.get(i);
-        }
-        return out;
+    public InternalRow invalid(InternalRow in, String error) {
+        Object[] out = new Object[resultWidth];
+        out[resultWidth - 3] = 0;
+        out[resultWidth - 2] = STATUS[LaneStatus.INVALID.ordinal()];
+        out[resultWidth - 1] = UTF8String.fromString(error);
+        return new JoinedRow(in, new GenericInternalRow(out));
     }
 
     private Object number(double d) {
         return float32 ? (Object) (float) d : (Object) d;
+    }
+
+    private UnsafeArrayData array(double[][] components, int lane) {
+        int n = components.length;
+        if (float32) {
+            float[] a = new float[n];
+            for (int c = 0; c < n; c++) {
+                a[c] = (float) components[c][lane];
+            }
+            return UnsafeArrayData.fromPrimitiveArray(a);
+        }
+        double[] a = new double[n];
+        for (int c = 0; c < n; c++) {
+            a[c] = components[c][lane];
+        }
+        return UnsafeArrayData.fromPrimitiveArray(a);
     }
 }

@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
@@ -81,12 +82,21 @@ public final class SweepJob {
         return new Prepared(config, input, plan, solver, layout);
     }
 
-    /** The sweep as a lazy transformation: the input's rows, each followed by its result columns. */
+    /**
+     * The sweep as a lazy transformation: the input's rows, each followed by its result columns.
+     *
+     * <p>It works on Spark's internal rows ({@code queryExecution().toRdd()} in, a frame made from the
+     * resulting {@code RDD<InternalRow>} out) rather than {@code mapPartitions} with a {@code Row}
+     * encoder, which would convert every cell of every row to a Java object and back.
+     * {@code internalCreateDataFrame} is {@code private[sql]} in Scala, that is public to Java; it is
+     * what Spark's own sources use for this.
+     */
     public static Dataset<Row> sweep(Prepared p) {
         JobConfig c = p.config();
-        SweepPartition f = new SweepPartition(p.plan(), p.solver(), p.layout(), c.optimizer(), c.fixedOptimizerArgs(),
-                c.blockSize());
-        return p.input().mapPartitions(f, Encoders.row(p.layout().schema()));
+        SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
+                c.optimizer(), c.fixedOptimizerArgs(), c.blockSize());
+        RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        return p.input().sparkSession().internalCreateDataFrame(out, p.layout().schema(), false);
     }
 
     /** Runs the sweep, writes it, reads back the counts and returns the summary. */

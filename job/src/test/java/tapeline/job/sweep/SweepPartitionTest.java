@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,10 @@ import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
-/** The task side without Spark running: laziness (the memory bound), order, and the output row shape. */
+/**
+ * The task side without Spark running: laziness (the memory bound), order, and the output row shape.
+ * Rows go in and out as Spark's internal rows, converted from and to {@code Row}s by Spark's converters.
+ */
 class SweepPartitionTest {
 
     static final StructType INPUT = new StructType().add("id", DataTypes.IntegerType).add("t", DataTypes.StringType);
@@ -26,11 +31,36 @@ class SweepPartitionTest {
     static SweepPartition partition(List<VariableSpec> vars, String cost, boolean arrays, DType dtype, int block) {
         BlockSolver solver = new BlockSolver(Expression.parse("cost", cost), vars, Map.of("t", 1), "sgd",
                 Map.of("learning_rate", 0.25), new SolverSettings(1, 0, 0), dtype);
-        return new SweepPartition(PLAN, solver, new OutputLayout(INPUT, vars, arrays, dtype), "sgd", Map.of(), block);
+        return new SweepPartition(PLAN, new CellReader(INPUT), solver, new OutputLayout(INPUT, vars, arrays, dtype), "sgd",
+                Map.of(), block);
+    }
+
+    static InternalRow internal(Row r) {
+        return (InternalRow) CatalystTypeConverters.createToCatalystConverter(INPUT).apply(r);
+    }
+
+    static Iterator<InternalRow> internal(List<Row> rows) {
+        return rows.stream().map(SweepPartitionTest::internal).iterator();
+    }
+
+    /** The output rows as {@code Row}s (each converted before the next is asked for). */
+    static Iterator<Row> external(Iterator<InternalRow> out, StructType schema) {
+        var toRow = CatalystTypeConverters.createToScalaConverter(schema);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return out.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                return (Row) toRow.apply(out.next());
+            }
+        };
     }
 
     /** Rows id = 0.. with t = id, except every fifth which is text. */
-    static final class CountingRows implements Iterator<Row> {
+    static final class CountingRows implements Iterator<InternalRow> {
         final int n;
         int pulled;
 
@@ -44,16 +74,18 @@ class SweepPartitionTest {
         }
 
         @Override
-        public Row next() {
+        public InternalRow next() {
             int i = pulled++;
-            return RowFactory.create(i, i % 5 == 4 ? "n/a" : String.valueOf(i));
+            return internal(RowFactory.create(i, i % 5 == 4 ? "n/a" : String.valueOf(i)));
         }
     }
 
     @Test
     void readsOneBlockAtATimeAndKeepsTheInputOrder() {
         CountingRows in = new CountingRows(100);
-        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 8).call(in);
+        SweepPartition p = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 8);
+        Iterator<Row> out = external(p.call(in), new OutputLayout(INPUT, List.of(new VariableSpec("w", 1)), true,
+                DType.FLOAT64).schema());
         assertThat(in.pulled).as("nothing is read before it is asked for").isZero();
         Row first = out.next();
         assertThat(in.pulled).as("one block, not the partition").isEqualTo(8);
@@ -79,8 +111,10 @@ class SweepPartitionTest {
 
     @Test
     void aBlockOfOnlyBadRowsNeedsNoEngine() {
-        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 2)
-                .call(List.<Row>of(RowFactory.create(1, "x"), RowFactory.create(2, null)).iterator());
+        List<VariableSpec> w = List.of(new VariableSpec("w", 1));
+        Iterator<Row> out = external(partition(w, "(w - t)^2", true, DType.FLOAT64, 2)
+                .call(internal(List.of(RowFactory.create(1, "x"), RowFactory.create(2, null)))),
+                new OutputLayout(INPUT, w, true, DType.FLOAT64).schema());
         assertThat(out.next().<String>getAs(6)).isEqualTo("column t: not a number: 'x'");
         assertThat(out.next().<String>getAs(6)).isEqualTo("column t: missing value");
         assertThat(out.hasNext()).isFalse();
@@ -97,8 +131,9 @@ class SweepPartitionTest {
         assertThat(csv.schema().apply("w_1").dataType()).isEqualTo(DataTypes.FloatType);
         assertThat(csv.schema().apply("cost").dataType()).isEqualTo(DataTypes.FloatType);
 
-        Iterator<Row> out = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", false, DType.FLOAT32, 4)
-                .call(List.<Row>of(RowFactory.create(1, "0.2")).iterator());
+        List<VariableSpec> one = List.of(new VariableSpec("w", 1));
+        Iterator<Row> out = external(partition(one, "(w - t)^2", false, DType.FLOAT32, 4)
+                .call(internal(List.of(RowFactory.create(1, "0.2")))), new OutputLayout(INPUT, one, false, DType.FLOAT32).schema());
         Object w = out.next().get(2);
         assertThat(w).isInstanceOf(Float.class);
         assertThat(Float.toString((Float) w)).isEqualTo("0.1");
