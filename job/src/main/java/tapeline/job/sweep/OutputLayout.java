@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -28,7 +28,14 @@ import tapeline.engine.tape.DType;
  * notebook does ({@code 5.000001}). For an INVALID row the variables and the cost are null and steps is 0.
  *
  * <p>Rows are Spark's internal rows: the input row as it came, joined with a row of the result columns
- * in Spark's internal types, so no input cell is converted or copied value by value.
+ * in Spark's internal types, so no input cell is converted or copied value by value. A {@link Rows}
+ * fills one such row again and again, without allocating (as Spark's own operators do: whoever keeps
+ * a row copies it).
+ *
+ * <pre>{@code
+ * OutputLayout.Rows out = layout.rows();             // one per task
+ * InternalRow row = out.solved(input, result, lane);  // valid until the next call
+ * }</pre>
  */
 public final class OutputLayout implements Serializable {
     private static final UTF8String[] STATUS = new UTF8String[LaneStatus.values().length];
@@ -82,40 +89,67 @@ public final class OutputLayout implements Serializable {
         return schema;
     }
 
-    /** The output row of a row the engine solved as lane {@code lane} of {@code r}. */
-    public InternalRow solved(InternalRow in, BlockResult r, int lane) {
-        Object[] out = new Object[resultWidth];
-        int k = 0;
-        for (int v = 0; v < sizes.length; v++) {
-            double[][] values = r.values()[v];
-            if (sizes[v] == 1) {
-                out[k++] = number(values[0][lane]);
-            } else if (arrays) {
-                out[k++] = array(values, lane);
-            } else {
-                for (int c = 0; c < sizes[v]; c++) {
-                    out[k++] = number(values[c][lane]);
+    /** A new writer of output rows; not thread-safe, one per task. */
+    public Rows rows() {
+        return new Rows();
+    }
+
+    /** Fills one reused output row. */
+    public final class Rows {
+        private final SpecificInternalRow results;
+        private final JoinedRow joined = new JoinedRow();
+
+        private Rows() {
+            StructType resultColumns = new StructType(java.util.Arrays.copyOfRange(schema.fields(), inputWidth,
+                    schema.fields().length));
+            results = new SpecificInternalRow(resultColumns);
+        }
+
+        /** The output row of a row the engine solved as lane {@code lane} of {@code r}; valid until the next call. */
+        public InternalRow solved(InternalRow in, BlockResult r, int lane) {
+            int k = 0;
+            for (int v = 0; v < sizes.length; v++) {
+                double[][] values = r.values()[v];
+                if (sizes[v] == 1) {
+                    number(k++, values[0][lane]);
+                } else if (arrays) {
+                    results.update(k++, array(values, lane));
+                } else {
+                    for (int c = 0; c < sizes[v]; c++) {
+                        number(k++, values[c][lane]);
+                    }
                 }
             }
+            number(k++, r.cost()[lane]);
+            results.setInt(k++, r.steps()[lane]);
+            results.update(k++, STATUS[r.status()[lane].ordinal()]);
+            String error = r.error() == null ? null : r.error()[lane];
+            if (error == null) {
+                results.setNullAt(k);
+            } else {
+                results.update(k, UTF8String.fromString(error));
+            }
+            return joined.apply(in, results);
         }
-        out[k++] = number(r.cost()[lane]);
-        out[k++] = r.steps()[lane];
-        out[k++] = STATUS[r.status()[lane].ordinal()];
-        out[k] = r.error() == null || r.error()[lane] == null ? null : UTF8String.fromString(r.error()[lane]);
-        return new JoinedRow(in, new GenericInternalRow(out));
-    }
 
-    /** The output row of a row that never reached the engine because of a bad cell. */
-    public InternalRow invalid(InternalRow in, String error) {
-        Object[] out = new Object[resultWidth];
-        out[resultWidth - 3] = 0;
-        out[resultWidth - 2] = STATUS[LaneStatus.INVALID.ordinal()];
-        out[resultWidth - 1] = UTF8String.fromString(error);
-        return new JoinedRow(in, new GenericInternalRow(out));
-    }
+        /** The output row of a row that never reached the engine because of a bad cell; valid until the next call. */
+        public InternalRow invalid(InternalRow in, String error) {
+            for (int k = 0; k < resultWidth - 3; k++) {
+                results.setNullAt(k);
+            }
+            results.setInt(resultWidth - 3, 0);
+            results.update(resultWidth - 2, STATUS[LaneStatus.INVALID.ordinal()]);
+            results.update(resultWidth - 1, UTF8String.fromString(error));
+            return joined.apply(in, results);
+        }
 
-    private Object number(double d) {
-        return float32 ? (Object) (float) d : (Object) d;
+        private void number(int k, double d) {
+            if (float32) {
+                results.setFloat(k, (float) d);
+            } else {
+                results.setDouble(k, d);
+            }
+        }
     }
 
     private UnsafeArrayData array(double[][] components, int lane) {

@@ -21,6 +21,7 @@ import tapeline.engine.solve.BlockSolver;
  *
  * <p>Rows are Spark's internal rows, read and written without conversion to external {@code Row}s:
  * at 1000 steps a row costs the engine about a microsecond, and the external conversion cost as much.
+ * As in Spark's own operators, the row {@code next()} returns is reused: valid until the next call.
  *
  * <pre>{@code
  * Iterator<InternalRow> out = new SweepPartition(plan, new CellReader(schema), solver, layout, "adam", Map.of(), 1024)
@@ -60,7 +61,9 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
     private final class Blocks implements Iterator<InternalRow> {
         private final Iterator<InternalRow> input;
         private final BlockBuffer buffer = new BlockBuffer(plan, reader, optimizer, fixedArgs, blockSize);
+        private final HeldRows held = new HeldRows(blockSize);
         private final InternalRow[] rows = new InternalRow[blockSize];
+        private final OutputLayout.Rows out = layout.rows();
         private final String[] errors = new String[blockSize];
         private final int[] laneOf = new int[blockSize];
         private int size;     // rows in the current block
@@ -98,16 +101,17 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             int i = next++;
             InternalRow in = rows[i];
             rows[i] = null; // let the input row go as soon as its output row exists
-            return laneOf[i] < 0 ? layout.invalid(in, errors[i]) : layout.solved(in, result, laneOf[i]);
+            return laneOf[i] < 0 ? out.invalid(in, errors[i]) : out.solved(in, result, laneOf[i]);
         }
 
         private void fill() {
             buffer.clear();
+            held.clear(); // every row of the previous block has been emitted (and copied by whoever keeps it)
             size = 0;
             next = 0;
             while (size < blockSize && input.hasNext()) {
                 // Spark reuses the row object it hands out; a block keeps its rows until they are emitted.
-                InternalRow r = input.next().copy();
+                InternalRow r = held.hold(size, input.next());
                 rows[size] = r;
                 String error = buffer.tryAdd(r);
                 errors[size] = error;

@@ -20,7 +20,7 @@ import tapeline.job.sweep.SweepSummary;
  * <p>Run with {@code scripts/bench-sweep.sh}, which also runs the cold {@code submit.sh} job and JMH.
  *
  * <pre>{@code
- * SweepBench CONF INPUT OUTPUT [warmup=2] [runs=5]
+ * SweepBench CONF INPUT OUTPUT [warmup=2] [runs=5] [key=value ...]   # overrides of CONF, e.g. steps=1
  * }</pre>
  */
 public final class SweepBench {
@@ -31,8 +31,10 @@ public final class SweepBench {
         }
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int runs = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-        JobConfig config = JobConfig.load(Path.of(args[0]),
-                List.of("input.path=" + args[1], "output.path=" + args[2], "output.mode=overwrite"));
+        List<String> overrides = new ArrayList<>(List.of("input.path=" + args[1], "output.path=" + args[2],
+                "output.mode=overwrite"));
+        overrides.addAll(Arrays.asList(args).subList(Math.min(args.length, 5), args.length));
+        JobConfig config = JobConfig.load(Path.of(args[0]), overrides);
         SparkSession spark = SparkSession.builder().master("local[2]").appName("tapeline sweep bench")
                 .config(new SparkConf().set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"))
                 .getOrCreate();
@@ -59,7 +61,7 @@ public final class SweepBench {
             long t0 = System.nanoTime();
             SweepJob.sweep(p).write().format("noop").mode("overwrite").save();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            noop.add(sorted.length == 0 ? 0 : seconds);
+            noop.add(seconds);
             System.out.printf(Locale.ROOT, "noop sink %d: %.2f s%n", i + 1, seconds);
         }
         noop.sort(null);
