@@ -89,6 +89,47 @@ class ExactSumTest {
         assertThat(sum(shuffled, true).sameAs(sum(xs, false))).isTrue();
     }
 
+    /**
+     * Runs as training produces them: values clustered below a common top (anywhere from the
+     * subnormals to 2^1010), spread over up to 80 binades, with zeros, subnormals and halfway values,
+     * over several runs of {@code addAll}.
+     */
+    @Provide
+    Arbitrary<List<Double>> clustered() {
+        return Arbitraries.integers().between(-1100, 1010).flatMap(top -> Arbitraries.oneOf(
+                Arbitraries.integers().between(0, 80).flatMap(down -> Arbitraries.longs().map(bits -> {
+                    double m = 1.0 + (bits & 0xF_FFFF_FFFF_FFFFL) * 0x1p-52;
+                    double v = Math.scalb(m, top - down);
+                    return bits < 0 ? -v : v;
+                })),
+                Arbitraries.of(0.0, -0.0, Double.MIN_VALUE, -0x1p-1070, Math.scalb(1.0, top), Math.scalb(1.5, top - 53)))
+                .list().ofMinSize(1).ofMaxSize(2500));
+    }
+
+    @Property(tries = 300)
+    void bulkAddingIsExactForClusteredRuns(@ForAll("clustered") List<Double> xs) {
+        ExactSum bulk = sum(xs, true);
+        assertThat(bulk.sameAs(sum(xs, false))).as("the same exact sum as adding one by one").isTrue();
+        assertThat(bulk.value()).isEqualTo(oracle(xs));
+    }
+
+    @Test
+    void bulkAddingIsExactForTrainingLikeGradients() {
+        Random r = new Random(5);
+        double[] a = new double[10_000];
+        List<Double> xs = new ArrayList<>();
+        for (int i = 0; i < a.length; i++) {
+            // residual * feature: mostly within a few binades, now and then a tiny feature value.
+            double x = r.nextInt(1000) == 0 ? (r.nextDouble() - 0.5) * 1e-15 : r.nextDouble() * 2 - 1;
+            a[i] = 0.01 * r.nextGaussian() * x;
+            xs.add(a[i]);
+        }
+        ExactSum s = new ExactSum();
+        s.addAll(a, 0, a.length, ExactSum.newBuckets());
+        assertThat(s.sameAs(sum(xs, false))).isTrue();
+        assertThat(s.value()).isEqualTo(oracle(xs));
+    }
+
     @Test
     void catastrophicCancellationIsExact() {
         assertThat(sum(List.of(1e100, 1.0, -1e100), true).value()).isEqualTo(1.0);

@@ -43,6 +43,7 @@ public final class TrainBench {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int k = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int lanes = args.length > 3 ? Integer.parseInt(args[3]) : 4096; // the train job's block.size
         SparkSession spark = SparkSession.builder().master("local[2]").appName("tapeline train bench")
                 .config(new SparkConf().set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
                         .set("spark.driver.bindAddress", "127.0.0.1"))
@@ -67,7 +68,7 @@ public final class TrainBench {
         inputs.put("y", 1);
         inputs.put("x", k);
         LossModel model = new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
-                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, 4096);
+                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, lanes);
         List<Cell> cells = new ArrayList<>();
         cells.add(Cell.scalar(k, "y"));
         for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
