@@ -5,7 +5,8 @@
 #   ROWS=200000 scripts/bench-sweep.sh
 #
 # 1. JMH: the engine's single-thread rate on the same problem (SweepBenchmark.engine, config-steps/s),
-#    and the hand-written loop's (SweepBenchmark.handWritten).
+#    and the hand-written loop's (SweepBenchmark.handWritten); then the engine on two threads at once
+#    (-t 2), which is what two cores actually give (on the development machine, not twice one thread).
 # 2. The sweep job through submit.sh on embedded Spark local[2] (read Parquet, sweep, write Parquet),
 #    under /usr/bin/time for the JVM's peak resident memory; the job prints config-steps/s.
 # 3. The same job warm (SweepBench: the sweep run 2 + 5 times in one JVM, as JMH warms the engine),
@@ -36,6 +37,9 @@ echo "== JMH: engine and hand-written loop, one thread" >&2
 java -jar bench/target/benchmarks.jar 'SweepBenchmark' -f 1 -wi 3 -w 2 -i 5 -r 2 -rf csv -rff "$work/jmh.csv" >&2
 engine=$(awk -F, '/SweepBenchmark.engine"/ {print $5}' "$work/jmh.csv")
 hand=$(awk -F, '/SweepBenchmark.handWritten"/ {print $5}' "$work/jmh.csv")
+java -jar bench/target/benchmarks.jar 'SweepBenchmark.engine' -p optimizer=adam -t 2 -f 1 -wi 3 -w 2 -i 5 -r 2 \
+  -rf csv -rff "$work/jmh2.csv" >&2
+engine2=$(awk -F, '/SweepBenchmark.engine"/ {print $5}' "$work/jmh2.csv")
 
 echo "== sweep job, local[2]" >&2
 /usr/bin/time -v -o "$work/time.txt" ./submit.sh conf/bench-sweep.properties "input.path=$work/in.parquet" \
@@ -58,13 +62,14 @@ TAPELINE_JAVA_OPTS="-Xmx512m" /usr/bin/time -v -o "$work/time1.txt" ./submit.sh 
   spark.sql.files.maxPartitionBytes=1073741824 > "$work/job1.txt"
 rss1=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time1.txt")
 
-awk -v e="$engine" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
+awk -v e="$engine" -v e2="$engine2" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
   printf "rows                               %d x 1000 steps\n", n
   printf "engine, 1 thread (JMH)             %.3g config-steps/s\n", e
   printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
-  printf "sweep job, local[2], cold JVM      %.3g config-steps/s   job / (2 x engine) = %.2f\n", j, j / (2 * e)
-  printf "sweep job, local[2], warm JVM      %.3g config-steps/s   job / (2 x engine) = %.2f\n", w, w / (2 * e)
-  printf "  the same into a noop sink        %.2f s = %.3g config-steps/s   / (2 x engine) = %.2f\n", z, n * 1000 / z, n * 1000 / z / (2 * e)
+  printf "engine, 2 threads at once (JMH)    %.3g config-steps/s   = %.2f x one thread\n", e2, e2 / e
+  printf "sweep job, local[2], cold JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", j, j / (2 * e), j / e2
+  printf "sweep job, local[2], warm JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", w, w / (2 * e), w / e2
+  printf "  the same into a noop sink        %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f  (%.2f s)\n", n * 1000 / z, n * 1000 / z / (2 * e), n * 1000 / z / e2, z
   printf "peak RSS, local[2]                 %d MiB\n", r / 1024
   printf "peak RSS, 1 partition, -Xmx512m    %d MiB\n", r1 / 1024
 }'
