@@ -88,11 +88,25 @@ public final class OutputWriter {
 
     /** Writes; throws whatever Spark throws when the job fails (nothing is left behind then). */
     public static void write(Dataset<Row> frame, OutputSpec output) {
+        write(frame, output, List.of());
+    }
+
+    /**
+     * As {@link #write(Dataset, OutputSpec)}; in Parquet, the columns {@code continuous} (numbers an
+     * optimizer produced, which almost never repeat) are written without a dictionary: Parquet would
+     * build one per column chunk, find it too large and start over without it, for nothing.
+     */
+    public static void write(Dataset<Row> frame, OutputSpec output, List<String> continuous) {
         DataFrameWriter<Row> w = frame.write()
                 .format(output.format().sparkName())
                 .mode(output.mode() == OutputMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
         if (output.format() == Format.CSV) {
             w = w.option("header", "true");
+        }
+        if (output.format() == Format.PARQUET) {
+            for (String column : continuous) {
+                w = w.option("parquet.enable.dictionary#" + column, "false");
+            }
         }
         if (output.format() == Format.JSON) {
             // Every row carries every column, error: null included, so readers see the whole contract.

@@ -89,6 +89,18 @@ public final class OutputLayout implements Serializable {
         return schema;
     }
 
+    /** The scalar result columns that hold the optimizer's numbers: the variables' and {@code cost}. */
+    public List<String> continuousColumns() {
+        List<String> names = new ArrayList<>();
+        for (int i = inputWidth; i < schema.fields().length; i++) {
+            StructField f = schema.fields()[i];
+            if (f.dataType() == DataTypes.DoubleType || f.dataType() == DataTypes.FloatType) {
+                names.add(f.name());
+            }
+        }
+        return names;
+    }
+
     /** A new writer of output rows; not thread-safe, one per task. */
     public Rows rows() {
         return new Rows();

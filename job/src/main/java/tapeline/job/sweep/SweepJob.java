@@ -107,7 +107,7 @@ public final class SweepJob {
         long t0 = System.nanoTime();
         spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
                 + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().path());
-        OutputWriter.write(out, c.output());
+        OutputWriter.write(out, c.output(), p.layout().continuousColumns());
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         spark.sparkContext().setJobDescription("tapeline: count the output's rows by status");
