@@ -55,6 +55,17 @@ public final class Nadam extends Optimizer {
     /** One {@code u_product} per lane when beta_1 is per lane, else null. */
     private double[] uProducts;
 
+    // The uniform float64 path's per-step scalars, made once per step in beginStep (not per variable),
+    // with the same expressions as u(..) and nextProduct(..), so the same bits. 0.96^(t+1) of one step
+    // is 0.96^t of the next: Math.pow is a function, so keeping it changes nothing but the time
+    // (Math.pow per step and block is what the update of 1024 lanes feels).
+    private transient boolean scalarsValid;
+    private transient long scalarsStep;
+    private transient double decayNext;   // 0.96^(scalarsStep + 1)
+    private transient double stepUt;      // u_t
+    private transient double stepUt1;     // u_{t+1}
+    private transient double stepBc2;     // 1 - beta_2^t
+
     public Nadam(Arguments args, DType dtype) {
         super(args, dtype, 0.001);
         beta1 = hyper("beta_1", 0.9, Arguments.Range.UNIT_OPEN);
@@ -80,7 +91,17 @@ public final class Nadam extends Optimizer {
 
     @Override
     protected void beginStep(long t) {
-        if (uProducts == null) {
+        if (dtype == DType.FLOAT64 && uniform) {
+            double b1 = beta1.value();
+            double decay = scalarsValid && scalarsStep + 1 == t ? decayNext : Math.pow(DECAY, t);
+            decayNext = Math.pow(DECAY, t + 1);
+            scalarsStep = t;
+            scalarsValid = true;
+            uProduct = uProduct * b1 * (1.0 - 0.5 * decay); // nextProduct(uProduct, b1, t)
+            stepUt = b1 * (1.0 - 0.5 * decay);               // u(b1, t)
+            stepUt1 = b1 * (1.0 - 0.5 * decayNext);          // u(b1, t + 1)
+            stepBc2 = 1 - Math.pow(beta2.value(), t);
+        } else if (uProducts == null) {
             uProduct = nextProduct(uProduct, beta1.value(), t);
         } else {
             for (int i = 0; i < uProducts.length; i++) uProducts[i] = nextProduct(uProducts[i], beta1.at(i), t);
@@ -112,14 +133,14 @@ public final class Nadam extends Optimizer {
         if (dtype == DType.FLOAT64 && uniform && rate.isUniform()) {
             double b1 = beta1.value();
             double b2 = beta2.value();
-            double ut = u(b1, t);
-            double ut1 = u(b1, t + 1);
+            double ut = stepUt;
+            double ut1 = stepUt1;
             double d1 = 1 - uProduct * ut1;
             double d2 = 1 - uProduct;
             double k2 = 1 - ut;
             double c1 = 1 - b1;
             double c2 = 1 - b2;
-            double bc2 = 1 - Math.pow(b2, t);
+            double bc2 = stepBc2;
             double lr = rate.value();
             double eps = epsilon.value();
             for (int i = 0; i < n; i++) {
