@@ -1,9 +1,7 @@
 package tapeline.job.sweep;
 
 import java.io.Serializable;
-import java.util.List;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.catalyst.util.ArrayData;
@@ -24,18 +22,18 @@ import org.apache.spark.sql.types.StructType;
  * Reads one cell of an input row as a finite double, or says exactly what is wrong with it.
  *
  * <pre>{@code
- * CellReader.read(RowFactory.create(1, "abc"), Cell.scalar(1, "x1"), false)
- *     // throws BadCell: "column x1: not a number: 'abc'"
+ * CellReader cells = new CellReader(schema);        // one per input schema, serialisable
+ * double x = cells.read(internalRow, Cell.scalar(1, "x1"), false);
+ *     // a string column holding "abc" throws BadCell: "column x1: not a number: 'abc'"
  * }</pre>
  * Accepted: any Java number; text holding a plain decimal number (surrounding spaces ignored); and,
  * where {@code booleans} is set (Keras boolean arguments), true/false/1/0. Rejected, with the column
  * named: a null or empty cell ({@code missing value}), other text ({@code not a number}), NaN and
  * infinities ({@code not finite}), and an array of the wrong length.
  *
- * <p>Two ways in, with the same rules and messages: {@link #read(Row, Cell, boolean)} for Spark's
- * external {@code Row}s, and an instance made for one schema, {@link #read(InternalRow, Cell, boolean)},
- * for Spark's internal rows. The sweep uses the second: it reads primitives where the external
- * path would box every cell (the per-row cost of a sweep is of the order of 1000 engine steps).
+ * <p>It reads Spark's internal rows, as the sweep and the train job hand them over: primitives
+ * straight from the row, where Spark's external {@code Row}s would box every cell (the per-row cost
+ * of a sweep is of the order of 1000 engine steps). Messages are built only for a bad cell.
  */
 public final class CellReader implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -141,37 +139,6 @@ public final class CellReader implements Serializable {
         BadCell(String message) {
             super(message, null, false, false);
         }
-    }
-
-    /** The cell's value from an external row; see the class comment for what is accepted. */
-    public static double read(Row row, Cell cell, boolean booleans) throws BadCell {
-        Object v;
-        if (cell.isArrayElement()) {
-            if (row.isNullAt(cell.column())) {
-                throw new BadCell("column " + cell.name() + ": missing value");
-            }
-            List<?> list = elements(row.get(cell.column()));
-            if (list.size() != cell.length()) {
-                throw new BadCell("column " + cell.name() + ": expected an array of " + cell.length()
-                        + " elements, got " + list.size());
-            }
-            v = list.get(cell.element());
-        } else {
-            v = row.isNullAt(cell.column()) ? null : row.get(cell.column());
-        }
-        return value(v, cell, booleans);
-    }
-
-    /** Spark hands arrays over as Scala sequences; rows built by hand may hold Java lists or arrays. */
-    private static List<?> elements(Object array) {
-        if (array instanceof scala.collection.Seq<?> seq) {
-            return scala.collection.JavaConverters.seqAsJavaList(seq);
-        } else if (array instanceof List<?> list) {
-            return list;
-        } else if (array instanceof Object[] a) {
-            return java.util.Arrays.asList(a);
-        }
-        throw new IllegalArgumentException("not an array: " + array.getClass().getName());
     }
 
     static double value(Object v, Cell cell, boolean booleans) throws BadCell {

@@ -6,6 +6,9 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
 import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.RowSampler;
 import tapeline.job.sweep.Cell;
@@ -17,7 +20,7 @@ import tapeline.job.sweep.CellReader;
  * conversion found wrong (bad rows, counted, the first few described), for the report before training.
  *
  * <pre>{@code
- * Iterator<ColumnBlock> blocks = ColumnBlock.fromRows(rows, cells, true);   // in mapPartitions
+ * Iterator<ColumnBlock> blocks = ColumnBlock.fromRows(rows, schema, cells, true);   // Spark's internal rows, in mapPartitions
  * block.addTo(aggregator, params, step, seed, 1.0);                         // in a gradient pass
  * }</pre>
  *
@@ -62,12 +65,15 @@ public record ColumnBlock(double[][] columns, long[] keys, int rows, long badRow
     }
 
     /**
-     * Converts a partition's rows: each bound cell read with {@link CellReader} (missing, non-numeric and
-     * non-finite cells make the row bad). Always returns at least one block, so every partition reports.
+     * Converts a partition's rows (Spark's internal rows of {@code schema}): each bound cell read with
+     * {@link CellReader} (missing, non-numeric and non-finite cells make the row bad; the first few are
+     * shown as Spark prints a {@code Row}). Always returns at least one block, so every partition reports.
      *
      * @param withKeys compute row keys for mini-batch sampling
      */
-    public static Iterator<ColumnBlock> fromRows(Iterator<Row> it, List<Cell> cells, boolean withKeys) {
+    public static Iterator<ColumnBlock> fromRows(Iterator<InternalRow> it, StructType schema, List<Cell> cells,
+                                                 boolean withKeys) {
+        CellReader reader = new CellReader(schema);
         List<ColumnBlock> out = new ArrayList<>();
         int k = cells.size();
         int capacity = 1024;
@@ -77,11 +83,11 @@ public record ColumnBlock(double[][] columns, long[] keys, int rows, long badRow
         long bad = 0;
         List<String> firstBad = new ArrayList<>();
         while (it.hasNext()) {
-            Row r = it.next();
+            InternalRow r = it.next();
             String problem = null;
             for (int c = 0; c < k && problem == null; c++) {
                 try {
-                    row[c] = CellReader.read(r, cells.get(c), false);
+                    row[c] = reader.read(r, cells.get(c), false);
                 } catch (CellReader.BadCell e) {
                     problem = e.getMessage();
                 }
@@ -89,7 +95,8 @@ public record ColumnBlock(double[][] columns, long[] keys, int rows, long badRow
             if (problem != null) {
                 bad++;
                 if (firstBad.size() < SHOWN_BAD) {
-                    firstBad.add("row " + abbreviate(r.mkString("[", ", ", "]")) + ": " + problem);
+                    Row shown = (Row) CatalystTypeConverters.createToScalaConverter(schema).apply(r);
+                    firstBad.add("row " + abbreviate(shown.mkString("[", ", ", "]")) + ": " + problem);
                 }
                 continue;
             }

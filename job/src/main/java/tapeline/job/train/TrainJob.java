@@ -180,7 +180,10 @@ public final class TrainJob {
         }
         List<Cell> cells = p.cells();
         boolean keys = c.batchFraction() < 1.0;
-        return in.javaRDD().mapPartitions(rows -> ColumnBlock.fromRows(rows, cells, keys))
+        StructType schema = in.schema();
+        // Spark's internal rows, read by the sweep's CellReader: no Row (and no boxed cell) per input row.
+        return in.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(rows -> ColumnBlock.fromRows(rows, schema, cells, keys))
                 .persist(StorageLevel.MEMORY_ONLY());
     }
 

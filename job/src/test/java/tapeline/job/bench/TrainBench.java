@@ -72,7 +72,9 @@ public final class TrainBench {
         List<Cell> cells = new ArrayList<>();
         cells.add(Cell.scalar(k, "y"));
         for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
-        JavaRDD<ColumnBlock> blocks = data.javaRDD().mapPartitions(it -> ColumnBlock.fromRows(it, cells, false))
+        org.apache.spark.sql.types.StructType schema = data.schema();
+        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("tapeline column blocks");
         long t0 = System.nanoTime();

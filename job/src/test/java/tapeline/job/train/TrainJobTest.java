@@ -257,7 +257,8 @@ class TrainJobTest extends SparkSuite {
         Run r = main(job("output.path = " + out).toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("2 bad rows of 1500").contains("column x0: not a number: 'abc'")
-                .contains("column x1: missing value").contains("bad.rows=skip");
+                .contains("column x1: missing value").contains("bad.rows=skip")
+                .as("a bad row is shown as Spark prints it").contains("row [1.0, abc, 0.5, 0.5]");
         assertThat(out).doesNotExist();
 
         Run skip = main(job("output.path = " + out, "bad.rows = skip").toString());
