@@ -26,8 +26,9 @@ import org.apache.spark.sql.types.StructType;
  * double x = cells.read(internalRow, Cell.scalar(1, "x1"), false);
  *     // a string column holding "abc" throws BadCell: "column x1: not a number: 'abc'"
  * }</pre>
- * Accepted: any Java number; text holding a plain decimal number (surrounding spaces ignored); and,
- * where {@code booleans} is set (Keras boolean arguments), true/false/1/0. Rejected, with the column
+ * Accepted: any numeric column (double, float, long, int, short, byte, decimal); text holding a plain
+ * decimal number (surrounding spaces ignored); and, where {@code booleans} is set (Keras boolean
+ * arguments), booleans and the text true/false. Arrays of any of these, element by element. Rejected, with the column
  * named: a null or empty cell ({@code missing value}), other text ({@code not a number}), NaN and
  * infinities ({@code not finite}), and an array of the wrong length.
  *

@@ -94,7 +94,7 @@ public final class OutputLayout implements Serializable {
         List<String> names = new ArrayList<>();
         for (int i = inputWidth; i < schema.fields().length; i++) {
             StructField f = schema.fields()[i];
-            if (f.dataType() == DataTypes.DoubleType || f.dataType() == DataTypes.FloatType) {
+            if (DataTypes.DoubleType.equals(f.dataType()) || DataTypes.FloatType.equals(f.dataType())) {
                 names.add(f.name());
             }
         }

@@ -100,7 +100,7 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             }
             int i = next++;
             InternalRow in = rows[i];
-            rows[i] = null; // let the input row go as soon as its output row exists
+            rows[i] = null; // a copied row (not one of HeldRows' slots) can go as soon as its output row exists
             return laneOf[i] < 0 ? out.invalid(in, errors[i]) : out.solved(in, result, laneOf[i]);
         }
 
