@@ -1,6 +1,5 @@
 package tapeline.job.config;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,15 +37,14 @@ final class JobConfigParser {
     static final int DEFAULT_SHOW_ROWS = 20;
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
-    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
+    private final ConfigValues values;
     private final Map<String, String> raw;
     private final List<String> problems;
 
     private JobConfigParser(Map<String, String> raw, List<String> problems) {
-        this.raw = new LinkedHashMap<>();
-        raw.forEach((k, v) -> this.raw.put(k.trim(), v == null ? "" : v.trim()));
+        this.values = new ConfigValues(raw, problems);
+        this.raw = values.raw();
         this.problems = problems;
     }
 
@@ -61,14 +59,14 @@ final class JobConfigParser {
         String optimizer = parseOptimizer();
         Map<String, Operand> optimizerArgs = parseOptimizerArgs(optimizer);
         Map<String, Operand> init = parseInit(variables);
-        int steps = integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
-        double gradTol = nonNegative("tolerance.grad");
-        double stepTol = nonNegative("tolerance.step");
+        int steps = values.integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
+        double gradTol = values.nonNegative("tolerance.grad");
+        double stepTol = values.nonNegative("tolerance.step");
         DType dtype = parseDType();
         InputSpec input = parseInput();
         OutputSpec output = parseOutput();
-        int blockSize = integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
-        int showRows = integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
+        int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+        int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
         String appName = raw.getOrDefault("app.name", "");
         if (appName.isEmpty()) {
             appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
@@ -103,18 +101,18 @@ final class JobConfigParser {
     }
 
     private List<VariableSpec> parseVariables() {
-        return ConfigParts.variables(required("variables"), problems);
+        return ConfigParts.variables(values.required("variables"), problems);
     }
 
     private Expression parseCost(List<VariableSpec> variables) {
-        return ConfigParts.expression("cost", required("cost"), variables, problems);
+        return ConfigParts.expression("cost", values.required("cost"), variables, problems);
     }
 
     private String parseOptimizer() {
         String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
         if (!Optimizers.names().contains(v)) {
             problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
-                    + didYouMean(v, Optimizers.names()));
+                    + ConfigValues.didYouMean(v, Optimizers.names()));
             return null;
         }
         return v;
@@ -130,7 +128,7 @@ final class JobConfigParser {
             Set<String> known = Optimizers.arguments(optimizer);
             if (!known.contains(arg)) {
                 problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
-                        + didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+                        + ConfigValues.didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
                 continue;
             }
             String v = e.getValue();
@@ -179,13 +177,13 @@ final class JobConfigParser {
     }
 
     private InputSpec parseInput() {
-        String path = required("input.path");
+        String path = values.required("input.path");
         Format format = format("input.format", path, true);
         return path == null || format == null ? null : new InputSpec(path, format);
     }
 
     private OutputSpec parseOutput() {
-        String path = required("output.path");
+        String path = values.required("output.path");
         Format format = format("output.format", path, false);
         OutputMode mode = null;
         String m = raw.getOrDefault("output.mode", "error");
@@ -216,64 +214,19 @@ final class JobConfigParser {
             }
             if (k.startsWith(INIT)) {
                 problems.add(k + ": no variable named '" + k.substring(INIT.length()) + "'"
-                        + didYouMean(k, candidates) + "; variables are "
+                        + ConfigValues.didYouMean(k, candidates) + "; variables are "
                         + variables.stream().map(VariableSpec::name).toList());
                 continue;
             }
-            problems.add("unknown key '" + k + "'" + didYouMean(k, candidates));
+            problems.add("unknown key '" + k + "'" + ConfigValues.didYouMean(k, candidates));
         }
     }
 
     // ---- values ----
 
-    private String required(String key) {
-        String v = raw.get(key);
-        if (v == null || v.isEmpty()) {
-            problems.add(key + ": required, but not set");
-            return null;
-        }
-        return v;
-    }
-
-    private int integer(String key, int dflt, int min, int max) {
-        String v = raw.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            int i = Integer.parseInt(v);
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with the expected range
-        }
-        problems.add(key + ": expected a whole number " + range(min, max) + ", got '" + v + "'");
-        return dflt;
-    }
-
-    private static String range(int min, int max) {
-        return max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]";
-    }
-
-    private double nonNegative(String key) {
-        String v = raw.get(key);
-        if (v == null) {
-            return 0;
-        }
-        if (NUMBER.matcher(v).matches()) {
-            double d = Double.parseDouble(v);
-            if (d >= 0 && Double.isFinite(d)) {
-                return d;
-            }
-        }
-        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
-        return 0;
-    }
-
     /** A finite number, or else a column name; anything else is a problem naming the key. */
     private Optional<Operand> operand(String key, String v) {
-        if (NUMBER.matcher(v).matches()) {
+        if (ConfigValues.isNumber(v)) {
             double d = Double.parseDouble(v);
             if (Double.isFinite(d)) {
                 return Optional.of(new Operand.Constant(d));
@@ -283,9 +236,5 @@ final class JobConfigParser {
         }
         problems.add(key + ": expected a finite number or a column name, got '" + v + "'");
         return Optional.empty();
-    }
-
-    private static String didYouMean(String word, Set<String> candidates) {
-        return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
     }
 }

@@ -1,6 +1,5 @@
 package tapeline.job.config;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.VariableSpec;
@@ -32,14 +30,14 @@ final class TrainConfigParser {
     static final int DEFAULT_BLOCK_SIZE = 4096;
     static final int MAX_BLOCK_SIZE = 1 << 20;
 
-    /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
-    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-    private final Map<String, String> raw = new LinkedHashMap<>();
+    private final ConfigValues values;
+    private final Map<String, String> raw;
     private final List<String> problems;
 
     private TrainConfigParser(Map<String, String> raw, List<String> problems) {
-        raw.forEach((k, v) -> this.raw.put(k.trim(), v == null ? "" : v.trim()));
+        this.values = new ConfigValues(raw, problems);
+        this.raw = values.raw();
         this.problems = problems;
     }
 
@@ -51,17 +49,17 @@ final class TrainConfigParser {
         List<VariableSpec> variables = parseVariables();
         Expression loss = parseLoss(variables);
         Map<String, double[]> init = parseInit(variables);
-        Reduce reduce = choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
+        Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = parseOptimizer();
         Map<String, Double> optimizerArgs = parseOptimizerArgs(optimizer);
-        int steps = integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
-        double gradTol = nonNegative("tolerance.grad");
-        double lossTol = nonNegative("tolerance.loss");
-        double fraction = fraction("batch.fraction");
-        long seed = longValue("batch.seed", 0);
+        int steps = values.integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
+        double gradTol = values.nonNegative("tolerance.grad");
+        double lossTol = values.nonNegative("tolerance.loss");
+        double fraction = values.fraction("batch.fraction");
+        long seed = values.longValue("batch.seed", 0);
         String checkpointPath = raw.getOrDefault("checkpoint.path", "");
-        int checkpointEvery = integer("checkpoint.every", 0, 0, Integer.MAX_VALUE);
-        Boolean resume = choice("resume", "false", Map.of("true", true, "false", false));
+        int checkpointEvery = values.integer("checkpoint.every", 0, 0, Integer.MAX_VALUE);
+        Boolean resume = values.choice("resume", "false", Map.of("true", true, "false", false));
         if (checkpointPath.isEmpty()) {
             checkpointPath = null;
             if (checkpointEvery > 0) {
@@ -71,14 +69,14 @@ final class TrainConfigParser {
                 problems.add("resume: is true but checkpoint.path is not set: there is nothing to resume from");
             }
         }
-        DType dtype = choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
+        DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
         InputSpec input = parseInput();
         OutputSpec output = parseOutput();
-        TrainConfig.BadRows badRows = choice("bad.rows", "fatal",
+        TrainConfig.BadRows badRows = values.choice("bad.rows", "fatal",
                 Map.of("fatal", TrainConfig.BadRows.FATAL, "skip", TrainConfig.BadRows.SKIP));
-        int blockSize = integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
-        int partitions = integer("partitions", 0, 0, 1 << 20);
-        int depth = integer("aggregation.depth", 2, 1, 10);
+        int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+        int partitions = values.integer("partitions", 0, 0, 1 << 20);
+        int depth = values.integer("aggregation.depth", 2, 1, 10);
         String appName = raw.getOrDefault("app.name", "");
         if (appName.isEmpty()) {
             appName = "tapeline train";
@@ -99,11 +97,11 @@ final class TrainConfigParser {
     }
 
     private List<VariableSpec> parseVariables() {
-        return ConfigParts.variables(required("variables"), problems);
+        return ConfigParts.variables(values.required("variables"), problems);
     }
 
     private Expression parseLoss(List<VariableSpec> variables) {
-        return ConfigParts.expression("loss", required("loss"), variables, problems);
+        return ConfigParts.expression("loss", values.required("loss"), variables, problems);
     }
 
     /** {@code init.w = 0.5} (every component) or {@code init.w = 0.5, 1, -2} (one per component). */
@@ -125,7 +123,7 @@ final class TrainConfigParser {
             boolean ok = true;
             for (int i = 0; i < parts.length; i++) {
                 String p = parts[i].trim();
-                if (NUMBER.matcher(p).matches() && Double.isFinite(Double.parseDouble(p))) {
+                if (ConfigValues.isNumber(p) && Double.isFinite(Double.parseDouble(p))) {
                     values[i] = Double.parseDouble(p);
                 } else {
                     problems.add(key + ": expected finite numbers (the train job's start values are the same for"
@@ -145,7 +143,7 @@ final class TrainConfigParser {
         String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
         if (!Optimizers.names().contains(v)) {
             problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
-                    + didYouMean(v, Optimizers.names()));
+                    + ConfigValues.didYouMean(v, Optimizers.names()));
             return null;
         }
         return v;
@@ -164,7 +162,7 @@ final class TrainConfigParser {
             String arg = e.getKey().substring("optimizer.".length());
             if (!known.contains(arg)) {
                 problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
-                        + didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+                        + ConfigValues.didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
                 continue;
             }
             String v = e.getValue();
@@ -172,7 +170,7 @@ final class TrainConfigParser {
                 case "true" -> args.put(arg, 1.0);
                 case "false" -> args.put(arg, 0.0);
                 default -> {
-                    if (NUMBER.matcher(v).matches() && Double.isFinite(Double.parseDouble(v))) {
+                    if (ConfigValues.isNumber(v) && Double.isFinite(Double.parseDouble(v))) {
                         args.put(arg, Double.parseDouble(v));
                     } else {
                         problems.add(e.getKey() + ": expected a finite number (the train job has one optimizer,"
@@ -190,15 +188,15 @@ final class TrainConfigParser {
     }
 
     private InputSpec parseInput() {
-        String path = required("input.path");
+        String path = values.required("input.path");
         Format format = format("input.format", path, true);
         return path == null || format == null ? null : new InputSpec(path, format);
     }
 
     private OutputSpec parseOutput() {
-        String path = required("output.path");
+        String path = values.required("output.path");
         Format format = format("output.format", path, false);
-        OutputMode mode = choice("output.mode", "error", Map.of("error", OutputMode.ERROR, "overwrite", OutputMode.OVERWRITE));
+        OutputMode mode = values.choice("output.mode", "error", Map.of("error", OutputMode.ERROR, "overwrite", OutputMode.OVERWRITE));
         return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
     }
 
@@ -219,95 +217,12 @@ final class TrainConfigParser {
                 problems.add(k + ": a key of the sweep job, not of job=train");
             } else if (k.startsWith("init.")) {
                 problems.add(k + ": no variable named '" + k.substring("init.".length()) + "'"
-                        + didYouMean(k, candidates) + "; variables are " + variables.stream().map(VariableSpec::name).toList());
+                        + ConfigValues.didYouMean(k, candidates) + "; variables are " + variables.stream().map(VariableSpec::name).toList());
             } else {
-                problems.add("unknown key '" + k + "'" + didYouMean(k, candidates));
+                problems.add("unknown key '" + k + "'" + ConfigValues.didYouMean(k, candidates));
             }
         }
     }
 
     // ---- values ----
-
-    private String required(String key) {
-        String v = raw.get(key);
-        if (v == null || v.isEmpty()) {
-            problems.add(key + ": required, but not set");
-            return null;
-        }
-        return v;
-    }
-
-    private <T> T choice(String key, String dflt, Map<String, T> options) {
-        String v = raw.getOrDefault(key, dflt);
-        T t = options.get(v.toLowerCase(Locale.ROOT));
-        if (t == null) {
-            problems.add(key + ": expected one of " + new TreeSet<>(options.keySet()) + ", got '" + v + "'");
-        }
-        return t;
-    }
-
-    private int integer(String key, int dflt, int min, int max) {
-        String v = raw.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            int i = Integer.parseInt(v);
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with the expected range
-        }
-        problems.add(key + ": expected a whole number " + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]")
-                + ", got '" + v + "'");
-        return dflt;
-    }
-
-    private long longValue(String key, long dflt) {
-        String v = raw.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            problems.add(key + ": expected a whole number, got '" + v + "'");
-            return dflt;
-        }
-    }
-
-    private double nonNegative(String key) {
-        String v = raw.get(key);
-        if (v == null) {
-            return 0;
-        }
-        if (NUMBER.matcher(v).matches()) {
-            double d = Double.parseDouble(v);
-            if (d >= 0 && Double.isFinite(d)) {
-                return d;
-            }
-        }
-        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
-        return 0;
-    }
-
-    private double fraction(String key) {
-        String v = raw.get(key);
-        if (v == null) {
-            return 1.0;
-        }
-        if (NUMBER.matcher(v).matches()) {
-            double d = Double.parseDouble(v);
-            if (d > 0 && d <= 1) {
-                return d;
-            }
-        }
-        problems.add(key + ": expected a number in (0, 1] (1 is the full batch), got '" + v + "'");
-        return 1.0;
-    }
-
-    private static String didYouMean(String word, Set<String> candidates) {
-        return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
-    }
 }

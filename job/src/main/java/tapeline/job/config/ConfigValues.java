@@ -1,0 +1,131 @@
+package tapeline.job.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * A config's keys and values (trimmed) and the list its problems go to: typed readers that report a
+ * bad value, naming the key and what was expected, and go on with a default, so that a parser can
+ * report every problem at once. Shared by the sweep's and the train job's parsers.
+ *
+ * <pre>{@code
+ * ConfigValues values = new ConfigValues(Map.of("steps", "ten"), problems);
+ * values.integer("steps", 1000, 1, Integer.MAX_VALUE);  // 1000; problems: "steps: expected a whole number >= 1, got 'ten'"
+ * }</pre>
+ */
+final class ConfigValues {
+    /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    private final Map<String, String> raw = new LinkedHashMap<>();
+    private final List<String> problems;
+
+    ConfigValues(Map<String, String> raw, List<String> problems) {
+        raw.forEach((k, v) -> this.raw.put(k.trim(), v == null ? "" : v.trim()));
+        this.problems = problems;
+    }
+
+    /** The keys and their trimmed values, in the order given. */
+    Map<String, String> raw() {
+        return raw;
+    }
+
+    /** Where the problems go. */
+    List<String> problems() {
+        return problems;
+    }
+
+    static boolean isNumber(String v) {
+        return NUMBER.matcher(v).matches();
+    }
+
+    static String didYouMean(String word, Set<String> candidates) {
+        return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    }
+
+    String required(String key) {
+        String v = raw.get(key);
+        if (v == null || v.isEmpty()) {
+            problems.add(key + ": required, but not set");
+            return null;
+        }
+        return v;
+    }
+
+    <T> T choice(String key, String dflt, Map<String, T> options) {
+        String v = raw.getOrDefault(key, dflt);
+        T t = options.get(v.toLowerCase(Locale.ROOT));
+        if (t == null) {
+            problems.add(key + ": expected one of " + new TreeSet<>(options.keySet()) + ", got '" + v + "'");
+        }
+        return t;
+    }
+
+    int integer(String key, int dflt, int min, int max) {
+        String v = raw.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int i = Integer.parseInt(v);
+            if (i >= min && i <= max) {
+                return i;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the expected range
+        }
+        problems.add(key + ": expected a whole number " + (max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]")
+                + ", got '" + v + "'");
+        return dflt;
+    }
+
+    long longValue(String key, long dflt) {
+        String v = raw.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            problems.add(key + ": expected a whole number, got '" + v + "'");
+            return dflt;
+        }
+    }
+
+    /** A tolerance: a finite number >= 0, 0 when unset. */
+    double nonNegative(String key) {
+        String v = raw.get(key);
+        if (v == null) {
+            return 0;
+        }
+        if (isNumber(v)) {
+            double d = Double.parseDouble(v);
+            if (d >= 0 && Double.isFinite(d)) {
+                return d;
+            }
+        }
+        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
+        return 0;
+    }
+
+    /** A batch fraction: a number in (0, 1], 1 when unset. */
+    double fraction(String key) {
+        String v = raw.get(key);
+        if (v == null) {
+            return 1.0;
+        }
+        if (isNumber(v)) {
+            double d = Double.parseDouble(v);
+            if (d > 0 && d <= 1) {
+                return d;
+            }
+        }
+        problems.add(key + ": expected a number in (0, 1] (1 is the full batch), got '" + v + "'");
+        return 1.0;
+    }
+}
