@@ -55,16 +55,15 @@ public final class Nadam extends Optimizer {
     /** One {@code u_product} per lane when beta_1 is per lane, else null. */
     private double[] uProducts;
 
-    // The uniform float64 path's per-step scalars, made once per step in beginStep (not per variable),
-    // with the same expressions as u(..) and nextProduct(..), so the same bits. 0.96^(t+1) of one step
-    // is 0.96^t of the next: Math.pow is a function, so keeping it changes nothing but the time
-    // (Math.pow per step and block is what the update of 1024 lanes feels).
-    private transient boolean scalarsValid;
-    private transient long scalarsStep;
-    private transient double decayNext;   // 0.96^(scalarsStep + 1)
-    private transient double stepUt;      // u_t
-    private transient double stepUt1;     // u_{t+1}
-    private transient double stepBc2;     // 1 - beta_2^t
+    // The uniform float64 path's per-step scalars, made once per step in beginStep (not per variable)
+    // by the same functions as elsewhere, so the same bits. 0.96^(t+1) of one step is 0.96^t of the
+    // next: Math.pow is a function, so keeping it changes nothing but the time (Math.pow per step and
+    // block is what the update of 1024 lanes feels).
+    private transient long decayNextStep;  // the step whose 0.96^step decayNext holds; 0: none (steps start at 1)
+    private transient double decayNext;
+    private transient double stepUt;       // u_t
+    private transient double stepUt1;      // u_{t+1}
+    private transient double stepBc2;      // 1 - beta_2^t
 
     public Nadam(Arguments args, DType dtype) {
         super(args, dtype, 0.001);
@@ -93,13 +92,12 @@ public final class Nadam extends Optimizer {
     protected void beginStep(long t) {
         if (dtype == DType.FLOAT64 && uniform) {
             double b1 = beta1.value();
-            double decay = scalarsValid && scalarsStep + 1 == t ? decayNext : Math.pow(DECAY, t);
+            double decay = decayNextStep == t ? decayNext : Math.pow(DECAY, t);
             decayNext = Math.pow(DECAY, t + 1);
-            scalarsStep = t;
-            scalarsValid = true;
-            uProduct = uProduct * b1 * (1.0 - 0.5 * decay); // nextProduct(uProduct, b1, t)
-            stepUt = b1 * (1.0 - 0.5 * decay);               // u(b1, t)
-            stepUt1 = b1 * (1.0 - 0.5 * decayNext);          // u(b1, t + 1)
+            decayNextStep = t + 1;
+            uProduct = nextProduct64(uProduct, b1, decay);
+            stepUt = u64(b1, decay);
+            stepUt1 = u64(b1, decayNext);
             stepBc2 = 1 - Math.pow(beta2.value(), t);
         } else if (uProducts == null) {
             uProduct = nextProduct(uProduct, beta1.value(), t);
@@ -112,13 +110,23 @@ public final class Nadam extends Optimizer {
         if (dtype == DType.FLOAT32) {
             return (float) up * (float) b1 * (1f - 0.5f * pow32((float) DECAY, t));
         }
-        return up * b1 * (1.0 - 0.5 * Math.pow(DECAY, t));
+        return nextProduct64(up, b1, Math.pow(DECAY, t));
+    }
+
+    /** {@code u_product * beta_1 * (1 - 0.5 * 0.96^t)} in float64, given {@code 0.96^t}. */
+    private static double nextProduct64(double up, double b1, double decayPower) {
+        return up * b1 * (1.0 - 0.5 * decayPower);
     }
 
     /** {@code beta_1 * (1 - 0.5 * 0.96^step)}, Keras's {@code u_t} (step t) and {@code u_t_1} (step t+1). */
     private double u(double b1, long step) {
         if (dtype == DType.FLOAT32) return (float) b1 * (1f - 0.5f * pow32((float) DECAY, step));
-        return b1 * (1.0 - 0.5 * Math.pow(DECAY, step));
+        return u64(b1, Math.pow(DECAY, step));
+    }
+
+    /** {@code beta_1 * (1 - 0.5 * 0.96^step)} in float64, given {@code 0.96^step}. */
+    private static double u64(double b1, double decayPower) {
+        return b1 * (1.0 - 0.5 * decayPower);
     }
 
     private static float pow32(float base, long step) {

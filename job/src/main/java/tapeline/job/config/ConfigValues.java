@@ -6,7 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.DoublePredicate;
 import java.util.regex.Pattern;
+import tapeline.engine.optim.Optimizers;
 
 /**
  * A config's keys and values (trimmed) and the list its problems go to: typed readers that report a
@@ -19,6 +21,10 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 final class ConfigValues {
+    static final String INIT = "init.";
+    static final String OPTIMIZER_ARG = "optimizer.";
+    static final String SPARK = "spark.";
+
     /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -46,6 +52,44 @@ final class ConfigValues {
 
     static String didYouMean(String word, Set<String> candidates) {
         return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    }
+
+    /** {@code optimizer}: a registered name (default adam), lower-cased; null, with a problem, otherwise. */
+    String optimizer() {
+        String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
+        if (!Optimizers.names().contains(v)) {
+            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
+                    + didYouMean(v, Optimizers.names()));
+            return null;
+        }
+        return v;
+    }
+
+    /**
+     * The Keras argument an {@code optimizer.<argument>} key names, or null, with a problem listing
+     * the optimizer's arguments, when {@code optimizer} has no such argument.
+     */
+    String optimizerArgument(String key, String optimizer) {
+        String arg = key.substring(OPTIMIZER_ARG.length());
+        Set<String> known = Optimizers.arguments(optimizer);
+        if (!known.contains(arg)) {
+            problems.add(key + ": " + optimizer + " has no argument '" + arg + "'" + didYouMean(arg, known)
+                    + "; its arguments are " + new TreeSet<>(known));
+            return null;
+        }
+        return arg;
+    }
+
+    /** {@code input.path} and {@code input.format} (by default from the path's extension); null when either is bad. */
+    InputSpec input() {
+        String path = required("input.path");
+        Format format = format("input.format", path, true);
+        return path == null || format == null ? null : new InputSpec(path, format);
+    }
+
+    /** The format under {@code key}, as {@link ConfigParts#format} reads it. */
+    Format format(String key, String path, boolean fromExtension) {
+        return ConfigParts.format(key, raw.get(key), path, fromExtension, problems);
     }
 
     String required(String key) {
@@ -99,33 +143,27 @@ final class ConfigValues {
 
     /** A tolerance: a finite number >= 0, 0 when unset. */
     double nonNegative(String key) {
-        String v = raw.get(key);
-        if (v == null) {
-            return 0;
-        }
-        if (isNumber(v)) {
-            double d = Double.parseDouble(v);
-            if (d >= 0 && Double.isFinite(d)) {
-                return d;
-            }
-        }
-        problems.add(key + ": expected a number >= 0 (0 turns the test off), got '" + v + "'");
-        return 0;
+        return number(key, 0, d -> d >= 0 && Double.isFinite(d), "a number >= 0 (0 turns the test off)");
     }
 
     /** A batch fraction: a number in (0, 1], 1 when unset. */
     double fraction(String key) {
+        return number(key, 1.0, d -> d > 0 && d <= 1, "a number in (0, 1] (1 is the full batch)");
+    }
+
+    /** A plain decimal number that passes {@code ok}; {@code dflt} when unset, or with a problem saying {@code expected}. */
+    private double number(String key, double dflt, DoublePredicate ok, String expected) {
         String v = raw.get(key);
         if (v == null) {
-            return 1.0;
+            return dflt;
         }
         if (isNumber(v)) {
             double d = Double.parseDouble(v);
-            if (d > 0 && d <= 1) {
+            if (ok.test(d)) {
                 return d;
             }
         }
-        problems.add(key + ": expected a number in (0, 1] (1 is the full batch), got '" + v + "'");
-        return 1.0;
+        problems.add(key + ": expected " + expected + ", got '" + v + "'");
+        return dflt;
     }
 }

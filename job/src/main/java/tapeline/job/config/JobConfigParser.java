@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Optimizers;
@@ -26,10 +25,6 @@ final class JobConfigParser {
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "output.path", "output.format", "output.mode",
             "block.size", "app.name", "show.rows");
-
-    static final String INIT = "init.";
-    static final String OPTIMIZER_ARG = "optimizer.";
-    static final String SPARK = "spark.";
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -56,14 +51,14 @@ final class JobConfigParser {
         JobKind job = parseJob();
         List<VariableSpec> variables = parseVariables();
         Expression cost = parseCost(variables);
-        String optimizer = parseOptimizer();
+        String optimizer = values.optimizer();
         Map<String, Operand> optimizerArgs = parseOptimizerArgs(optimizer);
         Map<String, Operand> init = parseInit(variables);
         int steps = values.integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
         double stepTol = values.nonNegative("tolerance.step");
         DType dtype = parseDType();
-        InputSpec input = parseInput();
+        InputSpec input = values.input();
         OutputSpec output = parseOutput();
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
@@ -73,7 +68,7 @@ final class JobConfigParser {
         }
         Map<String, String> spark = new LinkedHashMap<>();
         raw.forEach((k, v) -> {
-            if (k.startsWith(SPARK)) {
+            if (k.startsWith(ConfigValues.SPARK)) {
                 spark.put(k, v);
             }
         });
@@ -108,27 +103,14 @@ final class JobConfigParser {
         return ConfigParts.expression("cost", values.required("cost"), variables, problems);
     }
 
-    private String parseOptimizer() {
-        String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
-        if (!Optimizers.names().contains(v)) {
-            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
-                    + ConfigValues.didYouMean(v, Optimizers.names()));
-            return null;
-        }
-        return v;
-    }
-
     private Map<String, Operand> parseOptimizerArgs(String optimizer) {
         Map<String, Operand> args = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : raw.entrySet()) {
-            if (!e.getKey().startsWith(OPTIMIZER_ARG) || optimizer == null) {
+            if (!e.getKey().startsWith(ConfigValues.OPTIMIZER_ARG) || optimizer == null) {
                 continue;
             }
-            String arg = e.getKey().substring(OPTIMIZER_ARG.length());
-            Set<String> known = Optimizers.arguments(optimizer);
-            if (!known.contains(arg)) {
-                problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
-                        + ConfigValues.didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+            String arg = values.optimizerArgument(e.getKey(), optimizer);
+            if (arg == null) {
                 continue;
             }
             String v = e.getValue();
@@ -158,7 +140,7 @@ final class JobConfigParser {
     private Map<String, Operand> parseInit(List<VariableSpec> variables) {
         Map<String, Operand> init = new LinkedHashMap<>();
         for (VariableSpec v : variables) {
-            String key = INIT + v.name();
+            String key = ConfigValues.INIT + v.name();
             if (raw.containsKey(key)) {
                 operand(key, raw.get(key)).ifPresent(o -> init.put(v.name(), o));
             }
@@ -176,15 +158,9 @@ final class JobConfigParser {
         }
     }
 
-    private InputSpec parseInput() {
-        String path = values.required("input.path");
-        Format format = format("input.format", path, true);
-        return path == null || format == null ? null : new InputSpec(path, format);
-    }
-
     private OutputSpec parseOutput() {
         String path = values.required("output.path");
-        Format format = format("output.format", path, false);
+        Format format = values.format("output.format", path, false);
         OutputMode mode = null;
         String m = raw.getOrDefault("output.mode", "error");
         switch (m.toLowerCase(Locale.ROOT)) {
@@ -195,25 +171,21 @@ final class JobConfigParser {
         return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
     }
 
-    private Format format(String key, String path, boolean fromExtension) {
-        return ConfigParts.format(key, raw.get(key), path, fromExtension, problems);
-    }
-
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
         Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
-        variables.forEach(v -> candidates.add(INIT + v.name()));
+        variables.forEach(v -> candidates.add(ConfigValues.INIT + v.name()));
         if (optimizer != null) {
-            Optimizers.arguments(optimizer).forEach(a -> candidates.add(OPTIMIZER_ARG + a));
+            Optimizers.arguments(optimizer).forEach(a -> candidates.add(ConfigValues.OPTIMIZER_ARG + a));
         }
         for (String k : raw.keySet()) {
-            if (candidates.contains(k) || k.startsWith(SPARK)) {
+            if (candidates.contains(k) || k.startsWith(ConfigValues.SPARK)) {
                 continue;
             }
-            if (k.startsWith(OPTIMIZER_ARG)) {
+            if (k.startsWith(ConfigValues.OPTIMIZER_ARG)) {
                 continue; // already reported with the optimizer's argument list
             }
-            if (k.startsWith(INIT)) {
-                problems.add(k + ": no variable named '" + k.substring(INIT.length()) + "'"
+            if (k.startsWith(ConfigValues.INIT)) {
+                problems.add(k + ": no variable named '" + k.substring(ConfigValues.INIT.length()) + "'"
                         + ConfigValues.didYouMean(k, candidates) + "; variables are "
                         + variables.stream().map(VariableSpec::name).toList());
                 continue;

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.VariableSpec;
@@ -30,7 +29,6 @@ final class TrainConfigParser {
     static final int DEFAULT_BLOCK_SIZE = 4096;
     static final int MAX_BLOCK_SIZE = 1 << 20;
 
-
     private final ConfigValues values;
     private final Map<String, String> raw;
     private final List<String> problems;
@@ -50,7 +48,7 @@ final class TrainConfigParser {
         Expression loss = parseLoss(variables);
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
-        String optimizer = parseOptimizer();
+        String optimizer = values.optimizer();
         Map<String, Double> optimizerArgs = parseOptimizerArgs(optimizer);
         int steps = values.integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
@@ -70,7 +68,7 @@ final class TrainConfigParser {
             }
         }
         DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
-        InputSpec input = parseInput();
+        InputSpec input = values.input();
         OutputSpec output = parseOutput();
         TrainConfig.BadRows badRows = values.choice("bad.rows", "fatal",
                 Map.of("fatal", TrainConfig.BadRows.FATAL, "skip", TrainConfig.BadRows.SKIP));
@@ -83,7 +81,7 @@ final class TrainConfigParser {
         }
         Map<String, String> spark = new LinkedHashMap<>();
         raw.forEach((k, v) -> {
-            if (k.startsWith("spark.")) {
+            if (k.startsWith(ConfigValues.SPARK)) {
                 spark.put(k, v);
             }
         });
@@ -108,7 +106,7 @@ final class TrainConfigParser {
     private Map<String, double[]> parseInit(List<VariableSpec> variables) {
         Map<String, double[]> init = new LinkedHashMap<>();
         for (VariableSpec v : variables) {
-            String key = "init." + v.name();
+            String key = ConfigValues.INIT + v.name();
             String text = raw.get(key);
             if (text == null) {
                 continue;
@@ -139,30 +137,17 @@ final class TrainConfigParser {
         return init;
     }
 
-    private String parseOptimizer() {
-        String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
-        if (!Optimizers.names().contains(v)) {
-            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
-                    + ConfigValues.didYouMean(v, Optimizers.names()));
-            return null;
-        }
-        return v;
-    }
-
     private Map<String, Double> parseOptimizerArgs(String optimizer) {
         Map<String, Double> args = new LinkedHashMap<>();
         if (optimizer == null) {
             return args;
         }
-        Set<String> known = Optimizers.arguments(optimizer);
         for (Map.Entry<String, String> e : raw.entrySet()) {
-            if (!e.getKey().startsWith("optimizer.")) {
+            if (!e.getKey().startsWith(ConfigValues.OPTIMIZER_ARG)) {
                 continue;
             }
-            String arg = e.getKey().substring("optimizer.".length());
-            if (!known.contains(arg)) {
-                problems.add(e.getKey() + ": " + optimizer + " has no argument '" + arg + "'"
-                        + ConfigValues.didYouMean(arg, known) + "; its arguments are " + new TreeSet<>(known));
+            String arg = values.optimizerArgument(e.getKey(), optimizer);
+            if (arg == null) {
                 continue;
             }
             String v = e.getValue();
@@ -187,42 +172,30 @@ final class TrainConfigParser {
         return args;
     }
 
-    private InputSpec parseInput() {
-        String path = values.required("input.path");
-        Format format = format("input.format", path, true);
-        return path == null || format == null ? null : new InputSpec(path, format);
-    }
-
     private OutputSpec parseOutput() {
         String path = values.required("output.path");
-        Format format = format("output.format", path, false);
+        Format format = values.format("output.format", path, false);
         OutputMode mode = values.choice("output.mode", "error", Map.of("error", OutputMode.ERROR, "overwrite", OutputMode.OVERWRITE));
         return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
     }
 
-    private Format format(String key, String path, boolean fromExtension) {
-        return ConfigParts.format(key, raw.get(key), path, fromExtension, problems);
-    }
-
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
         Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
-        variables.forEach(v -> candidates.add("init." + v.name()));
+        variables.forEach(v -> candidates.add(ConfigValues.INIT + v.name()));
         for (String k : raw.keySet()) {
-            if (candidates.contains(k) || k.startsWith("spark.") || k.startsWith("optimizer.")) {
+            if (candidates.contains(k) || k.startsWith(ConfigValues.SPARK) || k.startsWith(ConfigValues.OPTIMIZER_ARG)) {
                 continue;
             }
             if (k.equals("cost")) {
                 problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
             } else if (JobConfigParser.FIXED_KEYS.contains(k)) {
                 problems.add(k + ": a key of the sweep job, not of job=train");
-            } else if (k.startsWith("init.")) {
-                problems.add(k + ": no variable named '" + k.substring("init.".length()) + "'"
+            } else if (k.startsWith(ConfigValues.INIT)) {
+                problems.add(k + ": no variable named '" + k.substring(ConfigValues.INIT.length()) + "'"
                         + ConfigValues.didYouMean(k, candidates) + "; variables are " + variables.stream().map(VariableSpec::name).toList());
             } else {
                 problems.add("unknown key '" + k + "'" + ConfigValues.didYouMean(k, candidates));
             }
         }
     }
-
-    // ---- values ----
 }

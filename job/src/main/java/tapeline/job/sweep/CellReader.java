@@ -114,10 +114,10 @@ public final class CellReader implements Serializable {
                 d = g.getDecimal(i, t.precision(), t.scale()).toDouble();
             }
             case STRING -> {
-                return value(g.getUTF8String(i).toString(), cell, booleans);
+                return text(g.getUTF8String(i).toString(), cell, booleans);
             }
             case BOOLEAN -> {
-                return value(g.getBoolean(i), cell, booleans);
+                return bool(g.getBoolean(i), cell, booleans);
             }
             default -> throw new BadCell(where(cell) + ": not a number: a " + type.simpleString());
         }
@@ -142,35 +142,31 @@ public final class CellReader implements Serializable {
         }
     }
 
-    static double value(Object v, Cell cell, boolean booleans) throws BadCell {
-        double d;
-        if (v == null) {
+    /** A text cell: a plain decimal number, or true/false where {@code booleans} is set. */
+    private static double text(String s, Cell cell, boolean booleans) throws BadCell {
+        String t = s.trim();
+        if (t.isEmpty()) {
             throw new BadCell(where(cell) + ": missing value");
-        } else if (v instanceof Number n) {
-            d = n.doubleValue();
-        } else if (v instanceof Boolean b && booleans) {
-            d = b ? 1 : 0;
-        } else if (v instanceof String s) {
-            String t = s.trim();
-            if (t.isEmpty()) {
-                throw new BadCell(where(cell) + ": missing value");
-            } else if (NUMBER.matcher(t).matches()) {
-                d = Double.parseDouble(t);
-            } else if (NON_FINITE.matcher(t).matches()) {
-                throw new BadCell(where(cell) + ": not finite: " + t);
-            } else if (booleans && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
-                d = t.equalsIgnoreCase("true") ? 1 : 0;
-            } else {
-                throw new BadCell(where(cell) + ": not a number: '" + abbreviate(t) + "'");
+        } else if (NUMBER.matcher(t).matches()) {
+            double d = Double.parseDouble(t);
+            if (!Double.isFinite(d)) {
+                throw new BadCell(where(cell) + ": not finite: " + t); // "1e400" overflows to infinity
             }
-        } else {
-            throw new BadCell(where(cell) + ": not a number: '" + abbreviate(String.valueOf(v)) + "'");
+            return d;
+        } else if (NON_FINITE.matcher(t).matches()) {
+            throw new BadCell(where(cell) + ": not finite: " + t);
+        } else if (booleans && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
+            return t.equalsIgnoreCase("true") ? 1 : 0;
         }
-        if (!Double.isFinite(d)) {
-            // Also catches text such as "1e400" that overflows to infinity.
-            throw new BadCell(where(cell) + ": not finite: " + (v instanceof String s ? s.trim() : d));
+        throw new BadCell(where(cell) + ": not a number: '" + abbreviate(t) + "'");
+    }
+
+    /** A boolean cell: 1 or 0 where {@code booleans} is set, else not a number. */
+    private static double bool(boolean b, Cell cell, boolean booleans) throws BadCell {
+        if (!booleans) {
+            throw new BadCell(where(cell) + ": not a number: '" + b + "'");
         }
-        return d;
+        return b ? 1 : 0;
     }
 
     private static String abbreviate(String s) {
