@@ -2,14 +2,11 @@ package tapeline.job.sweep;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
 import tapeline.job.config.ConfigException;
@@ -92,17 +89,26 @@ public final class SweepJob {
      * what Spark's own sources use for this.
      */
     public static Dataset<Row> sweep(Prepared p) {
+        return sweep(p, SweepCounts.register(p.input().sparkSession().sparkContext()));
+    }
+
+    /** {@link #sweep(Prepared)}, counting the emitted rows by status into {@code counts}. */
+    public static Dataset<Row> sweep(Prepared p, SweepCounts counts) {
         JobConfig c = p.config();
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
-                c.optimizer(), c.fixedOptimizerArgs(), c.blockSize());
+                c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
         RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
         return p.input().sparkSession().internalCreateDataFrame(out, p.layout().schema(), false);
     }
 
-    /** Runs the sweep, writes it, reads back the counts and returns the summary. */
+    /**
+     * Runs the sweep and writes it; returns the summary. The rows by status are counted by the tasks
+     * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
+     */
     public static SweepSummary run(SparkSession spark, Prepared p) {
         JobConfig c = p.config();
-        Dataset<Row> out = OutputWriter.forFormat(sweep(p), c.output().format());
+        SweepCounts counts = SweepCounts.register(spark.sparkContext());
+        Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());
         StructType written = out.schema();
         long t0 = System.nanoTime();
         spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
@@ -110,20 +116,13 @@ public final class SweepJob {
         OutputWriter.write(out, c.output(), p.layout().continuousColumns());
         double seconds = (System.nanoTime() - t0) / 1e9;
 
-        spark.sparkContext().setJobDescription("tapeline: count the output's rows by status");
-        Dataset<Row> back = OutputWriter.readBack(spark, c.output(), written);
-        Map<String, Long> byStatus = new TreeMap<>();
-        long steps = 0;
-        for (Row r : back.groupBy("status").agg(functions.count(functions.lit(1)), functions.sum("steps")).collectAsList()) {
-            byStatus.put(r.getString(0), r.getLong(1));
-            steps += r.isNullAt(2) ? 0 : r.getLong(2);
-        }
+        SweepCounts.Totals totals = counts.value();
         List<Row> preview = List.of();
         if (c.showRows() > 0) {
             spark.sparkContext().setJobDescription("tapeline: read the first " + c.showRows() + " output rows");
-            preview = back.limit(c.showRows()).collectAsList();
+            preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
         }
         spark.sparkContext().setJobDescription(null);
-        return new SweepSummary(c.output().path(), byStatus, steps, seconds, written, preview);
+        return new SweepSummary(c.output().path(), totals.byStatus(), totals.steps(), seconds, written, preview);
     }
 }

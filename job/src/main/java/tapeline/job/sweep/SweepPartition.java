@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.BlockSolver;
+import tapeline.engine.solve.LaneStatus;
 
 /**
  * The task side of a sweep: input rows in, output rows out, one block of {@code block.size} rows at a
@@ -24,7 +25,8 @@ import tapeline.engine.solve.BlockSolver;
  * As in Spark's own operators, the row {@code next()} returns is reused: valid until the next call.
  *
  * <pre>{@code
- * Iterator<InternalRow> out = new SweepPartition(plan, new CellReader(schema), solver, layout, "adam", Map.of(), 1024)
+ * Iterator<InternalRow> out = new SweepPartition(plan, new CellReader(schema), solver, layout, "adam", Map.of(), 1024,
+ *         SweepCounts.register(sc))
  *     .call(rows);
  * }</pre>
  */
@@ -41,9 +43,14 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
     private final String optimizer;
     private final Map<String, Double> fixedArgs;
     private final int blockSize;
+    private final SweepCounts counts;
 
+    /**
+     * @param counts where each emitted row is counted by status (registered with the Spark context
+     *               when the function is shipped to executors)
+     */
     public SweepPartition(SweepPlan plan, CellReader reader, BlockSolver solver, OutputLayout layout, String optimizer,
-                          Map<String, Double> fixedArgs, int blockSize) {
+                          Map<String, Double> fixedArgs, int blockSize, SweepCounts counts) {
         this.plan = plan;
         this.reader = reader;
         this.solver = solver;
@@ -51,6 +58,7 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
         this.optimizer = optimizer;
         this.fixedArgs = Map.copyOf(fixedArgs);
         this.blockSize = blockSize;
+        this.counts = counts;
     }
 
     @Override
@@ -101,7 +109,14 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             int i = next++;
             InternalRow in = rows[i];
             rows[i] = null; // a copied row (not one of HeldRows' slots) can go as soon as its output row exists
-            return laneOf[i] < 0 ? out.invalid(in, errors[i]) : out.solved(in, result, laneOf[i]);
+            int lane = laneOf[i];
+            if (lane < 0) {
+                counts.count(LaneStatus.INVALID, 0);
+                return out.invalid(in, errors[i]);
+            }
+            // Counted as emitted, not as solved: a consumer that stops early (a limit) counts what it took.
+            counts.count(result.status()[lane], result.steps()[lane]);
+            return out.solved(in, result, lane);
         }
 
         private void fill() {

@@ -11,7 +11,7 @@ import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
 
 /**
- * What a sweep did, read back from its output: rows by status, total steps, wall time, and the first
+ * What a sweep did: rows by status (counted by the tasks that wrote them), total steps, wall time, and the first
  * rows. {@link #render()} is what the user sees at the end of a run:
  * <pre>
  * tapeline sweep: 8 rows in 3.2 s, 6,000 steps (1,875 config-steps/s)

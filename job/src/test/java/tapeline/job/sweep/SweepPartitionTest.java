@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.BlockSolver;
+import tapeline.engine.solve.LaneStatus;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
@@ -29,10 +30,15 @@ class SweepPartitionTest {
     static final SweepPlan PLAN = new SweepPlan(List.of(new SweepPlan.Input("t", List.of(Cell.scalar(1, "t")))), List.of(), List.of());
 
     static SweepPartition partition(List<VariableSpec> vars, String cost, boolean arrays, DType dtype, int block) {
+        return partition(vars, cost, arrays, dtype, block, new SweepCounts());
+    }
+
+    static SweepPartition partition(List<VariableSpec> vars, String cost, boolean arrays, DType dtype, int block,
+                                    SweepCounts counts) {
         BlockSolver solver = new BlockSolver(Expression.parse("cost", cost), vars, Map.of("t", 1), "sgd",
                 Map.of("learning_rate", 0.25), new SolverSettings(1, 0, 0), dtype);
         return new SweepPartition(PLAN, new CellReader(INPUT), solver, new OutputLayout(INPUT, vars, arrays, dtype), "sgd",
-                Map.of(), block);
+                Map.of(), block, counts);
     }
 
     static InternalRow internal(Row r) {
@@ -83,12 +89,14 @@ class SweepPartitionTest {
     @Test
     void readsOneBlockAtATimeAndKeepsTheInputOrder() {
         CountingRows in = new CountingRows(100);
-        SweepPartition p = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 8);
+        SweepCounts counts = new SweepCounts();
+        SweepPartition p = partition(List.of(new VariableSpec("w", 1)), "(w - t)^2", true, DType.FLOAT64, 8, counts);
         Iterator<Row> out = external(p.call(in), new OutputLayout(INPUT, List.of(new VariableSpec("w", 1)), true,
                 DType.FLOAT64).schema());
         assertThat(in.pulled).as("nothing is read before it is asked for").isZero();
         Row first = out.next();
         assertThat(in.pulled).as("one block, not the partition").isEqualTo(8);
+        assertThat(counts.value().rows(LaneStatus.MAX_STEPS)).as("rows are counted as emitted, not as solved").isEqualTo(1);
         List<Row> rows = new ArrayList<>(List.of(first));
         out.forEachRemaining(rows::add);
         assertThat(in.pulled).isEqualTo(100);
@@ -107,6 +115,10 @@ class SweepPartitionTest {
                 assertThat(r.isNullAt(6)).isTrue();
             }
         }
+        // Every fifth row is text: 20 INVALID (no steps), 80 solved with the one step each.
+        assertThat(counts.value().byStatus()).containsEntry("INVALID", 20L).containsEntry("MAX_STEPS", 80L)
+                .containsEntry("CONVERGED", 0L).containsEntry("DIVERGED", 0L);
+        assertThat(counts.value().steps()).isEqualTo(80);
     }
 
     @Test
