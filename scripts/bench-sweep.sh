@@ -3,6 +3,7 @@
 #
 #   scripts/bench-sweep.sh            # 1,000,000 random quadratics x 1000 Adam steps, float64, local[2]
 #   ROWS=200000 scripts/bench-sweep.sh
+#   STEPS=10000 scripts/bench-sweep.sh   # more steps per row: the job's fixed cost per row weighs less
 #
 # 1. JMH: the engine's single-thread rate on the same problem (SweepBenchmark.engine, config-steps/s),
 #    and the hand-written loop's (SweepBenchmark.handWritten); then the engine on two threads at once
@@ -16,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rows="${ROWS:-1000000}"
+steps="${STEPS:-1000}"  # the job's steps per row; JMH's per-step rate (at 1000 steps) stays the baseline
 work="$(mktemp -d /tmp/tapeline-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
@@ -43,7 +45,7 @@ engine2=$(awk -F, '/SweepBenchmark.engine"/ {print $5}' "$work/jmh2.csv")
 
 echo "== sweep job, local[2]" >&2
 /usr/bin/time -v -o "$work/time.txt" ./submit.sh conf/bench-sweep.properties "input.path=$work/in.parquet" \
-  "output.path=$work/out" spark.master='local[2]' > "$work/job.txt"
+  "output.path=$work/out" spark.master='local[2]' "steps=$steps" > "$work/job.txt"
 cat "$work/job.txt" >&2
 job=$(sed -n 's/.*(\([0-9,]*\) config-steps\/s).*/\1/p' "$work/job.txt" | tr -d ,)
 rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
@@ -52,24 +54,24 @@ echo "== sweep job, warm: 2 warm-up runs, 5 measured, local[2]" >&2
 # shellcheck disable=SC2086
 java $opens -Dlog4j2.configurationFile=conf/log4j2.properties \
   -cp "job/target/test-classes:job/target/classes:engine/target/classes:$(cat "$cp_file")" \
-  tapeline.job.bench.SweepBench conf/bench-sweep.properties "$work/in.parquet" "$work/warm" 2 5 | tee "$work/warm.txt" >&2
+  tapeline.job.bench.SweepBench conf/bench-sweep.properties "$work/in.parquet" "$work/warm" 2 5 "steps=$steps" | tee "$work/warm.txt" >&2
 warm=$(sed -n 's/^warm sweep job.*: \([0-9.e+]*\) config-steps\/s$/\1/p' "$work/warm.txt")
 noop=$(sed -n 's/^warm sweep, noop sink, median: \([0-9.]*\) s$/\1/p' "$work/warm.txt")
 
 echo "== sweep job, one partition, -Xmx512m, block.size 1024" >&2
 TAPELINE_JAVA_OPTS="-Xmx512m" /usr/bin/time -v -o "$work/time1.txt" ./submit.sh conf/bench-sweep.properties \
-  "input.path=$work/in.parquet" "output.path=$work/out1" spark.master='local[1]' \
+  "input.path=$work/in.parquet" "output.path=$work/out1" spark.master='local[1]' "steps=$steps" \
   spark.sql.files.maxPartitionBytes=1073741824 > "$work/job1.txt"
 rss1=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time1.txt")
 
-awk -v e="$engine" -v e2="$engine2" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" 'BEGIN {
-  printf "rows                               %d x 1000 steps\n", n
+awk -v e="$engine" -v e2="$engine2" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" -v st="$steps" 'BEGIN {
+  printf "rows                               %d x %d steps\n", n, st
   printf "engine, 1 thread (JMH)             %.3g config-steps/s\n", e
   printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
   printf "engine, 2 threads at once (JMH)    %.3g config-steps/s   = %.2f x one thread\n", e2, e2 / e
   printf "sweep job, local[2], cold JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", j, j / (2 * e), j / e2
   printf "sweep job, local[2], warm JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", w, w / (2 * e), w / e2
-  printf "  the same into a noop sink        %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f  (%.2f s)\n", n * 1000 / z, n * 1000 / z / (2 * e), n * 1000 / z / e2, z
+  printf "  the same into a noop sink        %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f  (%.2f s)\n", n * st / z, n * st / z / (2 * e), n * st / z / e2, z
   printf "peak RSS, local[2]                 %d MiB\n", r / 1024
   printf "peak RSS, 1 partition, -Xmx512m    %d MiB\n", r1 / 1024
 }'

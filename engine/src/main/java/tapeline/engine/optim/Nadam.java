@@ -25,7 +25,9 @@ import tapeline.engine.tape.DType;
  * {@code 1 - beta_1} is a float32 subtraction ({@code 1 - 0.9f}), not a cast double.
  *
  * <p>The float64 block path divides with {@code /}, four divisions per element where Adam has one,
- * which makes it about twice Adam's update. Dividing by the three per-step divisors through a
+ * which makes it about twice Adam's update while {@code u_product} matters. Once {@code 1 - u_product}
+ * rounds to exactly 1 (step 224 on with the default {@code beta_1}) the two {@code m_hat} divisions
+ * are by 1, which is exact, and the path leaves them out. Dividing by the three per-step divisors through a
  * reciprocal and an FMA correction (Markstein) is bit-exact only for dividends that are zero or far
  * from underflow and overflow, and every per-element check of that we tried cost on Java 17 as much
  * as the divisions it saves, or more (C2 does not vectorise it well): see BENCHMARKS.md and the
@@ -151,6 +153,21 @@ public final class Nadam extends Optimizer {
             double bc2 = stepBc2;
             double lr = rate.value();
             double eps = epsilon.value();
+            if (d1 == 1.0 && d2 == 1.0) {
+                // u_product has fallen below half an ulp of 1 (from step 224 with beta_1 = 0.9), so both
+                // m_hat divisors are exactly 1, and x / 1 is x in IEEE 754 (NaN, infinities and
+                // subnormals included): the same bits without two of the four divisions.
+                for (int i = 0; i < n; i++) {
+                    double gi = g[i];
+                    double mi = mk[i] + (gi - mk[i]) * c1;
+                    double vi = vk[i] + (gi * gi - vk[i]) * c2;
+                    mk[i] = mi;
+                    vk[i] = vi;
+                    double mHat = ut1 * mi + k2 * gi;
+                    w[i] -= mHat * lr / (Math.sqrt(vi / bc2) + eps);
+                }
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 double gi = g[i];
                 double mi = mk[i] + (gi - mk[i]) * c1;
