@@ -17,7 +17,7 @@ import tapeline.engine.solve.LaneStatus;
  * shuffle), a result stage, and Spark applies a result task's update once per partition whatever the
  * retries and speculative copies ({@code DAGScheduler.handleTaskCompletion}: only if the partition is
  * not yet finished; a failed attempt's values are dropped). So after a successful write the counts are
- * those of the committed output; {@code SweepJobTest} checks them against the output read back.
+ * those of the committed output; {@code SweepCountsTest} checks them against the output read back.
  *
  * <pre>{@code
  * SweepCounts counts = SweepCounts.register(spark.sparkContext());

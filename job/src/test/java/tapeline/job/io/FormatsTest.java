@@ -34,6 +34,7 @@ class FormatsTest extends SparkSuite {
         assertThat((Double) rows.get(1).getAs("w")).isCloseTo(0.7, within(1e-7));
         assertThat((Double) rows.get(2).getAs("w")).isCloseTo(-1, within(1e-7));
         assertThat(rows.get(0).schema().fieldNames()).containsExactly("cost", "error", "id", "status", "steps", "w", "x0", "x1", "x2");
+        assertThat(r.out()).as("the summary's counts, whatever the format").contains("sweep: 3 rows").contains("CONVERGED 3");
     }
 
     @Test
@@ -57,6 +58,7 @@ class FormatsTest extends SparkSuite {
         assertThat((Double) rows.get(1).getAs("w_1")).isCloseTo(4.0, within(1e-7));
         assertThat((String) rows.get(2).getAs("status")).isEqualTo("INVALID");
         assertThat((String) rows.get(2).getAs("error")).isEqualTo("column x: expected an array of 2 elements, got 1");
+        assertThat(r.out()).contains("sweep: 3 rows").contains("INVALID 1");
     }
 
     @Test
@@ -81,6 +83,7 @@ class FormatsTest extends SparkSuite {
             assertThat(w.get(0)).isCloseTo(-1f, within(1e-4f));
             assertThat(w.get(1)).isCloseTo(2f, within(1e-4f));
             assertThat(w.get(2)).isCloseTo(-3f, within(1e-4f));
+            assertThat(r.out()).contains("sweep: 2 rows");
         }
     }
 }
