@@ -153,28 +153,18 @@ public final class Nadam extends Optimizer {
             double bc2 = stepBc2;
             double lr = rate.value();
             double eps = epsilon.value();
-            if (d1 == 1.0 && d2 == 1.0) {
-                // u_product has fallen below half an ulp of 1 (from step 224 with beta_1 = 0.9), so both
-                // m_hat divisors are exactly 1, and x / 1 is x in IEEE 754 (NaN, infinities and
-                // subnormals included): the same bits without two of the four divisions.
-                for (int i = 0; i < n; i++) {
-                    double gi = g[i];
-                    double mi = mk[i] + (gi - mk[i]) * c1;
-                    double vi = vk[i] + (gi * gi - vk[i]) * c2;
-                    mk[i] = mi;
-                    vk[i] = vi;
-                    double mHat = ut1 * mi + k2 * gi;
-                    w[i] -= mHat * lr / (Math.sqrt(vi / bc2) + eps);
-                }
-                return;
-            }
+            // Once u_product has fallen below half an ulp of 1 (from step 224 with beta_1 = 0.9), both
+            // m_hat divisors are exactly 1, and x / 1 is x in IEEE 754 (NaN, infinities and subnormals
+            // included): the same bits without two of the four divisions. The test is loop-invariant,
+            // so C2 unswitches the loop into two vectorised copies.
+            boolean unitDivisors = d1 == 1.0 && d2 == 1.0;
             for (int i = 0; i < n; i++) {
                 double gi = g[i];
                 double mi = mk[i] + (gi - mk[i]) * c1;
                 double vi = vk[i] + (gi * gi - vk[i]) * c2;
                 mk[i] = mi;
                 vk[i] = vi;
-                double mHat = ut1 * mi / d1 + k2 * gi / d2;
+                double mHat = unitDivisors ? ut1 * mi + k2 * gi : ut1 * mi / d1 + k2 * gi / d2;
                 w[i] -= mHat * lr / (Math.sqrt(vi / bc2) + eps);
             }
         } else if (dtype == DType.FLOAT64) {
