@@ -124,11 +124,15 @@ public final class StandaloneCluster implements BeforeAllCallback, AfterAllCallb
                 continue;
             }
             for (ProcessHandle child : worker.get().children().toList()) {
-                List<String> args = List.of(child.info().arguments().orElse(new String[0]));
-                if (String.join(" ", child.info().commandLine().orElse("")).contains(EXECUTOR_CLASS)) {
-                    String app = args.get(args.indexOf("--app-id") + 1);
-                    String id = args.get(args.indexOf("--executor-id") + 1);
-                    out.add(new Executor(child, app, id, state.resolve("work/worker-" + w).resolve(app).resolve(id)));
+                // One snapshot of the process: a child caught while it execs can show the class in one read
+                // and not yet its arguments in another. Without both ids it is skipped; the next poll sees it.
+                ProcessHandle.Info info = child.info();
+                List<String> args = List.of(info.arguments().orElse(new String[0]));
+                int app = args.indexOf("--app-id");
+                int id = args.indexOf("--executor-id");
+                if (String.join(" ", args).contains(EXECUTOR_CLASS) && app >= 0 && app + 1 < args.size() && id >= 0 && id + 1 < args.size()) {
+                    out.add(new Executor(child, args.get(app + 1), args.get(id + 1),
+                            state.resolve("work/worker-" + w).resolve(args.get(app + 1)).resolve(args.get(id + 1))));
                 }
             }
         }
