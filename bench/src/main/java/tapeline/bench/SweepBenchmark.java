@@ -71,13 +71,16 @@ public class SweepBenchmark {
             x1[i] = -10 + 20 * rnd.nextDouble();
             x2[i] = -5 + 10 * rnd.nextDouble();
         }
-        solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
-                Map.of("x0", 1, "x1", 1, "x2", 1), optimizer, Map.of("learning_rate", 0.1),
-                new SolverSettings(STEPS, 0, 0), DType.FLOAT64);
-        shortSolver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
-                Map.of("x0", 1, "x1", 1, "x2", 1), optimizer, Map.of("learning_rate", 0.1),
-                new SolverSettings(SHORT_STEPS, 0, 0), DType.FLOAT64);
+        solver = solver(STEPS);
+        shortSolver = solver(SHORT_STEPS);
         inputs = Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1}, "x2", new double[][] {x2});
+    }
+
+    /** The notebook's cost, {@link #optimizer} at lr 0.1, {@code steps} steps with the convergence tests off. */
+    private BlockSolver solver(int steps) {
+        return new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
+                Map.of("x0", 1, "x1", 1, "x2", 1), optimizer, Map.of("learning_rate", 0.1),
+                new SolverSettings(steps, 0, 0), DType.FLOAT64);
     }
 
     @Benchmark

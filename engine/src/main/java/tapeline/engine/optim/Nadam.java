@@ -25,13 +25,13 @@ import tapeline.engine.tape.DType;
  * {@code 1 - beta_1} is a float32 subtraction ({@code 1 - 0.9f}), not a cast double.
  *
  * <p>The float64 block path divides with {@code /}, four divisions per element where Adam has one,
- * which makes it about twice Adam's update while {@code u_product} matters. Once {@code 1 - u_product}
- * rounds to exactly 1 (step 224 on with the default {@code beta_1}) the two {@code m_hat} divisions
- * are by 1, which is exact, and the path leaves them out. Dividing by the three per-step divisors through a
- * reciprocal and an FMA correction (Markstein) is bit-exact only for dividends that are zero or far
- * from underflow and overflow, and every per-element check of that we tried cost on Java 17 as much
- * as the divisions it saves, or more (C2 does not vectorise it well): see BENCHMARKS.md and the
- * branch {@code nadam-fma-experiment}.
+ * which makes it about twice Adam's update while {@code u_product} matters. Once
+ * {@code 1 - u_product} rounds to exactly 1 (from step 224 with the default {@code beta_1}) the two
+ * {@code m_hat} divisions are by 1, which is exact, and the path leaves them out. Dividing by the
+ * per-step divisors through a reciprocal and an FMA correction (Markstein) is bit-exact only for
+ * dividends that are zero or far from underflow and overflow, and every per-element check of that we
+ * tried cost on Java 17 as much as the divisions it saves, or more (C2 does not vectorise it well):
+ * see BENCHMARKS.md and the branch {@code nadam-fma-experiment}.
  *
  * <p>{@code u_product} is optimizer state that depends only on the step and {@code beta_1}: one
  * number for the whole optimizer, serialised with it. With a per-lane {@code beta_1} each lane
