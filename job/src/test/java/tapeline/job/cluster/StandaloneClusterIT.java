@@ -280,16 +280,22 @@ class StandaloneClusterIT extends SparkSuite {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             assertThat(s.isAlive()).as("the job ended before an executor could be killed: %s", s.err()).isTrue();
-            List<Executor> executors = cluster.executors();
+            // One read of each log per poll: the logs grow while they are read, and the stage counts and
+            // the search for a running task must see the same text.
+            Map<Executor, String> logs = new java.util.LinkedHashMap<>();
+            for (Executor e : cluster.executors()) {
+                logs.put(e, e.log());
+            }
             Map<Integer, Integer> tasksByStage = new java.util.HashMap<>();
-            for (Executor e : executors) {
-                Matcher m = RUNNING.matcher(e.log());
+            for (String log : logs.values()) {
+                Matcher m = RUNNING.matcher(log);
                 while (m.find()) {
                     tasksByStage.merge(Integer.parseInt(m.group(2)), 1, Integer::sum);
                 }
             }
-            for (Executor e : executors) {
-                Optional<String> busy = runningTid(e.log(), tasksByStage, minStage, minTasks);
+            for (Map.Entry<Executor, String> entry : logs.entrySet()) {
+                Executor e = entry.getKey();
+                Optional<String> busy = runningTid(entry.getValue(), tasksByStage, minStage, minTasks);
                 if (busy.isPresent()) {
                     return e;
                 }
