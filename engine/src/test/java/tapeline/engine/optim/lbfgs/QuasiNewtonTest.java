@@ -16,7 +16,7 @@ import tapeline.engine.optim.lbfgs.QuasiNewton.Stop;
  * from the values the test itself fed in), OWL-QN meets soft-thresholding and coordinate descent,
  * and a copy taken at any evaluation, in the middle of a line search too, ends with the same bits.
  */
-class QuasiNewtonTest {
+public class QuasiNewtonTest {
 
     /** f and its gradient, written out. */
     interface Fn {
@@ -340,7 +340,7 @@ class QuasiNewtonTest {
     }
 
     /** Gaussian elimination with partial pivoting. */
-    static double[] solve(double[][] a0, double[] b0) {
+    public static double[] solve(double[][] a0, double[] b0) {
         int n = b0.length;
         double[][] a = new double[n][];
         for (int i = 0; i < n; i++) {
