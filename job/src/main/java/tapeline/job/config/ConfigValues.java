@@ -166,7 +166,7 @@ final class ConfigValues {
     }
 
     /** A plain decimal number that passes {@code ok}; {@code dflt} when unset, or with a problem saying {@code expected}. */
-    private double number(String key, double dflt, DoublePredicate ok, String expected) {
+    double number(String key, double dflt, DoublePredicate ok, String expected) {
         String v = raw.get(key);
         if (v == null) {
             return dflt;

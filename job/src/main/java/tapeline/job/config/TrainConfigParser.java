@@ -53,7 +53,7 @@ final class TrainConfigParser {
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
-        boolean solver = TrainConfig.SOLVERS.contains(optimizer);
+        boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);
         List<String> l1Variables = new ArrayList<>();
         Map<String, Double> optimizerArgs = solver ? parseSolverArgs(optimizer, variables, l1Variables)
                 : parseOptimizerArgs(optimizer);
@@ -206,7 +206,7 @@ final class TrainConfigParser {
             }
         }
         if (optimizer.equals("owlqn")) {
-            args.put("l1", values.nonNegative("optimizer.l1", 0));
+            args.put("l1", values.number("optimizer.l1", 0, d -> d >= 0 && Double.isFinite(d), "a number >= 0"));
             String list = raw.get("optimizer.l1_variables");
             if (list != null) {
                 Set<String> names = new LinkedHashSet<>();
