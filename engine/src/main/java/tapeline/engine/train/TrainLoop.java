@@ -238,16 +238,7 @@ public final class TrainLoop {
         return null;
     }
 
-    /** The Euclidean norm, scaled so that it neither overflows nor underflows needlessly. */
     static double norm(double[] g) {
-        double max = 0;
-        for (double v : g) max = Math.max(max, Math.abs(v));
-        if (max == 0 || !Double.isFinite(max)) return max;
-        double s = 0;
-        for (double v : g) {
-            double r = v / max;
-            s += r * r;
-        }
-        return max * Math.sqrt(s);
+        return QuasiNewton.norm(g);
     }
 }

@@ -67,19 +67,10 @@ public final class FitBench {
         boolean logistic = !problem.equals("ls");
         Dataset<Row> data = data(spark, rows, k, logistic);
 
-        Map<String, Integer> inputs = new LinkedHashMap<>();
-        inputs.put("y", 1);
-        inputs.put("x", k);
         String loss = logistic ? "softplus(-(2 * y - 1) * (b + dot(w, x)))" : "0.5 * (y - (b + dot(w, x)))^2";
-        List<VariableSpec> vars = List.of(new VariableSpec("b", 1), new VariableSpec("w", k));
-        LossModel model = new LossModel(Expression.parse("loss", loss), vars, inputs, DType.FLOAT64, 4096);
-        List<Cell> cells = new ArrayList<>();
-        cells.add(Cell.scalar(k, "y"));
-        for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
-        org.apache.spark.sql.types.StructType schema = data.schema();
-        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
-                .persist(StorageLevel.MEMORY_ONLY());
+        LossModel model = TrainBench.model(loss, k, 4096);
+        List<VariableSpec> vars = model.variables();
+        JavaRDD<ColumnBlock> blocks = TrainBench.blocks(data, k);
         blocks.map(ColumnBlock::rows).reduce(Integer::sum);
         Dataset<Row> ml = new VectorAssembler().setInputCols(xs(k)).setOutputCol("features").transform(data)
                 .select(functions.col("y").as("label"), functions.col("features")).persist(StorageLevel.MEMORY_ONLY());

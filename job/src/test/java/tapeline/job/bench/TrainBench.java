@@ -64,19 +64,8 @@ public final class TrainBench {
         Dataset<Row> data = base.withColumn("y", y.plus(functions.rand(7).minus(0.5).multiply(0.01)));
 
         // tapeline: rows -> column blocks, cached.
-        Map<String, Integer> inputs = new LinkedHashMap<>();
-        inputs.put("y", 1);
-        inputs.put("x", k);
-        LossModel model = new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
-                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, lanes);
-        List<Cell> cells = new ArrayList<>();
-        cells.add(Cell.scalar(k, "y"));
-        for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
-        org.apache.spark.sql.types.StructType schema = data.schema();
-        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
-                .persist(StorageLevel.MEMORY_ONLY());
-        blocks.setName("tapeline column blocks");
+        LossModel model = model("(y - (b + dot(w, x)))^2", k, lanes);
+        JavaRDD<ColumnBlock> blocks = blocks(data, k);
         long t0 = System.nanoTime();
         long cached = blocks.map(ColumnBlock::rows).reduce(Integer::sum);
         System.out.printf(Locale.ROOT, "tapeline: cached %d rows in %.1f s%n", cached, (System.nanoTime() - t0) / 1e9);
@@ -114,6 +103,28 @@ public final class TrainBench {
         System.out.printf(Locale.ROOT, "  cached memory: tapeline %.1f MB, MLlib input (label, features) %.1f MB%n",
                 ourMem / 1e6, mlMem / 1e6);
         spark.stop();
+    }
+
+    /** One row's {@code loss} over columns {@code y} and {@code x0..x{k-1}}, variables {@code b, w[k]}. */
+    static LossModel model(String loss, int k, int lanes) {
+        Map<String, Integer> inputs = new LinkedHashMap<>();
+        inputs.put("y", 1);
+        inputs.put("x", k);
+        return new LossModel(Expression.parse("loss", loss), List.of(new VariableSpec("b", 1), new VariableSpec("w", k)),
+                inputs, DType.FLOAT64, lanes);
+    }
+
+    /** The train job's cache of {@code data}'s columns {@code y, x0..x{k-1}}: column blocks, persisted (not yet computed). */
+    static JavaRDD<ColumnBlock> blocks(Dataset<Row> data, int k) {
+        List<Cell> cells = new ArrayList<>();
+        cells.add(Cell.scalar(data.schema().fieldIndex("y"), "y"));
+        for (int j = 0; j < k; j++) cells.add(Cell.scalar(data.schema().fieldIndex("x" + j), "x" + j));
+        org.apache.spark.sql.types.StructType schema = data.schema();
+        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
+                .persist(StorageLevel.MEMORY_ONLY());
+        blocks.setName("tapeline column blocks");
+        return blocks;
     }
 
     /** Memory of the cached RDD (or, with null, of the cached Dataset: the one that is not ours). */

@@ -427,7 +427,8 @@ public final class QuasiNewton implements Serializable {
         return true;
     }
 
-    static double norm(double[] v) {
+    /** The Euclidean norm, scaled so that it neither overflows nor underflows needlessly. */
+    public static double norm(double[] v) {
         double max = 0;
         for (double e : v) max = Math.max(max, Math.abs(e));
         if (max == 0 || !Double.isFinite(max)) return max;

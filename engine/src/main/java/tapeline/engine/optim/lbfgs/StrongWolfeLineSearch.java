@@ -53,18 +53,16 @@ public final class StrongWolfeLineSearch implements Serializable {
         FAIL
     }
 
+    /** One evaluated step: φ(t) and φ'(t). */
+    private record Point(double t, double f, double slope) implements Serializable {}
+
     private final double f0;
     private final double slope0;
     private double t;
     private boolean zooming;
     private int evaluations; // in the current phase
-    // Bracketing: the previous step (t = 0 at first). Zoom: lo and hi of Algorithm 3.6.
-    private double loT;
-    private double loF;
-    private double loSlope;
-    private double hiT;
-    private double hiF;
-    private double hiSlope;
+    private Point lo; // bracketing: the previous step (t = 0 at first); zoom: lo of Algorithm 3.6
+    private Point hi; // zoom: hi of Algorithm 3.6
 
     /**
      * @param f0     φ(0), finite
@@ -78,9 +76,7 @@ public final class StrongWolfeLineSearch implements Serializable {
         this.f0 = f0;
         this.slope0 = slope0;
         this.t = t0;
-        loT = 0;
-        loF = f0;
-        loSlope = slope0;
+        lo = new Point(0, f0, slope0);
     }
 
     /** The step whose φ and φ' are wanted next. */
@@ -88,69 +84,62 @@ public final class StrongWolfeLineSearch implements Serializable {
         return t;
     }
 
-    /** True when {@code (t, f, slope)} satisfies both strong Wolfe conditions for this search. */
-    public boolean wolfe(double step, double f, double slope) {
-        return f <= f0 + C1 * step * slope0 && Math.abs(slope) <= C2 * Math.abs(slope0);
-    }
-
     /** Takes φ and φ' at {@link #trial()}. */
     public Verdict tell(double f, double slope) {
         evaluations++;
-        boolean finite = Double.isFinite(f) && Double.isFinite(slope);
-        return zooming ? zoom(finite, f, slope) : bracket(finite, f, slope);
+        // A non-finite value fails sufficient decrease; the interpolation then bisects towards lo.
+        Point c = Double.isFinite(f) && Double.isFinite(slope) ? new Point(t, f, slope)
+                : new Point(t, Double.POSITIVE_INFINITY, Double.NaN);
+        return zooming ? zoom(c) : bracket(c);
+    }
+
+    private boolean sufficientDecrease(Point c) {
+        return c.f() <= f0 + C1 * c.t() * slope0;
+    }
+
+    private boolean curvature(Point c) {
+        return Math.abs(c.slope()) <= -C2 * slope0;
     }
 
     /** Algorithm 3.5: lo holds the previous step. */
-    private Verdict bracket(boolean finite, double f, double slope) {
-        if (!finite || f > f0 + C1 * t * slope0 || (evaluations > 1 && f >= loF)) {
-            return startZoom(loT, loF, loSlope, t, finite ? f : Double.POSITIVE_INFINITY, finite ? slope : Double.NaN);
+    private Verdict bracket(Point c) {
+        if (!sufficientDecrease(c) || (evaluations > 1 && c.f() >= lo.f())) {
+            return startZoom(lo, c);
         }
-        if (Math.abs(slope) <= -C2 * slope0) {
+        if (curvature(c)) {
             return Verdict.ACCEPT;
         }
-        if (slope >= 0) {
-            return startZoom(t, f, slope, loT, loF, loSlope);
+        if (c.slope() >= 0) {
+            return startZoom(c, lo);
         }
         if (evaluations >= MAX_BRACKET) {
             return Verdict.FAIL;
         }
-        loT = t;
-        loF = f;
-        loSlope = slope;
+        lo = c;
         t *= GROW;
         return Verdict.CONTINUE;
     }
 
-    private Verdict startZoom(double lt, double lf, double ls, double ht, double hf, double hs) {
+    private Verdict startZoom(Point low, Point high) {
         zooming = true;
         evaluations = 0;
-        loT = lt;
-        loF = lf;
-        loSlope = ls;
-        hiT = ht;
-        hiF = hf;
-        hiSlope = hs;
+        lo = low;
+        hi = high;
         return next();
     }
 
     /** Algorithm 3.6, one evaluation: lo is the best step with sufficient decrease; the minimum lies between lo and hi. */
-    private Verdict zoom(boolean finite, double f, double slope) {
-        if (!finite || f > f0 + C1 * t * slope0 || f >= loF) {
-            hiT = t;
-            hiF = finite ? f : Double.POSITIVE_INFINITY;
-            hiSlope = finite ? slope : Double.NaN;
+    private Verdict zoom(Point c) {
+        if (!sufficientDecrease(c) || c.f() >= lo.f()) {
+            hi = c;
         } else {
-            if (Math.abs(slope) <= -C2 * slope0) {
+            if (curvature(c)) {
                 return Verdict.ACCEPT;
             }
-            if (slope * (hiT - loT) >= 0) {
-                hiT = loT;
-                hiF = loF;
-                hiSlope = loSlope;
+            if (c.slope() * (hi.t() - lo.t()) >= 0) {
+                hi = lo;
             }
-            loT = t;
-            loF = f;
-            loSlope = slope;
+            lo = c;
         }
         if (evaluations >= MAX_ZOOM) {
             return Verdict.FAIL;
@@ -159,9 +148,9 @@ public final class StrongWolfeLineSearch implements Serializable {
     }
 
     private Verdict next() {
-        t = interpolate(loT, loF, loSlope, hiT, hiF, hiSlope);
+        t = interpolate(lo.t(), lo.f(), lo.slope(), hi.t(), hi.f(), hi.slope());
         // The bracket has shrunk to adjacent doubles: no step in it can be told apart.
-        return t == loT || t == hiT ? Verdict.FAIL : Verdict.CONTINUE;
+        return t == lo.t() || t == hi.t() ? Verdict.FAIL : Verdict.CONTINUE;
     }
 
     /**
