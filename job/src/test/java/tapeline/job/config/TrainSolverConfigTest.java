@@ -59,6 +59,13 @@ class TrainSolverConfigTest {
     }
 
     @Test
+    void theShippedLbfgsConfigIsValid() throws Exception {
+        TrainConfig c = TrainConfig.load(tapeline.job.testing.SparkSuite.repo().resolve("conf/train-linear-lbfgs.properties"), List.of());
+        assertThat(c.optimizer()).isEqualTo("lbfgs");
+        assertThat(c.regularization().names()).containsExactly("w");
+    }
+
+    @Test
     void mistakesAreNamedAllAtOnce() {
         List<String> p = problems(train("optimizer = owlqn", "optimizer.l1 = -1", "optimizer.l1_variables = w, bb",
                 "optimizer.learning_rate = 0.1", "optimizer.memory = 0", "batch.fraction = 0.5", "dtype = float32",
