@@ -19,7 +19,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import tapeline.job.config.Format;
 import tapeline.job.config.InputSpec;
-import tapeline.job.sweep.ColumnInfo;
+import tapeline.job.columns.ColumnInfo;
 
 /**
  * Reads a job's input: {@code InputReader.read(spark, new InputSpec("data/x.csv", Format.CSV))}.

@@ -9,6 +9,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
+import tapeline.job.columns.CellReader;
+import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.JobConfig;
 import tapeline.job.io.InputReader;

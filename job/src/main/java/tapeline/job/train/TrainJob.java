@@ -32,8 +32,8 @@ import tapeline.job.config.OutputSpec;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
-import tapeline.job.sweep.Cell;
-import tapeline.job.sweep.ColumnBinder;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.ColumnBinder;
 import tapeline.job.sweep.SweepPlan;
 
 /**

@@ -1,4 +1,4 @@
-package tapeline.job.sweep;
+package tapeline.job.columns;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +15,7 @@ import tapeline.job.config.ConfigException;
 import tapeline.job.config.JobConfig;
 import tapeline.job.config.Operand;
 import tapeline.job.config.Suggest;
+import tapeline.job.sweep.SweepPlan;
 
 /**
  * Decides, from the config and the input's columns, where every value the engine needs comes from.

@@ -1,14 +1,14 @@
-package tapeline.job.sweep;
+package tapeline.job.columns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.JobConfig;
+import tapeline.job.sweep.SweepPlan;
 
 class ColumnBinderTest {
 
