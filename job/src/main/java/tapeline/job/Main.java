@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.sweep.SweepSummary;
@@ -53,9 +53,9 @@ public final class Main {
         if (isTrain(args)) {
             return TrainMain.run(args, out, err);
         }
-        JobConfig config;
+        SweepConfig config;
         try {
-            config = JobConfig.load(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)));
+            config = SweepConfig.load(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)));
         } catch (ConfigException e) {
             err.println("tapeline: " + args[0] + ": " + e.getMessage());
             return USAGE;
@@ -100,7 +100,7 @@ public final class Main {
     /** Whether the config (with its overrides) says {@code job = train}; an unreadable file is left to the sweep's parser. */
     private static boolean isTrain(String[] args) {
         try {
-            return TrainConfig.isTrain(JobConfig.readProperties(Path.of(args[0]),
+            return TrainConfig.isTrain(SweepConfig.readProperties(Path.of(args[0]),
                     List.of(Arrays.copyOfRange(args, 1, args.length)), new java.util.ArrayList<>()));
         } catch (ConfigException e) {
             return false;
@@ -113,7 +113,7 @@ public final class Main {
         return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
     }
 
-    private static SparkSession start(JobConfig config) {
+    private static SparkSession start(SweepConfig config) {
         return start(config.appName(), config.spark());
     }
 

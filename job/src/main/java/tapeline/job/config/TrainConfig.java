@@ -103,10 +103,10 @@ public record TrainConfig(
         return job != null && job.trim().equalsIgnoreCase("train");
     }
 
-    /** Reads a properties file plus {@code key=value} overrides, as {@link JobConfig#load}. */
+    /** Reads a properties file plus {@code key=value} overrides, as {@link SweepConfig#load}. */
     public static TrainConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
-        Map<String, String> raw = JobConfig.readProperties(file, overrides, problems);
+        Map<String, String> raw = SweepConfig.readProperties(file, overrides, problems);
         return TrainConfigParser.parse(raw, problems);
     }
 

@@ -188,7 +188,7 @@ final class TrainConfigParser {
             }
             if (k.equals("cost")) {
                 problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
-            } else if (JobConfigParser.FIXED_KEYS.contains(k)) {
+            } else if (SweepConfigParser.FIXED_KEYS.contains(k)) {
                 problems.add(k + ": a key of the sweep job, not of job=train");
             } else if (k.startsWith(ConfigValues.INIT)) {
                 problems.add(k + ": no variable named '" + k.substring(ConfigValues.INIT.length()) + "'"

@@ -12,7 +12,7 @@ import tapeline.engine.solve.BlockSolver;
 import tapeline.job.columns.CellReader;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
 
@@ -30,7 +30,7 @@ public final class SweepJob {
     private SweepJob() {}
 
     /** Everything a sweep needs, checked. */
-    public record Prepared(JobConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
+    public record Prepared(SweepConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
 
     /**
      * Reads the input's schema, binds the cost's names to columns, builds the engine's solver (which
@@ -38,7 +38,7 @@ public final class SweepJob {
      *
      * @throws ConfigException with every problem found
      */
-    public static Prepared prepare(SparkSession spark, JobConfig config) throws ConfigException {
+    public static Prepared prepare(SparkSession spark, SweepConfig config) throws ConfigException {
         List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
         List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
         if (!problems.isEmpty()) {
@@ -96,7 +96,7 @@ public final class SweepJob {
 
     /** {@link #sweep(Prepared)}, counting the emitted rows by status into {@code counts}. */
     public static Dataset<Row> sweep(Prepared p, SweepCounts counts) {
-        JobConfig c = p.config();
+        SweepConfig c = p.config();
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
         RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
@@ -108,7 +108,7 @@ public final class SweepJob {
      * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
      */
     public static SweepSummary run(SparkSession spark, Prepared p) {
-        JobConfig c = p.config();
+        SweepConfig c = p.config();
         SweepCounts counts = SweepCounts.register(spark.sparkContext());
         Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());
         StructType written = out.schema();

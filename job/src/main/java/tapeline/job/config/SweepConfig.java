@@ -24,12 +24,12 @@ import tapeline.engine.tape.DType;
  * ({@link ConfigException}); unknown keys are problems too, with a "did you mean".
  *
  * <pre>{@code
- * JobConfig c = JobConfig.load(Path.of("conf/seed-sweep.properties"), List.of("steps=10"));
+ * SweepConfig c = SweepConfig.load(Path.of("conf/seed-sweep.properties"), List.of("steps=10"));
  * c.solver().maxSteps();   // 10
  * c.cost().source();       // "x0 * w^2 + x1 * w + x2"
  * }</pre>
  *
- * <p>The keys are listed in README.md ("Config keys"); {@link JobConfigParser} reads them.
+ * <p>The keys are listed in README.md ("Config keys"); {@link SweepConfigParser} reads them.
  *
  * @param job           {@code job}: what to run
  * @param cost          {@code cost}: the expression to minimise, parsed
@@ -46,7 +46,7 @@ import tapeline.engine.tape.DType;
  * @param showRows      {@code show.rows}: rows of the result shown in the summary (0: none)
  * @param spark         every {@code spark.*} key, passed to Spark as given
  */
-public record JobConfig(
+public record SweepConfig(
         JobKind job,
         Expression cost,
         List<VariableSpec> variables,
@@ -62,7 +62,7 @@ public record JobConfig(
         int showRows,
         Map<String, String> spark) implements Serializable {
 
-    public JobConfig {
+    public SweepConfig {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -89,10 +89,10 @@ public record JobConfig(
      *
      * @throws ConfigException listing every problem: an unreadable file, malformed overrides, bad keys and values
      */
-    public static JobConfig load(Path file, List<String> overrides) throws ConfigException {
+    public static SweepConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
         Map<String, String> raw = readProperties(file, overrides, problems);
-        return JobConfigParser.parse(raw, problems);
+        return SweepConfigParser.parse(raw, problems);
     }
 
     /**
@@ -126,8 +126,8 @@ public record JobConfig(
     }
 
     /** Parses already-merged key/value pairs (no file); see {@link #load}. */
-    public static JobConfig parse(Map<String, String> properties) throws ConfigException {
-        return JobConfigParser.parse(properties, new ArrayList<>());
+    public static SweepConfig parse(Map<String, String> properties) throws ConfigException {
+        return SweepConfigParser.parse(properties, new ArrayList<>());
     }
 
     /** The optimizer arguments that are the same for every row: argument name to value. */

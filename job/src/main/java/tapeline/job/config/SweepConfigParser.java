@@ -15,10 +15,10 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
 /**
- * Turns raw key/value pairs into a {@link JobConfig}. Never stops at the first problem: each key is
+ * Turns raw key/value pairs into a {@link SweepConfig}. Never stops at the first problem: each key is
  * checked on its own and all problems are thrown together, so a user fixes a config in one round.
  */
-final class JobConfigParser {
+final class SweepConfigParser {
 
     /** The keys without a variable part, in the order README lists them. */
     static final List<String> FIXED_KEYS = List.of(
@@ -37,17 +37,17 @@ final class JobConfigParser {
     private final Map<String, String> raw;
     private final List<String> problems;
 
-    private JobConfigParser(Map<String, String> raw, List<String> problems) {
+    private SweepConfigParser(Map<String, String> raw, List<String> problems) {
         this.values = new ConfigValues(raw, problems);
         this.raw = values.raw();
         this.problems = problems;
     }
 
-    static JobConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
-        return new JobConfigParser(raw, earlierProblems).parse();
+    static SweepConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return new SweepConfigParser(raw, earlierProblems).parse();
     }
 
-    private JobConfig parse() throws ConfigException {
+    private SweepConfig parse() throws ConfigException {
         JobKind job = parseJob();
         List<VariableSpec> variables = parseVariables();
         Expression cost = parseCost(variables);
@@ -76,7 +76,7 @@ final class JobConfigParser {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new JobConfig(job, cost, variables, init, optimizer, optimizerArgs,
+        return new SweepConfig(job, cost, variables, init, optimizer, optimizerArgs,
                 new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark);
     }
 
@@ -85,7 +85,7 @@ final class JobConfigParser {
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "sweep" -> JobKind.SWEEP;
             case "train" -> {
-                problems.add("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's JobConfig");
+                problems.add("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's SweepConfig");
                 yield null;
             }
             default -> {
