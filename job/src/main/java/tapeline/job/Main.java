@@ -2,22 +2,29 @@ package tapeline.job;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.SweepConfig;
-import tapeline.job.config.TrainConfig;
+import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
-import tapeline.job.sweep.SweepSummary;
+import tapeline.job.train.TrainJob;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
- * {@code tapeline.job.Main CONF [key=value ...]}. It parses, validates and wires; the work is in
- * {@link SweepJob}.
+ * {@code tapeline.job.Main CONF [key=value ...]}. It reads the keys, picks the {@link Job} the
+ * {@code job} key names ({@link SweepJob}, {@link TrainJob}) and takes it through its steps; the work
+ * is in the job.
  *
  * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
  * expression position or the column; nothing is written); 1 a failure while running.
@@ -39,6 +46,16 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** The jobs, by the value of the {@code job} key. */
+    static final Map<String, Supplier<Job<?, ?, ?>>> JOBS = jobs();
+
+    private static Map<String, Supplier<Job<?, ?, ?>>> jobs() {
+        Map<String, Supplier<Job<?, ?, ?>>> m = new LinkedHashMap<>();
+        m.put("sweep", SweepJob::new);
+        m.put("train", TrainJob::new);
+        return Collections.unmodifiableMap(m);
+    }
+
     /**
      * Runs a job and returns its exit code instead of exiting. Uses the JVM's SparkSession if one is
      * already running (and leaves it running); otherwise starts one from the config's {@code spark.*}
@@ -50,30 +67,51 @@ public final class Main {
             err.println("  CONF: a .properties job config (see conf/ and README.md); key=value overrides a key of it");
             return USAGE;
         }
-        if (isTrain(args)) {
-            return TrainMain.run(args, out, err);
-        }
-        SweepConfig config;
+        List<String> problems = new ArrayList<>();
+        Map<String, String> keys;
         try {
-            config = SweepConfig.load(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)));
+            keys = ConfigFile.read(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)), problems);
         } catch (ConfigException e) {
             err.println("tapeline: " + args[0] + ": " + e.getMessage());
             return USAGE;
         }
+        String kind = keys.getOrDefault("job", "sweep").trim().toLowerCase(Locale.ROOT);
+        Supplier<Job<?, ?, ?>> job = JOBS.get(kind);
+        if (job == null) {
+            problems.add("job: expected one of " + String.join(", ", JOBS.keySet()) + ", got '" + keys.get("job") + "'");
+            err.println("tapeline: " + args[0] + ": " + new ConfigException(problems).getMessage());
+            return USAGE;
+        }
+        return run(job.get(), keys, problems, args[0], out, err);
+    }
 
+    /** The four steps of {@link Job}, with the exit codes of the class comment. */
+    private static <C extends CommonConfig, P, R extends JobResult> int run(Job<C, P, R> job, Map<String, String> keys,
+            List<String> problems, String conf, PrintStream out, PrintStream err) {
+        C config;
+        try {
+            config = job.configure(keys, problems);
+        } catch (ConfigException e) {
+            err.println("tapeline: " + conf + ": " + e.getMessage());
+            return USAGE;
+        }
+
+        Phases phases = new Phases();
+        phases.begin("start");
         SparkSession existing = runningSession();
         boolean owned = existing == null;
         SparkSession spark;
         try {
-            spark = owned ? start(config) : existing;
+            spark = owned ? start(config.appName(), config.spark()) : existing;
         } catch (RuntimeException e) {
             err.println("tapeline: cannot start Spark: " + e.getMessage());
             return FAILED;
         }
         try {
-            SweepJob.Prepared prepared = SweepJob.prepare(spark, config);
-            SweepSummary summary = SweepJob.run(spark, prepared);
-            out.print(summary.render());
+            phases.begin("schema_check");
+            P checked = job.check(spark, config);
+            R result = job.run(spark, checked, phases);
+            out.print(job.summarise(result));
             out.flush();
             return OK;
         } catch (ConfigException e) {
@@ -84,11 +122,11 @@ public final class Main {
                         + e.getMessage());
                 return FAILED;
             }
-            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            err.println("tapeline: " + conf + ": " + e.getMessage());
             return USAGE;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
-            LOG.error("the job failed", e);
-            err.println("tapeline: the job failed: " + rootCause(e));
+            LOG.error("the {} job failed", job.kind(), e);
+            err.println("tapeline: the " + (job.kind().equals("sweep") ? "" : job.kind() + " ") + "job failed: " + rootCause(e));
             return FAILED;
         } finally {
             if (owned) {
@@ -97,24 +135,10 @@ public final class Main {
         }
     }
 
-    /** Whether the config (with its overrides) says {@code job = train}; an unreadable file is left to the sweep's parser. */
-    private static boolean isTrain(String[] args) {
-        try {
-            return TrainConfig.isTrain(SweepConfig.readProperties(Path.of(args[0]),
-                    List.of(Arrays.copyOfRange(args, 1, args.length)), new java.util.ArrayList<>()));
-        } catch (ConfigException e) {
-            return false;
-        }
-    }
-
     /** The JVM's running session (a test's, a notebook's), or null. */
     static SparkSession runningSession() {
         scala.Option<SparkSession> s = SparkSession.getDefaultSession();
         return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
-    }
-
-    private static SparkSession start(SweepConfig config) {
-        return start(config.appName(), config.spark());
     }
 
     static SparkSession start(String appName, java.util.Map<String, String> sparkKeys) {

@@ -1,10 +1,6 @@
 package tapeline.job.config;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
@@ -60,7 +55,7 @@ public record SweepConfig(
         int blockSize,
         String appName,
         int showRows,
-        Map<String, String> spark) implements Serializable {
+        Map<String, String> spark) implements Serializable, CommonConfig {
 
     public SweepConfig {
         Objects.requireNonNull(job, "job");
@@ -91,43 +86,18 @@ public record SweepConfig(
      */
     public static SweepConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
-        Map<String, String> raw = readProperties(file, overrides, problems);
+        Map<String, String> raw = ConfigFile.read(file, overrides, problems);
         return SweepConfigParser.parse(raw, problems);
-    }
-
-    /**
-     * The file's keys (sorted) with the overrides applied on top; malformed overrides are added to
-     * {@code problems}. Shared by both jobs: {@code Main} reads {@code job} from it to pick a parser.
-     *
-     * @throws ConfigException when the file is missing or unreadable
-     */
-    public static Map<String, String> readProperties(Path file, List<String> overrides, List<String> problems)
-            throws ConfigException {
-        Map<String, String> raw = new LinkedHashMap<>();
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("config file " + file + ": no such file");
-        }
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            Properties p = new Properties();
-            p.load(r);
-            p.stringPropertyNames().stream().sorted().forEach(k -> raw.put(k, p.getProperty(k)));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("config file " + file + ": cannot be read: " + e.getMessage());
-        }
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                problems.add("argument '" + o + "': expected key=value");
-            } else {
-                raw.put(o.substring(0, eq).trim(), o.substring(eq + 1));
-            }
-        }
-        return raw;
     }
 
     /** Parses already-merged key/value pairs (no file); see {@link #load}. */
     public static SweepConfig parse(Map<String, String> properties) throws ConfigException {
         return SweepConfigParser.parse(properties, new ArrayList<>());
+    }
+
+    /** As {@link #parse(Map)}, reporting {@code earlierProblems} (malformed overrides) with this config's. */
+    public static SweepConfig parse(Map<String, String> properties, List<String> earlierProblems) throws ConfigException {
+        return SweepConfigParser.parse(properties, earlierProblems);
     }
 
     /** The optimizer arguments that are the same for every row: argument name to value. */

@@ -2,6 +2,7 @@ package tapeline.job.sweep;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -11,6 +12,8 @@ import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
 import tapeline.job.columns.CellReader;
 import tapeline.job.columns.ColumnBinder;
+import tapeline.job.Job;
+import tapeline.job.Phases;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
@@ -26,8 +29,27 @@ import tapeline.job.io.OutputWriter;
  * SweepSummary s = SweepJob.run(spark, p);
  * }</pre>
  */
-public final class SweepJob {
-    private SweepJob() {}
+public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
+
+    @Override
+    public String kind() {
+        return "sweep";
+    }
+
+    @Override
+    public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        return SweepConfig.parse(keys, problems);
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, SweepConfig config) throws ConfigException {
+        return prepare(spark, config);
+    }
+
+    @Override
+    public String summarise(SweepSummary result) {
+        return result.render();
+    }
 
     /** Everything a sweep needs, checked. */
     public record Prepared(SweepConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
@@ -108,15 +130,23 @@ public final class SweepJob {
      * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
      */
     public static SweepSummary run(SparkSession spark, Prepared p) {
+        return new SweepJob().run(spark, p, new Phases());
+    }
+
+    /** {@link #run(SparkSession, Prepared)}, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
+    @Override
+    public SweepSummary run(SparkSession spark, Prepared p, Phases phases) {
         SweepConfig c = p.config();
         SweepCounts counts = SweepCounts.register(spark.sparkContext());
         Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());
         StructType written = out.schema();
+        phases.begin("solve_and_write");
         long t0 = System.nanoTime();
         spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
                 + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().path());
         OutputWriter.write(out, c.output(), p.layout().continuousColumns());
         double seconds = (System.nanoTime() - t0) / 1e9;
+        phases.begin("summary");
 
         SweepCounts.Totals totals = counts.value();
         List<Row> preview = List.of();
@@ -125,6 +155,7 @@ public final class SweepJob {
             preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
         }
         spark.sparkContext().setJobDescription(null);
+        phases.end();
         return new SweepSummary(c.output().path(), totals.byStatus(), totals.steps(), seconds, written, preview);
     }
 }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
+import tapeline.job.JobResult;
 
 /**
  * What a sweep did: rows by status (counted by the tasks that wrote them), total steps, wall time, and the first
@@ -27,11 +28,26 @@ import scala.collection.Seq;
  * @param preview    the first {@code show.rows} rows of the output
  */
 public record SweepSummary(String outputPath, Map<String, Long> byStatus, long steps, double seconds,
-                           StructType schema, List<Row> preview) {
+                           StructType schema, List<Row> preview) implements JobResult {
 
     public SweepSummary {
         byStatus = Collections.unmodifiableMap(new TreeMap<>(byStatus));
         preview = List.copyOf(preview);
+    }
+
+    @Override
+    public long rowsRead() {
+        return rows();
+    }
+
+    @Override
+    public Map<String, Long> rowsByStatus() {
+        return byStatus;
+    }
+
+    @Override
+    public long stepsTaken() {
+        return steps;
     }
 
     public long rows() {

@@ -26,6 +26,8 @@ import tapeline.engine.optim.Optimizers;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
+import tapeline.job.Job;
+import tapeline.job.Phases;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.OutputMode;
 import tapeline.job.config.OutputSpec;
@@ -47,10 +49,38 @@ import tapeline.job.sweep.SweepPlan;
  * TrainSummary s = TrainJob.run(spark, p);
  * }</pre>
  */
-public final class TrainJob {
+public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, TrainSummary> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
-    private TrainJob() {}
+    @Override
+    public String kind() {
+        return "train";
+    }
+
+    @Override
+    public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        return TrainConfig.parse(keys, problems);
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, TrainConfig config) throws ConfigException {
+        return prepare(spark, config);
+    }
+
+    /** {@link #run(SparkSession, Prepared)}; a damaged checkpoint is the config's to fix (exit 2), as a bad key. */
+    @Override
+    public TrainSummary run(SparkSession spark, Prepared p, Phases phases) throws Exception {
+        try {
+            return train(spark, p, phases);
+        } catch (Checkpoints.CheckpointException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    @Override
+    public String summarise(TrainSummary result) {
+        return result.render();
+    }
 
     /** Everything a run needs, checked. */
     public record Prepared(TrainConfig config, Dataset<Row> input, LossModel model, List<Cell> cells,
@@ -114,9 +144,14 @@ public final class TrainJob {
 
     /** Caches, trains, writes. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
     public static TrainSummary run(SparkSession spark, Prepared p) throws Exception {
+        return train(spark, p, new Phases());
+    }
+
+    private static TrainSummary train(SparkSession spark, Prepared p, Phases phases) throws Exception {
         TrainConfig c = p.config();
         JavaRDD<ColumnBlock> blocks = cache(spark, p);
         try {
+            phases.begin("load");
             spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().path());
             long[] counts = {0, 0};
             List<String> firstBad = new ArrayList<>();
@@ -144,6 +179,7 @@ public final class TrainJob {
             }
             LOG.info("cached {} rows x {} columns in {} partitions", rows, p.model().columnCount(), blocks.getNumPartitions());
 
+            phases.begin("solve_and_write");
             TrainState start = startState(c, p);
             int resumedFrom = start.step();
             TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
@@ -162,6 +198,7 @@ public final class TrainJob {
             TrainState end = result.state();
             List<TrainState.HistoryPoint> h = end.history();
             TrainState.HistoryPoint last = h.get(h.size() - 1);
+            phases.end();
             return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), rows,
                     bad, blocks.getNumPartitions(), resumedFrom, result.passes(), result.passSeconds(), c.output().path(),
                     p.model().parameterNames(), end.params());
