@@ -15,7 +15,7 @@ import tapeline.job.config.ConfigException;
  * Job<SweepConfig, SweepJob.Prepared, SweepSummary> job = new SweepJob();
  * SweepConfig c = job.configure(keys, problems);        // ConfigException: exit 2
  * SweepJob.Prepared p = job.check(spark, c);            // ConfigException: exit 2, nothing written
- * SweepSummary s = job.run(spark, p, phases);           // the output is committed when it returns
+ * SweepSummary s = job.run(spark, p, gate, phases);     // the output is committed when it returns
  * System.out.print(job.summarise(s));
  * }</pre>
  *
@@ -45,11 +45,13 @@ public interface Job<C extends CommonConfig, P, R extends JobResult> {
     P check(SparkSession spark, C config) throws ConfigException;
 
     /**
-     * Reads, computes and writes; the output is committed when it returns. Times its phases into {@code phases}.
+     * Reads, computes and writes; the output is committed when it returns. Holds its invalid rows
+     * against {@code gate} (as soon as it knows their number) and times its phases into {@code phases}.
      *
      * @throws ConfigException for a problem of the data that is the config's to fix (train's bad rows: exit 2)
+     * @throws QualityGate.Failed when there are more invalid rows than {@code max.invalid} allows (exit 3)
      */
-    R run(SparkSession spark, P checked, Phases phases) throws Exception;
+    R run(SparkSession spark, P checked, QualityGate gate, Phases phases) throws Exception;
 
     /** What stdout shows at the end of a run. */
     String summarise(R result);

@@ -14,6 +14,9 @@ public interface JobResult {
     /** Rows by status ({@code CONVERGED}, {@code INVALID}, ...; a train's {@code used} and {@code skipped}). */
     Map<String, Long> rowsByStatus();
 
+    /** Rows the data-quality gate counts: {@code INVALID} rows (sweep, score), bad rows left out (train). */
+    long invalidRows();
+
     /** Optimizer steps: summed over the rows for a sweep, the driver's steps for a train, 0 for a score. */
     long stepsTaken();
 

@@ -1,7 +1,9 @@
 package tapeline.job;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -9,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -17,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
+import tapeline.job.io.RunRecord;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.train.TrainJob;
 
@@ -27,7 +31,10 @@ import tapeline.job.train.TrainJob;
  * is in the job.
  *
  * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
- * expression position or the column; nothing is written); 1 a failure while running.
+ * expression position or the column; nothing is written); 1 a failure while running; 3 the
+ * data-quality gate ({@code max.invalid}) failed. After the output is committed, the run record
+ * {@code _tapeline.json} goes into {@code output.path} ({@link RunRecord}); a gate that failed
+ * records so, and a failed run records so into an {@code output.path} that exists.
  *
  * <pre>{@code
  * int code = Main.run(new String[] {"conf/seed-sweep.properties", "steps=10"}, System.out, System.err);
@@ -39,6 +46,10 @@ public final class Main {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    public static final int GATE_FAILED = 3;
+
+    /** The argument that stops a run after its checks. */
+    public static final String CHECK = "--check";
 
     private Main() {}
 
@@ -59,35 +70,48 @@ public final class Main {
     /**
      * Runs a job and returns its exit code instead of exiting. Uses the JVM's SparkSession if one is
      * already running (and leaves it running); otherwise starts one from the config's {@code spark.*}
-     * keys ({@code local[*]} unless a master is given) and stops it at the end.
+     * keys ({@code local[*]} unless a master is given) and stops it at the end. With {@code --check}
+     * among the arguments it stops after the two rounds of checks: nothing is run or written.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 1 || args[0].equals("-h") || args[0].equals("--help")) {
-            err.println("usage: tapeline.job.Main CONF [key=value ...]");
+            err.println("usage: tapeline.job.Main CONF [--check] [key=value ...]");
             err.println("  CONF: a .properties job config (see conf/ and README.md); key=value overrides a key of it");
+            err.println("  --check: check the config and the input's schema, run nothing, write nothing (exit 0 or 2)");
             return USAGE;
+        }
+        String conf = args[0];
+        List<String> overrides = new ArrayList<>();
+        boolean checkOnly = false;
+        for (String a : Arrays.copyOfRange(args, 1, args.length)) {
+            if (a.equals(CHECK)) {
+                checkOnly = true;
+            } else {
+                overrides.add(a);
+            }
         }
         List<String> problems = new ArrayList<>();
         Map<String, String> keys;
         try {
-            keys = ConfigFile.read(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)), problems);
+            keys = ConfigFile.read(Path.of(conf), overrides, problems);
         } catch (ConfigException e) {
-            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            err.println("tapeline: " + conf + ": " + e.getMessage());
             return USAGE;
         }
         String kind = keys.getOrDefault("job", "sweep").trim().toLowerCase(Locale.ROOT);
         Supplier<Job<?, ?, ?>> job = JOBS.get(kind);
         if (job == null) {
             problems.add("job: expected one of " + String.join(", ", JOBS.keySet()) + ", got '" + keys.get("job") + "'");
-            err.println("tapeline: " + args[0] + ": " + new ConfigException(problems).getMessage());
+            err.println("tapeline: " + conf + ": " + new ConfigException(problems).getMessage());
             return USAGE;
         }
-        return run(job.get(), keys, problems, args[0], out, err);
+        QualityGate gate = QualityGate.parse(keys.get(QualityGate.KEY), problems);
+        return run(job.get(), keys, problems, gate, checkOnly, conf, out, err);
     }
 
-    /** The four steps of {@link Job}, with the exit codes of the class comment. */
+    /** The four steps of {@link Job}, with the exit codes and the run record of the class comment. */
     private static <C extends CommonConfig, P, R extends JobResult> int run(Job<C, P, R> job, Map<String, String> keys,
-            List<String> problems, String conf, PrintStream out, PrintStream err) {
+            List<String> problems, QualityGate gate, boolean checkOnly, String conf, PrintStream out, PrintStream err) {
         C config;
         try {
             config = job.configure(keys, problems);
@@ -96,6 +120,8 @@ public final class Main {
             return USAGE;
         }
 
+        Map<String, Object> record = RunRecord.start(job.kind(), keys);
+        String started = Instant.now().toString();
         Phases phases = new Phases();
         phases.begin("start");
         SparkSession existing = runningSession();
@@ -110,7 +136,21 @@ public final class Main {
         try {
             phases.begin("schema_check");
             P checked = job.check(spark, config);
-            R result = job.run(spark, checked, phases);
+            phases.end();
+            if (checkOnly) {
+                out.println("tapeline: " + conf + ": the config is fine (checked alone and against the input's schema);"
+                        + " nothing was run or written");
+                out.flush();
+                return OK;
+            }
+            R result = job.run(spark, checked, gate, phases);
+            describe(record, spark, config, started, phases);
+            counts(record, result.rowsRead(), result.rowsByStatus(), result.stepsTaken());
+            record.put("quality_gate", gate(gate, result.invalidRows(), gate.passes(result.invalidRows(), result.rowsRead()), List.of()));
+            record.putAll(result.details());
+            outcome(record, "succeeded", OK, null);
+            // The output is committed: the record says so. Failing to write it fails the run (exit 1).
+            RunRecord.write(record, config.output().path(), spark.sparkContext().hadoopConfiguration());
             out.print(job.summarise(result));
             out.flush();
             return OK;
@@ -124,14 +164,93 @@ public final class Main {
             }
             err.println("tapeline: " + conf + ": " + e.getMessage());
             return USAGE;
+        } catch (QualityGate.Failed g) {
+            err.println("tapeline: the data-quality gate failed: " + g.getMessage());
+            describe(record, spark, config, started, phases);
+            counts(record, g.rowsRead(), g.byStatus(), null);
+            record.put("quality_gate", gate(gate, g.invalid(), false, g.reasons()));
+            outcome(record, "gate_failed", GATE_FAILED, g.getMessage());
+            // Written even where the job wrote nothing (train stops before training): the record is
+            // how a scheduler learns why.
+            writeQuietly(record, config.output().path(), spark, true, err);
+            return GATE_FAILED;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
             LOG.error("the {} job failed", job.kind(), e);
-            err.println("tapeline: the " + (job.kind().equals("sweep") ? "" : job.kind() + " ") + "job failed: " + rootCause(e));
+            String cause = rootCause(e);
+            err.println("tapeline: the " + (job.kind().equals("sweep") ? "" : job.kind() + " ") + "job failed: " + cause);
+            describe(record, spark, config, started, phases);
+            counts(record, null, null, null);
+            record.put("quality_gate", gate(gate, null, null, List.of()));
+            outcome(record, "failed", FAILED, cause);
+            // Only into an output.path that exists (partly written, or an earlier run's): a record that
+            // says this run failed replaces one that said success; a path that does not exist stays so,
+            // and a retry with output.mode=error can still run.
+            writeQuietly(record, config.output().path(), spark, false, err);
             return FAILED;
         } finally {
             if (owned) {
                 spark.stop();
             }
+        }
+    }
+
+    /** The record's fields every outcome has: Spark, times, input and output. */
+    private static void describe(Map<String, Object> record, SparkSession spark, CommonConfig config, String started,
+                                 Phases phases) {
+        phases.end();
+        record.put("spark_version", spark.version());
+        record.put("application_id", spark.sparkContext().applicationId());
+        record.put("started_at", started);
+        record.put("finished_at", Instant.now().toString());
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("format", config.input().format().sparkName());
+        in.put("path", config.input().path());
+        record.put("input", in);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("format", config.output().format().sparkName());
+        o.put("path", config.output().path());
+        o.put("mode", config.output().mode().name().toLowerCase(Locale.ROOT));
+        record.put("output", o);
+        Map<String, Object> seconds = new LinkedHashMap<>(phases.seconds());
+        seconds.put("total", phases.seconds().values().stream().mapToDouble(Double::doubleValue).sum());
+        record.put("seconds", seconds);
+    }
+
+    private static void counts(Map<String, Object> record, Long rowsRead, Map<String, Long> byStatus, Long steps) {
+        record.put("rows_read", rowsRead);
+        record.put("rows_by_status", byStatus == null ? null : new TreeMap<>(byStatus));
+        record.put("steps", steps);
+    }
+
+    private static Map<String, Object> gate(QualityGate gate, Long invalid, Boolean passed, List<String> reasons) {
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("max_invalid", gate.limit());
+        g.put("invalid_rows", invalid);
+        g.put("passed", passed);
+        g.put("first_reasons", RunRecord.first(reasons, QualityGate.SHOWN_REASONS));
+        return g;
+    }
+
+    private static void outcome(Map<String, Object> record, String status, int exitCode, String message) {
+        record.put("status", status);
+        record.put("exit_code", exitCode);
+        record.put("message", message);
+    }
+
+    /** Writes a record of a run that did not succeed; a failure to write it is only said (the exit code stands). */
+    private static void writeQuietly(Map<String, Object> record, String dir, SparkSession spark, boolean create,
+                                     PrintStream err) {
+        try {
+            org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
+            org.apache.hadoop.fs.FileSystem fs = d.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (create ? !fs.exists(d) && !fs.mkdirs(d) : !fs.getFileStatus(d).isDirectory()) {
+                return;
+            }
+            RunRecord.write(record, dir, spark.sparkContext().hadoopConfiguration());
+        } catch (java.io.FileNotFoundException e) {
+            // no output.path: nothing to record into
+        } catch (IOException | RuntimeException e) {
+            err.println("tapeline: the run record could not be written to " + dir + ": " + e.getMessage());
         }
     }
 

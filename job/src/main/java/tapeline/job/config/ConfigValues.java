@@ -20,7 +20,7 @@ import tapeline.engine.optim.Optimizers;
  * values.integer("steps", 1000, 1, Integer.MAX_VALUE);  // 1000; problems: "steps: expected a whole number >= 1, got 'ten'"
  * }</pre>
  */
-final class ConfigValues {
+public final class ConfigValues {
     static final String INIT = "init.";
     static final String OPTIMIZER_ARG = "optimizer.";
     static final String SPARK = "spark.";
@@ -46,7 +46,8 @@ final class ConfigValues {
         return problems;
     }
 
-    static boolean isNumber(String v) {
+    /** A plain decimal number ({@code 12}, {@code -1.5e3}); not {@code 1f}, {@code 0x1p3} or {@code NaN}. */
+    public static boolean isNumber(String v) {
         return NUMBER.matcher(v).matches();
     }
 

@@ -24,7 +24,7 @@ final class SweepConfigParser {
     static final List<String> FIXED_KEYS = List.of(
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "output.path", "output.format", "output.mode",
-            "block.size", "app.name", "show.rows");
+            "block.size", "app.name", "show.rows", "max.invalid");
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;

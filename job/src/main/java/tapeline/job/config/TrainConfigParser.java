@@ -23,7 +23,7 @@ final class TrainConfigParser {
             "job", "loss", "variables", "reduce", "optimizer", "steps", "tolerance.grad", "tolerance.loss",
             "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
             "input.path", "input.format", "output.path", "output.format", "output.mode", "bad.rows",
-            "block.size", "partitions", "aggregation.depth", "app.name");
+            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid");
 
     static final int DEFAULT_STEPS = 100;
     static final int DEFAULT_BLOCK_SIZE = 4096;

@@ -8,12 +8,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
 import tapeline.job.columns.CellReader;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.Job;
 import tapeline.job.Phases;
+import tapeline.job.QualityGate;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
@@ -130,12 +132,36 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
      * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
      */
     public static SweepSummary run(SparkSession spark, Prepared p) {
-        return new SweepJob().run(spark, p, new Phases());
+        return write(spark, p, new Phases());
     }
 
-    /** {@link #run(SparkSession, Prepared)}, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
+    /**
+     * {@link #run(SparkSession, Prepared)}, then the gate: the {@code INVALID} rows are counted by the
+     * tasks that wrote them, so the output is committed when the gate is judged, and stays (with the
+     * first reasons read back from it).
+     */
     @Override
-    public SweepSummary run(SparkSession spark, Prepared p, Phases phases) {
+    public SweepSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
+        SweepSummary s = write(spark, p, phases);
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), () -> firstInvalid(spark, p, s.schema()));
+        return s;
+    }
+
+    /** The errors of the first few {@code INVALID} rows of the written output. */
+    private static List<String> firstInvalid(SparkSession spark, Prepared p, StructType written) {
+        spark.sparkContext().setJobDescription("tapeline: read the first invalid rows of the output");
+        List<String> reasons = new ArrayList<>();
+        for (Row r : OutputWriter.readBack(spark, p.config().output(), written)
+                .where(functions.col("status").equalTo("INVALID")).select("error").limit(QualityGate.SHOWN_REASONS)
+                .collectAsList()) {
+            reasons.add(r.getString(0));
+        }
+        spark.sparkContext().setJobDescription(null);
+        return reasons;
+    }
+
+    /** Sweeps, writes and summarises, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
+    private static SweepSummary write(SparkSession spark, Prepared p, Phases phases) {
         SweepConfig c = p.config();
         SweepCounts counts = SweepCounts.register(spark.sparkContext());
         Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());

@@ -46,6 +46,11 @@ public record SweepSummary(String outputPath, Map<String, Long> byStatus, long s
     }
 
     @Override
+    public long invalidRows() {
+        return count("INVALID");
+    }
+
+    @Override
     public long stepsTaken() {
         return steps;
     }

@@ -28,6 +28,7 @@ import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
 import tapeline.job.Job;
 import tapeline.job.Phases;
+import tapeline.job.QualityGate;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.OutputMode;
 import tapeline.job.config.OutputSpec;
@@ -69,9 +70,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     /** {@link #run(SparkSession, Prepared)}; a damaged checkpoint is the config's to fix (exit 2), as a bad key. */
     @Override
-    public TrainSummary run(SparkSession spark, Prepared p, Phases phases) throws Exception {
+    public TrainSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
         try {
-            return train(spark, p, phases);
+            return train(spark, p, gate, phases);
         } catch (Checkpoints.CheckpointException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -144,10 +145,10 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     /** Caches, trains, writes. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
     public static TrainSummary run(SparkSession spark, Prepared p) throws Exception {
-        return train(spark, p, new Phases());
+        return train(spark, p, QualityGate.NONE, new Phases());
     }
 
-    private static TrainSummary train(SparkSession spark, Prepared p, Phases phases) throws Exception {
+    private static TrainSummary train(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
         TrainConfig c = p.config();
         JavaRDD<ColumnBlock> blocks = cache(spark, p);
         try {
@@ -171,6 +172,8 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 firstBad.forEach(b -> problems.add("  " + b));
                 throw new ConfigException(problems);
             }
+            // Before any step: a fit to an input with too many bad rows is not worth its time (exit 3, nothing written).
+            gate.check(bad, rows + bad, Map.of("used", rows, "skipped", bad), () -> firstBad);
             if (bad > 0) {
                 LOG.warn("skipped {} bad rows of {} (bad.rows=skip); the first: {}", bad, rows + bad, firstBad);
             }

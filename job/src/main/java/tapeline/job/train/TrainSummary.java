@@ -38,6 +38,11 @@ public record TrainSummary(TrainLoop.Status status, String message, int steps, d
     }
 
     @Override
+    public long invalidRows() {
+        return skippedRows;
+    }
+
+    @Override
     public long stepsTaken() {
         return steps;
     }
