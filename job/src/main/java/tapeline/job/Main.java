@@ -1,6 +1,5 @@
 package tapeline.job;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
+import tapeline.job.config.OutputSpec;
+import tapeline.job.io.OutputWriter;
 import tapeline.job.io.RunRecord;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.train.TrainJob;
@@ -150,7 +151,13 @@ public final class Main {
             record.putAll(result.details());
             outcome(record, "succeeded", OK, null);
             // The output is committed: the record says so. Failing to write it fails the run (exit 1).
-            RunRecord.write(record, config.output().path(), spark.sparkContext().hadoopConfiguration());
+            String recordDir = OutputWriter.recordDirectory(spark, config.output());
+            if (recordDir != null) {
+                RunRecord.write(record, recordDir, spark.sparkContext().hadoopConfiguration());
+            } else {
+                LOG.warn("no output.path: the run record is not written (set output.path for a {} output)",
+                        config.output().format());
+            }
             out.print(job.summarise(result));
             out.flush();
             return OK;
@@ -172,7 +179,7 @@ public final class Main {
             outcome(record, "gate_failed", GATE_FAILED, g.getMessage());
             // Written even where the job wrote nothing (train stops before training): the record is
             // how a scheduler learns why.
-            writeQuietly(record, config.output().path(), spark, true, err);
+            writeQuietly(record, config.output(), spark, true, err);
             return GATE_FAILED;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
             LOG.error("the {} job failed", job.kind(), e);
@@ -185,7 +192,7 @@ public final class Main {
             // Only into an output.path that exists (partly written, or an earlier run's): a record that
             // says this run failed replaces one that said success; a path that does not exist stays so,
             // and a retry with output.mode=error can still run.
-            writeQuietly(record, config.output().path(), spark, false, err);
+            writeQuietly(record, config.output(), spark, false, err);
             return FAILED;
         } finally {
             if (owned) {
@@ -205,11 +212,14 @@ public final class Main {
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("format", config.input().format().sparkName());
         in.put("path", config.input().path());
+        in.put("table", config.input().table());
         record.put("input", in);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("format", config.output().format().sparkName());
         o.put("path", config.output().path());
+        o.put("table", config.output().table());
         o.put("mode", config.output().mode().name().toLowerCase(Locale.ROOT));
+        o.put("partition_by", config.output().partitionBy());
         record.put("output", o);
         Map<String, Object> seconds = new LinkedHashMap<>(phases.seconds());
         seconds.put("total", phases.seconds().values().stream().mapToDouble(Double::doubleValue).sum());
@@ -238,9 +248,16 @@ public final class Main {
     }
 
     /** Writes a record of a run that did not succeed; a failure to write it is only said (the exit code stands). */
-    private static void writeQuietly(Map<String, Object> record, String dir, SparkSession spark, boolean create,
+    private static void writeQuietly(Map<String, Object> record, OutputSpec output, SparkSession spark, boolean create,
                                      PrintStream err) {
+        String dir = null;
         try {
+            dir = output.path() != null ? output.path()
+                    : output.table() != null && spark.catalog().tableExists(output.table())
+                    ? OutputWriter.recordDirectory(spark, output) : null;
+            if (dir == null) {
+                return;
+            }
             org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
             org.apache.hadoop.fs.FileSystem fs = d.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (create ? !fs.exists(d) && !fs.mkdirs(d) : !fs.getFileStatus(d).isDirectory()) {
@@ -249,7 +266,7 @@ public final class Main {
             RunRecord.write(record, dir, spark.sparkContext().hadoopConfiguration());
         } catch (java.io.FileNotFoundException e) {
             // no output.path: nothing to record into
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
             err.println("tapeline: the run record could not be written to " + dir + ": " + e.getMessage());
         }
     }

@@ -23,7 +23,8 @@ final class SweepConfigParser {
     /** The keys without a variable part, in the order README lists them. */
     static final List<String> FIXED_KEYS = List.of(
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
-            "input.path", "input.format", "output.path", "output.format", "output.mode",
+            "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
+            "output.table", "output.partitionBy",
             "block.size", "app.name", "show.rows", "max.invalid");
 
     static final int DEFAULT_STEPS = 1000;
@@ -59,7 +60,7 @@ final class SweepConfigParser {
         double stepTol = values.nonNegative("tolerance.step");
         DType dtype = parseDType();
         InputSpec input = values.input();
-        OutputSpec output = parseOutput();
+        OutputSpec output = values.output(true);
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
         String appName = raw.getOrDefault("app.name", "");
@@ -158,19 +159,6 @@ final class SweepConfigParser {
         }
     }
 
-    private OutputSpec parseOutput() {
-        String path = values.required("output.path");
-        Format format = values.format("output.format", path, false);
-        OutputMode mode = null;
-        String m = raw.getOrDefault("output.mode", "error");
-        switch (m.toLowerCase(Locale.ROOT)) {
-            case "error" -> mode = OutputMode.ERROR;
-            case "overwrite" -> mode = OutputMode.OVERWRITE;
-            default -> problems.add("output.mode: expected error or overwrite, got '" + m + "'");
-        }
-        return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
-    }
-
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
         Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
         variables.forEach(v -> candidates.add(ConfigValues.INIT + v.name()));
@@ -178,7 +166,7 @@ final class SweepConfigParser {
             Optimizers.arguments(optimizer).forEach(a -> candidates.add(ConfigValues.OPTIMIZER_ARG + a));
         }
         for (String k : raw.keySet()) {
-            if (candidates.contains(k) || k.startsWith(ConfigValues.SPARK)) {
+            if (candidates.contains(k) || ConfigValues.isPassedOn(k)) {
                 continue;
             }
             if (k.startsWith(ConfigValues.OPTIMIZER_ARG)) {

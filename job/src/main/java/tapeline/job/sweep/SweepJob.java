@@ -69,7 +69,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
-        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().path());
+        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().describe());
         Dataset<Row> input;
         try {
             input = InputReader.read(spark, config.input());
@@ -96,12 +96,15 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
                 problems.add(e.getMessage());
             }
         }
+        OutputLayout layout = plan == null ? null : new OutputLayout(input.schema(), config.variables(),
+                config.output().format().hasArrays(), config.dtype());
+        if (layout != null) {
+            problems.addAll(OutputWriter.checkPartitions(config.output(), layout.schema()));
+        }
         problems.addAll(outputProblems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        OutputLayout layout = new OutputLayout(input.schema(), config.variables(), config.output().format().hasArrays(),
-                config.dtype());
         return new Prepared(config, input, plan, solver, layout);
     }
 
@@ -168,8 +171,8 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         StructType written = out.schema();
         phases.begin("solve_and_write");
         long t0 = System.nanoTime();
-        spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
-                + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().path());
+        spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().describe() + " (" + c.optimizer() + ", "
+                + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().describe());
         OutputWriter.write(out, c.output(), p.layout().continuousColumns());
         double seconds = (System.nanoTime() - t0) / 1e9;
         phases.begin("summary");
@@ -182,6 +185,6 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         }
         spark.sparkContext().setJobDescription(null);
         phases.end();
-        return new SweepSummary(c.output().path(), totals.byStatus(), totals.steps(), seconds, written, preview);
+        return new SweepSummary(c.output().describe(), totals.byStatus(), totals.steps(), seconds, written, preview);
     }
 }

@@ -107,7 +107,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
-        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().path());
+        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().describe());
         Dataset<Row> input;
         try {
             input = InputReader.read(spark, c.input());
@@ -153,7 +153,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         JavaRDD<ColumnBlock> blocks = cache(spark, p);
         try {
             phases.begin("load");
-            spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().path());
+            spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().describe());
             long[] counts = {0, 0};
             List<String> firstBad = new ArrayList<>();
             for (ColumnBlock.Stats s : blocks.map(ColumnBlock.Stats::of).collect()) {
@@ -168,7 +168,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             if (bad > 0 && c.badRows() == TrainConfig.BadRows.FATAL) {
                 List<String> problems = new ArrayList<>();
                 problems.add("input: " + bad + " bad row" + (bad == 1 ? "" : "s") + " of " + (rows + bad)
-                        + " in '" + c.input().path() + "' (bad.rows=fatal; set bad.rows=skip to leave them out). The first:");
+                        + " in '" + c.input().describe() + "' (bad.rows=fatal; set bad.rows=skip to leave them out). The first:");
                 firstBad.forEach(b -> problems.add("  " + b));
                 throw new ConfigException(problems);
             }
@@ -178,7 +178,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 LOG.warn("skipped {} bad rows of {} (bad.rows=skip); the first: {}", bad, rows + bad, firstBad);
             }
             if (rows == 0) {
-                throw new ConfigException("input: '" + c.input().path() + "' has no usable rows to train on");
+                throw new ConfigException("input: '" + c.input().describe() + "' has no usable rows to train on");
             }
             LOG.info("cached {} rows x {} columns in {} partitions", rows, p.model().columnCount(), blocks.getNumPartitions());
 
@@ -272,9 +272,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         }
         // One partition each: a few hundred rows, one file, in order.
         OutputWriter.write(spark.createDataFrame(params, paramSchema).coalesce(1),
-                new OutputSpec(o.path() + "/params", o.format(), o.mode()));
+                o.under("params"));
         OutputWriter.write(spark.createDataFrame(history, historySchema).orderBy(functions.col("step")).coalesce(1),
-                new OutputSpec(o.path() + "/history", o.format(), o.mode()));
+                o.under("history"));
         LossChart.write(r.state().history(), "tapeline train: " + c.loss().source(), new Path(root, "loss.png"), hadoop, false);
     }
 

@@ -136,7 +136,7 @@ class SweepConfigTest {
     @Test
     void allProblemsAreReportedAtOnce() {
         Map<String, String> raw = with("steps=ten", "dtype=float16", "optimiser=adam", "output.mode=append",
-                "input.format=xls");
+                "input.format=.xls");
         raw.remove("output.path");
         ConfigException e = problems(raw);
         assertThat(e.problems()).hasSize(6);
@@ -145,7 +145,7 @@ class SweepConfigTest {
                 .contains("dtype: expected float64 or float32, got 'float16'")
                 .contains("unknown key 'optimiser' (did you mean 'optimizer'?)")
                 .contains("output.mode: expected error or overwrite, got 'append'")
-                .contains("input.format: expected one of csv, parquet, json, orc, got 'xls'")
+                .contains("input.format: expected one of csv, parquet, json, orc or a Spark data source's short name or class, got '.xls'")
                 .contains("output.path: required, but not set");
     }
 
