@@ -23,12 +23,13 @@ import tapeline.job.config.OutputSpec;
 import tapeline.job.io.OutputWriter;
 import tapeline.job.io.RunRecord;
 import tapeline.job.sweep.SweepJob;
+import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
  * {@code tapeline.job.Main CONF [key=value ...]}. It reads the keys, picks the {@link Job} the
- * {@code job} key names ({@link SweepJob}, {@link TrainJob}) and takes it through its steps; the work
+ * {@code job} key names ({@link SweepJob}, {@link TrainJob}, {@link ScoreJob}) and takes it through its steps; the work
  * is in the job.
  *
  * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
@@ -65,6 +66,7 @@ public final class Main {
         Map<String, Supplier<Job<?, ?, ?>>> m = new LinkedHashMap<>();
         m.put("sweep", SweepJob::new);
         m.put("train", TrainJob::new);
+        m.put("score", ScoreJob::new);
         return Collections.unmodifiableMap(m);
     }
 

@@ -179,6 +179,18 @@ public final class OutputWriter {
         }
     }
 
+    /** The {@code error} of the first {@code n} {@code INVALID} rows of the written output (for the gate's message). */
+    public static List<String> firstErrors(SparkSession spark, OutputSpec output, StructType written, int n) {
+        spark.sparkContext().setJobDescription("tapeline: read the first invalid rows of the output");
+        List<String> reasons = new ArrayList<>();
+        for (Row r : readBack(spark, output, written).where(functions.col("status").equalTo("INVALID"))
+                .select("error").limit(n).collectAsList()) {
+            reasons.add(r.getString(0));
+        }
+        spark.sparkContext().setJobDescription(null);
+        return reasons;
+    }
+
     /** Reads back what {@link #write} wrote, with the schema it was written with. */
     public static Dataset<Row> readBack(SparkSession spark, OutputSpec output, StructType schema) {
         Column[] columns = java.util.Arrays.stream(schema.fieldNames()).map(n -> functions.col("`" + n + "`")).toArray(Column[]::new);

@@ -8,7 +8,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
 import tapeline.job.columns.CellReader;
@@ -146,21 +145,8 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
     @Override
     public SweepSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
         SweepSummary s = write(spark, p, phases);
-        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), () -> firstInvalid(spark, p, s.schema()));
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), () -> OutputWriter.firstErrors(spark, p.config().output(), s.schema(), QualityGate.SHOWN_REASONS));
         return s;
-    }
-
-    /** The errors of the first few {@code INVALID} rows of the written output. */
-    private static List<String> firstInvalid(SparkSession spark, Prepared p, StructType written) {
-        spark.sparkContext().setJobDescription("tapeline: read the first invalid rows of the output");
-        List<String> reasons = new ArrayList<>();
-        for (Row r : OutputWriter.readBack(spark, p.config().output(), written)
-                .where(functions.col("status").equalTo("INVALID")).select("error").limit(QualityGate.SHOWN_REASONS)
-                .collectAsList()) {
-            reasons.add(r.getString(0));
-        }
-        spark.sparkContext().setJobDescription(null);
-        return reasons;
     }
 
     /** Sweeps, writes and summarises, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
