@@ -165,7 +165,10 @@ public final class OutputWriter {
             w = w.partitionBy(output.partitionBy().toArray(String[]::new)).option("partitionOverwriteMode", "dynamic");
         }
         w = w.options(output.options());
-        if (output.table() != null) {
+        if (output.table() != null && !output.partitionBy().isEmpty() && output.mode() == OutputMode.OVERWRITE
+                && frame.sparkSession().catalog().tableExists(output.table())) {
+            overwritePartitions(frame, output.table());
+        } else if (output.table() != null) {
             if (output.path() != null) {
                 w = w.option("path", output.path()); // an external table at output.path
             }
@@ -189,6 +192,25 @@ public final class OutputWriter {
         }
         spark.sparkContext().setJobDescription(null);
         return reasons;
+    }
+
+    /**
+     * Replaces the partitions of an existing partitioned table that {@code frame} has, and only those.
+     * {@code saveAsTable} would replace the whole table, and {@code insertInto} takes no write options:
+     * the session's partition overwrite mode is set to dynamic for the one insert, then restored.
+     */
+    private static void overwritePartitions(Dataset<Row> frame, String table) {
+        SparkSession spark = frame.sparkSession();
+        String key = "spark.sql.sources.partitionOverwriteMode";
+        String before = spark.conf().get(key, "static");
+        Column[] inTableOrder = java.util.Arrays.stream(spark.table(table).columns())
+                .map(n -> functions.col("`" + n + "`")).toArray(Column[]::new); // insertInto matches by position
+        try {
+            spark.conf().set(key, "dynamic");
+            frame.select(inTableOrder).write().mode(SaveMode.Overwrite).insertInto(table);
+        } finally {
+            spark.conf().set(key, before);
+        }
     }
 
     /** Reads back what {@link #write} wrote, with the schema it was written with. */

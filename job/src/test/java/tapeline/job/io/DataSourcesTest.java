@@ -139,6 +139,21 @@ class DataSourcesTest extends SparkSuite {
             assertThat(r.get("config").get("input.option.password").asText()).isEqualTo(RunRecord.REDACTED);
             assertThat(r.get("config").get("output.option.password").asText()).isEqualTo(RunRecord.REDACTED);
             assertThat(Files.readString(record.resolve(RunRecord.FILE))).doesNotContain("hunter2");
+
+            // A run that fails while writing (the database refuses the password): exit 1, and the record in
+            // output.path now says failed; the earlier run's record that said succeeded is gone.
+            Run failed = main(job("input.format = jdbc", "input.option.url = " + url, "input.option.dbtable = \"coefficients\"",
+                    "input.option.user = sa", "input.option.password = hunter2",
+                    "output.format = jdbc", "output.option.url = " + url, "output.option.dbtable = \"results\"",
+                    "output.option.user = sa", "output.option.password = wrong", "output.path = " + record,
+                    "output.mode = overwrite").toString());
+            assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+            JsonNode f = Records.read(record);
+            assertThat(Records.errors(f)).as(f.toPrettyString()).isEmpty();
+            assertThat(f.get("status").asText()).isEqualTo("failed");
+            assertThat(f.get("exit_code").asInt()).isEqualTo(1);
+            assertThat(f.get("message").asText()).contains("password");
+            assertThat(f.get("rows_read").isNull()).isTrue();
         }
     }
 
@@ -195,6 +210,16 @@ class DataSourcesTest extends SparkSuite {
         assertThat(rows).extracting(r -> r.getAs("id")).containsExactly(1, 2, 5);
         assertMinimised(rows);
         assertThat(Records.errors(Records.read(out))).isEmpty();
+
+        // The same through a partitioned catalog table.
+        spark().sql("DROP TABLE IF EXISTS daily");
+        assertThat(main(job("input.path = " + days, "output.table = daily", "output.partitionBy = day").toString()).code())
+                .isZero();
+        Run tableRerun = main(job("input.path = " + rerun, "output.table = daily", "output.partitionBy = day",
+                "output.mode = overwrite").toString());
+        assertThat(tableRerun.code()).as(tableRerun.err()).isZero();
+        assertThat(spark().table("daily").orderBy("id").collectAsList()).extracting(r -> r.getAs("id"))
+                .containsExactly(1, 2, 5);
 
         Run badColumn = main(job("input.path = " + days, "output.path = " + dir.resolve("x"), "output.partitionBy = dya").toString());
         assertThat(badColumn.code()).isEqualTo(2);
