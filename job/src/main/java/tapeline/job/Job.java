@@ -53,6 +53,13 @@ public interface Job<C extends CommonConfig, P, R extends JobResult> {
      */
     R run(SparkSession spark, P checked, QualityGate gate, Phases phases) throws Exception;
 
+    /**
+     * The value each key of this job has when the config leaves it unset (for the run record's
+     * effective config); keys whose default depends on others (the input's format, the optimizer's
+     * arguments) are not listed.
+     */
+    Map<String, String> defaults();
+
     /** What stdout shows at the end of a run. */
     String summarise(R result);
 }

@@ -123,7 +123,14 @@ public final class Main {
             return USAGE;
         }
 
-        Map<String, Object> record = RunRecord.start(job.kind(), keys);
+        // The effective config: the keys as given, then what the others are when left unset.
+        Map<String, String> effective = new TreeMap<>(keys);
+        job.defaults().forEach(effective::putIfAbsent);
+        effective.put("app.name", config.appName());
+        if (config.input().table() == null) {
+            effective.putIfAbsent("input.format", config.input().format().sparkName());
+        }
+        Map<String, Object> record = RunRecord.start(job.kind(), effective);
         String started = Instant.now().toString();
         Phases phases = new Phases();
         phases.begin("start");

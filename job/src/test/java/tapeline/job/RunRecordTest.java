@@ -88,6 +88,10 @@ class RunRecordTest extends SparkSuite {
         // Every key, the command line's override included; secrets never.
         assertThat(r.get("config").get("show.rows").asText()).isEqualTo("0");
         assertThat(r.get("config").get("steps").asText()).isEqualTo("50");
+        // ... and the keys left unset, at the values they had.
+        assertThat(r.get("config").get("optimizer").asText()).isEqualTo("adam");
+        assertThat(r.get("config").get("block.size").asText()).isEqualTo("1024");
+        assertThat(r.get("config").get("input.format").asText()).isEqualTo("csv");
         assertThat(r.get("config").get("spark.authenticate.secret").asText()).isEqualTo(RunRecord.REDACTED);
         assertThat(r.get("config").get("spark.hadoop.fs.s3a.session.token").asText()).isEqualTo(RunRecord.REDACTED);
         String text = Files.readString(out.resolve(RunRecord.FILE));

@@ -65,4 +65,9 @@ public record ScoreConfig(
     public static ScoreConfig parse(Map<String, String> raw, java.util.List<String> earlierProblems) throws ConfigException {
         return ScoreConfigParser.parse(raw, earlierProblems);
     }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return ScoreConfigParser.DEFAULTS;
+    }
 }

@@ -23,6 +23,11 @@ final class ScoreConfigParser {
             "output.path", "output.format", "output.mode", "output.table", "output.partitionBy",
             "block.size", "app.name", "show.rows", "max.invalid");
 
+    /** The value of each key left unset (the run record's effective config). */
+    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "score", "params.format", "parquet",
+            "dtype", "float64", "output.format", "parquet", "output.mode", "error", "block.size", "4096",
+            "app.name", "tapeline score", "show.rows", "20");
+
     static final int DEFAULT_BLOCK_SIZE = 4096;
     static final int MAX_BLOCK_SIZE = 1 << 20;
 

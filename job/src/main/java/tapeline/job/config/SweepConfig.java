@@ -120,4 +120,9 @@ public record SweepConfig(
         }
         return -1;
     }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return SweepConfigParser.DEFAULTS;
+    }
 }

@@ -128,4 +128,9 @@ public record TrainConfig(
         }
         return p;
     }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return TrainConfigParser.DEFAULTS;
+    }
 }

@@ -26,6 +26,13 @@ final class TrainConfigParser {
             "output.table", "output.partitionBy", "bad.rows",
             "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid");
 
+    /** The value of each key left unset (the run record's effective config). */
+    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "train", "reduce", "mean",
+            "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
+            "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
+            "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
+            "aggregation.depth", "2", "app.name", "tapeline train");
+
     static final int DEFAULT_STEPS = 100;
     static final int DEFAULT_BLOCK_SIZE = 4096;
     static final int MAX_BLOCK_SIZE = 1 << 20;

@@ -58,6 +58,11 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
                            String paramsDirectory) {}
 
     @Override
+    public Map<String, String> defaults() {
+        return ScoreConfig.defaults();
+    }
+
+    @Override
     public String kind() {
         return "score";
     }

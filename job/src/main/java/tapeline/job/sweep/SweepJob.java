@@ -33,6 +33,11 @@ import tapeline.job.io.OutputWriter;
 public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
 
     @Override
+    public Map<String, String> defaults() {
+        return SweepConfig.defaults();
+    }
+
+    @Override
     public String kind() {
         return "sweep";
     }

@@ -54,6 +54,11 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
     @Override
+    public Map<String, String> defaults() {
+        return TrainConfig.defaults();
+    }
+
+    @Override
     public String kind() {
         return "train";
     }
