@@ -2,7 +2,6 @@ package tapeline.job;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -19,9 +17,6 @@ import org.slf4j.LoggerFactory;
 import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
-import tapeline.job.config.OutputSpec;
-import tapeline.job.io.OutputWriter;
-import tapeline.job.io.RunRecord;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
@@ -123,15 +118,7 @@ public final class Main {
             return USAGE;
         }
 
-        // The effective config: the keys as given, then what the others are when left unset.
-        Map<String, String> effective = new TreeMap<>(keys);
-        job.defaults().forEach(effective::putIfAbsent);
-        effective.put("app.name", config.appName());
-        if (config.input().table() == null) {
-            effective.putIfAbsent("input.format", config.input().format().sparkName());
-        }
-        Map<String, Object> record = RunRecord.start(job.kind(), effective);
-        String started = Instant.now().toString();
+        RunRecord record = new RunRecord(job.kind(), keys, job.defaults(), config);
         Phases phases = new Phases();
         phases.begin("start");
         SparkSession existing = runningSession();
@@ -154,19 +141,8 @@ public final class Main {
                 return OK;
             }
             R result = job.run(spark, checked, gate, phases);
-            describe(record, spark, config, started, phases);
-            counts(record, result.rowsRead(), result.rowsByStatus(), result.stepsTaken());
-            record.put("quality_gate", gate(gate, result.invalidRows(), gate.passes(result.invalidRows(), result.rowsRead()), List.of()));
-            record.putAll(result.details());
-            outcome(record, "succeeded", OK, null);
             // The output is committed: the record says so. Failing to write it fails the run (exit 1).
-            String recordDir = OutputWriter.recordDirectory(spark, config.output());
-            if (recordDir != null) {
-                RunRecord.write(record, recordDir, spark.sparkContext().hadoopConfiguration());
-            } else {
-                LOG.warn("no output.path: the run record is not written (set output.path for a {} output)",
-                        config.output().format());
-            }
+            record.succeeded(spark, phases, result, gate).write(spark);
             out.print(job.summarise(result));
             out.flush();
             return OK;
@@ -182,101 +158,21 @@ public final class Main {
             return USAGE;
         } catch (QualityGate.Failed g) {
             err.println("tapeline: the data-quality gate failed: " + g.getMessage());
-            describe(record, spark, config, started, phases);
-            counts(record, g.rowsRead(), g.byStatus(), null);
-            record.put("quality_gate", gate(gate, g.invalid(), false, g.reasons()));
-            outcome(record, "gate_failed", GATE_FAILED, g.getMessage());
             // Written even where the job wrote nothing (train stops before training): the record is
             // how a scheduler learns why.
-            writeQuietly(record, config.output(), spark, true, err);
+            record.gateFailed(spark, phases, g, gate).writeQuietly(spark, true, err);
             return GATE_FAILED;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
             LOG.error("the {} job failed", job.kind(), e);
             String cause = rootCause(e);
             err.println("tapeline: the " + (job.kind().equals("sweep") ? "" : job.kind() + " ") + "job failed: " + cause);
-            describe(record, spark, config, started, phases);
-            counts(record, null, null, null);
-            record.put("quality_gate", gate(gate, null, null, List.of()));
-            outcome(record, "failed", FAILED, cause);
-            // Only into an output.path that exists (partly written, or an earlier run's): a record that
-            // says this run failed replaces one that said success; a path that does not exist stays so,
-            // and a retry with output.mode=error can still run.
-            writeQuietly(record, config.output(), spark, false, err);
+            // Never a record that claims success: one that says failed, where there is an output directory.
+            record.failed(spark, phases, cause, gate).writeQuietly(spark, false, err);
             return FAILED;
         } finally {
             if (owned) {
                 spark.stop();
             }
-        }
-    }
-
-    /** The record's fields every outcome has: Spark, times, input and output. */
-    private static void describe(Map<String, Object> record, SparkSession spark, CommonConfig config, String started,
-                                 Phases phases) {
-        phases.end();
-        record.put("spark_version", spark.version());
-        record.put("application_id", spark.sparkContext().applicationId());
-        record.put("started_at", started);
-        record.put("finished_at", Instant.now().toString());
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("format", config.input().format().sparkName());
-        in.put("path", config.input().path());
-        in.put("table", config.input().table());
-        record.put("input", in);
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("format", config.output().format().sparkName());
-        o.put("path", config.output().path());
-        o.put("table", config.output().table());
-        o.put("mode", config.output().mode().name().toLowerCase(Locale.ROOT));
-        o.put("partition_by", config.output().partitionBy());
-        record.put("output", o);
-        Map<String, Object> seconds = new LinkedHashMap<>(phases.seconds());
-        seconds.put("total", phases.seconds().values().stream().mapToDouble(Double::doubleValue).sum());
-        record.put("seconds", seconds);
-    }
-
-    private static void counts(Map<String, Object> record, Long rowsRead, Map<String, Long> byStatus, Long steps) {
-        record.put("rows_read", rowsRead);
-        record.put("rows_by_status", byStatus == null ? null : new TreeMap<>(byStatus));
-        record.put("steps", steps);
-    }
-
-    private static Map<String, Object> gate(QualityGate gate, Long invalid, Boolean passed, List<String> reasons) {
-        Map<String, Object> g = new LinkedHashMap<>();
-        g.put("max_invalid", gate.limit());
-        g.put("invalid_rows", invalid);
-        g.put("passed", passed);
-        g.put("first_reasons", RunRecord.first(reasons, QualityGate.SHOWN_REASONS));
-        return g;
-    }
-
-    private static void outcome(Map<String, Object> record, String status, int exitCode, String message) {
-        record.put("status", status);
-        record.put("exit_code", exitCode);
-        record.put("message", message);
-    }
-
-    /** Writes a record of a run that did not succeed; a failure to write it is only said (the exit code stands). */
-    private static void writeQuietly(Map<String, Object> record, OutputSpec output, SparkSession spark, boolean create,
-                                     PrintStream err) {
-        String dir = null;
-        try {
-            dir = output.path() != null ? output.path()
-                    : output.table() != null && spark.catalog().tableExists(output.table())
-                    ? OutputWriter.recordDirectory(spark, output) : null;
-            if (dir == null) {
-                return;
-            }
-            org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
-            org.apache.hadoop.fs.FileSystem fs = d.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (create ? !fs.exists(d) && !fs.mkdirs(d) : !fs.getFileStatus(d).isDirectory()) {
-                return;
-            }
-            RunRecord.write(record, dir, spark.sparkContext().hadoopConfiguration());
-        } catch (java.io.FileNotFoundException e) {
-            // no output.path: nothing to record into
-        } catch (Exception e) {
-            err.println("tapeline: the run record could not be written to " + dir + ": " + e.getMessage());
         }
     }
 

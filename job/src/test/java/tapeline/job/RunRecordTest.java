@@ -12,7 +12,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tapeline.job.io.RunRecord;
+import tapeline.job.RunRecord;
 import tapeline.job.testing.Records;
 import tapeline.job.testing.SparkSuite;
 

@@ -79,7 +79,7 @@ public final class InputReader {
         } catch (Exception | LinkageError e) { // Spark's SparkClassNotFoundException, or a class that is not a source
             return Optional.of(key + ": Spark has no data source '" + format.sparkName() + "' on its class path"
                     + " (built in: " + Format.names() + "; others, such as avro, delta, iceberg or jdbc's driver,"
-                    + " need their jars: spark-submit --packages, or job/target/lib for an embedded run)");
+                    + " need their jars: spark.jars.packages on a cluster, job/target/lib for an embedded run)");
         }
     }
 

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import tapeline.job.io.RunRecord;
+import tapeline.job.RunRecord;
 
 /**
  * Run records read back and validated against the JSON Schema shipped in the job jar
