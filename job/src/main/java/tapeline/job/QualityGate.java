@@ -73,12 +73,12 @@ public record QualityGate(long count, double percent) {
     /**
      * Throws {@link Failed} when the gate does not pass; {@code reasons} is asked only then.
      *
-     * @param byStatus the rows by status, for the record
+     * @param byStatus the rows by status, and {@code steps} the optimizer steps taken, for the record
      */
-    public void check(long invalid, long rowsRead, Map<String, Long> byStatus, Supplier<List<String>> reasons)
-            throws Failed {
+    public void check(long invalid, long rowsRead, Map<String, Long> byStatus, long steps,
+                      Supplier<List<String>> reasons) throws Failed {
         if (!passes(invalid, rowsRead)) {
-            throw new Failed(this, invalid, rowsRead, byStatus, List.copyOf(reasons.get()));
+            throw new Failed(this, invalid, rowsRead, byStatus, steps, List.copyOf(reasons.get()));
         }
     }
 
@@ -88,9 +88,10 @@ public record QualityGate(long count, double percent) {
         private final long invalid;
         private final long rowsRead;
         private final transient Map<String, Long> byStatus;
+        private final long steps;
         private final transient List<String> reasons;
 
-        Failed(QualityGate gate, long invalid, long rowsRead, Map<String, Long> byStatus, List<String> reasons) {
+        Failed(QualityGate gate, long invalid, long rowsRead, Map<String, Long> byStatus, long steps, List<String> reasons) {
             super(String.format(Locale.ROOT, "%s: %,d invalid row%s of %,d read, more than the %s allowed%s",
                     KEY, invalid, invalid == 1 ? "" : "s", rowsRead, gate.limit(),
                     reasons.isEmpty() ? "" : "; the first: " + String.join("; ", reasons)), null, false, false);
@@ -98,6 +99,7 @@ public record QualityGate(long count, double percent) {
             this.invalid = invalid;
             this.rowsRead = rowsRead;
             this.byStatus = Map.copyOf(byStatus);
+            this.steps = steps;
             this.reasons = reasons;
         }
 
@@ -115,6 +117,10 @@ public record QualityGate(long count, double percent) {
 
         public Map<String, Long> byStatus() {
             return byStatus;
+        }
+
+        public long steps() {
+            return steps;
         }
 
         public List<String> reasons() {

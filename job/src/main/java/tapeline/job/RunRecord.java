@@ -89,7 +89,7 @@ public final class RunRecord {
     /** The data-quality gate failed. */
     public RunRecord gateFailed(SparkSession spark, Phases phases, QualityGate.Failed g, QualityGate gate) {
         describe(spark, phases);
-        counts(g.rowsRead(), g.byStatus(), null);
+        counts(g.rowsRead(), g.byStatus(), g.steps());
         fields.put("quality_gate", gate(gate, g.invalid(), false, g.reasons()));
         return outcome("gate_failed", Main.GATE_FAILED, g.getMessage());
     }

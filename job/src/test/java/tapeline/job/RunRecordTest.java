@@ -128,6 +128,8 @@ class RunRecordTest extends SparkSuite {
         assertThat(r.get("quality_gate").get("invalid_rows").asLong()).isEqualTo(1);
         assertThat(r.get("quality_gate").get("max_invalid").asText()).isEqualTo("0");
         assertThat(r.get("quality_gate").get("first_reasons").get(0).asText()).isEqualTo("column x1: not a number: 'abc'");
+        long steps = output(out, "parquet").collectAsList().stream().mapToLong(x -> (Integer) x.getAs("steps")).sum();
+        assertThat(r.get("steps").asLong()).isEqualTo(steps).isPositive();
     }
 
     @Test
@@ -174,6 +176,7 @@ class RunRecordTest extends SparkSuite {
         assertThat(r.get("status").asText()).isEqualTo("gate_failed");
         assertThat(r.get("rows_by_status").get("skipped").asLong()).isEqualTo(2);
         assertThat(r.has("train")).isFalse();
+        assertThat(r.get("steps").asLong()).isZero();
 
         Run within = main(train(data, "bad.rows = skip", "max.invalid = 5%", "output.mode = overwrite").toString());
         assertThat(within.code()).as(within.err()).isZero();

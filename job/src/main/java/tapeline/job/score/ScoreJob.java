@@ -182,7 +182,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         int parameters = p.model().params().values().stream().mapToInt(v -> v.length).sum();
         ScoreSummary s = new ScoreSummary(c.output().describe(), p.paramsDirectory(), parameters,
                 List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), seconds, written, preview);
-        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(),
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
                 () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
         return s;
     }

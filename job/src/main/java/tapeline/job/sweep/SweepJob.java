@@ -150,7 +150,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
     @Override
     public SweepSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
         SweepSummary s = write(spark, p, phases);
-        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), () -> OutputWriter.firstErrors(spark, p.config().output(), s.schema(), QualityGate.SHOWN_REASONS));
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), s.stepsTaken(), () -> OutputWriter.firstErrors(spark, p.config().output(), s.schema(), QualityGate.SHOWN_REASONS));
         return s;
     }
 

@@ -178,7 +178,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 throw new ConfigException(problems);
             }
             // Before any step: a fit to an input with too many bad rows is not worth its time (exit 3, nothing written).
-            gate.check(bad, rows + bad, Map.of("used", rows, "skipped", bad), () -> firstBad);
+            gate.check(bad, rows + bad, Map.of("used", rows, "skipped", bad), 0, () -> firstBad);
             if (bad > 0) {
                 LOG.warn("skipped {} bad rows of {} (bad.rows=skip); the first: {}", bad, rows + bad, firstBad);
             }
