@@ -78,7 +78,7 @@ public record TrainConfig(
         String appName,
         Map<String, String> spark,
         Expression regularization,
-        List<String> l1Variables) implements Serializable {
+        List<String> l1Variables) implements Serializable, CommonConfig {
 
     /** The driver-side solvers (not Keras optimizers): each evaluation of the objective is one gradient pass. */
     public static final java.util.Set<String> SOLVERS = java.util.Set.of("lbfgs", "owlqn");
@@ -128,22 +128,21 @@ public record TrainConfig(
         return m;
     }
 
-    /** Whether the merged keys ask for the train job. */
-    public static boolean isTrain(Map<String, String> raw) {
-        String job = raw.get("job");
-        return job != null && job.trim().equalsIgnoreCase("train");
-    }
-
-    /** Reads a properties file plus {@code key=value} overrides, as {@link JobConfig#load}. */
+    /** Reads a properties file plus {@code key=value} overrides, as {@link SweepConfig#load}. */
     public static TrainConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
-        Map<String, String> raw = JobConfig.readProperties(file, overrides, problems);
+        Map<String, String> raw = ConfigFile.read(file, overrides, problems);
         return TrainConfigParser.parse(raw, problems);
     }
 
     /** Parses already-merged key/value pairs. */
     public static TrainConfig parse(Map<String, String> raw) throws ConfigException {
         return TrainConfigParser.parse(raw, new ArrayList<>());
+    }
+
+    /** As {@link #parse(Map)}, reporting {@code earlierProblems} (malformed overrides) with this config's. */
+    public static TrainConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return TrainConfigParser.parse(raw, earlierProblems);
     }
 
     /** The start values of all parameter components, in order (0 where not given). */
@@ -159,5 +158,22 @@ public record TrainConfig(
             }
         }
         return p;
+    }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return TrainConfigParser.DEFAULTS;
+    }
+
+    /** {@link #defaults()} for this config's optimizer: lbfgs and owlqn have MLlib's tolerances and memory. */
+    public Map<String, String> effectiveDefaults() {
+        if (!usesSolver()) {
+            return defaults();
+        }
+        Map<String, String> d = new LinkedHashMap<>(defaults());
+        d.put("tolerance.grad", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
+        d.put("tolerance.loss", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
+        d.put("optimizer.memory", String.valueOf(DEFAULT_MEMORY));
+        return Collections.unmodifiableMap(d);
     }
 }

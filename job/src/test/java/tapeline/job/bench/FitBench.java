@@ -1,10 +1,8 @@
 package tapeline.job.bench;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.LogisticRegression;
@@ -28,7 +26,6 @@ import tapeline.engine.train.LossModel;
 import tapeline.engine.train.Regularizer;
 import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
-import tapeline.job.sweep.Cell;
 import tapeline.job.train.ColumnBlock;
 import tapeline.job.train.GradientPass;
 
