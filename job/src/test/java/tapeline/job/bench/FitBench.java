@@ -50,13 +50,12 @@ public final class FitBench {
         spark.sparkContext().setLogLevel("WARN");
         TrainBench.JobTimes times = new TrainBench.JobTimes();
         spark.sparkContext().addSparkListener(times);
-        List<String> report = new ArrayList<>();
-        for (String problem : problems) {
-            report.add(run(spark, times, problem.trim(), rows, k));
-        }
         System.out.printf(Locale.ROOT, "%n%d rows x %d random-walk features, local[2], cached; fit wall time (second fit in the JVM)%n",
                 rows, k);
-        report.forEach(System.out::print);
+        for (String problem : problems) {
+            System.out.print(run(spark, times, problem.trim(), rows, k)); // as each ends: a long run's first figures survive
+            System.out.flush();
+        }
         spark.stop();
     }
 
