@@ -135,6 +135,73 @@ public final class Nadam extends Optimizer {
         return (float) Math.pow(base, (float) step);
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters (u_product then is one number). */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!uniform || !lr().isUniform()) return null;
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double mi = $s0[i] + (gi - $s0[i]) * $c4;
+                    double vi = $s1[i] + (gi * gi - $s1[i]) * $c5;
+                    $s0[i] = mi;
+                    $s1[i] = vi;
+                    double mHat = $c9 != 0.0 ? $c0 * mi + $c3 * gi : $c0 * mi / $c1 + $c3 * gi / $c2;
+                    $w[i] -= mHat * $c7 / (Math.sqrt(vi / $c6) + $c8);
+                    """, 2, 10);
+        }
+        return new UpdateSource("""
+                float b1 = (float) $c4;
+                float b2 = (float) $c5;
+                float up = (float) $c2;
+                float ut = (float) $c0;
+                float ut1 = (float) $c1;
+                float gi = (float) $g;
+                float mi = (float) $s0[i];
+                float vi = (float) $s1[i];
+                mi = mi + (gi - mi) * (1f - b1);
+                vi = vi + (gi * gi - vi) * (1f - b2);
+                $s0[i] = mi;
+                $s1[i] = vi;
+                float mHat = ut1 * mi / (1f - up * ut1) + (1f - ut) * gi / (1f - up);
+                float vHat = vi / (1f - (float) $c3);
+                $w[i] = (float) $w[i] - mHat * (float) $c6 / ((float) Math.sqrt(vHat) + (float) $c7);
+                """, 2, 10);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        return new double[][] {m[k], v[k]};
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        if (dtype == DType.FLOAT64) {
+            // What update()'s uniform float64 path computes once per call, from beginStep's scalars.
+            out[0] = stepUt1;
+            out[1] = 1 - uProduct * stepUt1;
+            out[2] = 1 - uProduct;
+            out[3] = 1 - stepUt;
+            out[4] = 1 - beta1.value();
+            out[5] = 1 - beta2.value();
+            out[6] = stepBc2;
+            out[7] = lr().value();
+            out[8] = epsilon.value();
+            out[9] = out[1] == 1.0 && out[2] == 1.0 ? 1.0 : 0.0;
+            return;
+        }
+        float b1 = (float) beta1.value();
+        float b2 = (float) beta2.value();
+        out[0] = (float) u(b1, t);
+        out[1] = (float) u(b1, t + 1);
+        out[2] = (float) uProduct;
+        out[3] = pow32(b2, t);
+        out[4] = b1;
+        out[5] = b2;
+        out[6] = lr().value();
+        out[7] = epsilon.value();
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();
