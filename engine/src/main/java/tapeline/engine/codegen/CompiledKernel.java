@@ -32,9 +32,10 @@ final class CompiledKernel implements StepKernel {
     }
 
     @Override
-    public void gradients(boolean withCost, double[][] grads, int n) {
+    public boolean gradients(boolean withCost, double[][] grads, int n) {
         generated.gradients(buffers, own, withCost ? costBuffer : null, n);
         System.arraycopy(own, 0, grads, 0, own.length);
+        return withCost && InterpretedKernel.allFinite(grads, n) && InterpretedKernel.finite(costBuffer, n);
     }
 
     @Override
@@ -43,10 +44,10 @@ final class CompiledKernel implements StepKernel {
     }
 
     @Override
-    public boolean step(Optimizer optimizer, int n) {
+    public boolean step(Optimizer optimizer, boolean withCost, int n) {
         if (state == null) return false;
         optimizer.beginFusedStep(scalars);
-        generated.step(buffers, state, scalars, n);
+        generated.step(buffers, state, scalars, withCost ? costBuffer : null, n);
         optimizer.endFusedStep();
         return true;
     }

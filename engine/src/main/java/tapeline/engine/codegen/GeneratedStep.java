@@ -17,7 +17,8 @@ public interface GeneratedStep {
 
     /**
      * Forward, backward and the optimizer's update in one pass: {@code st} holds every slot's state
-     * arrays, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}).
+     * arrays, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}); the cost
+     * before the update into {@code cost} unless it is null.
      */
-    void step(double[][] n, double[][] st, double[] sc, int lanes);
+    void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes);
 }

@@ -19,7 +19,7 @@ final class InterpretedKernel implements StepKernel {
     }
 
     @Override
-    public void gradients(boolean withCost, double[][] grads, int n) {
+    public boolean gradients(boolean withCost, double[][] grads, int n) {
         if (withCost) tape.forward();
         else tape.forwardForGradient(cost);
         tape.backward(cost);
@@ -32,6 +32,21 @@ final class InterpretedKernel implements StepKernel {
             }
             grads[k] = g;
         }
+        return withCost && allFinite(grads, n) && finite(tape.valueBuffer(cost), n);
+    }
+
+    /** Whether the first n values of every gradient are finite. */
+    static boolean allFinite(double[][] grads, int n) {
+        boolean ok = true;
+        for (double[] g : grads) ok &= finite(g, n);
+        return ok;
+    }
+
+    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
+    static boolean finite(double[] a, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
+        return max <= Double.MAX_VALUE;
     }
 
     @Override
@@ -40,7 +55,7 @@ final class InterpretedKernel implements StepKernel {
     }
 
     @Override
-    public boolean step(Optimizer optimizer, int n) {
+    public boolean step(Optimizer optimizer, boolean withCost, int n) {
         return false;
     }
 

@@ -75,10 +75,15 @@ final class KernelSource {
         method(s, "public void cost(double[][] n, double[] cost, int lanes)", false, true, null);
         if (update != null) {
             s.append("    public boolean fused() {\n        return true;\n    }\n\n");
-            method(s, "public void step(double[][] n, double[][] st, double[] sc, int lanes)", true, false, update);
+            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("        if (cost == null) stepOnly(n, st, sc, lanes);\n");
+            s.append("        else stepAndCost(n, st, sc, cost, lanes);\n");
+            s.append("    }\n\n");
+            method(s, "private static void stepOnly(double[][] n, double[][] st, double[] sc, int lanes)", true, false, update);
+            method(s, "private static void stepAndCost(double[][] n, double[][] st, double[] sc, double[] cost, int lanes)", true, true, update);
         } else {
             s.append("    public boolean fused() {\n        return false;\n    }\n\n");
-            s.append("    public void step(double[][] n, double[][] st, double[] sc, int lanes) {\n");
+            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        throw new UnsupportedOperationException(\"no update was generated\");\n    }\n\n");
         }
         s.append("}\n");
@@ -151,6 +156,7 @@ final class KernelSource {
             }
         }
         if (withCost && tape.isVarying(cost)) loop.append("            cost[i] = v").append(cost).append(";\n");
+
         if (update != null) {
             for (int c = 0; c < update.scalars(); c++) {
                 pre.append("        final double sc").append(c).append(" = sc[").append(c).append("];\n");

@@ -11,7 +11,7 @@ import tapeline.engine.tape.Tape;
  *
  * <pre>{@code
  * StepKernel k = StepKernel.create(tape, costNode, varNodes, optimizer, true);
- * if (!k.step(optimizer, n)) { k.gradients(false, grads, n); optimizer.step(values, grads, n); }
+ * if (!k.step(optimizer, false, n)) { k.gradients(false, grads, n); optimizer.step(values, grads, n); }
  * }</pre>
  */
 public interface StepKernel {
@@ -19,17 +19,21 @@ public interface StepKernel {
      * Forward and backward over the first {@code n} lanes: {@code grads[k]} is set to slot k's
      * gradient (an array the caller may read and scale in place until the next call), and with
      * {@code withCost} the cost node's buffer holds the cost.
+     *
+     * @return with {@code withCost}: whether the cost and every gradient are finite in every lane
+     *     (false without it)
      */
-    void gradients(boolean withCost, double[][] grads, int n);
+    boolean gradients(boolean withCost, double[][] grads, int n);
 
     /** The cost only, into the cost node's buffer (after {@link #gradients} without it). */
     void cost(int n);
 
     /**
      * One whole optimizer step (gradient and update in one pass) when this kernel has the update
-     * fused in; false, having done nothing, when it has not.
+     * fused in, and with {@code withCost} the cost before the update in the cost node's buffer;
+     * false, having done nothing, when it has not.
      */
-    boolean step(Optimizer optimizer, int n);
+    boolean step(Optimizer optimizer, boolean withCost, int n);
 
     /** Which path runs, and why. */
     KernelPath path();
@@ -45,16 +49,8 @@ public interface StepKernel {
     static StepKernel create(Tape tape, int cost, int[] slots, Optimizer optimizer, boolean codegen) {
         if (!codegen) return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted("engine.codegen = false", null));
         UpdateSource update = optimizer.fusedUpdate();
-        String source;
-        try {
-            source = KernelSource.generate(tape, cost, slots, update);
-        } catch (KernelSource.Unsupported e) {
-            return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted(e.getMessage(), null));
-        }
-        KernelCache.Entry entry = KernelCache.get(source);
-        if (entry.step() == null) {
-            return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted(entry.failure(), source));
-        }
-        return new CompiledKernel(tape, cost, slots, optimizer, entry.step(), source);
+        Programs.Program p = Programs.of(tape, cost, slots, update);
+        if (p.step() == null) return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted(p.failure(), p.source()));
+        return new CompiledKernel(tape, cost, slots, optimizer, p.step(), p.source());
     }
 }

@@ -264,17 +264,19 @@ public final class BlockRun implements Serializable {
             boolean inWindow = window > 0 && step > windowStart;
             boolean withCost = check || inWindow;
             StepKernel k = kernel();
-            if (!withCost && !s.testsConvergence() && k.step(optimizer, active)) {
-                // A quiet step (no lane can end on it) with the update fused into the compiled pass.
+            if (!check && !s.testsConvergence() && k.step(optimizer, inWindow, active)) {
+                // No lane can end on this step: the update is fused into the compiled pass, which
+                // leaves the cost from before the update where the window's tracking reads it.
+                if (inWindow) trackWindow(tape.valueBuffer(costNode));
                 step++;
                 continue;
             }
             if (grads == null) grads = new double[values.length][];
-            k.gradients(withCost, grads, active);
+            boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
             if (inWindow) trackWindow(cost);
             boolean quiet = !last && step != windowStart
-                    && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
+                    && (!check || finite) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
                 boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
@@ -320,20 +322,6 @@ public final class BlockRun implements Serializable {
             if (gradOk && stepOk) return true;
         }
         return false;
-    }
-
-    /** Whether the first n values of every gradient are finite. */
-    private static boolean allFinite(double[][] grads, int n) {
-        boolean ok = true;
-        for (double[] g : grads) ok &= finite(g, n);
-        return ok;
-    }
-
-    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
-    private static boolean finite(double[] a, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
-        return max <= Double.MAX_VALUE;
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
