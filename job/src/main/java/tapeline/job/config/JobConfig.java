@@ -45,6 +45,7 @@ import tapeline.engine.tape.DType;
  * @param appName       {@code app.name}: the Spark application name
  * @param showRows      {@code show.rows}: rows of the result shown in the summary (0: none)
  * @param spark         every {@code spark.*} key, passed to Spark as given
+ * @param codegen       {@code engine.codegen}: compiled steps (true, the default) or the tape's interpreter
  */
 public record JobConfig(
         JobKind job,
@@ -60,7 +61,8 @@ public record JobConfig(
         int blockSize,
         String appName,
         int showRows,
-        Map<String, String> spark) implements Serializable {
+        Map<String, String> spark,
+        boolean codegen) implements Serializable {
 
     public JobConfig {
         Objects.requireNonNull(job, "job");

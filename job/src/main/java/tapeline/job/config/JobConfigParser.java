@@ -24,7 +24,7 @@ final class JobConfigParser {
     static final List<String> FIXED_KEYS = List.of(
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "output.path", "output.format", "output.mode",
-            "block.size", "app.name", "show.rows");
+            "block.size", "app.name", "show.rows", "engine.codegen");
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -62,6 +62,7 @@ final class JobConfigParser {
         OutputSpec output = parseOutput();
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
+        Boolean codegen = values.choice("engine.codegen", "true", Map.of("true", true, "false", false));
         String appName = raw.getOrDefault("app.name", "");
         if (appName.isEmpty()) {
             appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
@@ -77,7 +78,8 @@ final class JobConfigParser {
             throw new ConfigException(problems);
         }
         return new JobConfig(job, cost, variables, init, optimizer, optimizerArgs,
-                new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark);
+                new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark,
+                !Boolean.FALSE.equals(codegen));
     }
 
     private JobKind parseJob() {
