@@ -123,7 +123,7 @@ final class KernelSource {
         String[] grads = gradients ? backward(needed, backward) : null;
         if (withCost) needed[cost] = true;
         for (int j = cost; j >= 0; j--) { // inputs of a computed value are needed too
-            if (!needed[j] || !tape.isVarying(j) || tape.op(j) == Op.LEAF) continue;
+            if (!needed[j] || tape.op(j) == Op.LEAF || !(tape.isVarying(j) || tape.op(j) == Op.BROADCAST)) continue;
             for (int x = 0; x < tape.op(j).arity(); x++) needed[tape.input(j, x)] = true;
         }
         s.append("    ").append(signature).append(" {\n");
@@ -136,6 +136,8 @@ final class KernelSource {
             if (op == Op.LEAF && !lane) {
                 double k = tape.valueBuffer(j)[0];
                 pre.append("        final double v").append(j).append(" = ").append(literal(k)).append(";\n");
+            } else if (op == Op.BROADCAST && !tape.isVarying(j)) { // a constant in every lane: its scalar
+                pre.append("        final double v").append(j).append(" = v").append(tape.input(j, 0)).append(";\n");
             } else if (!lane) { // a value computed once from constants
                 pre.append("        final double v").append(j).append(" = n[").append(j).append("][0]; // ").append(op).append('\n');
             } else if (op == Op.LEAF || !tape.isVarying(j)) {
