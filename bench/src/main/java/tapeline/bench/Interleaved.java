@@ -57,6 +57,7 @@ public final class Interleaved {
                 opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
             }
             case "compiled" -> { // only the compiled engine, for a profiler
+                c.put("handWritten", sweep("adam", "float64", true)::handWritten);
                 c.put("compiled float64", sweep("adam", "float64", true)::engine);
                 opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
             }
