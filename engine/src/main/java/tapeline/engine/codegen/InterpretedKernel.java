@@ -42,11 +42,25 @@ final class InterpretedKernel implements StepKernel {
         return ok;
     }
 
-    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
+    /**
+     * Whether the first n values are finite: {@code x - x} is 0 for a finite x and NaN for an
+     * infinite or NaN one, so the sum is 0 exactly when all are finite. Four sums, so that the adds
+     * overlap (a max reduction with Math.max's NaN rule measured twice as slow on Java 17).
+     */
     static boolean finite(double[] a, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
-        return max <= Double.MAX_VALUE;
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] - a[i];
+            s1 += a[i + 1] - a[i + 1];
+            s2 += a[i + 2] - a[i + 2];
+            s3 += a[i + 3] - a[i + 3];
+        }
+        for (; i < n; i++) s0 += a[i] - a[i];
+        return s0 + s1 + s2 + s3 == 0;
     }
 
     @Override
