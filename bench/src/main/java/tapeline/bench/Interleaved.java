@@ -61,6 +61,13 @@ public final class Interleaved {
                 c.put("compiled float64", sweep("adam", "float64", true)::engine);
                 opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
             }
+            case "nadam" -> { // Nadam against Adam, compiled and interpreted
+                c.put("adam", sweep("adam", "float64", true)::engine);
+                c.put("nadam", sweep("nadam", "float64", true)::engine);
+                c.put("adam interpreted", sweep("adam", "float64", false)::engine);
+                c.put("nadam interpreted", sweep("nadam", "float64", false)::engine);
+                opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
+            }
             case "large" -> {
                 c.put("interpreted", large(false)::solve);
                 c.put("compiled", large(true)::solve);

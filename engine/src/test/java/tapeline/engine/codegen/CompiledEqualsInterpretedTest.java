@@ -70,7 +70,9 @@ class CompiledEqualsInterpretedTest {
 
         assertThat(path.compiled()).as("path of %s: %s", text, path).isTrue();
         assertThat(path.fused()).as("fused update for %s, %s", optimizer, args)
-                .isEqualTo(clip.equals("none") && !perLaneRate && !optimizer.equals("adamw")); // adamw decays weights by default
+                .isEqualTo(clip.equals("none") && !perLaneRate
+                        && !optimizer.equals("adamw") // which decays weights by default
+                        && !(optimizer.equals("nadam") && dtype == DType.FLOAT64)); // whose float64 update stays Java's
         Runs.assertSameBits(got, want, text + " with " + optimizer + " " + args + " " + dtype);
     }
 

@@ -29,7 +29,7 @@ class CompiledRunTest {
 
     private static BlockSolver solver(String cost, int steps, DType dtype) {
         return new BlockSolver(Expression.parse("cost", cost), List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)),
-                Map.of("c", 1), "nadam", Map.of("learning_rate", 0.05), new SolverSettings(steps, 0, 0), dtype);
+                Map.of("c", 1), "adamax", Map.of("learning_rate", 0.05), new SolverSettings(steps, 0, 0), dtype);
     }
 
     @Test
