@@ -68,7 +68,11 @@ class CompiledEqualsInterpretedTest {
         KernelPath path = compiled.kernelPath();
         BlockResult want = compiled.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), perLane);
 
-        assertThat(path.compiled()).as("path of %s: %s", text, path).isTrue();
+        if (!path.compiled()) { // a large random expression: interpreted, for that reason only
+            assertThat(path.reason()).as(text).startsWith("the fused loop would have");
+            Runs.assertSameBits(got, want, text);
+            return;
+        }
         assertThat(path.fused()).as("fused update for %s, %s", optimizer, args)
                 .isEqualTo(clip.equals("none") && !perLaneRate
                         && !optimizer.equals("adamw") // which decays weights by default
@@ -104,7 +108,7 @@ class CompiledEqualsInterpretedTest {
         Runs.Block b = Runs.block(19, seed);
         BlockResult got = compiled.solve(b.lanes(), b.inputs(), b.init(), Map.of());
         BlockResult want = compiled.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of());
-        assertThat(compiled.kernelPath().fused()).isTrue();
+        assertThat(compiled.kernelPath().fused() || compiled.kernelPath().reason().startsWith("the fused loop")).isTrue();
         Runs.assertSameBits(got, want, text);
     }
 }

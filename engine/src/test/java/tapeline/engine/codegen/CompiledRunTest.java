@@ -79,15 +79,32 @@ class CompiledRunTest {
         BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
         KernelPath path = s.kernelPath();
         assertThat(path.compiled()).isFalse();
-        assertThat(path.reason()).containsAnyOf("bytes of bytecode, over the JIT's limit", "did not compile");
+        assertThat(path.reason()).startsWith("the fused loop would have ").endsWith(" statements, over 64: the JIT does not"
+                + " vectorise a loop that large, and the interpreter's loops are faster");
         assertThat(path.describe()).startsWith("interpreted (");
         Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "fallback");
 
-        // A few dozen terms fit: compiled, and the same bits.
-        BlockSolver m = solver("(u - c)^2 + " + sumOfSines(0, 12), 40, DType.FLOAT64);
+        // A few terms fit: compiled, and the same bits.
+        BlockSolver m = solver("(u - c)^2 + " + sumOfSines(0, 4), 40, DType.FLOAT64);
         BlockResult mr = m.solve(b.lanes(), b.inputs(), b.init(), Map.of());
         assertThat(m.kernelPath().compiled()).isTrue();
         Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "medium");
+    }
+
+    @Test
+    void aClassWithAMethodTooLargeForTheJitIsRefusedWithItsSize() {
+        // The backstop behind the statement limit: the cache measures the bytecode of what it compiled.
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 1500; i++) body.append("        x = x * 1.000001 + ").append(i).append(".0;\n");
+        String source = "public final class GeneratedKernel implements tapeline.engine.codegen.GeneratedStep {\n"
+                + "    public void gradients(double[][] n, double[][] grad, double[] cost, int lanes) {\n"
+                + "        double x = lanes;\n" + body + "        cost[0] = x;\n    }\n"
+                + "    public void cost(double[][] n, double[] cost, int lanes) { }\n"
+                + "    public boolean fused() { return false; }\n"
+                + "    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
+        KernelCache.Entry e = KernelCache.get(source);
+        assertThat(e.step()).isNull();
+        assertThat(e.failure()).matches("the generated method gradients has \\d+ bytes of bytecode, over the JIT's limit of 8000");
     }
 
     @Test
