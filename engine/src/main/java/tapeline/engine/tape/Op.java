@@ -23,7 +23,9 @@ public enum Op {
     },
     ADD(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s + b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] + s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
@@ -33,31 +35,61 @@ public enum Op {
     },
     SUB(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s - b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] - s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) passOn(gz, ga, base, n);
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + -gz[i];
+                if (n > 1 && gb.length == 1) gb[0] = (base != null ? base[0] : 0.0) + -laneSum(gz, n);
+                else if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + -gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = -gz[i];
             }
         }
     },
     MUL(2, "b", "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s * b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] * s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * b[i];
-                else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i];
+            if (ga != null) mulInto(gz, b, ga, base, n);
+            if (gb != null) mulInto(gz, a, gb, base, n);
+        }
+    },
+    /**
+     * {@code dot(u, v) = u_0 v_0 + u_1 v_1 + ...} over k pairs, recorded as one node
+     * ({@link Tape#recordDot}): the tape calls the rule once per pair j, with {@code k = j}, into the
+     * same output, so the forward pass is one sweep per component over one buffer, with the
+     * additions in the order of the written-out sum. Backward, pair by pair, is the product's rule:
+     * to a shared {@code w} it is the lane reduction {@code x^T g}, to a per-row {@code x} it is
+     * {@code g w}. Either side of a pair may be shared (one value) or per lane.
+     */
+    DOT(2, "b", "a") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            if (n > 1 && a.length == 1 && b.length == 1) { // a pair of shared values in a lane dot
+                double s = a[0] * b[0];
+                if (k == 0) java.util.Arrays.fill(z, 0, n, s);
+                else for (int i = 0; i < n; i++) z[i] += s;
+            } else if (k == 0) {
+                MUL.forward(a, b, c, 0, z, n);
+            } else if (n > 1 && a.length == 1) {
+                double s = a[0];
+                for (int i = 0; i < n; i++) z[i] += s * b[i];
+            } else if (n > 1 && b.length == 1) {
+                double s = b[0];
+                for (int i = 0; i < n; i++) z[i] += a[i] * s;
+            } else {
+                for (int i = 0; i < n; i++) z[i] += a[i] * b[i];
             }
-            if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + gz[i] * a[i];
-                else for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
-            }
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            MUL.backward(gz, a, b, c, k, z, ga, gb, base, n);
         }
     },
     DIV(2, "b", "ab") {
@@ -364,8 +396,7 @@ public enum Op {
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            double s = 0;
-            for (int i = 0; i < n; i++) s += gz[i];
+            double s = laneSum(gz, n);
             ga[0] = base != null ? base[0] + s : s;
         }
     };
@@ -435,10 +466,99 @@ public enum Op {
         throw new UnsupportedOperationException("no gradient rule for " + this);
     }
 
-    /** Writes the cotangent unchanged (added to base, if there is one). */
+    /**
+     * Whether the op reads a shared (one-value) input directly, for every lane, instead of a
+     * {@link #BROADCAST} copy of it: then the cotangent of that input is the lane reduction of its
+     * per-lane contributions, made in the loop that makes them, and no lane buffer of copies exists.
+     * A shared input is recognised by its buffer of length 1 (in a one-lane tape both readings agree).
+     */
+    boolean readsSharedInputs() {
+        return this == ADD || this == SUB || this == MUL || this == DOT;
+    }
+
+    /** Writes the cotangent unchanged (added to base, if there is one); to a shared input, its lane sum. */
     private static void passOn(double[] gz, double[] g, double[] base, int n) {
-        if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i];
+        if (n > 1 && g.length == 1) g[0] = base != null ? base[0] + laneSum(gz, n) : laneSum(gz, n);
+        else if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i];
         else System.arraycopy(gz, 0, g, 0, n);
+    }
+
+    /** {@code g = base + gz * b}, b shared or per lane; to a shared g (length 1), the lane reduction. */
+    private static void mulInto(double[] gz, double[] b, double[] g, double[] base, int n) {
+        if (n > 1 && g.length == 1) {
+            double s = laneDot(gz, b, n);
+            g[0] = base != null ? base[0] + s : s;
+        } else if (n > 1 && b.length == 1) {
+            double v = b[0];
+            if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i] * v;
+            else for (int i = 0; i < n; i++) g[i] = gz[i] * v;
+        } else if (base != null) {
+            for (int i = 0; i < n; i++) g[i] = base[i] + gz[i] * b[i];
+        } else {
+            for (int i = 0; i < n; i++) g[i] = gz[i] * b[i];
+        }
+    }
+
+    /**
+     * {@code a[0] + ... + a[n-1]} in a fixed order: four interleaved partial sums (lane i goes to
+     * sum i mod 4, the last {@code n mod 4} lanes to the first), then {@code (s0 + s1) + (s2 + s3)}.
+     * Four chains instead of one let the additions overlap (a plain loop waits for each addition's
+     * latency); the order is fixed by n alone, so the same lanes give the same bits. Under 8 lanes
+     * it is the plain left-to-right sum. The error is at most {@code γ(ceil(n/4) + 2) Σ|a_i|}.
+     */
+    public static double laneSum(double[] a, int n) {
+        if (n < 8) {
+            double s = n > 0 ? a[0] : 0.0;
+            for (int i = 1; i < n; i++) s += a[i];
+            return s;
+        }
+        double s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3];
+        int i = 4;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < n; i++) s0 += a[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code Σ a_i b_i} (b per lane, or one shared value) in {@link #laneSum}'s order, each product rounded once. */
+    public static double laneDot(double[] a, double[] b, int n) {
+        if (b.length == 1 && n > 1) {
+            double v = b[0];
+            if (n < 8) {
+                double s = a[0] * v;
+                for (int i = 1; i < n; i++) s += a[i] * v;
+                return s;
+            }
+            double s0 = a[0] * v, s1 = a[1] * v, s2 = a[2] * v, s3 = a[3] * v;
+            int i = 4;
+            for (; i + 3 < n; i += 4) {
+                s0 += a[i] * v;
+                s1 += a[i + 1] * v;
+                s2 += a[i + 2] * v;
+                s3 += a[i + 3] * v;
+            }
+            for (; i < n; i++) s0 += a[i] * v;
+            return (s0 + s1) + (s2 + s3);
+        }
+        if (n < 8) {
+            double s = n > 0 ? a[0] * b[0] : 0.0;
+            for (int i = 1; i < n; i++) s += a[i] * b[i];
+            return s;
+        }
+        double s0 = a[0] * b[0], s1 = a[1] * b[1], s2 = a[2] * b[2], s3 = a[3] * b[3];
+        int i = 4;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) s0 += a[i] * b[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Writes one value to every lane (added to base, if there is one). */
