@@ -27,6 +27,7 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 import tapeline.engine.train.LossModel;
 import tapeline.job.sweep.Cell;
+import tapeline.job.train.BucketedRows;
 import tapeline.job.train.ColumnBlock;
 import tapeline.job.train.GradientPass;
 
@@ -72,9 +73,8 @@ public final class TrainBench {
         List<Cell> cells = new ArrayList<>();
         cells.add(Cell.scalar(k, "y"));
         for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
-        org.apache.spark.sql.types.StructType schema = data.schema();
-        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
+        JavaRDD<ColumnBlock> blocks = BucketedRows.load(data.queryExecution().toRdd().toJavaRDD(), data.schema(), cells,
+                        0, false)
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("tapeline column blocks");
         long t0 = System.nanoTime();
