@@ -500,65 +500,84 @@ public enum Op {
     }
 
     /**
-     * {@code a[0] + ... + a[n-1]} in a fixed order: four interleaved partial sums (lane i goes to
-     * sum i mod 4, the last {@code n mod 4} lanes to the first), then {@code (s0 + s1) + (s2 + s3)}.
-     * Four chains instead of one let the additions overlap (a plain loop waits for each addition's
-     * latency); the order is fixed by n alone, so the same lanes give the same bits. Under 8 lanes
-     * it is the plain left-to-right sum. The error is at most {@code γ(ceil(n/4) + 2) Σ|a_i|}.
+     * {@code a[0] + ... + a[n-1]} in a fixed order: eight interleaved partial sums (lane i goes to
+     * sum i mod 8, the last {@code n mod 8} lanes to the first), then
+     * {@code ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))}. Eight chains instead of one let the
+     * additions overlap (a plain loop waits for each addition's latency); the order is fixed by n
+     * alone, so the same lanes give the same bits. Under 16 lanes it is the plain left-to-right sum.
+     * Each term goes through at most {@code ceil(n/8) + 3} roundings, so the error is at most
+     * {@code γ(ceil(n/8) + 3) Σ|a_i|}, {@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}.
      */
     public static double laneSum(double[] a, int n) {
-        if (n < 8) {
+        if (n < 16) {
             double s = n > 0 ? a[0] : 0.0;
             for (int i = 1; i < n; i++) s += a[i];
             return s;
         }
-        double s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3];
-        int i = 4;
-        for (; i + 3 < n; i += 4) {
+        double s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3], s4 = a[4], s5 = a[5], s6 = a[6], s7 = a[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
             s0 += a[i];
             s1 += a[i + 1];
             s2 += a[i + 2];
             s3 += a[i + 3];
+            s4 += a[i + 4];
+            s5 += a[i + 5];
+            s6 += a[i + 6];
+            s7 += a[i + 7];
         }
         for (; i < n; i++) s0 += a[i];
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
-    /** {@code Σ a_i b_i} (b per lane, or one shared value) in {@link #laneSum}'s order, each product rounded once. */
+    /**
+     * {@code Σ a_i b_i} (b per lane, or one shared value) in {@link #laneSum}'s order, each product
+     * rounded once: the same bits as {@code laneSum} of the products, without storing them.
+     */
     public static double laneDot(double[] a, double[] b, int n) {
         if (b.length == 1 && n > 1) {
             double v = b[0];
-            if (n < 8) {
+            if (n < 16) {
                 double s = a[0] * v;
                 for (int i = 1; i < n; i++) s += a[i] * v;
                 return s;
             }
             double s0 = a[0] * v, s1 = a[1] * v, s2 = a[2] * v, s3 = a[3] * v;
-            int i = 4;
-            for (; i + 3 < n; i += 4) {
+            double s4 = a[4] * v, s5 = a[5] * v, s6 = a[6] * v, s7 = a[7] * v;
+            int i = 8;
+            for (; i + 7 < n; i += 8) {
                 s0 += a[i] * v;
                 s1 += a[i + 1] * v;
                 s2 += a[i + 2] * v;
                 s3 += a[i + 3] * v;
+                s4 += a[i + 4] * v;
+                s5 += a[i + 5] * v;
+                s6 += a[i + 6] * v;
+                s7 += a[i + 7] * v;
             }
             for (; i < n; i++) s0 += a[i] * v;
-            return (s0 + s1) + (s2 + s3);
+            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
         }
-        if (n < 8) {
+        if (n < 16) {
             double s = n > 0 ? a[0] * b[0] : 0.0;
             for (int i = 1; i < n; i++) s += a[i] * b[i];
             return s;
         }
         double s0 = a[0] * b[0], s1 = a[1] * b[1], s2 = a[2] * b[2], s3 = a[3] * b[3];
-        int i = 4;
-        for (; i + 3 < n; i += 4) {
+        double s4 = a[4] * b[4], s5 = a[5] * b[5], s6 = a[6] * b[6], s7 = a[7] * b[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
             s0 += a[i] * b[i];
             s1 += a[i + 1] * b[i + 1];
             s2 += a[i + 2] * b[i + 2];
             s3 += a[i + 3] * b[i + 3];
+            s4 += a[i + 4] * b[i + 4];
+            s5 += a[i + 5] * b[i + 5];
+            s6 += a[i + 6] * b[i + 6];
+            s7 += a[i + 7] * b[i + 7];
         }
         for (; i < n; i++) s0 += a[i] * b[i];
-        return (s0 + s1) + (s2 + s3);
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** Writes one value to every lane (added to base, if there is one). */

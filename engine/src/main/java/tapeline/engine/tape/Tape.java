@@ -470,7 +470,7 @@ public final class Tape implements Serializable {
 
     private void allocateAdjoints() {
         own = new double[size][];
-        for (int i = 0; i < size; i++) own[i] = new double[value[i].length];
+        for (int i = 0; i < size; i++) own[i] = new double[laneShaped[i] ? Math.max(lanes, 1) : 1];
         adjoint = own.clone();
         aliased = new boolean[size];
         written = new boolean[size];
@@ -522,6 +522,23 @@ public final class Tape implements Serializable {
         for (int i = 0; i < size; i++) {
             if (op[i] == Op.LEAF && laneShaped[i]) value[i][to] = value[i][from];
         }
+    }
+
+    /**
+     * Makes a per-lane variable read {@code storage} from now on, instead of the array it was
+     * recorded with: a chunk of rows that already lies in an array of its own is used where it is,
+     * not copied in. The tape reads {@code storage[0..activeLanes())}, so it must be at least that
+     * long whenever the tape runs. Values derived from the variable are stale until the next
+     * {@link #forward()}.
+     */
+    public void rebind(int variable, double[] storage) {
+        if (op[variable] != Op.LEAF || !laneShaped[variable] || !varying[variable]) {
+            throw new IllegalArgumentException("only a per-lane variable can be rebound; node " + variable + " is not one");
+        }
+        if (storage.length < active) {
+            throw new IllegalArgumentException("node " + variable + " reads " + active + " lanes, got an array of " + storage.length);
+        }
+        value[variable] = storage;
     }
 
     /** Restricts every op to the first {@code n} lanes. */

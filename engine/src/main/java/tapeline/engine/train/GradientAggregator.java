@@ -83,8 +83,15 @@ public final class GradientAggregator implements Serializable {
         int lanes = model.blockLanes();
         for (int start = from; start < to; start += lanes) {
             int n = Math.min(lanes, to - start);
+            LossModel.Compiled cm = w.compiled;
+            cm.tape().setActiveLanes(n);
             for (int c = 0; c < columns.length; c++) {
-                System.arraycopy(columns[c], start, w.compiled.columns()[c], 0, n);
+                if (start == 0) {
+                    cm.tape().rebind(cm.columnNodes()[c], columns[c]); // the chunk is where it lies: no copy
+                } else {
+                    System.arraycopy(columns[c], start, cm.columns()[c], 0, n);
+                    cm.tape().rebind(cm.columnNodes()[c], cm.columns()[c]);
+                }
             }
             run(w, n);
         }
@@ -102,10 +109,12 @@ public final class GradientAggregator implements Serializable {
         int lanes = model.blockLanes();
         for (int start = 0; start < n; start += lanes) {
             int m = Math.min(lanes, n - start);
+            w.compiled.tape().setActiveLanes(m);
             for (int c = 0; c < columns.length; c++) {
                 double[] src = columns[c];
                 double[] dst = w.compiled.columns()[c];
                 for (int i = 0; i < m; i++) dst[i] = src[rows[start + i]];
+                w.compiled.tape().rebind(w.compiled.columnNodes()[c], dst);
             }
             run(w, m);
         }

@@ -118,12 +118,14 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
             bindings.put(v.name(), comps);
         }
         double[][] columns = new double[columnCount()][];
+        int[] columnNodes = new int[columns.length];
         int col = 0;
         for (Map.Entry<String, Integer> e : inputs.entrySet()) {
             Tensor[] comps = new Tensor[e.getValue()];
             for (int c = 0; c < comps.length; c++, col++) {
                 columns[col] = new double[lanes];
-                comps[c] = tape.tensor(tape.variable(columns[col], true, false));
+                columnNodes[col] = tape.variable(columns[col], true, false);
+                comps[c] = tape.tensor(columnNodes[col]);
             }
             bindings.put(e.getKey(), comps);
         }
@@ -136,14 +138,16 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
         Tensor out = Compiler.compile(loss, bindings);
         int lossNode = out.isPerLane() ? out.node() : tape.record(Op.BROADCAST, out.node(), -1, -1, 0);
         tape.close();
-        return new Compiled(tape, params, paramNodes, columns, lossNode);
+        return new Compiled(tape, params, paramNodes, columns, columnNodes, lossNode);
     }
 
     /**
      * A recorded loss and the live arrays feeding it: write the parameters into {@code params} (one
      * value each, shared by all lanes) and a chunk of rows into {@code columns} (first {@code n}
-     * lanes), call {@link Tape#setActiveLanes}, {@link Tape#forward()} and {@link Tape#backward},
-     * read the per-row losses and the parameters' gradients (each summed over the chunk).
+     * lanes; or {@link Tape#rebind} the {@code columnNodes} to arrays that hold the chunk), call
+     * {@link Tape#setActiveLanes}, {@link Tape#forward()} and {@link Tape#backward}, read the
+     * per-row losses and the parameters' gradients (each summed over the chunk).
      */
-    public record Compiled(Tape tape, double[][] params, int[] paramNodes, double[][] columns, int lossNode) {}
+    public record Compiled(Tape tape, double[][] params, int[] paramNodes, double[][] columns, int[] columnNodes,
+                           int lossNode) {}
 }

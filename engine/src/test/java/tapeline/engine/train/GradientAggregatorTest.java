@@ -22,8 +22,11 @@ class GradientAggregatorTest {
     static final Random R = new Random(7);
 
     static LossModel linear(int k, int lanes) {
+        Map<String, Integer> inputs = new java.util.LinkedHashMap<>(); // y then x (Map.of has no fixed order)
+        inputs.put("y", 1);
+        inputs.put("x", k);
         return new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
-                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), Map.of("y", 1, "x", k), DType.FLOAT64, lanes);
+                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, lanes);
     }
 
     /** Columns y, x0..x{k-1} (the model's input order is y then x: LinkedHashMap in the record). */
