@@ -505,8 +505,9 @@ public enum Op {
      * {@code ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))}. Eight chains instead of one let the
      * additions overlap (a plain loop waits for each addition's latency); the order is fixed by n
      * alone, so the same lanes give the same bits. Under 16 lanes it is the plain left-to-right sum.
-     * Each term goes through at most {@code ceil(n/8) + 3} roundings, so the error is at most
-     * {@code γ(ceil(n/8) + 3) Σ|a_i|}, {@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}.
+     * Each term goes through at most {@code floor(n/8) + 14} roundings (the first sum takes up to 7
+     * leftover lanes, then 3 levels of pairing; under 16 lanes, n - 1), so the error is at most
+     * {@code γ(floor(n/8) + 14) Σ|a_i|}, {@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}.
      */
     public static double laneSum(double[] a, int n) {
         if (n < 16) {

@@ -34,9 +34,10 @@ import tapeline.engine.tape.Tape;
  * calls and merges. The job makes every call's rows depend on the data alone; that is its
  * reproducibility guarantee.
  *
- * <p><b>Accuracy.</b> A chunk sum of n terms t_r is off by at most {@code γ(ceil(n/4)+2) Σ|t_r|}
- * ({@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}); the exact accumulation adds nothing, the
- * final rounding {@code u} of the result.
+ * <p><b>Accuracy.</b> A chunk sum of n terms t_r is off by at most {@code γ(floor(n/8) + 14) Σ|t_r|}
+ * ({@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}; {@link tapeline.engine.tape.Op#laneSum}); the
+ * exact accumulation adds nothing, the final rounding {@code u} of the result. GradientAccuracyTest
+ * derives the whole bound for least squares and checks it against exact sums.
  *
  * <p><b>Non-finite values.</b> A row whose loss or gradient is NaN or infinite makes that sum NaN or
  * infinite (see {@link ExactSum}); the driver reports it as divergence.
