@@ -93,7 +93,7 @@ class TrainReproducibilityTest extends SparkSuite {
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(a.out()).contains("1 partition\n");
-        assertThat(b.out()).contains("3 partitions\n");
+        assertThat(b.out()).containsPattern("[2-9] partitions\n"); // Spark may pack small files together
         assertThat(paramBits(dir.resolve("out-many"))).isEqualTo(paramBits(dir.resolve("out-one")));
         assertThat(history(dir.resolve("out-many"))).isEqualTo(history(dir.resolve("out-one")));
     }
