@@ -581,6 +581,47 @@ public enum Op {
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
+    /**
+     * {@code out[0] = laneDot(g, x, n)} and {@code out[1] = laneDot(g, y, n)} (x, y per lane), in one
+     * sweep that reads g once: the same bits as two calls.
+     */
+    static void laneDot2(double[] g, double[] x, double[] y, int n, double[] out) {
+        if (n < 16) {
+            out[0] = laneDot(g, x, n);
+            out[1] = laneDot(g, y, n);
+            return;
+        }
+        double s0 = g[0] * x[0], s1 = g[1] * x[1], s2 = g[2] * x[2], s3 = g[3] * x[3];
+        double s4 = g[4] * x[4], s5 = g[5] * x[5], s6 = g[6] * x[6], s7 = g[7] * x[7];
+        double t0 = g[0] * y[0], t1 = g[1] * y[1], t2 = g[2] * y[2], t3 = g[3] * y[3];
+        double t4 = g[4] * y[4], t5 = g[5] * y[5], t6 = g[6] * y[6], t7 = g[7] * y[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
+            s0 += g[i] * x[i];
+            t0 += g[i] * y[i];
+            s1 += g[i + 1] * x[i + 1];
+            t1 += g[i + 1] * y[i + 1];
+            s2 += g[i + 2] * x[i + 2];
+            t2 += g[i + 2] * y[i + 2];
+            s3 += g[i + 3] * x[i + 3];
+            t3 += g[i + 3] * y[i + 3];
+            s4 += g[i + 4] * x[i + 4];
+            t4 += g[i + 4] * y[i + 4];
+            s5 += g[i + 5] * x[i + 5];
+            t5 += g[i + 5] * y[i + 5];
+            s6 += g[i + 6] * x[i + 6];
+            t6 += g[i + 6] * y[i + 6];
+            s7 += g[i + 7] * x[i + 7];
+            t7 += g[i + 7] * y[i + 7];
+        }
+        for (; i < n; i++) {
+            s0 += g[i] * x[i];
+            t0 += g[i] * y[i];
+        }
+        out[0] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        out[1] = ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7));
+    }
+
     /** Writes one value to every lane (added to base, if there is one). */
     private static void passOn(double v, double[] g, double[] base, int n) {
         if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + v;

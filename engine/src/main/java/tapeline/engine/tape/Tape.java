@@ -51,6 +51,7 @@ public final class Tape implements Serializable {
     private transient boolean[] written;
     private transient double[] ones;
     private transient double[] scratch;
+    private transient double[] pairSums;
 
     /** An empty tape computing in {@code dtype}. */
     public Tape(DType dtype) {
@@ -405,6 +406,17 @@ public final class Tape implements Serializable {
             int[] more = morePairs[i];
             if (more != null) { // DOT's further pairs, each as a product
                 for (int p = 0; p < more.length; p += 2) {
+                    if (p + 2 < more.length && sharedTimesData(i, more[p], more[p + 1])
+                            && sharedTimesData(i, more[p + 2], more[p + 3]) && more[p] != more[p + 2]) {
+                        // Two shared w's against two data columns (the linear model's case): both lane
+                        // reductions in one sweep, each in laneDot's order, so the same bits.
+                        if (pairSums == null) pairSums = new double[2];
+                        Op.laneDot2(gz, value[more[p + 1]], value[more[p + 3]], n, pairSums);
+                        addReduced(more[p], pairSums[0]);
+                        addReduced(more[p + 2], pairSums[1]);
+                        p += 2;
+                        continue;
+                    }
                     if (needsGrad[more[p]]) contribute(i, more[p], true, more[p], more[p + 1], n);
                     if (needsGrad[more[p + 1]]) contribute(i, more[p + 1], false, more[p], more[p + 1], n);
                 }
@@ -442,6 +454,20 @@ public final class Tape implements Serializable {
                 dtype.round(out, len);
             }
         }
+        adjoint[x] = out;
+        aliased[x] = false;
+        written[x] = true;
+    }
+
+    /** Whether node i's pair (u, v) is a shared u that wants a gradient times lanes v that do not. */
+    private boolean sharedTimesData(int i, int u, int v) {
+        return laneShaped[i] && active > 1 && needsGrad[u] && !laneShaped[u] && laneShaped[v] && !needsGrad[v];
+    }
+
+    /** Adds a lane reduction s to a shared node's cotangent, as a rule with a shared input does. */
+    private void addReduced(int x, double s) {
+        double[] out = own[x];
+        out[0] = written[x] ? adjoint[x][0] + s : s;
         adjoint[x] = out;
         aliased[x] = false;
         written[x] = true;
