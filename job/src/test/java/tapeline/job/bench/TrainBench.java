@@ -83,31 +83,33 @@ public final class TrainBench {
         scalars.add(new VariableSpec("b", 1));
         for (int j = 0; j < k; j++) scalars.add(new VariableSpec("w" + j, 1));
 
-        // Least squares: tapeline (dot, then spelled out, on the same cache) against LinearRegression.
+        // Least squares: tapeline (dot, then spelled out, on the same cache) against LinearRegression, both
+        // caches resident, in three interleaved rounds so that a change in the machine's load hits both sides.
         Load ours = loadTapeline(spark, file, "y", k);
-        double dot = passTime(spark, times, ours.blocks(), model("(y - (b + dot(w, x)))^2", "y", k, lanes, null), passes);
-        double sum = passTime(spark, times, ours.blocks(), model("(y - (" + spelled + "))^2", "y", k, lanes, scalars), passes);
-        long ourMem = memory(spark, ours.blocks().rdd());
-        ours.blocks().unpersist(true);
         Load theirs = loadMllib(spark, file, "y", xs);
+        long ourMem = memory(spark, ours.blocks().rdd());
         long mlMem = memory(spark, null);
         LinearRegression lr = new LinearRegression().setSolver("l-bfgs").setStandardization(false).setRegParam(0)
                 .setElasticNetParam(0).setMaxIter(passes).setTol(0);
-        double linear = mllibPassTime(times, () -> lr.fit(theirs.frame()));
+        double[] lsq = rounds(spark, times, ours.blocks(), theirs.frame(), passes,
+                model("(y - (b + dot(w, x)))^2", "y", k, lanes, null),
+                model("(y - (" + spelled + "))^2", "y", k, lanes, scalars), f -> lr.fit(f));
+        ours.blocks().unpersist(true);
         theirs.frame().unpersist(true);
 
-        // Logistic loss on labels c in {0, 1}: tapeline against LogisticRegression (binomial).
+        // Logistic loss on labels c in {0, 1}: tapeline against LogisticRegression (binomial), likewise.
         Load oursC = loadTapeline(spark, file, "c", k);
-        double logDot = passTime(spark, times, oursC.blocks(), model("softplus(-(2*c - 1) * (b + dot(w, x)))", "c", k, lanes, null), passes);
-        double logSum = passTime(spark, times, oursC.blocks(), model("softplus(-(2*c - 1) * (" + spelled + "))", "c", k, lanes, scalars), passes);
-        oursC.blocks().unpersist(true);
         Load theirsC = loadMllib(spark, file, "c", xs);
         LogisticRegression logit = new LogisticRegression().setStandardization(false).setRegParam(0)
                 .setElasticNetParam(0).setMaxIter(passes).setTol(0);
-        double logistic = mllibPassTime(times, () -> logit.fit(theirsC.frame()));
+        double[] log = rounds(spark, times, oursC.blocks(), theirsC.frame(), passes,
+                model("softplus(-(2*c - 1) * (b + dot(w, x)))", "c", k, lanes, null),
+                model("softplus(-(2*c - 1) * (" + spelled + "))", "c", k, lanes, scalars), f -> logit.fit(f));
+        oursC.blocks().unpersist(true);
         theirsC.frame().unpersist(true);
+        double dot = lsq[0], sum = lsq[1], linear = lsq[2], logDot = log[0], logSum = log[1], logistic = log[2];
 
-        System.out.printf(Locale.ROOT, "%n%d rows x %d features, local[2], cached, median of the gradient-pass jobs (%d passes each)%n",
+        System.out.printf(Locale.ROOT, "%n%d rows x %d features, local[2], cached, median of the gradient-pass jobs (3 interleaved rounds of %d passes each)%n",
                 rows, k, passes);
         System.out.printf(Locale.ROOT, "  least squares, tapeline dot(w, x):      %7.1f ms   ratio to MLlib %.2f%n", dot * 1e3, dot / linear);
         System.out.printf(Locale.ROOT, "  least squares, tapeline w0*x0 + ...:    %7.1f ms   ratio to MLlib %.2f%n", sum * 1e3, sum / linear);
@@ -169,25 +171,45 @@ public final class TrainBench {
         return new LossModel(Expression.parse("loss", loss), scalars, inputs, DType.FLOAT64, lanes);
     }
 
-    /** Median time of the gradient-pass jobs, after 3 warm-up passes. */
-    static double passTime(SparkSession spark, JobTimes times, JavaRDD<ColumnBlock> blocks, LossModel model, int passes) throws Exception {
-        GradientPass pass = new GradientPass(spark.sparkContext(), blocks, model, 1.0, 0, 2);
-        double[] params = new double[model.parameterCount()];
-        for (int i = 0; i < 3; i++) pass.pass(params, i); // warm-up: JIT
-        times.reset("treeAggregate at GradientPass");
-        for (int i = 0; i < passes; i++) {
-            params[0] = 0.001 * i;
-            pass.pass(params, i);
+    /**
+     * Median pass times {dot, spelled out, MLlib}: after a warm-up of each (3 passes; one fit), three
+     * rounds of {@code passes} passes of each tapeline model and one MLlib fit ({@code passes} iterations).
+     */
+    static double[] rounds(SparkSession spark, JobTimes times, JavaRDD<ColumnBlock> blocks, Dataset<Row> frame, int passes,
+                           LossModel dot, LossModel spelled, java.util.function.Consumer<Dataset<Row>> fit) throws Exception {
+        GradientPass dotPass = new GradientPass(spark.sparkContext(), blocks, dot, 1.0, 0, 2);
+        GradientPass spelledPass = new GradientPass(spark.sparkContext(), blocks, spelled, 1.0, 0, 2);
+        double[] params = new double[dot.parameterCount()];
+        for (int i = 0; i < 3; i++) {
+            dotPass.pass(params, i); // warm-up: JIT
+            spelledPass.pass(params, i);
         }
-        return times.median();
+        fit.accept(frame);
+        List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int round = 0; round < 3; round++) {
+            for (int which = 0; which < 2; which++) {
+                times.reset("treeAggregate at GradientPass");
+                for (int i = 0; i < passes; i++) {
+                    params[0] = 0.001 * i;
+                    (which == 0 ? dotPass : spelledPass).pass(params, i);
+                }
+                seconds.get(which).addAll(times.seconds());
+            }
+            times.reset("treeAggregate at RDDLossFunction");
+            fit.accept(frame);
+            seconds.get(2).addAll(times.seconds());
+        }
+        double[] out = new double[3];
+        for (int j = 0; j < 3; j++) out[j] = median(seconds.get(j));
+        System.out.printf(Locale.ROOT, "  passes timed: tapeline %d + %d, MLlib %d%n", seconds.get(0).size(), seconds.get(1).size(),
+                seconds.get(2).size());
+        return out;
     }
 
-    /** Median time of MLlib's gradient-pass jobs on a second fit (the first warms the JIT). */
-    static double mllibPassTime(JobTimes times, Runnable fit) {
-        fit.run();
-        times.reset("treeAggregate at RDDLossFunction");
-        fit.run();
-        return times.median();
+    static double median(List<Double> seconds) {
+        List<Double> s = new ArrayList<>(seconds);
+        Collections.sort(s);
+        return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
     }
 
     /** Memory of the cached RDD (or, with null, of the cached Dataset: the one that is not ours). */
@@ -227,14 +249,8 @@ public final class TrainBench {
             if (t != null) seconds.add((e.time() - t) / 1000.0);
         }
 
-        int count() {
-            return seconds.size();
-        }
-
-        double median() {
-            List<Double> s = new ArrayList<>(seconds);
-            Collections.sort(s);
-            return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
+        List<Double> seconds() {
+            return new ArrayList<>(seconds);
         }
     }
 }
