@@ -130,7 +130,7 @@ public enum Op {
                 else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
             }
         }
@@ -281,7 +281,7 @@ public enum Op {
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] > 0 ? gz[i] : 0.0;
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] > 0 ? gz[i] : 0.0);
             else for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
@@ -302,11 +302,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] <= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] <= b[i] ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = a[i] <= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] <= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] <= b[i] ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
             }
         }
@@ -318,11 +318,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] >= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] >= b[i] ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = a[i] >= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] >= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] >= b[i] ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] >= b[i] ? 0.0 : gz[i];
             }
         }
@@ -335,11 +335,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + c[i] > 0 ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (c[i] > 0 ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = c[i] > 0 ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + c[i] > 0 ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (c[i] > 0 ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = c[i] > 0 ? 0.0 : gz[i];
             }
         }
@@ -628,7 +628,8 @@ public enum Op {
         else java.util.Arrays.fill(g, 0, n, v);
     }
 
-    static double sigmoid(double x) {
+    /** The logistic function, split by sign; public for the compiled tapes, which call it as the tape does. */
+    public static double sigmoid(double x) {
         // Split by sign so exp never overflows: both branches are the same function.
         if (x >= 0) {
             return 1.0 / (1.0 + Math.exp(-x));

@@ -89,6 +89,26 @@ public final class Tape implements Serializable {
         return needsGrad[node];
     }
 
+    /** Input {@code j} (0, 1 or 2) of a node, or -1 where the op has none. */
+    public int input(int node, int j) {
+        return switch (j) {
+            case 0 -> in0[node];
+            case 1 -> in1[node];
+            case 2 -> in2[node];
+            default -> throw new IllegalArgumentException("input must be 0, 1 or 2, got " + j);
+        };
+    }
+
+    /** The constant parameter of a node (the exponent of {@link Op#POWK}; 0 for other ops). */
+    public double param(int node) {
+        return param[node];
+    }
+
+    /** Whether a node depends on a variable, so that {@link #forward()} recomputes it. */
+    public boolean isVarying(int node) {
+        return varying[node];
+    }
+
     // ---- leaves -------------------------------------------------------------------------------
 
     /** A per-lane constant: one value per lane, copied (and rounded to the dtype). */
@@ -213,14 +233,23 @@ public final class Tape implements Serializable {
      * that of the written-out sum of products, bit for bit (same products, same order of additions),
      * without a buffer per product or per partial sum, and a shared {@code u[j]} or {@code v[j]} is
      * read directly (its gradient is the lane reduction). In float32, where every product and partial
-     * sum rounds to float32 as TF's do, it records the written-out sum itself.
+     * sum rounds to float32 as TF's do, it records the written-out sum itself; so it does when no
+     * component is shared (a sweep's per-lane vectors: the same bits, and a form the compiled
+     * kernels of {@code engine.codegen} know).
      */
     public int recordDot(int[] u, int[] v) {
         if (u.length != v.length || u.length == 0) {
             throw new IllegalArgumentException("dot needs two non-empty lists of the same length, got "
                     + u.length + " and " + v.length);
         }
-        if (dtype != DType.FLOAT64) {
+        boolean shared = false;
+        for (int j = 0; j < u.length; j++) {
+            for (int x : new int[] {u[j], v[j]}) {
+                if (x < 0 || x >= size) throw new IllegalArgumentException("dot input is not a node of this tape: " + x);
+                shared |= !laneShaped[x] && lanes > 1;
+            }
+        }
+        if (dtype != DType.FLOAT64 || !shared) {
             int s = record(Op.MUL, u[0], v[0], NONE, 0.0);
             for (int j = 1; j < u.length; j++) s = record(Op.ADD, s, record(Op.MUL, u[j], v[j], NONE, 0.0), NONE, 0.0);
             return s;
@@ -233,7 +262,6 @@ public final class Tape implements Serializable {
         boolean vary = false;
         for (int j = 0; j < u.length; j++) {
             for (int x : new int[] {u[j], v[j]}) {
-                if (x < 0 || x >= size) throw new IllegalArgumentException("dot input is not a node of this tape: " + x);
                 lane |= laneShaped[x];
                 grad |= needsGrad[x];
                 vary |= varying[x];

@@ -16,8 +16,8 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 import tapeline.engine.train.RowBuckets;
 import tapeline.engine.train.RowSampler;
-import tapeline.job.sweep.Cell;
-import tapeline.job.sweep.CellReader;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * The train job's load: read and check every row, then give it its canonical place

@@ -24,7 +24,7 @@ import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.GradientSums;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.RowSampler;
-import tapeline.job.sweep.Cell;
+import tapeline.job.columns.Cell;
 
 /**
  * The load and the pass's summation, without Spark's scheduling but with its pieces: random rows
