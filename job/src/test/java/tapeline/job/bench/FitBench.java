@@ -1,5 +1,7 @@
 package tapeline.job.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +9,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
-import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.ml.regression.LinearRegressionModel;
@@ -16,7 +17,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.storage.StorageLevel;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.lbfgs.QuasiNewton;
 import tapeline.engine.solve.VariableSpec;
@@ -61,16 +61,12 @@ public final class FitBench {
 
     static String run(SparkSession spark, TrainBench.JobTimes times, String problem, int rows, int k) {
         boolean logistic = !problem.equals("ls");
-        Dataset<Row> data = data(spark, rows, k, logistic);
-
+        Path file = data(spark, rows, k, logistic);
         String loss = logistic ? "softplus(-(2 * y - 1) * (b + dot(w, x)))" : "0.5 * (y - (b + dot(w, x)))^2";
-        LossModel model = TrainBench.model(loss, k, 4096);
+        LossModel model = TrainBench.model(loss, "y", k, 4096, null);
         List<VariableSpec> vars = model.variables();
-        JavaRDD<ColumnBlock> blocks = TrainBench.blocks(data, k);
-        blocks.map(ColumnBlock::rows).reduce(Integer::sum);
-        Dataset<Row> ml = new VectorAssembler().setInputCols(xs(k)).setOutputCol("features").transform(data)
-                .select(functions.col("y").as("label"), functions.col("features")).persist(StorageLevel.MEMORY_ONLY());
-        ml.count();
+        JavaRDD<ColumnBlock> blocks = TrainBench.loadTapeline(spark, file, "y", k).blocks();
+        Dataset<Row> ml = TrainBench.loadMllib(spark, file, "y", xs(k)).frame();
 
         boolean enet = problem.equals("enet");
         double regParam = enet ? 0.1 : 0;
@@ -89,13 +85,13 @@ public final class FitBench {
         long t0 = System.nanoTime();
         TrainLoop.TrainResult r = ours(pass, k, enet, penalised, reg, 100);
         double ourSeconds = (System.nanoTime() - t0) / 1e9;
-        int ourPasses = times.count();
+        int ourPasses = times.seconds().size();
 
         times.reset("treeAggregate at RDDLossFunction");
         t0 = System.nanoTime();
         double[] theirs = mllib(ml, logistic, regParam, alpha, 100);
         double theirSeconds = (System.nanoTime() - t0) / 1e9;
-        int theirPasses = times.count();
+        int theirPasses = times.seconds().size();
 
         double[] mine = r.state().params();
         double worst = 0;
@@ -161,11 +157,16 @@ public final class FitBench {
     }
 
     /**
-     * x_0 = N(0,1), x_j = x_{j-1} + N(0,1) (seeded, so both sides read the same rows);
-     * z = 0.5 + sum_j c_j x_j with c_j = 0.45 ((j mod 4) - 1.5) / 1.5; y = z + N(0, 0.5^2), or for
-     * logistic y ~ Bernoulli(sigmoid(z)).
+     * x_0 = N(0,1), x_j = x_{j-1} + N(0,1); z = 0.5 + sum_j c_j x_j with c_j = 0.45 ((j mod 4) - 1.5) / 1.5;
+     * y = z + N(0, 0.5^2), or for logistic y ~ Bernoulli(sigmoid(z)). Written once as Parquet (seeded
+     * generators): both sides read the same file.
      */
-    static Dataset<Row> data(SparkSession spark, int rows, int k, boolean logistic) {
+    static Path data(SparkSession spark, int rows, int k, boolean logistic) {
+        Path file = Path.of(System.getProperty("java.io.tmpdir"),
+                "tapeline-fit-bench-" + (logistic ? "logistic-" : "ls-") + rows + "x" + k + ".parquet");
+        if (Files.exists(file.resolve("_SUCCESS"))) {
+            return file;
+        }
         Dataset<Row> d = spark.range(0, rows, 1, 2).withColumn("x0", functions.randn(1000));
         for (int j = 1; j < k; j++) d = d.withColumn("x" + j, functions.col("x" + (j - 1)).plus(functions.randn(1000 + j)));
         Column z = functions.lit(0.5);
@@ -177,7 +178,7 @@ public final class FitBench {
         List<Column> cols = new ArrayList<>();
         for (String x : xs(k)) cols.add(functions.col(x));
         cols.add(y.as("y"));
-        // rand/randn are seeded per partition and row: every read of this plan gives the same rows.
-        return d.select(cols.toArray(Column[]::new));
+        d.select(cols.toArray(Column[]::new)).write().mode("overwrite").parquet(file.toString());
+        return file;
     }
 }
