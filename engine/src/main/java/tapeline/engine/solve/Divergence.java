@@ -1,0 +1,239 @@
+package tapeline.engine.solve;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+import tapeline.engine.tape.DType;
+
+/**
+ * When a lane's cost "falls without bound": the one rule behind {@code DIVERGED} in the sweep
+ * ({@link BlockRun}) and in the train loop. Apart from a non-finite cost or gradient (which the
+ * callers check themselves), a lane diverges when either
+ *
+ * <ul>
+ *   <li><b>it runs away</b>: in each of {@value #WINDOWS} consecutive windows of
+ *       {@value #SAMPLES} samples ({@code every} steps apart; the sweep samples every
+ *       {@value #SWEEP_EVERY} steps, so a window is 256 steps), the cost fell from every sample to
+ *       the next, the gradient norm at the window's end is at least what it was at its start, and
+ *       the iterate moved steadily: its displacement over the window is at least half the path its
+ *       steps would make end to end (the length of the step taken at each sample times
+ *       {@code every}, summed); or</li>
+ *   <li><b>it is beyond the dtype's range</b>: some variable's magnitude passed {@code 2^511}
+ *       (float64) or {@code 2^63} (float32), beyond which its square is not finite.</li>
+ * </ul>
+ *
+ * <p>Why these three tests together: on a cost with a minimiser the gradient shrinks as the
+ * minimiser comes closer, however far away it started (a quadratic at distance d loses the fraction
+ * D/d of its gradient over a displacement D), while on a linear cost it stays equal and on
+ * {@code -w^2}, {@code w^3}, {@code -w^4} it grows. Near a minimum the gradient can wobble up while the
+ * cost still falls (Adam in Rosenbrock's valley), but there the iterate dances: its steps mostly cancel,
+ * so the displacement is a small part of the path. Steps that shrink like {@code 1/sqrt(t)} (Adagrad on
+ * a linear cost) still make a steady run. A cost that falls ever more slowly towards a bound
+ * ({@code exp(-w)}) or without one ({@code -log(1 + w^2)}) has a shrinking gradient and is not called
+ * divergent by the first test: it ends {@code MAX_STEPS} (or {@code CONVERGED} when its gradient
+ * meets {@code tolerance.grad}).
+ *
+ * <p>The state is per lane, by position (the caller moves lanes with {@link #moveLane}); every loop
+ * over lanes is plain arithmetic on {@code double[]}, so the per-sample work vectorises. A caller
+ * calls, on a step where {@link #samples} is true: {@link #observe} with the cost, gradients and
+ * values before the optimizer step, {@link #beforeStep} just before it and {@link #afterStep} just
+ * after it; {@link #reason} then names the lanes that diverged at that sample, until the next sample.
+ *
+ * <pre>{@code
+ * Divergence d = new Divergence(lanes, slots, Divergence.SWEEP_EVERY, DType.FLOAT64);
+ * if (d.samples(step) && d.observe(step, cost, grads, values, active) > 0) { ... d.reason(p) ... }
+ * }</pre>
+ */
+public final class Divergence implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Samples per window. */
+    public static final int SAMPLES = 8;
+    /** Consecutive runaway windows that make a lane diverge. */
+    public static final int WINDOWS = 3;
+    /** Steps between samples in the sweep: a window of 256 steps, a verdict after 512 at the earliest. */
+    public static final int SWEEP_EVERY = 32;
+    /** The displacement over a window must be at least this part of the path its sampled steps make. */
+    static final double STEADY = 0.5;
+    /** The cost per unit moved may fall by this fraction from one window to the next (rounding) and still count as not shrinking. */
+    static final double SLOPE_SLACK = 1e-3;
+
+    private final int every;
+    private final double bound;
+    private final DType dtype;
+    private final double[] gradNorm;    // at the current sample
+    private final double[] firstCost;   // at step 0
+    private final double[] lastCost;    // at the previous sample
+    private final double[] rise;        // largest sample-to-sample rise of the cost in the window (< 0: fell every time)
+    private final double[] startCost;
+    private final double[] startGrad;
+    private final double[] stepSum;     // lengths of the steps taken at the window's samples
+    private final double[] slope;       // cost fallen per unit of displacement over the previous window
+    private final double[] streak;      // consecutive runaway windows, as a double so the loops stay numeric
+    private final double[][] startPos;
+    private transient double[][] before;
+    private final String[] reason;
+    private int flagged;
+
+    /**
+     * @param lanes  lanes (positions) to track
+     * @param slots  variable components per lane
+     * @param every  steps between samples, >= 1
+     * @param dtype  the arithmetic, for the magnitude bound
+     */
+    public Divergence(int lanes, int slots, int every, DType dtype) {
+        if (every < 1) throw new IllegalArgumentException("every must be >= 1, got " + every);
+        this.every = every;
+        this.dtype = dtype;
+        this.bound = bound(dtype);
+        gradNorm = new double[lanes];
+        firstCost = new double[lanes];
+        lastCost = new double[lanes];
+        rise = new double[lanes];
+        startCost = new double[lanes];
+        startGrad = new double[lanes];
+        stepSum = new double[lanes];
+        slope = new double[lanes];
+        Arrays.fill(slope, Double.NaN);
+        streak = new double[lanes];
+        startPos = new double[slots][lanes];
+        reason = new String[lanes];
+    }
+
+    /** The magnitude beyond which a variable's square is not finite in this dtype: 2^511 or 2^63. */
+    public static double bound(DType dtype) {
+        return dtype == DType.FLOAT32 ? 0x1p63 : 0x1p511;
+    }
+
+    /** Whether step {@code step} is a sample (the cost is needed there). */
+    public boolean samples(int step) {
+        return step % every == 0;
+    }
+
+    /** Steps in one window. */
+    public int windowSteps() {
+        return every * SAMPLES;
+    }
+
+    /**
+     * Takes the sample of step {@code step} (a step where {@link #samples} is true) for the first
+     * {@code n} lanes, before the optimizer's step: their costs, gradients and values. Returns how
+     * many lanes diverged here; {@link #reason} names them. Non-finite lanes are left to the caller.
+     */
+    public int observe(int step, double[] cost, double[][] grads, double[][] values, int n) {
+        Arrays.fill(reason, 0, n, null);
+        flagged = 0;
+        Arrays.fill(gradNorm, 0, n, 0.0);
+        for (double[] g : grads) {
+            for (int p = 0; p < n; p++) gradNorm[p] += g[p] * g[p];
+        }
+        for (int p = 0; p < n; p++) gradNorm[p] = Math.sqrt(gradNorm[p]);
+        double largest = 0;
+        for (double[] v : values) {
+            for (int p = 0; p < n; p++) largest = Math.max(largest, Math.abs(v[p])); // a max reduction vectorises
+        }
+        if (!(largest <= bound)) { // NaN too: look lane by lane
+            for (int k = 0; k < values.length; k++) {
+                for (int p = 0; p < n; p++) {
+                    if (reason[p] == null && Math.abs(values[k][p]) > bound && Double.isFinite(values[k][p])) {
+                        reason[p] = "a variable's magnitude passed " + bound + " (" + values[k][p] + " after " + step
+                                + " steps), beyond which its square is not finite in " + dtype;
+                        flagged++;
+                    }
+                }
+            }
+        }
+        int window = windowSteps();
+        if (step > 0) {
+            for (int p = 0; p < n; p++) {
+                rise[p] = Math.max(rise[p], cost[p] - lastCost[p]);
+                lastCost[p] = cost[p];
+            }
+            if (step % window == 0) judgeWindow(step, cost, values, n);
+        }
+        if (step == 0) System.arraycopy(cost, 0, firstCost, 0, n);
+        if (step % window == 0) startWindow(cost, values, n);
+        return flagged;
+    }
+
+    private void judgeWindow(int step, double[] cost, double[][] values, int n) {
+        for (int p = 0; p < n; p++) {
+            double d2 = 0;
+            for (int k = 0; k < values.length; k++) {
+                double d = values[k][p] - startPos[k][p];
+                d2 += d * d;
+            }
+            double moved = Math.sqrt(d2);
+            double path = every * stepSum[p];
+            double steep = (startCost[p] - cost[p]) / moved;
+            boolean runaway = rise[p] < 0 && gradNorm[p] >= startGrad[p] && moved >= STEADY * path && moved > 0
+                    && steep >= (1 - SLOPE_SLACK) * slope[p];
+            streak[p] = runaway ? streak[p] + 1 : 0;
+            double first = firstCost[p];
+            if (runaway && streak[p] >= WINDOWS && cost[p] < first - Math.abs(first) && reason[p] == null) {
+                reason[p] = "cost falls without bound: it fell from " + first + " at the start to " + cost[p]
+                        + ", by more than its starting magnitude, and in each of the last " + WINDOWS + " windows of "
+                        + windowSteps() + " steps it fell at every check (every " + every + " steps) and at least as"
+                        + " steeply per unit moved as in the window before, while the gradient norm did not shrink and"
+                        + " the variables moved steadily; in the last window the cost fell from " + startCost[p] + " ("
+                        + steep + " per unit moved, " + slope[p] + " before), the gradient norm went from "
+                        + startGrad[p] + " to " + gradNorm[p] + ", and the variables moved by " + moved
+                        + " (their steps laid end to end: " + path + ")";
+                flagged++;
+            }
+            slope[p] = steep;
+        }
+    }
+
+    private void startWindow(double[] cost, double[][] values, int n) {
+        for (int p = 0; p < n; p++) {
+            startCost[p] = cost[p];
+            lastCost[p] = cost[p];
+            startGrad[p] = gradNorm[p];
+            rise[p] = Double.NEGATIVE_INFINITY;
+            stepSum[p] = 0;
+        }
+        for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, startPos[k], 0, n);
+    }
+
+    /** Why lane position p diverged at the last sample, or null. */
+    public String reason(int p) {
+        return reason[p];
+    }
+
+    /** Call on a sample step just before the optimizer's step: remembers where the lanes are. */
+    public void beforeStep(double[][] values, int n) {
+        if (before == null) before = new double[values.length][gradNorm.length];
+        for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, before[k], 0, n);
+    }
+
+    /** Call on a sample step just after the optimizer's step: adds the step's length to the window's path. */
+    public void afterStep(double[][] values, int n) {
+        double[] len = gradNorm; // not read again before the next sample recomputes it: scratch
+        Arrays.fill(len, 0, n, 0.0);
+        for (int k = 0; k < values.length; k++) {
+            double[] v = values[k];
+            double[] b = before[k];
+            for (int p = 0; p < n; p++) {
+                double d = v[p] - b[p];
+                len[p] += d * d;
+            }
+        }
+        for (int p = 0; p < n; p++) stepSum[p] += Math.sqrt(len[p]);
+    }
+
+    /** Moves lane position {@code from} to {@code to} (the caller packs finished lanes away). */
+    public void moveLane(int from, int to) {
+        gradNorm[to] = gradNorm[from];
+        firstCost[to] = firstCost[from];
+        lastCost[to] = lastCost[from];
+        rise[to] = rise[from];
+        startCost[to] = startCost[from];
+        startGrad[to] = startGrad[from];
+        stepSum[to] = stepSum[from];
+        streak[to] = streak[from];
+        slope[to] = slope[from];
+        reason[to] = reason[from];
+        for (double[] s : startPos) s[to] = s[from];
+    }
+}
