@@ -18,8 +18,8 @@ import tapeline.engine.tape.DType;
  *       the iterate moved steadily: its displacement over the window is at least half the path its
  *       steps would make end to end (the length of the step taken at each sample times
  *       {@code every}, summed); or</li>
- *   <li><b>it is beyond the dtype's range</b>: some variable's magnitude passed {@code 2^511}
- *       (float64) or {@code 2^63} (float32), beyond which its square is not finite.</li>
+ *   <li><b>it is beyond the dtype's range</b>: some variable's magnitude passed {@code 2^512}
+ *       (float64) or {@code 2^64} (float32), where its square is no longer finite.</li>
  * </ul>
  *
  * <p>Why these three tests together: on a cost with a minimiser the gradient shrinks as the
@@ -100,9 +100,9 @@ public final class Divergence implements Serializable {
         reason = new String[lanes];
     }
 
-    /** The magnitude beyond which a variable's square is not finite in this dtype: 2^511 or 2^63. */
+    /** The magnitude from which a variable's square is not finite in this dtype: 2^512 or 2^64. */
     public static double bound(DType dtype) {
-        return dtype == DType.FLOAT32 ? 0x1p63 : 0x1p511;
+        return dtype == DType.FLOAT32 ? 0x1p64 : 0x1p512;
     }
 
     /** Whether step {@code step} is a sample (the cost is needed there). */
@@ -137,7 +137,7 @@ public final class Divergence implements Serializable {
                 for (int p = 0; p < n; p++) {
                     if (reason[p] == null && Math.abs(values[k][p]) > bound && Double.isFinite(values[k][p])) {
                         reason[p] = "a variable's magnitude passed " + bound + " (" + values[k][p] + " after " + step
-                                + " steps), beyond which its square is not finite in " + dtype;
+                                + " steps), where its square is no longer finite in " + dtype;
                         flagged++;
                     }
                 }
@@ -173,7 +173,7 @@ public final class Divergence implements Serializable {
             if (runaway && streak[p] >= WINDOWS && cost[p] < first - Math.abs(first) && reason[p] == null) {
                 reason[p] = "cost falls without bound: it fell from " + first + " at the start to " + cost[p]
                         + ", by more than its starting magnitude, and in each of the last " + WINDOWS + " windows of "
-                        + windowSteps() + " steps it fell at every check (every " + every + " steps) and at least as"
+                        + windowSteps() + " steps it fell at every check (" + (every == 1 ? "every step" : "every " + every + " steps") + ") and at least as"
                         + " steeply per unit moved as in the window before, while the gradient norm did not shrink and"
                         + " the variables moved steadily; in the last window the cost fell from " + startCost[p] + " ("
                         + steep + " per unit moved, " + slope[p] + " before), the gradient norm went from "
