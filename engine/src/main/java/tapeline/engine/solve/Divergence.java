@@ -11,27 +11,35 @@ import tapeline.engine.tape.DType;
  * callers check themselves), a lane diverges when either
  *
  * <ul>
- *   <li><b>it runs away</b>: in each of {@value #WINDOWS} consecutive windows of
- *       {@value #SAMPLES} samples ({@code every} steps apart; the sweep samples every
- *       {@value #SWEEP_EVERY} steps, so a window is 256 steps), the cost fell from every sample to
- *       the next, the gradient norm at the window's end is at least what it was at its start, and
- *       the iterate moved steadily: its displacement over the window is at least half the path its
- *       steps would make end to end (the length of the step taken at each sample times
- *       {@code every}, summed); or</li>
+ *   <li><b>it runs away</b>: the cost is now lower than its value at step 0 by more than that value's
+ *       magnitude ({@code cost < c0 - |c0|}), and in each of the last {@value #WINDOWS} windows of
+ *       {@value #SAMPLES} samples ({@code every} steps apart, {@link #every(int)}: 32 in a run of 1,024
+ *       steps or more, so a window is 256 steps)
+ *       <ul>
+ *         <li>the cost fell from every sample to the next,</li>
+ *         <li>it fell at least as steeply per unit of displacement as in the window before (to a
+ *             rounding slack of {@value #SLOPE_SLACK}),</li>
+ *         <li>the gradient norm at the window's end is at least what it was at its start, and</li>
+ *         <li>the iterate moved steadily: its displacement over the window is at least half the path
+ *             its steps make end to end (the length of the step taken at each sample, times
+ *             {@code every}, summed); or</li>
+ *       </ul></li>
  *   <li><b>it is beyond the dtype's range</b>: some variable's magnitude passed {@code 2^512}
  *       (float64) or {@code 2^64} (float32), where its square is no longer finite.</li>
  * </ul>
  *
- * <p>Why these three tests together: on a cost with a minimiser the gradient shrinks as the
- * minimiser comes closer, however far away it started (a quadratic at distance d loses the fraction
- * D/d of its gradient over a displacement D), while on a linear cost it stays equal and on
- * {@code -w^2}, {@code w^3}, {@code -w^4} it grows. Near a minimum the gradient can wobble up while the
- * cost still falls (Adam in Rosenbrock's valley), but there the iterate dances: its steps mostly cancel,
- * so the displacement is a small part of the path. Steps that shrink like {@code 1/sqrt(t)} (Adagrad on
- * a linear cost) still make a steady run. A cost that falls ever more slowly towards a bound
- * ({@code exp(-w)}) or without one ({@code -log(1 + w^2)}) has a shrinking gradient and is not called
- * divergent by the first test: it ends {@code MAX_STEPS} (or {@code CONVERGED} when its gradient
- * meets {@code tolerance.grad}).
+ * <p>Why these tests together. On a cost with a minimiser the gradient and the slope along the path
+ * shrink as the minimiser comes closer, however far away it started (a quadratic at distance d loses
+ * the fraction D/d of both over a displacement D), while on a linear cost they stay equal and on
+ * {@code -w^2}, {@code w^3}, {@code -w^4} they grow. Near a minimum the gradient can wobble up while the
+ * cost still falls (Adam in Rosenbrock's valley), but there the iterate dances: its steps mostly cancel.
+ * Steps that shrink like {@code 1/sqrt(t)} (Adagrad on a linear cost) still make a steady run. No test
+ * on a stretch of the path can tell a steepening slope of a bounded cost (a hill of Himmelblau's
+ * function, walked down slowly) from {@code -w^2}; the fall below {@code c0 - |c0|} can, when the cost is
+ * bounded by 0: a cost that is never negative (a sum of squares) is never called a runaway from a
+ * positive start. A cost that falls ever more slowly towards a bound ({@code exp(-w)}) or without one
+ * ({@code -log(1 + w^2)} past {@code |w| = 1}) has a shrinking gradient and is not a runaway either: it
+ * ends {@code MAX_STEPS} (or {@code CONVERGED} when its gradient meets {@code tolerance.grad}).
  *
  * <p>The state is per lane, by position (the caller moves lanes with {@link #moveLane}); every loop
  * over lanes is plain arithmetic on {@code double[]}, so the per-sample work vectorises. A caller
@@ -40,7 +48,7 @@ import tapeline.engine.tape.DType;
  * after it; {@link #reason} then names the lanes that diverged at that sample, until the next sample.
  *
  * <pre>{@code
- * Divergence d = new Divergence(lanes, slots, Divergence.SWEEP_EVERY, DType.FLOAT64);
+ * Divergence d = new Divergence(lanes, slots, Divergence.every(maxSteps), DType.FLOAT64);
  * if (d.samples(step) && d.observe(step, cost, grads, values, active) > 0) { ... d.reason(p) ... }
  * }</pre>
  */
@@ -51,8 +59,8 @@ public final class Divergence implements Serializable {
     public static final int SAMPLES = 8;
     /** Consecutive runaway windows that make a lane diverge. */
     public static final int WINDOWS = 3;
-    /** Steps between samples in the sweep: a window of 256 steps, a verdict after 512 at the earliest. */
-    public static final int SWEEP_EVERY = 32;
+    /** Steps between samples in a long run: a window of 256 steps, a verdict after 1,024 at the earliest. */
+    public static final int MAX_EVERY = 32;
     /** The displacement over a window must be at least this part of the path its sampled steps make. */
     static final double STEADY = 0.5;
     /** The cost per unit moved may fall by this fraction from one window to the next (rounding) and still count as not shrinking. */
@@ -103,6 +111,15 @@ public final class Divergence implements Serializable {
     /** The magnitude from which a variable's square is not finite in this dtype: 2^512 or 2^64. */
     public static double bound(DType dtype) {
         return dtype == DType.FLOAT32 ? 0x1p64 : 0x1p512;
+    }
+
+    /**
+     * Steps between samples for a run of at most {@code maxSteps} steps: {@value #MAX_EVERY}, or, for a
+     * shorter run, the power of two that fits 32 samples in it (4 windows), so that a run of 500 steps
+     * is judged too (every 8 steps: windows of 64).
+     */
+    public static int every(int maxSteps) {
+        return Math.max(1, Math.min(MAX_EVERY, Integer.highestOneBit(Math.max(1, maxSteps / (4 * SAMPLES)))));
     }
 
     /** Whether step {@code step} is a sample (the cost is needed there). */

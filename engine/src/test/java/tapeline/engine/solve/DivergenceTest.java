@@ -138,4 +138,18 @@ class DivergenceTest {
         }
         assertThat(flaggedAt).isEqualTo((Divergence.WINDOWS + 1) * Divergence.SAMPLES);
     }
+
+    @Test
+    void aShortRunSamplesMoreOftenSoThatItCanBeJudged() {
+        // Four windows of 8 samples fit in the run, at most 32 steps apart.
+        assertThat(Divergence.every(100_000)).isEqualTo(32);
+        assertThat(Divergence.every(1024)).isEqualTo(32);
+        assertThat(Divergence.every(1000)).isEqualTo(16);
+        assertThat(Divergence.every(500)).isEqualTo(8);
+        assertThat(Divergence.every(40)).isEqualTo(1);
+        assertThat(Divergence.every(0)).isEqualTo(1);
+        for (int steps : new int[] {32, 100, 500, 1000, 5000}) {
+            assertThat((Divergence.WINDOWS + 1) * Divergence.SAMPLES * Divergence.every(steps)).isLessThanOrEqualTo(steps);
+        }
+    }
 }
