@@ -67,6 +67,7 @@ public final class Divergence implements Serializable {
     static final double SLOPE_SLACK = 1e-3;
 
     private final int every;
+    private final String noun;
     private final double bound;
     private final DType dtype;
     private final double[] gradNorm;    // at the current sample
@@ -90,8 +91,14 @@ public final class Divergence implements Serializable {
      * @param dtype  the arithmetic, for the magnitude bound
      */
     public Divergence(int lanes, int slots, int every, DType dtype) {
+        this(lanes, slots, every, dtype, "cost");
+    }
+
+    /** As {@link #Divergence(int, int, int, DType)}, calling the objective {@code noun} in reasons ("loss"). */
+    public Divergence(int lanes, int slots, int every, DType dtype, String noun) {
         if (every < 1) throw new IllegalArgumentException("every must be >= 1, got " + every);
         this.every = every;
+        this.noun = noun;
         this.dtype = dtype;
         this.bound = bound(dtype);
         gradNorm = new double[lanes];
@@ -188,11 +195,11 @@ public final class Divergence implements Serializable {
             streak[p] = runaway ? streak[p] + 1 : 0;
             double first = firstCost[p];
             if (runaway && streak[p] >= WINDOWS && cost[p] < first - Math.abs(first) && reason[p] == null) {
-                reason[p] = "cost falls without bound: it fell from " + first + " at the start to " + cost[p]
+                reason[p] = noun + " falls without bound: it fell from " + first + " at the start to " + cost[p]
                         + ", by more than its starting magnitude, and in each of the last " + WINDOWS + " windows of "
                         + windowSteps() + " steps it fell at every check (" + (every == 1 ? "every step" : "every " + every + " steps") + ") and at least as"
                         + " steeply per unit moved as in the window before, while the gradient norm did not shrink and"
-                        + " the variables moved steadily; in the last window the cost fell from " + startCost[p] + " ("
+                        + " the variables moved steadily; in the last window the " + noun + " fell from " + startCost[p] + " ("
                         + steep + " per unit moved, " + slope[p] + " before), the gradient norm went from "
                         + startGrad[p] + " to " + gradNorm[p] + ", and the variables moved by " + moved
                         + " (their steps laid end to end: " + path + ")";
