@@ -199,10 +199,9 @@ public final class Divergence implements Serializable {
                         + ", by more than its starting magnitude, and in each of the last " + WINDOWS + " windows of "
                         + windowSteps() + " steps it fell at every check (" + (every == 1 ? "every step" : "every " + every + " steps") + ") and at least as"
                         + " steeply per unit moved as in the window before, while the gradient norm did not shrink and"
-                        + " the variables moved steadily; in the last window the " + noun + " fell from " + startCost[p] + " ("
-                        + steep + " per unit moved, " + slope[p] + " before), the gradient norm went from "
-                        + startGrad[p] + " to " + gradNorm[p] + ", and the variables moved by " + moved
-                        + " (their steps laid end to end: " + path + ")";
+                        + " the variables moved steadily; last window: " + noun + " " + startCost[p] + " to " + cost[p]
+                        + " (" + steep + " per unit moved, " + slope[p] + " in the window before), gradient norm "
+                        + startGrad[p] + " to " + gradNorm[p] + ", moved " + moved + " by steps adding up to " + path;
                 flagged++;
             }
             slope[p] = steep;
