@@ -20,9 +20,9 @@ import tapeline.engine.tape.DType;
  *         <li>it fell at least as steeply per unit of displacement as in the window before (to a
  *             rounding slack of {@value #SLOPE_SLACK}),</li>
  *         <li>the gradient norm at the window's end is at least what it was at its start, and</li>
- *         <li>the iterate moved steadily: its displacement over the window is at least half the path
- *             its steps make end to end (the length of the step taken at each sample, times
- *             {@code every}, summed); or</li>
+ *         <li>the iterate moved steadily: its displacement over the window is at least half the
+ *             length of the window's first step times the window's steps (it did not go back and
+ *             forth); or</li>
  *       </ul></li>
  *   <li><b>it is beyond the dtype's range</b>: some variable's magnitude passed {@code 2^512}
  *       (float64) or {@code 2^64} (float32), where its square is no longer finite.</li>
@@ -70,19 +70,20 @@ public final class Divergence implements Serializable {
     private final String noun;
     private final double bound;
     private final DType dtype;
-    private final double[] gradNorm;    // at the current sample
+    private final double[] gradNorm2;   // squared, at the current window's end
     private final double[] firstCost;   // at step 0
     private final double[] lastCost;    // at the previous sample
     private final double[] rise;        // largest sample-to-sample rise of the cost in the window (< 0: fell every time)
     private final double[] startCost;
-    private final double[] startGrad;
-    private final double[] stepSum;     // lengths of the steps taken at the window's samples
+    private final double[] startGrad2;
+    private final double[] firstStep;   // length of the window's first step
     private final double[] slope;       // cost fallen per unit of displacement over the previous window
     private final double[] streak;      // consecutive runaway windows, as a double so the loops stay numeric
     private final double[][] startPos;
     private transient double[][] before;
     private final String[] reason;
     private int flagged;
+    private boolean measure;            // the coming step is a window's first: measure its length
 
     /**
      * @param lanes  lanes (positions) to track
@@ -101,13 +102,13 @@ public final class Divergence implements Serializable {
         this.noun = noun;
         this.dtype = dtype;
         this.bound = bound(dtype);
-        gradNorm = new double[lanes];
+        gradNorm2 = new double[lanes];
         firstCost = new double[lanes];
         lastCost = new double[lanes];
         rise = new double[lanes];
         startCost = new double[lanes];
-        startGrad = new double[lanes];
-        stepSum = new double[lanes];
+        startGrad2 = new double[lanes];
+        firstStep = new double[lanes];
         slope = new double[lanes];
         Arrays.fill(slope, Double.NaN);
         streak = new double[lanes];
@@ -122,8 +123,9 @@ public final class Divergence implements Serializable {
 
     /**
      * Steps between samples for a run of at most {@code maxSteps} steps: {@value #MAX_EVERY}, or, for a
-     * shorter run, the power of two that fits 32 samples in it (4 windows), so that a run of 500 steps
-     * is judged too (every 8 steps: windows of 64).
+     * shorter run, the power of two that fits 32 samples in it (4 windows), so that a run of 200 steps
+     * is judged too (every 4 steps: windows of 32). The sweep samples at least every 16 steps, where it
+     * computes the cost anyway.
      */
     public static int every(int maxSteps) {
         return Math.max(1, Math.min(MAX_EVERY, Integer.highestOneBit(Math.max(1, maxSteps / (4 * SAMPLES)))));
@@ -143,15 +145,22 @@ public final class Divergence implements Serializable {
      * Takes the sample of step {@code step} (a step where {@link #samples} is true) for the first
      * {@code n} lanes, before the optimizer's step: their costs, gradients and values. Returns how
      * many lanes diverged here; {@link #reason} names them. Non-finite lanes are left to the caller.
+     * Between windows' ends this is one pass over the costs; the rest is done once a window.
      */
     public int observe(int step, double[] cost, double[][] grads, double[][] values, int n) {
-        Arrays.fill(reason, 0, n, null);
+        if (flagged > 0) Arrays.fill(reason, 0, n, null);
         flagged = 0;
-        Arrays.fill(gradNorm, 0, n, 0.0);
-        for (double[] g : grads) {
-            for (int p = 0; p < n; p++) gradNorm[p] += g[p] * g[p];
+        if (step > 0) {
+            for (int p = 0; p < n; p++) {
+                rise[p] = Math.max(rise[p], cost[p] - lastCost[p]); // plain doubles, so it vectorises
+                lastCost[p] = cost[p];
+            }
         }
-        for (int p = 0; p < n; p++) gradNorm[p] = Math.sqrt(gradNorm[p]);
+        if (step % windowSteps() != 0) return 0;
+        Arrays.fill(gradNorm2, 0, n, 0.0);
+        for (double[] g : grads) {
+            for (int p = 0; p < n; p++) gradNorm2[p] += g[p] * g[p];
+        }
         double largest = 0;
         for (double[] v : values) {
             for (int p = 0; p < n; p++) largest = Math.max(largest, Math.abs(v[p])); // a max reduction vectorises
@@ -167,16 +176,10 @@ public final class Divergence implements Serializable {
                 }
             }
         }
-        int window = windowSteps();
-        if (step > 0) {
-            for (int p = 0; p < n; p++) {
-                rise[p] = Math.max(rise[p], cost[p] - lastCost[p]);
-                lastCost[p] = cost[p];
-            }
-            if (step % window == 0) judgeWindow(step, cost, values, n);
-        }
         if (step == 0) System.arraycopy(cost, 0, firstCost, 0, n);
-        if (step % window == 0) startWindow(cost, values, n);
+        else judgeWindow(step, cost, values, n);
+        startWindow(cost, values, n);
+        measure = true;
         return flagged;
     }
 
@@ -188,20 +191,22 @@ public final class Divergence implements Serializable {
                 d2 += d * d;
             }
             double moved = Math.sqrt(d2);
-            double path = every * stepSum[p];
+            double path = windowSteps() * firstStep[p];
             double steep = (startCost[p] - cost[p]) / moved;
-            boolean runaway = rise[p] < 0 && gradNorm[p] >= startGrad[p] && moved >= STEADY * path && moved > 0
+            boolean runaway = rise[p] < 0 && gradNorm2[p] >= startGrad2[p] && moved >= STEADY * path && moved > 0
                     && steep >= (1 - SLOPE_SLACK) * slope[p];
             streak[p] = runaway ? streak[p] + 1 : 0;
             double first = firstCost[p];
             if (runaway && streak[p] >= WINDOWS && cost[p] < first - Math.abs(first) && reason[p] == null) {
                 reason[p] = noun + " falls without bound: it fell from " + first + " at the start to " + cost[p]
                         + ", by more than its starting magnitude, and in each of the last " + WINDOWS + " windows of "
-                        + windowSteps() + " steps it fell at every check (" + (every == 1 ? "every step" : "every " + every + " steps") + ") and at least as"
-                        + " steeply per unit moved as in the window before, while the gradient norm did not shrink and"
-                        + " the variables moved steadily; last window: " + noun + " " + startCost[p] + " to " + cost[p]
-                        + " (" + steep + " per unit moved, " + slope[p] + " in the window before), gradient norm "
-                        + startGrad[p] + " to " + gradNorm[p] + ", moved " + moved + " by steps adding up to " + path;
+                        + windowSteps() + " steps it fell at every check (" + (every == 1 ? "every step" : "every " + every
+                        + " steps") + ") and at least as steeply per unit moved as in the window before, while the"
+                        + " gradient norm did not shrink and the variables moved steadily; last window: " + noun + " "
+                        + startCost[p] + " to " + cost[p] + " (" + steep + " per unit moved, " + slope[p]
+                        + " in the window before), gradient norm " + Math.sqrt(startGrad2[p]) + " to "
+                        + Math.sqrt(gradNorm2[p]) + ", moved " + moved + " where its first step times " + windowSteps()
+                        + " is " + path;
                 flagged++;
             }
             slope[p] = steep;
@@ -212,9 +217,8 @@ public final class Divergence implements Serializable {
         for (int p = 0; p < n; p++) {
             startCost[p] = cost[p];
             lastCost[p] = cost[p];
-            startGrad[p] = gradNorm[p];
+            startGrad2[p] = gradNorm2[p];
             rise[p] = Double.NEGATIVE_INFINITY;
-            stepSum[p] = 0;
         }
         for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, startPos[k], 0, n);
     }
@@ -224,36 +228,38 @@ public final class Divergence implements Serializable {
         return reason[p];
     }
 
-    /** Call on a sample step just before the optimizer's step: remembers where the lanes are. */
+    /** Call on a sample step just before the optimizer's step: at a window's start, remembers where the lanes are. */
     public void beforeStep(double[][] values, int n) {
-        if (before == null) before = new double[values.length][gradNorm.length];
+        if (!measure) return;
+        if (before == null) before = new double[values.length][firstStep.length];
         for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, before[k], 0, n);
     }
 
-    /** Call on a sample step just after the optimizer's step: adds the step's length to the window's path. */
+    /** Call on a sample step just after the optimizer's step: at a window's start, measures that step's length. */
     public void afterStep(double[][] values, int n) {
-        double[] len = gradNorm; // not read again before the next sample recomputes it: scratch
-        Arrays.fill(len, 0, n, 0.0);
+        if (!measure) return;
+        measure = false;
+        Arrays.fill(firstStep, 0, n, 0.0);
         for (int k = 0; k < values.length; k++) {
             double[] v = values[k];
             double[] b = before[k];
             for (int p = 0; p < n; p++) {
                 double d = v[p] - b[p];
-                len[p] += d * d;
+                firstStep[p] += d * d;
             }
         }
-        for (int p = 0; p < n; p++) stepSum[p] += Math.sqrt(len[p]);
+        for (int p = 0; p < n; p++) firstStep[p] = Math.sqrt(firstStep[p]);
     }
 
     /** Moves lane position {@code from} to {@code to} (the caller packs finished lanes away). */
     public void moveLane(int from, int to) {
-        gradNorm[to] = gradNorm[from];
+        gradNorm2[to] = gradNorm2[from];
         firstCost[to] = firstCost[from];
         lastCost[to] = lastCost[from];
         rise[to] = rise[from];
         startCost[to] = startCost[from];
-        startGrad[to] = startGrad[from];
-        stepSum[to] = stepSum[from];
+        startGrad2[to] = startGrad2[from];
+        firstStep[to] = firstStep[from];
         streak[to] = streak[from];
         slope[to] = slope[from];
         reason[to] = reason[from];

@@ -54,7 +54,7 @@ class DivergenceTest {
         // Window [0, 8) has no window before it to compare its slope with; [8, 16), [16, 24), [24, 32) run away.
         assertThat(r[0][0]).isEqualTo((Divergence.WINDOWS + 1) * Divergence.SAMPLES);
         assertThat((String) r[0][1]).startsWith("cost falls without bound: it fell from 0.0 at the start to -3.2")
-                .contains("gradient norm 1.0 to 1.0").contains("(every step)").containsPattern("moved 0\\.(8|7999)\\d* by steps");
+                .contains("gradient norm 1.0 to 1.0").contains("(every step)").containsPattern("moved 0\\.(8|7999)\\d* where its first step times 8 is 0\\.(8|7999)");
     }
 
     @Test
@@ -146,6 +146,7 @@ class DivergenceTest {
         assertThat(Divergence.every(1024)).isEqualTo(32);
         assertThat(Divergence.every(1000)).isEqualTo(16);
         assertThat(Divergence.every(500)).isEqualTo(8);
+        assertThat(Divergence.every(200)).isEqualTo(4);
         assertThat(Divergence.every(40)).isEqualTo(1);
         assertThat(Divergence.every(0)).isEqualTo(1);
         for (int steps : new int[] {32, 100, 500, 1000, 5000}) {
