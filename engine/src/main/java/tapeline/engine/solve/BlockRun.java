@@ -68,9 +68,9 @@ public final class BlockRun implements Serializable {
         laneAt = valid.clone();
         active = n;
         stepNorm = new double[n];
-        // Sampled where the cost is computed anyway (every COST_EVERY steps at least): the rule costs no forward pass.
-        int every = Math.max(COST_EVERY, Divergence.every(solver.settings().maxSteps()));
-        divergence = new Divergence(n, slots, every, solver.dtype());
+        // From 1,024 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
+        // a shorter run pays a forward pass per sample, as many as the old rule's last 50 steps did.
+        divergence = new Divergence(n, slots, Divergence.every(solver.settings().maxSteps()), solver.dtype());
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
@@ -256,7 +256,7 @@ public final class BlockRun implements Serializable {
             // Lanes are judged one by one only on check steps (every COST_EVERY steps, the last step)
             // when something asks for it: a non-finite value (sticky under every optimizer here, so
             // caught at the next check step), a lane that converges, or one the divergence rule flags
-            // at its samples (every 16 or 32 steps).
+            // at its samples (Divergence.every(steps) apart).
             boolean last = step >= s.maxSteps();
             boolean sample = divergence.samples(step);
             boolean check = step % COST_EVERY == 0 || sample || last;

