@@ -22,8 +22,8 @@ import tapeline.engine.train.TrainState.HistoryPoint;
  * ({@code MAX_STEPS}), or earlier when the gradient norm is at most {@code tolerance.grad}, or the
  * loss changed by at most {@code tolerance.loss} since the previous step ({@code CONVERGED}), or the
  * loss or gradient is not finite, or the loss falls without bound by the sweep's rule
- * ({@link Divergence}, sampling every {@link Divergence#every(int) every(steps)} steps: e.g. a linear
- * loss with no regulariser) ({@code DIVERGED}; the parameters are those that gave it).
+ * ({@link Divergence}, sampling every step: windows of 8 steps, a verdict after 32 at the earliest;
+ * e.g. a linear loss with no regulariser) ({@code DIVERGED}; the parameters are those that gave it).
  * Everything is deterministic, so a run resumed from a checkpoint ends bit for bit where an
  * uninterrupted one does.
  */
@@ -100,8 +100,10 @@ public final class TrainLoop {
         double[][] grads = new double[n][1];
         int passes = 0;
         double seconds = 0;
+        // Every step is a sample (the loss is computed anyway), whatever steps is, so a run resumed with
+        // more steps judges exactly as an uninterrupted one.
         Divergence divergence = start.divergence() != null ? start.divergence()
-                : new Divergence(1, n, Divergence.every(s.steps()), optimizer.dtype(), "loss");
+                : new Divergence(1, n, 1, optimizer.dtype(), "loss");
         double[] lossLane = new double[1];
         for (int step = start.step(); ; step++) {
             long t0 = System.nanoTime();
