@@ -68,9 +68,11 @@ public final class BlockRun implements Serializable {
         laneAt = valid.clone();
         active = n;
         stepNorm = new double[n];
-        // From 1,024 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
-        // a shorter run pays a forward pass per sample, as many as the old rule's last 50 steps did.
-        divergence = new Divergence(n, slots, Divergence.every(solver.settings().maxSteps()), solver.dtype());
+        // From 512 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
+        // a run of 256 to 511 steps pays a forward pass every 8 steps (fewer than the old rule's last
+        // 50 steps did). Sampling a shorter run more often cost 18% of a 200-step solve: too short to judge.
+        int every = Math.max(MIN_EVERY, Divergence.every(solver.settings().maxSteps()));
+        divergence = new Divergence(n, slots, every, solver.dtype());
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
@@ -259,8 +261,9 @@ public final class BlockRun implements Serializable {
             // at its samples (Divergence.every(steps) apart).
             boolean last = step >= s.maxSteps();
             boolean sample = divergence.samples(step);
-            boolean check = step % COST_EVERY == 0 || sample || last;
-            if (check) tape.forward();
+            boolean check = step % COST_EVERY == 0 || last;
+            boolean withCost = check || sample; // a short run samples more often than it checks
+            if (withCost) tape.forward();
             else tape.forwardForGradient(costNode);
             tape.backward(costNode);
             fetchGradients();
@@ -269,7 +272,7 @@ public final class BlockRun implements Serializable {
             boolean quiet = !last && flagged == 0
                     && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
             if (!quiet) {
-                if (!check) tape.forward(); // a lane may end: its cost is part of its result
+                if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
                     if (judge(p, cost[p], s) != null) ended++;
@@ -288,6 +291,9 @@ public final class BlockRun implements Serializable {
         if (active == 0 && compiled != null) solver.giveBack(compiled);
         return active == 0;
     }
+
+    /** The sweep samples the cost for the divergence rule at most this often: a runaway needs 256 steps. */
+    static final int MIN_EVERY = 8;
 
     /** How often the cost is computed when nothing else asks for it (non-finite costs show up by then). */
     static final int COST_EVERY = 16;
