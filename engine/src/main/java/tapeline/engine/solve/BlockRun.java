@@ -258,7 +258,7 @@ public final class BlockRun implements Serializable {
             // Lanes are judged one by one only on check steps (every COST_EVERY steps, the last step)
             // when something asks for it: a non-finite value (sticky under every optimizer here, so
             // caught at the next check step), a lane that converges, or one the divergence rule flags
-            // at its samples (Divergence.every(steps) apart).
+            // at its samples (every max(MIN_EVERY, Divergence.every(steps)) steps).
             boolean last = step >= s.maxSteps();
             boolean sample = divergence.samples(step);
             boolean check = step % COST_EVERY == 0 || last;
@@ -338,6 +338,7 @@ public final class BlockRun implements Serializable {
             norm2 += g * g;
         }
         double norm = Math.sqrt(norm2);
+        if (norm == Double.POSITIVE_INFINITY && bad < 0) norm = scaledNorm(p); // finite components past 1e154
         if (!Double.isFinite(cost)) {
             return end(p, LaneStatus.DIVERGED, cost, norm, "cost is " + cost + " after " + step + " steps");
         }
@@ -354,6 +355,15 @@ public final class BlockRun implements Serializable {
         if (diverged != null) return end(p, LaneStatus.DIVERGED, cost, norm, diverged);
         if (step >= s.maxSteps()) return end(p, LaneStatus.MAX_STEPS, cost, norm, null);
         return null;
+    }
+
+    /** The gradient norm of lane position p, scaled by its largest component so that the squares do not overflow. */
+    private double scaledNorm(int p) {
+        double max = 0;
+        for (double[] g : grads) max = Math.max(max, Math.abs(g[p]));
+        double sum = 0;
+        for (double[] g : grads) sum += (g[p] / max) * (g[p] / max);
+        return max * Math.sqrt(sum);
     }
 
     private String end(int p, LaneStatus status, double cost, double gradNorm, String error) {
