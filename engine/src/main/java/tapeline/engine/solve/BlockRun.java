@@ -432,16 +432,7 @@ public final class BlockRun implements Serializable {
     }
 
     private void measureSteps() {
-        Arrays.fill(stepNorm, 0, active, 0.0);
-        for (int k = 0; k < values.length; k++) {
-            double[] v = values[k];
-            double[] b = before[k];
-            for (int p = 0; p < active; p++) {
-                double d = v[p] - b[p];
-                stepNorm[p] += d * d;
-            }
-        }
-        for (int p = 0; p < active; p++) stepNorm[p] = Math.sqrt(stepNorm[p]);
+        Divergence.distances(values, before, active, stepNorm);
     }
 
     private String slotName(int k) {

@@ -238,16 +238,21 @@ public final class Divergence implements Serializable {
     public void afterStep(double[][] values, int n) {
         if (!measure) return;
         measure = false;
-        Arrays.fill(firstStep, 0, n, 0.0);
-        for (int k = 0; k < values.length; k++) {
-            double[] v = values[k];
-            double[] b = before[k];
+        distances(values, before, n, firstStep);
+    }
+
+    /** {@code out[p]}: the Euclidean distance between lane p's points {@code a[.][p]} and {@code b[.][p]}, for p < n. */
+    static void distances(double[][] a, double[][] b, int n, double[] out) {
+        Arrays.fill(out, 0, n, 0.0);
+        for (int k = 0; k < a.length; k++) {
+            double[] x = a[k];
+            double[] y = b[k];
             for (int p = 0; p < n; p++) {
-                double d = v[p] - b[p];
-                firstStep[p] += d * d;
+                double d = x[p] - y[p];
+                out[p] += d * d; // lane by lane: it vectorises
             }
         }
-        for (int p = 0; p < n; p++) firstStep[p] = Math.sqrt(firstStep[p]);
+        for (int p = 0; p < n; p++) out[p] = Math.sqrt(out[p]);
     }
 
     /** Moves lane position {@code from} to {@code to} (the caller packs finished lanes away). */
