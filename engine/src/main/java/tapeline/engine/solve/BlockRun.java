@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import tapeline.engine.codegen.StepKernel;
 import tapeline.engine.optim.Arguments;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
@@ -41,7 +42,8 @@ public final class BlockRun implements Serializable {
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
-    private transient double[] zeros;
+    /** Compiled or interpreted; never serialised: made again, from the cache, where the run continues. */
+    private transient StepKernel kernel;
 
     // Results, by original lane.
     private final double[][] outValues;
@@ -263,16 +265,22 @@ public final class BlockRun implements Serializable {
             boolean sample = divergence.samples(step);
             boolean check = step % COST_EVERY == 0 || last;
             boolean withCost = check || sample; // a short run samples more often than it checks
-            if (withCost) tape.forward();
-            else tape.forwardForGradient(costNode);
-            tape.backward(costNode);
-            fetchGradients();
+            StepKernel k = kernel();
+            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && k.step(optimizer, sample, active)) {
+                // No lane can end on this step: the update is fused into the compiled pass, which
+                // leaves the cost from before the update where the divergence rule's sample reads it
+                // (off a window's end the rule reads nothing else).
+                if (sample) divergence.observe(step, tape.valueBuffer(costNode), null, null, active);
+                step++;
+                continue;
+            }
+            if (grads == null) grads = new double[values.length][];
+            boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
             int flagged = sample ? divergence.observe(step, cost, grads, values, active) : 0;
-            boolean quiet = !last && flagged == 0
-                    && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
+            boolean quiet = !last && flagged == 0 && (!check || finite) && !anyConverges(s);
             if (!quiet) {
-                if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
+                if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
                     if (judge(p, cost[p], s) != null) ended++;
@@ -312,20 +320,6 @@ public final class BlockRun implements Serializable {
             if (gradOk && stepOk) return true;
         }
         return false;
-    }
-
-    /** Whether the first n values of every gradient are finite. */
-    private static boolean allFinite(double[][] grads, int n) {
-        boolean ok = true;
-        for (double[] g : grads) ok &= finite(g, n);
-        return ok;
-    }
-
-    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
-    private static boolean finite(double[] a, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
-        return max <= Double.MAX_VALUE;
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
@@ -413,17 +407,18 @@ public final class BlockRun implements Serializable {
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }
 
-    private void fetchGradients() {
-        if (grads == null) grads = new double[values.length][];
-        for (int k = 0; k < values.length; k++) {
-            double[] g = tape.gradient(varNodes[k]);
-            if (g == null) {
-                // The cost does not depend on this component: its gradient is zero.
-                if (zeros == null) zeros = new double[tape.lanes()];
-                g = zeros;
-            }
-            grads[k] = g;
+    /** The step kernel, made on first use (also after the run was deserialised). */
+    private StepKernel kernel() {
+        if (kernel == null) {
+            kernel = StepKernel.create(tape, costNode, varNodes, optimizer, solver.codegen());
+            solver.ranOn(kernel.path());
         }
+        return kernel;
+    }
+
+    /** Which path this block's steps run on (compiled or interpreted, and why). */
+    public tapeline.engine.codegen.KernelPath kernelPath() {
+        return compiled == null ? null : kernel().path();
     }
 
     private void remember() {

@@ -135,6 +135,11 @@ public final class Divergence implements Serializable {
         return step % every == 0;
     }
 
+    /** Whether step {@code step} ends a window (or starts the first): only there does {@link #observe} read gradients and values. */
+    public boolean windowEnds(int step) {
+        return step % windowSteps() == 0;
+    }
+
     /** Steps in one window. */
     public int windowSteps() {
         return every * SAMPLES;
@@ -144,7 +149,8 @@ public final class Divergence implements Serializable {
      * Takes the sample of step {@code step} (a step where {@link #samples} is true) for the first
      * {@code n} lanes, before the optimizer's step: their costs, gradients and values. Returns how
      * many lanes diverged here; {@link #reason} names them. Non-finite lanes are left to the caller.
-     * Between windows' ends this is one pass over the costs; the rest is done once a window.
+     * Between windows' ends ({@link #windowEnds}) this is one pass over the costs, and {@code grads}
+     * and {@code values} are not read (they may be null); the rest is done once a window.
      */
     public int observe(int step, double[] cost, double[][] grads, double[][] values, int n) {
         if (flagged > 0) Arrays.fill(reason, 0, n, null);
@@ -155,7 +161,7 @@ public final class Divergence implements Serializable {
                 lastCost[p] = cost[p];
             }
         }
-        if (step % windowSteps() != 0) return 0;
+        if (!windowEnds(step)) return 0;
         Arrays.fill(gradNorm2, 0, n, 0.0);
         for (double[] g : grads) {
             for (int p = 0; p < n; p++) gradNorm2[p] += g[p] * g[p];

@@ -86,6 +86,26 @@ public final class Tape implements Serializable {
         return needsGrad[node];
     }
 
+    /** Input {@code j} (0, 1 or 2) of a node, or -1 where the op has none. */
+    public int input(int node, int j) {
+        return switch (j) {
+            case 0 -> in0[node];
+            case 1 -> in1[node];
+            case 2 -> in2[node];
+            default -> throw new IllegalArgumentException("input must be 0, 1 or 2, got " + j);
+        };
+    }
+
+    /** The constant parameter of a node (the exponent of {@link Op#POWK}; 0 for other ops). */
+    public double param(int node) {
+        return param[node];
+    }
+
+    /** Whether a node depends on a variable, so that {@link #forward()} recomputes it. */
+    public boolean isVarying(int node) {
+        return varying[node];
+    }
+
     // ---- leaves -------------------------------------------------------------------------------
 
     /** A per-lane constant: one value per lane, copied (and rounded to the dtype). */
