@@ -5,6 +5,7 @@ import java.util.List;
 
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.lbfgs.QuasiNewton;
+import tapeline.engine.solve.Divergence;
 
 /**
  * Everything a run needs to go on exactly where it stopped: the parameters after {@code step}
@@ -20,19 +21,27 @@ import tapeline.engine.optim.lbfgs.QuasiNewton;
  * @param optimizer the driver's Keras optimizer, built for one lane of shared values (null with a solver)
  * @param step      optimizer steps taken
  * @param history   one point per step so far: steps 0..step-1
+ * @param divergence the divergence rule's windows so far (null: none yet, as at step 0 or in a
+ *                   checkpoint written before the rule kept state), so a resumed run judges as an
+ *                   uninterrupted one
  * @param solver    L-BFGS or OWL-QN ({@code optimizer} is then null), or null
  */
 public record TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history,
-                         QuasiNewton solver) implements Serializable {
+                         Divergence divergence, QuasiNewton solver) implements Serializable {
+
+    /** A Keras optimizer's state without divergence windows yet. */
+    public TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history) {
+        this(params, optimizer, step, history, null, null);
+    }
+
+    /** A Keras optimizer's state. */
+    public TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history, Divergence divergence) {
+        this(params, optimizer, step, history, divergence, null);
+    }
 
     public TrainState {
         params = params.clone();
         history = List.copyOf(history);
-    }
-
-    /** A Keras optimizer's state. */
-    public TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history) {
-        this(params, optimizer, step, history, null);
     }
 
     @Override
@@ -47,7 +56,7 @@ public record TrainState(double[] params, Optimizer optimizer, int step, List<Hi
 
     /** Step 0 of L-BFGS or OWL-QN: the solver holds the start values. */
     public static TrainState start(QuasiNewton solver) {
-        return new TrainState(solver.x(), null, 0, List.of(), solver);
+        return new TrainState(solver.x(), null, 0, List.of(), null, solver);
     }
 
     /**
