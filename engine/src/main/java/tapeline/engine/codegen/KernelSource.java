@@ -89,9 +89,18 @@ final class KernelSource {
             // half the speed of the two (measured: the JIT vectorised it less well).
             s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        if (cost != null) cost(n, cost, lanes);\n");
-            s.append("        stepOnly(n, st, sc, lanes);\n");
+            if (update.alternative() == null) {
+                s.append("        stepOnly(n, st, sc, lanes);\n");
+            } else { // chosen once per step, so that each loop is free of branches
+                s.append("        if (sc[").append(update.scalars() - 1).append("] != 0.0) stepAlternative(n, st, sc, lanes);\n");
+                s.append("        else stepOnly(n, st, sc, lanes);\n");
+            }
             s.append("    }\n\n");
             method(s, "private static void stepOnly(double[][] n, double[][] st, double[] sc, int lanes)", true, false, update);
+            if (update.alternative() != null) {
+                method(s, "private static void stepAlternative(double[][] n, double[][] st, double[] sc, int lanes)", true, false,
+                        new UpdateSource(update.alternative(), update.statesPerSlot(), update.scalars()));
+            }
         } else {
             s.append("    public boolean fused() {\n        return false;\n    }\n\n");
             s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");

@@ -15,14 +15,28 @@ package tapeline.engine.optim;
  * new UpdateSource("$w[i] = $w[i] - $g * $c0;", 0, 1)   // plain SGD in float64
  * }</pre>
  *
+ * <p>An update whose arithmetic changes with the step (Nadam leaves out two divisions once they are
+ * by exactly 1) gives an {@code alternative} body: the compiled step then has one loop per body and
+ * runs the alternative's when the last scalar is not 0. Choosing once per step keeps each loop free
+ * of branches, which C2 vectorises where a per-element choice in one loop it does not.
+ *
  * @param body statements for one lane
+ * @param alternative statements for one lane on the steps whose last scalar is not 0, or null
  * @param statesPerSlot state arrays per slot
- * @param scalars per-step scalars
+ * @param scalars per-step scalars (with an alternative, the last one chooses)
  */
-public record UpdateSource(String body, int statesPerSlot, int scalars) {
+public record UpdateSource(String body, String alternative, int statesPerSlot, int scalars) {
     public UpdateSource {
         if (statesPerSlot < 0 || scalars < 0) {
             throw new IllegalArgumentException("counts must be >= 0, got " + statesPerSlot + " states and " + scalars + " scalars");
         }
+        if (alternative != null && scalars == 0) {
+            throw new IllegalArgumentException("an alternative body needs a scalar to choose it, got 0 scalars");
+        }
+    }
+
+    /** An update with one body. */
+    public UpdateSource(String body, int statesPerSlot, int scalars) {
+        this(body, null, statesPerSlot, scalars);
     }
 }
