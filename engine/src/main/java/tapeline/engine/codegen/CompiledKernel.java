@@ -47,7 +47,7 @@ final class CompiledKernel implements StepKernel {
     public boolean step(Optimizer optimizer, boolean withCost, int n) {
         if (state == null) return false;
         optimizer.beginFusedStep(scalars);
-        generated.step(buffers, state, scalars, withCost ? costBuffer : null, n);
+        generated.step(buffers, own, state, scalars, withCost ? costBuffer : null, n);
         optimizer.endFusedStep();
         return true;
     }

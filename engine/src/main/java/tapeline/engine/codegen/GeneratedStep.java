@@ -17,8 +17,8 @@ public interface GeneratedStep {
 
     /**
      * Forward, backward and the optimizer's update in one pass: {@code st} holds every slot's state
-     * arrays, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}); the cost
+     * arrays, {@code grad} arrays it may use as scratch for the gradients, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}); the cost
      * before the update into {@code cost} unless it is null.
      */
-    void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes);
+    void step(double[][] n, double[][] grad, double[][] st, double[] sc, double[] cost, int lanes);
 }

@@ -87,23 +87,23 @@ final class KernelSource {
             s.append("    public boolean fused() {\n        return true;\n    }\n\n");
             // The cost before the update in a loop of its own: one loop that also stores the cost ran at
             // half the speed of the two (measured: the JIT vectorised it less well).
-            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public void step(double[][] n, double[][] grad, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        if (cost != null) cost(n, cost, lanes);\n");
             if (update.alternative() == null) {
-                s.append("        stepOnly(n, st, sc, lanes);\n");
+                s.append("        stepOnly(n, grad, st, sc, lanes);\n");
             } else { // chosen once per step, so that each loop is free of branches
-                s.append("        if (sc[").append(update.scalars() - 1).append("] != 0.0) stepAlternative(n, st, sc, lanes);\n");
-                s.append("        else stepOnly(n, st, sc, lanes);\n");
+                s.append("        if (sc[").append(update.scalars() - 1).append("] != 0.0) stepAlternative(n, grad, st, sc, lanes);\n");
+                s.append("        else stepOnly(n, grad, st, sc, lanes);\n");
             }
             s.append("    }\n\n");
-            method(s, "private static void stepOnly(double[][] n, double[][] st, double[] sc, int lanes)", true, false, update);
+            method(s, "private static void stepOnly(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes)", true, false, update);
             if (update.alternative() != null) {
-                method(s, "private static void stepAlternative(double[][] n, double[][] st, double[] sc, int lanes)", true, false,
-                        new UpdateSource(update.alternative(), update.statesPerSlot(), update.scalars()));
+                method(s, "private static void stepAlternative(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes)", true, false,
+                        new UpdateSource(update.alternative(), null, update.ownLoop(), update.statesPerSlot(), update.scalars()));
             }
         } else {
             s.append("    public boolean fused() {\n        return false;\n    }\n\n");
-            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public void step(double[][] n, double[][] grad, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        throw new UnsupportedOperationException(\"no update was generated\");\n    }\n\n");
         }
         s.append("}\n");
@@ -175,7 +175,9 @@ final class KernelSource {
             }
         }
         for (String b : backward) loop.append("            ").append(b).append('\n');
-        if (gradients && update == null) {
+        boolean split = update != null && update.ownLoop();
+        StringBuilder second = new StringBuilder();
+        if (gradients && (update == null || split)) {
             for (int k = 0; k < slots.length; k++) {
                 pre.append("        final double[] grad").append(k).append(" = grad[").append(k).append("];\n");
                 loop.append("            grad").append(k).append("[i] = ").append(grads[k]).append(";\n");
@@ -195,22 +197,24 @@ final class KernelSource {
                     pre.append("        final double[] st").append(k).append('_').append(x).append(" = st[")
                             .append(k * update.statesPerSlot() + x).append("];\n");
                 }
-                loop.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
+                StringBuilder into = split ? second : loop;
+                into.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
                 String body = update.body();
                 body = body.replaceAll("\\$w\\b", "n" + slots[k]);
                 body = body.replaceAll("\\$g\\b", "adjSlot");
                 body = body.replaceAll("\\$s(\\d+)\\b", "st" + k + "_$1");
                 body = body.replaceAll("\\$c(\\d+)\\b", "sc$1");
-                loop.append("                final double adjSlot = ").append(grads[k]).append(";\n");
+                into.append("                final double adjSlot = ").append(split ? "grad" + k + "[i]" : grads[k]).append(";\n");
                 for (String line : body.split("\n")) {
-                    if (!line.isBlank()) loop.append("                ").append(line.strip()).append('\n');
+                    if (!line.isBlank()) into.append("                ").append(line.strip()).append('\n');
                 }
-                loop.append("            }\n");
+                into.append("            }\n");
             }
         }
         largestLoop = Math.max(largestLoop, loop.toString().split("\n").length);
         s.append(pre);
         s.append("        for (int i = 0; i < lanes; i++) {\n").append(loop).append("        }\n");
+        if (split) s.append("        for (int i = 0; i < lanes; i++) {\n").append(second).append("        }\n");
         s.append("    }\n\n");
     }
 
