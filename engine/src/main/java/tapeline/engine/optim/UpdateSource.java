@@ -23,7 +23,7 @@ package tapeline.engine.optim;
  * <p>{@code ownLoop} puts the update in a loop of its own, after the loop that computes the
  * gradients (through a scratch array): for an update whose body together with the gradient's is too
  * large for C2 to unroll and vectorise (Nadam's float64 update fused into one loop: 2.7x Adam's step,
- * in its own loop 1.4x). A small update is faster fused (Adam's: 10% slower in two loops).
+ * in its own loop 1.5x). A small update is faster fused (Adam's: 10% slower in two loops).
  *
  * @param body statements for one lane
  * @param alternative statements for one lane on the steps whose last scalar is not 0, or null
