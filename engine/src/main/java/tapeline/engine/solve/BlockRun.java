@@ -42,6 +42,8 @@ public final class BlockRun implements Serializable {
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
+    /** The values from before a kept step's update (see {@link StepKernel#keptStep}). */
+    private transient double[][] kept;
     /** Compiled or interpreted; never serialised: made again, from the cache, where the run continues. */
     private transient StepKernel kernel;
 
@@ -275,6 +277,19 @@ public final class BlockRun implements Serializable {
                 continue;
             }
             if (grads == null) grads = new double[values.length][];
+            if (check && !last && !divergence.windowEnds(step) && !s.testsConvergence()) {
+                // Only a lane whose cost or gradient is not finite can end here (off a window's end the
+                // divergence rule flags none and reads only the cost): the fused step runs and keeps what
+                // judging such a lane needs (its gradients and values from before the update).
+                if (kept == null) kept = new double[values.length][tape.lanes()];
+                StepKernel.Checked c = k.keptStep(optimizer, grads, kept, active);
+                if (c != StepKernel.Checked.UNFUSED) {
+                    if (sample) divergence.observe(step, tape.valueBuffer(costNode), null, null, active);
+                    if (c == StepKernel.Checked.NOT_FINITE && endNotFinite(s)) break;
+                    step++;
+                    continue;
+                }
+            }
             boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
             int flagged = sample ? divergence.observe(step, cost, grads, values, active) : 0;
@@ -297,6 +312,25 @@ public final class BlockRun implements Serializable {
             if (stepTest) measureSteps();
         }
         if (active == 0 && compiled != null) solver.giveBack(compiled);
+        return active == 0;
+    }
+
+    /**
+     * After a kept step ({@link StepKernel#keptStep}): the lanes whose cost or gradient was not finite
+     * end, with their values from before the update (the others were updated as on the unfused path).
+     * Returns whether every lane has ended.
+     */
+    private boolean endNotFinite(SolverSettings s) {
+        double[] cost = tape.valueBuffer(costNode);
+        int ended = 0;
+        for (int p = 0; p < active; p++) {
+            boolean finite = Double.isFinite(cost[p]);
+            for (double[] g : grads) finite &= Double.isFinite(g[p]);
+            if (finite) continue;
+            for (int k = 0; k < values.length; k++) values[k][p] = kept[k][p]; // the lane ends: its values before the step
+            if (judge(p, cost[p], s) != null) ended++;
+        }
+        if (ended > 0) pack();
         return active == 0;
     }
 
