@@ -98,7 +98,7 @@ public enum Op {
                 else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i] * Math.pow(a[i], b[i] - 1);
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] > 0 ? gz[i] * z[i] * Math.log(a[i]) : 0.0;
             }
         }
@@ -249,7 +249,7 @@ public enum Op {
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] > 0 ? gz[i] : 0.0;
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] > 0 ? gz[i] : 0.0);
             else for (int i = 0; i < n; i++) ga[i] = a[i] > 0 ? gz[i] : 0.0;
         }
     },
@@ -270,11 +270,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] <= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] <= b[i] ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = a[i] <= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] <= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] <= b[i] ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] <= b[i] ? 0.0 : gz[i];
             }
         }
@@ -286,11 +286,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + a[i] >= b[i] ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (a[i] >= b[i] ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = a[i] >= b[i] ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + a[i] >= b[i] ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (a[i] >= b[i] ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = a[i] >= b[i] ? 0.0 : gz[i];
             }
         }
@@ -303,11 +303,11 @@ public enum Op {
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + c[i] > 0 ? gz[i] : 0.0;
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + (c[i] > 0 ? gz[i] : 0.0);
                 else for (int i = 0; i < n; i++) ga[i] = c[i] > 0 ? gz[i] : 0.0;
             }
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + c[i] > 0 ? 0.0 : gz[i];
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + (c[i] > 0 ? 0.0 : gz[i]);
                 else for (int i = 0; i < n; i++) gb[i] = c[i] > 0 ? 0.0 : gz[i];
             }
         }
