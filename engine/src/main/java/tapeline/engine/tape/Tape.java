@@ -39,6 +39,10 @@ public final class Tape implements Serializable {
     private double[][] value = new double[16][];
     private int size;
     private boolean recording = true;
+    /** Derivative programs being recorded ({@link SymbolicBackward}): allowed after {@link #close()}. */
+    private transient int deriving;
+    /** A lane constant of ones (MEAN's derivative program counts the lanes with it); -1 until needed. */
+    private int onesLane = NONE;
     private transient boolean[] live;
     private transient int liveFor = NONE;
 
@@ -84,6 +88,54 @@ public final class Tape implements Serializable {
 
     public boolean needsGradient(int node) {
         return needsGrad[node];
+    }
+
+    /** The inputs of a node: three node numbers, -1 where unused. */
+    int[] inputs(int node) {
+        return new int[] {in0[node], in1[node], in2[node]};
+    }
+
+    /** The constant parameter of a node (the exponent of {@code POWK}; 0 for other ops). */
+    double param(int node) {
+        return param[node];
+    }
+
+    void beginDerived() {
+        deriving++;
+    }
+
+    void endDerived() {
+        deriving--;
+    }
+
+    /** The node of a lane constant of ones, recorded on first use. */
+    int onesLane() {
+        if (onesLane == NONE) {
+            double[] ones = new double[lanes];
+            Arrays.fill(ones, 1.0);
+            onesLane = constant(ones);
+        }
+        return onesLane;
+    }
+
+    /**
+     * Records the program computing the gradient of the sum of {@code target}'s lanes with respect
+     * to each source, and returns its nodes (-1 for a source the target does not depend on). The
+     * program is made of ordinary nodes: {@link #forward()} recomputes it with the cost, and
+     * {@link #backward(int)} from one of its nodes gives second derivatives. See {@link SymbolicBackward}.
+     *
+     * <pre>{@code
+     * int g = tape.gradientProgram(cost, new int[] {w})[0];   // dcost/dw, as nodes
+     * tape.backward(g);                                        // tape.gradient(w): d2cost/dw2, per lane
+     * }</pre>
+     *
+     * @throws UnsupportedOperationException naming an op on the way that has no derivative program
+     */
+    public int[] gradientProgram(int target, int[] sources) {
+        if (target < 0 || target >= size) {
+            throw new IllegalArgumentException("no node " + target + " on this tape of " + size + " nodes");
+        }
+        return SymbolicBackward.record(this, target, sources);
     }
 
     // ---- leaves -------------------------------------------------------------------------------
@@ -154,7 +206,7 @@ public final class Tape implements Serializable {
      * computes it at once and returns the new node.
      */
     public int record(Op o, int a, int b, int c, double k) {
-        if (!recording) {
+        if (!recording && deriving == 0) {
             throw new IllegalStateException("this tape has been closed: record ops inside its try block");
         }
         if (o == Op.LEAF) {
