@@ -6,9 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import tapeline.engine.optim.Arguments;
+import tapeline.engine.optim.Newton;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.tape.DType;
+import tapeline.engine.tape.HessianProgram;
 import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
 import tapeline.engine.tape.Tensor;
@@ -31,6 +33,8 @@ public final class BlockRun implements Serializable {
     /** Live variable values, one array per slot (variable component), shared with the tape. */
     private final double[][] values;
     private final Optimizer optimizer;
+    /** The second-order part (newton's step, the verdict's Hessian), or null when neither is asked for. */
+    private final NewtonStep second;
 
     // Lane bookkeeping, by position: laneAt[p] is the original lane at position p.
     private final int[] laneAt;
@@ -51,6 +55,8 @@ public final class BlockRun implements Serializable {
     private final int[] outSteps;
     private final LaneStatus[] outStatus;
     private final String[] outError;
+    private final double[] outCurvature;
+    private final Verdict[] outVerdict;
 
     private BlockRun(BlockSolver solver, int lanes, int[] valid, Map<String, double[][]> inputs,
                      Map<String, double[][]> init, Map<String, double[]> perLaneArgs) {
@@ -63,6 +69,9 @@ public final class BlockRun implements Serializable {
         outSteps = new int[lanes];
         outStatus = new LaneStatus[lanes];
         outError = new String[lanes];
+        boolean verdict = solver.settings().verdict();
+        outCurvature = verdict ? new double[lanes] : null;
+        outVerdict = verdict ? new Verdict[lanes] : null;
 
         int n = valid.length;
         laneAt = valid.clone();
@@ -79,6 +88,7 @@ public final class BlockRun implements Serializable {
             tape = null;
             costNode = -1;
             optimizer = null;
+            second = null;
             return;
         }
         // The recorded cost is reused from the previous block when it has room: recording and
@@ -117,6 +127,8 @@ public final class BlockRun implements Serializable {
             for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
         }
         optimizer.build(n, perLane, variableOfSlot);
+        second = compiled.hessian() == null ? null
+                : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype);
     }
 
     /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
@@ -130,8 +142,16 @@ public final class BlockRun implements Serializable {
         dtype.round(to, n);
     }
 
-    /** A recorded cost: the tape, its leaves (variable slots, then input components) and the cost node. */
-    record Compiled(Tape tape, int[] leaves, int cost) implements Serializable { }
+    /**
+     * A recorded cost: the tape, its leaves (variable slots, then input components), the cost node
+     * and, for newton or the verdict, the program of its gradient and Hessian (else null).
+     */
+    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian) implements Serializable { }
+
+    /** Whether the solver needs Hessians: newton's steps, or the verdict on every result. */
+    private static boolean secondOrder(BlockSolver solver) {
+        return solver.settings().verdict() || "newton".equals(solver.optimizer());
+    }
 
     /** Records the cost on a fresh tape of {@code lanes} lanes, with every leaf zero. */
     static Compiled compile(BlockSolver solver, int lanes) {
@@ -158,8 +178,18 @@ public final class BlockRun implements Serializable {
         }
         Tensor c = solver.compile(bindings);
         int cost = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        int[] leafNodes = leaves.stream().mapToInt(Integer::intValue).toArray();
+        // The derivative program goes after the cost: forwardTo(cost) still computes the cost alone.
+        HessianProgram hessian = secondOrder(solver)
+                ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
         tape.close();
-        return new Compiled(tape, leaves.stream().mapToInt(Integer::intValue).toArray(), cost);
+        return new Compiled(tape, leafNodes, cost, hessian);
+    }
+
+    private static int slotCount(BlockSolver solver) {
+        int slots = 0;
+        for (VariableSpec v : solver.variables()) slots += v.size();
+        return slots;
     }
 
     /**
@@ -218,6 +248,7 @@ public final class BlockRun implements Serializable {
                 run.outError[i] = why[i];
                 run.outCost[i] = Double.NaN;
                 for (double[] o : run.outValues) o[i] = Double.NaN;
+                if (run.outCurvature != null) run.outCurvature[i] = Double.NaN;
             }
         }
         return run;
@@ -260,14 +291,15 @@ public final class BlockRun implements Serializable {
             boolean last = step >= s.maxSteps();
             boolean check = step % COST_EVERY == 0 || step == windowStart || last;
             boolean inWindow = window > 0 && step > windowStart;
-            boolean withCost = check || inWindow;
-            if (withCost) tape.forward();
+            boolean withCost = check || inWindow || newton();
+            if (withCost) tape.forward(); // newton: the derivative program too
             else tape.forwardForGradient(costNode);
             tape.backward(costNode);
             fetchGradients();
             double[] cost = tape.valueBuffer(costNode);
             if (inWindow) trackWindow(cost);
-            boolean quiet = !last && step != windowStart
+            // Newton's lanes are judged at every check step: one may be falling without bound.
+            boolean quiet = !last && step != windowStart && !(check && newton())
                     && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
@@ -276,12 +308,14 @@ public final class BlockRun implements Serializable {
                 for (int p = 0; p < active; p++) {
                     if (judge(p, cost[p], needNorm, windowStart, s) != null) ended++;
                 }
+                if (ended > 0 && outVerdict != null) judgeCurvature(s);
                 if (ended > 0) pack();
                 if (active == 0) break;
             }
             boolean stepTest = s.stepTolerance() > 0;
             if (stepTest) remember();
-            optimizer.step(values, grads, active);
+            if (newton()) second.step(values, active, (Newton) optimizer);
+            else optimizer.step(values, grads, active);
             step++;
             if (stepTest) measureSteps();
         }
@@ -349,6 +383,16 @@ public final class BlockRun implements Serializable {
             boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
             if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, null);
         }
+        if (newton()) {
+            double gradNorm = norm;
+            if (!needNorm) {
+                double n2 = 0;
+                for (double[] g : grads) n2 += g[p] * g[p];
+                gradNorm = Math.sqrt(n2);
+            }
+            String unbounded = NewtonStep.divergence(p, cost, gradNorm, (Newton) optimizer);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, unbounded);
+        }
         if (step == windowStart) {
             windowStartGrad[p] = norm;
             windowCost[p] = cost;
@@ -376,6 +420,30 @@ public final class BlockRun implements Serializable {
         outError[lane] = error;
         retired[p] = true;
         return error == null ? status.name() : error;
+    }
+
+    private boolean newton() {
+        return optimizer instanceof Newton;
+    }
+
+    /**
+     * The curvature and verdict of the lanes that ended this round (marked retired, not yet packed
+     * away): one Hessian evaluation for the block, at the values of the full forward pass just made.
+     * The reverse passes reuse the gradient buffers, so the cost's gradient is taken again after.
+     */
+    private void judgeCurvature(SolverSettings s) {
+        second.evaluate();
+        for (int p = 0; p < active; p++) {
+            if (!retired[p]) continue;
+            int lane = laneAt[p];
+            SymmetricEigen e = second.decompose(p);
+            outCurvature[lane] = e.smallest();
+            double cost = outCost[lane];
+            outVerdict[lane] = Verdict.of(e, solver.dtype(), second.gradNorm(p),
+                    Verdict.gradientTolerance(s.gradTolerance(), cost, solver.dtype()));
+        }
+        tape.backward(costNode);
+        fetchGradients();
     }
 
     /** Moves the lanes still running to the front, so that finished ones cost nothing more. */
@@ -465,6 +533,7 @@ public final class BlockRun implements Serializable {
             out[v] = new double[size][];
             for (int c = 0; c < size; c++) out[v][c] = outValues[slot++].clone();
         }
-        return new BlockResult(lanes, out, outCost.clone(), outSteps.clone(), outStatus.clone(), outError.clone());
+        return new BlockResult(lanes, out, outCost.clone(), outSteps.clone(), outStatus.clone(), outError.clone(),
+                outCurvature == null ? null : outCurvature.clone(), outVerdict == null ? null : outVerdict.clone());
     }
 }

@@ -298,6 +298,16 @@ public final class Tape implements Serializable {
     }
 
     /**
+     * Recomputes the nodes up to {@code last} that depend on a variable: the cost without the
+     * derivative programs recorded after it (a line search's trial points).
+     */
+    public void forwardTo(int last) {
+        for (int i = 0; i <= last && i < size; i++) {
+            if (varying[i] && op[i] != Op.LEAF) compute(i);
+        }
+    }
+
+    /**
      * Recomputes only what {@link #backward}{@code (target)} reads: on a step that wants gradients
      * and not the cost, values that no backward rule reads (often the cost itself and the sums
      * leading to it) are skipped.
