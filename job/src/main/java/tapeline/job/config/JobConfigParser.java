@@ -24,7 +24,7 @@ final class JobConfigParser {
     static final List<String> FIXED_KEYS = List.of(
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "output.path", "output.format", "output.mode",
-            "block.size", "app.name", "show.rows");
+            "block.size", "app.name", "show.rows", "verdict");
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -57,6 +57,7 @@ final class JobConfigParser {
         int steps = values.integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
         double stepTol = values.nonNegative("tolerance.step");
+        Boolean verdict = values.choice("verdict", "false", Map.of("true", true, "false", false));
         DType dtype = parseDType();
         InputSpec input = values.input();
         OutputSpec output = parseOutput();
@@ -77,7 +78,7 @@ final class JobConfigParser {
             throw new ConfigException(problems);
         }
         return new JobConfig(job, cost, variables, init, optimizer, optimizerArgs,
-                new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark);
+                new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark);
     }
 
     private JobKind parseJob() {

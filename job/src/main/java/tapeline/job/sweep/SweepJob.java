@@ -75,7 +75,7 @@ public final class SweepJob {
             throw new ConfigException(problems);
         }
         OutputLayout layout = new OutputLayout(input.schema(), config.variables(), config.output().format().hasArrays(),
-                config.dtype());
+                config.dtype(), config.solver().verdict());
         return new Prepared(config, input, plan, solver, layout);
     }
 
