@@ -35,6 +35,8 @@ public final class BlockRun implements Serializable {
     private final Optimizer optimizer;
     /** The second-order part (newton's step, the verdict's Hessian), or null when neither is asked for. */
     private final NewtonStep second;
+    /** With the verdict on and a first-order optimizer: the watch for an unbounded fall, else null. */
+    private final CurvatureWatch watch;
 
     // Lane bookkeeping, by position: laneAt[p] is the original lane at position p.
     private final int[] laneAt;
@@ -48,6 +50,7 @@ public final class BlockRun implements Serializable {
     private transient double[][] grads;
     private transient double[][] before;
     private transient double[] zeros;
+    private transient double[] norms;
 
     // Results, by original lane.
     private final double[][] outValues;
@@ -89,6 +92,7 @@ public final class BlockRun implements Serializable {
             costNode = -1;
             optimizer = null;
             second = null;
+            watch = null;
             return;
         }
         // The recorded cost is reused from the previous block when it has room: recording and
@@ -129,6 +133,7 @@ public final class BlockRun implements Serializable {
         optimizer.build(n, perLane, variableOfSlot);
         second = compiled.hessian() == null ? null
                 : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype);
+        watch = solver.settings().verdict() && !newton() ? new CurvatureWatch(compiled.hessian(), slots, n) : null;
     }
 
     /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
@@ -299,10 +304,11 @@ public final class BlockRun implements Serializable {
             double[] cost = tape.valueBuffer(costNode);
             if (inWindow) trackWindow(cost);
             // Newton's lanes are judged at every check step: one may be falling without bound.
-            boolean quiet = !last && step != windowStart && !(check && newton())
+            boolean quiet = !last && step != windowStart && !(check && (newton() || watch != null))
                     && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
+                if (check && watch != null) watchCurvature(cost);
                 boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
@@ -383,6 +389,10 @@ public final class BlockRun implements Serializable {
             boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
             if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, null);
         }
+        if (watch != null) {
+            String unbounded = watch.divergence(p, cost, norm(p), step);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, unbounded);
+        }
         if (newton()) {
             double gradNorm = norm;
             if (!needNorm) {
@@ -420,6 +430,22 @@ public final class BlockRun implements Serializable {
         outError[lane] = error;
         retired[p] = true;
         return error == null ? status.name() : error;
+    }
+
+    /** Lane position p's gradient norm. */
+    private double norm(int p) {
+        double n2 = 0;
+        for (double[] g : grads) n2 += g[p] * g[p];
+        return Math.sqrt(n2);
+    }
+
+    /** A check step's look at the curvature along each lane's path ({@link CurvatureWatch}). */
+    private void watchCurvature(double[] cost) {
+        if (norms == null) norms = new double[tape.lanes()];
+        for (int p = 0; p < active; p++) norms[p] = norm(p);
+        watch.observe(values, cost, norms, active);
+        tape.backward(costNode); // the product's reverse pass reused the gradient buffers
+        fetchGradients();
     }
 
     private boolean newton() {
@@ -475,6 +501,7 @@ public final class BlockRun implements Serializable {
     private void moveLane(int from, int to) {
         tape.moveLane(from, to); // variables and inputs
         optimizer.moveLane(from, to);
+        if (watch != null) watch.moveLane(from, to);
         laneAt[to] = laneAt[from];
         stepNorm[to] = stepNorm[from];
         windowCost[to] = windowCost[from];

@@ -26,8 +26,9 @@ import tapeline.engine.tape.Tape;
  *
  * <p>A lane whose accepted steps keep falling along directions of non-positive curvature
  * ({@code d.H.d <= 0}, while H has no positive-definite part to stop them) is falling without
- * bound: after {@value #STREAK} such steps in a row, with a gradient norm that did not shrink, it
- * is {@link LaneStatus#DIVERGED} ({@link #divergence}).
+ * bound: after {@value #STREAK} such steps in a row, with a gradient norm that did not shrink and a
+ * fall larger than the cost's own size ({@link CurvatureWatch#bigFall}), it is
+ * {@link LaneStatus#DIVERGED} ({@link #divergence}).
  */
 final class NewtonStep implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -177,7 +178,8 @@ final class NewtonStep implements Serializable {
      */
     static String divergence(int p, double cost, double gradNorm, Newton settings) {
         int streak = settings.streak(p);
-        if (streak < STREAK || gradNorm < settings.streakGradNorm(p)) return null;
+        if (streak < STREAK || gradNorm < settings.streakGradNorm(p)
+                || !CurvatureWatch.bigFall(settings.streakCost(p), cost)) return null;
         return "cost falls without bound along non-positive curvature: each of the last " + streak
                 + " Newton steps fell along a direction d with d'Hd <= 0 (no positive-definite Hessian to stop it),"
                 + " from " + settings.streakCost(p) + " to " + cost + ", while the gradient norm grew from "

@@ -83,13 +83,20 @@ public final class HessianProgram implements Serializable {
     }
 
     /**
-     * {@code out[j][lane] = sum_i H[j][i][lane] v[i][lane]}: one reverse pass through
-     * {@code sum_i grad_i * v_i}, whose program is recorded on the first call for these {@code v}
-     * buffers (they are read live, so refill them and call again). About the cost of two or three
-     * gradients, whatever the number of sources.
+     * {@code out[j][lane] = sum_i H[j][i][lane] v[i][lane]} for the active lanes, at the variables'
+     * current values: one forward pass and one reverse pass through {@code sum_i grad_i * v_i},
+     * whose program is recorded on the first call (v is copied into buffers the tape reads). About
+     * the cost of two or three gradients, whatever the number of sources.
      */
     public void hessianVectorProduct(double[][] v, double[][] out) {
-        if (hvpNode < 0 || hvpVectors != v) recordHvp(v);
+        if (v.length != sources.length) {
+            throw new IllegalArgumentException("a vector of " + sources.length + " components is needed, got " + v.length);
+        }
+        if (hvpNode < 0) recordHvp();
+        for (int i = 0; i < sources.length; i++) {
+            int len = tape.isLaneShaped(sources[i]) ? tape.activeLanes() : 1;
+            System.arraycopy(v[i], 0, hvpVector[i], 0, len);
+        }
         tape.forward();
         tape.backward(hvpNode);
         for (int j = 0; j < sources.length; j++) {
@@ -100,24 +107,24 @@ public final class HessianProgram implements Serializable {
         }
     }
 
+    /** The node of {@code grad . v}, or -1 until the first product. */
     private int hvpNode = -1;
-    private double[][] hvpVectors;
+    /** The vector v, as buffers of non-trainable variables the tape reads. */
+    private double[][] hvpVector;
 
-    private void recordHvp(double[][] v) {
-        if (v.length != sources.length) {
-            throw new IllegalArgumentException("a vector of " + sources.length + " components is needed, got " + v.length);
-        }
+    private void recordHvp() {
         tape.beginDerived();
         try {
+            hvpVector = new double[sources.length][];
             Tensor sum = tape.tensor(tape.scalar(0.0));
             for (int i = 0; i < sources.length; i++) {
+                boolean lane = tape.isLaneShaped(sources[i]);
+                hvpVector[i] = new double[lane ? tape.lanes() : 1];
                 if (gradient[i] < 0) continue;
-                Tensor vi = tape.tensor(tape.isLaneShaped(sources[i]) ? tape.variable(v[i], true, false)
-                        : tape.variable(v[i], false, false));
+                Tensor vi = tape.tensor(tape.variable(hvpVector[i], lane, false));
                 sum = sum.add(tape.tensor(gradient[i]).mul(vi));
             }
             hvpNode = sum.node();
-            hvpVectors = v;
         } finally {
             tape.endDerived();
         }

@@ -167,6 +167,58 @@ class NewtonTest {
         assertThat(r.curvature()[2]).isNaN();
     }
 
+    /**
+     * Under Adam, the verdict's curvature watch ends an unbounded lane (x0 < 0: -w^2 + 2w) long
+     * before its steps run out, with the reason; lanes that converge (a convex quadratic, the
+     * Rosenbrock valley, whose path crosses non-convex ground) are not caught by it.
+     */
+    @Test
+    void theVerdictCatchesAnUnboundedFallSoonerAndNothingElse() {
+        BlockSolver on = BlockSolverTest.quadratic("adam", Map.of("learning_rate", 0.1), new SolverSettings(5000, 1e-9, 0, true),
+                DType.FLOAT64);
+        BlockSolver off = BlockSolverTest.quadratic("adam", Map.of("learning_rate", 0.1), new SolverSettings(5000, 1e-9, 0),
+                DType.FLOAT64);
+        Map<String, double[][]> xs = BlockSolverTest.xs(new double[] {-1, 2, 0}, new double[] {2, -4, 1}, new double[] {0, 1, 0});
+        BlockResult r = on.solve(3, xs, Map.of(), Map.of());
+        BlockResult without = off.solve(3, xs, Map.of(), Map.of());
+        assertThat(r.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.CONVERGED, LaneStatus.DIVERGED);
+        // Without it the first-order rule sees the linear cost's constant gradient and cannot call it unbounded.
+        assertThat(without.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.CONVERGED, LaneStatus.MAX_STEPS);
+        for (int l : new int[] {0, 2}) {
+            assertThat(r.error()[l]).contains("non-positive curvature");
+            assertThat(r.steps()[l]).isLessThanOrEqualTo((CurvatureWatch.CHECKS + 2) * BlockRun.COST_EVERY);
+            assertThat(without.steps()[l]).isEqualTo(5000);
+        }
+        assertThat(r.verdict()).containsExactly(Verdict.MAXIMUM, Verdict.MINIMUM, Verdict.FLAT);
+        assertThat(r.values()[0][0][1]).isEqualTo(without.values()[0][0][1]); // the watch never changes a trajectory
+
+        BlockResult rosen = uv("(1 - u)^2 + 100 * (v - u^2)^2", "adam", new SolverSettings(60000, 1e-8, 0, true), -1.2, 1);
+        assertThat(rosen.status()[0]).isEqualTo(LaneStatus.CONVERGED);
+        assertThat(rosen.verdict()[0]).isEqualTo(Verdict.MINIMUM);
+    }
+
+    /** A run of Newton and of Adam with the verdict, shipped mid-way, ends bit for bit where one left alone ends. */
+    @Test
+    void serialisedMidRunContinuesBitwise() throws Exception {
+        Map<String, double[][]> xs = BlockSolverTest.xs(new double[] {-1, 2, 0, 1}, new double[] {2, -4, 1, -10},
+                new double[] {0, 1, 0, 25});
+        for (String optimizer : new String[] {"newton", "adam"}) {
+            SolverSettings s = new SolverSettings(400, 1e-12, 0, true);
+            BlockSolver solver = BlockSolverTest.quadratic(optimizer, Map.of(), s, DType.FLOAT64);
+            BlockResult alone = solver.solve(4, xs, Map.of(), Map.of());
+            BlockRun run = solver.start(4, xs, Map.of(), Map.of());
+            run.advance(optimizer.equals("newton") ? 3 : 40);
+            BlockRun copy = BlockSolverTest.roundTrip(run);
+            copy.advance(Integer.MAX_VALUE);
+            BlockResult shipped = copy.result();
+            assertThat(shipped.values()[0][0]).as(optimizer).containsExactly(alone.values()[0][0]);
+            assertThat(shipped.status()).as(optimizer).containsExactly(alone.status());
+            assertThat(shipped.steps()).as(optimizer).containsExactly(alone.steps());
+            assertThat(shipped.verdict()).as(optimizer).containsExactly(alone.verdict());
+            assertThat(shipped.curvature()).as(optimizer).containsExactly(alone.curvature());
+        }
+    }
+
     @Test
     void newtonRefusesKerasOnlyArguments() {
         assertThatThrownBy(() -> BlockSolverTest.quadratic("newton", Map.of("clipnorm", 1.0), new SolverSettings(5, 0, 0),
