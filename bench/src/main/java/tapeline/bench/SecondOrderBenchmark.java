@@ -35,7 +35,7 @@ import tapeline.engine.tape.Tensor;
  * <p>{@link #newtonToTolerance} and {@link #adamToTolerance}: the notebook's cost
  * {@code x0*w^2 + x1*w + x2} over random coefficient sets, solved until the gradient norm is at
  * most 1e-9 (Adam: lr 0.1, at most {@value #ADAM_STEPS} steps); one operation is one row, so the
- * scores are rows per second.
+ * scores are rows per second. {@link #adamVerdictToTolerance}: Adam with {@code verdict = true}.
  *
  * <p>{@link #gradient}, {@link #hessian} and {@link #hessianVectorProduct}: a 10-variable cost per
  * lane, {@code dot(a, w)^2 + sum(x * w^2) + sum(cos(w))} (a full, lane-dependent Hessian), recorded
@@ -56,6 +56,7 @@ public class SecondOrderBenchmark {
 
     BlockSolver newton;
     BlockSolver adam;
+    BlockSolver adamVerdict;
     Map<String, double[][]> inputs;
 
     Tape gradientTape;
@@ -83,6 +84,9 @@ public class SecondOrderBenchmark {
         inputs = Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1}, "x2", new double[][] {x2});
         newton = quadratic("newton", Map.of(), 100);
         adam = quadratic("adam", Map.of("learning_rate", 0.1), ADAM_STEPS);
+        adamVerdict = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
+                Map.of("x0", 1, "x1", 1, "x2", 1), "adam", Map.of("learning_rate", 0.1),
+                new SolverSettings(ADAM_STEPS, 1e-9, 0, true), DType.FLOAT64);
 
         gradientTape = new Tape(DType.FLOAT64);
         gradientCost = record(gradientTape, rnd, null);
@@ -144,6 +148,14 @@ public class SecondOrderBenchmark {
     @OperationsPerInvocation(LANES)
     public double adamToTolerance() {
         BlockResult r = adam.solve(LANES, inputs, Map.of(), Map.of());
+        return r.values()[0][0][LANES - 1];
+    }
+
+    /** As {@link #adamToTolerance} with {@code verdict = true}: the price of the curvature watch and the verdict. */
+    @Benchmark
+    @OperationsPerInvocation(LANES)
+    public double adamVerdictToTolerance() {
+        BlockResult r = adamVerdict.solve(LANES, inputs, Map.of(), Map.of());
         return r.values()[0][0][LANES - 1];
     }
 

@@ -297,7 +297,10 @@ public final class BlockRun implements Serializable {
             boolean check = step % COST_EVERY == 0 || step == windowStart || last;
             boolean inWindow = window > 0 && step > windowStart;
             boolean withCost = check || inWindow || newton();
-            if (withCost) tape.forward(); // newton: the derivative program too
+            // Newton needs the derivative program too; the others only the cost (a verdict's
+            // Hessian, recorded after the cost, is computed where a lane ends).
+            if (withCost && newton()) tape.forward();
+            else if (withCost) tape.forwardTo(costNode);
             else tape.forwardForGradient(costNode);
             tape.backward(costNode);
             fetchGradients();
@@ -307,7 +310,7 @@ public final class BlockRun implements Serializable {
             boolean quiet = !last && step != windowStart && !(check && (newton() || watch != null))
                     && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
             if (!quiet) {
-                if (!withCost) tape.forward(); // a lane may end: its cost is part of its result
+                if (!withCost) tape.forwardTo(costNode); // a lane may end: its cost is part of its result
                 if (check && watch != null) watchCurvature(cost);
                 boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
                 int ended = 0;
@@ -458,6 +461,7 @@ public final class BlockRun implements Serializable {
      * The reverse passes reuse the gradient buffers, so the cost's gradient is taken again after.
      */
     private void judgeCurvature(SolverSettings s) {
+        if (!newton()) tape.forward(); // the derivative program, at the values of this round
         second.evaluate();
         for (int p = 0; p < active; p++) {
             if (!retired[p]) continue;
