@@ -166,8 +166,8 @@ public final class GradientTape implements AutoCloseable {
      * which can be differentiated again (null for an unconnected source, or a zero tensor with
      * {@link UnconnectedGradients#ZERO}). Each has the variable's shape.
      *
-     * @throws UnsupportedOperationException if an op on the way has no derivative program (the
-     *     message names it)
+     * @throws IllegalArgumentException if an op on the way has no derivative program (the message
+     *     names it)
      */
     public Tensor[] gradientTensors(Tensor target, Variable... sources) {
         return gradientTensors(target, UnconnectedGradients.NONE, sources);

@@ -101,9 +101,11 @@ final class SymbolicBackward {
                 if (cotangent[i] == null || o == Op.LEAF || !tape.needsGradient(i)) continue;
                 Rule rule = rules.get(o);
                 if (rule == null) {
-                    throw new UnsupportedOperationException("op " + o + " (node " + i + ") has no rule in"
-                            + " SymbolicBackward: it can be differentiated once, not twice (no Hessian, no"
-                            + " nested tape, no newton through it)");
+                    // An argument error, so that a sweep config asking for newton or the verdict through
+                    // such an op is a config error (exit 2) naming the op, before any row is read.
+                    throw new IllegalArgumentException("op " + o + " (node " + i + ") has no rule in"
+                            + " SymbolicBackward: it can be differentiated once, not twice (no Hessian, nested"
+                            + " tape, optimizer = newton or verdict = true through it)");
                 }
                 int[] in = tape.inputs(i);
                 Tensor a = at(tape, in[0]);

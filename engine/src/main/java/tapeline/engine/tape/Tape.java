@@ -129,7 +129,7 @@ public final class Tape implements Serializable {
      * tape.backward(g);                                        // tape.gradient(w): d2cost/dw2, per lane
      * }</pre>
      *
-     * @throws UnsupportedOperationException naming an op on the way that has no derivative program
+     * @throws IllegalArgumentException naming an op on the way that has no derivative program
      */
     public int[] gradientProgram(int target, int[] sources) {
         if (target < 0 || target >= size) {
