@@ -33,12 +33,9 @@ public final class Newton extends Optimizer {
             if (args.has(h)) args.problem("optimizer newton does not take " + h + ": its step comes from the Hessian");
         }
         if (args.schedule() != null) args.problem("optimizer newton takes no learning-rate schedule");
-        for (double v : learningRate.values()) {
-            if (!(v > 0 && v <= 1)) {
-                args.problem("optimizer.learning_rate must be in (0, 1] for newton (the first trial step), got " + v);
-                break;
-            }
-        }
+        // Read again with Newton's range, (0, 1]: the first trial step. The range is what a per-row
+        // column is checked against, so a row with 2 is INVALID, not the whole block.
+        args.hyper("learning_rate", 1.0, Arguments.Range.UNIT_LEFT_OPEN);
         checkArguments();
     }
 

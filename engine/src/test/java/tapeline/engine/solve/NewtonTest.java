@@ -148,6 +148,10 @@ class NewtonTest {
         BlockResult r = s.solve(2, Map.of(), Map.of("u", new double[][] {{3, 0.5}}, "v", new double[][] {{-2, 0.1}}),
                 Map.of("learning_rate", new double[] {1, 0.5}));
         assertThat(r.status()).containsOnly(LaneStatus.CONVERGED);
+        BlockResult bad = s.solve(2, Map.of(), Map.of("u", new double[][] {{3, 0.5}}, "v", new double[][] {{-2, 0.1}}),
+                Map.of("learning_rate", new double[] {1, 2}));
+        assertThat(bad.status()).containsExactly(LaneStatus.CONVERGED, LaneStatus.INVALID);
+        assertThat(bad.error()[1]).isEqualTo("optimizer.learning_rate must be in (0, 1], got 2.0");
         for (int l = 0; l < 2; l++) {
             assertThat(r.values()[0][0][l]).isCloseTo(0, within(1e-9));
             assertThat(r.verdict()[l]).isEqualTo(Verdict.MINIMUM);
