@@ -20,7 +20,8 @@ import tapeline.engine.tape.Tape;
  *
  * <p>Then a backtracking Armijo line search on the lane's own cost: trial steps
  * {@code t = learning_rate, t/2, t/4, ...} (at most {@value #BACKTRACKS}), the first with
- * {@code f(x + t d) <= f(x) + armijo t g.d} is taken. All lanes search together: each trial is one
+ * {@code f(x + t d) <= f(x) + armijo t g.d} is taken (where {@code armijo t g.d} is below the
+ * rounding of {@code f(x)}, only {@code f(x + t d) <= f(x)}). All lanes search together: each trial is one
  * forward pass of the cost (not of its derivative programs) over the lanes still searching. A lane
  * that finds no such t does not move: the step never climbs.
  *
@@ -128,7 +129,11 @@ final class NewtonStep implements Serializable {
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
                 double f = cost[p];
-                if (f <= cost0[p] + settings.armijo(p) * t[p] * slope[p]) { // false for NaN
+                // A decrease smaller than the cost's rounding cannot be seen: ask only that it not rise
+                // (at a stationary point d is ~0, and a strict test would halve t 40 times for nothing).
+                double want = cost0[p] + settings.armijo(p) * t[p] * slope[p];
+                if (cost0[p] - want < ulp(cost0[p])) want = cost0[p];
+                if (f <= want) { // false for NaN
                     searching[p] = false;
                     left--;
                 } else {
@@ -144,6 +149,10 @@ final class NewtonStep implements Serializable {
             // d.H.d <= 0: the Hessian is not positive definite and nothing along d curves back up.
             settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], gradNorm(p));
         }
+    }
+
+    private double ulp(double v) {
+        return dtype == DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
     }
 
     /** d for lane p (see the class comment), with slope g.d, bend d.H.d and the smallest eigenvalue. */
