@@ -446,9 +446,10 @@ public final class BlockRun implements Serializable {
     private void watchCurvature(double[] cost) {
         if (norms == null) norms = new double[tape.lanes()];
         for (int p = 0; p < active; p++) norms[p] = norm(p);
-        watch.observe(values, cost, norms, active);
-        tape.backward(costNode); // the product's reverse pass reused the gradient buffers
-        fetchGradients();
+        if (watch.observe(values, cost, norms, active)) {
+            tape.backward(costNode); // the product's reverse pass reused the gradient buffers
+            fetchGradients();
+        }
     }
 
     private boolean newton() {

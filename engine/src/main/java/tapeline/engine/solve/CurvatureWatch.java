@@ -7,7 +7,8 @@ import tapeline.engine.tape.HessianProgram;
  * With the verdict on, a first-order optimizer's lanes are watched for an unbounded fall at every
  * check step (every {@value BlockRun#COST_EVERY} steps): the displacement s since the previous
  * check, and the curvature of the cost along it, {@code s'Hs / s's}, from one Hessian-vector
- * product for the whole block (about two gradients' work per check). A lane whose cost fell, whose
+ * product for the whole block (about two gradients' work per check, and only when some lane's cost
+ * fell while its gradient did not shrink). A lane whose cost fell, whose
  * gradient norm did not shrink and whose path had no positive curvature over {@value #CHECKS}
  * checks in a row, and fell over them by more than the size of the cost where that began
  * ({@link #bigFall}), is falling without bound: {@link LaneStatus#DIVERGED} then, with the numbers,
@@ -35,10 +36,12 @@ final class CurvatureWatch implements Serializable {
     private final double[] curvature;
     private transient double[][] s;
     private transient double[][] hs;
+    private transient boolean[] candidate;
 
     CurvatureWatch(HessianProgram hessian, int slots, int lanes) {
         this.hessian = hessian;
         this.m = slots;
+        hessian.prepareHessianVectorProduct(); // recorded with the block, not when a lane first looks suspect
         previous = new double[slots][lanes];
         previousCost = new double[lanes];
         previousGrad = new double[lanes];
@@ -51,30 +54,38 @@ final class CurvatureWatch implements Serializable {
 
     /**
      * Takes a check step's look at the first {@code active} lanes: their values, costs and gradient
-     * norms. Runs a forward and a reverse pass of the tape (the caller takes its gradients again).
+     * norms. Returns whether it ran the Hessian-vector product (a forward and a reverse pass of the
+     * tape: the caller then takes its gradients again). It runs only when some lane is a candidate,
+     * its cost fallen and its gradient not shrunk since the previous check; lanes on their way to a
+     * minimum have a shrinking gradient and cost nothing here.
      */
-    void observe(double[][] values, double[] cost, double[] gradNorm, int active) {
+    boolean observe(double[][] values, double[] cost, double[] gradNorm, int active) {
         if (s == null) {
             s = new double[m][previous[0].length];
             hs = new double[m][previous[0].length];
+            candidate = new boolean[previous[0].length];
         }
         boolean any = false;
-        for (int p = 0; p < active; p++) any |= seen[p];
+        for (int p = 0; p < active; p++) {
+            candidate(p, cost, gradNorm);
+            any |= candidate[p];
+        }
         if (any) {
             for (int k = 0; k < m; k++) {
-                for (int p = 0; p < active; p++) s[k][p] = seen[p] ? values[k][p] - previous[k][p] : 0;
+                for (int p = 0; p < active; p++) s[k][p] = candidate[p] ? values[k][p] - previous[k][p] : 0;
             }
             hessian.hessianVectorProduct(s, hs);
         }
         for (int p = 0; p < active; p++) {
-            if (seen[p]) {
+            boolean falling = false;
+            if (candidate[p]) {
                 double ss = 0;
                 double shs = 0;
                 for (int k = 0; k < m; k++) {
                     ss += s[k][p] * s[k][p];
                     shs += s[k][p] * hs[k][p];
                 }
-                boolean falling = ss > 0 && cost[p] < previousCost[p] && gradNorm[p] >= previousGrad[p] && shs <= 0;
+                falling = ss > 0 && shs <= 0;
                 if (falling) {
                     if (streak[p] == 0) {
                         streakCost[p] = previousCost[p];
@@ -82,15 +93,19 @@ final class CurvatureWatch implements Serializable {
                     }
                     streak[p]++;
                     curvature[p] = shs / ss;
-                } else {
-                    streak[p] = 0;
                 }
             }
+            if (!falling) streak[p] = 0;
             for (int k = 0; k < m; k++) previous[k][p] = values[k][p];
             previousCost[p] = cost[p];
             previousGrad[p] = gradNorm[p];
             seen[p] = true;
         }
+        return any;
+    }
+
+    private void candidate(int p, double[] cost, double[] gradNorm) {
+        candidate[p] = seen[p] && cost[p] < previousCost[p] && gradNorm[p] >= previousGrad[p];
     }
 
     /** Why lane position p is falling without bound, or null. */

@@ -107,6 +107,14 @@ public final class HessianProgram implements Serializable {
         }
     }
 
+    /**
+     * Records the program of {@link #hessianVectorProduct} now rather than at the first product, so
+     * that a solver's steady state never grows the tape.
+     */
+    public void prepareHessianVectorProduct() {
+        if (hvpNode < 0) recordHvp();
+    }
+
     /** The node of {@code grad . v}, or -1 until the first product. */
     private int hvpNode = -1;
     /** The vector v, as buffers of non-trainable variables the tape reads. */
