@@ -20,6 +20,11 @@ import tapeline.engine.tape.Tensor;
  * {@link #advance} is the whole solver: forward, backward, judge each lane, pack the lanes that
  * finished out of the way, step. A finished lane is frozen and costs nothing more. The run is
  * {@link Serializable}: stopped, shipped and resumed, it continues on exactly the same trajectory.
+ *
+ * <p>Second order, where asked for: with {@code optimizer = newton} the step is {@link NewtonStep}'s
+ * (the cost's gradient program, recorded after the cost, is evaluated with it); with the verdict on,
+ * the lanes that end in a round get their Hessian's smallest eigenvalue and a {@link Verdict}, and a
+ * first-order optimizer's lanes are watched for an unbounded fall ({@link CurvatureWatch}).
  */
 public final class BlockRun implements Serializable {
     private static final long serialVersionUID = 1L;
