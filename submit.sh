@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a tapeline job.
 #
-#   ./submit.sh CONF [key=value ...] [--master URL]
+#   ./submit.sh CONF [--check] [key=value ...] [--master URL]
 #
+# --check: check the config alone and against the input's schema, run nothing, write nothing (exit 0 or 2).
 # Without a master (or with spark.master=local[...]) the job runs on embedded Spark, local[*], from
 # the job jar and job/target/lib: no Spark installation needed. With a cluster master
 # (--master spark://host:7077, or spark.master=... in CONF or on the command line) it goes through
@@ -13,7 +14,8 @@
 # spark-submit through a temporary properties file readable by this user only, never a command line.
 #
 # Builds first (mvn -q -B -DskipTests package) when the jar is missing or older than the sources.
-# Exit codes: 0 the job ran; 2 usage or configuration error (nothing written); 1 failure while running.
+# Exit codes: 0 the job ran; 2 usage or configuration error (nothing written); 1 failure while running;
+# 3 the data-quality gate (max.invalid) failed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,7 +23,7 @@ jar="$here/job/target/tapeline-job-0.1.0-SNAPSHOT.jar"
 lib="$here/job/target/lib"
 
 usage() {
-  echo "usage: ./submit.sh CONF [key=value ...] [--master URL]" >&2
+  echo "usage: ./submit.sh CONF [--check] [key=value ...] [--master URL]" >&2
   echo "  e.g. ./submit.sh conf/seed-sweep.properties steps=100 output.path=out/try" >&2
   exit 2
 }
@@ -43,8 +45,9 @@ while [[ $# -gt 0 ]]; do
       echo "tapeline: spark.authenticate.secret on the command line would be visible to every user (ps);" >&2
       echo "  give it in the environment instead: TAPELINE_SPARK_SECRET or TAPELINE_SPARK_SECRET_FILE" >&2
       exit 2 ;;
+    --check) args+=("$1"); shift ;;
     *=*) args+=("$1"); shift ;;
-    *) echo "tapeline: argument '$1': expected key=value or --master URL" >&2; usage ;;
+    *) echo "tapeline: argument '$1': expected key=value, --check or --master URL" >&2; usage ;;
   esac
 done
 if [[ -z "$master" ]]; then

@@ -2,25 +2,36 @@ package tapeline.job;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
-import tapeline.job.config.TrainConfig;
+import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
-import tapeline.job.sweep.SweepSummary;
+import tapeline.job.score.ScoreJob;
+import tapeline.job.train.TrainJob;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
- * {@code tapeline.job.Main CONF [key=value ...]}. It parses, validates and wires; the work is in
- * {@link SweepJob}.
+ * {@code tapeline.job.Main CONF [key=value ...]}. It reads the keys, picks the {@link Job} the
+ * {@code job} key names ({@link SweepJob}, {@link TrainJob}, {@link ScoreJob}) and takes it through its steps; the work
+ * is in the job.
  *
  * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
- * expression position or the column; nothing is written); 1 a failure while running.
+ * expression position or the column; nothing is written); 1 a failure while running; 3 the
+ * data-quality gate ({@code max.invalid}) failed. After the output is committed, the run record
+ * {@code _tapeline.json} goes into {@code output.path} ({@link RunRecord}); a gate that failed
+ * records so, and a failed run records so into an {@code output.path} that exists.
  *
  * <pre>{@code
  * int code = Main.run(new String[] {"conf/seed-sweep.properties", "steps=10"}, System.out, System.err);
@@ -32,6 +43,10 @@ public final class Main {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    public static final int GATE_FAILED = 3;
+
+    /** The argument that stops a run after its checks. */
+    public static final String CHECK = "--check";
 
     private Main() {}
 
@@ -39,41 +54,96 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** The jobs, by the value of the {@code job} key. */
+    static final Map<String, Supplier<Job<?, ?, ?>>> JOBS = jobs();
+
+    private static Map<String, Supplier<Job<?, ?, ?>>> jobs() {
+        Map<String, Supplier<Job<?, ?, ?>>> m = new LinkedHashMap<>();
+        m.put("sweep", SweepJob::new);
+        m.put("train", TrainJob::new);
+        m.put("score", ScoreJob::new);
+        return Collections.unmodifiableMap(m);
+    }
+
     /**
      * Runs a job and returns its exit code instead of exiting. Uses the JVM's SparkSession if one is
      * already running (and leaves it running); otherwise starts one from the config's {@code spark.*}
-     * keys ({@code local[*]} unless a master is given) and stops it at the end.
+     * keys ({@code local[*]} unless a master is given) and stops it at the end. With {@code --check}
+     * among the arguments it stops after the two rounds of checks: nothing is run or written.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 1 || args[0].equals("-h") || args[0].equals("--help")) {
-            err.println("usage: tapeline.job.Main CONF [key=value ...]");
+            err.println("usage: tapeline.job.Main CONF [--check] [key=value ...]");
             err.println("  CONF: a .properties job config (see conf/ and README.md); key=value overrides a key of it");
+            err.println("  --check: check the config and the input's schema, run nothing, write nothing (exit 0 or 2)");
             return USAGE;
         }
-        if (isTrain(args)) {
-            return TrainMain.run(args, out, err);
+        String conf = args[0];
+        List<String> overrides = new ArrayList<>();
+        boolean checkOnly = false;
+        for (String a : Arrays.copyOfRange(args, 1, args.length)) {
+            if (a.equals(CHECK)) {
+                checkOnly = true;
+            } else {
+                overrides.add(a);
+            }
         }
-        JobConfig config;
+        List<String> problems = new ArrayList<>();
+        Map<String, String> keys;
         try {
-            config = JobConfig.load(Path.of(args[0]), List.of(Arrays.copyOfRange(args, 1, args.length)));
+            keys = ConfigFile.read(Path.of(conf), overrides, problems);
         } catch (ConfigException e) {
-            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            err.println("tapeline: " + conf + ": " + e.getMessage());
+            return USAGE;
+        }
+        String kind = keys.getOrDefault("job", "sweep").trim().toLowerCase(Locale.ROOT);
+        Supplier<Job<?, ?, ?>> job = JOBS.get(kind);
+        if (job == null) {
+            problems.add("job: expected one of " + String.join(", ", JOBS.keySet()) + ", got '" + keys.get("job") + "'");
+            err.println("tapeline: " + conf + ": " + new ConfigException(problems).getMessage());
+            return USAGE;
+        }
+        QualityGate gate = QualityGate.parse(keys.get(QualityGate.KEY), problems);
+        return run(job.get(), keys, problems, gate, checkOnly, conf, out, err);
+    }
+
+    /** The four steps of {@link Job}, with the exit codes and the run record of the class comment. */
+    private static <C extends CommonConfig, P, R extends JobResult> int run(Job<C, P, R> job, Map<String, String> keys,
+            List<String> problems, QualityGate gate, boolean checkOnly, String conf, PrintStream out, PrintStream err) {
+        C config;
+        try {
+            config = job.configure(keys, problems);
+        } catch (ConfigException e) {
+            err.println("tapeline: " + conf + ": " + e.getMessage());
             return USAGE;
         }
 
+        RunRecord record = new RunRecord(job.kind(), keys, job.defaults(), config);
+        Phases phases = new Phases();
+        phases.begin("start");
         SparkSession existing = runningSession();
         boolean owned = existing == null;
         SparkSession spark;
         try {
-            spark = owned ? start(config) : existing;
+            spark = owned ? start(config.appName(), config.spark()) : existing;
         } catch (RuntimeException e) {
             err.println("tapeline: cannot start Spark: " + e.getMessage());
             return FAILED;
         }
         try {
-            SweepJob.Prepared prepared = SweepJob.prepare(spark, config);
-            SweepSummary summary = SweepJob.run(spark, prepared);
-            out.print(summary.render());
+            phases.begin("schema_check");
+            P checked = job.check(spark, config);
+            phases.end();
+            if (checkOnly) {
+                out.println("tapeline: " + conf + ": the config is fine (checked alone and against the input's schema);"
+                        + " nothing was run or written");
+                out.flush();
+                return OK;
+            }
+            R result = job.run(spark, checked, gate, phases);
+            // The output is committed: the record says so. Failing to write it fails the run (exit 1).
+            record.succeeded(spark, phases, result, gate).write(spark);
+            out.print(job.summarise(result));
             out.flush();
             return OK;
         } catch (ConfigException e) {
@@ -84,11 +154,20 @@ public final class Main {
                         + e.getMessage());
                 return FAILED;
             }
-            err.println("tapeline: " + args[0] + ": " + e.getMessage());
+            err.println("tapeline: " + conf + ": " + e.getMessage());
             return USAGE;
+        } catch (QualityGate.Failed g) {
+            err.println("tapeline: the data-quality gate failed: " + g.getMessage());
+            // Written even where the job wrote nothing (train stops before training): the record is
+            // how a scheduler learns why.
+            record.gateFailed(spark, phases, g, gate).writeQuietly(spark, true, err);
+            return GATE_FAILED;
         } catch (Exception e) { // Scala code throws checked exceptions (IOException) undeclared
-            LOG.error("the job failed", e);
-            err.println("tapeline: the job failed: " + rootCause(e));
+            LOG.error("the {} job failed", job.kind(), e);
+            String cause = rootCause(e);
+            err.println("tapeline: the " + (job.kind().equals("sweep") ? "" : job.kind() + " ") + "job failed: " + cause);
+            // Never a record that claims success: one that says failed, where there is an output directory.
+            record.failed(spark, phases, cause, gate).writeQuietly(spark, false, err);
             return FAILED;
         } finally {
             if (owned) {
@@ -97,24 +176,10 @@ public final class Main {
         }
     }
 
-    /** Whether the config (with its overrides) says {@code job = train}; an unreadable file is left to the sweep's parser. */
-    private static boolean isTrain(String[] args) {
-        try {
-            return TrainConfig.isTrain(JobConfig.readProperties(Path.of(args[0]),
-                    List.of(Arrays.copyOfRange(args, 1, args.length)), new java.util.ArrayList<>()));
-        } catch (ConfigException e) {
-            return false;
-        }
-    }
-
     /** The JVM's running session (a test's, a notebook's), or null. */
     static SparkSession runningSession() {
         scala.Option<SparkSession> s = SparkSession.getDefaultSession();
         return s.isDefined() && !s.get().sparkContext().isStopped() ? s.get() : null;
-    }
-
-    private static SparkSession start(JobConfig config) {
-        return start(config.appName(), config.spark());
     }
 
     static SparkSession start(String appName, java.util.Map<String, String> sparkKeys) {

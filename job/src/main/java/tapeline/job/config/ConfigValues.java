@@ -1,5 +1,6 @@
 package tapeline.job.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,10 +21,12 @@ import tapeline.engine.optim.Optimizers;
  * values.integer("steps", 1000, 1, Integer.MAX_VALUE);  // 1000; problems: "steps: expected a whole number >= 1, got 'ten'"
  * }</pre>
  */
-final class ConfigValues {
+public final class ConfigValues {
     static final String INIT = "init.";
     static final String OPTIMIZER_ARG = "optimizer.";
     static final String SPARK = "spark.";
+    static final String INPUT_OPTION = "input.option.";
+    static final String OUTPUT_OPTION = "output.option.";
 
     /** Plain decimal numbers only: Java's parseDouble would also take "1f", "0x1p3" and "NaN". */
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
@@ -46,7 +49,8 @@ final class ConfigValues {
         return problems;
     }
 
-    static boolean isNumber(String v) {
+    /** A plain decimal number ({@code 12}, {@code -1.5e3}); not {@code 1f}, {@code 0x1p3} or {@code NaN}. */
+    public static boolean isNumber(String v) {
         return NUMBER.matcher(v).matches();
     }
 
@@ -80,11 +84,98 @@ final class ConfigValues {
         return arg;
     }
 
-    /** {@code input.path} and {@code input.format} (by default from the path's extension); null when either is bad. */
+    /**
+     * {@code input.path} or {@code input.table}, {@code input.format} (by default from the path's
+     * extension) and {@code input.option.<k>}; null when something is bad (the problem is added).
+     */
     InputSpec input() {
-        String path = required("input.path");
-        Format format = format("input.format", path, true);
-        return path == null || format == null ? null : new InputSpec(path, format);
+        String table = optional("input.table");
+        String path = optional("input.path");
+        Format format;
+        if (table != null) {
+            if (path != null) {
+                problems.add("input.table: set input.table or input.path, not both");
+            }
+            if (raw.containsKey("input.format")) {
+                problems.add("input.format: not used with input.table (the catalog knows the table's format)");
+            }
+            format = Format.PARQUET; // unused: the catalog reads the table
+        } else if (optional("input.format") != null) {
+            format = format("input.format", path, true);
+            if (format != null && format.isBuiltIn() && path == null) {
+                problems.add("input.path: required, but not set");
+                return null;
+            }
+        } else {
+            path = required("input.path");
+            format = format("input.format", path, true);
+        }
+        return format == null || (path == null && table == null && format.isBuiltIn()) ? null
+                : new InputSpec(path, format, table, prefixed(INPUT_OPTION));
+    }
+
+    /**
+     * {@code output.path} and/or {@code output.table}, {@code output.format} (default parquet),
+     * {@code output.mode}, {@code output.partitionBy} and {@code output.option.<k>}; null when
+     * something is bad. Without {@code tables} (the train job, which writes a directory of its own)
+     * a table or partitioning is a problem.
+     */
+    OutputSpec output(boolean tables) {
+        String table = optional("output.table");
+        String path = optional("output.path");
+        Format format = format("output.format", path, false);
+        if (path == null && (table == null || !tables) && (format == null || format.isBuiltIn())) {
+            problems.add("output.path: required, but not set");
+        }
+        OutputMode mode = null;
+        String m = raw.getOrDefault("output.mode", "error");
+        switch (m.toLowerCase(Locale.ROOT)) {
+            case "error" -> mode = OutputMode.ERROR;
+            case "overwrite" -> mode = OutputMode.OVERWRITE;
+            default -> problems.add("output.mode: expected error or overwrite, got '" + m + "'");
+        }
+        List<String> partitionBy = new ArrayList<>();
+        String p = optional("output.partitionBy");
+        if (p != null) {
+            for (String c : p.split(",", -1)) {
+                if (c.isBlank()) {
+                    problems.add("output.partitionBy: expected column names separated by commas, got '" + p + "'");
+                    break;
+                }
+                partitionBy.add(c.trim());
+            }
+        }
+        if (!tables && table != null) {
+            problems.add("output.table: this job writes a directory of its own; set output.path");
+        }
+        if (!tables && !partitionBy.isEmpty()) {
+            problems.add("output.partitionBy: this job's output has no row columns to partition by");
+        }
+        boolean ok = format != null && mode != null && (path != null || (tables && table != null) || !format.isBuiltIn());
+        return ok ? new OutputSpec(path, format, mode, tables ? table : null, tables ? partitionBy : List.of(),
+                prefixed(OUTPUT_OPTION)) : null;
+    }
+
+    /** The keys under {@code prefix}, without it: {@code input.option.header} is {@code header}. */
+    Map<String, String> prefixed(String prefix) {
+        Map<String, String> m = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                m.put(k.substring(prefix.length()), v);
+            }
+        });
+        return m;
+    }
+
+    /** Keys passed on as given, never unknown: {@code spark.*}, {@code input.option.*}, {@code output.option.*}. */
+    static boolean isPassedOn(String key) {
+        return key.startsWith(SPARK) || key.startsWith(INPUT_OPTION) || key.startsWith(OUTPUT_OPTION);
+    }
+
+    /** The value, or null when unset or empty. */
+    String optional(String key) {
+        String v = raw.get(key);
+        return v == null || v.isEmpty() ? null : v;
     }
 
     /** The format under {@code key}, as {@link ConfigParts#format} reads it. */

@@ -71,7 +71,7 @@ public record TrainConfig(
         int partitions,
         int aggregationDepth,
         String appName,
-        Map<String, String> spark) implements Serializable {
+        Map<String, String> spark) implements Serializable, CommonConfig {
 
     /** What to do with a row that has a missing, non-numeric or non-finite cell. */
     public enum BadRows {
@@ -97,22 +97,21 @@ public record TrainConfig(
         spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
     }
 
-    /** Whether the merged keys ask for the train job. */
-    public static boolean isTrain(Map<String, String> raw) {
-        String job = raw.get("job");
-        return job != null && job.trim().equalsIgnoreCase("train");
-    }
-
-    /** Reads a properties file plus {@code key=value} overrides, as {@link JobConfig#load}. */
+    /** Reads a properties file plus {@code key=value} overrides, as {@link SweepConfig#load}. */
     public static TrainConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
-        Map<String, String> raw = JobConfig.readProperties(file, overrides, problems);
+        Map<String, String> raw = ConfigFile.read(file, overrides, problems);
         return TrainConfigParser.parse(raw, problems);
     }
 
     /** Parses already-merged key/value pairs. */
     public static TrainConfig parse(Map<String, String> raw) throws ConfigException {
         return TrainConfigParser.parse(raw, new ArrayList<>());
+    }
+
+    /** As {@link #parse(Map)}, reporting {@code earlierProblems} (malformed overrides) with this config's. */
+    public static TrainConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return TrainConfigParser.parse(raw, earlierProblems);
     }
 
     /** The start values of all parameter components, in order (0 where not given). */
@@ -128,5 +127,10 @@ public record TrainConfig(
             }
         }
         return p;
+    }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return TrainConfigParser.DEFAULTS;
     }
 }

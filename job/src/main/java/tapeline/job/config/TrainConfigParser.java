@@ -22,8 +22,16 @@ final class TrainConfigParser {
     static final List<String> FIXED_KEYS = List.of(
             "job", "loss", "variables", "reduce", "optimizer", "steps", "tolerance.grad", "tolerance.loss",
             "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
-            "input.path", "input.format", "output.path", "output.format", "output.mode", "bad.rows",
-            "block.size", "partitions", "aggregation.depth", "app.name");
+            "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
+            "output.table", "output.partitionBy", "bad.rows",
+            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid");
+
+    /** The value of each key left unset (the run record's effective config). */
+    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "train", "reduce", "mean",
+            "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
+            "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
+            "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
+            "aggregation.depth", "2", "app.name", "tapeline train");
 
     static final int DEFAULT_STEPS = 100;
     static final int DEFAULT_BLOCK_SIZE = 4096;
@@ -74,7 +82,7 @@ final class TrainConfigParser {
         }
         DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
         InputSpec input = values.input();
-        OutputSpec output = parseOutput();
+        OutputSpec output = values.output(false);
         TrainConfig.BadRows badRows = values.choice("bad.rows", "fatal",
                 Map.of("fatal", TrainConfig.BadRows.FATAL, "skip", TrainConfig.BadRows.SKIP));
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
@@ -177,23 +185,16 @@ final class TrainConfigParser {
         return args;
     }
 
-    private OutputSpec parseOutput() {
-        String path = values.required("output.path");
-        Format format = values.format("output.format", path, false);
-        OutputMode mode = values.choice("output.mode", "error", Map.of("error", OutputMode.ERROR, "overwrite", OutputMode.OVERWRITE));
-        return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
-    }
-
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
         Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
         variables.forEach(v -> candidates.add(ConfigValues.INIT + v.name()));
         for (String k : raw.keySet()) {
-            if (candidates.contains(k) || k.startsWith(ConfigValues.SPARK) || k.startsWith(ConfigValues.OPTIMIZER_ARG)) {
+            if (candidates.contains(k) || ConfigValues.isPassedOn(k) || k.startsWith(ConfigValues.OPTIMIZER_ARG)) {
                 continue;
             }
             if (k.equals("cost")) {
                 problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
-            } else if (JobConfigParser.FIXED_KEYS.contains(k)) {
+            } else if (SweepConfigParser.FIXED_KEYS.contains(k)) {
                 problems.add(k + ": a key of the sweep job, not of job=train");
             } else if (k.startsWith(ConfigValues.INIT)) {
                 problems.add(k + ": no variable named '" + k.substring(ConfigValues.INIT.length()) + "'"

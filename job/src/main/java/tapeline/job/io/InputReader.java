@@ -3,6 +3,7 @@ package tapeline.job.io;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -10,6 +11,7 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.DataSource$;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.DataType;
@@ -19,19 +21,37 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import tapeline.job.config.Format;
 import tapeline.job.config.InputSpec;
-import tapeline.job.sweep.ColumnInfo;
+import tapeline.job.columns.ColumnInfo;
 
 /**
- * Reads a job's input: {@code InputReader.read(spark, new InputSpec("data/x.csv", Format.CSV))}.
+ * Reads a job's input: {@code InputReader.read(spark, new InputSpec("data/x.csv", Format.CSV))}: a path
+ * or a catalog table, in any data source Spark can load, with the config's {@code input.option.*}.
  * CSV has a header row and its column types are inferred (an extra pass over the file): a column of
  * numbers becomes numeric, a column with one bad cell stays text and is checked cell by cell later.
  */
 public final class InputReader {
     private InputReader() {}
 
-    /** Problems with the input path (nothing there), found without reading any data; empty when fine. */
+    /**
+     * Problems with the input, found without reading any data; empty when fine: a format Spark does
+     * not know, a table the catalog does not have, nothing at the path.
+     */
     public static List<String> check(SparkSession spark, InputSpec input) {
         List<String> problems = new ArrayList<>();
+        if (input.table() != null) {
+            try {
+                if (!spark.catalog().tableExists(input.table())) {
+                    problems.add("input.table: Spark's catalog has no table '" + input.table() + "'");
+                }
+            } catch (RuntimeException e) {
+                problems.add("input.table: cannot look up '" + input.table() + "': " + firstLine(e));
+            }
+            return problems;
+        }
+        unknownSource(spark, "input.format", input.format()).ifPresent(problems::add);
+        if (input.path() == null) {
+            return problems;
+        }
         try {
             Path p = new Path(input.path());
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -45,13 +65,35 @@ public final class InputReader {
         return problems;
     }
 
-    /** The input as a DataFrame; lazy except for CSV schema inference. */
+    /**
+     * A problem naming {@code key} when Spark cannot load a data source of this name (its jar is not
+     * on the class path, or the name is misspelt); empty for the built-in four and any source Spark finds.
+     */
+    public static Optional<String> unknownSource(SparkSession spark, String key, Format format) {
+        if (format.isBuiltIn()) {
+            return Optional.empty();
+        }
+        try {
+            DataSource$.MODULE$.lookupDataSource(format.sparkName(), spark.sessionState().conf());
+            return Optional.empty();
+        } catch (Exception | LinkageError e) { // Spark's SparkClassNotFoundException, or a class that is not a source
+            return Optional.of(key + ": Spark has no data source '" + format.sparkName() + "' on its class path"
+                    + " (built in: " + Format.names() + "; others, such as avro, delta, iceberg or jdbc's driver,"
+                    + " need their jars: spark.jars.packages on a cluster, job/target/lib for an embedded run)");
+        }
+    }
+
+    /** The input as a DataFrame; lazy except for CSV schema inference. {@code input.option.*} come last, so they win. */
     public static Dataset<Row> read(SparkSession spark, InputSpec input) {
+        if (input.table() != null) {
+            return spark.read().options(input.options()).table(input.table());
+        }
         DataFrameReader r = spark.read().format(input.format().sparkName());
         if (input.format() == Format.CSV) {
             r = r.option("header", "true").option("inferSchema", "true");
         }
-        return r.load(input.path());
+        r = r.options(input.options());
+        return input.path() == null ? r.load() : r.load(input.path());
     }
 
     /** The binder's view of a schema: which columns can feed the cost, and how. */
@@ -81,9 +123,19 @@ public final class InputReader {
 
     /** A config problem for an input Spark could not read: its first line says what is wrong. */
     public static String unreadable(InputSpec input, RuntimeException e) {
+        if (input.table() != null) {
+            return "input.table: cannot read '" + input.table() + "': " + firstLine(e);
+        }
+        if (input.path() == null) {
+            return "input.format: cannot read the " + input.format().sparkName() + " source (input.option.*): " + firstLine(e);
+        }
+        return "input.path: cannot read '" + input.path() + "' as " + input.format().sparkName() + ": " + firstLine(e);
+    }
+
+    /** The first line of an exception's message (Spark's carry a plan after it). */
+    static String firstLine(Throwable e) {
         String m = e.getMessage();
-        String first = m == null ? "(no message)" : m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'));
-        return "input.path: cannot read '" + input.path() + "' as " + input.format().sparkName() + ": " + first;
+        return m == null ? "(no message)" : m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'));
     }
 
     /** The length of the first non-null array in the column, or -1 when there is none. */

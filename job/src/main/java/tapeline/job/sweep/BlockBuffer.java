@@ -10,6 +10,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.BlockSolver;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * One block of lanes being filled from input rows: the engine's column-major arrays, one slot per

@@ -2,6 +2,7 @@ package tapeline.job.sweep;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -9,8 +10,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.solve.BlockSolver;
+import tapeline.job.columns.CellReader;
+import tapeline.job.columns.ColumnBinder;
+import tapeline.job.Job;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
 
@@ -24,11 +30,35 @@ import tapeline.job.io.OutputWriter;
  * SweepSummary s = SweepJob.run(spark, p);
  * }</pre>
  */
-public final class SweepJob {
-    private SweepJob() {}
+public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
+
+    @Override
+    public Map<String, String> defaults() {
+        return SweepConfig.defaults();
+    }
+
+    @Override
+    public String kind() {
+        return "sweep";
+    }
+
+    @Override
+    public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        return SweepConfig.parse(keys, problems);
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, SweepConfig config) throws ConfigException {
+        return prepare(spark, config);
+    }
+
+    @Override
+    public String summarise(SweepSummary result) {
+        return result.render();
+    }
 
     /** Everything a sweep needs, checked. */
-    public record Prepared(JobConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
+    public record Prepared(SweepConfig config, Dataset<Row> input, SweepPlan plan, BlockSolver solver, OutputLayout layout) {}
 
     /**
      * Reads the input's schema, binds the cost's names to columns, builds the engine's solver (which
@@ -36,14 +66,14 @@ public final class SweepJob {
      *
      * @throws ConfigException with every problem found
      */
-    public static Prepared prepare(SparkSession spark, JobConfig config) throws ConfigException {
+    public static Prepared prepare(SparkSession spark, SweepConfig config) throws ConfigException {
         List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
         List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
         if (!problems.isEmpty()) {
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
-        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().path());
+        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().describe());
         Dataset<Row> input;
         try {
             input = InputReader.read(spark, config.input());
@@ -70,12 +100,15 @@ public final class SweepJob {
                 problems.add(e.getMessage());
             }
         }
+        OutputLayout layout = plan == null ? null : new OutputLayout(input.schema(), config.variables(),
+                config.output().format().hasArrays(), config.dtype(), config.solver().verdict());
+        if (layout != null) {
+            problems.addAll(OutputWriter.checkPartitions(config.output(), layout.schema()));
+        }
         problems.addAll(outputProblems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        OutputLayout layout = new OutputLayout(input.schema(), config.variables(), config.output().format().hasArrays(),
-                config.dtype(), config.solver().verdict());
         return new Prepared(config, input, plan, solver, layout);
     }
 
@@ -94,7 +127,7 @@ public final class SweepJob {
 
     /** {@link #sweep(Prepared)}, counting the emitted rows by status into {@code counts}. */
     public static Dataset<Row> sweep(Prepared p, SweepCounts counts) {
-        JobConfig c = p.config();
+        SweepConfig c = p.config();
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
         RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
@@ -106,15 +139,34 @@ public final class SweepJob {
      * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
      */
     public static SweepSummary run(SparkSession spark, Prepared p) {
-        JobConfig c = p.config();
+        return write(spark, p, new Phases());
+    }
+
+    /**
+     * {@link #run(SparkSession, Prepared)}, then the gate: the {@code INVALID} rows are counted by the
+     * tasks that wrote them, so the output is committed when the gate is judged, and stays (with the
+     * first reasons read back from it).
+     */
+    @Override
+    public SweepSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
+        SweepSummary s = write(spark, p, phases);
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), s.stepsTaken(), () -> OutputWriter.firstErrors(spark, p.config().output(), s.schema(), QualityGate.SHOWN_REASONS));
+        return s;
+    }
+
+    /** Sweeps, writes and summarises, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
+    private static SweepSummary write(SparkSession spark, Prepared p, Phases phases) {
+        SweepConfig c = p.config();
         SweepCounts counts = SweepCounts.register(spark.sparkContext());
         Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());
         StructType written = out.schema();
+        phases.begin("solve_and_write");
         long t0 = System.nanoTime();
-        spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().path() + " (" + c.optimizer() + ", "
-                + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().path());
+        spark.sparkContext().setJobDescription("tapeline: sweep " + c.input().describe() + " (" + c.optimizer() + ", "
+                + c.solver().maxSteps() + " steps, blocks of " + c.blockSize() + ") and write " + c.output().describe());
         OutputWriter.write(out, c.output(), p.layout().continuousColumns());
         double seconds = (System.nanoTime() - t0) / 1e9;
+        phases.begin("summary");
 
         SweepCounts.Totals totals = counts.value();
         List<Row> preview = List.of();
@@ -123,6 +175,7 @@ public final class SweepJob {
             preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
         }
         spark.sparkContext().setJobDescription(null);
-        return new SweepSummary(c.output().path(), totals.byStatus(), totals.steps(), seconds, written, preview);
+        phases.end();
+        return new SweepSummary(c.output().describe(), totals.byStatus(), totals.steps(), seconds, written, preview);
     }
 }

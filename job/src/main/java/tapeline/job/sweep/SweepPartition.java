@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.BlockSolver;
 import tapeline.engine.solve.LaneStatus;
+import tapeline.job.columns.CellReader;
 
 /**
  * The task side of a sweep: input rows in, output rows out, one block of {@code block.size} rows at a

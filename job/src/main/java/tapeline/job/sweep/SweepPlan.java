@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.ColumnBinder;
 
 /**
  * Which input cells feed which engine inputs, start values and per-row optimizer arguments. Made on

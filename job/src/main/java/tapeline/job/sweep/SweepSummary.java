@@ -1,6 +1,5 @@
 package tapeline.job.sweep;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -8,7 +7,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.Seq;
+import tapeline.job.JobResult;
+import tapeline.job.io.PreviewTable;
 
 /**
  * What a sweep did: rows by status (counted by the tasks that wrote them), total steps, wall time, and the first
@@ -27,11 +27,31 @@ import scala.collection.Seq;
  * @param preview    the first {@code show.rows} rows of the output
  */
 public record SweepSummary(String outputPath, Map<String, Long> byStatus, long steps, double seconds,
-                           StructType schema, List<Row> preview) {
+                           StructType schema, List<Row> preview) implements JobResult {
 
     public SweepSummary {
         byStatus = Collections.unmodifiableMap(new TreeMap<>(byStatus));
         preview = List.copyOf(preview);
+    }
+
+    @Override
+    public long rowsRead() {
+        return rows();
+    }
+
+    @Override
+    public Map<String, Long> rowsByStatus() {
+        return byStatus;
+    }
+
+    @Override
+    public long invalidRows() {
+        return count("INVALID");
+    }
+
+    @Override
+    public long stepsTaken() {
+        return steps;
     }
 
     public long rows() {
@@ -58,58 +78,8 @@ public record SweepSummary(String outputPath, Map<String, Long> byStatus, long s
         sb.append(String.format("%noutput: %s%n", outputPath));
         if (!preview.isEmpty()) {
             sb.append(preview.size() < rows() ? "first " + preview.size() + " of " + rows() + " rows:\n" : "rows:\n");
-            sb.append(table());
+            sb.append(PreviewTable.render(schema, preview));
         }
         return sb.toString();
-    }
-
-    /** A plain aligned text table of the preview rows. */
-    private String table() {
-        String[] names = schema.fieldNames();
-        List<String[]> cells = new ArrayList<>();
-        cells.add(names);
-        for (Row r : preview) {
-            String[] line = new String[names.length];
-            for (int i = 0; i < names.length; i++) {
-                line[i] = cell(r.isNullAt(i) ? null : r.get(i));
-            }
-            cells.add(line);
-        }
-        int[] width = new int[names.length];
-        for (String[] line : cells) {
-            for (int i = 0; i < line.length; i++) {
-                width[i] = Math.max(width[i], line[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int n = 0; n < cells.size(); n++) {
-            String[] line = cells.get(n);
-            sb.append(' ');
-            for (int i = 0; i < line.length; i++) {
-                sb.append(' ').append(line[i]).append(" ".repeat(width[i] - line[i].length())).append(' ');
-            }
-            sb.setLength(sb.length() - 1);
-            sb.append('\n');
-            if (n == 0) {
-                sb.append(' ');
-                for (int w : width) {
-                    sb.append(' ').append("-".repeat(w)).append(' ');
-                }
-                sb.setLength(sb.length() - 1);
-                sb.append('\n');
-            }
-        }
-        return sb.toString().replaceAll(" +\n", "\n");
-    }
-
-    private static String cell(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof Seq<?> s) {
-            return s.mkString("[", ", ", "]");
-        }
-        String s = String.valueOf(v);
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 }

@@ -11,8 +11,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.RowSampler;
-import tapeline.job.sweep.Cell;
-import tapeline.job.sweep.CellReader;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * Rows of one partition as primitive columns: what the train job caches, so that a gradient pass

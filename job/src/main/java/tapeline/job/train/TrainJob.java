@@ -26,14 +26,17 @@ import tapeline.engine.optim.Optimizers;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
+import tapeline.job.Job;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.OutputMode;
 import tapeline.job.config.OutputSpec;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
-import tapeline.job.sweep.Cell;
-import tapeline.job.sweep.ColumnBinder;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.ColumnBinder;
 import tapeline.job.sweep.SweepPlan;
 
 /**
@@ -47,10 +50,43 @@ import tapeline.job.sweep.SweepPlan;
  * TrainSummary s = TrainJob.run(spark, p);
  * }</pre>
  */
-public final class TrainJob {
+public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, TrainSummary> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
-    private TrainJob() {}
+    @Override
+    public Map<String, String> defaults() {
+        return TrainConfig.defaults();
+    }
+
+    @Override
+    public String kind() {
+        return "train";
+    }
+
+    @Override
+    public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        return TrainConfig.parse(keys, problems);
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, TrainConfig config) throws ConfigException {
+        return prepare(spark, config);
+    }
+
+    /** {@link #run(SparkSession, Prepared)}; a damaged checkpoint is the config's to fix (exit 2), as a bad key. */
+    @Override
+    public TrainSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
+        try {
+            return train(spark, p, gate, phases);
+        } catch (Checkpoints.CheckpointException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    @Override
+    public String summarise(TrainSummary result) {
+        return result.render();
+    }
 
     /** Everything a run needs, checked. */
     public record Prepared(TrainConfig config, Dataset<Row> input, LossModel model, List<Cell> cells,
@@ -76,7 +112,7 @@ public final class TrainJob {
             problems.addAll(outputProblems);
             throw new ConfigException(problems);
         }
-        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().path());
+        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().describe());
         Dataset<Row> input;
         try {
             input = InputReader.read(spark, c.input());
@@ -114,10 +150,15 @@ public final class TrainJob {
 
     /** Caches, trains, writes. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
     public static TrainSummary run(SparkSession spark, Prepared p) throws Exception {
+        return train(spark, p, QualityGate.NONE, new Phases());
+    }
+
+    private static TrainSummary train(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
         TrainConfig c = p.config();
         JavaRDD<ColumnBlock> blocks = cache(spark, p);
         try {
-            spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().path());
+            phases.begin("load");
+            spark.sparkContext().setJobDescription("tapeline train: read, check and cache the rows of " + c.input().describe());
             long[] counts = {0, 0};
             List<String> firstBad = new ArrayList<>();
             for (ColumnBlock.Stats s : blocks.map(ColumnBlock.Stats::of).collect()) {
@@ -132,18 +173,21 @@ public final class TrainJob {
             if (bad > 0 && c.badRows() == TrainConfig.BadRows.FATAL) {
                 List<String> problems = new ArrayList<>();
                 problems.add("input: " + bad + " bad row" + (bad == 1 ? "" : "s") + " of " + (rows + bad)
-                        + " in '" + c.input().path() + "' (bad.rows=fatal; set bad.rows=skip to leave them out). The first:");
+                        + " in '" + c.input().describe() + "' (bad.rows=fatal; set bad.rows=skip to leave them out). The first:");
                 firstBad.forEach(b -> problems.add("  " + b));
                 throw new ConfigException(problems);
             }
+            // Before any step: a fit to an input with too many bad rows is not worth its time (exit 3, nothing written).
+            gate.check(bad, rows + bad, Map.of("used", rows, "skipped", bad), 0, () -> firstBad);
             if (bad > 0) {
                 LOG.warn("skipped {} bad rows of {} (bad.rows=skip); the first: {}", bad, rows + bad, firstBad);
             }
             if (rows == 0) {
-                throw new ConfigException("input: '" + c.input().path() + "' has no usable rows to train on");
+                throw new ConfigException("input: '" + c.input().describe() + "' has no usable rows to train on");
             }
             LOG.info("cached {} rows x {} columns in {} partitions", rows, p.model().columnCount(), blocks.getNumPartitions());
 
+            phases.begin("solve_and_write");
             TrainState start = startState(c, p);
             int resumedFrom = start.step();
             TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
@@ -162,6 +206,7 @@ public final class TrainJob {
             TrainState end = result.state();
             List<TrainState.HistoryPoint> h = end.history();
             TrainState.HistoryPoint last = h.get(h.size() - 1);
+            phases.end();
             return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), rows,
                     bad, blocks.getNumPartitions(), resumedFrom, result.passes(), result.passSeconds(), c.output().path(),
                     p.model().parameterNames(), end.params());
@@ -232,9 +277,9 @@ public final class TrainJob {
         }
         // One partition each: a few hundred rows, one file, in order.
         OutputWriter.write(spark.createDataFrame(params, paramSchema).coalesce(1),
-                new OutputSpec(o.path() + "/params", o.format(), o.mode()));
+                o.under("params"));
         OutputWriter.write(spark.createDataFrame(history, historySchema).orderBy(functions.col("step")).coalesce(1),
-                new OutputSpec(o.path() + "/history", o.format(), o.mode()));
+                o.under("history"));
         LossChart.write(r.state().history(), "tapeline train: " + c.loss().source(), new Path(root, "loss.png"), hadoop, false);
     }
 

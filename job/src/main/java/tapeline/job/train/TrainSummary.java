@@ -1,8 +1,11 @@
 package tapeline.job.train;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import tapeline.engine.train.TrainLoop;
+import tapeline.job.JobResult;
 
 /**
  * What a train run prints at the end.
@@ -18,7 +21,45 @@ import tapeline.engine.train.TrainLoop;
  */
 public record TrainSummary(TrainLoop.Status status, String message, int steps, double finalLoss, double finalGradNorm,
                            long rows, long skippedRows, int partitions, int resumedFrom, int passes, double passSeconds,
-                           String output, List<String> names, double[] params) {
+                           String output, List<String> names, double[] params) implements JobResult {
+
+    @Override
+    public long rowsRead() {
+        return rows + skippedRows;
+    }
+
+    /** {@code used} (trained on) and {@code skipped} (bad, with {@code bad.rows = skip}). */
+    @Override
+    public Map<String, Long> rowsByStatus() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("used", rows);
+        m.put("skipped", skippedRows);
+        return m;
+    }
+
+    @Override
+    public long invalidRows() {
+        return skippedRows;
+    }
+
+    @Override
+    public long stepsTaken() {
+        return steps;
+    }
+
+    /** The record's {@code train} entry: how the fit ended. */
+    @Override
+    public Map<String, Object> details() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("stop_reason", status.name());
+        t.put("stop_message", message);
+        t.put("steps", steps);
+        t.put("final_loss", finalLoss);
+        t.put("final_grad_norm", finalGradNorm);
+        t.put("resumed_from", resumedFrom);
+        t.put("gradient_passes", passes);
+        return Map.of("train", t);
+    }
 
     public String render() {
         StringBuilder s = new StringBuilder();

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.sweep.SweepJob;
 import tapeline.job.sweep.SweepSummary;
 
@@ -34,7 +34,7 @@ public final class SweepBench {
         List<String> overrides = new ArrayList<>(List.of("input.path=" + args[1], "output.path=" + args[2],
                 "output.mode=overwrite"));
         overrides.addAll(Arrays.asList(args).subList(Math.min(args.length, 5), args.length));
-        JobConfig config = JobConfig.load(Path.of(args[0]), overrides);
+        SweepConfig config = SweepConfig.load(Path.of(args[0]), overrides);
         SparkSession spark = SparkSession.builder().master("local[2]").appName("tapeline sweep bench")
                 .config(new SparkConf().set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"))
                 .getOrCreate();

@@ -26,7 +26,7 @@ import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 import tapeline.engine.train.LossModel;
-import tapeline.job.sweep.Cell;
+import tapeline.job.columns.Cell;
 import tapeline.job.train.ColumnBlock;
 import tapeline.job.train.GradientPass;
 

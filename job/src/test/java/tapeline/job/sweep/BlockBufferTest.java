@@ -1,7 +1,6 @@
 package tapeline.job.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * Row to lane, without Spark running: what goes to the engine and what is refused, with which message.

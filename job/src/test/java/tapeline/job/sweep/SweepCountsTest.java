@@ -21,7 +21,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tapeline.engine.solve.LaneStatus;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.testing.SparkSuite;
 
 /**
@@ -64,7 +64,7 @@ class SweepCountsTest extends SparkSuite {
         raw.put("block.size", "16");
         raw.put("input.path", in.toString());
         raw.put("output.path", out.toString());
-        JobConfig c = JobConfig.parse(raw);
+        SweepConfig c = SweepConfig.parse(raw);
         SweepJob.Prepared p = SweepJob.prepare(spark(), c);
 
         // Partition 1's first attempt fails at its 60th row, after whole blocks have been emitted.

@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.testing.SparkSuite;
 
 /**
@@ -249,13 +249,13 @@ class SweepJobTest extends SparkSuite {
         raw.put("input.path", in.toString());
         raw.put("output.path", dir.resolve("unused").toString());
         raw.put("block.size", "16");
-        JobConfig c = JobConfig.parse(raw);
+        SweepConfig c = SweepConfig.parse(raw);
         SweepJob.Prepared p = SweepJob.prepare(spark(), c);
 
         Dataset<Row> one = SweepJob.sweep(new SweepJob.Prepared(c, p.input().coalesce(1), p.plan(), p.solver(), p.layout()));
         Dataset<Row> seven = SweepJob.sweep(new SweepJob.Prepared(c, p.input().repartition(7), p.plan(), p.solver(), p.layout()));
         raw.put("block.size", "1000");
-        JobConfig big = JobConfig.parse(raw);
+        SweepConfig big = SweepConfig.parse(raw);
         Dataset<Row> bigBlocks = SweepJob.sweep(new SweepJob.Prepared(big, p.input().repartition(3), p.plan(), p.solver(), p.layout()));
 
         assertThat(seven.rdd().getNumPartitions()).isEqualTo(7);

@@ -1,7 +1,6 @@
 package tapeline.job.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,6 +18,8 @@ import tapeline.engine.solve.LaneStatus;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * The task side without Spark running: laziness (the memory bound), order, and the output row shape.

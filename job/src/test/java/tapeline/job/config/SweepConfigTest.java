@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
-class JobConfigTest {
+class SweepConfigTest {
 
     static Map<String, String> minimal() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -35,12 +35,12 @@ class JobConfigTest {
     }
 
     static ConfigException problems(Map<String, String> raw) {
-        return catchThrowableOfType(ConfigException.class, () -> JobConfig.parse(raw));
+        return catchThrowableOfType(ConfigException.class, () -> SweepConfig.parse(raw));
     }
 
     @Test
     void theSeedConfigParsesToTheNotebooksSettings() throws Exception {
-        JobConfig c = JobConfig.load(Path.of("../conf/seed-sweep.properties"), List.of());
+        SweepConfig c = SweepConfig.load(Path.of("../conf/seed-sweep.properties"), List.of());
         assertThat(c.job()).isEqualTo(JobKind.SWEEP);
         assertThat(c.cost().source()).isEqualTo("x0 * w^2 + x1 * w + x2");
         assertThat(c.variables()).containsExactly(new VariableSpec("w", 1));
@@ -56,7 +56,7 @@ class JobConfigTest {
 
     @Test
     void defaultsAreDocumentedOnes() throws Exception {
-        JobConfig c = JobConfig.parse(minimal());
+        SweepConfig c = SweepConfig.parse(minimal());
         assertThat(c.optimizer()).isEqualTo("adam");
         assertThat(c.solver().maxSteps()).isEqualTo(1000);
         assertThat(c.dtype()).isEqualTo(DType.FLOAT64);
@@ -71,7 +71,7 @@ class JobConfigTest {
     void overridesOnTheCommandLineWin(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("c.properties");
         Files.writeString(f, "cost = (w - t)^2\nvariables = w\nsteps = 5\ninput.path = a.parquet\noutput.path = o\n");
-        JobConfig c = JobConfig.load(f, List.of("steps=7", "spark.executor.memory=2g", "optimizer.learning_rate=lr"));
+        SweepConfig c = SweepConfig.load(f, List.of("steps=7", "spark.executor.memory=2g", "optimizer.learning_rate=lr"));
         assertThat(c.solver().maxSteps()).isEqualTo(7);
         assertThat(c.spark()).containsEntry("spark.executor.memory", "2g");
         assertThat(c.optimizerArgs()).containsEntry("learning_rate", new Operand.Column("lr"));
@@ -80,7 +80,7 @@ class JobConfigTest {
 
     @Test
     void vectorVariablesNumbersAndColumnsForInit() throws Exception {
-        JobConfig c = JobConfig.parse(with("cost=(w[0] - x[0])^2 + (w[1] - x[1])^2 + b^2", "variables=w[2], b",
+        SweepConfig c = SweepConfig.parse(with("cost=(w[0] - x[0])^2 + (w[1] - x[1])^2 + b^2", "variables=w[2], b",
                 "init.w=0.5", "init.b=b0"));
         assertThat(c.variables()).containsExactly(new VariableSpec("w", 2), new VariableSpec("b", 1));
         assertThat(c.init()).containsEntry("w", new Operand.Constant(0.5)).containsEntry("b", new Operand.Column("b0"));
@@ -88,18 +88,18 @@ class JobConfigTest {
 
     @Test
     void booleanOptimizerArgumentsAreOneAndZero() throws Exception {
-        JobConfig c = JobConfig.parse(with("optimizer=sgd", "optimizer.nesterov=true", "optimizer.momentum=0.9"));
+        SweepConfig c = SweepConfig.parse(with("optimizer=sgd", "optimizer.nesterov=true", "optimizer.momentum=0.9"));
         assertThat(c.fixedOptimizerArgs()).containsEntry("nesterov", 1.0).containsEntry("momentum", 0.9);
     }
 
     @Test
     void newtonAndTheVerdict() throws Exception {
-        JobConfig c = JobConfig.parse(with("optimizer=newton", "optimizer.armijo=0.01", "optimizer.learning_rate=lr",
+        SweepConfig c = SweepConfig.parse(with("optimizer=newton", "optimizer.armijo=0.01", "optimizer.learning_rate=lr",
                 "verdict=true"));
         assertThat(c.optimizer()).isEqualTo("newton");
         assertThat(c.solver().verdict()).isTrue();
         assertThat(c.fixedOptimizerArgs()).containsEntry("armijo", 0.01);
-        assertThat(JobConfig.parse(minimal()).solver().verdict()).isFalse();
+        assertThat(SweepConfig.parse(minimal()).solver().verdict()).isFalse();
         assertThat(problems(with("verdict=yes")).problems()).singleElement().asString()
                 .isEqualTo("verdict: expected one of [false, true], got 'yes'");
         assertThat(problems(with("optimizer=newton", "optimizer.clipnorm=1")).problems()).singleElement().asString()
@@ -155,7 +155,7 @@ class JobConfigTest {
     @Test
     void allProblemsAreReportedAtOnce() {
         Map<String, String> raw = with("steps=ten", "dtype=float16", "optimiser=adam", "output.mode=append",
-                "input.format=xls");
+                "input.format=.xls");
         raw.remove("output.path");
         ConfigException e = problems(raw);
         assertThat(e.problems()).hasSize(6);
@@ -164,7 +164,7 @@ class JobConfigTest {
                 .contains("dtype: expected float64 or float32, got 'float16'")
                 .contains("unknown key 'optimiser' (did you mean 'optimizer'?)")
                 .contains("output.mode: expected error or overwrite, got 'append'")
-                .contains("input.format: expected one of csv, parquet, json, orc, got 'xls'")
+                .contains("input.format: expected one of csv, parquet, json, orc or a Spark data source's short name or class, got '.xls'")
                 .contains("output.path: required, but not set");
     }
 
@@ -192,24 +192,24 @@ class JobConfigTest {
     @Test
     void trainIsReserved() {
         assertThat(problems(with("job=train")).problems())
-                .containsExactly("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's JobConfig");
+                .containsExactly("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's SweepConfig");
     }
 
     @Test
     void theInputFormatComesFromTheExtensionOrMustBeGiven() throws Exception {
-        assertThat(JobConfig.parse(with("input.path=a/b.json")).input().format()).isEqualTo(Format.JSON);
-        assertThat(JobConfig.parse(with("input.path=a/b.orc/")).input().format()).isEqualTo(Format.ORC);
+        assertThat(SweepConfig.parse(with("input.path=a/b.json")).input().format()).isEqualTo(Format.JSON);
+        assertThat(SweepConfig.parse(with("input.path=a/b.orc/")).input().format()).isEqualTo(Format.ORC);
         assertThat(problems(with("input.path=a/b")).problems()).singleElement().asString()
                 .startsWith("input.format: cannot tell the format from 'a/b'");
     }
 
     @Test
     void aMissingConfigFileAndAMalformedOverrideAreReported(@TempDir Path dir) throws Exception {
-        assertThatThrownBy(() -> JobConfig.load(dir.resolve("nope.properties"), List.of()))
+        assertThatThrownBy(() -> SweepConfig.load(dir.resolve("nope.properties"), List.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("nope.properties: no such file");
         Path f = dir.resolve("c.properties");
         Files.writeString(f, "cost = w^2\nvariables = w\ninput.path = a.csv\noutput.path = o\n");
-        assertThatThrownBy(() -> JobConfig.load(f, List.of("steps")))
+        assertThatThrownBy(() -> SweepConfig.load(f, List.of("steps")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("argument 'steps': expected key=value");
     }
 

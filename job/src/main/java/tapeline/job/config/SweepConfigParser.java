@@ -15,16 +15,31 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
 /**
- * Turns raw key/value pairs into a {@link JobConfig}. Never stops at the first problem: each key is
+ * Turns raw key/value pairs into a {@link SweepConfig}. Never stops at the first problem: each key is
  * checked on its own and all problems are thrown together, so a user fixes a config in one round.
  */
-final class JobConfigParser {
+final class SweepConfigParser {
 
     /** The keys without a variable part, in the order README lists them. */
     static final List<String> FIXED_KEYS = List.of(
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
-            "input.path", "input.format", "output.path", "output.format", "output.mode",
-            "block.size", "app.name", "show.rows", "verdict");
+            "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
+            "output.table", "output.partitionBy",
+            "block.size", "app.name", "show.rows", "max.invalid", "verdict");
+
+    /** The value of each key left unset (the run record's effective config). */
+    static final Map<String, String> DEFAULTS = ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
+            "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
+            "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
+            "verdict", "false");
+
+    static Map<String, String> ordered(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -37,17 +52,17 @@ final class JobConfigParser {
     private final Map<String, String> raw;
     private final List<String> problems;
 
-    private JobConfigParser(Map<String, String> raw, List<String> problems) {
+    private SweepConfigParser(Map<String, String> raw, List<String> problems) {
         this.values = new ConfigValues(raw, problems);
         this.raw = values.raw();
         this.problems = problems;
     }
 
-    static JobConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
-        return new JobConfigParser(raw, earlierProblems).parse();
+    static SweepConfig parse(Map<String, String> raw, List<String> earlierProblems) throws ConfigException {
+        return new SweepConfigParser(raw, earlierProblems).parse();
     }
 
-    private JobConfig parse() throws ConfigException {
+    private SweepConfig parse() throws ConfigException {
         JobKind job = parseJob();
         List<VariableSpec> variables = parseVariables();
         Expression cost = parseCost(variables);
@@ -60,7 +75,7 @@ final class JobConfigParser {
         Boolean verdict = values.choice("verdict", "false", Map.of("true", true, "false", false));
         DType dtype = parseDType();
         InputSpec input = values.input();
-        OutputSpec output = parseOutput();
+        OutputSpec output = values.output(true);
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
         String appName = raw.getOrDefault("app.name", "");
@@ -77,7 +92,7 @@ final class JobConfigParser {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new JobConfig(job, cost, variables, init, optimizer, optimizerArgs,
+        return new SweepConfig(job, cost, variables, init, optimizer, optimizerArgs,
                 new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark);
     }
 
@@ -86,7 +101,7 @@ final class JobConfigParser {
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "sweep" -> JobKind.SWEEP;
             case "train" -> {
-                problems.add("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's JobConfig");
+                problems.add("job: 'train' configs are read by TrainConfig (Main sends them there), not by the sweep's SweepConfig");
                 yield null;
             }
             default -> {
@@ -159,19 +174,6 @@ final class JobConfigParser {
         }
     }
 
-    private OutputSpec parseOutput() {
-        String path = values.required("output.path");
-        Format format = values.format("output.format", path, false);
-        OutputMode mode = null;
-        String m = raw.getOrDefault("output.mode", "error");
-        switch (m.toLowerCase(Locale.ROOT)) {
-            case "error" -> mode = OutputMode.ERROR;
-            case "overwrite" -> mode = OutputMode.OVERWRITE;
-            default -> problems.add("output.mode: expected error or overwrite, got '" + m + "'");
-        }
-        return path == null || format == null || mode == null ? null : new OutputSpec(path, format, mode);
-    }
-
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {
         Set<String> candidates = new LinkedHashSet<>(FIXED_KEYS);
         variables.forEach(v -> candidates.add(ConfigValues.INIT + v.name()));
@@ -179,7 +181,7 @@ final class JobConfigParser {
             Optimizers.arguments(optimizer).forEach(a -> candidates.add(ConfigValues.OPTIMIZER_ARG + a));
         }
         for (String k : raw.keySet()) {
-            if (candidates.contains(k) || k.startsWith(ConfigValues.SPARK)) {
+            if (candidates.contains(k) || ConfigValues.isPassedOn(k)) {
                 continue;
             }
             if (k.startsWith(ConfigValues.OPTIMIZER_ARG)) {

@@ -1,4 +1,4 @@
-package tapeline.job.sweep;
+package tapeline.job.columns;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,9 +12,10 @@ import java.util.function.ToIntFunction;
 import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
 import tapeline.job.config.Operand;
 import tapeline.job.config.Suggest;
+import tapeline.job.sweep.SweepPlan;
 
 /**
  * Decides, from the config and the input's columns, where every value the engine needs comes from.
@@ -37,13 +38,13 @@ public final class ColumnBinder {
     /** Output columns the sweep adds after the variables. */
     public static final List<String> RESULT_COLUMNS = List.of("cost", "steps", "status", "error");
 
-    private final JobConfig config;
+    private final SweepConfig config;
     private final List<ColumnInfo> columns;
     private final Map<String, Integer> index = new HashMap<>();
     private final ToIntFunction<String> arrayLength;
     private final List<String> problems = new ArrayList<>();
 
-    private ColumnBinder(JobConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength) {
+    private ColumnBinder(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength) {
         this.config = config;
         this.columns = List.copyOf(columns);
         for (int i = 0; i < columns.size(); i++) {
@@ -59,7 +60,7 @@ public final class ColumnBinder {
      *                    or -1 when it has none; asked only for array columns the cost uses
      * @throws ConfigException naming each unbound name (with its position in the cost), column type or clash
      */
-    public static SweepPlan bind(JobConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength)
+    public static SweepPlan bind(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength)
             throws ConfigException {
         return new ColumnBinder(config, columns, arrayLength).bind();
     }

@@ -1,4 +1,4 @@
-package tapeline.job.sweep;
+package tapeline.job.columns;
 
 import java.io.Serializable;
 

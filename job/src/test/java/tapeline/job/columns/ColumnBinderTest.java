@@ -1,14 +1,14 @@
-package tapeline.job.sweep;
+package tapeline.job.columns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.JobConfig;
+import tapeline.job.config.SweepConfig;
+import tapeline.job.sweep.SweepPlan;
 
 class ColumnBinderTest {
 
@@ -22,7 +22,7 @@ class ColumnBinderTest {
         return out;
     }
 
-    static JobConfig config(String cost, String variables, String... more) throws ConfigException {
+    static SweepConfig config(String cost, String variables, String... more) throws ConfigException {
         Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put("cost", cost);
         m.put("variables", variables);
@@ -32,7 +32,7 @@ class ColumnBinderTest {
             int eq = s.indexOf('=');
             m.put(s.substring(0, eq), s.substring(eq + 1));
         }
-        return JobConfig.parse(m);
+        return SweepConfig.parse(m);
     }
 
     @Test
@@ -81,7 +81,7 @@ class ColumnBinderTest {
 
     @Test
     void everyProblemIsReportedAtOnce() throws Exception {
-        JobConfig c = config("a * w^2 + s + cost", "w", "init.w=start", "optimizer.learning_rate=lr");
+        SweepConfig c = config("a * w^2 + s + cost", "w", "init.w=start", "optimizer.learning_rate=lr");
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ColumnBinder.bind(c, columns("s:OTHER", "cost", "w"), n -> -1));
         assertThat(e.problems()).hasSize(6);
@@ -96,7 +96,7 @@ class ColumnBinderTest {
 
     @Test
     void initAndArgumentColumnsAreBound() throws Exception {
-        JobConfig c = config("(w[0] - t)^2 + (w[1] - t)^2 + (b - t)^2", "w[2], b", "init.w=w0", "init.b=s",
+        SweepConfig c = config("(w[0] - t)^2 + (w[1] - t)^2 + (b - t)^2", "w[2], b", "init.w=w0", "init.b=s",
                 "optimizer.learning_rate=lr");
         SweepPlan p = ColumnBinder.bind(c, columns("t", "w0_0", "w00", "w01", "s", "lr"), n -> -1);
         assertThat(p.init()).hasSize(2);
@@ -107,7 +107,7 @@ class ColumnBinderTest {
 
     @Test
     void anInitColumnOfTheWrongSizeIsAnError() throws Exception {
-        JobConfig c = config("(w[0] - t)^2", "w[2]", "init.w=s");
+        SweepConfig c = config("(w[0] - t)^2", "w[2]", "init.w=s");
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ColumnBinder.bind(c, columns("t", "s0", "s1", "s2"), n -> -1));
         assertThat(e.problems()).containsExactly("init.w: column s gives 3 components, but w has 2");
@@ -115,7 +115,7 @@ class ColumnBinderTest {
 
     @Test
     void aVectorVariableClashesWithItsCsvColumns() throws Exception {
-        JobConfig c = config("(w[0] - t)^2", "w[2]", "output.format=csv");
+        SweepConfig c = config("(w[0] - t)^2", "w[2]", "output.format=csv");
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> ColumnBinder.bind(c, columns("t", "W_1"), n -> -1));
         assertThat(e.problems()).singleElement().asString()

@@ -1,10 +1,6 @@
 package tapeline.job.config;
 
-import java.io.IOException;
-import java.io.Reader;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.VariableSpec;
@@ -24,12 +19,12 @@ import tapeline.engine.tape.DType;
  * ({@link ConfigException}); unknown keys are problems too, with a "did you mean".
  *
  * <pre>{@code
- * JobConfig c = JobConfig.load(Path.of("conf/seed-sweep.properties"), List.of("steps=10"));
+ * SweepConfig c = SweepConfig.load(Path.of("conf/seed-sweep.properties"), List.of("steps=10"));
  * c.solver().maxSteps();   // 10
  * c.cost().source();       // "x0 * w^2 + x1 * w + x2"
  * }</pre>
  *
- * <p>The keys are listed in README.md ("Config keys"); {@link JobConfigParser} reads them.
+ * <p>The keys are listed in README.md ("Config keys"); {@link SweepConfigParser} reads them.
  *
  * @param job           {@code job}: what to run
  * @param cost          {@code cost}: the expression to minimise, parsed
@@ -46,7 +41,7 @@ import tapeline.engine.tape.DType;
  * @param showRows      {@code show.rows}: rows of the result shown in the summary (0: none)
  * @param spark         every {@code spark.*} key, passed to Spark as given
  */
-public record JobConfig(
+public record SweepConfig(
         JobKind job,
         Expression cost,
         List<VariableSpec> variables,
@@ -60,9 +55,9 @@ public record JobConfig(
         int blockSize,
         String appName,
         int showRows,
-        Map<String, String> spark) implements Serializable {
+        Map<String, String> spark) implements Serializable, CommonConfig {
 
-    public JobConfig {
+    public SweepConfig {
         Objects.requireNonNull(job, "job");
         Objects.requireNonNull(cost, "cost");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -89,45 +84,20 @@ public record JobConfig(
      *
      * @throws ConfigException listing every problem: an unreadable file, malformed overrides, bad keys and values
      */
-    public static JobConfig load(Path file, List<String> overrides) throws ConfigException {
+    public static SweepConfig load(Path file, List<String> overrides) throws ConfigException {
         List<String> problems = new ArrayList<>();
-        Map<String, String> raw = readProperties(file, overrides, problems);
-        return JobConfigParser.parse(raw, problems);
-    }
-
-    /**
-     * The file's keys (sorted) with the overrides applied on top; malformed overrides are added to
-     * {@code problems}. Shared by both jobs: {@code Main} reads {@code job} from it to pick a parser.
-     *
-     * @throws ConfigException when the file is missing or unreadable
-     */
-    public static Map<String, String> readProperties(Path file, List<String> overrides, List<String> problems)
-            throws ConfigException {
-        Map<String, String> raw = new LinkedHashMap<>();
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("config file " + file + ": no such file");
-        }
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            Properties p = new Properties();
-            p.load(r);
-            p.stringPropertyNames().stream().sorted().forEach(k -> raw.put(k, p.getProperty(k)));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("config file " + file + ": cannot be read: " + e.getMessage());
-        }
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                problems.add("argument '" + o + "': expected key=value");
-            } else {
-                raw.put(o.substring(0, eq).trim(), o.substring(eq + 1));
-            }
-        }
-        return raw;
+        Map<String, String> raw = ConfigFile.read(file, overrides, problems);
+        return SweepConfigParser.parse(raw, problems);
     }
 
     /** Parses already-merged key/value pairs (no file); see {@link #load}. */
-    public static JobConfig parse(Map<String, String> properties) throws ConfigException {
-        return JobConfigParser.parse(properties, new ArrayList<>());
+    public static SweepConfig parse(Map<String, String> properties) throws ConfigException {
+        return SweepConfigParser.parse(properties, new ArrayList<>());
+    }
+
+    /** As {@link #parse(Map)}, reporting {@code earlierProblems} (malformed overrides) with this config's. */
+    public static SweepConfig parse(Map<String, String> properties, List<String> earlierProblems) throws ConfigException {
+        return SweepConfigParser.parse(properties, earlierProblems);
     }
 
     /** The optimizer arguments that are the same for every row: argument name to value. */
@@ -149,5 +119,10 @@ public record JobConfig(
             }
         }
         return -1;
+    }
+
+    /** The value of each key left unset, for the run record's effective config. */
+    public static Map<String, String> defaults() {
+        return SweepConfigParser.DEFAULTS;
     }
 }

@@ -1,0 +1,259 @@
+package tapeline.job.score;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.job.Job;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
+import tapeline.job.columns.ColumnBinder;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.Format;
+import tapeline.job.config.ScoreConfig;
+import tapeline.job.io.InputReader;
+import tapeline.job.io.OutputWriter;
+import tapeline.job.sweep.SweepPlan;
+
+/**
+ * The score job ({@code job = score}): a train job's fitted parameters applied to new rows. Every
+ * input row appears once, followed by one column per {@code output.<column>} expression, then
+ * {@code status} ({@code SCORED} or {@code INVALID}) and {@code error}, as the sweep writes its rows.
+ *
+ * <pre>{@code
+ * ScoreJob job = new ScoreJob();
+ * ScoreJob.Prepared p = job.check(spark, config);   // ConfigException: a parameter the params do not have, ...
+ * ScoreSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
+ * }</pre>
+ */
+public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, ScoreSummary> {
+
+    /** The status of a row whose outputs were computed. */
+    public static final String SCORED = "SCORED";
+
+    private static final Pattern PARAMETER = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)(?:\\[(\\d+)])?");
+
+    /** Everything a score needs, checked. */
+    public record Prepared(ScoreConfig config, Dataset<Row> input, ScoreModel model, StructType schema,
+                           String paramsDirectory) {}
+
+    @Override
+    public Map<String, String> defaults() {
+        return ScoreConfig.defaults();
+    }
+
+    @Override
+    public String kind() {
+        return "score";
+    }
+
+    @Override
+    public ScoreConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        return ScoreConfig.parse(keys, problems);
+    }
+
+    /**
+     * Reads the fitted parameters and the input's schema; binds every name of the outputs to a
+     * parameter or input columns; records the outputs once; checks the output.
+     *
+     * @throws ConfigException with every problem, among them each name that is neither a parameter nor a column
+     */
+    @Override
+    public Prepared check(SparkSession spark, ScoreConfig c) throws ConfigException {
+        List<String> problems = new ArrayList<>(InputReader.check(spark, c.input()));
+        List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
+        Map<String, double[]> params = null;
+        String paramsDir = null;
+        try {
+            paramsDir = paramsDirectory(spark, c.paramsPath());
+            params = readParams(spark, paramsDir, c.paramsFormat());
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        spark.sparkContext().setJobDescription("tapeline score: read the schema of " + c.input().describe());
+        Dataset<Row> input;
+        try {
+            input = InputReader.read(spark, c.input());
+        } catch (RuntimeException e) {
+            problems.add(InputReader.unreadable(c.input(), e));
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        List<VariableSpec> parameters = new ArrayList<>();
+        params.forEach((name, values) -> parameters.add(new VariableSpec(name, values.length)));
+        Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();
+        for (Expression e : c.outputs().values()) {
+            try {
+                Dataset<Row> in = input;
+                for (SweepPlan.Input i : ColumnBinder.bindInputs(e, parameters, InputReader.columns(input.schema()),
+                        name -> InputReader.arrayLength(in, name))) {
+                    bound.putIfAbsent(i.name(), i);
+                }
+            } catch (ConfigException ex) {
+                for (String p : ex.problems()) {
+                    problems.add(p.replace("is neither a variable nor an input column",
+                                    "is neither a fitted parameter of " + paramsDir + " nor an input column")
+                            .replace("(variables: ", "(parameters: "));
+                }
+            }
+        }
+        StructType schema = input.schema();
+        Set<String> taken = new HashSet<>();
+        for (String f : schema.fieldNames()) {
+            taken.add(f.toLowerCase(Locale.ROOT));
+        }
+        for (String column : c.outputs().keySet()) {
+            if (!taken.add(column.toLowerCase(Locale.ROOT))) {
+                problems.add("output." + column + ": the input already has a column '" + column + "'; name the output another way");
+            }
+            schema = schema.add(column, DataTypes.DoubleType, true);
+        }
+        for (String column : List.of("status", "error")) {
+            if (!taken.add(column)) {
+                problems.add("input: has a column '" + column + "', which the score's output adds; rename it");
+            }
+        }
+        schema = schema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
+        ScoreModel model = new ScoreModel(c.outputs(), params, List.copyOf(bound.values()), c.dtype());
+        if (problems.isEmpty()) {
+            try {
+                model.compile(1); // sizes of vectors, a vector where one number is needed: named with the position
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.addAll(OutputWriter.checkPartitions(c.output(), schema));
+        problems.addAll(outputProblems);
+        spark.sparkContext().setJobDescription(null);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new Prepared(c, input, model, schema, paramsDir);
+    }
+
+    @Override
+    public ScoreSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
+        ScoreConfig c = p.config();
+        phases.begin("solve_and_write");
+        long t0 = System.nanoTime();
+        LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + SCORED);
+        LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
+        ScorePartition f = new ScorePartition(p.model(), p.input().schema(), c.blockSize(), scored, invalid);
+        RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        Dataset<Row> out = OutputWriter.forFormat(spark.internalCreateDataFrame(rows, p.schema(), false), c.output().format());
+        StructType written = out.schema();
+        spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with the parameters of "
+                + p.paramsDirectory() + ", write " + c.output().describe());
+        OutputWriter.write(out, c.output(), List.copyOf(c.outputs().keySet()));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        phases.begin("summary");
+        List<Row> preview = List.of();
+        if (c.showRows() > 0) {
+            spark.sparkContext().setJobDescription("tapeline score: read the first " + c.showRows() + " output rows");
+            preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
+        }
+        spark.sparkContext().setJobDescription(null);
+        phases.end();
+        int parameters = p.model().params().values().stream().mapToInt(v -> v.length).sum();
+        ScoreSummary s = new ScoreSummary(c.output().describe(), p.paramsDirectory(), parameters,
+                List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), seconds, written, preview);
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
+                () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
+        return s;
+    }
+
+    @Override
+    public String summarise(ScoreSummary result) {
+        return result.render();
+    }
+
+    /** {@code params.path} itself, or its {@code params} directory when it is a train job's output. */
+    static String paramsDirectory(SparkSession spark, String paramsPath) throws ConfigException {
+        try {
+            Path p = new Path(paramsPath);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
+                throw new ConfigException("params.path: nothing at '" + paramsPath + "' (" + fs.makeQualified(p)
+                        + "); give a train job's output.path or its params directory");
+            }
+            Path params = new Path(p, "params");
+            return fs.exists(params) ? params.toString() : paramsPath;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("params.path: cannot look at '" + paramsPath + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * The parameters a train job wrote (columns {@code name}, {@code value}; {@code w[0]}, {@code w[1]},
+     * ... make a vector {@code w}), by name in the order first seen.
+     */
+    static Map<String, double[]> readParams(SparkSession spark, String dir, Format format) throws ConfigException {
+        List<Row> rows;
+        try {
+            DataFrameReader r = spark.read().format(format.sparkName());
+            if (format == Format.CSV) {
+                r = r.option("header", "true").option("inferSchema", "true");
+            }
+            spark.sparkContext().setJobDescription("tapeline score: read the parameters in " + dir);
+            rows = r.load(dir).select("name", "value").collectAsList();
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            throw new ConfigException("params.path: cannot read parameters (columns name, value) from '" + dir + "' as "
+                    + format.sparkName() + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+        Map<String, TreeMap<Integer, Double>> byName = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Row row : rows) {
+            String name = row.isNullAt(0) ? "" : row.getString(0);
+            Matcher m = PARAMETER.matcher(name);
+            if (!m.matches() || row.isNullAt(1)) {
+                problems.add("params.path: '" + dir + "' has a row that is not a parameter: " + row);
+                continue;
+            }
+            int index = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+            byName.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(index, ((Number) row.get(1)).doubleValue());
+        }
+        Map<String, double[]> params = new LinkedHashMap<>();
+        byName.forEach((name, comps) -> {
+            if (comps.lastKey() != comps.size() - 1) {
+                problems.add("params.path: parameter '" + name + "' in '" + dir + "' has components " + comps.keySet()
+                        + ", not 0 to " + comps.lastKey());
+            }
+            params.put(name, comps.values().stream().mapToDouble(Double::doubleValue).toArray());
+        });
+        if (params.isEmpty() && problems.isEmpty()) {
+            problems.add("params.path: '" + dir + "' holds no parameters");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return params;
+    }
+}
