@@ -30,7 +30,8 @@ import tapeline.engine.tape.DType;
  * tests off) on {@code x0*w^2 + x1*w + x2} for a block of lanes. One operation is one
  * config-step (one lane, one step), so the scores are config-steps per second.
  *
- * <p>{@link #engine} runs the generic solver (tape forward, tape backward, per-lane checks, Adam);
+ * <p>{@link #engine} runs the generic solver (compiled steps, or with {@code -p codegen=false} the tape's
+ * interpreter: tape forward, tape backward, per-lane checks, Adam);
  * {@link #handWritten} is the best plain loop we know for the same arithmetic: structure of arrays
  * over a cache-sized block, all steps of a block before the next, the gradient written out by
  * hand, no tape, no checks, a loop the JIT vectorises.
@@ -52,6 +53,14 @@ public class SweepBenchmark {
     /** The engine's optimizer (Keras defaults but learning rate 0.1); the baseline is always Adam. */
     @Param({"adam"})
     public String optimizer;
+
+    /** {@code float64} (the hand-written loop's type) or {@code float32}. */
+    @Param({"float64"})
+    public String dtype;
+
+    /** Compiled steps (the default) or the tape's interpreter; {@code engine.codegen}. */
+    @Param({"true"})
+    public boolean codegen;
 
     double[] x0;
     double[] x1;
@@ -80,7 +89,7 @@ public class SweepBenchmark {
     private BlockSolver solver(int steps) {
         return new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2"), List.of(new VariableSpec("w", 1)),
                 Map.of("x0", 1, "x1", 1, "x2", 1), optimizer, Map.of("learning_rate", 0.1),
-                new SolverSettings(steps, 0, 0), DType.FLOAT64);
+                new SolverSettings(steps, 0, 0), DType.parse(dtype)).withCodegen(codegen);
     }
 
     @Benchmark

@@ -41,6 +41,37 @@ public final class Adagrad extends Optimizer {
         }
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters. */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!uniform || !lr().isUniform()) return null;
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double ai = $s0[i] + gi * gi;
+                    $s0[i] = ai;
+                    $w[i] -= $c0 * gi / Math.sqrt(ai + $c1);
+                    """, 1, 2);
+        }
+        return new UpdateSource("""
+                float gi = (float) $g;
+                float ai = (float) $s0[i] + gi * gi;
+                $s0[i] = ai;
+                $w[i] = (float) $w[i] - (float) $c0 * gi / (float) Math.sqrt(ai + (float) $c1);
+                """, 1, 2);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        return new double[][] {acc[k]};
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        out[0] = lr().value();
+        out[1] = epsilon.value();
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();

@@ -84,6 +84,63 @@ public class Adam extends Optimizer {
         return lr * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters: the same order, the same casts. */
+    @Override
+    protected final UpdateSource updateSource() {
+        if (!uniform) return null;
+        if (dtype == DType.FLOAT64 && !amsgrad) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double mi = $s0[i] + (gi - $s0[i]) * $c1;
+                    double vi = $s1[i] + (gi * gi - $s1[i]) * $c2;
+                    $s0[i] = mi;
+                    $s1[i] = vi;
+                    $w[i] -= mi * $c0 / (Math.sqrt(vi) + $c3);
+                    """, 2, 4);
+        }
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double mi = $s0[i] + (gi - $s0[i]) * $c1;
+                    double vi = $s1[i] + (gi * gi - $s1[i]) * $c2;
+                    $s0[i] = mi;
+                    $s1[i] = vi;
+                    vi = $s2[i] = Math.max($s2[i], vi);
+                    $w[i] -= mi * $c0 / (Math.sqrt(vi) + $c3);
+                    """, 3, 4);
+        }
+        return new UpdateSource("""
+                float a = (float) $c0;
+                float c1 = (float) $c1;
+                float c2 = (float) $c2;
+                float gi = (float) $g;
+                float mi = (float) $s0[i];
+                float vi = (float) $s1[i];
+                mi = mi + (gi - mi) * c1;
+                vi = vi + (gi * gi - vi) * c2;
+                $s0[i] = mi;
+                $s1[i] = vi;
+                """ + (amsgrad ? """
+                vi = Math.max((float) $s2[i], vi);
+                $s2[i] = vi;
+                """ : "") + """
+                $w[i] = (float) $w[i] - mi * a / ((float) Math.sqrt(vi) + (float) $c3);
+                """, amsgrad ? 3 : 2, 4);
+    }
+
+    @Override
+    protected final double[][] slotState(int k) {
+        return amsgrad ? new double[][] {m[k], v[k], vHat[k]} : new double[][] {m[k], v[k]};
+    }
+
+    @Override
+    protected final void stepScalars(double[] out, long t) {
+        out[0] = alpha;
+        out[1] = 1 - beta1.value();
+        out[2] = 1 - beta2.value();
+        out[3] = epsilon.value();
+    }
+
     @Override
     protected final void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();

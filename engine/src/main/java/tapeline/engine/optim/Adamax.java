@@ -60,6 +60,46 @@ public final class Adamax extends Optimizer {
         return 1 - Math.pow(b1, t);
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters. */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!uniform || !lr().isUniform()) return null;
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double mi = $s0[i] + (gi - $s0[i]) * $c1;
+                    double ui = Math.max($c2 * $s1[i], Math.abs(gi));
+                    $s0[i] = mi;
+                    $s1[i] = ui;
+                    $w[i] -= $c0 * mi / ($c4 * (ui + $c3));
+                    """, 2, 5);
+        }
+        return new UpdateSource("""
+                float bc = (float) $c4;
+                float gi = (float) $g;
+                float mi = (float) $s0[i];
+                mi = mi + (gi - mi) * (float) $c1;
+                float ui = Math.max((float) $c2 * (float) $s1[i], Math.abs(gi));
+                $s0[i] = mi;
+                $s1[i] = ui;
+                $w[i] = (float) $w[i] - (float) $c0 * mi / (bc * (ui + (float) $c3));
+                """, 2, 5);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        return new double[][] {m[k], u[k]};
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        out[0] = lr().value();
+        out[1] = 1 - beta1.value();
+        out[2] = beta2.value();
+        out[3] = epsilon.value();
+        out[4] = correction;
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();

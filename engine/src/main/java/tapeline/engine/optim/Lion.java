@@ -41,6 +41,42 @@ public final class Lion extends Optimizer {
         for (int k = 0; k < slots; k++) m[k] = newState(k);
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters. */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!uniform || !lr().isUniform()) return null;
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double gi = $g;
+                    double mi = $s0[i];
+                    $w[i] -= $c0 * tapeline.engine.optim.Lion.sign(mi * $c1 + gi * $c3);
+                    $s0[i] = mi * $c2 + gi * $c4;
+                    """, 1, 5);
+        }
+        return new UpdateSource("""
+                float b1 = (float) $c1;
+                float b2 = (float) $c2;
+                float gi = (float) $g;
+                float mi = (float) $s0[i];
+                $w[i] = (float) $w[i] - (float) $c0 * Math.signum(mi * b1 + gi * (1f - b1));
+                $s0[i] = mi * b2 + gi * (1f - b2);
+                """, 1, 5);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        return new double[][] {m[k]};
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        out[0] = lr().value();
+        out[1] = beta1.value();
+        out[2] = beta2.value();
+        out[3] = 1.0 - beta1.value();
+        out[4] = 1.0 - beta2.value();
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();
@@ -83,7 +119,7 @@ public final class Lion extends Optimizer {
      * the loop vectorises on Java 17: any non-zero double times 2^2046 is at least about 1e292, so
      * clamping it to [-1, 1] leaves its sign.
      */
-    static double sign(double x) {
+    public static double sign(double x) {
         return Math.min(1.0, Math.max(-1.0, x * 0x1p1023 * 0x1p1023));
     }
 }

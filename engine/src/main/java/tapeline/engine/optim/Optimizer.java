@@ -292,8 +292,7 @@ public abstract class Optimizer implements Serializable {
      */
     public final void step(double[][] values, double[][] grads, int n) {
         long t = iterations + 1;
-        // Keras evaluates the schedule at `iterations`, before the increment at the end of the step.
-        lrNow = schedule == null ? learningRate : Hyper.of(schedule.at(iterations, dtype));
+        startStep();
         if (clipvalue != null) clipByValue(grads, n);
         else if (clipnorm != null) clipByNorm(grads, n);
         else if (globalClipnorm != null) clipByGlobalNorm(grads, n);
@@ -303,6 +302,76 @@ public abstract class Optimizer implements Serializable {
             update(k, values[k], grads[k], perLane[k] ? n : 1, t);
         }
         iterations = t;
+    }
+
+    /** Keras evaluates the schedule at {@code iterations}, before the increment at the end of the step. */
+    private void startStep() {
+        lrNow = schedule == null ? learningRate : Hyper.of(schedule.at(iterations, dtype));
+    }
+
+    // ---- compiled steps (tapeline.engine.codegen) -----------------------------------------------
+
+    /**
+     * This optimizer's update as source for a compiled step that fuses it with the gradient, or null
+     * when the configuration has none: clipping or weight decay (they need every slot's gradient
+     * before any update), a shared slot, or an update {@link #updateSource()} does not emit (the
+     * compiled step then calls {@link #step} instead). Valid after {@link #build}.
+     */
+    public final UpdateSource fusedUpdate() {
+        if (perLane == null) throw new IllegalStateException("build the optimizer first");
+        if (clips() || weightDecay != null) return null;
+        for (boolean p : perLane) {
+            if (!p) return null;
+        }
+        return updateSource();
+    }
+
+    /** Every slot's state arrays, slot after slot, in the order {@link UpdateSource}'s {@code $s} tokens name them. */
+    public final double[][] fusedState() {
+        UpdateSource u = fusedUpdate();
+        int per = u == null ? 0 : u.statesPerSlot();
+        double[][] out = new double[perLane.length * per][];
+        for (int k = 0; k < perLane.length; k++) {
+            double[][] own = slotState(k);
+            if (own.length != per) throw new IllegalStateException(getClass().getSimpleName() + " has " + own.length + " state arrays, its source " + per);
+            System.arraycopy(own, 0, out, k * per, per);
+        }
+        return out;
+    }
+
+    /**
+     * Does for a compiled step what {@link #step} does before the updates (the learning rate of the
+     * step, {@link #beginStep}) and fills {@code scalars} with the step's scalars; the compiled step
+     * then runs the updates, and {@link #endFusedStep()} ends it.
+     */
+    public final void beginFusedStep(double[] scalars) {
+        long t = iterations + 1;
+        startStep();
+        beginStep(t);
+        stepScalars(scalars, t);
+    }
+
+    /** Ends a step begun with {@link #beginFusedStep}: {@code iterations += 1}, as {@link #step} does. */
+    public final void endFusedStep() {
+        iterations++;
+    }
+
+    /**
+     * The update as source (see {@link UpdateSource}), or null (the default) when this optimizer,
+     * with its arguments and dtype, has none. It must do what {@link #update} does for that
+     * configuration, operation for operation, so that the compiled step gives the same bits.
+     */
+    protected UpdateSource updateSource() {
+        return null;
+    }
+
+    /** Slot k's state arrays, in the order of {@link #updateSource()}'s {@code $s} tokens. */
+    protected double[][] slotState(int k) {
+        return new double[0][];
+    }
+
+    /** The step's scalars that {@link #updateSource()}'s {@code $c} tokens read, after {@link #beginStep}{@code (t)}. */
+    protected void stepScalars(double[] out, long t) {
     }
 
     private boolean clips() {

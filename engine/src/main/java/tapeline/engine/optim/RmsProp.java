@@ -58,6 +58,76 @@ public final class RmsProp extends Optimizer {
         }
     }
 
+    /** {@link #update}'s arithmetic as source, for uniform hyper-parameters (the general loop, which the hot one equals). */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!uniform || !lr().isUniform() || !momentum.isUniform()) return null;
+        int states = 1 + (centered ? 1 : 0) + (useMomentum ? 1 : 0);
+        String ms = centered ? "$s2" : "$s1";
+        if (dtype == DType.FLOAT64) {
+            return new UpdateSource("""
+                    double lr = $c0;
+                    double r = $c1;
+                    double gi = $g;
+                    double vi = r * $s0[i] + (1 - r) * (gi * gi);
+                    $s0[i] = vi;
+                    """ + (centered ? """
+                    double ai = r * $s1[i] + (1 - r) * gi;
+                    $s1[i] = ai;
+                    double d = vi - ai * ai + $c2;
+                    """ : """
+                    double d = vi + $c2;
+                    """) + """
+                    double dw = lr * gi / Math.sqrt(d);
+                    """ + (useMomentum ? """
+                    double mi = $c3 * MS[i] + dw;
+                    MS[i] = mi;
+                    $w[i] -= mi;
+                    """.replace("MS", ms) : """
+                    $w[i] -= dw;
+                    """), states, 5);
+        }
+        return new UpdateSource("""
+                float lr = (float) $c0;
+                float r = (float) $c1;
+                float c = (float) $c4;
+                float gi = (float) $g;
+                float vi = r * (float) $s0[i] + c * (gi * gi);
+                $s0[i] = vi;
+                """ + (centered ? """
+                float ai = r * (float) $s1[i] + c * gi;
+                $s1[i] = ai;
+                float d = vi - ai * ai + (float) $c2;
+                """ : """
+                float d = vi + (float) $c2;
+                """) + """
+                float dw = lr * gi / (float) Math.sqrt(d);
+                """ + (useMomentum ? """
+                float mi = (float) $c3 * (float) MS[i] + dw;
+                MS[i] = mi;
+                $w[i] = (float) $w[i] - mi;
+                """.replace("MS", ms) : """
+                $w[i] = (float) $w[i] - dw;
+                """), states, 5);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        java.util.List<double[]> s = new java.util.ArrayList<>(java.util.List.of(v[k]));
+        if (centered) s.add(a[k]);
+        if (useMomentum) s.add(m[k]);
+        return s.toArray(new double[0][]);
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        out[0] = lr().value();
+        out[1] = rho.value();
+        out[2] = epsilon.value();
+        out[3] = momentum.value();
+        out[4] = 1 - rho.value();
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();

@@ -47,6 +47,43 @@ public final class Sgd extends Optimizer {
         for (int k = 0; k < slots && useMomentum; k++) m[k] = newState(k);
     }
 
+    /** {@link #update}'s arithmetic as source, for a uniform learning rate and momentum. */
+    @Override
+    protected UpdateSource updateSource() {
+        if (!lr().isUniform() || !momentum.isUniform()) return null;
+        boolean f32 = dtype == DType.FLOAT32;
+        if (!useMomentum) {
+            return new UpdateSource(f32 ? "$w[i] = (float) $w[i] - (float) $g * (float) $c0;\n"
+                    : "$w[i] = $w[i] - $g * $c0;\n", 0, 2);
+        }
+        if (f32) {
+            return new UpdateSource("""
+                    float lr = (float) $c0;
+                    float mu = (float) $c1;
+                    float gi = (float) $g;
+                    float mi = (float) $s0[i] * mu - gi * lr;
+                    $s0[i] = mi;
+                    """ + (nesterov ? "$w[i] = (float) $w[i] + (mi * mu - gi * lr);\n" : "$w[i] = (float) $w[i] + mi;\n"), 1, 2);
+        }
+        return new UpdateSource("""
+                double lr = $c0;
+                double mu = $c1;
+                double mi = $s0[i] * mu - $g * lr;
+                $s0[i] = mi;
+                """ + (nesterov ? "$w[i] += mi * mu - $g * lr;\n" : "$w[i] += mi;\n"), 1, 2);
+    }
+
+    @Override
+    protected double[][] slotState(int k) {
+        return useMomentum ? new double[][] {m[k]} : new double[0][];
+    }
+
+    @Override
+    protected void stepScalars(double[] out, long t) {
+        out[0] = lr().value();
+        out[1] = momentum.value();
+    }
+
     @Override
     protected void update(int k, double[] w, double[] g, int n, long t) {
         Hyper rate = lr();

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import tapeline.engine.codegen.StepKernel;
 import tapeline.engine.optim.Arguments;
 import tapeline.engine.optim.Newton;
 import tapeline.engine.optim.Optimizer;
@@ -54,8 +55,9 @@ public final class BlockRun implements Serializable {
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
-    private transient double[] zeros;
     private transient double[] norms;
+    /** Compiled or interpreted; never serialised: made again, from the cache, where the run continues. */
+    private transient StepKernel kernel;
 
     // Results, by original lane.
     private final double[][] outValues;
@@ -301,21 +303,26 @@ public final class BlockRun implements Serializable {
             boolean last = step >= s.maxSteps();
             boolean check = step % COST_EVERY == 0 || step == windowStart || last;
             boolean inWindow = window > 0 && step > windowStart;
+            // Newton judges every lane at every check step and reads the cost at every step.
             boolean withCost = check || inWindow || newton();
-            // Newton needs the derivative program too; the others only the cost (a verdict's
-            // Hessian, recorded after the cost, is computed where a lane ends).
-            if (withCost && newton()) tape.forward();
-            else if (withCost) tape.forwardTo(costNode);
-            else tape.forwardForGradient(costNode);
-            tape.backward(costNode);
-            fetchGradients();
+            StepKernel k = kernel();
+            if (!check && !s.testsConvergence() && !newton() && k.step(optimizer, inWindow, active)) {
+                // No lane can end on this step: the update is fused into the compiled pass, which
+                // leaves the cost from before the update where the window's tracking reads it.
+                if (inWindow) trackWindow(tape.valueBuffer(costNode));
+                step++;
+                continue;
+            }
+            if (grads == null) grads = new double[values.length][];
+            boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
             if (inWindow) trackWindow(cost);
-            // Newton's lanes are judged at every check step: one may be falling without bound.
+            // With newton or the verdict's watch, lanes are judged at every check step: one may be
+            // falling without bound along non-positive curvature.
             boolean quiet = !last && step != windowStart && !(check && (newton() || watch != null))
-                    && (!check || (allFinite(grads, active) && finite(cost, active))) && !anyConverges(s);
+                    && (!check || finite) && !anyConverges(s);
             if (!quiet) {
-                if (!withCost) tape.forwardTo(costNode); // a lane may end: its cost is part of its result
+                if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
                 if (check && watch != null) watchCurvature(cost);
                 boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
                 int ended = 0;
@@ -362,20 +369,6 @@ public final class BlockRun implements Serializable {
             if (gradOk && stepOk) return true;
         }
         return false;
-    }
-
-    /** Whether the first n values of every gradient are finite. */
-    private static boolean allFinite(double[][] grads, int n) {
-        boolean ok = true;
-        for (double[] g : grads) ok &= finite(g, n);
-        return ok;
-    }
-
-    /** Whether the first n values are finite: the largest magnitude is NaN or infinite otherwise. */
-    private static boolean finite(double[] a, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) max = Math.max(max, Math.abs(a[i])); // a max reduction vectorises
-        return max <= Double.MAX_VALUE;
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
@@ -452,8 +445,7 @@ public final class BlockRun implements Serializable {
         if (norms == null) norms = new double[tape.lanes()];
         for (int p = 0; p < active; p++) norms[p] = norm(p);
         if (watch.observe(values, cost, norms, active)) {
-            tape.backward(costNode); // the product's reverse pass reused the gradient buffers
-            fetchGradients();
+            kernel().gradients(false, grads, active); // the product's reverse pass may have reused their buffers
         }
     }
 
@@ -463,11 +455,10 @@ public final class BlockRun implements Serializable {
 
     /**
      * The curvature and verdict of the lanes that ended this round (marked retired, not yet packed
-     * away): one Hessian evaluation for the block, at the values of the full forward pass just made.
-     * The reverse passes reuse the gradient buffers, so the cost's gradient is taken again after.
+     * away): one Hessian evaluation for the block, at this round's values. The reverse passes may
+     * reuse the gradient buffers, so the cost's gradient is taken again after.
      */
     private void judgeCurvature(SolverSettings s) {
-        if (!newton()) tape.forward(); // the derivative program, at the values of this round
         second.evaluate();
         for (int p = 0; p < active; p++) {
             if (!retired[p]) continue;
@@ -478,8 +469,7 @@ public final class BlockRun implements Serializable {
             outVerdict[lane] = Verdict.of(e, solver.dtype(), second.gradNorm(p),
                     Verdict.gradientTolerance(s.gradTolerance(), cost, solver.dtype()));
         }
-        tape.backward(costNode);
-        fetchGradients();
+        kernel().gradients(false, grads, active);
     }
 
     /** Moves the lanes still running to the front, so that finished ones cost nothing more. */
@@ -520,17 +510,18 @@ public final class BlockRun implements Serializable {
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }
 
-    private void fetchGradients() {
-        if (grads == null) grads = new double[values.length][];
-        for (int k = 0; k < values.length; k++) {
-            double[] g = tape.gradient(varNodes[k]);
-            if (g == null) {
-                // The cost does not depend on this component: its gradient is zero.
-                if (zeros == null) zeros = new double[tape.lanes()];
-                g = zeros;
-            }
-            grads[k] = g;
+    /** The step kernel, made on first use (also after the run was deserialised). */
+    private StepKernel kernel() {
+        if (kernel == null) {
+            kernel = StepKernel.create(tape, costNode, varNodes, optimizer, solver.codegen());
+            solver.ranOn(kernel.path());
         }
+        return kernel;
+    }
+
+    /** Which path this block's steps run on (compiled or interpreted, and why). */
+    public tapeline.engine.codegen.KernelPath kernelPath() {
+        return compiled == null ? null : kernel().path();
     }
 
     private void remember() {

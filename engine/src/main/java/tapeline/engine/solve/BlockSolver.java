@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import tapeline.engine.codegen.KernelPath;
 import tapeline.engine.expr.Compiler;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Arguments;
@@ -40,11 +41,22 @@ public final class BlockSolver implements Serializable {
     private final Map<String, Arguments.Range> argumentRanges;
     private final SolverSettings settings;
     private final DType dtype;
+    /** Whether steps run as generated, compiled code (the interpreter otherwise); see {@link #withCodegen}. */
+    private final boolean codegen;
+    /** The path the last block that ran took, for the caller's log. */
+    private transient volatile KernelPath lastPath;
     /** A recorded cost left by the last finished block, for the next one to reuse. */
     private transient java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare;
 
     public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
+        this(cost, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, true);
+    }
+
+    private BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
+                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype,
+                        boolean codegen) {
+        this.codegen = codegen;
         this.cost = Objects.requireNonNull(cost, "cost");
         this.variables = List.copyOf(variables);
         this.inputSizes = Map.copyOf(inputSizes);
@@ -69,6 +81,35 @@ public final class BlockSolver implements Serializable {
         Map<String, double[][]> zeros = new LinkedHashMap<>();
         this.inputSizes.forEach((name, size) -> zeros.put(name, new double[size][1]));
         BlockRun.start(this, 1, zeros, Map.of(), Map.of());
+    }
+
+    /**
+     * The same solver with compiled steps on or off ({@code engine.codegen}; on by default). Compiled
+     * steps are generated from the recorded cost and compiled once per JVM per program; they give the
+     * interpreter's bits, and a tape the generator cannot handle runs on the interpreter anyway
+     * ({@link #kernelPath()} says which and why).
+     *
+     * <pre>{@code
+     * BlockSolver interpreted = solver.withCodegen(false);
+     * }</pre>
+     */
+    public BlockSolver withCodegen(boolean on) {
+        return on == codegen ? this
+                : new BlockSolver(cost, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, on);
+    }
+
+    /** Whether compiled steps are asked for. */
+    public boolean codegen() {
+        return codegen;
+    }
+
+    /** The path the last block that ran took (compiled or interpreted, and why), or null before any. */
+    public KernelPath kernelPath() {
+        return lastPath;
+    }
+
+    void ranOn(KernelPath path) {
+        lastPath = path;
     }
 
     /**

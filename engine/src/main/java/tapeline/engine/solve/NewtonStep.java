@@ -81,11 +81,14 @@ final class NewtonStep implements Serializable {
     }
 
     /**
-     * Evaluates the gradient and Hessian of the active lanes at the values of the last full
-     * forward pass, into this step's buffers (then {@link #decompose} a lane's).
+     * Evaluates the gradient and Hessian of the active lanes at the variables' current values, into
+     * this step's buffers (then {@link #decompose} a lane's): a full forward pass of the tape (the
+     * cost and its derivative program, which a compiled step kernel does not compute) and one
+     * reverse pass per variable.
      */
     void evaluate() {
         if (g == null) allocate();
+        tape.forward();
         hessian.evaluate(g, h);
     }
 
@@ -105,10 +108,7 @@ final class NewtonStep implements Serializable {
         return Math.sqrt(s);
     }
 
-    /**
-     * One step of every running lane: {@code values[k][p]} move in place. The tape's values must
-     * be those of a full {@link Tape#forward()} at the current point.
-     */
+    /** One step of every running lane: {@code values[k][p]} move in place. */
     void step(double[][] values, int active, Newton settings) {
         evaluate();
         double[] cost = tape.valueBuffer(costNode);

@@ -447,7 +447,8 @@ public enum Op {
         else java.util.Arrays.fill(g, 0, n, v);
     }
 
-    static double sigmoid(double x) {
+    /** The logistic function, split by sign; public for the compiled tapes, which call it as the tape does. */
+    public static double sigmoid(double x) {
         // Split by sign so exp never overflows: both branches are the same function.
         if (x >= 0) {
             return 1.0 / (1.0 + Math.exp(-x));

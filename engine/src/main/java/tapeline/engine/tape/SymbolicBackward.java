@@ -107,7 +107,7 @@ final class SymbolicBackward {
                             + " SymbolicBackward: it can be differentiated once, not twice (no Hessian, nested"
                             + " tape, optimizer = newton or verdict = true through it)");
                 }
-                int[] in = tape.inputs(i);
+                int[] in = {tape.input(i, 0), tape.input(i, 1), tape.input(i, 2)};
                 Tensor a = at(tape, in[0]);
                 Tensor b = at(tape, in[1]);
                 Tensor c = at(tape, in[2]);

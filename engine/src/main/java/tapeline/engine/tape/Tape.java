@@ -90,14 +90,24 @@ public final class Tape implements Serializable {
         return needsGrad[node];
     }
 
-    /** The inputs of a node: three node numbers, -1 where unused. */
-    int[] inputs(int node) {
-        return new int[] {in0[node], in1[node], in2[node]};
+    /** Input {@code j} (0, 1 or 2) of a node, or -1 where the op has none. */
+    public int input(int node, int j) {
+        return switch (j) {
+            case 0 -> in0[node];
+            case 1 -> in1[node];
+            case 2 -> in2[node];
+            default -> throw new IllegalArgumentException("input must be 0, 1 or 2, got " + j);
+        };
     }
 
-    /** The constant parameter of a node (the exponent of {@code POWK}; 0 for other ops). */
-    double param(int node) {
+    /** The constant parameter of a node (the exponent of {@link Op#POWK}; 0 for other ops). */
+    public double param(int node) {
         return param[node];
+    }
+
+    /** Whether a node depends on a variable, so that {@link #forward()} recomputes it. */
+    public boolean isVarying(int node) {
+        return varying[node];
     }
 
     void beginDerived() {

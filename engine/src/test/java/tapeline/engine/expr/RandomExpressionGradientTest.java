@@ -7,7 +7,6 @@ import java.util.Map;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -26,29 +25,7 @@ class RandomExpressionGradientTest {
 
     @Provide
     Arbitrary<String> expressions() {
-        return expression(4);
-    }
-
-    private Arbitrary<String> expression(int depth) {
-        Arbitrary<String> leaf = Arbitraries.oneOf(
-                Arbitraries.of("u", "v", "c"),
-                Arbitraries.doubles().between(-3, 3).ofScale(2).map(d -> "(" + d + ")"));
-        if (depth == 0) return leaf;
-        Arbitrary<String> sub = Arbitraries.lazy(() -> expression(depth - 1));
-        Arbitrary<String> positive = sub.map(e -> "(1.5 + square(" + e + "))");
-        Arbitrary<String> bounded = sub.map(e -> "tanh(" + e + ")");
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(2, leaf),
-                net.jqwik.api.Tuple.of(3, Combinators.combine(sub, sub, Arbitraries.of("+", "-", "*")).as((a, b, op) -> "(" + a + " " + op + " " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, positive).as((a, b) -> "(" + a + " / " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, Arbitraries.of("2", "3")).as((a, k) -> "(" + a + ")^" + k)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, Arbitraries.of("-1", "0.5", "-2.5")).as((a, k) -> a + "^" + k)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, bounded).as((a, b) -> "pow(" + a + ", " + b + ")")),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("sin", "cos", "tanh", "sigmoid", "softplus", "exp"), bounded)
-                        .as((f, a) -> f + "(" + a + ")")),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("log", "sqrt", "log1p"), positive).as((f, a) -> f + "(" + a + ")")),
-                net.jqwik.api.Tuple.of(1, sub.map(e -> "-" + e)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, sub).as((a, b) -> "expm1(" + a + ") * " + b)));
+        return RandomExpressions.smooth(4);
     }
 
     @Property(tries = 300)

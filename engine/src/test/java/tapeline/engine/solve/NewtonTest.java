@@ -223,6 +223,25 @@ class NewtonTest {
         }
     }
 
+    /** Compiled step kernels (the default) and the interpreter give Newton and the verdict the same bits. */
+    @Test
+    void compiledAndInterpretedAgree() {
+        Map<String, double[][]> xs = BlockSolverTest.xs(new double[] {-1, 2, 0, 1}, new double[] {2, -4, 1, -10},
+                new double[] {0, 1, 0, 25});
+        for (String optimizer : new String[] {"newton", "adam"}) {
+            for (DType dtype : DType.values()) {
+                BlockSolver solver = BlockSolverTest.quadratic(optimizer, Map.of(), new SolverSettings(300, 1e-6, 0, true), dtype);
+                BlockResult compiled = solver.solve(4, xs, Map.of(), Map.of());
+                BlockResult interpreted = solver.withCodegen(false).solve(4, xs, Map.of(), Map.of());
+                assertThat(compiled.values()[0][0]).as("%s %s", optimizer, dtype).containsExactly(interpreted.values()[0][0]);
+                assertThat(compiled.steps()).containsExactly(interpreted.steps());
+                assertThat(compiled.status()).containsExactly(interpreted.status());
+                assertThat(compiled.curvature()).containsExactly(interpreted.curvature());
+                assertThat(compiled.verdict()).containsExactly(interpreted.verdict());
+            }
+        }
+    }
+
     @Test
     void newtonRefusesKerasOnlyArguments() {
         assertThatThrownBy(() -> BlockSolverTest.quadratic("newton", Map.of("clipnorm", 1.0), new SolverSettings(5, 0, 0),

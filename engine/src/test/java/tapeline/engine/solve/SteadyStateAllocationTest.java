@@ -21,36 +21,71 @@ class SteadyStateAllocationTest {
     @Test
     void advancingABlockAllocatesNothingPerStep() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        // Adam; Adam with the verdict's curvature watch; Newton (Hessian, eigen-solver, line search).
-        String[] optimizers = {"adam", "adam", "newton"};
-        boolean[] verdict = {false, true, true};
-        for (int c = 0; c < optimizers.length; c++)
         for (DType dtype : DType.values()) {
-            BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(w)"),
-                    List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), optimizers[c],
-                    optimizers[c].equals("adam") ? Map.of("learning_rate", 0.01) : Map.of(),
-                    new SolverSettings(1_000_000, 0, 0, verdict[c]), dtype);
-            int n = 256;
-            double[] x0 = new double[n];
-            double[] x1 = new double[n];
-            double[] x2 = new double[n];
-            for (int i = 0; i < n; i++) {
-                x0[i] = 1 + i;
-                x1[i] = -i;
-                x2[i] = 3;
+            // Compiled steps, fused or not (clipping, here by a bound never reached, keeps the update in Java), and the interpreter.
+            for (int path = 0; path < 3; path++) {
+                boolean codegen = path < 2;
+                Map<String, Double> args = path == 1 ? Map.of("learning_rate", 0.01, "clipvalue", 1e300) : Map.of("learning_rate", 0.01);
+                BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(w)"),
+                        List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), "adam",
+                        args, new SolverSettings(1_000_000, 0, 0), dtype).withCodegen(codegen);
+                int n = 256;
+                double[] x0 = new double[n];
+                double[] x1 = new double[n];
+                double[] x2 = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x0[i] = 1 + i;
+                    x1[i] = -i;
+                    x2[i] = 3;
+                }
+                BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
+                        "x2", new double[][] {x2}), Map.of(), Map.of());
+                run.advance(3_000); // first steps make the lazily built buffers (and let the JIT settle: a deoptimisation re-allocates what it had scalar-replaced)
+                long tid = Thread.currentThread().getId();
+                long before = threads.getThreadAllocatedBytes(tid);
+                run.advance(20_000);
+                long after = threads.getThreadAllocatedBytes(tid);
+                assertThat(run.step()).isEqualTo(23_000);
+                // 20,000 steps of 256 lanes: a single boxed value per step would already be 320 kB.
+                assertThat(after - before).as("bytes allocated in 20,000 steps (%s, path %s)", dtype, path).isLessThan(4_096);
+                assertThat(run.kernelPath().compiled()).isEqualTo(codegen);
+                assertThat(run.kernelPath().fused()).isEqualTo(path == 0);
             }
-            BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
-                    "x2", new double[][] {x2}), Map.of(), Map.of());
-            run.advance(100); // first steps make the lazily built buffers
-            long tid = Thread.currentThread().getId();
-            long before = threads.getThreadAllocatedBytes(tid);
-            int steps = optimizers[c].equals("newton") ? 2_000 : 20_000; // a Newton step is a few gradients' work
-            run.advance(steps);
-            long after = threads.getThreadAllocatedBytes(tid);
-            assertThat(run.step()).isEqualTo(100 + steps);
-            // 20,000 steps of 256 lanes: a single boxed value per step would already be 320 kB (32 kB in 2,000).
-            assertThat(after - before).as("bytes allocated in %d steps (%s, %s, verdict %s)", steps, optimizers[c], dtype,
-                    verdict[c]).isLessThan(4_096);
+        }
+    }
+
+    /** Second order too: Adam with the verdict's curvature watch, and Newton (Hessian, eigen-solver, line search). */
+    @Test
+    void secondOrderStepsAllocateNothingPerStep() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (String optimizer : new String[] {"adam", "newton"}) {
+            for (DType dtype : DType.values()) {
+                BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(w)"),
+                        List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), optimizer,
+                        optimizer.equals("adam") ? Map.of("learning_rate", 0.01) : Map.of(),
+                        new SolverSettings(1_000_000, 0, 0, true), dtype);
+                int n = 256;
+                double[] x0 = new double[n];
+                double[] x1 = new double[n];
+                double[] x2 = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x0[i] = 1 + i;
+                    x1[i] = -i;
+                    x2[i] = 3;
+                }
+                BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
+                        "x2", new double[][] {x2}), Map.of(), Map.of());
+                run.advance(1_000); // lazily built buffers, and the JIT settled
+                long tid = Thread.currentThread().getId();
+                long before = threads.getThreadAllocatedBytes(tid);
+                int steps = optimizer.equals("newton") ? 2_000 : 10_000; // a Newton step is a few gradients' work
+                run.advance(steps);
+                long after = threads.getThreadAllocatedBytes(tid);
+                assertThat(run.step()).isEqualTo(1_000 + steps);
+                // A single boxed value per step would already be 20 kB in 2,000 steps.
+                assertThat(after - before).as("bytes allocated in %d steps (%s, %s, verdict on)", steps, optimizer, dtype)
+                        .isLessThan(4_096);
+            }
         }
     }
 }

@@ -40,6 +40,7 @@ import tapeline.engine.tape.DType;
  * @param appName       {@code app.name}: the Spark application name
  * @param showRows      {@code show.rows}: rows of the result shown in the summary (0: none)
  * @param spark         every {@code spark.*} key, passed to Spark as given
+ * @param codegen       {@code engine.codegen}: compiled steps (true, the default) or the tape's interpreter
  */
 public record SweepConfig(
         JobKind job,
@@ -55,7 +56,8 @@ public record SweepConfig(
         int blockSize,
         String appName,
         int showRows,
-        Map<String, String> spark) implements Serializable, CommonConfig {
+        Map<String, String> spark,
+        boolean codegen) implements Serializable, CommonConfig {
 
     public SweepConfig {
         Objects.requireNonNull(job, "job");

@@ -25,13 +25,13 @@ final class SweepConfigParser {
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy",
-            "block.size", "app.name", "show.rows", "max.invalid", "verdict");
+            "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen", "verdict");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
             "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
-            "verdict", "false");
+            "engine.codegen", "true", "verdict", "false");
 
     static Map<String, String> ordered(String... keyValues) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -78,6 +78,7 @@ final class SweepConfigParser {
         OutputSpec output = values.output(true);
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
+        Boolean codegen = values.choice("engine.codegen", "true", Map.of("true", true, "false", false));
         String appName = raw.getOrDefault("app.name", "");
         if (appName.isEmpty()) {
             appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
@@ -93,7 +94,8 @@ final class SweepConfigParser {
             throw new ConfigException(problems);
         }
         return new SweepConfig(job, cost, variables, init, optimizer, optimizerArgs,
-                new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark);
+                new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark,
+                !Boolean.FALSE.equals(codegen));
     }
 
     private JobKind parseJob() {

@@ -95,7 +95,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         if (plan != null) {
             try {
                 solver = new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
-                        config.fixedOptimizerArgs(), config.solver(), config.dtype());
+                        config.fixedOptimizerArgs(), config.solver(), config.dtype()).withCodegen(config.codegen());
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }

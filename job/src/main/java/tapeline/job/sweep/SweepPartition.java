@@ -156,9 +156,11 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
         private void logDone() {
             TaskContext tc = TaskContext.get();
             double seconds = (System.nanoTime() - started) / 1e9;
-            LOG.info("partition {}: {} rows, {} steps in {} s ({} s of it in the engine)",
+            // Which engine path ran: compiled (generated code) or interpreted, and why if it fell back.
+            tapeline.engine.codegen.KernelPath path = solver.kernelPath();
+            LOG.info("partition {}: {} rows, {} steps in {} s ({} s of it in the engine, {})",
                     tc == null ? "-" : tc.partitionId(), rowCount, stepCount, String.format("%.2f", seconds),
-                    String.format("%.2f", solveNanos / 1e9));
+                    String.format("%.2f", solveNanos / 1e9), path == null ? "no lane solved" : path.describe());
             rowCount = 0; // log once
         }
     }

@@ -135,6 +135,15 @@ class SweepConfigTest {
     }
 
     @Test
+    void engineCodegenIsOnByDefaultAndTakesTrueOrFalse() throws Exception {
+        assertThat(SweepConfig.parse(minimal()).codegen()).isTrue();
+        assertThat(SweepConfig.parse(with("engine.codegen=false")).codegen()).isFalse();
+        assertThat(SweepConfig.parse(with("engine.codegen=TRUE")).codegen()).isTrue();
+        assertThat(problems(with("engine.codegen=maybe")).problems())
+                .containsExactly("engine.codegen: expected one of [false, true], got 'maybe'");
+    }
+
+    @Test
     void aBadNumberNamesTheKeyAndTheValue() {
         assertThat(problems(with("steps=ten")).problems())
                 .containsExactly("steps: expected a whole number >= 1, got 'ten'");

@@ -1,0 +1,24 @@
+package tapeline.engine.codegen;
+
+/**
+ * What a generated class implements (see {@link KernelSource} for the source). Every method works
+ * on the first {@code lanes} lanes; {@code n[k]} is node k's value buffer on the tape. It holds no
+ * state: one instance serves every run of the same program.
+ */
+public interface GeneratedStep {
+    /** Forward and backward: slot k's gradient into {@code grad[k]}, and the cost into {@code cost} unless it is null. */
+    void gradients(double[][] n, double[][] grad, double[] cost, int lanes);
+
+    /** Forward only: the cost into {@code cost}. */
+    void cost(double[][] n, double[] cost, int lanes);
+
+    /** Whether {@link #step} was generated (the optimizer's update has a source). */
+    boolean fused();
+
+    /**
+     * Forward, backward and the optimizer's update in one pass: {@code st} holds every slot's state
+     * arrays, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}); the cost
+     * before the update into {@code cost} unless it is null.
+     */
+    void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes);
+}

@@ -1,0 +1,114 @@
+package tapeline.engine.codegen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import tapeline.engine.expr.Expression;
+import tapeline.engine.expr.RandomExpressions;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.solve.BlockResult;
+import tapeline.engine.solve.BlockSolver;
+import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+
+/**
+ * The contract of compiled tapes: the same bits as the interpreter, on random expressions over
+ * every op, in both dtypes, with every optimizer and its options, every clipping mode, weight decay,
+ * per-lane learning rates, and lanes that end early (converged or diverged) and are packed away.
+ * The interpreter is the oracle: the same solver with {@code withCodegen(false)}.
+ */
+class CompiledEqualsInterpretedTest {
+
+    @Provide
+    Arbitrary<String> expressions() {
+        return RandomExpressions.anyOp(3);
+    }
+
+    @Provide
+    Arbitrary<String> optimizers() {
+        return Arbitraries.of(Optimizers.kerasNames()); // newton has no fused update: its step is NewtonStep's
+    }
+
+    @Provide
+    Arbitrary<String> clipping() {
+        return Arbitraries.of("none", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay");
+    }
+
+    @Property(tries = 120)
+    void compiledStepsGiveTheInterpretersBits(@ForAll("expressions") String text, @ForAll("optimizers") String optimizer,
+            @ForAll("clipping") String clip, @ForAll DType dtype, @ForAll boolean options, @ForAll boolean perLaneRate,
+            @ForAll boolean tolerances, @ForAll long seed) {
+        Map<String, Double> args = new HashMap<>();
+        args.put("learning_rate", 0.05);
+        if (!clip.equals("none")) args.put(clip, clip.equals("weight_decay") ? 0.01 : 0.5);
+        if (options) optionsOf(optimizer, args);
+        // Tolerances make lanes converge at different steps (then the gradient pass is compiled and the
+        // update is Java's); without them every step but the checks is one fused pass.
+        SolverSettings settings = tolerances ? new SolverSettings(130, 1e-3, 1e-6) : new SolverSettings(130, 0, 0);
+        BlockSolver compiled = new BlockSolver(Expression.parse("cost", text),
+                List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), optimizer, args, settings, dtype);
+        Runs.Block b = Runs.block(37, seed);
+        Map<String, double[]> perLane = new HashMap<>();
+        if (perLaneRate) {
+            double[] lr = new double[b.lanes()];
+            for (int i = 0; i < lr.length; i++) lr[i] = 0.01 + 0.3 * i / lr.length;
+            perLane.put("learning_rate", lr);
+        }
+        BlockResult got = compiled.solve(b.lanes(), b.inputs(), b.init(), perLane);
+        KernelPath path = compiled.kernelPath();
+        BlockResult want = compiled.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), perLane);
+
+        if (!path.compiled()) { // a large random expression: interpreted, for that reason only
+            assertThat(path.reason()).as(text).startsWith("the fused loop would have");
+            Runs.assertSameBits(got, want, text);
+            return;
+        }
+        assertThat(path.fused()).as("fused update for %s, %s", optimizer, args)
+                .isEqualTo(clip.equals("none") && !perLaneRate
+                        && !optimizer.equals("adamw") // which decays weights by default
+                        && !(optimizer.equals("nadam") && dtype == DType.FLOAT64)); // whose float64 update stays Java's
+        Runs.assertSameBits(got, want, text + " with " + optimizer + " " + args + " " + dtype);
+    }
+
+    /** Options that change the update's arithmetic. */
+    private static void optionsOf(String optimizer, Map<String, Double> args) {
+        switch (optimizer) {
+            case "adam", "adamw" -> args.put("amsgrad", 1.0);
+            case "sgd" -> {
+                args.put("momentum", 0.9);
+                args.put("nesterov", 1.0);
+            }
+            case "rmsprop" -> {
+                args.put("momentum", 0.5);
+                args.put("centered", 1.0);
+            }
+            case "nadam", "adamax", "lion" -> args.put("beta_1", 0.8);
+            case "adagrad" -> args.put("initial_accumulator_value", 0.5);
+            default -> throw new IllegalArgumentException(optimizer);
+        }
+    }
+
+    @Property(tries = 40)
+    void plainSgdAndMomentumWithoutNesterov(@ForAll("expressions") String text, @ForAll DType dtype, @ForAll boolean momentum,
+            @ForAll long seed) {
+        Map<String, Double> args = momentum ? Map.of("learning_rate", 0.05, "momentum", 0.9) : Map.of("learning_rate", 0.05);
+        BlockSolver compiled = new BlockSolver(Expression.parse("cost", text),
+                List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), momentum ? "sgd" : "rmsprop",
+                args, new SolverSettings(70, 0, 0), dtype);
+        Runs.Block b = Runs.block(19, seed);
+        BlockResult got = compiled.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        BlockResult want = compiled.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        assertThat(compiled.kernelPath().fused() || compiled.kernelPath().reason().startsWith("the fused loop")).isTrue();
+        Runs.assertSameBits(got, want, text);
+    }
+}

@@ -1,0 +1,151 @@
+package tapeline.engine.codegen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import tapeline.engine.expr.Expression;
+import tapeline.engine.optim.Optimizer;
+import tapeline.engine.optim.Optimizers;
+import tapeline.engine.solve.BlockResult;
+import tapeline.engine.solve.BlockRun;
+import tapeline.engine.solve.BlockSolver;
+import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.Op;
+import tapeline.engine.tape.Tape;
+
+/** How compiled runs travel, are cached, and fall back. */
+class CompiledRunTest {
+
+    private static BlockSolver solver(String cost, int steps, DType dtype) {
+        return new BlockSolver(Expression.parse("cost", cost), List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)),
+                Map.of("c", 1), "adamax", Map.of("learning_rate", 0.05), new SolverSettings(steps, 0, 0), dtype);
+    }
+
+    @Test
+    void aRunShippedMidWayContinuesOnTheSameTrajectoryWithoutCompilingAgain() throws Exception {
+        for (DType dtype : DType.values()) {
+            BlockSolver s = solver("(u - c)^2 + 3 * (v - u * u)^2 + sin(u * v)", 400, dtype);
+            Runs.Block b = Runs.block(29, 11);
+            BlockResult straight = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+            BlockResult interpreted = s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+            BlockRun run = s.start(b.lanes(), b.inputs(), b.init(), Map.of());
+            run.advance(137);
+            assertThat(run.kernelPath().fused()).isTrue();
+            long compiled = KernelCache.compilations();
+            byte[] bytes = serialise(run);
+            // The run carries its tape, never a generated class.
+            assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).doesNotContain("GeneratedKernel").doesNotContain("CompiledKernel");
+            BlockRun copy = deserialise(bytes);
+            copy.advance(Integer.MAX_VALUE);
+            assertThat(copy.kernelPath().compiled()).isTrue();
+            assertThat(KernelCache.compilations()).as("compilations after the copy resumed").isEqualTo(compiled);
+            Runs.assertSameBits(copy.result(), straight, "resumed against straight, " + dtype);
+            Runs.assertSameBits(straight, interpreted, "compiled against interpreted, " + dtype);
+        }
+    }
+
+    @Test
+    void eachProgramIsCompiledOncePerJvmWhoeverAsks() {
+        // A constant no other test uses, so that the first solve below compiles.
+        String text = "(u - c)^2 + (v + 0.123456789)^2";
+        long before = KernelCache.compilations();
+        Runs.Block b = Runs.block(5, 1);
+        solver(text, 20, DType.FLOAT64).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        assertThat(KernelCache.compilations()).isEqualTo(before + 1);
+        // Another solver, another parse, another tape: the same program, so no compilation.
+        solver(text, 30, DType.FLOAT64).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        solver(" ( u - c ) ^ 2 + ( v + 0.123456789 ) ^ 2 ", 20, DType.FLOAT64).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        assertThat(KernelCache.compilations()).isEqualTo(before + 1);
+        // Another constant is another program.
+        solver("(u - c)^2 + (v + 0.123456788)^2", 20, DType.FLOAT64).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        assertThat(KernelCache.compilations()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void anExpressionTooLargeForOneMethodRunsInterpretedWithTheReasonAndTheSameBits() {
+        BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 300), 40, DType.FLOAT64);
+        Runs.Block b = Runs.block(7, 5);
+        BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        KernelPath path = s.kernelPath();
+        assertThat(path.compiled()).isFalse();
+        assertThat(path.reason()).startsWith("the fused loop would have ").endsWith(" statements, over 64: the JIT does not"
+                + " vectorise a loop that large, and the interpreter's loops are faster");
+        assertThat(path.describe()).startsWith("interpreted (");
+        Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "fallback");
+
+        // A few terms fit: compiled, and the same bits.
+        BlockSolver m = solver("(u - c)^2 + " + sumOfSines(0, 4), 40, DType.FLOAT64);
+        BlockResult mr = m.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+        assertThat(m.kernelPath().compiled()).isTrue();
+        Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "medium");
+    }
+
+    @Test
+    void aClassWithAMethodTooLargeForTheJitIsRefusedWithItsSize() {
+        // The backstop behind the statement limit: the cache measures the bytecode of what it compiled.
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 1500; i++) body.append("        x = x * 1.000001 + ").append(i).append(".0;\n");
+        String source = "public final class GeneratedKernel implements tapeline.engine.codegen.GeneratedStep {\n"
+                + "    public void gradients(double[][] n, double[][] grad, double[] cost, int lanes) {\n"
+                + "        double x = lanes;\n" + body + "        cost[0] = x;\n    }\n"
+                + "    public void cost(double[][] n, double[] cost, int lanes) { }\n"
+                + "    public boolean fused() { return false; }\n"
+                + "    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
+        KernelCache.Entry e = KernelCache.get(source);
+        assertThat(e.step()).isNull();
+        assertThat(e.failure()).matches("the generated method gradients has \\d+ bytes of bytecode, over the JIT's limit of 8000");
+    }
+
+    @Test
+    void anOpWithoutAGeneratedFormFallsBackToTheInterpreterWithTheReason() {
+        // A lane reduction (a sum over lanes) has no generated form.
+        Tape t = new Tape(DType.FLOAT64);
+        int w = t.variable(new double[] {1, 2, 3, 4}, true, true);
+        int sq = t.record(Op.SQUARE, w, -1, -1, 0);
+        int sum = t.record(Op.SUM, sq, -1, -1, 0);
+        int cost = t.record(Op.MUL, w, sum, -1, 0);
+        t.close();
+        Optimizer adam = Optimizers.create("adam", Map.of(), DType.FLOAT64);
+        adam.build(4, new boolean[] {true});
+        StepKernel k = StepKernel.create(t, cost, new int[] {w}, adam, true);
+        assertThat(k.path().compiled()).isFalse();
+        assertThat(k.path().reason()).isEqualTo("node " + sum + " (SUM) reduces over lanes");
+        double[][] grads = new double[1][];
+        k.gradients(true, grads, 4);
+        // d/dw_i of w_i * sum_j w_j^2 = sum_j w_j^2 + 2 w_i^2 summed over the lanes' costs: 30 + 2 w_i * (1+2+3+4).
+        assertThat(grads[0]).containsExactly(30 + 2 * 1 * 10, 30 + 2 * 2 * 10, 30 + 2 * 3 * 10, 30 + 2 * 4 * 10);
+        assertThat(StepKernel.create(t, cost, new int[] {w}, adam, false).path().reason()).isEqualTo("engine.codegen = false");
+    }
+
+    /** Terms {@code 0.001 (i+1) sin(u v + i c)} for i in [from, to), summed as a balanced tree (the parser limits depth). */
+    private static String sumOfSines(int from, int to) {
+        if (to - from == 1) return "(" + 0.001 * (from + 1) + " * sin(u * v + " + from + " * c))";
+        int mid = (from + to) / 2;
+        return "(" + sumOfSines(from, mid) + " + " + sumOfSines(mid, to) + ")";
+    }
+
+    private static byte[] serialise(Object o) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static BlockRun deserialise(byte[] b) throws Exception {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
+            return (BlockRun) in.readObject();
+        }
+    }
+}
