@@ -152,7 +152,7 @@ public final class Compiler {
                     throw expression.errorAt(c.pos(), "dot needs two vectors of the same length, got "
                             + u.length + " and " + v.length + " components");
                 }
-                yield new Tensor[] {sum(zip(c.pos(), u, v, Tensor::mul))};
+                yield new Tensor[] {Tensor.dot(u, v)}; // one node, the value of the written-out sum
             }
             case SELECT -> {
                 Tensor[] cond = a.get(0);

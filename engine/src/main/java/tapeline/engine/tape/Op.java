@@ -23,7 +23,9 @@ public enum Op {
     },
     ADD(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s + b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] + s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] + b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
@@ -33,31 +35,61 @@ public enum Op {
     },
     SUB(2, "", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s - b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] - s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] - b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
             if (ga != null) passOn(gz, ga, base, n);
             if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + -gz[i];
+                if (n > 1 && gb.length == 1) gb[0] = (base != null ? base[0] : 0.0) + -laneSum(gz, n);
+                else if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + -gz[i];
                 else for (int i = 0; i < n; i++) gb[i] = -gz[i];
             }
         }
     },
     MUL(2, "b", "a") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
-            for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
+            if (n > 1 && a.length == 1) { double s = a[0]; for (int i = 0; i < n; i++) z[i] = s * b[i]; }
+            else if (n > 1 && b.length == 1) { double s = b[0]; for (int i = 0; i < n; i++) z[i] = a[i] * s; }
+            else for (int i = 0; i < n; i++) z[i] = a[i] * b[i];
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            if (ga != null) {
-                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * b[i];
-                else for (int i = 0; i < n; i++) ga[i] = gz[i] * b[i];
+            if (ga != null) mulInto(gz, b, ga, base, n);
+            if (gb != null) mulInto(gz, a, gb, base, n);
+        }
+    },
+    /**
+     * {@code dot(u, v) = u_0 v_0 + u_1 v_1 + ...} over k pairs, recorded as one node
+     * ({@link Tape#recordDot}): the tape calls the rule once per pair j, with {@code k = j}, into the
+     * same output, so the forward pass is one sweep per component over one buffer, with the
+     * additions in the order of the written-out sum. Backward, pair by pair, is the product's rule:
+     * to a shared {@code w} it is the lane reduction {@code x^T g}, to a per-row {@code x} it is
+     * {@code g w}. Either side of a pair may be shared (one value) or per lane.
+     */
+    DOT(2, "b", "a") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            if (n > 1 && a.length == 1 && b.length == 1) { // a pair of shared values in a lane dot
+                double s = a[0] * b[0];
+                if (k == 0) java.util.Arrays.fill(z, 0, n, s);
+                else for (int i = 0; i < n; i++) z[i] += s;
+            } else if (k == 0) {
+                MUL.forward(a, b, c, 0, z, n);
+            } else if (n > 1 && a.length == 1) {
+                double s = a[0];
+                for (int i = 0; i < n; i++) z[i] += s * b[i];
+            } else if (n > 1 && b.length == 1) {
+                double s = b[0];
+                for (int i = 0; i < n; i++) z[i] += a[i] * s;
+            } else {
+                for (int i = 0; i < n; i++) z[i] += a[i] * b[i];
             }
-            if (gb != null) {
-                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + gz[i] * a[i];
-                else for (int i = 0; i < n; i++) gb[i] = gz[i] * a[i];
-            }
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            MUL.backward(gz, a, b, c, k, z, ga, gb, base, n);
         }
     },
     DIV(2, "b", "ab") {
@@ -364,8 +396,7 @@ public enum Op {
         }
         @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
                                 double[] ga, double[] gb, double[] base, int n) {
-            double s = 0;
-            for (int i = 0; i < n; i++) s += gz[i];
+            double s = laneSum(gz, n);
             ga[0] = base != null ? base[0] + s : s;
         }
     };
@@ -435,10 +466,160 @@ public enum Op {
         throw new UnsupportedOperationException("no gradient rule for " + this);
     }
 
-    /** Writes the cotangent unchanged (added to base, if there is one). */
+    /**
+     * Whether the op reads a shared (one-value) input directly, for every lane, instead of a
+     * {@link #BROADCAST} copy of it: then the cotangent of that input is the lane reduction of its
+     * per-lane contributions, made in the loop that makes them, and no lane buffer of copies exists.
+     * A shared input is recognised by its buffer of length 1 (in a one-lane tape both readings agree).
+     */
+    boolean readsSharedInputs() {
+        return this == ADD || this == SUB || this == MUL || this == DOT;
+    }
+
+    /** Writes the cotangent unchanged (added to base, if there is one); to a shared input, its lane sum. */
     private static void passOn(double[] gz, double[] g, double[] base, int n) {
-        if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i];
+        if (n > 1 && g.length == 1) g[0] = base != null ? base[0] + laneSum(gz, n) : laneSum(gz, n);
+        else if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i];
         else System.arraycopy(gz, 0, g, 0, n);
+    }
+
+    /** {@code g = base + gz * b}, b shared or per lane; to a shared g (length 1), the lane reduction. */
+    private static void mulInto(double[] gz, double[] b, double[] g, double[] base, int n) {
+        if (n > 1 && g.length == 1) {
+            double s = laneDot(gz, b, n);
+            g[0] = base != null ? base[0] + s : s;
+        } else if (n > 1 && b.length == 1) {
+            double v = b[0];
+            if (base != null) for (int i = 0; i < n; i++) g[i] = base[i] + gz[i] * v;
+            else for (int i = 0; i < n; i++) g[i] = gz[i] * v;
+        } else if (base != null) {
+            for (int i = 0; i < n; i++) g[i] = base[i] + gz[i] * b[i];
+        } else {
+            for (int i = 0; i < n; i++) g[i] = gz[i] * b[i];
+        }
+    }
+
+    /**
+     * {@code a[0] + ... + a[n-1]} in a fixed order: eight interleaved partial sums (lane i goes to
+     * sum i mod 8, the last {@code n mod 8} lanes to the first), then
+     * {@code ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))}. Eight chains instead of one let the
+     * additions overlap (a plain loop waits for each addition's latency); the order is fixed by n
+     * alone, so the same lanes give the same bits. Under 16 lanes it is the plain left-to-right sum.
+     * Each term goes through at most {@code floor(n/8) + 14} roundings (the first sum takes up to 7
+     * leftover lanes, then 3 levels of pairing; under 16 lanes, n - 1), so the error is at most
+     * {@code γ(floor(n/8) + 14) Σ|a_i|}, {@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}.
+     */
+    public static double laneSum(double[] a, int n) {
+        if (n < 16) {
+            double s = n > 0 ? a[0] : 0.0;
+            for (int i = 1; i < n; i++) s += a[i];
+            return s;
+        }
+        double s0 = a[0], s1 = a[1], s2 = a[2], s3 = a[3], s4 = a[4], s5 = a[5], s6 = a[6], s7 = a[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+            s4 += a[i + 4];
+            s5 += a[i + 5];
+            s6 += a[i + 6];
+            s7 += a[i + 7];
+        }
+        for (; i < n; i++) s0 += a[i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /**
+     * {@code Σ a_i b_i} (b per lane, or one shared value) in {@link #laneSum}'s order, each product
+     * rounded once: the same bits as {@code laneSum} of the products, without storing them.
+     */
+    public static double laneDot(double[] a, double[] b, int n) {
+        if (b.length == 1 && n > 1) {
+            double v = b[0];
+            if (n < 16) {
+                double s = a[0] * v;
+                for (int i = 1; i < n; i++) s += a[i] * v;
+                return s;
+            }
+            double s0 = a[0] * v, s1 = a[1] * v, s2 = a[2] * v, s3 = a[3] * v;
+            double s4 = a[4] * v, s5 = a[5] * v, s6 = a[6] * v, s7 = a[7] * v;
+            int i = 8;
+            for (; i + 7 < n; i += 8) {
+                s0 += a[i] * v;
+                s1 += a[i + 1] * v;
+                s2 += a[i + 2] * v;
+                s3 += a[i + 3] * v;
+                s4 += a[i + 4] * v;
+                s5 += a[i + 5] * v;
+                s6 += a[i + 6] * v;
+                s7 += a[i + 7] * v;
+            }
+            for (; i < n; i++) s0 += a[i] * v;
+            return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        }
+        if (n < 16) {
+            double s = n > 0 ? a[0] * b[0] : 0.0;
+            for (int i = 1; i < n; i++) s += a[i] * b[i];
+            return s;
+        }
+        double s0 = a[0] * b[0], s1 = a[1] * b[1], s2 = a[2] * b[2], s3 = a[3] * b[3];
+        double s4 = a[4] * b[4], s5 = a[5] * b[5], s6 = a[6] * b[6], s7 = a[7] * b[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+            s4 += a[i + 4] * b[i + 4];
+            s5 += a[i + 5] * b[i + 5];
+            s6 += a[i + 6] * b[i + 6];
+            s7 += a[i + 7] * b[i + 7];
+        }
+        for (; i < n; i++) s0 += a[i] * b[i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /**
+     * {@code out[0] = laneDot(g, x, n)} and {@code out[1] = laneDot(g, y, n)} (x, y per lane), in one
+     * sweep that reads g once: the same bits as two calls.
+     */
+    static void laneDot2(double[] g, double[] x, double[] y, int n, double[] out) {
+        if (n < 16) {
+            out[0] = laneDot(g, x, n);
+            out[1] = laneDot(g, y, n);
+            return;
+        }
+        double s0 = g[0] * x[0], s1 = g[1] * x[1], s2 = g[2] * x[2], s3 = g[3] * x[3];
+        double s4 = g[4] * x[4], s5 = g[5] * x[5], s6 = g[6] * x[6], s7 = g[7] * x[7];
+        double t0 = g[0] * y[0], t1 = g[1] * y[1], t2 = g[2] * y[2], t3 = g[3] * y[3];
+        double t4 = g[4] * y[4], t5 = g[5] * y[5], t6 = g[6] * y[6], t7 = g[7] * y[7];
+        int i = 8;
+        for (; i + 7 < n; i += 8) {
+            s0 += g[i] * x[i];
+            t0 += g[i] * y[i];
+            s1 += g[i + 1] * x[i + 1];
+            t1 += g[i + 1] * y[i + 1];
+            s2 += g[i + 2] * x[i + 2];
+            t2 += g[i + 2] * y[i + 2];
+            s3 += g[i + 3] * x[i + 3];
+            t3 += g[i + 3] * y[i + 3];
+            s4 += g[i + 4] * x[i + 4];
+            t4 += g[i + 4] * y[i + 4];
+            s5 += g[i + 5] * x[i + 5];
+            t5 += g[i + 5] * y[i + 5];
+            s6 += g[i + 6] * x[i + 6];
+            t6 += g[i + 6] * y[i + 6];
+            s7 += g[i + 7] * x[i + 7];
+            t7 += g[i + 7] * y[i + 7];
+        }
+        for (; i < n; i++) {
+            s0 += g[i] * x[i];
+            t0 += g[i] * y[i];
+        }
+        out[0] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+        out[1] = ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7));
     }
 
     /** Writes one value to every lane (added to base, if there is one). */

@@ -37,6 +37,8 @@ public final class Tape implements Serializable {
     /** Depends on a variable, so {@link #forward()} recomputes it; the rest is computed once. */
     private boolean[] varying = new boolean[16];
     private double[][] value = new double[16][];
+    /** A {@link Op#DOT} node's pairs after the first ({@code u1, v1, u2, v2, ...}); null for other nodes. */
+    private int[][] morePairs = new int[16][];
     private int size;
     private boolean recording = true;
     /** Derivative programs being recorded ({@link SymbolicBackward}): allowed after {@link #close()}. */
@@ -53,6 +55,7 @@ public final class Tape implements Serializable {
     private transient boolean[] written;
     private transient double[] ones;
     private transient double[] scratch;
+    private transient double[] pairSums;
 
     /** An empty tape computing in {@code dtype}. */
     public Tape(DType dtype) {
@@ -242,7 +245,11 @@ public final class Tape implements Serializable {
         } else {
             lane = false;
             for (int j = 0; j < o.arity(); j++) lane |= laneShaped[in[j]];
-            if (lane) {
+            // In float64 ADD, SUB and MUL read a shared input directly (its gradient is reduced where it
+            // is made); in float32 it is copied to lanes first, so that every contribution is rounded
+            // to float32 before the lane sum, as TF rounds the gradient of a broadcast.
+            boolean direct = o.readsSharedInputs() && dtype == DType.FLOAT64;
+            if (lane && !direct) {
                 for (int j = 0; j < o.arity(); j++) {
                     if (!laneShaped[in[j]]) in[j] = record(Op.BROADCAST, in[j], NONE, NONE, 0.0);
                 }
@@ -263,6 +270,61 @@ public final class Tape implements Serializable {
         return i;
     }
 
+    /**
+     * Records {@code dot(u, v) = u[0] v[0] + u[1] v[1] + ...} as one {@link Op#DOT} node: its value is
+     * that of the written-out sum of products, bit for bit (same products, same order of additions),
+     * without a buffer per product or per partial sum, and a shared {@code u[j]} or {@code v[j]} is
+     * read directly (its gradient is the lane reduction). In float32, where every product and partial
+     * sum rounds to float32 as TF's do, it records the written-out sum itself; so it does when no
+     * component is shared (a sweep's per-lane vectors: the same bits, and a form the compiled
+     * kernels of {@code engine.codegen} know).
+     */
+    public int recordDot(int[] u, int[] v) {
+        if (u.length != v.length || u.length == 0) {
+            throw new IllegalArgumentException("dot needs two non-empty lists of the same length, got "
+                    + u.length + " and " + v.length);
+        }
+        boolean shared = false;
+        for (int j = 0; j < u.length; j++) {
+            for (int x : new int[] {u[j], v[j]}) {
+                if (x < 0 || x >= size) throw new IllegalArgumentException("dot input is not a node of this tape: " + x);
+                shared |= !laneShaped[x] && lanes > 1;
+            }
+        }
+        if (dtype != DType.FLOAT64 || !shared) {
+            int s = record(Op.MUL, u[0], v[0], NONE, 0.0);
+            for (int j = 1; j < u.length; j++) s = record(Op.ADD, s, record(Op.MUL, u[j], v[j], NONE, 0.0), NONE, 0.0);
+            return s;
+        }
+        if (!recording) {
+            throw new IllegalStateException("this tape has been closed: record ops inside its try block");
+        }
+        boolean lane = false;
+        boolean grad = false;
+        boolean vary = false;
+        for (int j = 0; j < u.length; j++) {
+            for (int x : new int[] {u[j], v[j]}) {
+                lane |= laneShaped[x];
+                grad |= needsGrad[x];
+                vary |= varying[x];
+            }
+        }
+        int i = append(Op.DOT, u[0], v[0], NONE, 0.0, lane);
+        if (u.length > 1) {
+            int[] more = new int[2 * (u.length - 1)];
+            for (int j = 1; j < u.length; j++) {
+                more[2 * j - 2] = u[j];
+                more[2 * j - 1] = v[j];
+            }
+            morePairs[i] = more;
+        }
+        value[i] = new double[lane ? lanes : 1];
+        needsGrad[i] = grad;
+        varying[i] = vary;
+        compute(i);
+        return i;
+    }
+
     private int broadcastIfLanes(int a) {
         return lanes == 0 ? a : record(Op.BROADCAST, a, NONE, NONE, 0.0);
     }
@@ -275,6 +337,7 @@ public final class Tape implements Serializable {
         in2[size] = c;
         param[size] = k;
         laneShaped[size] = lane;
+        morePairs[size] = null;
         adjoint = null; // the adjoint buffers are sized to the program: remake them on next use
         live = null;
         return size++;
@@ -291,6 +354,7 @@ public final class Tape implements Serializable {
         needsGrad = Arrays.copyOf(needsGrad, n);
         varying = Arrays.copyOf(varying, n);
         value = Arrays.copyOf(value, n);
+        morePairs = Arrays.copyOf(morePairs, n);
     }
 
     /** Stops recording: later {@link #record} calls fail; forward, backward and reads still work. */
@@ -336,17 +400,22 @@ public final class Tape implements Serializable {
             Op o = op[i];
             if (o == Op.LEAF) continue;
             boolean runsBackward = needsGrad[i] && o.differentiable();
-            if (runsBackward) {
-                int r = (needsGrad[in0[i]] ? o.readsForA() : 0)
-                        | (in1[i] != NONE && needsGrad[in1[i]] ? o.readsForB() : 0);
-                if ((r & Op.A) != 0) live[in0[i]] = true;
-                if ((r & Op.B) != 0) live[in1[i]] = true;
-                if ((r & Op.C) != 0) live[in2[i]] = true;
-                if ((r & Op.Z) != 0) live[i] = true;
-            }
-            if (live[i]) {
-                for (int in : new int[] {in0[i], in1[i], in2[i]}) {
-                    if (in != NONE) live[in] = true;
+            int[] more = morePairs[i];
+            for (int p = 0; p < 1 + (more == null ? 0 : more.length / 2); p++) {
+                int a = p == 0 ? in0[i] : more[2 * p - 2];
+                int b = p == 0 ? in1[i] : more[2 * p - 1];
+                int c = p == 0 ? in2[i] : NONE;
+                if (runsBackward) {
+                    int r = (needsGrad[a] ? o.readsForA() : 0) | (b != NONE && needsGrad[b] ? o.readsForB() : 0);
+                    if ((r & Op.A) != 0) live[a] = true;
+                    if ((r & Op.B) != 0) live[b] = true;
+                    if ((r & Op.C) != 0) live[c] = true;
+                    if ((r & Op.Z) != 0) live[i] = true;
+                }
+                if (live[i]) {
+                    for (int in : new int[] {a, b, c}) {
+                        if (in != NONE) live[in] = true;
+                    }
                 }
             }
         }
@@ -363,6 +432,12 @@ public final class Tape implements Serializable {
     private void compute(int i) {
         int n = iterationLength(i);
         op[i].forward(buf(in0[i]), buf(in1[i]), buf(in2[i]), param[i], value[i], n);
+        int[] more = morePairs[i];
+        if (more != null) { // DOT: pair j adds its products into the same output (k = j)
+            for (int p = 0; p < more.length; p += 2) {
+                op[i].forward(value[more[p]], value[more[p + 1]], null, p / 2 + 1, value[i], n);
+            }
+        }
         dtype.round(value[i], laneShaped[i] ? active : 1);
     }
 
@@ -393,16 +468,38 @@ public final class Tape implements Serializable {
             int n = iterationLength(i);
             double[] gz = adjoint[i];
             // What a rule would only copy is shared instead: the cotangent of a sum, and the other
-            // factor of a product whose cotangent is the seed (1 * b is b itself, in either dtype).
-            double[] throughA = o == Op.ADD || o == Op.SUB ? gz : o == Op.MUL && gz == ones ? value[b] : null;
-            double[] throughB = o == Op.ADD ? gz : o == Op.MUL && gz == ones ? value[a] : null;
+            // factor of a product whose cotangent is the seed (1 * b is b itself, in either dtype),
+            // when the shapes agree (a shared input of a lane op gets a lane reduction instead).
+            boolean sameA = laneShaped[a] == laneShaped[i];
+            boolean sameB = b != NONE && laneShaped[b] == laneShaped[i];
+            boolean seedProduct = o == Op.MUL && gz == ones && sameA && sameB;
+            double[] throughA = (o == Op.ADD || o == Op.SUB) && sameA ? gz : seedProduct ? value[b] : null;
+            double[] throughB = o == Op.ADD && sameB ? gz : seedProduct ? value[a] : null;
             if (needsGrad[a]) {
                 if (throughA != null) pass(a, throughA);
-                else contribute(i, a, true, n);
+                else contribute(i, a, true, a, b, n);
             }
             if (b != NONE && needsGrad[b]) {
                 if (throughB != null) pass(b, throughB);
-                else contribute(i, b, false, n);
+                else contribute(i, b, false, a, b, n);
+            }
+            int[] more = morePairs[i];
+            if (more != null) { // DOT's further pairs, each as a product
+                for (int p = 0; p < more.length; p += 2) {
+                    if (p + 2 < more.length && sharedTimesData(i, more[p], more[p + 1])
+                            && sharedTimesData(i, more[p + 2], more[p + 3]) && more[p] != more[p + 2]) {
+                        // Two shared w's against two data columns (the linear model's case): both lane
+                        // reductions in one sweep, each in laneDot's order, so the same bits.
+                        if (pairSums == null) pairSums = new double[2];
+                        Op.laneDot2(gz, value[more[p + 1]], value[more[p + 3]], n, pairSums);
+                        addReduced(more[p], pairSums[0]);
+                        addReduced(more[p + 2], pairSums[1]);
+                        p += 2;
+                        continue;
+                    }
+                    if (needsGrad[more[p]]) contribute(i, more[p], true, more[p], more[p + 1], n);
+                    if (needsGrad[more[p + 1]]) contribute(i, more[p + 1], false, more[p], more[p + 1], n);
+                }
             }
         }
         // Leaves' gradients are handed out (an optimizer may clip them in place): they get their own.
@@ -416,16 +513,18 @@ public final class Tape implements Serializable {
     }
 
     /**
-     * Node i's contribution to its input x (its first input if {@code first}). The first
-     * contribution is written; a later one is added to what x has, in the same pass in float64. In
-     * float32 each contribution is rounded before it is added, as TF does, so it goes through scratch.
+     * Node i's contribution to its input x, which is the rule's first input {@code a} if
+     * {@code first}, else {@code b} (for most ops a and b are node i's inputs; for a DOT node, one of
+     * its pairs). The first contribution is written; a later one is added to what x has, in the same
+     * pass in float64. In float32 each contribution is rounded before it is added, as TF does, so it
+     * goes through scratch.
      */
-    private void contribute(int i, int x, boolean first, int n) {
+    private void contribute(int i, int x, boolean first, int a, int b, int n) {
         double[] base = written[x] ? adjoint[x] : null; // x's cotangent so far: its own, or shared
         double[] out = own[x];
         boolean f32 = dtype == DType.FLOAT32;
         double[] g = f32 && base != null ? scratch : out;
-        op[i].backward(adjoint[i], value[in0[i]], buf(in1[i]), buf(in2[i]), param[i], value[i],
+        op[i].backward(adjoint[i], value[a], buf(b), buf(in2[i]), param[i], value[i],
                 first ? g : null, first ? null : g, f32 ? null : base, n);
         if (f32) {
             int len = length(x);
@@ -435,6 +534,20 @@ public final class Tape implements Serializable {
                 dtype.round(out, len);
             }
         }
+        adjoint[x] = out;
+        aliased[x] = false;
+        written[x] = true;
+    }
+
+    /** Whether node i's pair (u, v) is a shared u that wants a gradient times lanes v that do not. */
+    private boolean sharedTimesData(int i, int u, int v) {
+        return laneShaped[i] && active > 1 && needsGrad[u] && !laneShaped[u] && laneShaped[v] && !needsGrad[v];
+    }
+
+    /** Adds a lane reduction s to a shared node's cotangent, as a rule with a shared input does. */
+    private void addReduced(int x, double s) {
+        double[] out = own[x];
+        out[0] = written[x] ? adjoint[x][0] + s : s;
         adjoint[x] = out;
         aliased[x] = false;
         written[x] = true;
@@ -463,7 +576,7 @@ public final class Tape implements Serializable {
 
     private void allocateAdjoints() {
         own = new double[size][];
-        for (int i = 0; i < size; i++) own[i] = new double[value[i].length];
+        for (int i = 0; i < size; i++) own[i] = new double[laneShaped[i] ? Math.max(lanes, 1) : 1];
         adjoint = own.clone();
         aliased = new boolean[size];
         written = new boolean[size];
@@ -517,6 +630,23 @@ public final class Tape implements Serializable {
         }
     }
 
+    /**
+     * Makes a per-lane variable read {@code storage} from now on, instead of the array it was
+     * recorded with: a chunk of rows that already lies in an array of its own is used where it is,
+     * not copied in. The tape reads {@code storage[0..activeLanes())}, so it must be at least that
+     * long whenever the tape runs. Values derived from the variable are stale until the next
+     * {@link #forward()}.
+     */
+    public void rebind(int variable, double[] storage) {
+        if (op[variable] != Op.LEAF || !laneShaped[variable] || !varying[variable]) {
+            throw new IllegalArgumentException("only a per-lane variable can be rebound; node " + variable + " is not one");
+        }
+        if (storage.length < active) {
+            throw new IllegalArgumentException("node " + variable + " reads " + active + " lanes, got an array of " + storage.length);
+        }
+        value[variable] = storage;
+    }
+
     /** Restricts every op to the first {@code n} lanes. */
     public void setActiveLanes(int n) {
         if (n < 0 || n > lanes) {
@@ -534,6 +664,7 @@ public final class Tape implements Serializable {
             if (in0[i] != NONE) s.append(' ').append(in0[i]);
             if (in1[i] != NONE) s.append(' ').append(in1[i]);
             if (in2[i] != NONE) s.append(' ').append(in2[i]);
+            if (morePairs[i] != null) for (int m : morePairs[i]) s.append(' ').append(m);
             if (op[i] == Op.POWK) s.append(" k=").append(param[i]);
             s.append(laneShaped[i] ? " lanes" : " scalar");
             if (needsGrad[i]) s.append(" grad");

@@ -95,6 +95,29 @@ public final class Tensor {
         return new Tensor(t, t.record(Op.SELECT, ifTrue.node, ifFalse.node, condition.node, 0.0));
     }
 
+    /**
+     * {@code u[0] v[0] + u[1] v[1] + ...}, recorded as one node ({@link Tape#recordDot}); lane by
+     * lane, with shared and per-lane components mixed freely.
+     *
+     * <pre>{@code
+     * Tensor fit = Tensor.dot(w, x).add(b);   // w: 20 shared scalars, x: 20 columns
+     * }</pre>
+     */
+    public static Tensor dot(Tensor[] u, Tensor[] v) {
+        if (u.length != v.length || u.length == 0) {
+            throw new IllegalArgumentException("dot needs two non-empty vectors of the same length, got "
+                    + u.length + " and " + v.length + " components");
+        }
+        int[] a = new int[u.length];
+        int[] b = new int[v.length];
+        for (int j = 0; j < u.length; j++) {
+            u[0].sameTape(u[j]).sameTape(v[j]);
+            a[j] = u[j].node;
+            b[j] = v[j].node;
+        }
+        return new Tensor(u[0].tape, u[0].tape.recordDot(a, b));
+    }
+
     private Tensor constant(double k) {
         return new Tensor(tape, tape.scalar(k));
     }

@@ -1,8 +1,7 @@
 package tapeline.engine.train;
 
 import java.io.Serializable;
-import java.util.Arrays;
-
+import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
 
 /**
@@ -11,7 +10,7 @@ import tapeline.engine.tape.Tape;
  *
  * <pre>{@code
  * GradientAggregator agg = new GradientAggregator(model);
- * agg.add(params, columns, 0, rows);           // any number of blocks of rows
+ * agg.add(params, columns, 0, rows);           // one bucket's rows, in canonical order; any number of buckets
  * agg.merge(otherPartitionsAggregator);
  * GradientSums s = agg.snapshot();             // count, loss sum, gradient sum
  * }</pre>
@@ -21,14 +20,24 @@ import tapeline.engine.tape.Tape;
  * <pre>
  *   L(θ) = Σ_r l(x_r; θ)            ∂L/∂θ_k = Σ_r ∂l(x_r; θ)/∂θ_k
  * </pre>
- * The tape evaluates a block of rows at once, one row per lane. Each parameter component is put
- * on the tape as a per-lane variable {@code θ_k,r} holding {@code θ_k} in every lane r, so that
- * {@code L = Σ_r l(x_r; θ_·,r)} and, by the chain rule through the copy {@code θ_k,r = θ_k},
- * {@code ∂L/∂θ_k = Σ_r ∂L/∂θ_k,r}. One reverse pass seeded with 1 in every lane gives exactly
- * {@code ∂L/∂θ_k,r = ∂l(x_r)/∂θ_k} in lane r, since no op mixes lanes. Those per-row values and the
- * per-row losses are then added into {@link ExactSum}s: no rounding until {@link #snapshot}, so the
- * result does not depend on how rows were split into blocks and partitions, nor on the order in
- * which partial aggregates are merged.
+ * The tape evaluates a chunk of rows at once, one row per lane, with each parameter component a
+ * <em>shared</em> variable: {@code L_chunk = Σ_r l(x_r; θ)}, and one reverse pass seeded with 1 in
+ * every lane gives {@code ∂L_chunk/∂θ_k} directly, reduced over the lanes by the op that uses
+ * {@code θ_k} (for {@code dot(w, x)}: {@code x^T g}). The chunk's loss is summed likewise. Those
+ * per-chunk sums are plain doubles, in a fixed order ({@link tapeline.engine.tape.Op#laneSum}); they
+ * are then added into {@link ExactSum}s, and partial aggregates merge exactly.
+ *
+ * <p><b>Which chunks.</b> One call to {@link #add(double[], double[][], int, int)} is one sequence
+ * of rows (the job: one bucket of {@link RowBuckets}, in canonical order), cut into chunks of
+ * {@link LossModel#blockLanes} rows from its start. So the sums depend on the rows of each call and
+ * their order, and on nothing else: not on which aggregate took which calls, nor on the order of
+ * calls and merges. The job makes every call's rows depend on the data alone; that is its
+ * reproducibility guarantee.
+ *
+ * <p><b>Accuracy.</b> A chunk sum of n terms t_r is off by at most {@code γ(floor(n/8) + 14) Σ|t_r|}
+ * ({@code γ(m) = m u / (1 - m u)}, {@code u = 2^-53}; {@link tapeline.engine.tape.Op#laneSum}); the
+ * exact accumulation adds nothing, the final rounding {@code u} of the result. GradientAccuracyTest
+ * derives the whole bound for least squares and checks it against exact sums.
  *
  * <p><b>Non-finite values.</b> A row whose loss or gradient is NaN or infinite makes that sum NaN or
  * infinite (see {@link ExactSum}); the driver reports it as divergence.
@@ -65,7 +74,8 @@ public final class GradientAggregator implements Serializable {
 
     /**
      * Adds rows {@code [from, to)} of {@code columns} (one array per data column, in
-     * {@link LossModel#columnCount()} order) at parameter values {@code params}.
+     * {@link LossModel#columnCount()} order) at parameter values {@code params}, as one sequence:
+     * chunks of {@link LossModel#blockLanes} rows from {@code from}, each summed in plain double.
      *
      * @return this
      */
@@ -74,8 +84,15 @@ public final class GradientAggregator implements Serializable {
         int lanes = model.blockLanes();
         for (int start = from; start < to; start += lanes) {
             int n = Math.min(lanes, to - start);
+            LossModel.Compiled cm = w.compiled;
+            cm.tape().setActiveLanes(n);
             for (int c = 0; c < columns.length; c++) {
-                System.arraycopy(columns[c], start, w.compiled.columns()[c], 0, n);
+                if (start == 0) {
+                    cm.tape().rebind(cm.columnNodes()[c], columns[c]); // the chunk is where it lies: no copy
+                } else {
+                    System.arraycopy(columns[c], start, cm.columns()[c], 0, n);
+                    cm.tape().rebind(cm.columnNodes()[c], cm.columns()[c]);
+                }
             }
             run(w, n);
         }
@@ -83,7 +100,8 @@ public final class GradientAggregator implements Serializable {
     }
 
     /**
-     * Adds the rows whose indices are {@code rows[0..n)} (a mini-batch), as {@link #add(double[], double[][], int, int)}.
+     * Adds the rows whose indices are {@code rows[0..n)} (a mini-batch), in that order, as one
+     * sequence: the same sums as {@link #add(double[], double[][], int, int)} of those rows copied out.
      *
      * @return this
      */
@@ -92,10 +110,12 @@ public final class GradientAggregator implements Serializable {
         int lanes = model.blockLanes();
         for (int start = 0; start < n; start += lanes) {
             int m = Math.min(lanes, n - start);
+            w.compiled.tape().setActiveLanes(m);
             for (int c = 0; c < columns.length; c++) {
                 double[] src = columns[c];
                 double[] dst = w.compiled.columns()[c];
                 for (int i = 0; i < m; i++) dst[i] = src[rows[start + i]];
+                w.compiled.tape().rebind(w.compiled.columnNodes()[c], dst);
             }
             run(w, m);
         }
@@ -117,21 +137,21 @@ public final class GradientAggregator implements Serializable {
             WORK.set(w);
         }
         double[][] p = w.compiled.params();
-        for (int k = 0; k < p.length; k++) Arrays.fill(p[k], model.dtype().round(params[k]));
+        for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
         return w;
     }
 
-    /** Evaluates the first n lanes and adds their losses and per-row gradients. */
+    /** Evaluates the first n lanes (one chunk) and adds its loss and gradient sums. */
     private void run(Work w, int n) {
         Tape tape = w.compiled.tape();
         tape.setActiveLanes(n);
         tape.forward();
         tape.backward(w.compiled.lossNode());
-        loss.addAll(tape.valueBuffer(w.compiled.lossNode()), 0, n, w.buckets);
+        loss.add(Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n));
         int[] nodes = w.compiled.paramNodes();
         for (int k = 0; k < nodes.length; k++) {
-            double[] g = tape.gradient(nodes[k]);
-            if (g != null) gradient[k].addAll(g, 0, n, w.buckets); // null: the loss does not use it, 0
+            double[] g = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
+            if (g != null) gradient[k].add(g[0]); // null: the loss does not use it, 0
         }
         count += n;
     }
@@ -169,11 +189,10 @@ public final class GradientAggregator implements Serializable {
         return true;
     }
 
-    /** A thread's compiled tape for one model, and the exact sums' scratch buckets. */
+    /** A thread's compiled tape for one model. */
     private static final class Work {
         final LossModel model;
         final LossModel.Compiled compiled;
-        final long[] buckets = ExactSum.newBuckets();
 
         Work(LossModel model, LossModel.Compiled compiled) {
             this.model = model;

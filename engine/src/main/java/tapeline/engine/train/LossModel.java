@@ -93,11 +93,11 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
 
     /**
      * Records the loss on a fresh tape of {@link #blockLanes} lanes. Every parameter component is a
-     * <em>per-lane</em> variable (each lane holds the same, broadcast value) rather than a shared one:
-     * then the tape hands back one gradient per row instead of a floating-point sum over the block,
-     * and the rows can be summed exactly, independently of which rows happen to share a block. Data
-     * columns are non-trainable per-lane variables, so a block is loaded by copying into their
-     * storage and the program is reused block after block.
+     * <em>shared</em> variable (one value, not a copy per lane): the ops that use it read it directly
+     * and the reverse pass hands back its gradient already summed over the chunk's lanes
+     * ({@link GradientAggregator} says why that sum is reproducible). Data columns are non-trainable
+     * per-lane variables, so a chunk is loaded by copying into their storage and the program is
+     * reused chunk after chunk.
      *
      * @throws tapeline.engine.expr.ExpressionException if a name is unbound or sizes do not match
      */
@@ -111,35 +111,43 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
         for (VariableSpec v : variables) {
             Tensor[] comps = new Tensor[v.size()];
             for (int c = 0; c < v.size(); c++, slot++) {
-                params[slot] = new double[lanes];
-                paramNodes[slot] = tape.variable(params[slot], true, true);
+                params[slot] = new double[1];
+                paramNodes[slot] = tape.variable(params[slot], false, true);
                 comps[c] = tape.tensor(paramNodes[slot]);
             }
             bindings.put(v.name(), comps);
         }
         double[][] columns = new double[columnCount()][];
+        int[] columnNodes = new int[columns.length];
         int col = 0;
         for (Map.Entry<String, Integer> e : inputs.entrySet()) {
             Tensor[] comps = new Tensor[e.getValue()];
             for (int c = 0; c < comps.length; c++, col++) {
                 columns[col] = new double[lanes];
-                comps[c] = tape.tensor(tape.variable(columns[col], true, false));
+                columnNodes[col] = tape.variable(columns[col], true, false);
+                comps[c] = tape.tensor(columnNodes[col]);
             }
             bindings.put(e.getKey(), comps);
         }
         if (bindings.isEmpty()) {
             throw new IllegalArgumentException("the loss needs at least one variable");
         }
+        if (columns.length == 0) {
+            tape.constant(new double[lanes]); // no data column gives the tape its lanes: every row's loss is the same
+        }
         Tensor out = Compiler.compile(loss, bindings);
         int lossNode = out.isPerLane() ? out.node() : tape.record(Op.BROADCAST, out.node(), -1, -1, 0);
         tape.close();
-        return new Compiled(tape, params, paramNodes, columns, lossNode);
+        return new Compiled(tape, params, paramNodes, columns, columnNodes, lossNode);
     }
 
     /**
-     * A recorded loss and the live arrays feeding it: write parameters and a block of rows into
-     * {@code params} and {@code columns} (first {@code n} lanes), call {@link Tape#setActiveLanes},
-     * {@link Tape#forward()} and {@link Tape#backward}, read the loss and per-row gradients.
+     * A recorded loss and the live arrays feeding it: write the parameters into {@code params} (one
+     * value each, shared by all lanes) and a chunk of rows into {@code columns} (first {@code n}
+     * lanes; or {@link Tape#rebind} the {@code columnNodes} to arrays that hold the chunk), call
+     * {@link Tape#setActiveLanes}, {@link Tape#forward()} and {@link Tape#backward}, read the
+     * per-row losses and the parameters' gradients (each summed over the chunk).
      */
-    public record Compiled(Tape tape, double[][] params, int[] paramNodes, double[][] columns, int lossNode) {}
+    public record Compiled(Tape tape, double[][] params, int[] paramNodes, double[][] columns, int[] columnNodes,
+                           int lossNode) {}
 }

@@ -6,7 +6,7 @@ package tapeline.engine.train;
  * they are spread over partitions, in whatever order tasks run, and on a resumed run.
  *
  * <pre>{@code
- * long key = RowSampler.rowKey(columns, r);                 // once, when the rows are cached
+ * long key = RowSampler.rowKey(row);                       // once, when the rows are cached
  * boolean in = RowSampler.includes(key, 42L, step, 0.1);    // about 10% of rows per step
  * }</pre>
  *
@@ -16,10 +16,18 @@ package tapeline.engine.train;
 public final class RowSampler {
     private RowSampler() {}
 
-    /** A hash of row {@code r}'s values across {@code columns} (bit patterns, so -0.0 and 0.0 differ). */
-    public static long rowKey(double[][] columns, int r) {
+    /**
+     * A hash of a row's values, in column order (bit patterns, so -0.0 and 0.0 differ). It also
+     * places the row when it is cached ({@link RowBuckets}).
+     */
+    public static long rowKey(double[] row) {
+        return rowKey(row, 0, row.length);
+    }
+
+    /** {@link #rowKey(double[])} of {@code values[from..from+width)}. */
+    public static long rowKey(double[] values, int from, int width) {
         long h = 0x9E3779B97F4A7C15L;
-        for (double[] c : columns) h = mix(h ^ Double.doubleToLongBits(c[r]));
+        for (int c = from; c < from + width; c++) h = mix(h ^ Double.doubleToLongBits(values[c]));
         return h;
     }
 

@@ -141,6 +141,101 @@ class OpGradientTest {
         assertThat(ga).as(c.op().name()).isEqualTo(tape.gradient(na));
     }
 
+    /**
+     * {@code dot(w, x)} as one op (and ADD, SUB, MUL with a shared side, which read it directly):
+     * the gradient to shared components is a lane reduction, to per-row components a product;
+     * both against finite differences of the forward rule. A random mix of shared and per-lane
+     * components on each side, k from 1 to 6.
+     */
+    @Property(tries = 300)
+    void dotAndSharedInputsMatchFiniteDifferences(@ForAll("dotCases") DotCase c) {
+        int k = c.u().length;
+        double[][][] at = {c.u(), c.v()};
+        double[][][] g = dotGradient(at, c.shared(), c.op());
+        for (int side = 0; side < 2; side++) {
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < at[side][j].length; i++) {
+                    double x0 = at[side][j][i];
+                    double h = 1e-6 * Math.max(1, Math.abs(x0));
+                    at[side][j][i] = x0 + h;
+                    double up = dotForward(at, c.shared(), c.op());
+                    at[side][j][i] = x0 - h;
+                    double down = dotForward(at, c.shared(), c.op());
+                    at[side][j][i] = x0;
+                    double fd = (up - down) / (2 * h);
+                    assertThat(g[side][j][i]).as("%s side %d component %d lane %d (shared %s)", c.op(), side, j, i,
+                                    java.util.Arrays.deepToString(c.shared()))
+                            .isCloseTo(fd, org.assertj.core.api.Assertions.within(1e-5 * Math.max(1, Math.abs(fd))));
+                }
+            }
+        }
+    }
+
+    /** u, v: k components each, a shared one holds one value, a per-lane one 4; op: dot, add, sub or mul (k = 1). */
+    record DotCase(String op, double[][] u, double[][] v, boolean[][] shared) { }
+
+    @Provide
+    Arbitrary<DotCase> dotCases() {
+        return Arbitraries.of("dot", "add", "sub", "mul").flatMap(op -> Arbitraries.integers().between(1, op.equals("dot") ? 6 : 1)
+                .flatMap(k -> Arbitraries.longs().map(seed -> {
+                    java.util.Random r = new java.util.Random(seed);
+                    double[][][] uv = new double[2][k][];
+                    boolean[][] shared = new boolean[2][k];
+                    for (int j = 0; j < k; j++) {
+                        shared[0][j] = r.nextBoolean();
+                        shared[1][j] = !shared[0][j] || r.nextBoolean(); // both shared is allowed, not in every pair
+                        for (int side = 0; side < 2; side++) {
+                            uv[side][j] = new double[shared[side][j] ? 1 : 4];
+                            for (int i = 0; i < uv[side][j].length; i++) uv[side][j][i] = r.nextDouble() * 6 - 3;
+                        }
+                    }
+                    if (k == 1 && shared[0][0] && shared[1][0]) shared[1][0] = false; // one side must have lanes
+                    if (uv[1][0].length != (shared[1][0] ? 1 : 4)) uv[1][0] = new double[] {0.5, -1.5, 2, 1};
+                    return new DotCase(op, uv[0], uv[1], shared);
+                })));
+    }
+
+    static Tensor dotOp(String op, GradientTape tape, Tensor[][] t) {
+        return switch (op) {
+            case "dot" -> Tensor.dot(t[0], t[1]);
+            case "add" -> t[0][0].add(t[1][0]);
+            case "sub" -> t[0][0].sub(t[1][0]);
+            default -> t[0][0].mul(t[1][0]);
+        };
+    }
+
+    static Tensor[][] dotInputs(GradientTape tape, double[][][] at, boolean[][] shared) {
+        Tensor[][] t = new Tensor[2][at[0].length];
+        for (int side = 0; side < 2; side++) {
+            for (int j = 0; j < at[side].length; j++) {
+                t[side][j] = tape.watch(shared[side][j] ? tape.scalar(at[side][j][0]) : tape.constant(at[side][j]));
+            }
+        }
+        return t;
+    }
+
+    static double[][][] dotGradient(double[][][] at, boolean[][] shared, String op) {
+        try (GradientTape tape = GradientTape.persistent()) {
+            Tensor[][] t = dotInputs(tape, at, shared);
+            Tensor out = dotOp(op, tape, t);
+            double[][][] g = new double[2][at[0].length][];
+            for (int side = 0; side < 2; side++) {
+                g[side] = tape.gradient(out, UnconnectedGradients.ZERO, t[side]);
+            }
+            return g;
+        }
+    }
+
+    /** The sum over lanes (one value when every component is shared). */
+    static double dotForward(double[][][] at, boolean[][] shared, String op) {
+        try (GradientTape tape = new GradientTape()) {
+            Tensor out = dotOp(op, tape, dotInputs(tape, at, shared));
+            double s = 0;
+            for (double v : out.values()) s += v;
+            return s;
+        }
+    }
+
     /** Gradient of the sum of f's lanes with respect to both inputs, from the tape. */
     static double[][] gradient(double[] a, double[] b, BinaryOperator<Tensor> f) {
         try (GradientTape tape = GradientTape.persistent()) {

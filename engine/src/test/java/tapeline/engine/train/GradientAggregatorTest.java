@@ -22,8 +22,11 @@ class GradientAggregatorTest {
     static final Random R = new Random(7);
 
     static LossModel linear(int k, int lanes) {
+        Map<String, Integer> inputs = new java.util.LinkedHashMap<>(); // y then x (Map.of has no fixed order)
+        inputs.put("y", 1);
+        inputs.put("x", k);
         return new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
-                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), Map.of("y", 1, "x", k), DType.FLOAT64, lanes);
+                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, lanes);
     }
 
     /** Columns y, x0..x{k-1} (the model's input order is y then x: LinkedHashMap in the record). */
@@ -75,24 +78,62 @@ class GradientAggregatorTest {
     }
 
     @Test
-    void sumsDoNotDependOnBlockSizeSplitOrMergeOrder() throws Exception {
+    void sumsDependOnEachSequenceOnlyNotOnWhichAggregateTookItNorOnTheMergeOrder() throws Exception {
         int rows = 3001;
-        LossModel small = linear(5, 64);
-        double[][] c = data(small, rows);
+        LossModel m = linear(5, 64);
+        double[][] c = data(m, rows);
         double[] p = {0.1, 0.2, -0.3, 0.4, -0.5, 0.6};
-        GradientAggregator whole = new GradientAggregator(linear(5, 1024)).add(p, c, 0, rows);
-        // Other block sizes, split into uneven parts merged in reverse, through Java serialisation.
-        GradientAggregator a = new GradientAggregator(small).add(p, c, 0, 1000);
-        GradientAggregator b = new GradientAggregator(small).add(p, c, 1000, 1003);
-        GradientAggregator d = new GradientAggregator(small).add(p, c, 1003, rows);
+        // Three sequences (the job: three buckets) added to one aggregate, in order ...
+        GradientAggregator whole = new GradientAggregator(m).add(p, c, 0, 1000).add(p, c, 1000, 1003).add(p, c, 1003, rows);
+        // ... or each to its own, merged in reverse, through Java serialisation (as Spark ships them).
+        GradientAggregator a = new GradientAggregator(m).add(p, c, 0, 1000);
+        GradientAggregator b = new GradientAggregator(m).add(p, c, 1000, 1003);
+        GradientAggregator d = new GradientAggregator(m).add(p, c, 1003, rows);
         GradientAggregator merged = roundTrip(d).merge(roundTrip(b)).merge(a);
-        assertThat(merged.sameSumsAs(roundTrip(new GradientAggregator(small).add(p, c, 0, rows)))).isTrue();
+        assertThat(merged.sameSumsAs(whole)).isTrue();
+        assertThat(merged.count()).isEqualTo(rows);
         GradientSums x = whole.snapshot();
         GradientSums y = merged.snapshot();
-        assertThat(y.count()).isEqualTo(rows);
         assertThat(Double.doubleToRawLongBits(y.lossSum())).isEqualTo(Double.doubleToRawLongBits(x.lossSum()));
         for (int k = 0; k < p.length; k++) {
             assertThat(Double.doubleToRawLongBits(y.gradientSum()[k])).isEqualTo(Double.doubleToRawLongBits(x.gradientSum()[k]));
+        }
+        // A sequence is cut into chunks of blockLanes rows from its start: 150 rows are 64 + 64 + 22.
+        GradientAggregator one = new GradientAggregator(m).add(p, c, 0, 150);
+        GradientAggregator three = new GradientAggregator(m).add(p, c, 0, 64).add(p, c, 64, 128).add(p, c, 128, 150);
+        assertThat(one.sameSumsAs(three)).isTrue();
+    }
+
+    @Test
+    void eachChunkIsSummedInTheFixedLaneOrderAndAddedExactly() {
+        // The reference: per row, the closed-form loss and gradient; per chunk of 64 rows, Op.laneSum; then ExactSum.
+        LossModel m = linear(3, 64);
+        int rows = 200;
+        double[][] c = data(m, rows);
+        double[] p = {0.3, -1, 2, 0.5};
+        GradientSums s = new GradientAggregator(m).add(p, c, 0, rows).snapshot();
+        ExactSum loss = new ExactSum();
+        ExactSum[] g = {new ExactSum(), new ExactSum(), new ExactSum(), new ExactSum()};
+        for (int start = 0; start < rows; start += 64) {
+            int n = Math.min(64, rows - start);
+            double[] l = new double[n];
+            double[][] gr = new double[4][n];
+            for (int i = 0; i < n; i++) {
+                int r = start + i;
+                double fit = p[1] * c[1][r] + p[2] * c[2][r] + p[3] * c[3][r]; // dot(w, x): the written-out order
+                double res = c[0][r] - (p[0] + fit);
+                l[i] = res * res;
+                double gz = -(2.0 * res); // square's rule, then the subtraction's
+                gr[0][i] = gz;
+                for (int j = 0; j < 3; j++) gr[j + 1][i] = gz * c[j + 1][r];
+            }
+            loss.add(tapeline.engine.tape.Op.laneSum(l, n));
+            for (int k = 0; k < 4; k++) g[k].add(tapeline.engine.tape.Op.laneSum(gr[k], n));
+        }
+        assertThat(Double.doubleToRawLongBits(s.lossSum())).isEqualTo(Double.doubleToRawLongBits(loss.value()));
+        for (int k = 0; k < 4; k++) {
+            assertThat(Double.doubleToRawLongBits(s.gradientSum()[k])).as("component %d", k)
+                    .isEqualTo(Double.doubleToRawLongBits(g[k].value()));
         }
     }
 

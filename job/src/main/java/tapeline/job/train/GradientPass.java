@@ -19,8 +19,10 @@ import tapeline.engine.train.TrainLoop;
  * GradientSums s = pass.pass(params, step);
  * }</pre>
  *
- * <p>The aggregate's merge is exact (integer arithmetic underneath), so the result does not depend
- * on the number of partitions, the tree's shape, task retries or the order tasks finish in.
+ * <p>Each element of {@code data} is one bucket of rows in canonical order ({@link BucketedRows}),
+ * summed in plain double chunk by chunk; the aggregate's merge is exact (integer arithmetic
+ * underneath), so the result does not depend on the number of partitions, the tree's shape, task
+ * retries or the order tasks finish in.
  */
 public final class GradientPass implements TrainLoop.GradientPass {
     private final SparkContext sc;

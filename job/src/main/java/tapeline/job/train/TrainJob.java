@@ -216,19 +216,13 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         }
     }
 
-    /** The rows as column blocks, persisted in memory (not yet computed). */
+    /** The rows as canonical column blocks ({@link BucketedRows}), persisted in memory (not yet computed). */
     static JavaRDD<ColumnBlock> cache(SparkSession spark, Prepared p) {
         TrainConfig c = p.config();
         Dataset<Row> in = p.input();
-        if (c.partitions() > 0) {
-            in = in.repartition(c.partitions());
-        }
-        List<Cell> cells = p.cells();
-        boolean keys = c.batchFraction() < 1.0;
-        StructType schema = in.schema();
         // Spark's internal rows, read by the sweep's CellReader: no Row (and no boxed cell) per input row.
-        return in.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(rows -> ColumnBlock.fromRows(rows, schema, cells, keys))
+        return BucketedRows.load(in.queryExecution().toRdd().toJavaRDD(), in.schema(), p.cells(), c.partitions(),
+                        c.batchFraction() < 1.0)
                 .persist(StorageLevel.MEMORY_ONLY());
     }
 

@@ -1,5 +1,7 @@
 package tapeline.job.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.rdd.RDD;
@@ -27,19 +30,23 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 import tapeline.engine.train.LossModel;
 import tapeline.job.columns.Cell;
+import tapeline.job.train.BucketedRows;
 import tapeline.job.train.ColumnBlock;
 import tapeline.job.train.GradientPass;
 
 /**
- * The issue's speed comparison: least squares on N rows x K features, cached, local[2]. Time per
- * gradient pass of tapeline's train job (one treeAggregate of the tape aggregator) against Spark
- * MLlib 3.5's LinearRegression (l-bfgs, standardization off, regParam 0), measured in the same run as
- * the median duration of the Spark jobs that are gradient passes; plus the cached data's memory.
+ * The issue's speed comparison on N rows x K features read from one Parquet file, cached, local[2].
+ * Time per gradient pass of tapeline's train job (one treeAggregate of the tape aggregator over the
+ * canonical buckets) against Spark MLlib 3.5's LinearRegression (l-bfgs) and binary
+ * LogisticRegression (standardization off, regParam 0), each measured in the same run as the median
+ * duration of the Spark jobs that are gradient passes; tapeline's loss written with
+ * {@code dot(w, x)} and spelled out ({@code b + w0*x0 + w1*x1 + ...}); the load (read, check, cache,
+ * regroup against read, VectorAssembler, cache); and the cached data's memory (Storage tab figures).
  *
  * <p>Run with {@code scripts/bench-train.sh [rows] [features] [passes]}.
  */
 public final class TrainBench {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
         int k = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
@@ -52,68 +59,157 @@ public final class TrainBench {
         JobTimes times = new JobTimes();
         spark.sparkContext().addSparkListener(times);
 
-        // y = 1 + sum_j (j+1)/k * x_j + noise, x ~ U(-1, 1) from a seeded hash of (row, column): same data for both.
-        List<org.apache.spark.sql.Column> cols = new ArrayList<>();
-        org.apache.spark.sql.Column y = functions.lit(1.0);
-        for (int j = 0; j < k; j++) {
-            org.apache.spark.sql.Column x = functions.rand(1000 + j).multiply(2).minus(1);
-            cols.add(x.as("x" + j));
+        // y = 1 + sum_j (j+1)/k * x_j + noise, x ~ U(-1, 1), c = [y > 1] (labels 0/1 for the logistic runs),
+        // from seeded generators, written once as Parquet: both sides read the same file.
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "tapeline-train-bench-" + rows + "x" + k + ".parquet");
+        if (!Files.exists(file.resolve("_SUCCESS"))) {
+            List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+            org.apache.spark.sql.Column y = functions.lit(1.0);
+            for (int j = 0; j < k; j++) {
+                cols.add(functions.rand(1000 + j).multiply(2).minus(1).as("x" + j));
+            }
+            Dataset<Row> base = spark.range(0, rows, 1, 2).select(cols.toArray(new org.apache.spark.sql.Column[0]));
+            for (int j = 0; j < k; j++) y = y.plus(functions.col("x" + j).multiply((j + 1.0) / k));
+            Dataset<Row> data = base.withColumn("y", y.plus(functions.rand(7).minus(0.5).multiply(0.01)));
+            data = data.withColumn("c", functions.when(functions.col("y").gt(1.0), 1.0).otherwise(0.0));
+            data.write().mode("overwrite").parquet(file.toString());
         }
-        Dataset<Row> base = spark.range(0, rows, 1, 2).select(cols.toArray(new org.apache.spark.sql.Column[0]));
-        for (int j = 0; j < k; j++) y = y.plus(functions.col("x" + j).multiply((j + 1.0) / k));
-        Dataset<Row> data = base.withColumn("y", y.plus(functions.rand(7).minus(0.5).multiply(0.01)));
+        String[] xs = new String[k];
+        for (int j = 0; j < k; j++) xs[j] = "x" + j;
 
-        // tapeline: rows -> column blocks, cached.
-        Map<String, Integer> inputs = new LinkedHashMap<>();
-        inputs.put("y", 1);
-        inputs.put("x", k);
-        LossModel model = new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2"),
-                List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), inputs, DType.FLOAT64, lanes);
-        List<Cell> cells = new ArrayList<>();
-        cells.add(Cell.scalar(k, "y"));
-        for (int j = 0; j < k; j++) cells.add(Cell.scalar(j, "x" + j));
-        org.apache.spark.sql.types.StructType schema = data.schema();
-        JavaRDD<ColumnBlock> blocks = data.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(it -> ColumnBlock.fromRows(it, schema, cells, false))
-                .persist(StorageLevel.MEMORY_ONLY());
-        blocks.setName("tapeline column blocks");
-        long t0 = System.nanoTime();
-        long cached = blocks.map(ColumnBlock::rows).reduce(Integer::sum);
-        System.out.printf(Locale.ROOT, "tapeline: cached %d rows in %.1f s%n", cached, (System.nanoTime() - t0) / 1e9);
-        GradientPass pass = new GradientPass(spark.sparkContext(), blocks, model, 1.0, 0, 2);
-        double[] params = new double[k + 1];
-        for (int i = 0; i < 3; i++) pass.pass(params, i); // warm-up: JIT
-        times.reset("treeAggregate at GradientPass");
-        for (int i = 0; i < passes; i++) {
-            params[0] = 0.001 * i;
-            pass.pass(params, i);
-        }
-        double ours = times.median();
-        long ourMem = memory(spark, blocks.rdd());
+        StringBuilder spelled = new StringBuilder("b");
+        for (int j = 0; j < k; j++) spelled.append(" + w").append(j).append(" * x").append(j);
+        List<VariableSpec> scalars = new ArrayList<>();
+        scalars.add(new VariableSpec("b", 1));
+        for (int j = 0; j < k; j++) scalars.add(new VariableSpec("w" + j, 1));
 
-        // MLlib: label + features vector, cached, as MLlib users cache it.
-        Dataset<Row> ml = new VectorAssembler().setInputCols(base.columns()).setOutputCol("features")
-                .transform(data).select(functions.col("y").as("label"), functions.col("features"))
-                .persist(StorageLevel.MEMORY_ONLY());
-        ml.count();
+        // Least squares: tapeline (dot, then spelled out, on the same cache) against LinearRegression, both
+        // caches resident, in three interleaved rounds so that a change in the machine's load hits both sides.
+        Load ours = loadTapeline(spark, file, "y", k);
+        Load theirs = loadMllib(spark, file, "y", xs);
+        long ourMem = memory(spark, ours.blocks().rdd());
         long mlMem = memory(spark, null);
         LinearRegression lr = new LinearRegression().setSolver("l-bfgs").setStandardization(false).setRegParam(0)
                 .setElasticNetParam(0).setMaxIter(passes).setTol(0);
-        lr.fit(ml); // warm-up
-        times.reset("treeAggregate at RDDLossFunction");
-        t0 = System.nanoTime();
-        lr.fit(ml);
-        double fit = (System.nanoTime() - t0) / 1e9;
-        double theirs = times.median();
+        double[] lsq = rounds(spark, times, ours.blocks(), theirs.frame(), passes,
+                model("(y - (b + dot(w, x)))^2", "y", k, lanes, null),
+                model("(y - (" + spelled + "))^2", "y", k, lanes, scalars), f -> lr.fit(f));
+        ours.blocks().unpersist(true);
+        theirs.frame().unpersist(true);
 
-        System.out.printf(Locale.ROOT, "%n%d rows x %d features, local[2], cached, median of the gradient-pass jobs%n", rows, k);
-        System.out.printf(Locale.ROOT, "  tapeline train pass:        %8.1f ms  (%d passes)%n", ours * 1000, passes);
-        System.out.printf(Locale.ROOT, "  MLlib LinearRegression pass:%8.1f ms  (%d passes; fit %.1f s)%n", theirs * 1000,
-                times.count(), fit);
-        System.out.printf(Locale.ROOT, "  ratio tapeline / MLlib:     %8.2f%n", ours / theirs);
-        System.out.printf(Locale.ROOT, "  cached memory: tapeline %.1f MB, MLlib input (label, features) %.1f MB%n",
-                ourMem / 1e6, mlMem / 1e6);
+        // Logistic loss on labels c in {0, 1}: tapeline against LogisticRegression (binomial), likewise.
+        Load oursC = loadTapeline(spark, file, "c", k);
+        Load theirsC = loadMllib(spark, file, "c", xs);
+        LogisticRegression logit = new LogisticRegression().setStandardization(false).setRegParam(0)
+                .setElasticNetParam(0).setMaxIter(passes).setTol(0);
+        double[] log = rounds(spark, times, oursC.blocks(), theirsC.frame(), passes,
+                model("softplus(-(2*c - 1) * (b + dot(w, x)))", "c", k, lanes, null),
+                model("softplus(-(2*c - 1) * (" + spelled + "))", "c", k, lanes, scalars), f -> logit.fit(f));
+        oursC.blocks().unpersist(true);
+        theirsC.frame().unpersist(true);
+        double dot = lsq[0], sum = lsq[1], linear = lsq[2], logDot = log[0], logSum = log[1], logistic = log[2];
+
+        System.out.printf(Locale.ROOT, "%n%d rows x %d features, local[2], cached, median of the gradient-pass jobs (3 interleaved rounds of %d passes each)%n",
+                rows, k, passes);
+        System.out.printf(Locale.ROOT, "  least squares, tapeline dot(w, x):      %7.1f ms   ratio to MLlib %.2f%n", dot * 1e3, dot / linear);
+        System.out.printf(Locale.ROOT, "  least squares, tapeline w0*x0 + ...:    %7.1f ms   ratio to MLlib %.2f%n", sum * 1e3, sum / linear);
+        System.out.printf(Locale.ROOT, "  least squares, MLlib LinearRegression:  %7.1f ms%n", linear * 1e3);
+        System.out.printf(Locale.ROOT, "  logistic, tapeline dot(w, x):           %7.1f ms   ratio to MLlib %.2f%n", logDot * 1e3, logDot / logistic);
+        System.out.printf(Locale.ROOT, "  logistic, tapeline w0*x0 + ...:         %7.1f ms   ratio to MLlib %.2f%n", logSum * 1e3, logSum / logistic);
+        System.out.printf(Locale.ROOT, "  logistic, MLlib LogisticRegression:     %7.1f ms%n", logistic * 1e3);
+        System.out.printf(Locale.ROOT, "  load (read, check, cache%s): tapeline %.2f s, MLlib (read, VectorAssembler, cache) %.2f s, ratio %.2f"
+                + " (logistic columns: %.2f s vs %.2f s)%n", ", regroup", ours.seconds(), theirs.seconds(), ours.seconds() / theirs.seconds(),
+                oursC.seconds(), theirsC.seconds());
+        System.out.printf(Locale.ROOT, "  cached memory: tapeline %.1f MB, MLlib (label, features) %.1f MB, ratio %.2f%n",
+                ourMem / 1e6, mlMem / 1e6, (double) ourMem / mlMem);
         spark.stop();
+    }
+
+    record Load(JavaRDD<ColumnBlock> blocks, Dataset<Row> frame, double seconds) {}
+
+    /** The train job's load: read the file, check and place the rows canonically, cache; timed to the end of the count. */
+    static Load loadTapeline(SparkSession spark, Path file, String label, int k) {
+        long t0 = System.nanoTime();
+        Dataset<Row> in = spark.read().parquet(file.toString());
+        List<String> names = List.of(in.columns());
+        List<Cell> cells = new ArrayList<>();
+        cells.add(Cell.scalar(names.indexOf(label), label));
+        for (int j = 0; j < k; j++) cells.add(Cell.scalar(names.indexOf("x" + j), "x" + j));
+        JavaRDD<ColumnBlock> blocks = BucketedRows.load(in.queryExecution().toRdd().toJavaRDD(), in.schema(), cells, 0, false)
+                .persist(StorageLevel.MEMORY_ONLY());
+        blocks.setName("tapeline column blocks");
+        long n = blocks.map(ColumnBlock::rows).reduce(Integer::sum);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "tapeline: read, checked, placed and cached %d rows in %.2f s (%d partitions)%n", n, s,
+                blocks.getNumPartitions());
+        return new Load(blocks, null, s);
+    }
+
+    /** MLlib's usual load: read the file, assemble the features vector, cache; timed to the end of the count. */
+    static Load loadMllib(SparkSession spark, Path file, String label, String[] xs) {
+        long t0 = System.nanoTime();
+        Dataset<Row> ml = new VectorAssembler().setInputCols(xs).setOutputCol("features")
+                .transform(spark.read().parquet(file.toString()))
+                .select(functions.col(label).as("label"), functions.col("features"))
+                .persist(StorageLevel.MEMORY_ONLY());
+        long n = ml.count();
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "MLlib: read, assembled and cached %d rows in %.2f s%n", n, s);
+        return new Load(null, ml, s);
+    }
+
+    /** Inputs (label, x[k]) and variables (b, w[k]), or the given scalar variables with inputs (label, x0..x{k-1}). */
+    static LossModel model(String loss, String label, int k, int lanes, List<VariableSpec> scalars) {
+        Map<String, Integer> inputs = new LinkedHashMap<>();
+        inputs.put(label, 1);
+        if (scalars == null) {
+            inputs.put("x", k);
+            return new LossModel(Expression.parse("loss", loss), List.of(new VariableSpec("b", 1), new VariableSpec("w", k)),
+                    inputs, DType.FLOAT64, lanes);
+        }
+        for (int j = 0; j < k; j++) inputs.put("x" + j, 1);
+        return new LossModel(Expression.parse("loss", loss), scalars, inputs, DType.FLOAT64, lanes);
+    }
+
+    /**
+     * Median pass times {dot, spelled out, MLlib}: after a warm-up of each (3 passes; one fit), three
+     * rounds of {@code passes} passes of each tapeline model and one MLlib fit ({@code passes} iterations).
+     */
+    static double[] rounds(SparkSession spark, JobTimes times, JavaRDD<ColumnBlock> blocks, Dataset<Row> frame, int passes,
+                           LossModel dot, LossModel spelled, java.util.function.Consumer<Dataset<Row>> fit) throws Exception {
+        GradientPass dotPass = new GradientPass(spark.sparkContext(), blocks, dot, 1.0, 0, 2);
+        GradientPass spelledPass = new GradientPass(spark.sparkContext(), blocks, spelled, 1.0, 0, 2);
+        double[] params = new double[dot.parameterCount()];
+        for (int i = 0; i < 3; i++) {
+            dotPass.pass(params, i); // warm-up: JIT
+            spelledPass.pass(params, i);
+        }
+        fit.accept(frame);
+        List<List<Double>> seconds = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int round = 0; round < 3; round++) {
+            for (int which = 0; which < 2; which++) {
+                times.reset("treeAggregate at GradientPass");
+                for (int i = 0; i < passes; i++) {
+                    params[0] = 0.001 * i;
+                    (which == 0 ? dotPass : spelledPass).pass(params, i);
+                }
+                seconds.get(which).addAll(times.seconds());
+            }
+            times.reset("treeAggregate at RDDLossFunction");
+            fit.accept(frame);
+            seconds.get(2).addAll(times.seconds());
+        }
+        double[] out = new double[3];
+        for (int j = 0; j < 3; j++) out[j] = median(seconds.get(j));
+        System.out.printf(Locale.ROOT, "  passes timed: tapeline %d + %d, MLlib %d%n", seconds.get(0).size(), seconds.get(1).size(),
+                seconds.get(2).size());
+        return out;
+    }
+
+    static double median(List<Double> seconds) {
+        List<Double> s = new ArrayList<>(seconds);
+        Collections.sort(s);
+        return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
     }
 
     /** Memory of the cached RDD (or, with null, of the cached Dataset: the one that is not ours). */
@@ -153,14 +249,8 @@ public final class TrainBench {
             if (t != null) seconds.add((e.time() - t) / 1000.0);
         }
 
-        int count() {
-            return seconds.size();
-        }
-
-        double median() {
-            List<Double> s = new ArrayList<>(seconds);
-            Collections.sort(s);
-            return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
+        List<Double> seconds() {
+            return new ArrayList<>(seconds);
         }
     }
 }

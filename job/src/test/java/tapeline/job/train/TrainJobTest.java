@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.GradientSums;
+import tapeline.engine.train.LossModel;
+import tapeline.engine.train.RowBuckets;
+import tapeline.engine.train.RowSampler;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.testing.SparkSuite;
 
@@ -161,9 +166,7 @@ class TrainJobTest extends SparkSuite {
             double[] params = {0.1, -0.2, 0.3, 0.7};
             GradientSums distributed = new GradientPass(spark().sparkContext(), blocks, p.model(), 1.0, 0, 2)
                     .pass(params, 0);
-            double[][] columns = new double[4][rows.length];
-            for (int i = 0; i < rows.length; i++) for (int j = 0; j < 4; j++) columns[j][i] = rows[i][j];
-            GradientSums local = new GradientAggregator(p.model()).add(params, columns, 0, rows.length).snapshot();
+            GradientSums local = canonicalFold(p.model(), rows, params).snapshot();
             assertThat(distributed.count()).isEqualTo(rows.length);
             assertThat(Double.doubleToRawLongBits(distributed.lossSum())).isEqualTo(Double.doubleToRawLongBits(local.lossSum()));
             for (int k = 0; k < 4; k++) {
@@ -177,6 +180,28 @@ class TrainJobTest extends SparkSuite {
         } finally {
             blocks.unpersist(true);
         }
+    }
+
+    /**
+     * The reference the job must equal bit for bit: the canonical buckets made here, in one thread
+     * and independently of the job's load (a plain sort with a comparator), each added as one sequence.
+     */
+    static GradientAggregator canonicalFold(LossModel model, double[][] rows, double[] params) {
+        Map<Integer, List<double[]>> buckets = new TreeMap<>();
+        for (double[] row : rows) buckets.computeIfAbsent(RowBuckets.of(RowSampler.rowKey(row)), b -> new ArrayList<>()).add(row);
+        Comparator<double[]> canonical = Comparator.comparingLong(RowSampler::rowKey);
+        for (int c = 0; c < model.columnCount(); c++) {
+            int col = c;
+            canonical = canonical.thenComparingLong(r -> Double.doubleToRawLongBits(r[col]));
+        }
+        GradientAggregator agg = new GradientAggregator(model);
+        for (List<double[]> b : buckets.values()) {
+            b.sort(canonical);
+            double[][] columns = new double[model.columnCount()][b.size()];
+            for (int i = 0; i < b.size(); i++) for (int j = 0; j < columns.length; j++) columns[j][i] = b.get(i)[j];
+            agg.add(params, columns, 0, b.size());
+        }
+        return agg;
     }
 
     @Test
