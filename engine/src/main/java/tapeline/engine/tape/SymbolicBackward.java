@@ -115,6 +115,9 @@ final class SymbolicBackward {
                 int differentiable = o == Op.SELECT ? 2 : o.arity();
                 for (int j = 0; j < differentiable && j < 2; j++) {
                     if (g[j] == null || !tape.needsGradient(in[j])) continue;
+                    // A shared input read directly by a lane op (Op.readsSharedInputs) gets the sum of
+                    // its per-lane contributions, as the numeric rule reduces them.
+                    if (!tape.isLaneShaped(in[j]) && g[j].isPerLane()) g[j] = g[j].sum();
                     Tensor sum = cotangent[in[j]];
                     cotangent[in[j]] = sum == null ? g[j] : sum.add(g[j]);
                 }

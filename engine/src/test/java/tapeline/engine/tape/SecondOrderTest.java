@@ -169,6 +169,10 @@ class SecondOrderTest {
             assertThat(tape.hessian(loss, w)[0][0]).containsExactly(15.0); // 2 * (1 + 4 + 9 + 16) / 4
             Tensor total = tape.read(w).square().mul(x).sum();              // sum(w^2 x): 2 * 10
             assertThat(tape.hessian(total, w)[0][0]).containsExactly(20.0);
+            // A shared value read directly by a lane op: its gradient is the lane sum, 2 w * 10.
+            Tensor lanes = tape.read(w).square().mul(x);
+            assertThat(tape.gradientTensors(lanes, w)[0].values()).containsExactly(2 * 0.3 * 10);
+            assertThat(tape.gradient(lanes, w)[0]).containsExactly(2 * 0.3 * 10);
         }
     }
 
@@ -185,6 +189,21 @@ class SecondOrderTest {
                 .hasMessageContaining("op SIN").hasMessageContaining("differentiated once, not twice");
         tape.backward(y); // the first-order rule still works
         assertThat(tape.gradient(x)[0]).isCloseTo(4 * Math.cos(4.0), within(1e-15));
+    }
+
+    /** DOT (issue 12's fused dot of shared values) has no derivative program yet: the error names it. */
+    @Test
+    void dotOfSharedValuesIsNamedWhenDifferentiatedTwice() {
+        Variable a = Variable.scalar("a", 0.5, DType.FLOAT64);
+        Variable b = Variable.scalar("b", -1.5, DType.FLOAT64);
+        try (GradientTape tape = GradientTape.persistent()) {
+            Tensor x = tape.constant(1, 2, 3);
+            Tensor y = Tensor.dot(new Tensor[] {tape.read(a), tape.read(b)}, new Tensor[] {x, x.square()});
+            assertThat(tape.gradient(y, a)[0]).containsExactly(6.0); // once: fine
+            assertThat(tape.tape().op(y.node())).isEqualTo(Op.DOT);
+            assertThatThrownBy(() -> tape.hessian(y, a, b)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("op DOT");
+        }
     }
 
     @Test
