@@ -5,6 +5,7 @@ package tapeline.engine.solve;
  *
  * @param values {@code values[v][c][lane]}: component c of variable v (in the solver's variable order)
  * @param cost the cost at the final values
+ * @param gradNorm the Euclidean norm of the cost's gradient at the final values (NaN for {@code INVALID} lanes)
  * @param steps optimizer steps applied
  * @param status how each lane ended
  * @param error why, for {@code DIVERGED} and {@code INVALID} lanes; null otherwise
@@ -13,12 +14,12 @@ package tapeline.engine.solve;
  * @param verdict with the verdict on: what the Hessian says (null for {@code INVALID} lanes); null
  *     with it off
  */
-public record BlockResult(int lanes, double[][][] values, double[] cost, int[] steps, LaneStatus[] status,
-                          String[] error, double[] curvature, Verdict[] verdict) {
+public record BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
+                          LaneStatus[] status, String[] error, double[] curvature, Verdict[] verdict) {
 
     /** A result without the verdict. */
-    public BlockResult(int lanes, double[][][] values, double[] cost, int[] steps, LaneStatus[] status,
-                       String[] error) {
-        this(lanes, values, cost, steps, status, error, null, null);
+    public BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
+                       LaneStatus[] status, String[] error) {
+        this(lanes, values, cost, gradNorm, steps, status, error, null, null);
     }
 }

@@ -49,9 +49,7 @@ public final class BlockRun implements Serializable {
     private int active;
     private int step;
     private final double[] stepNorm;
-    private final double[] windowCost;
-    private final double[] windowStartGrad;
-    private final double[] rise;
+    private final Divergence divergence;
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
@@ -62,6 +60,7 @@ public final class BlockRun implements Serializable {
     // Results, by original lane.
     private final double[][] outValues;
     private final double[] outCost;
+    private final double[] outGradNorm;
     private final int[] outSteps;
     private final LaneStatus[] outStatus;
     private final String[] outError;
@@ -76,6 +75,7 @@ public final class BlockRun implements Serializable {
         for (VariableSpec v : solver.variables()) slots += v.size();
         outValues = new double[slots][lanes];
         outCost = new double[lanes];
+        outGradNorm = new double[lanes];
         outSteps = new int[lanes];
         outStatus = new LaneStatus[lanes];
         outError = new String[lanes];
@@ -87,9 +87,11 @@ public final class BlockRun implements Serializable {
         laneAt = valid.clone();
         active = n;
         stepNorm = new double[n];
-        windowCost = new double[n];
-        windowStartGrad = new double[n];
-        rise = new double[n];
+        // From 512 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
+        // a run of 256 to 511 steps pays a forward pass every 8 steps (fewer than the old rule's last
+        // 50 steps did). Sampling a shorter run more often cost 18% of a 200-step solve: too short to judge.
+        int every = Math.max(MIN_EVERY, Divergence.every(solver.settings().maxSteps()));
+        divergence = new Divergence(n, slots, every, solver.dtype());
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
@@ -259,6 +261,7 @@ public final class BlockRun implements Serializable {
                 run.outStatus[i] = LaneStatus.INVALID;
                 run.outError[i] = why[i];
                 run.outCost[i] = Double.NaN;
+                run.outGradNorm[i] = Double.NaN;
                 for (double[] o : run.outValues) o[i] = Double.NaN;
                 if (run.outCurvature != null) run.outCurvature[i] = Double.NaN;
             }
@@ -294,40 +297,40 @@ public final class BlockRun implements Serializable {
      */
     public boolean advance(int iterations) {
         SolverSettings s = solver.settings();
-        int window = s.maxSteps() >= 100 ? Math.min(50, s.maxSteps() / 10) : 0;
-        int windowStart = window > 0 ? s.maxSteps() - window : -1;
         for (int it = 0; it < iterations && active > 0; it++) {
-            // Lanes are judged one by one only on check steps (every COST_EVERY steps, the start of
-            // the final window, the last step) and when one converges; a non-finite value is sticky
-            // under every optimizer here, so it is still caught, at the next check step.
+            // Lanes are judged one by one only on check steps (every COST_EVERY steps, the last step)
+            // when something asks for it: a non-finite value (sticky under every optimizer here, so
+            // caught at the next check step), a lane that converges, or one the divergence rule flags
+            // at its samples (every max(MIN_EVERY, Divergence.every(steps)) steps).
             boolean last = step >= s.maxSteps();
-            boolean check = step % COST_EVERY == 0 || step == windowStart || last;
-            boolean inWindow = window > 0 && step > windowStart;
-            // Newton judges every lane at every check step and reads the cost at every step.
-            boolean withCost = check || inWindow || newton();
+            boolean sample = divergence.samples(step);
+            boolean check = step % COST_EVERY == 0 || last;
+            // Newton reads the cost at every step (its line search starts from it).
+            boolean withCost = check || sample || newton(); // a short run samples more often than it checks
             StepKernel k = kernel();
-            if (!check && !s.testsConvergence() && !newton() && k.step(optimizer, inWindow, active)) {
+            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && !newton()
+                    && k.step(optimizer, sample, active)) {
                 // No lane can end on this step: the update is fused into the compiled pass, which
-                // leaves the cost from before the update where the window's tracking reads it.
-                if (inWindow) trackWindow(tape.valueBuffer(costNode));
+                // leaves the cost from before the update where the divergence rule's sample reads it
+                // (off a window's end the rule reads nothing else).
+                if (sample) divergence.observe(step, tape.valueBuffer(costNode), null, null, active);
                 step++;
                 continue;
             }
             if (grads == null) grads = new double[values.length][];
             boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
-            if (inWindow) trackWindow(cost);
+            int flagged = sample ? divergence.observe(step, cost, grads, values, active) : 0;
             // With newton or the verdict's watch, lanes are judged at every check step: one may be
             // falling without bound along non-positive curvature.
-            boolean quiet = !last && step != windowStart && !(check && (newton() || watch != null))
+            boolean quiet = !last && flagged == 0 && !(check && (newton() || watch != null))
                     && (!check || finite) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
                 if (check && watch != null) watchCurvature(cost);
-                boolean needNorm = s.gradTolerance() > 0 || step == windowStart || last;
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
-                    if (judge(p, cost[p], needNorm, windowStart, s) != null) ended++;
+                    if (judge(p, cost[p], s) != null) ended++;
                 }
                 if (ended > 0 && outVerdict != null) judgeCurvature(s);
                 if (ended > 0) pack();
@@ -335,22 +338,19 @@ public final class BlockRun implements Serializable {
             }
             boolean stepTest = s.stepTolerance() > 0;
             if (stepTest) remember();
+            if (sample) divergence.beforeStep(values, active);
             if (newton()) second.step(values, active, (Newton) optimizer);
             else optimizer.step(values, grads, active);
             step++;
+            if (sample) divergence.afterStep(values, active);
             if (stepTest) measureSteps();
         }
         if (active == 0 && compiled != null) solver.giveBack(compiled);
         return active == 0;
     }
 
-    /** In the final window: each lane's largest step-to-step rise of the cost (negative: it fell at every step). */
-    private void trackWindow(double[] cost) {
-        for (int p = 0; p < active; p++) {
-            rise[p] = Math.max(rise[p], cost[p] - windowCost[p]); // plain doubles, so it vectorises
-            windowCost[p] = cost[p];
-        }
-    }
+    /** The sweep samples the cost for the divergence rule at most this often: a runaway needs 256 steps. */
+    static final int MIN_EVERY = 8;
 
     /** How often the cost is computed when nothing else asks for it (non-finite costs show up by then). */
     static final int COST_EVERY = 16;
@@ -372,60 +372,57 @@ public final class BlockRun implements Serializable {
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
-    private String judge(int p, double cost, boolean needNorm, int windowStart, SolverSettings s) {
-        if (!Double.isFinite(cost)) {
-            return end(p, LaneStatus.DIVERGED, cost, "cost is " + cost + " after " + step + " steps");
-        }
+    private String judge(int p, double cost, SolverSettings s) {
         double norm2 = 0;
+        int bad = -1;
         for (int k = 0; k < grads.length; k++) {
             double g = grads[k][p];
-            if (!Double.isFinite(g)) {
-                return end(p, LaneStatus.DIVERGED, cost, "gradient of " + slotName(k) + " is " + g + " after " + step + " steps");
-            }
-            if (needNorm) norm2 += g * g;
+            if (bad < 0 && !Double.isFinite(g)) bad = k;
+            norm2 += g * g;
         }
         double norm = Math.sqrt(norm2);
+        if (norm == Double.POSITIVE_INFINITY && bad < 0) norm = scaledNorm(p); // finite components past 1e154
+        if (!Double.isFinite(cost)) {
+            return end(p, LaneStatus.DIVERGED, cost, norm, "cost is " + cost + " after " + step + " steps");
+        }
+        if (bad >= 0) {
+            return end(p, LaneStatus.DIVERGED, cost, norm,
+                    "gradient of " + slotName(bad) + " is " + grads[bad][p] + " after " + step + " steps");
+        }
         if (s.testsConvergence()) {
             boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
             boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
-            if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, null);
+            if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         }
+        // Curvature, where it is known, says sooner (and why) what the path-based rule would say later.
         if (watch != null) {
-            String unbounded = watch.divergence(p, cost, norm(p), step);
-            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, unbounded);
+            String unbounded = watch.divergence(p, cost, norm, step);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
         }
         if (newton()) {
-            double gradNorm = norm;
-            if (!needNorm) {
-                double n2 = 0;
-                for (double[] g : grads) n2 += g[p] * g[p];
-                gradNorm = Math.sqrt(n2);
-            }
-            String unbounded = NewtonStep.divergence(p, cost, gradNorm, (Newton) optimizer);
-            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, unbounded);
+            String unbounded = NewtonStep.divergence(p, cost, norm, (Newton) optimizer);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
         }
-        if (step == windowStart) {
-            windowStartGrad[p] = norm;
-            windowCost[p] = cost;
-            rise[p] = Double.NEGATIVE_INFINITY;
-        }
-        if (step >= s.maxSteps()) {
-            // Unbounded below (x0 < 0 in the notebook's cost): at the end the cost is still falling
-            // at every step and the gradient keeps growing, where a lane that converges slows down.
-            if (windowStart >= 0 && rise[p] < 0 && norm > windowStartGrad[p]) {
-                return end(p, LaneStatus.DIVERGED, cost, "cost falls without bound: it fell at each of the last "
-                        + (s.maxSteps() - windowStart) + " steps, to " + cost + ", while the gradient norm grew from "
-                        + windowStartGrad[p] + " to " + norm);
-            }
-            return end(p, LaneStatus.MAX_STEPS, cost, null);
-        }
+        String diverged = divergence.reason(p);
+        if (diverged != null) return end(p, LaneStatus.DIVERGED, cost, norm, diverged);
+        if (step >= s.maxSteps()) return end(p, LaneStatus.MAX_STEPS, cost, norm, null);
         return null;
     }
 
-    private String end(int p, LaneStatus status, double cost, String error) {
+    /** The gradient norm of lane position p, scaled by its largest component so that the squares do not overflow. */
+    private double scaledNorm(int p) {
+        double max = 0;
+        for (double[] g : grads) max = Math.max(max, Math.abs(g[p]));
+        double sum = 0;
+        for (double[] g : grads) sum += (g[p] / max) * (g[p] / max);
+        return max * Math.sqrt(sum);
+    }
+
+    private String end(int p, LaneStatus status, double cost, double gradNorm, String error) {
         int lane = laneAt[p];
         for (int k = 0; k < values.length; k++) outValues[k][lane] = values[k][p];
         outCost[lane] = cost;
+        outGradNorm[lane] = gradNorm;
         outSteps[lane] = step;
         outStatus[lane] = status;
         outError[lane] = error;
@@ -504,9 +501,7 @@ public final class BlockRun implements Serializable {
         if (watch != null) watch.moveLane(from, to);
         laneAt[to] = laneAt[from];
         stepNorm[to] = stepNorm[from];
-        windowCost[to] = windowCost[from];
-        windowStartGrad[to] = windowStartGrad[from];
-        rise[to] = rise[from];
+        divergence.moveLane(from, to);
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }
 
@@ -530,16 +525,7 @@ public final class BlockRun implements Serializable {
     }
 
     private void measureSteps() {
-        Arrays.fill(stepNorm, 0, active, 0.0);
-        for (int k = 0; k < values.length; k++) {
-            double[] v = values[k];
-            double[] b = before[k];
-            for (int p = 0; p < active; p++) {
-                double d = v[p] - b[p];
-                stepNorm[p] += d * d;
-            }
-        }
-        for (int p = 0; p < active; p++) stepNorm[p] = Math.sqrt(stepNorm[p]);
+        Divergence.distances(values, before, active, stepNorm);
     }
 
     private String slotName(int k) {
@@ -561,7 +547,8 @@ public final class BlockRun implements Serializable {
             out[v] = new double[size][];
             for (int c = 0; c < size; c++) out[v][c] = outValues[slot++].clone();
         }
-        return new BlockResult(lanes, out, outCost.clone(), outSteps.clone(), outStatus.clone(), outError.clone(),
-                outCurvature == null ? null : outCurvature.clone(), outVerdict == null ? null : outVerdict.clone());
+        return new BlockResult(lanes, out, outCost.clone(), outGradNorm.clone(), outSteps.clone(), outStatus.clone(),
+                outError.clone(), outCurvature == null ? null : outCurvature.clone(),
+                outVerdict == null ? null : outVerdict.clone());
     }
 }

@@ -6,7 +6,10 @@ public enum LaneStatus {
     CONVERGED,
     /** Ran all its steps without converging (or with the tests off). */
     MAX_STEPS,
-    /** A value, gradient or the cost became non-finite, or the cost fell without bound. */
+    /**
+     * The cost or a gradient became non-finite, a variable passed the dtype's bound, or the cost falls
+     * without bound ({@link Divergence} says exactly when); the lane's error says which.
+     */
     DIVERGED,
     /** Its input could not be used (a non-finite input, initial value or hyper-parameter). */
     INVALID

@@ -3,6 +3,7 @@ package tapeline.engine.train;
 import java.util.ArrayList;
 import java.util.List;
 
+import tapeline.engine.solve.Divergence;
 import tapeline.engine.train.GradientSums.Reduce;
 import tapeline.engine.train.TrainState.HistoryPoint;
 
@@ -20,7 +21,9 @@ import tapeline.engine.train.TrainState.HistoryPoint;
  * records {@code (t, loss, |grad|)}. The run ends after the evaluation at step {@code steps}
  * ({@code MAX_STEPS}), or earlier when the gradient norm is at most {@code tolerance.grad}, or the
  * loss changed by at most {@code tolerance.loss} since the previous step ({@code CONVERGED}), or the
- * loss or gradient is not finite ({@code DIVERGED}; the parameters are those that gave it).
+ * loss or gradient is not finite, or the loss falls without bound by the sweep's rule
+ * ({@link Divergence}, sampling every step: windows of 8 steps, a verdict after 32 at the earliest;
+ * e.g. a linear loss with no regulariser) ({@code DIVERGED}; the parameters are those that gave it).
  * Everything is deterministic, so a run resumed from a checkpoint ends bit for bit where an
  * uninterrupted one does.
  */
@@ -72,7 +75,7 @@ public final class TrainLoop {
      *
      * @param state        the final parameters, optimizer and full history
      * @param status       why it ended
-     * @param message      for DIVERGED, what was not finite; else null
+     * @param message      for DIVERGED, what was not finite or how the loss fell without bound; else null
      * @param passes       gradient passes made by this call (not counting those before a resume)
      * @param passSeconds  wall time of those passes
      */
@@ -97,6 +100,11 @@ public final class TrainLoop {
         double[][] grads = new double[n][1];
         int passes = 0;
         double seconds = 0;
+        // Every step is a sample (the loss is computed anyway), whatever steps is, so a run resumed with
+        // more steps judges exactly as an uninterrupted one.
+        Divergence divergence = start.divergence() != null ? start.divergence()
+                : new Divergence(1, n, 1, optimizer.dtype(), "loss");
+        double[] lossLane = new double[1];
         for (int step = start.step(); ; step++) {
             long t0 = System.nanoTime();
             GradientSums sums = pass.pass(params.clone(), step);
@@ -115,6 +123,16 @@ public final class TrainLoop {
             listener.iteration(point, sums.count(), dt);
 
             String bad = notFinite(loss, g);
+            boolean sample = divergence.samples(step);
+            String runaway = null;
+            if (bad == null && sample) {
+                for (int k = 0; k < n; k++) {
+                    values[k][0] = params[k];
+                    grads[k][0] = g[k];
+                }
+                lossLane[0] = loss;
+                if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
+            }
             Status status = null;
             if (bad != null) {
                 status = Status.DIVERGED;
@@ -122,21 +140,27 @@ public final class TrainLoop {
                     || (s.lossTolerance() > 0 && history.size() >= 2
                         && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
                 status = Status.CONVERGED;
+            } else if (runaway != null) {
+                status = Status.DIVERGED;
+                bad = runaway;
             } else if (step >= s.steps()) {
                 status = Status.MAX_STEPS;
             }
             if (status != null) {
                 String msg = bad == null ? null : "step " + step + ": " + bad;
-                return new TrainResult(new TrainState(params, optimizer, step, history), status, msg, passes, seconds);
+                return new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
+                        passes, seconds);
             }
             for (int k = 0; k < n; k++) {
                 values[k][0] = params[k];
                 grads[k][0] = g[k];
             }
+            if (sample) divergence.beforeStep(values, 1);
             optimizer.step(values, grads, 1);
+            if (sample) divergence.afterStep(values, 1);
             for (int k = 0; k < n; k++) params[k] = values[k][0];
             if (s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0) {
-                checkpointer.save(new TrainState(params, optimizer, step + 1, history));
+                checkpointer.save(new TrainState(params, optimizer, step + 1, history, divergence));
             }
         }
     }

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 
 import tapeline.engine.optim.Optimizer;
+import tapeline.engine.solve.Divergence;
 
 /**
  * Everything a run needs to go on exactly where it stopped: the parameters after {@code step}
@@ -18,9 +19,17 @@ import tapeline.engine.optim.Optimizer;
  * @param optimizer the driver's optimizer, built for one lane of shared values
  * @param step      optimizer steps taken
  * @param history   one point per gradient pass so far: steps 0..step-1
+ * @param divergence the divergence rule's windows so far (null: none yet, as at step 0 or in a
+ *                   checkpoint written before the rule kept state), so a resumed run judges as an
+ *                   uninterrupted one
  */
-public record TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history)
-        implements Serializable {
+public record TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history,
+                         Divergence divergence) implements Serializable {
+
+    /** A state without divergence windows yet. */
+    public TrainState(double[] params, Optimizer optimizer, int step, List<HistoryPoint> history) {
+        this(params, optimizer, step, history, null);
+    }
 
     public TrainState {
         params = params.clone();

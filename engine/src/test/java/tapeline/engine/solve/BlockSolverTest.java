@@ -111,6 +111,24 @@ class BlockSolverTest {
         assertThat(all.status()).filteredOn(st -> st == LaneStatus.CONVERGED).hasSize(n - 2);
     }
 
+    @Test
+    void gradNormIsTheGradientsNormAtTheResult() {
+        // sqrt((2 (u - a))^2 + (2 (v - b))^2 + (1e200)^2): the last term's square alone would overflow.
+        Expression e = Expression.parse("cost", "(u - a)^2 + (v - b)^2 + c * z");
+        BlockSolver solver = new BlockSolver(e, List.of(new VariableSpec("u", 1), new VariableSpec("v", 1), new VariableSpec("z", 1)),
+                Map.of("a", 1, "b", 1, "c", 1), "sgd", Map.of("learning_rate", 0.1), new SolverSettings(7, 0, 0), DType.FLOAT64);
+        BlockResult r = solver.solve(2, Map.of("a", new double[][] {{3, -1}}, "b", new double[][] {{0.5, 2}},
+                "c", new double[][] {{0, 1e200}}), Map.of(), Map.of());
+        for (int i = 0; i < 2; i++) {
+            double gu = 2 * (r.values()[0][0][i] - new double[] {3, -1}[i]);
+            double gv = 2 * (r.values()[1][0][i] - new double[] {0.5, 2}[i]);
+            double expected = i == 0 ? Math.sqrt(gu * gu + gv * gv) : 1e200; // lane 1: 1e200 swamps the others
+            assertThat(r.gradNorm()[i]).as("lane %d", i).isCloseTo(expected, within(1e-12 * expected));
+        }
+        assertThat(r.status()[1]).isEqualTo(LaneStatus.DIVERGED); // its cost passed -1e308
+        assertThat(r.error()[1]).isEqualTo("cost is -Infinity after 7 steps");
+    }
+
     static long bits(double v) {
         return Double.doubleToLongBits(v);
     }

@@ -186,12 +186,12 @@ class NewtonTest {
         BlockResult r = on.solve(3, xs, Map.of(), Map.of());
         BlockResult without = off.solve(3, xs, Map.of(), Map.of());
         assertThat(r.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.CONVERGED, LaneStatus.DIVERGED);
-        // Without it the first-order rule sees the linear cost's constant gradient and cannot call it unbounded.
-        assertThat(without.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.CONVERGED, LaneStatus.MAX_STEPS);
+        // Without it the path-based rule (Divergence) says the same, later: it needs its windows of samples.
+        assertThat(without.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.CONVERGED, LaneStatus.DIVERGED);
         for (int l : new int[] {0, 2}) {
             assertThat(r.error()[l]).contains("non-positive curvature");
             assertThat(r.steps()[l]).isLessThanOrEqualTo((CurvatureWatch.CHECKS + 2) * BlockRun.COST_EVERY);
-            assertThat(without.steps()[l]).isEqualTo(5000);
+            assertThat(without.steps()[l]).isGreaterThan(4 * r.steps()[l]);
         }
         assertThat(r.verdict()).containsExactly(Verdict.MAXIMUM, Verdict.MINIMUM, Verdict.FLAT);
         assertThat(r.values()[0][0][1]).isEqualTo(without.values()[0][0][1]); // the watch never changes a trajectory

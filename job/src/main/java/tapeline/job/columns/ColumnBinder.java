@@ -36,7 +36,7 @@ import tapeline.job.sweep.SweepPlan;
 public final class ColumnBinder {
 
     /** Output columns the sweep adds after the variables. */
-    public static final List<String> RESULT_COLUMNS = List.of("cost", "steps", "status", "error");
+    public static final List<String> RESULT_COLUMNS = List.of("cost", "grad_norm", "steps", "status", "error");
 
     private final SweepConfig config;
     private final List<ColumnInfo> columns;

@@ -20,15 +20,17 @@ import tapeline.engine.tape.DType;
 
 /**
  * The shape of a sweep's output rows (ARCHITECTURE.md, "Contracts"): every input column as it came,
- * then one column per variable named as the variable, then {@code cost}, {@code steps}, {@code status}
- * and {@code error}; with the verdict on ({@code verdict = true}) also {@code curvature} (the smallest
- * eigenvalue of the Hessian at the result) and {@code verdict} ({@code MINIMUM}, {@code SADDLE},
- * {@code MAXIMUM}, {@code FLAT}; both null for an INVALID row).
+ * then one column per variable named as the variable, then {@code cost}, {@code grad_norm} (the norm of
+ * the cost's gradient at the result), {@code steps}, {@code status} and {@code error}; with the verdict
+ * on ({@code verdict = true}) also {@code curvature} (the smallest eigenvalue of the Hessian at the
+ * result) and {@code verdict} ({@code MINIMUM}, {@code SADDLE}, {@code MAXIMUM}, {@code FLAT}; both
+ * null for an INVALID row).
  *
  * <p>A vector variable {@code w[3]} is one array column {@code w}, or, for a format without arrays
- * (CSV), three columns {@code w_0, w_1, w_2}. In float32 the variables and the cost are FloatType: the
+ * (CSV), three columns {@code w_0, w_1, w_2}. In float32 the variables, the cost and its gradient norm are FloatType: the
  * engine's float32 results are floats stored in doubles, so the cast is exact and they print as the
- * notebook does ({@code 5.000001}). For an INVALID row the variables and the cost are null and steps is 0.
+ * notebook does ({@code 5.000001}). For an INVALID row the variables, the cost and the gradient norm are null
+ * and steps is 0.
  *
  * <p>Rows are Spark's internal rows: the input row as it came, joined with a row of the result columns
  * in Spark's internal types, so no input cell is converted or copied value by value. A {@link Rows}
@@ -96,6 +98,7 @@ public final class OutputLayout implements Serializable {
             }
         }
         fields.add(DataTypes.createStructField("cost", number, true));
+        fields.add(DataTypes.createStructField("grad_norm", number, true));
         this.stepsAt = fields.size() - inputWidth;
         fields.add(DataTypes.createStructField("steps", DataTypes.IntegerType, false));
         fields.add(DataTypes.createStructField("status", DataTypes.StringType, false));
@@ -112,7 +115,7 @@ public final class OutputLayout implements Serializable {
         return schema;
     }
 
-    /** The scalar result columns that hold the optimizer's numbers: the variables' and {@code cost}. */
+    /** The scalar result columns that hold the optimizer's numbers: the variables', {@code cost} and {@code grad_norm}. */
     public List<String> continuousColumns() {
         List<String> names = new ArrayList<>();
         for (int i = inputWidth; i < schema.fields().length; i++) {
@@ -156,6 +159,7 @@ public final class OutputLayout implements Serializable {
                 }
             }
             number(k++, r.cost()[lane]);
+            number(k++, r.gradNorm()[lane]);
             results.setInt(k++, r.steps()[lane]);
             results.update(k++, STATUS[r.status()[lane].ordinal()]);
             String error = r.error() == null ? null : r.error()[lane];

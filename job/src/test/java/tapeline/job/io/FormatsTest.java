@@ -33,7 +33,7 @@ class FormatsTest extends SparkSuite {
         assertThat((Double) rows.get(0).getAs("w")).isCloseTo(5, within(1e-7));
         assertThat((Double) rows.get(1).getAs("w")).isCloseTo(0.7, within(1e-7));
         assertThat((Double) rows.get(2).getAs("w")).isCloseTo(-1, within(1e-7));
-        assertThat(rows.get(0).schema().fieldNames()).containsExactly("cost", "error", "id", "status", "steps", "w", "x0", "x1", "x2");
+        assertThat(rows.get(0).schema().fieldNames()).containsExactly("cost", "error", "grad_norm", "id", "status", "steps", "w", "x0", "x1", "x2");
         assertThat(r.out()).as("the summary's counts, whatever the format").contains("sweep: 3 rows").contains("CONVERGED 3");
     }
 
@@ -50,7 +50,7 @@ class FormatsTest extends SparkSuite {
         try (Stream<Path> s = Files.list(out)) {
             part = s.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
         }
-        assertThat(Files.readAllLines(part).get(0)).isEqualTo("id,x,w_0,w_1,cost,steps,status,error");
+        assertThat(Files.readAllLines(part).get(0)).isEqualTo("id,x,w_0,w_1,cost,grad_norm,steps,status,error");
         List<Row> rows = output(out, "csv").collectAsList();
         assertThat((Double) rows.get(0).getAs("w_0")).isCloseTo(1.5, within(1e-7));
         assertThat((Double) rows.get(0).getAs("w_1")).isCloseTo(-2.0, within(1e-7));

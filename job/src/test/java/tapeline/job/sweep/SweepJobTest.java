@@ -45,7 +45,13 @@ class SweepJobTest extends SparkSuite {
         assertThat((String) byId.get(1).getAs("status")).isEqualTo("MAX_STEPS");
         assertThat((Integer) byId.get(1).getAs("steps")).isEqualTo(1000);
         assertThat((String) byId.get(7).getAs("status")).isEqualTo("DIVERGED");
-        assertThat((String) byId.get(7).getAs("error")).isNotBlank();
+        assertThat((String) byId.get(7).getAs("error")).startsWith("cost falls without bound");
+        assertThat((Integer) byId.get(7).getAs("steps")).isLessThan(1000);
+        assertThat(result.schema().apply("grad_norm").dataType()).isEqualTo(DataTypes.FloatType);
+        // Row 1 ends at w = 5.000001: the gradient 2w - 10, as the engine computes it in float32.
+        float w1 = byId.get(1).getAs("w");
+        assertThat((Float) byId.get(1).getAs("grad_norm")).isEqualTo(Math.abs((float) (2 * w1) - 10f));
+        assertThat(byId.get(8).isNullAt(byId.get(8).fieldIndex("grad_norm"))).isTrue();
         assertThat((String) byId.get(8).getAs("status")).isEqualTo("INVALID");
         assertThat((String) byId.get(8).getAs("error")).isEqualTo("column x1: not a number: 'abc'");
         assertThat(byId.get(8).isNullAt(byId.get(8).fieldIndex("w"))).isTrue();
@@ -208,9 +214,22 @@ class SweepJobTest extends SparkSuite {
             assertThat((Integer) byId.get(id).getAs("steps")).isZero();
         }
         assertThat(status(byId.get(6))).isEqualTo("DIVERGED");
-        assertThat(error(byId.get(6))).isNotBlank();
+        assertThat(error(byId.get(6))).startsWith("cost falls without bound: it fell from 0.0 at the start to");
         assertThat(status(byId.get(7))).isEqualTo("MAX_STEPS");
         assertThat(run.out()).contains("INVALID 4").contains("DIVERGED 1");
+        // grad_norm is |d/dw (x0 w^2 + x1 w + x2)| = |2 x0 w + x1| at the output's w; null where nothing was solved.
+        assertThat(byId.get(1).schema().apply("grad_norm").dataType()).isEqualTo(DataTypes.DoubleType);
+        for (int id : new int[] {1, 6, 7}) {
+            Row r = byId.get(id);
+            double x0 = Double.parseDouble(String.valueOf((Object) r.getAs("x0"))); // text columns: a bad cell is in them
+            double x1 = Double.parseDouble(String.valueOf((Object) r.getAs("x1")));
+            double w = r.getAs("w");
+            assertThat((Double) r.getAs("grad_norm")).as("row %d", id).isCloseTo(Math.abs(2 * x0 * w + x1), within(1e-12 * (1 + Math.abs(x0 * w))));
+        }
+        assertThat((Double) byId.get(6).getAs("grad_norm")).isGreaterThan(10); // it was running away: w is far out
+        for (int id = 2; id <= 5; id++) {
+            assertThat(byId.get(id).isNullAt(byId.get(id).fieldIndex("grad_norm"))).isTrue();
+        }
     }
 
     @Test

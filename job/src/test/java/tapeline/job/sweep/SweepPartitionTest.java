@@ -106,14 +106,17 @@ class SweepPartitionTest {
             Row r = rows.get(i);
             assertThat(r.getInt(0)).isEqualTo(i);
             if (i % 5 == 4) {
-                assertThat(r.<String>getAs(5)).isEqualTo("INVALID");
-                assertThat(r.<String>getAs(6)).isEqualTo("column t: not a number: 'n/a'");
+                assertThat(r.<String>getAs(6)).isEqualTo("INVALID");
+                assertThat(r.<String>getAs(7)).isEqualTo("column t: not a number: 'n/a'");
                 assertThat(r.isNullAt(2)).isTrue();
+                assertThat(r.isNullAt(4)).isTrue();
             } else {
                 // One SGD step from 0 on (w - t)^2: w = 0 - 0.25 * 2 * (0 - t) = t / 2.
                 assertThat(r.getDouble(2)).isEqualTo(i / 2.0);
-                assertThat(r.<String>getAs(5)).isEqualTo("MAX_STEPS");
-                assertThat(r.isNullAt(6)).isTrue();
+                // grad_norm there: |2 (w - t)| = |2 (t/2 - t)| = t.
+                assertThat(r.getDouble(4)).isEqualTo((double) i);
+                assertThat(r.<String>getAs(6)).isEqualTo("MAX_STEPS");
+                assertThat(r.isNullAt(7)).isTrue();
             }
         }
         // Every fifth row is text: 20 INVALID (no steps), 80 solved with the one step each.
@@ -128,8 +131,8 @@ class SweepPartitionTest {
         Iterator<Row> out = external(partition(w, "(w - t)^2", true, DType.FLOAT64, 2)
                 .call(internal(List.of(RowFactory.create(1, "x"), RowFactory.create(2, null)))),
                 new OutputLayout(INPUT, w, true, DType.FLOAT64).schema());
-        assertThat(out.next().<String>getAs(6)).isEqualTo("column t: not a number: 'x'");
-        assertThat(out.next().<String>getAs(6)).isEqualTo("column t: missing value");
+        assertThat(out.next().<String>getAs(7)).isEqualTo("column t: not a number: 'x'");
+        assertThat(out.next().<String>getAs(7)).isEqualTo("column t: missing value");
         assertThat(out.hasNext()).isFalse();
     }
 
@@ -137,12 +140,13 @@ class SweepPartitionTest {
     void outputLayoutsForArraysCsvAndFloat32() {
         List<VariableSpec> vars = List.of(new VariableSpec("w", 2), new VariableSpec("b", 1));
         OutputLayout arrays = new OutputLayout(INPUT, vars, true, DType.FLOAT64);
-        assertThat(arrays.schema().fieldNames()).containsExactly("id", "t", "w", "b", "cost", "steps", "status", "error");
+        assertThat(arrays.schema().fieldNames()).containsExactly("id", "t", "w", "b", "cost", "grad_norm", "steps", "status", "error");
         assertThat(arrays.schema().apply("w").dataType()).isEqualTo(DataTypes.createArrayType(DataTypes.DoubleType, false));
         OutputLayout csv = new OutputLayout(INPUT, vars, false, DType.FLOAT32);
-        assertThat(csv.schema().fieldNames()).containsExactly("id", "t", "w_0", "w_1", "b", "cost", "steps", "status", "error");
+        assertThat(csv.schema().fieldNames()).containsExactly("id", "t", "w_0", "w_1", "b", "cost", "grad_norm", "steps", "status", "error");
         assertThat(csv.schema().apply("w_1").dataType()).isEqualTo(DataTypes.FloatType);
         assertThat(csv.schema().apply("cost").dataType()).isEqualTo(DataTypes.FloatType);
+        assertThat(csv.schema().apply("grad_norm").dataType()).isEqualTo(DataTypes.FloatType);
 
         List<VariableSpec> one = List.of(new VariableSpec("w", 1));
         Iterator<Row> out = external(partition(one, "(w - t)^2", false, DType.FLOAT32, 4)

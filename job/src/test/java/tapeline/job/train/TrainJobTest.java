@@ -123,6 +123,29 @@ class TrainJobTest extends SparkSuite {
     }
 
     @Test
+    void aLinearLossWithNoRegulariserStopsDivergedWithTheReason() {
+        // -y * (b + w.x) is linear in the parameters: its mean falls without bound along a constant gradient.
+        Path out = dir.resolve("linear-loss");
+        Run r = main(job("loss = -y * (b + dot(w, x))", "steps = 200", "output.path = " + out).toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("tapeline train: DIVERGED after \\d+ steps")
+                .contains("loss falls without bound: it fell from 0.0 at the start to");
+        List<Row> h = history(out);
+        int last = h.get(h.size() - 1).getInt(0);
+        // A check every step, 8 checks a window; the verdict needs 4 windows (the first sets the slope).
+        assertThat(last).isEqualTo(32);
+        // The last loss is the mean of -y * (b + w.x) at the written parameters, computed here from the rows.
+        Map<String, Double> p = params(out);
+        double sum = 0;
+        for (double[] row : rows) {
+            sum += -row[0] * (p.get("b") + p.get("w[0]") * row[1] + p.get("w[1]") * row[2] + p.get("w[2]") * row[3]);
+        }
+        assertThat(h.get(h.size() - 1).getDouble(1)).isCloseTo(sum / rows.length, within(1e-9 * Math.abs(sum)));
+        assertThat(h.get(h.size() - 1).getDouble(1)).isLessThan(-1);
+        assertThat(r.out()).contains("step " + last + ": loss falls without bound");
+    }
+
+    @Test
     void paramsAreBitwiseIdenticalFor1_3And8Partitions() {
         List<Map<String, Double>> results = new ArrayList<>();
         List<List<Row>> histories = new ArrayList<>();
