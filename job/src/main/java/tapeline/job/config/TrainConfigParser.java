@@ -57,6 +57,11 @@ final class TrainConfigParser {
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer();
+        if ("newton".equals(optimizer)) {
+            problems.add("optimizer: newton solves one problem per row from its Hessian (the sweep);"
+                    + " the train job's shared parameters take a first-order optimizer");
+            optimizer = null;
+        }
         Map<String, Double> optimizerArgs = parseOptimizerArgs(optimizer);
         int steps = values.integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
