@@ -47,9 +47,19 @@ final class CompiledKernel implements StepKernel {
     public boolean step(Optimizer optimizer, boolean withCost, int n) {
         if (state == null) return false;
         optimizer.beginFusedStep(scalars);
-        generated.step(buffers, state, scalars, withCost ? costBuffer : null, n);
+        generated.step(buffers, own, null, state, scalars, withCost ? costBuffer : null, n);
         optimizer.endFusedStep();
         return true;
+    }
+
+    @Override
+    public Checked keptStep(Optimizer optimizer, double[][] grads, double[][] kept, int n) {
+        if (state == null) return Checked.UNFUSED;
+        optimizer.beginFusedStep(scalars);
+        generated.step(buffers, own, kept, state, scalars, costBuffer, n);
+        optimizer.endFusedStep();
+        System.arraycopy(own, 0, grads, 0, own.length);
+        return InterpretedKernel.allFinite(grads, n) && InterpretedKernel.finite(costBuffer, n) ? Checked.FINITE : Checked.NOT_FINITE;
     }
 
     @Override

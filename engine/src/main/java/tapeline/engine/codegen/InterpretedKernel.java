@@ -74,6 +74,11 @@ final class InterpretedKernel implements StepKernel {
     }
 
     @Override
+    public Checked keptStep(Optimizer optimizer, double[][] grads, double[][] kept, int n) {
+        return Checked.UNFUSED;
+    }
+
+    @Override
     public KernelPath path() {
         return path;
     }

@@ -80,21 +80,37 @@ final class KernelSource {
         s.append("        if (cost == null) gradientsOnly(n, grad, lanes);\n");
         s.append("        else gradientsAndCost(n, grad, cost, lanes);\n");
         s.append("    }\n\n");
-        method(s, "private static void gradientsOnly(double[][] n, double[][] grad, int lanes)", true, false, null);
-        method(s, "private static void gradientsAndCost(double[][] n, double[][] grad, double[] cost, int lanes)", true, true, null);
-        method(s, "public void cost(double[][] n, double[] cost, int lanes)", false, true, null);
+        method(s, "private static void gradientsOnly(double[][] n, double[][] grad, int lanes)", true, false, null, false);
+        method(s, "private static void gradientsAndCost(double[][] n, double[][] grad, double[] cost, int lanes)", true, true, null, false);
+        method(s, "public void cost(double[][] n, double[] cost, int lanes)", false, true, null, false);
         if (update != null) {
             s.append("    public boolean fused() {\n        return true;\n    }\n\n");
             // The cost before the update in a loop of its own: one loop that also stores the cost ran at
             // half the speed of the two (measured: the JIT vectorised it less well).
-            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        if (cost != null) cost(n, cost, lanes);\n");
-            s.append("        stepOnly(n, st, sc, lanes);\n");
+            // Chosen once per step, so that each loop is free of branches: with kept (a step whose lanes
+            // are judged) the loop also keeps each gradient and each value from before the update.
+            if (update.alternative() == null) {
+                s.append(call("stepOnly", "        "));
+            } else {
+                s.append("        if (sc[").append(update.scalars() - 1).append("] != 0.0) {\n")
+                        .append(call("stepAlternative", "            ")).append("        } else {\n")
+                        .append(call("stepOnly", "            ")).append("        }\n");
+            }
             s.append("    }\n\n");
-            method(s, "private static void stepOnly(double[][] n, double[][] st, double[] sc, int lanes)", true, false, update);
+            UpdateSource alternative = update.alternative() == null ? null
+                    : new UpdateSource(update.alternative(), null, update.ownLoop(), update.statesPerSlot(), update.scalars());
+            for (boolean keep : new boolean[] {false, true}) {
+                String sig = keep ? "(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, int lanes)"
+                        : "(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes)";
+                String suffix = keep ? "Kept" : "";
+                method(s, "private static void stepOnly" + suffix + sig, true, false, update, keep);
+                if (alternative != null) method(s, "private static void stepAlternative" + suffix + sig, true, false, alternative, keep);
+            }
         } else {
             s.append("    public boolean fused() {\n        return false;\n    }\n\n");
-            s.append("    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        throw new UnsupportedOperationException(\"no update was generated\");\n    }\n\n");
         }
         s.append("}\n");
@@ -103,6 +119,12 @@ final class KernelSource {
                     + ": the JIT does not vectorise a loop that large, and the interpreter's loops are faster");
         }
         return s.toString();
+    }
+
+    /** Calls the step method {@code name}, or its variant that keeps gradients and values when given {@code kept}. */
+    private static String call(String name, String indent) {
+        return indent + "if (kept == null) " + name + "(n, grad, st, sc, lanes);\n"
+                + indent + "else " + name + "Kept(n, grad, kept, st, sc, lanes);\n";
     }
 
     /** Everything up to the cost must be lane-wise ops this generator knows. */
@@ -132,7 +154,7 @@ final class KernelSource {
     }
 
     /** One method: a loop over the lanes computing what the flags ask for. */
-    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update) {
+    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update, boolean keep) {
         boolean[] needed = new boolean[cost + 1];
         List<String> backward = new ArrayList<>();
         String[] grads = gradients ? backward(needed, backward) : null;
@@ -166,7 +188,9 @@ final class KernelSource {
             }
         }
         for (String b : backward) loop.append("            ").append(b).append('\n');
-        if (gradients && update == null) {
+        boolean split = update != null && update.ownLoop();
+        StringBuilder second = new StringBuilder();
+        if (gradients && (update == null || split || keep)) {
             for (int k = 0; k < slots.length; k++) {
                 pre.append("        final double[] grad").append(k).append(" = grad[").append(k).append("];\n");
                 loop.append("            grad").append(k).append("[i] = ").append(grads[k]).append(";\n");
@@ -186,22 +210,28 @@ final class KernelSource {
                     pre.append("        final double[] st").append(k).append('_').append(x).append(" = st[")
                             .append(k * update.statesPerSlot() + x).append("];\n");
                 }
-                loop.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
+                StringBuilder into = split ? second : loop;
+                into.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
+                if (keep) {
+                    pre.append("        final double[] kept").append(k).append(" = kept[").append(k).append("];\n");
+                    into.append("                kept").append(k).append("[i] = n").append(slots[k]).append("[i];\n");
+                }
                 String body = update.body();
                 body = body.replaceAll("\\$w\\b", "n" + slots[k]);
                 body = body.replaceAll("\\$g\\b", "adjSlot");
                 body = body.replaceAll("\\$s(\\d+)\\b", "st" + k + "_$1");
                 body = body.replaceAll("\\$c(\\d+)\\b", "sc$1");
-                loop.append("                final double adjSlot = ").append(grads[k]).append(";\n");
+                into.append("                final double adjSlot = ").append(split ? "grad" + k + "[i]" : grads[k]).append(";\n");
                 for (String line : body.split("\n")) {
-                    if (!line.isBlank()) loop.append("                ").append(line.strip()).append('\n');
+                    if (!line.isBlank()) into.append("                ").append(line.strip()).append('\n');
                 }
-                loop.append("            }\n");
+                into.append("            }\n");
             }
         }
         largestLoop = Math.max(largestLoop, loop.toString().split("\n").length);
         s.append(pre);
         s.append("        for (int i = 0; i < lanes; i++) {\n").append(loop).append("        }\n");
+        if (split) s.append("        for (int i = 0; i < lanes; i++) {\n").append(second).append("        }\n");
         s.append("    }\n\n");
     }
 

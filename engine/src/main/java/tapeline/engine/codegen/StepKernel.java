@@ -35,6 +35,25 @@ public interface StepKernel {
      */
     boolean step(Optimizer optimizer, boolean withCost, int n);
 
+    /** What {@link #keptStep} did. */
+    enum Checked {
+        /** Nothing: this kernel has no fused update. */
+        UNFUSED,
+        /** The step, and the cost and every gradient before it are finite in every lane. */
+        FINITE,
+        /** The step, and some lane's cost or gradient before it is not finite. */
+        NOT_FINITE
+    }
+
+    /**
+     * A whole fused step ({@link #step} with the cost) for a step whose lanes are judged: it also
+     * leaves slot k's gradient in {@code grads[k]} (as {@link #gradients} does) and its value before
+     * the update in {@code kept[k]}, so that a lane found to end at this step reports what it had
+     * before the update, as on the unfused path. Judging after the update gives the same bits for
+     * the lanes that go on because each lane's update reads only that lane.
+     */
+    Checked keptStep(Optimizer optimizer, double[][] grads, double[][] kept, int n);
+
     /** Which path runs, and why. */
     KernelPath path();
 

@@ -27,6 +27,7 @@ public final class Optimizers {
         FACTORIES.put("adamax", Adamax::new);
         FACTORIES.put("nadam", Nadam::new);
         FACTORIES.put("lion", Lion::new);
+        FACTORIES.put("newton", Newton::new); // second order: the block solver runs its step
     }
 
     private Optimizers() {
@@ -35,6 +36,16 @@ public final class Optimizers {
     /** The optimizer names, in a stable order. */
     public static Set<String> names() {
         return java.util.Collections.unmodifiableSet(FACTORIES.keySet());
+    }
+
+    /**
+     * The Keras optimizers: those with a first-order update ({@link Optimizer#applyGradients}
+     * works), every name but {@code newton}, whose step the block solver takes from the Hessian.
+     */
+    public static Set<String> kerasNames() {
+        Set<String> keras = new java.util.LinkedHashSet<>(FACTORIES.keySet());
+        keras.remove("newton");
+        return java.util.Collections.unmodifiableSet(keras);
     }
 
     /** Builds an optimizer; an unknown name, argument or bad value is an error naming it. */

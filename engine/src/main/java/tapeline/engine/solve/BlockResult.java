@@ -9,7 +9,17 @@ package tapeline.engine.solve;
  * @param steps optimizer steps applied
  * @param status how each lane ended
  * @param error why, for {@code DIVERGED} and {@code INVALID} lanes; null otherwise
+ * @param curvature with the verdict on: the smallest eigenvalue of the Hessian at the result (NaN
+ *     for {@code INVALID} lanes); null with it off
+ * @param verdict with the verdict on: what the Hessian says (null for {@code INVALID} lanes); null
+ *     with it off
  */
-public record BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps, LaneStatus[] status,
-                          String[] error) {
+public record BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
+                          LaneStatus[] status, String[] error, double[] curvature, Verdict[] verdict) {
+
+    /** A result without the verdict. */
+    public BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
+                       LaneStatus[] status, String[] error) {
+        this(lanes, values, cost, gradNorm, steps, status, error, null, null);
+    }
 }

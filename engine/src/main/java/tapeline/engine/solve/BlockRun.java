@@ -7,9 +7,11 @@ import java.util.Map;
 
 import tapeline.engine.codegen.StepKernel;
 import tapeline.engine.optim.Arguments;
+import tapeline.engine.optim.Newton;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.tape.DType;
+import tapeline.engine.tape.HessianProgram;
 import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
 import tapeline.engine.tape.Tensor;
@@ -19,6 +21,11 @@ import tapeline.engine.tape.Tensor;
  * {@link #advance} is the whole solver: forward, backward, judge each lane, pack the lanes that
  * finished out of the way, step. A finished lane is frozen and costs nothing more. The run is
  * {@link Serializable}: stopped, shipped and resumed, it continues on exactly the same trajectory.
+ *
+ * <p>Second order, where asked for: with {@code optimizer = newton} the step is {@link NewtonStep}'s
+ * (the cost's gradient program, recorded after the cost, is evaluated with it); with the verdict on,
+ * the lanes that end in a round get their Hessian's smallest eigenvalue and a {@link Verdict}, and a
+ * first-order optimizer's lanes are watched for an unbounded fall ({@link CurvatureWatch}).
  */
 public final class BlockRun implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -32,6 +39,10 @@ public final class BlockRun implements Serializable {
     /** Live variable values, one array per slot (variable component), shared with the tape. */
     private final double[][] values;
     private final Optimizer optimizer;
+    /** The second-order part (newton's step, the verdict's Hessian), or null when neither is asked for. */
+    private final NewtonStep second;
+    /** With the verdict on and a first-order optimizer: the watch for an unbounded fall, else null. */
+    private final CurvatureWatch watch;
 
     // Lane bookkeeping, by position: laneAt[p] is the original lane at position p.
     private final int[] laneAt;
@@ -42,6 +53,9 @@ public final class BlockRun implements Serializable {
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
+    /** The values from before a kept step's update (see {@link StepKernel#keptStep}). */
+    private transient double[][] kept;
+    private transient double[] norms;
     /** Compiled or interpreted; never serialised: made again, from the cache, where the run continues. */
     private transient StepKernel kernel;
 
@@ -52,6 +66,8 @@ public final class BlockRun implements Serializable {
     private final int[] outSteps;
     private final LaneStatus[] outStatus;
     private final String[] outError;
+    private final double[] outCurvature;
+    private final Verdict[] outVerdict;
 
     private BlockRun(BlockSolver solver, int lanes, int[] valid, Map<String, double[][]> inputs,
                      Map<String, double[][]> init, Map<String, double[]> perLaneArgs) {
@@ -65,6 +81,9 @@ public final class BlockRun implements Serializable {
         outSteps = new int[lanes];
         outStatus = new LaneStatus[lanes];
         outError = new String[lanes];
+        boolean verdict = solver.settings().verdict();
+        outCurvature = verdict ? new double[lanes] : null;
+        outVerdict = verdict ? new Verdict[lanes] : null;
 
         int n = valid.length;
         laneAt = valid.clone();
@@ -83,6 +102,8 @@ public final class BlockRun implements Serializable {
             tape = null;
             costNode = -1;
             optimizer = null;
+            second = null;
+            watch = null;
             return;
         }
         // The recorded cost is reused from the previous block when it has room: recording and
@@ -121,6 +142,9 @@ public final class BlockRun implements Serializable {
             for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
         }
         optimizer.build(n, perLane, variableOfSlot);
+        second = compiled.hessian() == null ? null
+                : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype);
+        watch = solver.settings().verdict() && !newton() ? new CurvatureWatch(compiled.hessian(), slots, n) : null;
     }
 
     /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
@@ -134,8 +158,16 @@ public final class BlockRun implements Serializable {
         dtype.round(to, n);
     }
 
-    /** A recorded cost: the tape, its leaves (variable slots, then input components) and the cost node. */
-    record Compiled(Tape tape, int[] leaves, int cost) implements Serializable { }
+    /**
+     * A recorded cost: the tape, its leaves (variable slots, then input components), the cost node
+     * and, for newton or the verdict, the program of its gradient and Hessian (else null).
+     */
+    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian) implements Serializable { }
+
+    /** Whether the solver needs Hessians: newton's steps, or the verdict on every result. */
+    private static boolean secondOrder(BlockSolver solver) {
+        return solver.settings().verdict() || "newton".equals(solver.optimizer());
+    }
 
     /** Records the cost on a fresh tape of {@code lanes} lanes, with every leaf zero. */
     static Compiled compile(BlockSolver solver, int lanes) {
@@ -162,8 +194,18 @@ public final class BlockRun implements Serializable {
         }
         Tensor c = solver.compile(bindings);
         int cost = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        int[] leafNodes = leaves.stream().mapToInt(Integer::intValue).toArray();
+        // The derivative program goes after the cost: forwardTo(cost) still computes the cost alone.
+        HessianProgram hessian = secondOrder(solver)
+                ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
         tape.close();
-        return new Compiled(tape, leaves.stream().mapToInt(Integer::intValue).toArray(), cost);
+        return new Compiled(tape, leafNodes, cost, hessian);
+    }
+
+    private static int slotCount(BlockSolver solver) {
+        int slots = 0;
+        for (VariableSpec v : solver.variables()) slots += v.size();
+        return slots;
     }
 
     /**
@@ -223,6 +265,7 @@ public final class BlockRun implements Serializable {
                 run.outCost[i] = Double.NaN;
                 run.outGradNorm[i] = Double.NaN;
                 for (double[] o : run.outValues) o[i] = Double.NaN;
+                if (run.outCurvature != null) run.outCurvature[i] = Double.NaN;
             }
         }
         return run;
@@ -264,9 +307,11 @@ public final class BlockRun implements Serializable {
             boolean last = step >= s.maxSteps();
             boolean sample = divergence.samples(step);
             boolean check = step % COST_EVERY == 0 || last;
-            boolean withCost = check || sample; // a short run samples more often than it checks
+            // Newton reads the cost at every step (its line search starts from it).
+            boolean withCost = check || sample || newton(); // a short run samples more often than it checks
             StepKernel k = kernel();
-            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && k.step(optimizer, sample, active)) {
+            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && !newton()
+                    && k.step(optimizer, sample, active)) {
                 // No lane can end on this step: the update is fused into the compiled pass, which
                 // leaves the cost from before the update where the divergence rule's sample reads it
                 // (off a window's end the rule reads nothing else).
@@ -275,28 +320,67 @@ public final class BlockRun implements Serializable {
                 continue;
             }
             if (grads == null) grads = new double[values.length][];
+            if (check && !last && !divergence.windowEnds(step) && !s.testsConvergence() && !newton() && watch == null) {
+                // Only a lane whose cost or gradient is not finite can end here (off a window's end the
+                // divergence rule flags none and reads only the cost; newton and the verdict's curvature
+                // watch judge every check step, so they never come here): the fused step runs and keeps what
+                // judging such a lane needs (its gradients and values from before the update).
+                if (kept == null) kept = new double[values.length][tape.lanes()];
+                StepKernel.Checked c = k.keptStep(optimizer, grads, kept, active);
+                if (c != StepKernel.Checked.UNFUSED) {
+                    if (sample) divergence.observe(step, tape.valueBuffer(costNode), null, null, active);
+                    if (c == StepKernel.Checked.NOT_FINITE && endNotFinite(s)) break;
+                    step++;
+                    continue;
+                }
+            }
             boolean finite = k.gradients(withCost, grads, active);
             double[] cost = tape.valueBuffer(costNode);
             int flagged = sample ? divergence.observe(step, cost, grads, values, active) : 0;
-            boolean quiet = !last && flagged == 0 && (!check || finite) && !anyConverges(s);
+            // With newton or the verdict's watch, lanes are judged at every check step: one may be
+            // falling without bound along non-positive curvature.
+            boolean quiet = !last && flagged == 0 && !(check && (newton() || watch != null))
+                    && (!check || finite) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
+                if (check && watch != null) watchCurvature(cost);
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
                     if (judge(p, cost[p], s) != null) ended++;
                 }
+                if (ended > 0 && outVerdict != null) judgeCurvature(s);
                 if (ended > 0) pack();
                 if (active == 0) break;
             }
             boolean stepTest = s.stepTolerance() > 0;
             if (stepTest) remember();
             if (sample) divergence.beforeStep(values, active);
-            optimizer.step(values, grads, active);
+            if (newton()) second.step(values, active, (Newton) optimizer);
+            else optimizer.step(values, grads, active);
             step++;
             if (sample) divergence.afterStep(values, active);
             if (stepTest) measureSteps();
         }
         if (active == 0 && compiled != null) solver.giveBack(compiled);
+        return active == 0;
+    }
+
+    /**
+     * After a kept step ({@link StepKernel#keptStep}): the lanes whose cost or gradient was not finite
+     * end, with their values from before the update (the others were updated as on the unfused path).
+     * Returns whether every lane has ended.
+     */
+    private boolean endNotFinite(SolverSettings s) {
+        double[] cost = tape.valueBuffer(costNode);
+        int ended = 0;
+        for (int p = 0; p < active; p++) {
+            boolean finite = Double.isFinite(cost[p]);
+            for (double[] g : grads) finite &= Double.isFinite(g[p]);
+            if (finite) continue;
+            for (int k = 0; k < values.length; k++) values[k][p] = kept[k][p]; // the lane ends: its values before the step
+            if (judge(p, cost[p], s) != null) ended++;
+        }
+        if (ended > 0) pack();
         return active == 0;
     }
 
@@ -345,6 +429,15 @@ public final class BlockRun implements Serializable {
             boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
             if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         }
+        // Curvature, where it is known, says sooner (and why) what the path-based rule would say later.
+        if (watch != null) {
+            String unbounded = watch.divergence(p, cost, norm, step);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
+        }
+        if (newton()) {
+            String unbounded = NewtonStep.divergence(p, cost, norm, (Newton) optimizer);
+            if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
+        }
         String diverged = divergence.reason(p);
         if (diverged != null) return end(p, LaneStatus.DIVERGED, cost, norm, diverged);
         if (step >= s.maxSteps()) return end(p, LaneStatus.MAX_STEPS, cost, norm, null);
@@ -370,6 +463,45 @@ public final class BlockRun implements Serializable {
         outError[lane] = error;
         retired[p] = true;
         return error == null ? status.name() : error;
+    }
+
+    /** Lane position p's gradient norm. */
+    private double norm(int p) {
+        double n2 = 0;
+        for (double[] g : grads) n2 += g[p] * g[p];
+        return Math.sqrt(n2);
+    }
+
+    /** A check step's look at the curvature along each lane's path ({@link CurvatureWatch}). */
+    private void watchCurvature(double[] cost) {
+        if (norms == null) norms = new double[tape.lanes()];
+        for (int p = 0; p < active; p++) norms[p] = norm(p);
+        if (watch.observe(values, cost, norms, active)) {
+            kernel().gradients(false, grads, active); // the product's reverse pass may have reused their buffers
+        }
+    }
+
+    private boolean newton() {
+        return optimizer instanceof Newton;
+    }
+
+    /**
+     * The curvature and verdict of the lanes that ended this round (marked retired, not yet packed
+     * away): one Hessian evaluation for the block, at this round's values. The reverse passes may
+     * reuse the gradient buffers, so the cost's gradient is taken again after.
+     */
+    private void judgeCurvature(SolverSettings s) {
+        second.evaluate();
+        for (int p = 0; p < active; p++) {
+            if (!retired[p]) continue;
+            int lane = laneAt[p];
+            SymmetricEigen e = second.decompose(p);
+            outCurvature[lane] = e.smallest();
+            double cost = outCost[lane];
+            outVerdict[lane] = Verdict.of(e, solver.dtype(), second.gradNorm(p),
+                    Verdict.gradientTolerance(s.gradTolerance(), cost, solver.dtype()));
+        }
+        kernel().gradients(false, grads, active);
     }
 
     /** Moves the lanes still running to the front, so that finished ones cost nothing more. */
@@ -401,6 +533,7 @@ public final class BlockRun implements Serializable {
     private void moveLane(int from, int to) {
         tape.moveLane(from, to); // variables and inputs
         optimizer.moveLane(from, to);
+        if (watch != null) watch.moveLane(from, to);
         laneAt[to] = laneAt[from];
         stepNorm[to] = stepNorm[from];
         divergence.moveLane(from, to);
@@ -450,6 +583,7 @@ public final class BlockRun implements Serializable {
             for (int c = 0; c < size; c++) out[v][c] = outValues[slot++].clone();
         }
         return new BlockResult(lanes, out, outCost.clone(), outGradNorm.clone(), outSteps.clone(), outStatus.clone(),
-                outError.clone());
+                outError.clone(), outCurvature == null ? null : outCurvature.clone(),
+                outVerdict == null ? null : outVerdict.clone());
     }
 }

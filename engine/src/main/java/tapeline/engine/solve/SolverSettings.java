@@ -7,9 +7,17 @@ import java.io.Serializable;
  * convergence tests pass. A lane converges when its gradient norm is at most
  * {@code gradTolerance} and its last step moved it by at most {@code stepTolerance} (Euclidean
  * norms over all components); a tolerance of 0 turns that test off, and with both off a lane runs
- * all {@code maxSteps}.
+ * all {@code maxSteps}. With {@code verdict}, every lane that ends also gets the smallest
+ * eigenvalue of its Hessian and a {@link Verdict}.
  */
-public record SolverSettings(int maxSteps, double gradTolerance, double stepTolerance) implements Serializable {
+public record SolverSettings(int maxSteps, double gradTolerance, double stepTolerance, boolean verdict)
+        implements Serializable {
+
+    /** Settings without the verdict. */
+    public SolverSettings(int maxSteps, double gradTolerance, double stepTolerance) {
+        this(maxSteps, gradTolerance, stepTolerance, false);
+    }
+
     public SolverSettings {
         if (maxSteps < 0) {
             throw new IllegalArgumentException("steps must be >= 0, got " + maxSteps);

@@ -41,6 +41,10 @@ public final class Tape implements Serializable {
     private int[][] morePairs = new int[16][];
     private int size;
     private boolean recording = true;
+    /** Derivative programs being recorded ({@link SymbolicBackward}): allowed after {@link #close()}. */
+    private transient int deriving;
+    /** A lane constant of ones (MEAN's derivative program counts the lanes with it); -1 until needed. */
+    private int onesLane = NONE;
     private transient boolean[] live;
     private transient int liveFor = NONE;
 
@@ -107,6 +111,44 @@ public final class Tape implements Serializable {
     /** Whether a node depends on a variable, so that {@link #forward()} recomputes it. */
     public boolean isVarying(int node) {
         return varying[node];
+    }
+
+    void beginDerived() {
+        deriving++;
+    }
+
+    void endDerived() {
+        deriving--;
+    }
+
+    /** The node of a lane constant of ones, recorded on first use. */
+    int onesLane() {
+        if (onesLane == NONE) {
+            double[] ones = new double[lanes];
+            Arrays.fill(ones, 1.0);
+            onesLane = constant(ones);
+        }
+        return onesLane;
+    }
+
+    /**
+     * Records the program computing the gradient of the sum of {@code target}'s lanes with respect
+     * to each source, and returns its nodes (-1 for a source the target does not depend on). The
+     * program is made of ordinary nodes: {@link #forward()} recomputes it with the cost, and
+     * {@link #backward(int)} from one of its nodes gives second derivatives. See {@link SymbolicBackward}.
+     *
+     * <pre>{@code
+     * int g = tape.gradientProgram(cost, new int[] {w})[0];   // dcost/dw, as nodes
+     * tape.backward(g);                                        // tape.gradient(w): d2cost/dw2, per lane
+     * }</pre>
+     *
+     * @throws IllegalArgumentException naming an op on the way that has no derivative program
+     */
+    public int[] gradientProgram(int target, int[] sources) {
+        if (target < 0 || target >= size) {
+            throw new IllegalArgumentException("no node " + target + " on this tape of " + size + " nodes");
+        }
+        return SymbolicBackward.record(this, target, sources);
     }
 
     // ---- leaves -------------------------------------------------------------------------------
@@ -177,7 +219,7 @@ public final class Tape implements Serializable {
      * computes it at once and returns the new node.
      */
     public int record(Op o, int a, int b, int c, double k) {
-        if (!recording) {
+        if (!recording && deriving == 0) {
             throw new IllegalStateException("this tape has been closed: record ops inside its try block");
         }
         if (o == Op.LEAF) {
@@ -325,6 +367,16 @@ public final class Tape implements Serializable {
     /** Recomputes every node that depends on a variable, from the variables' current values. */
     public void forward() {
         for (int i = 0; i < size; i++) {
+            if (varying[i] && op[i] != Op.LEAF) compute(i);
+        }
+    }
+
+    /**
+     * Recomputes the nodes up to {@code last} that depend on a variable: the cost without the
+     * derivative programs recorded after it (a line search's trial points).
+     */
+    public void forwardTo(int last) {
+        for (int i = 0; i <= last && i < size; i++) {
             if (varying[i] && op[i] != Op.LEAF) compute(i);
         }
     }

@@ -101,7 +101,7 @@ class CompiledRunTest {
                 + "        double x = lanes;\n" + body + "        cost[0] = x;\n    }\n"
                 + "    public void cost(double[][] n, double[] cost, int lanes) { }\n"
                 + "    public boolean fused() { return false; }\n"
-                + "    public void step(double[][] n, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
+                + "    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
         KernelCache.Entry e = KernelCache.get(source);
         assertThat(e.step()).isNull();
         assertThat(e.failure()).matches("the generated method gradients has \\d+ bytes of bytecode, over the JIT's limit of 8000");
@@ -146,6 +146,33 @@ class CompiledRunTest {
     private static BlockRun deserialise(byte[] b) throws Exception {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
             return (BlockRun) in.readObject();
+        }
+    }
+
+    /**
+     * Check steps run fused and judge after the update: a lane whose cost or gradient turns NaN
+     * (log of a u pushed below 0) must still end with its values, cost, step and message from before
+     * that step's update, as on the interpreter, while the other lanes go on unchanged.
+     */
+    @Test
+    void lanesThatTurnNonFiniteOnAFusedCheckStepEndAsOnTheInterpreter() {
+        for (String optimizer : new String[] {"adam", "nadam", "sgd", "lion"}) {
+            for (DType dtype : DType.values()) {
+                BlockSolver solver = new BlockSolver(Expression.parse("cost", "c * log(u) + v^2"),
+                        List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), optimizer,
+                        Map.of("learning_rate", 0.1), new SolverSettings(100, 0, 0), dtype);
+                Runs.Block b = Runs.block(64, 11);
+                BlockResult got = solver.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+                assertThat(solver.kernelPath().fused()).as(optimizer + " " + dtype).isTrue();
+                BlockResult want = solver.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of());
+                Runs.assertSameBits(got, want, optimizer + " " + dtype);
+                long laterDivergence = java.util.stream.IntStream.range(0, b.lanes())
+                        .filter(i -> got.status()[i] == tapeline.engine.solve.LaneStatus.DIVERGED && got.steps()[i] > 0).count();
+                long ran = java.util.stream.IntStream.range(0, b.lanes())
+                        .filter(i -> got.status()[i] == tapeline.engine.solve.LaneStatus.MAX_STEPS).count();
+                assertThat(laterDivergence).as("lanes that diverge after step 0, " + optimizer + " " + dtype).isPositive();
+                assertThat(ran).as("lanes that run to the end, " + optimizer + " " + dtype).isPositive();
+            }
         }
     }
 }

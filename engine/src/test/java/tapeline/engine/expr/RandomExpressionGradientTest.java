@@ -45,6 +45,43 @@ class RandomExpressionGradientTest {
         }
     }
 
+    /**
+     * The Hessian from the gradient's own program ({@code Tape.gradientProgram}, differentiated
+     * again) against central differences of the first-order gradient: symmetric, and each entry
+     * the derivative of the gradient.
+     */
+    @Property(tries = 200)
+    void hessiansOfRandomExpressionsMatchFiniteDifferencesOfTheGradient(@ForAll("expressions") String text,
+            @ForAll("points") double[] uv) {
+        Expression e = Expression.parse("cost", text);
+        Tape tape = new Tape(DType.FLOAT64);
+        int nu = tape.variable(new double[] {uv[0]}, true, true);
+        int nv = tape.variable(new double[] {uv[1]}, true, true);
+        Tensor c = Compiler.compile(e, Map.of("u", new Tensor[] {tape.tensor(nu)}, "v", new Tensor[] {tape.tensor(nv)},
+                "c", new Tensor[] {tape.tensor(tape.constant(new double[] {0.7}))}));
+        tapeline.engine.tape.HessianProgram program = tapeline.engine.tape.HessianProgram.record(tape, c.node(), new int[] {nu, nv});
+        double[][] g = new double[2][1];
+        double[][][] hess = new double[2][2][1];
+        program.evaluate(g, hess);
+        double[] first = gradient(e, uv[0], uv[1]);
+        for (int k = 0; k < 2; k++) {
+            assertThat(g[k][0]).as("gradient program d/d%s of %s", k, text)
+                    .isCloseTo(first[k], within(1e-9 * Math.max(1, Math.abs(first[k]))));
+            double h = 1e-5 * Math.max(1, Math.abs(uv[k]));
+            double[] up = uv.clone();
+            double[] down = uv.clone();
+            up[k] += h;
+            down[k] -= h;
+            double[] gu = gradient(e, up[0], up[1]);
+            double[] gd = gradient(e, down[0], down[1]);
+            for (int j = 0; j < 2; j++) {
+                double numeric = (gu[j] - gd[j]) / (2 * h);
+                assertThat(hess[j][k][0]).as("H[%s][%s] of %s at %s", j, k, text, java.util.Arrays.toString(uv))
+                        .isCloseTo(numeric, within(1e-4 * Math.max(1, Math.abs(numeric))));
+            }
+        }
+    }
+
     @Provide
     Arbitrary<double[]> points() {
         return Arbitraries.doubles().between(-2, 2).array(double[].class).ofSize(2);

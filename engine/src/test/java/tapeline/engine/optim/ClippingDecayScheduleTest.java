@@ -231,7 +231,7 @@ class ClippingDecayScheduleTest {
         assertThatThrownBy(() -> new PiecewiseConstantDecay(new long[] {1}, new double[] {1}))
                 .hasMessageContaining("one value fewer");
         // Every optimizer takes the base arguments, with Keras's defaults.
-        for (String name : Optimizers.names()) {
+        for (String name : Optimizers.kerasNames()) {
             assertThat(Optimizers.arguments(name)).contains("learning_rate", "weight_decay", "clipnorm", "clipvalue",
                     "global_clipnorm");
         }

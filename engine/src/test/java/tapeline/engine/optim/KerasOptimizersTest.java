@@ -281,7 +281,7 @@ class KerasOptimizersTest {
     @TestFactory
     List<DynamicTest> serialisedMidRunContinuesBitwise() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (String name : Optimizers.names()) {
+        for (String name : Optimizers.kerasNames()) {
             for (LearningRateSchedule schedule : schedules()) {
                 for (DType dtype : DType.values()) {
                     tests.add(DynamicTest.dynamicTest(name + " " + schedule + " " + dtype, () -> {

@@ -53,4 +53,39 @@ class SteadyStateAllocationTest {
             }
         }
     }
+
+    /** Second order too: Adam with the verdict's curvature watch, and Newton (Hessian, eigen-solver, line search). */
+    @Test
+    void secondOrderStepsAllocateNothingPerStep() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (String optimizer : new String[] {"adam", "newton"}) {
+            for (DType dtype : DType.values()) {
+                BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(w)"),
+                        List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), optimizer,
+                        optimizer.equals("adam") ? Map.of("learning_rate", 0.01) : Map.of(),
+                        new SolverSettings(1_000_000, 0, 0, true), dtype);
+                int n = 256;
+                double[] x0 = new double[n];
+                double[] x1 = new double[n];
+                double[] x2 = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x0[i] = 1 + i;
+                    x1[i] = -i;
+                    x2[i] = 3;
+                }
+                BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
+                        "x2", new double[][] {x2}), Map.of(), Map.of());
+                run.advance(1_000); // lazily built buffers, and the JIT settled
+                long tid = Thread.currentThread().getId();
+                long before = threads.getThreadAllocatedBytes(tid);
+                int steps = optimizer.equals("newton") ? 2_000 : 10_000; // a Newton step is a few gradients' work
+                run.advance(steps);
+                long after = threads.getThreadAllocatedBytes(tid);
+                assertThat(run.step()).isEqualTo(1_000 + steps);
+                // A single boxed value per step would already be 20 kB in 2,000 steps.
+                assertThat(after - before).as("bytes allocated in %d steps (%s, %s, verdict on)", steps, optimizer, dtype)
+                        .isLessThan(4_096);
+            }
+        }
+    }
 }

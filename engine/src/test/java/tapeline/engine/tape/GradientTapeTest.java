@@ -42,6 +42,26 @@ class GradientTapeTest {
         }
     }
 
+    /**
+     * A kinked op whose input already holds a cotangent adds its own to it: relu, max, min and
+     * select read their condition after the sum (a precedence slip once made these 0 or 1).
+     */
+    @Test
+    void kinkedOpsAddToAGradientGatheredBefore() {
+        Variable w = Variable.scalar("w", 2.0, DType.FLOAT64);
+        Variable u = Variable.scalar("u", -1.0, DType.FLOAT64);
+        try (GradientTape tape = GradientTape.persistent()) {
+            Tensor wt = tape.read(w);
+            Tensor ut = tape.read(u);
+            // Recorded first, differentiated last: the mul has given w (and u) a cotangent by then.
+            Tensor kinks = wt.relu().add(wt.max(ut)).add(ut.min(wt)).add(Tensor.select(wt, ut, wt));
+            Tensor y = kinks.add(wt.mul(3)).add(ut.mul(5));
+            double[][] g = tape.gradient(y, w, u);
+            assertThat(g[0]).containsExactly(3 + 1 + 1.0);     // 3 + relu' + max' (w > u)
+            assertThat(g[1]).containsExactly(5 + 1 + 1.0);     // 5 + min' (u < w) + select (w > 0)
+        }
+    }
+
     @Test
     void reductionsOverLanes() {
         Variable w = Variable.scalar("w", 2.0, DType.FLOAT64);

@@ -32,7 +32,7 @@ import tapeline.engine.tape.DType;
  * @param init          {@code init.<variable>}: start values; a variable not listed starts at 0
  * @param optimizer     {@code optimizer}: a name from {@code Optimizers.names()}
  * @param optimizerArgs {@code optimizer.<argument>}: Keras argument names; booleans are 1/0
- * @param solver        {@code steps}, {@code tolerance.grad}, {@code tolerance.step}
+ * @param solver        {@code steps}, {@code tolerance.grad}, {@code tolerance.step}, {@code verdict}
  * @param dtype         {@code dtype}
  * @param input         {@code input.path}, {@code input.format}
  * @param output        {@code output.path}, {@code output.format}, {@code output.mode}

@@ -25,13 +25,13 @@ final class SweepConfigParser {
             "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy",
-            "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen");
+            "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen", "verdict");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
             "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
-            "engine.codegen", "true");
+            "engine.codegen", "true", "verdict", "false");
 
     static Map<String, String> ordered(String... keyValues) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -72,6 +72,7 @@ final class SweepConfigParser {
         int steps = values.integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
         double stepTol = values.nonNegative("tolerance.step");
+        Boolean verdict = values.choice("verdict", "false", Map.of("true", true, "false", false));
         DType dtype = parseDType();
         InputSpec input = values.input();
         OutputSpec output = values.output(true);
@@ -93,7 +94,7 @@ final class SweepConfigParser {
             throw new ConfigException(problems);
         }
         return new SweepConfig(job, cost, variables, init, optimizer, optimizerArgs,
-                new SolverSettings(steps, gradTol, stepTol), dtype, input, output, blockSize, appName, showRows, spark,
+                new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark,
                 !Boolean.FALSE.equals(codegen));
     }
 

@@ -15,12 +15,16 @@ import org.apache.spark.unsafe.types.UTF8String;
 import tapeline.engine.solve.BlockResult;
 import tapeline.engine.solve.LaneStatus;
 import tapeline.engine.solve.VariableSpec;
+import tapeline.engine.solve.Verdict;
 import tapeline.engine.tape.DType;
 
 /**
  * The shape of a sweep's output rows (ARCHITECTURE.md, "Contracts"): every input column as it came,
  * then one column per variable named as the variable, then {@code cost}, {@code grad_norm} (the norm of
- * the cost's gradient at the result), {@code steps}, {@code status} and {@code error}.
+ * the cost's gradient at the result), {@code steps}, {@code status} and {@code error}; with the verdict
+ * on ({@code verdict = true}) also {@code curvature} (the smallest eigenvalue of the Hessian at the
+ * result) and {@code verdict} ({@code MINIMUM}, {@code SADDLE}, {@code MAXIMUM}, {@code FLAT}; both
+ * null for an INVALID row).
  *
  * <p>A vector variable {@code w[3]} is one array column {@code w}, or, for a format without arrays
  * (CSV), three columns {@code w_0, w_1, w_2}. In float32 the variables, the cost and its gradient norm are FloatType: the
@@ -40,10 +44,14 @@ import tapeline.engine.tape.DType;
  */
 public final class OutputLayout implements Serializable {
     private static final UTF8String[] STATUS = new UTF8String[LaneStatus.values().length];
+    private static final UTF8String[] VERDICT = new UTF8String[Verdict.values().length];
 
     static {
         for (LaneStatus s : LaneStatus.values()) {
             STATUS[s.ordinal()] = UTF8String.fromString(s.name());
+        }
+        for (Verdict v : Verdict.values()) {
+            VERDICT[v.ordinal()] = UTF8String.fromString(v.name());
         }
     }
 
@@ -53,6 +61,9 @@ public final class OutputLayout implements Serializable {
     private final int[] sizes;
     private final boolean arrays;
     private final boolean float32;
+    private final boolean verdict;
+    /** Where {@code steps} is among the result columns (after the variables and the cost). */
+    private final int stepsAt;
 
     /**
      * @param input     the input's schema
@@ -61,6 +72,14 @@ public final class OutputLayout implements Serializable {
      * @param dtype     the engine's dtype
      */
     public OutputLayout(StructType input, List<VariableSpec> variables, boolean arrays, DType dtype) {
+        this(input, variables, arrays, dtype, false);
+    }
+
+    /**
+     * @param verdict whether the {@code curvature} and {@code verdict} columns follow the others
+     */
+    public OutputLayout(StructType input, List<VariableSpec> variables, boolean arrays, DType dtype, boolean verdict) {
+        this.verdict = verdict;
         this.inputWidth = input.fields().length;
         this.sizes = variables.stream().mapToInt(VariableSpec::size).toArray();
         this.arrays = arrays;
@@ -80,9 +99,14 @@ public final class OutputLayout implements Serializable {
         }
         fields.add(DataTypes.createStructField("cost", number, true));
         fields.add(DataTypes.createStructField("grad_norm", number, true));
+        this.stepsAt = fields.size() - inputWidth;
         fields.add(DataTypes.createStructField("steps", DataTypes.IntegerType, false));
         fields.add(DataTypes.createStructField("status", DataTypes.StringType, false));
         fields.add(DataTypes.createStructField("error", DataTypes.StringType, true));
+        if (verdict) {
+            fields.add(DataTypes.createStructField("curvature", number, true));
+            fields.add(DataTypes.createStructField("verdict", DataTypes.StringType, true));
+        }
         this.schema = DataTypes.createStructType(fields);
         this.resultWidth = fields.size() - inputWidth;
     }
@@ -140,21 +164,32 @@ public final class OutputLayout implements Serializable {
             results.update(k++, STATUS[r.status()[lane].ordinal()]);
             String error = r.error() == null ? null : r.error()[lane];
             if (error == null) {
-                results.setNullAt(k);
+                results.setNullAt(k++);
             } else {
-                results.update(k, UTF8String.fromString(error));
+                results.update(k++, UTF8String.fromString(error));
+            }
+            if (verdict) {
+                double c = r.curvature() == null ? Double.NaN : r.curvature()[lane];
+                Verdict v = r.verdict() == null ? null : r.verdict()[lane];
+                if (v == null) {
+                    results.setNullAt(k++); // INVALID: no Hessian was taken
+                    results.setNullAt(k);
+                } else {
+                    number(k++, c);
+                    results.update(k, VERDICT[v.ordinal()]);
+                }
             }
             return joined.apply(in, results);
         }
 
         /** The output row of a row that never reached the engine because of a bad cell; valid until the next call. */
         public InternalRow invalid(InternalRow in, String error) {
-            for (int k = 0; k < resultWidth - 3; k++) {
+            for (int k = 0; k < resultWidth; k++) {
                 results.setNullAt(k);
             }
-            results.setInt(resultWidth - 3, 0);
-            results.update(resultWidth - 2, STATUS[LaneStatus.INVALID.ordinal()]);
-            results.update(resultWidth - 1, UTF8String.fromString(error));
+            results.setInt(stepsAt, 0);
+            results.update(stepsAt + 1, STATUS[LaneStatus.INVALID.ordinal()]);
+            results.update(stepsAt + 2, UTF8String.fromString(error));
             return joined.apply(in, results);
         }
 

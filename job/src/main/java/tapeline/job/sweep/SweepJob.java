@@ -101,7 +101,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
             }
         }
         OutputLayout layout = plan == null ? null : new OutputLayout(input.schema(), config.variables(),
-                config.output().format().hasArrays(), config.dtype());
+                config.output().format().hasArrays(), config.dtype(), config.solver().verdict());
         if (layout != null) {
             problems.addAll(OutputWriter.checkPartitions(config.output(), layout.schema()));
         }

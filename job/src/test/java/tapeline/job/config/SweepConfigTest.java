@@ -93,6 +93,25 @@ class SweepConfigTest {
     }
 
     @Test
+    void newtonAndTheVerdict() throws Exception {
+        SweepConfig c = SweepConfig.parse(with("optimizer=newton", "optimizer.armijo=0.01", "optimizer.learning_rate=lr",
+                "verdict=true"));
+        assertThat(c.optimizer()).isEqualTo("newton");
+        assertThat(c.solver().verdict()).isTrue();
+        assertThat(c.fixedOptimizerArgs()).containsEntry("armijo", 0.01);
+        assertThat(SweepConfig.parse(minimal()).solver().verdict()).isFalse();
+        assertThat(problems(with("verdict=yes")).problems()).singleElement().asString()
+                .isEqualTo("verdict: expected one of [false, true], got 'yes'");
+        assertThat(problems(with("optimizer=newton", "optimizer.clipnorm=1")).problems()).singleElement().asString()
+                .contains("newton does not take clipnorm");
+        // The train job's parameters are shared by every row: no Hessian per row, so no newton.
+        Map<String, String> train = new java.util.LinkedHashMap<>(Map.of("job", "train", "loss", "(y - w * x)^2",
+                "variables", "w", "optimizer", "newton", "input.path", "in.csv", "output.path", "out"));
+        assertThatThrownBy(() -> TrainConfig.parse(train)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("optimizer: newton solves one problem per row");
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorWithDidYouMean() {
         ConfigException e = problems(with("optimiser=adam"));
         assertThat(e.problems()).containsExactly("unknown key 'optimiser' (did you mean 'optimizer'?)");

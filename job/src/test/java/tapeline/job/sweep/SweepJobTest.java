@@ -60,6 +60,60 @@ class SweepJobTest extends SparkSuite {
                 .contains("output: " + out).contains("5.000001").contains("0.7 ");
     }
 
+    /**
+     * {@code optimizer = newton} with {@code verdict = true} on the seed: the notebook's two rows in
+     * one step each; then a cost whose Hessian is diag(2a, 2b), so every verdict is known in closed form.
+     */
+    @Test
+    void newtonWithTheVerdictJudgesEveryRow() {
+        Path out = dir.resolve("newton");
+        Run run = main(repo().resolve("conf/seed-sweep.properties").toString(),
+                "input.path=" + repo().resolve("data/seed_coefficients.csv"), "output.path=" + out,
+                "optimizer=newton", "optimizer.learning_rate=1", "tolerance.grad=1e-6", "steps=50", "verdict=true");
+        assertThat(run.code()).as(run.err()).isZero();
+        Dataset<Row> result = output(out, "parquet");
+        List<String> names = List.of(result.schema().fieldNames());
+        assertThat(names.subList(names.size() - 2, names.size())).containsExactly("curvature", "verdict");
+        assertThat(result.schema().apply("curvature").dataType()).isEqualTo(DataTypes.FloatType);
+        Map<Integer, Row> byId = result.collectAsList().stream().collect(Collectors.toMap(r -> r.getInt(0), r -> r));
+        assertThat(Float.toString(byId.get(1).getAs("w"))).isEqualTo("5.0");
+        assertThat(Float.toString(byId.get(2).getAs("w"))).isEqualTo("0.7");
+        for (int id : new int[] {1, 2}) {
+            assertThat((Integer) byId.get(id).getAs("steps")).isEqualTo(1);
+            assertThat(status(byId.get(id))).isEqualTo("CONVERGED");
+            assertThat((String) byId.get(id).getAs("verdict")).isEqualTo("MINIMUM");
+        }
+        assertThat((Float) byId.get(2).getAs("curvature")).isEqualTo(10f); // 2 x0
+        assertThat(status(byId.get(7))).isEqualTo("DIVERGED");
+        assertThat(error(byId.get(7))).contains("non-positive curvature");
+        assertThat((String) byId.get(7).getAs("verdict")).isEqualTo("MAXIMUM");
+        assertThat((Float) byId.get(7).getAs("curvature")).isEqualTo(-2f);
+        Row bad = byId.get(8);
+        assertThat(status(bad)).isEqualTo("INVALID");
+        assertThat(bad.isNullAt(bad.fieldIndex("curvature"))).isTrue();
+        assertThat(bad.isNullAt(bad.fieldIndex("verdict"))).isTrue();
+
+        // a u^2 + b v^2 from (u0, v0): MINIMUM, SADDLE (from its stable line), MAXIMUM (from its top), FLAT.
+        Path in = csv(dir.resolve("h.csv"), "id,a,b,u0,v0", List.of("1,1,2,3,4", "2,1,-1,3,0", "3,-1,-2,0,0", "4,0,1,5,1"));
+        Path out2 = dir.resolve("h-out");
+        Path conf = config(dir, "cost = a * u^2 + b * v^2", "variables = u, v", "init.u = u0", "init.v = v0",
+                "optimizer = adam", "optimizer.learning_rate = 0.1", "steps = 3000", "tolerance.grad = 1e-9", "verdict = true",
+                "input.path = " + in, "output.path = " + out2, "output.format = csv");
+        Run run2 = main(conf.toString());
+        assertThat(run2.code()).as(run2.err()).isZero();
+        Map<Integer, Row> h = output(out2, "csv").collectAsList().stream()
+                .collect(Collectors.toMap(r -> Integer.parseInt(r.getAs("id").toString()), r -> r));
+        assertThat(h.get(1).getAs("verdict").toString()).isEqualTo("MINIMUM");
+        assertThat(h.get(2).getAs("verdict").toString()).isEqualTo("SADDLE");
+        assertThat(h.get(3).getAs("verdict").toString()).isEqualTo("MAXIMUM");
+        assertThat(h.get(4).getAs("verdict").toString()).isEqualTo("FLAT");
+        assertThat(Double.parseDouble(h.get(1).getAs("curvature").toString())).isEqualTo(2.0);  // min(2a, 2b)
+        assertThat(Double.parseDouble(h.get(2).getAs("curvature").toString())).isEqualTo(-2.0);
+        assertThat(Double.parseDouble(h.get(3).getAs("curvature").toString())).isEqualTo(-4.0);
+        assertThat(Double.parseDouble(h.get(4).getAs("curvature").toString())).isEqualTo(0.0);
+        assertThat(status(h.get(2))).isEqualTo("CONVERGED"); // a converged saddle: the verdict says so beside it
+    }
+
     @Test
     void randomQuadraticsConvergeToTheirClosedFormMinimum() {
         SplittableRandom rnd = new SplittableRandom(42);

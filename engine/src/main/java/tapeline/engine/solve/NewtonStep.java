@@ -1,0 +1,197 @@
+package tapeline.engine.solve;
+
+import java.io.Serializable;
+
+import tapeline.engine.optim.Newton;
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.HessianProgram;
+import tapeline.engine.tape.Tape;
+
+/**
+ * One damped Newton step for every running lane of a block ({@code optimizer = newton}).
+ *
+ * <p>Per lane: the gradient g and Hessian H from the recorded derivative program, H's
+ * eigen-decomposition {@code H = V diag(l) V^T} ({@link SymmetricEigen}), and the direction
+ * {@code d = -V diag(1 / max(|l_i|, zero)) V^T g}. Where H is positive definite (every
+ * {@code l_i > zero}) that is exactly the Newton step {@code -H^-1 g}; elsewhere negative
+ * eigenvalues are taken by magnitude and zero ones replaced by the tolerance, a positive-definite
+ * matrix in both cases, so d is a descent direction ({@code g.d < 0}) that also moves away from a
+ * saddle along its negative curvature. An all-zero Hessian (a linear cost) gives {@code d = -g}.
+ *
+ * <p>Then a backtracking Armijo line search on the lane's own cost: trial steps
+ * {@code t = learning_rate, t/2, t/4, ...} (at most {@value #BACKTRACKS}), the first with
+ * {@code f(x + t d) <= f(x) + armijo t g.d} is taken (where {@code armijo t g.d} is below the
+ * rounding of {@code f(x)}, only {@code f(x + t d) <= f(x)}). All lanes search together: each trial is one
+ * forward pass of the cost (not of its derivative programs) over the lanes still searching. A lane
+ * that finds no such t does not move: the step never climbs.
+ *
+ * <p>A lane whose accepted steps keep falling along directions of non-positive curvature
+ * ({@code d.H.d <= 0}, while H has no positive-definite part to stop them) is falling without
+ * bound: after {@value #STREAK} such steps in a row, with a gradient norm that did not shrink and a
+ * fall larger than the cost's own size ({@link CurvatureWatch#bigFall}), it is
+ * {@link LaneStatus#DIVERGED} ({@link #divergence}).
+ */
+final class NewtonStep implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Halvings of the trial step before a lane gives up this step. */
+    static final int BACKTRACKS = 40;
+    /** Consecutive steps along non-positive curvature that make a fall unbounded. */
+    static final int STREAK = 20;
+
+    private final Tape tape;
+    private final int costNode;
+    private final HessianProgram hessian;
+    private final int m;
+    private final DType dtype;
+
+    private transient double[][] g;
+    private transient double[][][] h;
+    private transient double[][] matrix;
+    private transient SymmetricEigen eigen;
+    private transient double[][] d;
+    private transient double[][] x0;
+    private transient double[] cost0;
+    private transient double[] slope;
+    private transient double[] t;
+    private transient boolean[] searching;
+    private transient double[] bend;
+
+    NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype) {
+        this.tape = tape;
+        this.costNode = costNode;
+        this.hessian = hessian;
+        this.m = slots;
+        this.dtype = dtype;
+    }
+
+    private void allocate() {
+        int lanes = tape.lanes();
+        g = new double[m][lanes];
+        h = new double[m][m][lanes];
+        matrix = new double[m][m];
+        eigen = new SymmetricEigen(m);
+        d = new double[m][lanes];
+        x0 = new double[m][lanes];
+        cost0 = new double[lanes];
+        slope = new double[lanes];
+        t = new double[lanes];
+        searching = new boolean[lanes];
+        bend = new double[lanes];
+    }
+
+    /**
+     * Evaluates the gradient and Hessian of the active lanes at the variables' current values, into
+     * this step's buffers (then {@link #decompose} a lane's): a full forward pass of the tape (the
+     * cost and its derivative program, which a compiled step kernel does not compute) and one
+     * reverse pass per variable.
+     */
+    void evaluate() {
+        if (g == null) allocate();
+        tape.forward();
+        hessian.evaluate(g, h);
+    }
+
+    /** Decomposes lane p's Hessian (after {@link #evaluate}). */
+    SymmetricEigen decompose(int p) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) matrix[i][j] = h[i][j][p];
+        }
+        eigen.decompose(matrix);
+        return eigen;
+    }
+
+    /** Lane p's gradient norm (after {@link #evaluate}). */
+    double gradNorm(int p) {
+        double s = 0;
+        for (int k = 0; k < m; k++) s += g[k][p] * g[k][p];
+        return Math.sqrt(s);
+    }
+
+    /** One step of every running lane: {@code values[k][p]} move in place. */
+    void step(double[][] values, int active, Newton settings) {
+        evaluate();
+        double[] cost = tape.valueBuffer(costNode);
+        for (int p = 0; p < active; p++) {
+            cost0[p] = cost[p];
+            direction(p);
+            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            t[p] = settings.initialStep(p);
+            searching[p] = true;
+        }
+        int left = active;
+        for (int trial = 0; trial <= BACKTRACKS && left > 0; trial++) {
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
+            }
+            tape.forwardTo(costNode);
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                double f = cost[p];
+                // A decrease smaller than the cost's rounding cannot be seen: ask only that it not rise
+                // (at a stationary point d is ~0, and a strict test would halve t 40 times for nothing).
+                double want = cost0[p] + settings.armijo(p) * t[p] * slope[p];
+                if (cost0[p] - want < ulp(cost0[p])) want = cost0[p];
+                if (f <= want) { // false for NaN
+                    searching[p] = false;
+                    left--;
+                } else {
+                    t[p] *= 0.5;
+                }
+            }
+        }
+        for (int p = 0; p < active; p++) {
+            boolean moved = !searching[p];
+            if (!moved) {
+                for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no decrease found: stay
+            }
+            // d.H.d <= 0: the Hessian is not positive definite and nothing along d curves back up.
+            settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], gradNorm(p));
+        }
+    }
+
+    private double ulp(double v) {
+        return dtype == DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
+    }
+
+    /** d for lane p (see the class comment), with slope g.d, bend d.H.d and the smallest eigenvalue. */
+    private void direction(int p) {
+        SymmetricEigen e = decompose(p);
+        double zero = Verdict.zero(e, dtype);
+        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
+        for (int k = 0; k < m; k++) d[k][p] = flat ? -g[k][p] : 0;
+        if (!flat) {
+            for (int i = 0; i < m; i++) {
+                double proj = 0; // v_i . g
+                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k][p];
+                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
+                for (int k = 0; k < m; k++) d[k][p] -= scale * e.vector(i, k);
+            }
+        }
+        double s = 0;
+        double b = 0;
+        for (int i = 0; i < m; i++) {
+            s += g[i][p] * d[i][p];
+            double hd = 0;
+            for (int j = 0; j < m; j++) hd += h[i][j][p] * d[j][p];
+            b += d[i][p] * hd;
+        }
+        slope[p] = s;
+        bend[p] = b;
+    }
+
+    /**
+     * Why lane p is falling without bound, or null: {@value #STREAK} steps in a row fell along
+     * non-positive curvature and the gradient norm did not shrink over them.
+     */
+    static String divergence(int p, double cost, double gradNorm, Newton settings) {
+        int streak = settings.streak(p);
+        if (streak < STREAK || gradNorm < settings.streakGradNorm(p)
+                || !CurvatureWatch.bigFall(settings.streakCost(p), cost)) return null;
+        return "cost falls without bound along non-positive curvature: each of the last " + streak
+                + " Newton steps fell along a direction d with d'Hd <= 0 (no positive-definite Hessian to stop it),"
+                + " from " + settings.streakCost(p) + " to " + cost + ", while the gradient norm grew from "
+                + settings.streakGradNorm(p) + " to " + gradNorm;
+    }
+}
