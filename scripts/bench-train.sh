@@ -16,5 +16,5 @@ java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
 # shellcheck disable=SC2086
 SPARK_LOCAL_IP=127.0.0.1 java $java_flags -Xmx"${BENCH_HEAP:-6g}" \
   -cp "job/target/test-classes:job/target/classes:$(cat "$cp_file")" \
-  tapeline.job.bench.TrainBench "$@"
+  "${BENCH_MAIN:-tapeline.job.bench.TrainBench}" "$@"
 rm -f "$cp_file"

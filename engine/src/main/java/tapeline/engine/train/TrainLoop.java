@@ -3,6 +3,7 @@ package tapeline.engine.train;
 import java.util.ArrayList;
 import java.util.List;
 
+import tapeline.engine.optim.lbfgs.QuasiNewton;
 import tapeline.engine.solve.Divergence;
 import tapeline.engine.train.GradientSums.Reduce;
 import tapeline.engine.train.TrainState.HistoryPoint;
@@ -26,6 +27,13 @@ import tapeline.engine.train.TrainState.HistoryPoint;
  * e.g. a linear loss with no regulariser) ({@code DIVERGED}; the parameters are those that gave it).
  * Everything is deterministic, so a run resumed from a checkpoint ends bit for bit where an
  * uninterrupted one does.
+ *
+ * <p>With L-BFGS or OWL-QN ({@link TrainState#solver()}) a step is one iteration of the solver and
+ * may take several passes (its line search); step {@code t}'s point is the iterate after {@code t}
+ * iterations, and the run stops by Breeze's (MLlib's) tests ({@link QuasiNewton#check}), where both
+ * tolerances are relative, with a message saying which.
+ *
+ * <p>A {@code regularizer} is added to the objective after the rows' mean or sum, for every optimizer.
  */
 public final class TrainLoop {
     private TrainLoop() {}
@@ -36,11 +44,12 @@ public final class TrainLoop {
         GradientSums pass(double[] params, int step) throws Exception;
     }
 
-    /** Told about every pass; the job logs one line per call. */
+    /** Told about every step (its point says how many passes it took); the job logs one line per call. */
     @FunctionalInterface
     public interface Listener {
         Listener NONE = (point, rows, seconds) -> {};
 
+        /** @param seconds wall time of the step's passes */
         void iteration(HistoryPoint point, long rows, double seconds);
     }
 
@@ -50,17 +59,24 @@ public final class TrainLoop {
         void save(TrainState state) throws Exception;
     }
 
-    /** How a run ended. */
-    public enum Status { CONVERGED, MAX_STEPS, DIVERGED }
+    /** How a run ended. {@code STALLED}: L-BFGS or OWL-QN could not decrease the objective any further (its line search failed twice). */
+    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, STALLED }
 
     /**
      * @param steps           optimizer steps at most
-     * @param gradTolerance   stop when the gradient norm is at most this (0: off)
-     * @param lossTolerance   stop when |loss(t) - loss(t-1)| is at most this (0: off)
+     * @param gradTolerance   stop when the gradient norm is at most this (0: off; L-BFGS, OWL-QN: relative, see {@link QuasiNewton#check})
+     * @param lossTolerance   stop when |loss(t) - loss(t-1)| is at most this (0: off; L-BFGS, OWL-QN: relative, see {@link QuasiNewton#check})
      * @param reduce          objective = mean or sum of the rows' losses
      * @param checkpointEvery save after every this many steps (0: never)
+     * @param regularizer     added to the objective, or null
      */
-    public record Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery) {
+    public record Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery,
+                           Regularizer regularizer) {
+        /** Without a regularizer. */
+        public Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery) {
+            this(steps, gradTolerance, lossTolerance, reduce, checkpointEvery, null);
+        }
+
         public Settings {
             if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
             if (!(gradTolerance >= 0) || !(lossTolerance >= 0)) {
@@ -75,7 +91,8 @@ public final class TrainLoop {
      *
      * @param state        the final parameters, optimizer and full history
      * @param status       why it ended
-     * @param message      for DIVERGED, what was not finite or how the loss fell without bound; else null
+     * @param message      for DIVERGED, what was not finite or how the loss fell without bound; for L-BFGS
+     *                     and OWL-QN, why it stopped; else null
      * @param passes       gradient passes made by this call (not counting those before a resume)
      * @param passSeconds  wall time of those passes
      */
@@ -92,6 +109,9 @@ public final class TrainLoop {
      */
     public static TrainResult run(TrainState start, Settings s, GradientPass pass, Listener listener,
                                   Checkpointer checkpointer) throws Exception {
+        if (start.solver() != null) {
+            return runSolver(start, s, pass, listener, checkpointer);
+        }
         double[] params = start.params();
         var optimizer = start.optimizer();
         int n = params.length;
@@ -107,20 +127,16 @@ public final class TrainLoop {
         double[] lossLane = new double[1];
         for (int step = start.step(); ; step++) {
             long t0 = System.nanoTime();
-            GradientSums sums = pass.pass(params.clone(), step);
+            Evaluation e = evaluate(pass, params, step, s);
             double dt = (System.nanoTime() - t0) / 1e9;
             passes++;
             seconds += dt;
-            if (sums.count() == 0) {
-                throw new IllegalStateException("step " + step + ": the gradient pass saw no rows"
-                        + " (an empty input, or a batch.fraction too small for it)");
-            }
-            double loss = sums.loss(s.reduce());
-            double[] g = sums.gradient(s.reduce());
+            double loss = e.loss();
+            double[] g = e.gradient();
             double norm = norm(g);
             HistoryPoint point = new HistoryPoint(step, loss, norm);
             history.add(point);
-            listener.iteration(point, sums.count(), dt);
+            listener.iteration(point, e.rows(), dt);
 
             String bad = notFinite(loss, g);
             boolean sample = divergence.samples(step);
@@ -165,6 +181,80 @@ public final class TrainLoop {
         }
     }
 
+    /** The objective at one point: the rows' mean or sum, plus the regularizer. */
+    private record Evaluation(double loss, double[] gradient, long rows) {}
+
+    private static Evaluation evaluate(GradientPass pass, double[] params, int step, Settings s) throws Exception {
+        GradientSums sums = pass.pass(params.clone(), step);
+        if (sums.count() == 0) {
+            throw new IllegalStateException("step " + step + ": the gradient pass saw no rows"
+                    + " (an empty input, or a batch.fraction too small for it)");
+        }
+        double loss = sums.loss(s.reduce());
+        double[] g = sums.gradient(s.reduce());
+        if (s.regularizer() != null) {
+            loss += s.regularizer().addTo(params, g);
+        }
+        return new Evaluation(loss, g, sums.count());
+    }
+
+    /**
+     * L-BFGS or OWL-QN: every evaluation the solver asks for is one pass; a history point and a
+     * listener call per iterate; a checkpoint holds the solver as it is after an iterate, its next
+     * line search begun.
+     */
+    private static TrainResult runSolver(TrainState start, Settings s, GradientPass pass, Listener listener,
+                                         Checkpointer checkpointer) throws Exception {
+        QuasiNewton qn = start.solver().copy();
+        List<HistoryPoint> history = new ArrayList<>(start.history());
+        int passes = 0;
+        double seconds = 0;
+        double stepSeconds = 0;
+        while (true) {
+            double[] p = qn.point();
+            int step = qn.iteration() + 1; // the step this evaluation may become
+            long t0 = System.nanoTime();
+            Evaluation e = evaluate(pass, p, step, s);
+            double dt = (System.nanoTime() - t0) / 1e9;
+            passes++;
+            seconds += dt;
+            stepSeconds += dt;
+            if (qn.iteration() < 0) {
+                String bad = notFinite(e.loss(), e.gradient());
+                if (bad != null) {
+                    HistoryPoint point = new HistoryPoint(0, e.loss(), norm(e.gradient()), 1);
+                    history.add(point);
+                    listener.iteration(point, e.rows(), dt);
+                    return new TrainResult(new TrainState(p, null, 0, history, null, qn), Status.DIVERGED, "step 0: " + bad,
+                            passes, seconds);
+                }
+            }
+            QuasiNewton.Event event = qn.tell(e.loss(), e.gradient());
+            if (event == QuasiNewton.Event.TRIAL) {
+                continue;
+            }
+            if (event == QuasiNewton.Event.ITERATE) {
+                HistoryPoint point = new HistoryPoint(qn.iteration(), qn.value(), qn.gradientNorm(), qn.lastStepPasses());
+                history.add(point);
+                listener.iteration(point, e.rows(), stepSeconds);
+                stepSeconds = 0;
+            }
+            QuasiNewton.Stop stop = qn.check(s.steps(), s.lossTolerance(), s.gradTolerance());
+            if (stop != null) {
+                Status status = switch (stop) {
+                    case MAX_STEPS -> Status.MAX_STEPS;
+                    case LOSS, GRAD -> Status.CONVERGED;
+                    case STALLED -> Status.STALLED;
+                };
+                String why = "step " + qn.iteration() + ": " + qn.explain(stop, s.steps(), s.lossTolerance(), s.gradTolerance());
+                return new TrainResult(new TrainState(qn.x(), null, qn.iteration(), history, null, qn), status, why, passes, seconds);
+            }
+            if (s.checkpointEvery() > 0 && qn.iteration() > start.step() && qn.iteration() % s.checkpointEvery() == 0) {
+                checkpointer.save(new TrainState(qn.x(), null, qn.iteration(), history, null, qn));
+            }
+        }
+    }
+
     private static String notFinite(double loss, double[] g) {
         if (!Double.isFinite(loss)) return "the loss is " + loss;
         for (int k = 0; k < g.length; k++) {
@@ -173,16 +263,7 @@ public final class TrainLoop {
         return null;
     }
 
-    /** The Euclidean norm, scaled so that it neither overflows nor underflows needlessly. */
     static double norm(double[] g) {
-        double max = 0;
-        for (double v : g) max = Math.max(max, Math.abs(v));
-        if (max == 0 || !Double.isFinite(max)) return max;
-        double s = 0;
-        for (double v : g) {
-            double r = v / max;
-            s += r * r;
-        }
-        return max * Math.sqrt(s);
+        return QuasiNewton.norm(g);
     }
 }

@@ -60,10 +60,19 @@ public final class ConfigValues {
 
     /** {@code optimizer}: a registered name (default adam), lower-cased; null, with a problem, otherwise. */
     String optimizer() {
+        return optimizer(Set.of());
+    }
+
+    /** {@code optimizer}: a registered name or one of {@code extra} (default adam), lower-cased; null, with a problem, otherwise. */
+    String optimizer(Set<String> extra) {
         String v = raw.getOrDefault("optimizer", "adam").toLowerCase(Locale.ROOT);
+        if (extra.contains(v)) {
+            return v;
+        }
         if (!Optimizers.names().contains(v)) {
-            problems.add("optimizer: expected one of " + new TreeSet<>(Optimizers.names()) + ", got '" + v + "'"
-                    + didYouMean(v, Optimizers.names()));
+            Set<String> all = new TreeSet<>(Optimizers.names());
+            all.addAll(extra);
+            problems.add("optimizer: expected one of " + all + ", got '" + v + "'" + didYouMean(v, all));
             return null;
         }
         return v;
@@ -234,7 +243,12 @@ public final class ConfigValues {
 
     /** A tolerance: a finite number >= 0, 0 when unset. */
     double nonNegative(String key) {
-        return number(key, 0, d -> d >= 0 && Double.isFinite(d), "a number >= 0 (0 turns the test off)");
+        return nonNegative(key, 0);
+    }
+
+    /** A tolerance: a finite number >= 0, {@code dflt} when unset. */
+    double nonNegative(String key, double dflt) {
+        return number(key, dflt, d -> d >= 0 && Double.isFinite(d), "a number >= 0 (0 turns the test off)");
     }
 
     /** A batch fraction: a number in (0, 1], 1 when unset. */
@@ -243,7 +257,7 @@ public final class ConfigValues {
     }
 
     /** A plain decimal number that passes {@code ok}; {@code dflt} when unset, or with a problem saying {@code expected}. */
-    private double number(String key, double dflt, DoublePredicate ok, String expected) {
+    double number(String key, double dflt, DoublePredicate ok, String expected) {
         String v = raw.get(key);
         if (v == null) {
             return dflt;

@@ -28,11 +28,13 @@ import tapeline.engine.train.GradientSums.Reduce;
  * @param init             {@code init.<variable>}: start values, one number per component (a single number is
  *                         used for every component); a variable not listed starts at 0
  * @param reduce           {@code reduce}: the objective is the {@code mean} (default) or {@code sum} of the rows' losses
- * @param optimizer        {@code optimizer}: a name from {@code Optimizers.names()} (default adam)
- * @param optimizerArgs    {@code optimizer.<argument>}: numbers (Keras names; booleans 1/0)
+ * @param optimizer        {@code optimizer}: a name from {@code Optimizers.names()} (default adam), or {@code lbfgs}, {@code owlqn}
+ * @param optimizerArgs    {@code optimizer.<argument>}: numbers (Keras names; booleans 1/0; lbfgs: {@code memory}; owlqn: {@code memory}, {@code l1})
  * @param steps            {@code steps}: optimizer steps at most (default 100)
- * @param gradTolerance    {@code tolerance.grad}: stop when the gradient norm is at most this (0: off)
- * @param lossTolerance    {@code tolerance.loss}: stop when the loss changed by at most this in one step (0: off)
+ * @param gradTolerance    {@code tolerance.grad}: stop when the gradient norm is at most this (0: off; lbfgs, owlqn:
+ *                         relative, as MLlib's tol, default 1e-6)
+ * @param lossTolerance    {@code tolerance.loss}: stop when the loss changed by at most this in one step (0: off; lbfgs,
+ *                         owlqn: relative, over the last 20 steps, as MLlib's tol, default 1e-6)
  * @param batchFraction    {@code batch.fraction}: share of rows in each step's mini-batch, (0, 1] (default 1: full batch)
  * @param batchSeed        {@code batch.seed}: the mini-batch draw's seed
  * @param checkpointPath   {@code checkpoint.path}: a directory on any Hadoop FileSystem, or null
@@ -47,6 +49,9 @@ import tapeline.engine.train.GradientSums.Reduce;
  * @param aggregationDepth {@code aggregation.depth}: the treeAggregate depth (default 2)
  * @param appName          {@code app.name}
  * @param spark            every {@code spark.*} key
+ * @param regularization   {@code regularization}: a term over the variables added to the objective, or null
+ * @param l1Variables      {@code optimizer.l1_variables} (owlqn): the variables the L1 term covers
+ *                         (default, and for every other optimizer: every variable)
  */
 public record TrainConfig(
         Expression loss,
@@ -71,7 +76,16 @@ public record TrainConfig(
         int partitions,
         int aggregationDepth,
         String appName,
-        Map<String, String> spark) implements Serializable, CommonConfig {
+        Map<String, String> spark,
+        Expression regularization,
+        List<String> l1Variables) implements Serializable, CommonConfig {
+
+    /** The driver-side solvers (not Keras optimizers): each evaluation of the objective is one gradient pass. */
+    public static final java.util.Set<String> SOLVERS = java.util.Set.of("lbfgs", "owlqn");
+    /** {@code optimizer.memory}'s default: MLlib's. */
+    public static final int DEFAULT_MEMORY = 10;
+    /** The tolerances' default for lbfgs and owlqn: MLlib's {@code tol}. */
+    public static final double DEFAULT_SOLVER_TOLERANCE = 1e-6;
 
     /** What to do with a row that has a missing, non-numeric or non-finite cell. */
     public enum BadRows {
@@ -95,6 +109,23 @@ public record TrainConfig(
         init = Collections.unmodifiableMap(i);
         optimizerArgs = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerArgs));
         spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
+        l1Variables = l1Variables == null ? variables.stream().map(VariableSpec::name).toList() : List.copyOf(l1Variables);
+    }
+
+    /** Whether the optimizer is L-BFGS or OWL-QN. */
+    public boolean usesSolver() {
+        return SOLVERS.contains(optimizer);
+    }
+
+    /** Per parameter component, whether the L1 term covers it ({@link #l1Variables}). */
+    public boolean[] l1Mask() {
+        boolean[] m = new boolean[initialParameters().length];
+        int slot = 0;
+        for (VariableSpec v : variables) {
+            boolean on = l1Variables.contains(v.name());
+            for (int c = 0; c < v.size(); c++) m[slot++] = on;
+        }
+        return m;
     }
 
     /** Reads a properties file plus {@code key=value} overrides, as {@link SweepConfig#load}. */
@@ -132,5 +163,17 @@ public record TrainConfig(
     /** The value of each key left unset, for the run record's effective config. */
     public static Map<String, String> defaults() {
         return TrainConfigParser.DEFAULTS;
+    }
+
+    /** {@link #defaults()} for this config's optimizer: lbfgs and owlqn have MLlib's tolerances and memory. */
+    public Map<String, String> effectiveDefaults() {
+        if (!usesSolver()) {
+            return defaults();
+        }
+        Map<String, String> d = new LinkedHashMap<>(defaults());
+        d.put("tolerance.grad", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
+        d.put("tolerance.loss", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
+        d.put("optimizer.memory", String.valueOf(DEFAULT_MEMORY));
+        return Collections.unmodifiableMap(d);
     }
 }

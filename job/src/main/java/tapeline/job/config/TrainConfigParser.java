@@ -1,16 +1,20 @@
 package tapeline.job.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import tapeline.engine.expr.Expr;
 import tapeline.engine.expr.Expression;
+import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 import tapeline.engine.train.GradientSums.Reduce;
+import tapeline.engine.train.Regularizer;
 
 /**
  * Turns raw key/value pairs into a {@link TrainConfig}, reporting every problem at once. The keys
@@ -24,7 +28,7 @@ final class TrainConfigParser {
             "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy", "bad.rows",
-            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid");
+            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "train", "reduce", "mean",
@@ -56,17 +60,22 @@ final class TrainConfigParser {
         Expression loss = parseLoss(variables);
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
-        String optimizer = values.optimizer();
+        String optimizer = values.optimizer(TrainConfig.SOLVERS);
         if ("newton".equals(optimizer)) {
             problems.add("optimizer: newton solves one problem per row from its Hessian (the sweep);"
-                    + " the train job's shared parameters take a first-order optimizer");
+                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
             optimizer = null;
         }
-        Map<String, Double> optimizerArgs = parseOptimizerArgs(optimizer);
+        boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);
+        List<String> l1Variables = new ArrayList<>();
+        Map<String, Double> optimizerArgs = solver ? parseSolverArgs(optimizer, variables, l1Variables)
+                : parseOptimizerArgs(optimizer);
         int steps = values.integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
-        double gradTol = values.nonNegative("tolerance.grad");
-        double lossTol = values.nonNegative("tolerance.loss");
+        double defaultTol = solver ? TrainConfig.DEFAULT_SOLVER_TOLERANCE : 0;
+        double gradTol = values.nonNegative("tolerance.grad", defaultTol);
+        double lossTol = values.nonNegative("tolerance.loss", defaultTol);
         double fraction = values.fraction("batch.fraction");
+        Expression regularization = parseRegularization(variables);
         long seed = values.longValue("batch.seed", 0);
         String checkpointPath = raw.getOrDefault("checkpoint.path", "");
         int checkpointEvery = values.integer("checkpoint.every", 0, 0, Integer.MAX_VALUE);
@@ -81,6 +90,13 @@ final class TrainConfigParser {
             }
         }
         DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
+        if (solver && fraction < 1) {
+            problems.add("batch.fraction: optimizer = " + optimizer + " needs the full batch (its line search compares"
+                    + " the objective at several points), got " + fraction);
+        }
+        if (solver && dtype == DType.FLOAT32) {
+            problems.add("dtype: optimizer = " + optimizer + " computes in float64 (as MLlib); use dtype = float64");
+        }
         InputSpec input = values.input();
         OutputSpec output = values.output(false);
         TrainConfig.BadRows badRows = values.choice("bad.rows", "fatal",
@@ -104,7 +120,8 @@ final class TrainConfigParser {
         }
         return new TrainConfig(loss, variables, init, reduce, optimizer, optimizerArgs, steps, gradTol, lossTol,
                 fraction, seed, checkpointPath, checkpointEvery, resume, dtype, input, output, badRows, blockSize,
-                partitions, depth, appName, spark);
+                partitions, depth, appName, spark, regularization, solver && "owlqn".equals(optimizer) && !l1Variables.isEmpty()
+                        ? l1Variables : null);
     }
 
     private List<VariableSpec> parseVariables() {
@@ -183,6 +200,99 @@ final class TrainConfigParser {
             problems.add(ex.getMessage());
         }
         return args;
+    }
+
+    /**
+     * {@code optimizer.memory} (lbfgs, owlqn), {@code optimizer.l1} and {@code optimizer.l1_variables}
+     * (owlqn); the variables named by the last go to {@code l1Variables}.
+     */
+    private Map<String, Double> parseSolverArgs(String optimizer, List<VariableSpec> variables, List<String> l1Variables) {
+        Map<String, Double> args = new LinkedHashMap<>();
+        args.put("memory", (double) values.integer("optimizer.memory", TrainConfig.DEFAULT_MEMORY, 1, 1000));
+        Set<String> known = optimizer.equals("owlqn") ? Set.of("memory", "l1", "l1_variables") : Set.of("memory");
+        for (String key : raw.keySet()) {
+            if (!key.startsWith(ConfigValues.OPTIMIZER_ARG)) continue;
+            String arg = key.substring(ConfigValues.OPTIMIZER_ARG.length());
+            if (!known.contains(arg)) {
+                problems.add(key + ": " + optimizer + " has no argument '" + arg + "'" + ConfigValues.didYouMean(arg, known)
+                        + "; it takes " + new java.util.TreeSet<>(known));
+            }
+        }
+        if (optimizer.equals("owlqn")) {
+            args.put("l1", values.number("optimizer.l1", 0, d -> d >= 0 && Double.isFinite(d), "a number >= 0"));
+            String list = raw.get("optimizer.l1_variables");
+            if (list != null) {
+                Set<String> names = new LinkedHashSet<>();
+                variables.forEach(v -> names.add(v.name()));
+                for (String part : list.split(",", -1)) {
+                    String name = part.trim();
+                    if (names.contains(name)) {
+                        l1Variables.add(name);
+                    } else {
+                        problems.add("optimizer.l1_variables: '" + name + "' is not a variable" + ConfigValues.didYouMean(name, names)
+                                + "; variables are " + names);
+                    }
+                }
+            }
+        }
+        return args;
+    }
+
+    /** {@code regularization}: an expression over the variables only; a data column in it is an error naming its position. */
+    private Expression parseRegularization(List<VariableSpec> variables) {
+        String text = raw.get("regularization");
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        Expression e;
+        try {
+            e = Expression.parse("regularization", text);
+        } catch (ExpressionException ex) {
+            problems.add(ex.getMessage());
+            return null;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        variables.forEach(v -> names.add(v.name()));
+        boolean ok = true;
+        for (String name : e.names()) {
+            if (!names.contains(name)) {
+                problems.add(e.errorAt(Math.max(0, position(e.root(), name)), "'" + name + "' is not a variable: a regularization reads"
+                        + " only the variables " + names + ", never a data column").getMessage());
+                ok = false;
+            }
+        }
+        if (ok && !variables.isEmpty()) {
+            try {
+                new Regularizer(e, variables, DType.FLOAT64); // sizes, a non-scalar value
+            } catch (IllegalArgumentException ex) {
+                problems.add(ex.getMessage());
+                ok = false;
+            }
+        }
+        return ok ? e : null;
+    }
+
+    /** The position of the first use of {@code name} in the tree, or -1. */
+    private static int position(Expr node, String name) {
+        List<Expr> children;
+        if (node instanceof Expr.Name n) {
+            return n.name().equals(name) ? n.pos() : -1;
+        } else if (node instanceof Expr.Index i) {
+            children = List.of(i.target());
+        } else if (node instanceof Expr.Unary u) {
+            children = List.of(u.operand());
+        } else if (node instanceof Expr.Binary b) {
+            children = List.of(b.left(), b.right());
+        } else if (node instanceof Expr.Call c) {
+            children = c.args();
+        } else {
+            children = List.of();
+        }
+        for (Expr c : children) {
+            int p = position(c, name);
+            if (p >= 0) return p;
+        }
+        return -1;
     }
 
     private void checkUnknownKeys(List<VariableSpec> variables, String optimizer) {

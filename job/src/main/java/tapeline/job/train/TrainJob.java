@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 import tapeline.engine.optim.Hyper;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
+import tapeline.engine.optim.lbfgs.QuasiNewton;
 import tapeline.engine.train.LossModel;
+import tapeline.engine.train.Regularizer;
 import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
 import tapeline.job.Job;
@@ -53,9 +55,12 @@ import tapeline.job.sweep.SweepPlan;
 public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, TrainSummary> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
+    /** The run record's defaults: those of the optimizer configured (lbfgs and owlqn have their own tolerances). */
+    private Map<String, String> defaults = TrainConfig.defaults();
+
     @Override
     public Map<String, String> defaults() {
-        return TrainConfig.defaults();
+        return defaults;
     }
 
     @Override
@@ -65,7 +70,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     @Override
     public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        return TrainConfig.parse(keys, problems);
+        TrainConfig c = TrainConfig.parse(keys, problems);
+        defaults = c.effectiveDefaults();
+        return c;
     }
 
     @Override
@@ -193,9 +200,11 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
                     c.batchSeed(), c.aggregationDepth());
             TrainLoop.Settings settings = new TrainLoop.Settings(c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
-                    p.checkpoints() == null ? 0 : c.checkpointEvery());
+                    p.checkpoints() == null ? 0 : c.checkpointEvery(),
+                    c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()));
             TrainLoop.Listener log = (point, n, seconds) -> LOG.info(String.format(Locale.ROOT,
-                    "step %d  loss %.9g  grad_norm %.4g  rows %d  %.3f s", point.step(), point.loss(), point.gradNorm(), n, seconds));
+                    "step %d  loss %.9g  grad_norm %.4g  passes %d  rows %d  %.3f s", point.step(), point.loss(),
+                    point.gradNorm(), point.passes(), n, seconds));
             TrainLoop.Checkpointer save = state -> {
                 p.checkpoints().save(state);
                 LOG.info("checkpoint: step {} written to {}", state.step(), c.checkpointPath());
@@ -239,6 +248,13 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 p.checkpoints().clear(); // only reached with output.mode=overwrite, or when there is none
             }
         }
+        if (c.usesSolver()) {
+            int memory = c.optimizerArgs().get("memory").intValue();
+            double[] init = c.initialParameters();
+            return TrainState.start(c.optimizer().equals("owlqn")
+                    ? QuasiNewton.owlqn(init, memory, c.optimizerArgs().get("l1"), c.l1Mask())
+                    : QuasiNewton.lbfgs(init, memory));
+        }
         Map<String, Hyper> args = new LinkedHashMap<>();
         c.optimizerArgs().forEach((k, v) -> args.put(k, Hyper.of(v)));
         Optimizer opt = p.model().buildOptimizer(Optimizers.create(c.optimizer(), args, c.dtype()));
@@ -257,11 +273,14 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 .add("name", DataTypes.StringType, false)
                 .add("value", DataTypes.DoubleType, false);
         List<Row> history = new ArrayList<>();
-        for (TrainState.HistoryPoint h : r.state().history()) history.add(RowFactory.create(h.step(), h.loss(), h.gradNorm()));
+        for (TrainState.HistoryPoint h : r.state().history()) {
+            history.add(RowFactory.create(h.step(), h.loss(), h.gradNorm(), h.passes()));
+        }
         StructType historySchema = new StructType()
                 .add("step", DataTypes.IntegerType, false)
                 .add("loss", DataTypes.DoubleType, false)
-                .add("grad_norm", DataTypes.DoubleType, false);
+                .add("grad_norm", DataTypes.DoubleType, false)
+                .add("passes", DataTypes.IntegerType, false);
         OutputSpec o = c.output();
         boolean overwrite = o.mode() == OutputMode.OVERWRITE;
         Path root = new Path(o.path());
@@ -280,7 +299,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
     /** What a checkpoint must match to be resumed from. */
     static String fingerprint(TrainConfig c) {
         return "loss=" + c.loss().source() + "; variables=" + c.variables() + "; reduce=" + c.reduce()
-                + "; optimizer=" + c.optimizer() + " " + c.optimizerArgs() + "; dtype=" + c.dtype()
+                + "; optimizer=" + c.optimizer() + " " + c.optimizerArgs()
+                + (c.optimizer().equals("owlqn") ? " l1_variables=" + c.l1Variables() : "")
+                + (c.regularization() == null ? "" : "; regularization=" + c.regularization().source()) + "; dtype=" + c.dtype()
                 + "; batch.fraction=" + c.batchFraction() + "; batch.seed=" + c.batchSeed();
     }
 }

@@ -66,7 +66,7 @@ public record TrainSummary(TrainLoop.Status status, String message, int steps, d
         s.append(String.format(Locale.ROOT, "tapeline train: %s after %d steps, loss %.6g (grad norm %.3g)%n",
                 status, steps, finalLoss, finalGradNorm));
         if (message != null) {
-            s.append("  ").append(message).append('\n');
+            s.append("  ").append(status == TrainLoop.Status.DIVERGED ? "" : "stopped by ").append(message).append('\n');
         }
         s.append(String.format(Locale.ROOT, "  rows: %d (%d bad rows skipped), %d partition%s%s%n", rows, skippedRows,
                 partitions, partitions == 1 ? "" : "s", resumedFrom > 0 ? ", resumed from step " + resumedFrom : ""));

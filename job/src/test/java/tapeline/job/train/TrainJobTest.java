@@ -60,6 +60,12 @@ class TrainJobTest extends SparkSuite {
         return config(dir, Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new));
     }
 
+    /** The job with L-BFGS or OWL-QN instead of Adam: {@code extra} names the optimizer. */
+    Path solverJob(String[] solver, String... extra) {
+        String[] base = {"job = train", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[3]", "input.path = " + data};
+        return config(dir, Stream.of(Stream.of(base), Stream.of(solver), Stream.of(extra)).flatMap(x -> x).toArray(String[]::new));
+    }
+
     Map<String, Double> params(Path out) {
         Map<String, Double> m = new HashMap<>();
         for (Row r : spark().read().parquet(out.resolve("params").toString()).collectAsList()) {
@@ -120,6 +126,55 @@ class TrainJobTest extends SparkSuite {
         assertThat(out.resolve("loss.png")).exists();
         byte[] png = Files.readAllBytes(out.resolve("loss.png"));
         assertThat(new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+
+    @Test
+    void lbfgsMeetsTheNormalEquationsToOnePartInABillionOnAnyPartitioning() throws Exception {
+        // reduce = sum: the gradient test's floor (1e-8, as MLlib's) is then far below the coefficients' precision.
+        String[] lbfgs = {"optimizer = lbfgs", "reduce = sum", "steps = 200", "tolerance.grad = 1e-14", "tolerance.loss = 0"};
+        Path out = dir.resolve("lbfgs");
+        Run r = main(solverJob(lbfgs, "output.path = " + out).toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("stopped by step");
+        Map<String, Double> p = params(out);
+        double[] ols = normalEquations();
+        String[] names = {"b", "w[0]", "w[1]", "w[2]"};
+        for (int k = 0; k < 4; k++) {
+            assertThat(p.get(names[k])).as(names[k]).isCloseTo(ols[k], within(1e-9 * Math.abs(ols[k])));
+        }
+        List<Row> h = history(out);
+        int passes = 0;
+        for (Row row : h) passes += row.getInt(3);
+        assertThat(h.get(0).getInt(3)).isEqualTo(1);
+        assertThat(r.out()).contains("gradient passes: " + passes + " ");
+        assertThat(h.size()).as("L-BFGS needs few steps on 4 parameters").isLessThan(40);
+
+        Path three = dir.resolve("lbfgs3");
+        assertThat(main(solverJob(lbfgs, "output.path = " + three, "partitions = 3").toString()).code()).isZero();
+        assertThat(params(three)).isEqualTo(p);
+        assertThat(history(three)).isEqualTo(h);
+    }
+
+    @Test
+    void anLbfgsRunResumedFromACheckpointEndsExactlyWhereAnUninterruptedOneDoes() throws Exception {
+        String[] loss = {"loss = log1p(4 * (y - (b + dot(w, x)))^2)", "optimizer = lbfgs", "optimizer.memory = 3",
+                "tolerance.grad = 1e-12", "tolerance.loss = 0", "init.w = 5", "init.b = -3"}; // not quadratic: line searches of several passes
+        Path whole = dir.resolve("whole");
+        Run w = main(solverJob(loss, "steps = 30", "output.path = " + whole).toString());
+        assertThat(w.code()).as(w.err()).isZero();
+        Path ck = dir.resolve("ck");
+        Run first = main(solverJob(loss, "steps = 5", "output.path = " + dir.resolve("first"), "checkpoint.path = " + ck,
+                "checkpoint.every = 2").toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        Path resumed = dir.resolve("resumed");
+        Run second = main(solverJob(loss, "steps = 30", "output.path = " + resumed, "checkpoint.path = " + ck,
+                "checkpoint.every = 2", "resume = true", "partitions = 3").toString());
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.out()).contains("resumed from step 4");
+        assertThat(history(whole).size()).as("the resumed run has steps to go").isGreaterThan(8);
+        assertThat(history(whole).stream().anyMatch(row -> row.getInt(3) > 1)).as("a line search of several passes").isTrue();
+        assertThat(params(resumed)).isEqualTo(params(whole));
+        assertThat(history(resumed)).isEqualTo(history(whole));
     }
 
     @Test
