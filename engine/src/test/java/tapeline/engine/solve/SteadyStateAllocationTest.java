@@ -46,8 +46,9 @@ class SteadyStateAllocationTest {
                 run.advance(20_000);
                 long after = threads.getThreadAllocatedBytes(tid);
                 assertThat(run.step()).isEqualTo(23_000);
-                // 20,000 steps of 256 lanes: a single boxed value per step would already be 320 kB.
-                assertThat(after - before).as("bytes allocated in 20,000 steps (%s, path %s)", dtype, path).isLessThan(4_096);
+                // 20,000 steps of 256 lanes: a single boxed value per step would already be 320 kB. The 16 kB
+                // allowed is room for a one-off allocation (a late deoptimisation: 4.2 kB was seen once), not per step.
+                assertThat(after - before).as("bytes allocated in 20,000 steps (%s, path %s)", dtype, path).isLessThan(16_384);
                 assertThat(run.kernelPath().compiled()).isEqualTo(codegen);
                 assertThat(run.kernelPath().fused()).isEqualTo(path == 0);
             }
@@ -82,9 +83,10 @@ class SteadyStateAllocationTest {
                 run.advance(steps);
                 long after = threads.getThreadAllocatedBytes(tid);
                 assertThat(run.step()).isEqualTo(1_000 + steps);
-                // A single boxed value per step would already be 20 kB in 2,000 steps.
+                // A single boxed value (16 bytes) per step would already be 32 kB in 2,000 steps; 16 kB is room
+                // for a one-off allocation, not a per-step one.
                 assertThat(after - before).as("bytes allocated in %d steps (%s, %s, verdict on)", steps, optimizer, dtype)
-                        .isLessThan(4_096);
+                        .isLessThan(16_384);
             }
         }
     }
