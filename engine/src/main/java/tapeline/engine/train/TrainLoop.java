@@ -244,9 +244,10 @@ public final class TrainLoop {
                 Status status = switch (stop) {
                     case MAX_STEPS -> Status.MAX_STEPS;
                     case LOSS, GRAD -> Status.CONVERGED;
-                    case STALLED -> Status.STALLED;
+                    case STALLED -> qn.runaway() != null ? Status.DIVERGED : Status.STALLED;
                 };
-                String why = "step " + qn.iteration() + ": " + qn.explain(stop, s.steps(), s.lossTolerance(), s.gradTolerance());
+                String why = "step " + qn.iteration() + ": " + (status == Status.DIVERGED ? qn.runaway()
+                        : qn.explain(stop, s.steps(), s.lossTolerance(), s.gradTolerance()));
                 return new TrainResult(new TrainState(qn.x(), null, qn.iteration(), history, null, qn), status, why, passes, seconds);
             }
             if (s.checkpointEvery() > 0 && qn.iteration() > start.step() && qn.iteration() % s.checkpointEvery() == 0) {

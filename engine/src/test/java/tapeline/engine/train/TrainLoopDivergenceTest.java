@@ -91,6 +91,49 @@ class TrainLoopDivergenceTest {
         assertThat(resumed.message()).isEqualTo(whole.message());
     }
 
+    /** One "row" whose loss is -|p - a|^4: unbounded below, ever steeper. */
+    static TrainLoop.GradientPass minusQuartic(double[] a) {
+        return (p, step) -> {
+            double r2 = 0;
+            for (int k = 0; k < a.length; k++) r2 += (p[k] - a[k]) * (p[k] - a[k]);
+            double[] g = new double[a.length];
+            for (int k = 0; k < a.length; k++) g[k] = -4 * r2 * (p[k] - a[k]);
+            return new GradientSums(1, -r2 * r2, g);
+        };
+    }
+
+    static TrainResult lbfgs(int n, int steps, TrainLoop.GradientPass pass) throws Exception {
+        return TrainLoop.run(TrainState.start(tapeline.engine.optim.lbfgs.QuasiNewton.lbfgs(new double[n], 10)),
+                new Settings(steps, 0, 0, Reduce.MEAN, 0), pass, TrainLoop.Listener.NONE, s -> {});
+    }
+
+    @Test
+    void lbfgsOnALinearLossStopsDivergedNotStalled() throws Exception {
+        // The strong-Wolfe search never finds a flattening slope on a line: it runs out still falling, twice.
+        TrainResult r = lbfgs(3, 100, linear(new double[] {1, -2, 0.5}));
+        assertThat(r.status()).as(r.message()).isEqualTo(Status.DIVERGED);
+        assertThat(r.message()).contains("the objective falls without bound").contains("it fell at every trial");
+        // The parameters are the last iterate's (no trial was accepted): the start.
+        assertThat(r.state().params()).containsExactly(0, 0, 0);
+    }
+
+    @Test
+    void lbfgsOnAnEverSteeperUnboundedLossStopsDiverged() throws Exception {
+        TrainResult r = lbfgs(2, 100, minusQuartic(new double[] {0.5, -0.25}));
+        assertThat(r.status()).as(r.message()).isEqualTo(Status.DIVERGED);
+        assertThat(r.message()).contains("the objective falls without bound");
+    }
+
+    @Test
+    void lbfgsAtTheLimitOfPrecisionOnALossWithAMinimumIsNeverDiverged() throws Exception {
+        // No tolerance: the run goes on until the line search fails at the precision limit (STALLED) or
+        // the gradient vanishes; either way the minimiser, never DIVERGED.
+        TrainResult r = lbfgs(2, 200, squares(new double[] {40, -25}));
+        assertThat(r.status()).as(r.message()).isIn(Status.STALLED, Status.CONVERGED, Status.MAX_STEPS);
+        assertThat(r.state().params()[0]).isCloseTo(40, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(r.state().params()[1]).isCloseTo(-25, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
     static byte[] bytes(Object o) throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(b)) {

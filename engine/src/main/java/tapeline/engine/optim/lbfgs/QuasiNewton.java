@@ -105,6 +105,8 @@ public final class QuasiNewton implements Serializable {
     private boolean failedOnce;
     private boolean stalled;
     private String lastFailure;
+    private String firstFallingFailure; // the first of two failures in a row, when its search ran out still falling
+    private String runaway;             // set when the run stalled because the objective falls without bound
 
     private QuasiNewton(double[] x0, int m, double l1, boolean[] penalised) {
         if (!(l1 >= 0) || !Double.isFinite(l1)) throw new IllegalArgumentException("l1 must be >= 0 and finite, got " + l1);
@@ -213,11 +215,23 @@ public final class QuasiNewton implements Serializable {
             default -> {
                 lastFailure = penalised == null ? "no step satisfying the strong Wolfe conditions in " + passes + " evaluations"
                         : "no step with sufficient decrease in " + passes + " evaluations";
+                String falling = penalised != null || !wolfe.ranOutFalling() ? null
+                        : "it fell at every trial, to " + wolfe.ranOutValue() + " at step length "
+                          + wolfe.ranOutStep() * norm(dir) + ", and its slope never flattened";
                 if (failedOnce) {
                     stalled = true;
                     lastStepPasses = passes;
+                    // Both searches (the second along the gradient) ran out still falling, and the objective
+                    // fell below c0 - |c0| (the sweep's runaway test, Divergence): it falls without bound.
+                    if (firstFallingFailure != null && falling != null
+                            && wolfe.ranOutValue() < initialObjective - Math.abs(initialObjective)) {
+                        runaway = "the objective falls without bound: from " + objective + " at the last iterate, two line "
+                                + "searches in a row (the second along the gradient) ran out of trials while it still fell: "
+                                + falling + "; it started at " + initialObjective;
+                    }
                     return Event.STALLED;
                 }
+                firstFallingFailure = falling;
                 failedOnce = true;
                 memory.clear();
                 if (!beginSearch()) {
@@ -367,6 +381,17 @@ public final class QuasiNewton implements Serializable {
             case STALLED -> "the line search failed twice in a row (" + lastFailure
                     + "): the objective cannot be decreased further at this precision";
         };
+    }
+
+    /**
+     * After {@link Event#STALLED}: why the objective is taken to fall without bound, or null when the
+     * run stalled for another reason (the limit of floating-point precision). It is non-null when both
+     * failed line searches were L-BFGS's strong-Wolfe searches that ran out in their bracketing phase
+     * while the objective still fell ({@link StrongWolfeLineSearch#ranOutFalling}), and the lowest value
+     * seen is below {@code c0 - |c0|}, {@code c0} the objective at the start (the sweep's runaway test).
+     */
+    public String runaway() {
+        return runaway;
     }
 
     /** Iterations done (0 once the start point is evaluated; -1 before). */

@@ -63,6 +63,7 @@ public final class StrongWolfeLineSearch implements Serializable {
     private int evaluations; // in the current phase
     private Point lo; // bracketing: the previous step (t = 0 at first); zoom: lo of Algorithm 3.6
     private Point hi; // zoom: hi of Algorithm 3.6
+    private Point ranOut; // the last step of a bracketing phase that ran out while the function still fell
 
     /**
      * @param f0     φ(0), finite
@@ -93,6 +94,26 @@ public final class StrongWolfeLineSearch implements Serializable {
         return zooming ? zoom(c) : bracket(c);
     }
 
+    /**
+     * Whether the search failed in its bracketing phase: each of its {@value #MAX_BRACKET} trials,
+     * {@value #GROW} times the one before, met sufficient decrease, fell below the one before, and kept
+     * a slope steeper than {@code C2} times the start's. Along this line the function did not begin to
+     * level off over a step {@code 1.5^9} (38) times the first: what a function unbounded below does.
+     */
+    public boolean ranOutFalling() {
+        return ranOut != null;
+    }
+
+    /** After {@link #ranOutFalling}: the last step tried and φ there (the lowest value the search saw). */
+    public double ranOutStep() {
+        return ranOut.t();
+    }
+
+    /** After {@link #ranOutFalling}: φ at {@link #ranOutStep}. */
+    public double ranOutValue() {
+        return ranOut.f();
+    }
+
     private boolean sufficientDecrease(Point c) {
         return c.f() <= f0 + C1 * c.t() * slope0;
     }
@@ -113,6 +134,7 @@ public final class StrongWolfeLineSearch implements Serializable {
             return startZoom(c, lo);
         }
         if (evaluations >= MAX_BRACKET) {
+            ranOut = c; // every trial fell, by at least the sufficient decrease, on a slope that never flattened
             return Verdict.FAIL;
         }
         lo = c;
