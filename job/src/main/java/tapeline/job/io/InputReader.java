@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import tapeline.job.config.ConfigException;
 import tapeline.job.config.Format;
 import tapeline.job.config.InputSpec;
 import tapeline.job.columns.ColumnInfo;
@@ -119,6 +120,33 @@ public final class InputReader {
         // Text and booleans are accepted here and judged per cell (text "1.5" is a number; booleans
         // are fine only for Keras boolean arguments).
         return t instanceof NumericType || t instanceof StringType || t instanceof BooleanType;
+    }
+
+    /**
+     * The second validation round's start, for every job: when the first round found problems they are
+     * thrown with the output's; otherwise the input is read for its schema, and an input Spark cannot
+     * read is thrown the same way.
+     *
+     * @param job            the Spark job description's prefix ({@code "tapeline train"})
+     * @param problems       the first round's problems about the input (added to)
+     * @param outputProblems the output's problems, reported after the input's
+     * @throws ConfigException with every problem found
+     */
+    public static Dataset<Row> readChecked(SparkSession spark, InputSpec input, String job, List<String> problems,
+                                           List<String> outputProblems) throws ConfigException {
+        if (!problems.isEmpty()) {
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        spark.sparkContext().setJobDescription(job + ": read the schema of " + input.describe());
+        try {
+            return read(spark, input);
+        } catch (RuntimeException e) {
+            // Spark's AnalysisException (e.g. a file that is not parquet) says what is wrong; keep its first line.
+            problems.add(unreadable(input, e));
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
     }
 
     /** A config problem for an input Spark could not read: its first line says what is wrong. */

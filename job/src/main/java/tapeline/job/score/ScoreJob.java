@@ -90,19 +90,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
-        if (!problems.isEmpty()) {
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
-        spark.sparkContext().setJobDescription("tapeline score: read the schema of " + c.input().describe());
-        Dataset<Row> input;
-        try {
-            input = InputReader.read(spark, c.input());
-        } catch (RuntimeException e) {
-            problems.add(InputReader.unreadable(c.input(), e));
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
+        Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
         List<VariableSpec> parameters = new ArrayList<>();
         params.forEach((name, values) -> parameters.add(new VariableSpec(name, values.length)));
         Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();

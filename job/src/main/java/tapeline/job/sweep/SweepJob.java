@@ -69,20 +69,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
     public static Prepared prepare(SparkSession spark, SweepConfig config) throws ConfigException {
         List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
         List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
-        if (!problems.isEmpty()) {
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
-        spark.sparkContext().setJobDescription("tapeline: read the schema of " + config.input().describe());
-        Dataset<Row> input;
-        try {
-            input = InputReader.read(spark, config.input());
-        } catch (RuntimeException e) {
-            // Spark's AnalysisException (e.g. a file that is not parquet) says what is wrong; keep its first line.
-            problems.add(InputReader.unreadable(config.input(), e));
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
+        Dataset<Row> input = InputReader.readChecked(spark, config.input(), "tapeline", problems, outputProblems);
         SweepPlan plan = null;
         BlockSolver solver = null;
         try {

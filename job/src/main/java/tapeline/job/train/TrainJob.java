@@ -115,19 +115,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 outputProblems.add("checkpoint.path: cannot look at '" + c.checkpointPath() + "': " + e.getMessage());
             }
         }
-        if (!problems.isEmpty()) {
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
-        spark.sparkContext().setJobDescription("tapeline train: read the schema of " + c.input().describe());
-        Dataset<Row> input;
-        try {
-            input = InputReader.read(spark, c.input());
-        } catch (RuntimeException e) {
-            problems.add(InputReader.unreadable(c.input(), e));
-            problems.addAll(outputProblems);
-            throw new ConfigException(problems);
-        }
+        Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline train", problems, outputProblems);
         LossModel model = null;
         List<Cell> cells = new ArrayList<>();
         try {
