@@ -141,11 +141,11 @@ public final class TrainLoop {
             String bad = notFinite(loss, g);
             boolean sample = divergence.samples(step);
             String runaway = null;
+            for (int k = 0; k < n; k++) { // the one-lane view the rule and the optimizer read
+                values[k][0] = params[k];
+                grads[k][0] = g[k];
+            }
             if (bad == null && sample) {
-                for (int k = 0; k < n; k++) {
-                    values[k][0] = params[k];
-                    grads[k][0] = g[k];
-                }
                 lossLane[0] = loss;
                 if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
             }
@@ -166,10 +166,6 @@ public final class TrainLoop {
                 String msg = bad == null ? null : "step " + step + ": " + bad;
                 return new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
                         passes, seconds);
-            }
-            for (int k = 0; k < n; k++) {
-                values[k][0] = params[k];
-                grads[k][0] = g[k];
             }
             if (sample) divergence.beforeStep(values, 1);
             optimizer.step(values, grads, 1);
