@@ -29,17 +29,7 @@ class SteadyStateAllocationTest {
                 BlockSolver solver = new BlockSolver(Expression.parse("cost", "x0 * w^2 + x1 * w + x2 + 0.1 * sin(w)"),
                         List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), "adam",
                         args, new SolverSettings(1_000_000, 0, 0), dtype).withCodegen(codegen);
-                int n = 256;
-                double[] x0 = new double[n];
-                double[] x1 = new double[n];
-                double[] x2 = new double[n];
-                for (int i = 0; i < n; i++) {
-                    x0[i] = 1 + i;
-                    x1[i] = -i;
-                    x2[i] = 3;
-                }
-                BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
-                        "x2", new double[][] {x2}), Map.of(), Map.of());
+                BlockRun run = start(solver);
                 run.advance(3_000); // first steps make the lazily built buffers (and let the JIT settle: a deoptimisation re-allocates what it had scalar-replaced)
                 long tid = Thread.currentThread().getId();
                 long before = threads.getThreadAllocatedBytes(tid);
@@ -65,17 +55,7 @@ class SteadyStateAllocationTest {
                         List.of(new VariableSpec("w", 1)), Map.of("x0", 1, "x1", 1, "x2", 1), optimizer,
                         optimizer.equals("adam") ? Map.of("learning_rate", 0.01) : Map.of(),
                         new SolverSettings(1_000_000, 0, 0, true), dtype);
-                int n = 256;
-                double[] x0 = new double[n];
-                double[] x1 = new double[n];
-                double[] x2 = new double[n];
-                for (int i = 0; i < n; i++) {
-                    x0[i] = 1 + i;
-                    x1[i] = -i;
-                    x2[i] = 3;
-                }
-                BlockRun run = solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
-                        "x2", new double[][] {x2}), Map.of(), Map.of());
+                BlockRun run = start(solver);
                 run.advance(1_000); // lazily built buffers, and the JIT settled
                 long tid = Thread.currentThread().getId();
                 long before = threads.getThreadAllocatedBytes(tid);
@@ -89,5 +69,20 @@ class SteadyStateAllocationTest {
                         .isLessThan(16_384);
             }
         }
+    }
+
+    /** A block of 256 lanes of the test's cost: x0 = 1 + i, x1 = -i, x2 = 3. */
+    private static BlockRun start(BlockSolver solver) {
+        int n = 256;
+        double[] x0 = new double[n];
+        double[] x1 = new double[n];
+        double[] x2 = new double[n];
+        for (int i = 0; i < n; i++) {
+            x0[i] = 1 + i;
+            x1[i] = -i;
+            x2[i] = 3;
+        }
+        return solver.start(n, Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1},
+                "x2", new double[][] {x2}), Map.of(), Map.of());
     }
 }
