@@ -394,16 +394,15 @@ public final class BlockRun implements Serializable {
     private boolean anyConverges(SolverSettings s) {
         if (!s.testsConvergence()) return false;
         for (int p = 0; p < active; p++) {
-            boolean gradOk = true;
-            if (s.gradTolerance() > 0) {
-                double norm2 = 0;
-                for (double[] g : grads) norm2 += g[p] * g[p];
-                gradOk = Math.sqrt(norm2) <= s.gradTolerance();
-            }
-            boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
-            if (gradOk && stepOk) return true;
+            boolean gradOk = s.gradTolerance() == 0 || norm(p) <= s.gradTolerance();
+            if (gradOk && stepOk(p, s)) return true;
         }
         return false;
+    }
+
+    /** Whether lane position p passes the step-size test (always, when there is none). */
+    private boolean stepOk(int p, SolverSettings s) {
+        return s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
     }
 
     /** Decides whether lane position p ends now; records its result if so. Returns null if it runs on. */
@@ -426,8 +425,7 @@ public final class BlockRun implements Serializable {
         }
         if (s.testsConvergence()) {
             boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
-            boolean stepOk = s.stepTolerance() == 0 || (step > 0 && stepNorm[p] <= s.stepTolerance());
-            if (gradOk && stepOk) return end(p, LaneStatus.CONVERGED, cost, norm, null);
+            if (gradOk && stepOk(p, s)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         }
         // Curvature, where it is known, says sooner (and why) what the path-based rule would say later.
         if (watch != null) {

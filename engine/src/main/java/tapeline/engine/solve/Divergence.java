@@ -81,6 +81,7 @@ public final class Divergence implements Serializable {
     private final double[] streak;      // consecutive runaway windows, as a double so the loops stay numeric
     private final double[][] startPos;
     private transient double[][] before;
+    private transient double[] distance; // scratch: how far each lane moved over the window
     private final String[] reason;
     private int flagged;
     private boolean measure;            // the coming step is a window's first: measure its length
@@ -189,13 +190,10 @@ public final class Divergence implements Serializable {
     }
 
     private void judgeWindow(int step, double[] cost, double[][] values, int n) {
+        if (distance == null) distance = new double[firstStep.length];
+        distances(values, startPos, n, distance);
         for (int p = 0; p < n; p++) {
-            double d2 = 0;
-            for (int k = 0; k < values.length; k++) {
-                double d = values[k][p] - startPos[k][p];
-                d2 += d * d;
-            }
-            double moved = Math.sqrt(d2);
+            double moved = distance[p];
             double path = windowSteps() * firstStep[p];
             double steep = (startCost[p] - cost[p]) / moved;
             boolean runaway = rise[p] < 0 && gradNorm2[p] >= startGrad2[p] && moved >= STEADY * path && moved > 0
