@@ -176,6 +176,23 @@ public final class ConfigValues {
         return m;
     }
 
+    /** The {@code spark.*} keys, whole and in the order given: set on the session as they are. */
+    Map<String, String> sparkKeys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith(SPARK)) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    /** {@code app.name}, or {@code fallback} when unset or empty. */
+    String appName(String fallback) {
+        String v = raw.getOrDefault("app.name", "");
+        return v.isEmpty() ? fallback : v;
+    }
+
     /** Keys passed on as given, never unknown: {@code spark.*}, {@code input.option.*}, {@code output.option.*}. */
     static boolean isPassedOn(String key) {
         return key.startsWith(SPARK) || key.startsWith(INPUT_OPTION) || key.startsWith(OUTPUT_OPTION);

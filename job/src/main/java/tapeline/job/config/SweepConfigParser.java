@@ -79,16 +79,8 @@ final class SweepConfigParser {
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
         Boolean codegen = values.choice("engine.codegen", "true", Map.of("true", true, "false", false));
-        String appName = raw.getOrDefault("app.name", "");
-        if (appName.isEmpty()) {
-            appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
-        }
-        Map<String, String> spark = new LinkedHashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(ConfigValues.SPARK)) {
-                spark.put(k, v);
-            }
-        });
+        String appName = values.appName("tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT)));
+        Map<String, String> spark = values.sparkKeys();
         checkUnknownKeys(variables, optimizer);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

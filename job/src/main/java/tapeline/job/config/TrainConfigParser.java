@@ -104,16 +104,8 @@ final class TrainConfigParser {
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int partitions = values.integer("partitions", 0, 0, 1 << 20);
         int depth = values.integer("aggregation.depth", 2, 1, 10);
-        String appName = raw.getOrDefault("app.name", "");
-        if (appName.isEmpty()) {
-            appName = "tapeline train";
-        }
-        Map<String, String> spark = new LinkedHashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(ConfigValues.SPARK)) {
-                spark.put(k, v);
-            }
-        });
+        String appName = values.appName("tapeline train");
+        Map<String, String> spark = values.sparkKeys();
         checkUnknownKeys(variables, optimizer);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
