@@ -39,6 +39,15 @@ public final class ConfigValues {
         this.problems = problems;
     }
 
+    /** Key/value pairs, unmodifiable, in the order given: {@code ordered("a", "1", "b", "2")}. */
+    static Map<String, String> ordered(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /** The keys and their trimmed values, in the order given. */
     Map<String, String> raw() {
         return raw;

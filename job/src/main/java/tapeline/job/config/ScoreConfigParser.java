@@ -24,7 +24,7 @@ final class ScoreConfigParser {
             "block.size", "app.name", "show.rows", "max.invalid");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "score", "params.format", "parquet",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "score", "params.format", "parquet",
             "dtype", "float64", "output.format", "parquet", "output.mode", "error", "block.size", "4096",
             "app.name", "tapeline score", "show.rows", "20");
 

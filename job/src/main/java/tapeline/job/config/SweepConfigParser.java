@@ -28,18 +28,10 @@ final class SweepConfigParser {
             "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen", "verdict");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
             "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
             "engine.codegen", "true", "verdict", "false");
-
-    static Map<String, String> ordered(String... keyValues) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put(keyValues[i], keyValues[i + 1]);
-        }
-        return java.util.Collections.unmodifiableMap(m);
-    }
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;

@@ -31,7 +31,7 @@ final class TrainConfigParser {
             "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "train", "reduce", "mean",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "train", "reduce", "mean",
             "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
             "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
