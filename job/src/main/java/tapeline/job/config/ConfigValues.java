@@ -39,6 +39,15 @@ public final class ConfigValues {
         this.problems = problems;
     }
 
+    /** Key/value pairs, unmodifiable, in the order given: {@code ordered("a", "1", "b", "2")}. */
+    static Map<String, String> ordered(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /** The keys and their trimmed values, in the order given. */
     Map<String, String> raw() {
         return raw;
@@ -174,6 +183,23 @@ public final class ConfigValues {
             }
         });
         return m;
+    }
+
+    /** The {@code spark.*} keys, whole and in the order given: set on the session as they are. */
+    Map<String, String> sparkKeys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith(SPARK)) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    /** {@code app.name}, or {@code fallback} when unset or empty. */
+    String appName(String fallback) {
+        String v = raw.getOrDefault("app.name", "");
+        return v.isEmpty() ? fallback : v;
     }
 
     /** Keys passed on as given, never unknown: {@code spark.*}, {@code input.option.*}, {@code output.option.*}. */

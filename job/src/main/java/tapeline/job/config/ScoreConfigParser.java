@@ -24,7 +24,7 @@ final class ScoreConfigParser {
             "block.size", "app.name", "show.rows", "max.invalid");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "score", "params.format", "parquet",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "score", "params.format", "parquet",
             "dtype", "float64", "output.format", "parquet", "output.mode", "error", "block.size", "4096",
             "app.name", "tapeline score", "show.rows", "20");
 
@@ -57,16 +57,8 @@ final class ScoreConfigParser {
         OutputSpec output = values.output(true);
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", 20, 0, Integer.MAX_VALUE);
-        String appName = raw.getOrDefault("app.name", "");
-        if (appName.isEmpty()) {
-            appName = "tapeline score";
-        }
-        Map<String, String> sparkKeys = new LinkedHashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(ConfigValues.SPARK)) {
-                sparkKeys.put(k, v);
-            }
-        });
+        String appName = values.appName("tapeline score");
+        Map<String, String> sparkKeys = values.sparkKeys();
         checkUnknownKeys();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

@@ -28,18 +28,10 @@ final class SweepConfigParser {
             "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen", "verdict");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
             "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
             "engine.codegen", "true", "verdict", "false");
-
-    static Map<String, String> ordered(String... keyValues) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put(keyValues[i], keyValues[i + 1]);
-        }
-        return java.util.Collections.unmodifiableMap(m);
-    }
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -79,16 +71,8 @@ final class SweepConfigParser {
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int showRows = values.integer("show.rows", DEFAULT_SHOW_ROWS, 0, Integer.MAX_VALUE);
         Boolean codegen = values.choice("engine.codegen", "true", Map.of("true", true, "false", false));
-        String appName = raw.getOrDefault("app.name", "");
-        if (appName.isEmpty()) {
-            appName = "tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT));
-        }
-        Map<String, String> spark = new LinkedHashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(ConfigValues.SPARK)) {
-                spark.put(k, v);
-            }
-        });
+        String appName = values.appName("tapeline " + (job == null ? "job" : job.name().toLowerCase(Locale.ROOT)));
+        Map<String, String> spark = values.sparkKeys();
         checkUnknownKeys(variables, optimizer);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

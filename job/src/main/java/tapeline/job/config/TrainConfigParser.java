@@ -31,7 +31,7 @@ final class TrainConfigParser {
             "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = SweepConfigParser.ordered("job", "train", "reduce", "mean",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "train", "reduce", "mean",
             "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
             "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
@@ -104,16 +104,8 @@ final class TrainConfigParser {
         int blockSize = values.integer("block.size", DEFAULT_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
         int partitions = values.integer("partitions", 0, 0, 1 << 20);
         int depth = values.integer("aggregation.depth", 2, 1, 10);
-        String appName = raw.getOrDefault("app.name", "");
-        if (appName.isEmpty()) {
-            appName = "tapeline train";
-        }
-        Map<String, String> spark = new LinkedHashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(ConfigValues.SPARK)) {
-                spark.put(k, v);
-            }
-        });
+        String appName = values.appName("tapeline train");
+        Map<String, String> spark = values.sparkKeys();
         checkUnknownKeys(variables, optimizer);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
