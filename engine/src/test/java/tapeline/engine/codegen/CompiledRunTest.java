@@ -101,7 +101,8 @@ class CompiledRunTest {
                 + "        double x = lanes;\n" + body + "        cost[0] = x;\n    }\n"
                 + "    public void cost(double[][] n, double[] cost, int lanes) { }\n"
                 + "    public boolean fused() { return false; }\n"
-                + "    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
+                + "    public double step(double[][] n, double[][] grad, boolean check, double[][] st, double[] sc, double[] cost, int lanes) {"
+                + " return 0.0; }\n}\n";
         KernelCache.Entry e = KernelCache.get(source);
         assertThat(e.step()).isNull();
         assertThat(e.failure()).matches("the generated method gradients has \\d+ bytes of bytecode, over the JIT's limit of 8000");

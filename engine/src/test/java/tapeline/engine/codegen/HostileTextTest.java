@@ -29,11 +29,11 @@ class HostileTextTest {
             "tapeline", "engine", "codegen", "tape", "optim", "GeneratedStep", "GeneratedKernel", "Op", "Lion", "sign", "sigmoid",
             "Math", "Double", "longBitsToDouble", "UnsupportedOperationException", "sqrt", "exp", "log", "log1p", "expm1",
             "sin", "cos", "tan", "tanh", "pow", "abs", "signum", "min", "max",
-            "gradients", "gradientsOnly", "gradientsAndCost", "cost", "fused", "step", "stepOnly", "stepAlternative", "stepOnlyKept", "stepAlternativeKept", "kept",
+            "gradients", "gradientsOnly", "gradientsAndCost", "cost", "fused", "step", "stepOnly", "stepAlternative", "stepOnlyChecked", "stepAlternativeChecked", "check",
             "n", "grad", "st", "sc", "lanes", "i", "adjSlot", "L",
             "gi", "mi", "vi", "ui", "ai", "a", "c", "c1", "c2", "d", "dw", "lr", "mu", "r", "b1", "b2", "up", "ut", "ut1",
             "mHat", "vHat", "bc");
-    private static final Pattern LOCAL = Pattern.compile("(v|n|adj|grad|kept|st|sc)\\d+(_\\d+)?");
+    private static final Pattern LOCAL = Pattern.compile("(v|n|adj|grad|chk|st|sc)\\d+(_\\d+)?");
     private static final Pattern IDENTIFIER = Pattern.compile("\\b[A-Za-z_$][A-Za-z0-9_$]*\\b");
 
     @Test
