@@ -176,4 +176,36 @@ class CompiledRunTest {
             }
         }
     }
+
+    /**
+     * A gradient that is not finite while the cost is (the derivative of sqrt at 0) on a fused check
+     * step: the check of the fused loop must catch it, and the lane must end with the gradient, the
+     * cost and the values from before that step's update. Plain SGD at rate 1 moves u by exactly c per
+     * step from 0 (the gradient of c * sqrt((u - 16)^2) below 16 is -c), so u is exactly 16 at step 16
+     * for c = 1 and at step 32 for c = 0.5, both check steps that are no window's end (those are 0
+     * and 64 in a run of 100 steps), where the gradient is 0.5 / sqrt(0) * 0 = NaN and the cost 0.
+     */
+    @Test
+    void aGradientThatIsNotFiniteWhereTheCostIsEndsItsLaneOnAFusedCheckStep() {
+        for (DType dtype : DType.values()) {
+            BlockSolver solver = new BlockSolver(Expression.parse("cost", "c * sqrt((u - 16)^2) + v^2"),
+                    List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), "sgd",
+                    Map.of("learning_rate", 1.0), new SolverSettings(100, 0, 0), dtype);
+            double[] c = {1, 0.5, 0.3, 1, 0.5};
+            double[] zeros = new double[c.length];
+            Map<String, double[][]> in = Map.of("c", new double[][] {c});
+            Map<String, double[][]> init = Map.of("u", new double[][] {zeros}, "v", new double[][] {zeros});
+            BlockResult got = solver.solve(c.length, in, init, Map.of());
+            assertThat(solver.kernelPath().fused()).as(dtype.toString()).isTrue();
+            Runs.assertSameBits(got, solver.withCodegen(false).solve(c.length, in, init, Map.of()), dtype.toString());
+            for (int lane : new int[] {0, 3}) {
+                assertThat(got.steps()[lane]).isEqualTo(16);
+                assertThat(got.error()[lane]).isEqualTo("gradient of u is NaN after 16 steps");
+                assertThat(got.values()[0][0][lane]).isEqualTo(16.0);
+                assertThat(got.cost()[lane]).isZero();
+            }
+            assertThat(got.steps()[1]).isEqualTo(32);
+            assertThat(got.status()[2]).isEqualTo(tapeline.engine.solve.LaneStatus.MAX_STEPS);
+        }
+    }
 }
