@@ -174,11 +174,12 @@ public final class Divergence implements Serializable {
                 for (int p = 0; p < n; p++) gradNorm2[p] += g[p] * g[p];
             }
         }
-        double largest = 0;
+        boolean beyond = false;
         for (double[] v : values) {
-            for (int p = 0; p < n; p++) largest = Math.max(largest, Math.abs(v[p])); // a max reduction vectorises
+            // An or of comparisons, with no branch: a chain of Math.max (its NaN rule) took as long as a step.
+            for (int p = 0; p < n; p++) beyond |= !(Math.abs(v[p]) <= bound);
         }
-        if (!(largest <= bound)) { // NaN too: look lane by lane
+        if (beyond) { // NaN too: look lane by lane
             for (int k = 0; k < values.length; k++) {
                 for (int p = 0; p < n; p++) {
                     if (reason[p] == null && Math.abs(values[k][p]) > bound && Double.isFinite(values[k][p])) {
