@@ -93,7 +93,7 @@ public final class BlockRun implements Serializable {
         // a run of 256 to 511 steps pays a forward pass every 8 steps (fewer than the old rule's last
         // 50 steps did). Sampling a shorter run more often cost 18% of a 200-step solve: too short to judge.
         int every = Math.max(MIN_EVERY, Divergence.every(solver.settings().maxSteps()));
-        divergence = new Divergence(n, slots, every, solver.dtype());
+        divergence = n == 0 ? new Divergence(0, slots, every, solver.dtype()) : solver.takeDivergence(n, slots, every);
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
@@ -366,7 +366,10 @@ public final class BlockRun implements Serializable {
             if (sample) divergence.afterStep(values, active);
             if (stepTest) measureSteps();
         }
-        if (active == 0 && compiled != null) solver.giveBack(compiled);
+        if (active == 0 && compiled != null) {
+            solver.giveBack(compiled);
+            solver.giveBack(divergence); // nothing reads it once the block has ended
+        }
         return active == 0;
     }
 
