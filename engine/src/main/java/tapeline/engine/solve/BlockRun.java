@@ -86,7 +86,7 @@ public final class BlockRun implements Serializable {
         outVerdict = verdict ? new Verdict[lanes] : null;
 
         int n = valid.length;
-        laneAt = valid.clone();
+        laneAt = valid; // start's own array, which nothing else keeps
         active = n;
         stepNorm = new double[n];
         // From 512 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
@@ -261,7 +261,7 @@ public final class BlockRun implements Serializable {
         for (int i = 0; i < lanes; i++) {
             if (why[i] == null) valid[count++] = i;
         }
-        valid = Arrays.copyOf(valid, count);
+        if (count < lanes) valid = Arrays.copyOf(valid, count);
         BlockRun run = new BlockRun(solver, lanes, valid, inputs, init, perLaneArgs);
         for (int i = 0; i < lanes; i++) {
             if (why[i] != null) {
