@@ -59,12 +59,15 @@ final class KernelSource {
     }
 
     /**
-     * Statements one fused loop may hold. C2 unrolls and vectorises only small loop bodies; past this
-     * one loop ran slower than the interpreter's op-by-op loops, which the JIT vectorises one by one
-     * (a ten-variable Rosenbrock sum, 200 statements: 1.36x the interpreter's time). A larger loop
-     * is generated in segments over chunks of lanes ({@link Segments}).
+     * Statements one fused loop may hold. C2 unrolls and vectorises only small loop bodies: the
+     * notebook's cost makes loops of 12 to 25 statements (by optimizer and dtype), which run faster
+     * fused than the interpreter's op-by-op loops, but a two-variable cost with Adam (28 to 38
+     * statements) ran 1.15 to 1.26 times the interpreter's time as one loop, and a ten-variable
+     * Rosenbrock sum (200 statements) 1.36 times. A larger loop is generated in segments over chunks
+     * of lanes ({@link Segments}): 0.97 to 1.04 times the interpreter's time for those two-variable
+     * costs, faster for larger ones (BENCHMARKS.md).
      */
-    static final int FUSED_STATEMENTS = 64;
+    static final int FUSED_STATEMENTS = 25;
     /** The segmented methods of this class, and the scratch they share. */
     private final Segments segments = new Segments();
 

@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  * then runs in loops of its own over all lanes, one or a few slots each, reading the gradients from
  * {@code grad} (as {@code UpdateSource.ownLoop} does).
  *
- * <p>Each lane runs the same statements in the same order as in one fused loop, only with some
- * values stored to and read back from memory: the same bits. Each segment reads and writes only
+ * <p>Each lane runs the same statements as in one fused loop, in an order that keeps each value
+ * close to its readers ({@link #schedule}), with some values stored to and read back from memory:
+ * the same bits. Each segment reads and writes only
  * its own chunk's lanes, and the update, which writes the variables, runs after every chunk.
  *
  * <pre>{@code
@@ -38,20 +39,31 @@ import java.util.regex.Pattern;
  *     for (int from = 0; from < lanes; from += 128) {
  *         final int m = Math.min(128, lanes - from);
  *         System.arraycopy(n[0], from, t[0], 0, m);        // node 0, a variable
- *         gradientsOnly_0(n, t);                           // statements 0..23 of each lane of the chunk
- *         gradientsOnly_1(n, t);                           // 24..47, reading what 0..23 left in t
+ *         gradientsOnly_0(n, t);                           // 10 statements for each lane of the chunk
+ *         gradientsOnly_1(n, t);                           // 10 more, reading what the first left in t
  *         System.arraycopy(t[3], 0, grad[0], from, m);     // slot 0's gradient
  *     }
  * }
  * }</pre>
  */
 final class Segments {
-    /** Lanes per chunk: the scratch arrays' length. */
-    static final int CHUNK = Integer.getInteger("tapeline.codegen.chunk", 128);
-    /** Statements per segment. */
-    static final int SEGMENT = Integer.getInteger("tapeline.codegen.segment", 8);
-    /** Lines of update blocks per update loop (a block is never split). */
-    static final int UPDATE = Integer.getInteger("tapeline.codegen.update", 12);
+    /**
+     * Lanes per chunk: the scratch arrays' length. 128 lanes of the large cost's 34 scratch arrays
+     * are 34 KB, within L1; 256 and 512 measured no faster, 64 slower (more copies and calls).
+     */
+    static final int CHUNK = 128;
+    /**
+     * Statements per segment. C2 unrolls, and so vectorises, only a loop body of a few dozen IR
+     * nodes ({@code LoopUnrollLimit}, 60 on x86), and the scratch loads and stores count: on the
+     * large cost segments of 6 to 10 statements ran at 4.5 to 7 ns per lane in all, 12 to 24 at 12
+     * to 28 ns (not vectorised).
+     */
+    static final int SEGMENT = 10;
+    /**
+     * Lines of update blocks per update loop (a block is never split): one slot per loop for Adam,
+     * as the optimizer's own Java update runs.
+     */
+    static final int UPDATE = 12;
     /**
      * Statements of the method that drives the segments (a call, or a copy of one lane array, per
      * chunk): each takes up to about 20 bytes of bytecode, and C2 compiles no method over 8,000.
@@ -70,9 +82,11 @@ final class Segments {
 
     /** Scratch arrays the class needs: the most any of its methods uses. */
     private int scratch;
+    /** Whether some method of the class is in segments. */
+    private boolean used;
 
     boolean used() {
-        return scratch > 0;
+        return used;
     }
 
     /** The class's scratch field and the factory that gives each block an instance of its own. */
@@ -102,23 +116,24 @@ final class Segments {
             throws KernelSource.Unsupported {
         Map<String, Integer> inputs = new LinkedHashMap<>(); // a lane input's local -> its node
         Map<String, String> outputs = new LinkedHashMap<>(); // a destination (grad3, cost) -> its value
-        List<List<String>> segments = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        int size = 0;
+        List<String> statements = new ArrayList<>();
         for (String u : loop) {
             Matcher in = INPUT.matcher(u);
             Matcher out = OUTPUT.matcher(u);
             if (in.matches()) {
                 inputs.put(in.group(1), Integer.parseInt(in.group(2)));
-                continue;
-            }
-            if (out.matches()) {
+            } else if (out.matches()) {
                 outputs.put(out.group(1), out.group(3).strip());
-                continue;
-            }
-            if (u.contains("[i]") || !DEFINES.matcher(u).find()) {
+            } else if (u.contains("[i]") || !DEFINES.matcher(u).find()) {
                 throw new KernelSource.Unsupported("a statement of the loop cannot be split into segments: " + u.strip());
+            } else {
+                statements.add(u);
             }
+        }
+        List<List<String>> segments = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        int size = 0;
+        for (String u : schedule(statements, outputs.values())) {
             int l = u.split("\n").length;
             if (size > 0 && size + l > SEGMENT) {
                 segments.add(current);
@@ -179,6 +194,7 @@ final class Segments {
             slot.put(x, k);
         }
         scratch = Math.max(scratch, busyUntil.size());
+        used = true;
 
         String name = signature.substring(0, signature.indexOf('(')).replaceAll(".* ", "");
         StringBuilder driver = new StringBuilder();
@@ -187,14 +203,14 @@ final class Segments {
         driver.append("            final int m = Math.min(").append(CHUNK).append(", lanes - from);\n");
         for (Map.Entry<String, Integer> e : inputs.entrySet()) {
             if (!slot.containsKey(e.getKey())) continue;
-            driver.append("            System.arraycopy(n[").append(e.getValue()).append("], from, t[").append(slot.get(e.getKey()))
+            driver.append("            java.lang.System.arraycopy(n[").append(e.getValue()).append("], from, t[").append(slot.get(e.getKey()))
                     .append("], 0, m); // node ").append(e.getValue()).append('\n');
         }
         for (int g = 0; g < count; g++) driver.append("            ").append(name).append('_').append(g).append("(n, t);\n");
         for (Map.Entry<String, String> e : outputs.entrySet()) {
             String to = e.getKey().equals("cost") ? "cost" : "grad[" + e.getKey().substring(4) + "]";
             if (slot.containsKey(e.getValue())) {
-                driver.append("            System.arraycopy(t[").append(slot.get(e.getValue())).append("], 0, ").append(to)
+                driver.append("            java.lang.System.arraycopy(t[").append(slot.get(e.getValue())).append("], 0, ").append(to)
                         .append(", from, m);\n");
             } else { // a constant (a gradient of 0 or 1)
                 driver.append("            java.util.Arrays.fill(").append(to).append(", from, from + m, ").append(e.getValue()).append(");\n");
@@ -244,6 +260,62 @@ final class Segments {
             for (String p : declarations(pre, body.toString())) s.append(p);
             s.append("        for (int i = 0; i < lanes; i++) {\n").append(body).append("        }\n    }\n\n");
         }
+    }
+
+    /**
+     * The statements in an order that keeps what one value needs next to it: depth first from the
+     * outputs, each statement after the statements defining what it reads. Any order in which every
+     * value is defined before it is read computes the same bits (each statement is one expression
+     * of final locals); this one lets most values live and die within one segment, so that fewer
+     * pass through scratch (the interpreter's order, forward then backward, passed most forward
+     * values to the far end of the backward pass).
+     */
+    private static List<String> schedule(List<String> statements, java.util.Collection<String> outputs) {
+        Map<String, Integer> definer = new HashMap<>();
+        for (int k = 0; k < statements.size(); k++) {
+            Matcher d = DEFINES.matcher(statements.get(k));
+            d.find();
+            definer.put(d.group(1), k);
+        }
+        List<List<Integer>> needs = new ArrayList<>();
+        for (String u : statements) {
+            Matcher d = DEFINES.matcher(u);
+            d.find();
+            List<Integer> n = new ArrayList<>();
+            Matcher m = LOCAL.matcher(u.substring(d.end()));
+            while (m.find()) {
+                Integer k = definer.get(m.group(1));
+                if (k != null && !n.contains(k)) n.add(k);
+            }
+            needs.add(n);
+        }
+        boolean[] placed = new boolean[statements.size()];
+        List<String> order = new ArrayList<>();
+        List<Integer> roots = new ArrayList<>();
+        for (String x : outputs) {
+            if (definer.containsKey(x)) roots.add(definer.get(x));
+        }
+        for (int k = 0; k < statements.size(); k++) roots.add(k); // the rest in their order
+        java.util.ArrayDeque<int[]> stack = new java.util.ArrayDeque<>(); // {statement, next input to visit}
+        for (int root : roots) {
+            if (placed[root]) continue;
+            stack.push(new int[] {root, 0});
+            while (!stack.isEmpty()) {
+                int[] top = stack.peek();
+                List<Integer> n = needs.get(top[0]);
+                if (top[1] < n.size()) {
+                    int next = n.get(top[1]++);
+                    if (!placed[next]) stack.push(new int[] {next, 0});
+                } else {
+                    stack.pop();
+                    if (!placed[top[0]]) {
+                        placed[top[0]] = true;
+                        order.add(statements.get(top[0]));
+                    }
+                }
+            }
+        }
+        return order;
     }
 
     /** Update blocks grouped into loops of at most {@link #UPDATE} lines (at least one block each). */
