@@ -198,6 +198,7 @@ final class Segments {
         used = true;
 
         String name = signature.substring(0, signature.indexOf('(')).replaceAll(".* ", "");
+        Declarations declared = Declarations.of(pre);
         StringBuilder driver = new StringBuilder();
         driver.append("        final double[][] t = this.t;\n");
         driver.append("        for (int from = 0; from < lanes; from += ").append(CHUNK).append(") {\n");
@@ -224,7 +225,7 @@ final class Segments {
         for (int u = 0; u < updates.size(); u++) driver.append("        ").append(name).append("_u").append(u).append('(').append(args).append(");\n");
         // A gradient that is a constant of the tape (not a literal) is declared like any constant.
         s.append("    ").append(signature.replace(" static ", " ")).append(" {\n");
-        for (String p : declarations(pre, driver.toString())) s.append(p);
+        for (String p : declared.readBy(driver.toString())) s.append(p);
         s.append(driver).append("    }\n\n");
 
         for (int g = 0; g < count; g++) {
@@ -248,7 +249,7 @@ final class Segments {
             s.append("    // ").append(name).append(", segment ").append(g + 1).append(" of ").append(count)
                     .append(": lane from + i of the chunk, values in and out through t\n");
             s.append("    private static void ").append(name).append('_').append(g).append("(double[][] n, double[][] t) {\n");
-            for (String p : declarations(pre, body.toString())) s.append(p);
+            for (String p : declared.readBy(body.toString())) s.append(p);
             for (int k : used) s.append("        final double[] t").append(k).append(" = t[").append(k).append("];\n");
             s.append("        for (int i = 0; i < ").append(CHUNK).append("; i++) {\n").append(body).append("        }\n    }\n\n");
         }
@@ -258,7 +259,7 @@ final class Segments {
             s.append("    // ").append(name).append(", the update (").append(u + 1).append(" of ").append(updates.size()).append(")\n");
             s.append("    private static void ").append(name).append("_u").append(u)
                     .append("(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, int lanes) {\n");
-            for (String p : declarations(pre, body.toString())) s.append(p);
+            for (String p : declared.readBy(body.toString())) s.append(p);
             s.append("        for (int i = 0; i < lanes; i++) {\n").append(body).append("        }\n    }\n\n");
         }
     }
@@ -338,23 +339,40 @@ final class Segments {
         return loops;
     }
 
-    /** The declarations the body reads, and those they read, in their order. */
-    private static List<String> declarations(List<String> pre, String body) {
-        Set<String> wanted = new HashSet<>();
-        Matcher w = WORD.matcher(body);
-        while (w.find()) wanted.add(w.group());
-        boolean[] keep = new boolean[pre.size()];
-        for (int p = pre.size() - 1; p >= 0; p--) {
-            Matcher d = DEFINES.matcher(pre.get(p));
-            if (!d.find() || !wanted.contains(d.group(1))) continue;
-            keep[p] = true;
-            Matcher r = WORD.matcher(pre.get(p).substring(d.end()));
-            while (r.find()) wanted.add(r.group());
+    /** The declarations before a loop, each with the name it declares and the names it reads. */
+    private record Declarations(List<String> lines, List<String> names, List<Set<String>> reads) {
+        static Declarations of(List<String> pre) {
+            List<String> names = new ArrayList<>();
+            List<Set<String>> reads = new ArrayList<>();
+            for (String p : pre) {
+                Matcher d = DEFINES.matcher(p);
+                names.add(d.find() ? d.group(1) : null);
+                reads.add(words(names.get(names.size() - 1) == null ? "" : p.substring(d.end())));
+            }
+            return new Declarations(pre, names, reads);
         }
-        List<String> out = new ArrayList<>();
-        for (int p = 0; p < pre.size(); p++) {
-            if (keep[p]) out.add(pre.get(p));
+
+        /** The declarations the body reads, and those they read, in their order. */
+        List<String> readBy(String body) {
+            Set<String> wanted = words(body);
+            boolean[] keep = new boolean[lines.size()];
+            for (int p = lines.size() - 1; p >= 0; p--) {
+                if (names.get(p) == null || !wanted.contains(names.get(p))) continue;
+                keep[p] = true;
+                wanted.addAll(reads.get(p));
+            }
+            List<String> out = new ArrayList<>();
+            for (int p = 0; p < lines.size(); p++) {
+                if (keep[p]) out.add(lines.get(p));
+            }
+            return out;
         }
-        return out;
+    }
+
+    private static Set<String> words(String text) {
+        Set<String> w = new HashSet<>();
+        Matcher m = WORD.matcher(text);
+        while (m.find()) w.add(m.group());
+        return w;
     }
 }
