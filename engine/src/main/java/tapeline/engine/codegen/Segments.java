@@ -56,7 +56,9 @@ final class Segments {
      * Statements per segment. C2 unrolls, and so vectorises, only a loop body of a few dozen IR
      * nodes ({@code LoopUnrollLimit}, 60 on x86), and the scratch loads and stores count: on the
      * large cost segments of 6 to 10 statements ran at 4.5 to 7 ns per lane in all, 12 to 24 at 12
-     * to 28 ns (not vectorised).
+     * to 28 ns (not vectorised); in the whole solve 7, 10 and 14 gave 0.91, 0.86 and 1.07 times the
+     * interpreter's time, and a budget of statements plus the values read from earlier segments
+     * (16, 20, 24) no better than 10 statements.
      */
     static final int SEGMENT = 10;
     /**
