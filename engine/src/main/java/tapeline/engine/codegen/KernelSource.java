@@ -12,7 +12,9 @@ import tapeline.engine.tape.Tape;
 /**
  * Turns a recorded tape into the Java source of a {@link GeneratedStep}: one loop over the lanes
  * that computes the forward values the backward pass reads, the backward pass itself, and then
- * either stores the gradients (and the cost) or applies the optimizer's update in place.
+ * either stores the gradients (and the cost) or applies the optimizer's update in place. A loop of
+ * more than {@value #FUSED_STATEMENTS} statements is generated in segments over chunks of lanes
+ * instead ({@link Segments}): the same statements per lane, in small methods C2 vectorises.
  *
  * <p>The backward pass is the interpreter's ({@link Tape#backward}) walked once at generation
  * time: the same contributions in the same order, the same sharing of cotangents that pass through
