@@ -70,6 +70,11 @@ final class KernelSource {
      * costs, faster for larger ones (BENCHMARKS.md).
      */
     static final int FUSED_STATEMENTS = 25;
+    /**
+     * The most statements one fused loop holds when the loop cannot be cut into segments (a
+     * statement {@link Segments} does not know): the limit before segments existed.
+     */
+    static final int SEGMENT_FREE = 64;
     /** The segmented methods of this class, and the scratch they share. */
     private final Segments segments = new Segments();
 
@@ -160,11 +165,18 @@ final class KernelSource {
             throws Unsupported {
         boolean split = update != null && update.ownLoop();
         Body b = body(gradients, withCost, update, keep, split);
-        if (Segments.lines(b.loop()) > FUSED_STATEMENTS || Segments.lines(b.second()) > FUSED_STATEMENTS) {
+        int lines = Math.max(Segments.lines(b.loop()), Segments.lines(b.second()));
+        if (lines > FUSED_STATEMENTS) {
             // Too large for one loop: in segments over chunks of lanes, the update in loops of its own.
-            if (update != null && !split) b = body(gradients, withCost, update, keep, true);
-            segments.emit(s, signature, b.pre(), b.loop(), b.second());
-            return;
+            Body u = update != null && !split ? body(gradients, withCost, update, keep, true) : b;
+            try {
+                segments.emit(s, signature, u.pre(), u.loop(), u.second());
+                return;
+            } catch (Unsupported e) {
+                // A statement segments cannot carry (checked before anything is written): one loop still
+                // compiles up to the former limit (SEGMENT_FREE), past it the tape runs interpreted.
+                if (lines > SEGMENT_FREE) throw e;
+            }
         }
         s.append("    ").append(signature).append(" {\n");
         for (String p : b.pre()) s.append(p);
