@@ -20,6 +20,7 @@ import java.util.function.DoubleSupplier;
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved sweep 40      # rounds
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved optimizers 30
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30
+ * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30 3 float32   # 3 variables, float32
  * </pre>
  */
 public final class Interleaved {
@@ -69,8 +70,10 @@ public final class Interleaved {
                 opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
             }
             case "large" -> {
-                c.put("interpreted", large(false)::solve);
-                c.put("compiled", large(true)::solve);
+                int vars = args.length > 2 ? Integer.parseInt(args[2]) : LargeCostBenchmark.VARS;
+                String dtype = args.length > 3 ? args[3] : "float64";
+                c.put("interpreted", large(false, vars, dtype)::solve);
+                c.put("compiled", large(true, vars, dtype)::solve);
                 opsPerCall = LargeCostBenchmark.LANES * LargeCostBenchmark.STEPS;
             }
             default -> throw new IllegalArgumentException("sweep, optimizers or large, got " + what);
@@ -128,9 +131,11 @@ public final class Interleaved {
         };
     }
 
-    private static LargeCostBenchmark large(boolean codegen) {
+    private static LargeCostBenchmark large(boolean codegen, int vars, String dtype) {
         LargeCostBenchmark b = new LargeCostBenchmark();
         b.codegen = codegen;
+        b.vars = vars;
+        b.dtype = dtype;
         b.setup();
         return b;
     }

@@ -73,22 +73,45 @@ class CompiledRunTest {
     }
 
     @Test
-    void anExpressionTooLargeForOneMethodRunsInterpretedWithTheReasonAndTheSameBits() {
-        BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 300), 40, DType.FLOAT64);
+    void anExpressionTooLargeForOneLoopIsCompiledInSegmentsWithTheSameBits() {
+        // 100 terms: about 1,200 statements per lane, far over one loop's 64 and one method's 8,000 bytes.
+        // 300 lanes: two whole chunks and a short one.
+        for (DType dtype : DType.values()) {
+            BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 100), 40, dtype);
+            Runs.Block b = Runs.block(300, 5);
+            BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+            KernelPath path = s.kernelPath();
+            assertThat(path.compiled()).as(path.describe()).isTrue();
+            assertThat(path.segmented()).isTrue();
+            assertThat(path.describe()).isEqualTo("compiled in segments, update fused");
+            assertThat(path.source()).contains("gradientsOnly_1(n, t);").contains("stepOnly_u0(n, grad, st, sc, lanes);")
+                    .contains("chk += stepOnlyChecked_u0(n, grad, st, sc, lanes);"); // a check step sums its loops' checks
+            Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "segments, " + dtype);
+        }
+
+        // A small cost fits one loop: compiled as one fused loop, and the same bits.
+        BlockSolver m = new BlockSolver(Expression.parse("cost", "c * u^2 + u"), List.of(new VariableSpec("u", 1)),
+                Map.of("c", 1), "adamax", Map.of("learning_rate", 0.05), new SolverSettings(40, 0, 0), DType.FLOAT64);
+        Runs.Block b = Runs.block(7, 5);
+        Map<String, double[][]> u = Map.of("u", b.init().get("u"));
+        BlockResult mr = m.solve(b.lanes(), b.inputs(), u, Map.of());
+        assertThat(m.kernelPath().compiled()).isTrue();
+        assertThat(m.kernelPath().segmented()).isFalse();
+        assertThat(m.kernelPath().describe()).isEqualTo("compiled, update fused");
+        Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), u, Map.of()), "small");
+    }
+
+    @Test
+    void anExpressionTooLargeEvenForSegmentsRunsInterpretedWithTheReasonAndTheSameBits() {
+        BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 1000), 20, DType.FLOAT64);
         Runs.Block b = Runs.block(7, 5);
         BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
         KernelPath path = s.kernelPath();
         assertThat(path.compiled()).isFalse();
-        assertThat(path.reason()).startsWith("the fused loop would have ").endsWith(" statements, over 64: the JIT does not"
-                + " vectorise a loop that large, and the interpreter's loops are faster");
-        assertThat(path.describe()).startsWith("interpreted (");
+        assertThat(path.reason()).matches("the loop would need \\d+ segments and \\d+ copies per chunk of lanes, over "
+                + Segments.MAX_DRIVER + " \\(C2 compiles no method over 8000 bytes\\)");
+        assertThat(path.describe()).startsWith("interpreted (the loop would need ");
         Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "fallback");
-
-        // A few terms fit: compiled, and the same bits.
-        BlockSolver m = solver("(u - c)^2 + " + sumOfSines(0, 4), 40, DType.FLOAT64);
-        BlockResult mr = m.solve(b.lanes(), b.inputs(), b.init(), Map.of());
-        assertThat(m.kernelPath().compiled()).isTrue();
-        Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "medium");
     }
 
     @Test
@@ -184,11 +207,15 @@ class CompiledRunTest {
      * step from 0 (the gradient of c * sqrt((u - 16)^2) below 16 is -c), so u is exactly 16 at step 16
      * for c = 1 and at step 32 for c = 0.5, both check steps that are no window's end (those are 0
      * and 64 in a run of 100 steps), where the gradient is 0.5 / sqrt(0) * 0 = NaN and the cost 0.
+     * The same with 60 more terms in v, which make the loop one of segments.
      */
     @Test
     void aGradientThatIsNotFiniteWhereTheCostIsEndsItsLaneOnAFusedCheckStep() {
+        StringBuilder terms = new StringBuilder("v^2");
+        for (int k = 1; k <= 60; k++) terms.append(" + ").append(0.001 * k).append(" * sin(v + ").append(k).append(')');
+        for (String cost : List.of("c * sqrt((u - 16)^2) + v^2", "c * sqrt((u - 16)^2) + (" + terms + ")"))
         for (DType dtype : DType.values()) {
-            BlockSolver solver = new BlockSolver(Expression.parse("cost", "c * sqrt((u - 16)^2) + v^2"),
+            BlockSolver solver = new BlockSolver(Expression.parse("cost", cost),
                     List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), "sgd",
                     Map.of("learning_rate", 1.0), new SolverSettings(100, 0, 0), dtype);
             double[] c = {1, 0.5, 0.3, 1, 0.5};
@@ -197,12 +224,13 @@ class CompiledRunTest {
             Map<String, double[][]> init = Map.of("u", new double[][] {zeros}, "v", new double[][] {zeros});
             BlockResult got = solver.solve(c.length, in, init, Map.of());
             assertThat(solver.kernelPath().fused()).as(dtype.toString()).isTrue();
+            assertThat(solver.kernelPath().segmented()).isEqualTo(cost.contains("sin"));
             Runs.assertSameBits(got, solver.withCodegen(false).solve(c.length, in, init, Map.of()), dtype.toString());
             for (int lane : new int[] {0, 3}) {
                 assertThat(got.steps()[lane]).isEqualTo(16);
                 assertThat(got.error()[lane]).isEqualTo("gradient of u is NaN after 16 steps");
                 assertThat(got.values()[0][0][lane]).isEqualTo(16.0);
-                assertThat(got.cost()[lane]).isZero();
+                assertThat(got.cost()[lane]).isFinite(); // the gradient alone is not
             }
             assertThat(got.steps()[1]).isEqualTo(32);
             assertThat(got.status()[2]).isEqualTo(tapeline.engine.solve.LaneStatus.MAX_STEPS);
