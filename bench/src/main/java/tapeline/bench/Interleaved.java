@@ -20,6 +20,7 @@ import java.util.function.DoubleSupplier;
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved sweep 40      # rounds
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved optimizers 30
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30
+ * java -Xmx2g -cp bench/target/benchmarks.jar tapeline.bench.Interleaved train 10   # train pass, compiled vs interpreted
  * </pre>
  */
 public final class Interleaved {
@@ -30,6 +31,7 @@ public final class Interleaved {
         String what = args.length > 0 ? args[0] : "sweep";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         Map<String, DoubleSupplier> c = new LinkedHashMap<>();
+        Map<String, String> baseline = new LinkedHashMap<>(); // a contender's ratio is to this one (default: the first)
         double opsPerCall;
         switch (what) {
             case "sweep" -> {
@@ -73,7 +75,19 @@ public final class Interleaved {
                 c.put("compiled", large(true)::solve);
                 opsPerCall = LargeCostBenchmark.LANES * LargeCostBenchmark.STEPS;
             }
-            default -> throw new IllegalArgumentException("sweep, optimizers or large, got " + what);
+            case "train" -> { // one thread's gradient pass over 1,000,000 rows: each compiled loss against its interpreted self
+                TrainPass t = new TrainPass();
+                for (String loss : new String[] {"ls", "logistic"}) {
+                    for (boolean dot : new boolean[] {true, false}) {
+                        String name = loss + (dot ? " dot" : " spelled");
+                        c.put(name + " interpreted", t.pass(loss, dot, false));
+                        c.put(name + " compiled", t.pass(loss, dot, true));
+                        baseline.put(name + " compiled", name + " interpreted");
+                    }
+                }
+                opsPerCall = TrainPass.ROWS;
+            }
+            default -> throw new IllegalArgumentException("sweep, steady, optimizers, compiled, nadam, large or train, got " + what);
         }
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         List<String> names = new ArrayList<>(c.keySet());
@@ -91,15 +105,18 @@ public final class Interleaved {
             }
         }
         System.out.printf("%s: %d rounds, CPU time of this thread per call; ratio to %s per round (median [q1, q3])%n",
-                what, rounds, names.get(0));
+                what, rounds, baseline.isEmpty() ? names.get(0) : "the first, or as named");
         for (int j = 0; j < names.size(); j++) {
             double[] ratio = new double[rounds];
-            for (int r = 0; r < rounds; r++) ratio[r] = nanos[j][r] / nanos[0][r];
+            int base = names.indexOf(baseline.getOrDefault(names.get(j), names.get(0)));
+            for (int r = 0; r < rounds; r++) ratio[r] = nanos[j][r] / nanos[base][r];
             Arrays.sort(ratio);
             double[] t = nanos[j].clone();
             Arrays.sort(t);
-            System.out.printf("  %-22s %.3g config-steps/s (median)   ratio %.3f [%.3f, %.3f]%n", names.get(j),
-                    opsPerCall / (t[rounds / 2] * 1e-9), ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
+            System.out.printf("  %-26s %.3g %s/s (median, %.1f ns each)   ratio %.3f [%.3f, %.3f]%s%n", names.get(j),
+                    opsPerCall / (t[rounds / 2] * 1e-9), what.equals("train") ? "rows" : "config-steps", t[rounds / 2] / opsPerCall,
+                    ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4],
+                    baseline.containsKey(names.get(j)) ? " to " + baseline.get(names.get(j)) : "");
         }
         if (sink == 42) System.out.println();
     }
