@@ -85,6 +85,7 @@ final class PassSource {
         forward(pre, loop);
         for (String b : loopBackward) loop.append("            ").append(b).append('\n');
         for (Map.Entry<String, Integer> t : terms.entrySet()) {
+            if (t.getKey().startsWith("#")) continue; // a swept DOT's buffer, declared with its sweeps
             pre.append("        final double[] t").append(t.getValue()).append(" = t[").append(t.getValue()).append("];\n");
             loop.append("            t").append(t.getValue()).append("[i] = ").append(t.getKey()).append(";\n");
         }
@@ -127,8 +128,14 @@ final class PassSource {
 
     /** Declarations before the loop (shared values, buffers) and the forward part of the loop. */
     private void forward(StringBuilder pre, StringBuilder loop) {
+        Map<Integer, List<String>> swept = swept();
+        boolean[] inLoop = inLoop(swept);
         for (int j = 0; j <= loss; j++) {
             if (!needed[j]) continue;
+            if (tape.isLaneShaped(j) && !inLoop[j] && tape.op(j) != Op.BROADCAST) { // not read in the loop
+                if (bufferNode(j) != null) pre.append("        final double[] n").append(j).append(" = n[").append(j).append("];\n");
+                continue; // a value only sweeps and sums read (data), or none does
+            }
             Op op = tape.op(j);
             boolean lane = tape.isLaneShaped(j);
             String v = "final double v" + j + " = ";
@@ -142,12 +149,119 @@ final class PassSource {
             } else if (op == Op.LEAF || !tape.isVarying(j)) { // data, or computed once from constants
                 pre.append("        final double[] n").append(j).append(" = n[").append(j).append("];\n");
                 loop.append("            ").append(v).append('n').append(j).append("[i];\n");
+            } else if (swept.containsKey(j)) {
+                sweeps(j, swept.get(j), pre);
+                loop.append("            ").append(v).append('d').append(j).append("[i]; // node ").append(j).append(", swept\n");
             } else {
                 String e = expression(j);
                 (lane ? loop.append("            ") : pre.append("        ")).append(v).append(round(e)).append("; // node ")
                         .append(j).append(' ').append(op).append('\n');
             }
         }
+    }
+
+    /** Terms a sweep loop adds: small enough a body for C2 to unroll and vectorise the loop. */
+    static final int TERMS_PER_SWEEP = 4;
+    /** The fewest terms worth a sweep of their own. */
+    static final int MIN_SWEPT_TERMS = 4;
+
+    /**
+     * Per-lane nodes computed before the main loop, by sweeps, with their terms: in float64, a
+     * {@link Op#DOT} and a written-out sum of products ({@code b + w0 * x0 + w1 * x1 + ...}), when
+     * every factor is a shared value or data on the tape. The main loop, with a product per
+     * component in it, is not vectorised (too large a body, and often a call), and its chain of
+     * additions waits on each one's latency; a loop of a few products is vectorised.
+     */
+    private Map<Integer, List<String>> swept() {
+        Map<Integer, List<String>> out = new LinkedHashMap<>();
+        if (f32) return out; // every product and sum is rounded on its own: the main loop keeps them
+        boolean[] inner = new boolean[loss + 1];
+        List<Integer> candidates = new ArrayList<>();
+        for (int j = 0; j <= loss; j++) {
+            if (!needed[j] || !tape.isLaneShaped(j) || !tape.isVarying(j)) continue;
+            List<String> t = sweepTerms(j);
+            if (t == null || t.size() < MIN_SWEPT_TERMS) continue;
+            candidates.add(j);
+            if (tape.op(j) == Op.ADD) inner[tape.input(j, 0)] = true; // the chain goes on above it
+        }
+        for (int j : candidates) if (!inner[j]) out.put(j, sweepTerms(j));
+        return out;
+    }
+
+    /** Node j's value as a left-to-right sum of terms over shared values and data, or null. */
+    private List<String> sweepTerms(int j) {
+        Op op = tape.op(j);
+        if (op == Op.DOT && tape.isLaneShaped(j)) {
+            int[] p = tape.pairs(j);
+            List<String> t = new ArrayList<>();
+            for (int q = 0; q < p.length; q += 2) {
+                String a = atom(p[q]);
+                String b = atom(p[q + 1]);
+                if (a == null || b == null) return null;
+                t.add(a + " * " + b);
+            }
+            return t;
+        }
+        if (op == Op.ADD && tape.isLaneShaped(j) && tape.isVarying(j)) {
+            String right = product(tape.input(j, 1));
+            if (right == null) return null;
+            int a = tape.input(j, 0);
+            List<String> left = tape.op(a) == Op.ADD ? sweepTerms(a) : null;
+            if (left == null) {
+                String first = atom(a) != null ? atom(a) : product(a);
+                if (first == null) return null;
+                left = List.of(first);
+            }
+            List<String> t = new ArrayList<>(left);
+            t.add(right);
+            return t;
+        }
+        return null;
+    }
+
+    /** A product of two atoms, as node m computes it, or null. */
+    private String product(int m) {
+        if (tape.op(m) != Op.MUL || !tape.isLaneShaped(m) || !tape.isVarying(m)) return null;
+        String a = atom(tape.input(m, 0));
+        String b = atom(tape.input(m, 1));
+        return a == null || b == null ? null : a + " * " + b;
+    }
+
+    /** A shared value's local, or a per-lane buffer's element; null for a value computed in the loop. */
+    private String atom(int x) {
+        if (!tape.isLaneShaped(x)) return "v" + x;
+        String b = tape.op(x) == Op.BROADCAST ? null : bufferNode(x);
+        return b == null ? null : b + "[i]";
+    }
+
+    /** Node j into a buffer of its own, before the main loop: a sweep per few terms, each lane's in the interpreter's order. */
+    private void sweeps(int j, List<String> t, StringBuilder pre) {
+        String d = "d" + j;
+        pre.append("        final double[] ").append(d).append(" = t[").append(terms.computeIfAbsent("#" + d, k -> terms.size()))
+                .append("]; // node ").append(j).append(' ').append(tape.op(j)).append(", ").append(t.size()).append(" terms\n");
+        for (int q = 0; q < t.size(); q += TERMS_PER_SWEEP) {
+            pre.append("        for (int i = 0; i < lanes; i++) ").append(d).append("[i] = ").append(q == 0 ? "" : d + "[i] + ");
+            pre.append(String.join(" + ", t.subList(q, Math.min(t.size(), q + TERMS_PER_SWEEP)))).append(";\n");
+        }
+    }
+
+    /**
+     * The per-lane values the main loop computes: those its statements and the sums' terms read,
+     * and what they are computed from, down to the swept nodes (computed before it).
+     */
+    private boolean[] inLoop(Map<Integer, List<String>> swept) {
+        boolean[] in = new boolean[loss + 1];
+        List<String> read = new ArrayList<>(loopBackward);
+        read.addAll(terms.keySet());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bv(\\d+)\\b").matcher(String.join(" ", read));
+        while (m.find()) in[Integer.parseInt(m.group(1))] = true;
+        for (int j = loss; j >= 0; j--) {
+            Op op = tape.op(j);
+            if (!in[j] || op == Op.LEAF || swept.containsKey(j) || !tape.isVarying(j)) continue;
+            for (int x : tape.pairs(j)) if (x >= 0) in[x] = true;
+            if (op.arity() == 3) in[tape.input(j, 2)] = true;
+        }
+        return in;
     }
 
     /** Node j's value as the interpreter computes it (unrounded), from its inputs' locals. */
