@@ -120,6 +120,20 @@ class CompiledPassTest {
     }
 
     @Test
+    void namesFromTheLossNeverReachTheSource() {
+        Map<String, Integer> in = new LinkedHashMap<>();
+        in.put("Runtime", 1);
+        in.put("exec", 3);
+        LossModel m = new LossModel(Expression.parse("loss", "softplus(Runtime * dot(System, exec)) + exit^2 * Runtime"),
+                List.of(new VariableSpec("System", 3), new VariableSpec("exit", 1)), in, DType.FLOAT64, 64);
+        LossModel.Compiled c = m.compile();
+        String src = tapeline.engine.codegen.PassKernel.prepare(c.tape(), c.lossNode(), c.paramNodes(), c.columnNodes()).source();
+        assertThat(src.replace("java.lang.System", "")).doesNotContain("Runtime").doesNotContain("exec").doesNotContain("System")
+                .doesNotContain("exit");
+        assertSameSums(m, params(m, 4), rows(m, 300, 4, false), 300, "hostile names");
+    }
+
+    @Test
     void aLossTooLargeForOneMethodRunsInterpretedWithTheReasonAndTheSameBits() {
         StringBuilder s = new StringBuilder("0");
         for (int j = 0; j < 60; j++) s.append(" + sin(w[").append(j).append("] * x[").append(j).append("]) * cos(x[").append(j).append("] - w[").append(j).append("])");
