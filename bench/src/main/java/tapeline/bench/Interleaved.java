@@ -78,9 +78,10 @@ public final class Interleaved {
             case "train" -> { // one thread's gradient pass over 1,000,000 rows: each compiled loss against its interpreted self
                 TrainPass t = new TrainPass();
                 String only = args.length > 2 ? args[2] : ""; // e.g. "ls dot": only the losses whose name contains it
-                for (String loss : new String[] {"ls", "logistic"}) {
+                for (String loss : new String[] {"ls", "logistic", "large"}) {
                     for (boolean dot : new boolean[] {true, false}) {
-                        String name = loss + (dot ? " dot" : " spelled");
+                        if (loss.equals("large") && !dot) continue;
+                        String name = loss.equals("large") ? "large" : loss + (dot ? " dot" : " spelled");
                         if (!name.contains(only)) continue;
                         c.put(name + " interpreted", t.pass(loss, dot, false));
                         c.put(name + " compiled", t.pass(loss, dot, true));

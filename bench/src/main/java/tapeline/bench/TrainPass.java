@@ -52,7 +52,7 @@ final class TrainPass {
         }
     }
 
-    /** The loss: {@code ls} or {@code logistic}, with {@code dot} or spelled out. */
+    /** The loss: {@code ls} or {@code logistic}, with {@code dot} or spelled out; or {@code large} (with {@code dot}: vector w). */
     static LossModel model(String loss, boolean dot, boolean codegen) {
         Map<String, Integer> in = new LinkedHashMap<>();
         in.put("y", 1);
@@ -70,7 +70,13 @@ final class TrainPass {
             }
             linear = s.toString();
         }
-        String text = loss.equals("ls") ? "(y - (" + linear + "))^2" : "softplus(-(2*y - 1) * (" + linear + "))";
+        String text = switch (loss) {
+            case "ls" -> "(y - (" + linear + "))^2";
+            case "logistic" -> "softplus(-(2*y - 1) * (" + linear + "))";
+            // A larger loss: about a hundred per-row ops and their backward in the main loop, nothing swept.
+            case "large" -> "sum(square(x - w) * tanh(x * w)) + square(y - b)";
+            default -> throw new IllegalArgumentException("ls, logistic or large, got " + loss);
+        };
         return new LossModel(Expression.parse("loss", text), vars, in, DType.FLOAT64, 4096).withCodegen(codegen);
     }
 
