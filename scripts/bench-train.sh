@@ -2,7 +2,7 @@
 # The train job's speed comparison (issue 5): tapeline's gradient pass vs Spark MLlib 3.5's
 # LinearRegression pass on the same cached data, local[2]. Figures go to BENCHMARKS.md by hand.
 #
-#   scripts/bench-train.sh [rows=2000000] [features=20] [passes=10]
+#   scripts/bench-train.sh [rows=2000000] [features=20] [passes=10] [block.size=4096] [partitions=0: balanced]
 #
 # Needs about 6 GB of heap for 2,000,000 x 20 (both caches at once); set BENCH_HEAP to change it.
 set -euo pipefail

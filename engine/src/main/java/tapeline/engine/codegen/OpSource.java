@@ -38,7 +38,7 @@ final class OpSource {
             case TAN -> call("Math.tan", in);
             case TANH -> call("Math.tanh", in);
             case SIGMOID -> call("tapeline.engine.tape.Op.sigmoid", in);
-            case SOFTPLUS -> "Math.max(" + in.apply('a') + ", 0.0) + Math.log1p(Math.exp(-Math.abs(" + in.apply('a') + ")))";
+            case SOFTPLUS -> call("tapeline.engine.tape.Op.softplus", in);
             case RELU -> in.apply('a') + " > 0 ? " + in.apply('a') + " : 0.0";
             case ABS -> call("Math.abs", in);
             case MIN -> "Math.min(" + in.apply('a') + ", " + in.apply('b') + ")";

@@ -45,7 +45,7 @@ import tapeline.engine.train.GradientSums.Reduce;
  * @param output           {@code output.path} (a directory: params, history, loss.png), {@code output.format}, {@code output.mode}
  * @param badRows          {@code bad.rows}: {@code fatal} (default) or {@code skip}
  * @param blockSize        {@code block.size}: rows evaluated together on one tape (default 4096)
- * @param partitions       {@code partitions}: repartition the cached rows into this many (0: as read)
+ * @param partitions       {@code partitions}: repartition the cached rows into this many (0: as read, rounded up to a multiple of the parallelism)
  * @param aggregationDepth {@code aggregation.depth}: the treeAggregate depth (default 2)
  * @param appName          {@code app.name}
  * @param spark            every {@code spark.*} key

@@ -46,17 +46,38 @@ public final class BucketedRows {
 
     /**
      * The canonical column blocks of {@code rows} (Spark's internal rows of {@code schema}), in
-     * {@code partitions} partitions (0: as many as {@code rows} has), not persisted.
+     * {@code partitions} partitions (0: as many as {@code rows} has, rounded up to a multiple of the
+     * cluster's parallelism, {@link #balanced}), not persisted.
      *
      * @param keepKeys keep each row's key in its block (mini-batch sampling needs them)
      */
     public static JavaRDD<ColumnBlock> load(JavaRDD<InternalRow> rows, StructType schema, List<Cell> cells,
                                             int partitions, boolean keepKeys) {
         int width = cells.size();
-        int p = partitions > 0 ? partitions : rows.getNumPartitions();
+        int p = partitions > 0 ? partitions : balanced(rows.getNumPartitions(), rows.context().defaultParallelism());
         return rows.mapPartitionsToPair(it -> pieces(it, schema, cells))
                 .partitionBy(new HashPartitioner(p)) // an Integer key hashes to itself: bucket mod p
                 .mapPartitions(it -> buckets(it, width, keepKeys));
+    }
+
+    /**
+     * The partition count for {@code read} input partitions on {@code slots} task slots: {@code read}
+     * rounded up to a multiple of {@code slots}, at most one partition per bucket. Every pass runs one
+     * task per partition, so 3 equal partitions on 2 cores take two rounds of one partition's time
+     * where 4 take two rounds of half that; the regroup's shuffle is paid anyway, so any count costs
+     * the same to load.
+     *
+     * <pre>{@code
+     * BucketedRows.balanced(3, 2);   // 4
+     * BucketedRows.balanced(37, 16); // 48
+     * }</pre>
+     */
+    public static int balanced(int read, int slots) {
+        if (read < 1 || slots < 1) {
+            throw new IllegalArgumentException("read and slots must be positive: read=" + read + ", slots=" + slots);
+        }
+        long rounded = ((long) read + slots - 1) / slots * slots;
+        return (int) Math.min(rounded, RowBuckets.COUNT);
     }
 
     /**

@@ -65,7 +65,7 @@ public final class FitBench {
         String loss = logistic ? "softplus(-(2 * y - 1) * (b + dot(w, x)))" : "0.5 * (y - (b + dot(w, x)))^2";
         LossModel model = TrainBench.model(loss, "y", k, 4096, null);
         List<VariableSpec> vars = model.variables();
-        JavaRDD<ColumnBlock> blocks = TrainBench.loadTapeline(spark, file, "y", k).blocks();
+        JavaRDD<ColumnBlock> blocks = TrainBench.loadTapeline(spark, file, "y", k, 0).blocks();
         Dataset<Row> ml = TrainBench.loadMllib(spark, file, "y", xs(k)).frame();
 
         boolean enet = problem.equals("enet");

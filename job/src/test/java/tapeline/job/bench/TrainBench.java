@@ -43,7 +43,7 @@ import tapeline.job.train.GradientPass;
  * {@code dot(w, x)} and spelled out ({@code b + w0*x0 + w1*x1 + ...}); the load (read, check, cache,
  * regroup against read, VectorAssembler, cache); and the cached data's memory (Storage tab figures).
  *
- * <p>Run with {@code scripts/bench-train.sh [rows] [features] [passes]}.
+ * <p>Run with {@code scripts/bench-train.sh [rows] [features] [passes] [block.size] [partitions]}.
  */
 public final class TrainBench {
     public static void main(String[] args) throws Exception {
@@ -51,6 +51,7 @@ public final class TrainBench {
         int k = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int lanes = args.length > 3 ? Integer.parseInt(args[3]) : 4096; // the train job's block.size
+        int partitions = args.length > 4 ? Integer.parseInt(args[4]) : 0; // the train job's default: balanced
         SparkSession spark = SparkSession.builder().master("local[2]").appName("tapeline train bench")
                 .config(new SparkConf().set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
                         .set("spark.driver.bindAddress", "127.0.0.1"))
@@ -85,7 +86,7 @@ public final class TrainBench {
 
         // Least squares: tapeline (dot, then spelled out, on the same cache) against LinearRegression, both
         // caches resident, in three interleaved rounds so that a change in the machine's load hits both sides.
-        Load ours = loadTapeline(spark, file, "y", k);
+        Load ours = loadTapeline(spark, file, "y", k, partitions);
         Load theirs = loadMllib(spark, file, "y", xs);
         long ourMem = memory(spark, ours.blocks().rdd());
         long mlMem = memory(spark, null);
@@ -98,7 +99,7 @@ public final class TrainBench {
         theirs.frame().unpersist(true);
 
         // Logistic loss on labels c in {0, 1}: tapeline against LogisticRegression (binomial), likewise.
-        Load oursC = loadTapeline(spark, file, "c", k);
+        Load oursC = loadTapeline(spark, file, "c", k, partitions);
         Load theirsC = loadMllib(spark, file, "c", xs);
         LogisticRegression logit = new LogisticRegression().setStandardization(false).setRegParam(0)
                 .setElasticNetParam(0).setMaxIter(passes).setTol(0);
@@ -129,14 +130,14 @@ public final class TrainBench {
     record Load(JavaRDD<ColumnBlock> blocks, Dataset<Row> frame, double seconds) {}
 
     /** The train job's load: read the file, check and place the rows canonically, cache; timed to the end of the count. */
-    static Load loadTapeline(SparkSession spark, Path file, String label, int k) {
+    static Load loadTapeline(SparkSession spark, Path file, String label, int k, int partitions) {
         long t0 = System.nanoTime();
         Dataset<Row> in = spark.read().parquet(file.toString());
         List<String> names = List.of(in.columns());
         List<Cell> cells = new ArrayList<>();
         cells.add(Cell.scalar(names.indexOf(label), label));
         for (int j = 0; j < k; j++) cells.add(Cell.scalar(names.indexOf("x" + j), "x" + j));
-        JavaRDD<ColumnBlock> blocks = BucketedRows.load(in.queryExecution().toRdd().toJavaRDD(), in.schema(), cells, 0, false)
+        JavaRDD<ColumnBlock> blocks = BucketedRows.load(in.queryExecution().toRdd().toJavaRDD(), in.schema(), cells, partitions, false)
                 .persist(StorageLevel.MEMORY_ONLY());
         blocks.setName("tapeline column blocks");
         long n = blocks.map(ColumnBlock::rows).reduce(Integer::sum);

@@ -92,7 +92,7 @@ class TrainReproducibilityTest extends SparkSuite {
         Run b = main(job(many, dir.resolve("out-many"), "input.format = csv"));
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(b.code()).as(b.err()).isZero();
-        assertThat(a.out()).contains("1 partition\n");
+        assertThat(a.out()).contains("2 partitions\n"); // one read, balanced to local[2]'s two cores
         assertThat(b.out()).containsPattern("[2-9] partitions\n"); // Spark may pack small files together
         assertThat(paramBits(dir.resolve("out-many"))).isEqualTo(paramBits(dir.resolve("out-one")));
         assertThat(history(dir.resolve("out-many"))).isEqualTo(history(dir.resolve("out-one")));
@@ -111,8 +111,8 @@ class TrainReproducibilityTest extends SparkSuite {
         }
         assertThat(a.code()).as(a.err()).isZero();
         assertThat(b.code()).as(b.err()).isZero();
-        assertThat(a.out()).contains("1 partition\n");
-        assertThat(b.out()).containsPattern("[2-9] partitions\n");
+        assertThat(a.out()).contains("2 partitions\n"); // one read, balanced to local[2]'s two cores
+        assertThat(b.out()).containsPattern("[4-9] partitions\n"); // six reads, balanced
         assertThat(paramBits(dir.resolve("split"))).isEqualTo(paramBits(dir.resolve("whole")));
         assertThat(history(dir.resolve("split"))).isEqualTo(history(dir.resolve("whole")));
     }

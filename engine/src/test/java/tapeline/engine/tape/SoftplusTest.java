@@ -1,0 +1,51 @@
+package tapeline.engine.tape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Op#softplus} (a {@code log1p} built on the {@code Math.log} intrinsic) against a second
+ * implementation: fdlibm's {@code StrictMath.log1p} and {@code StrictMath.exp}, the formula the op
+ * used before.
+ */
+class SoftplusTest {
+
+    static double reference(double x) {
+        return Math.max(x, 0.0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x)));
+    }
+
+    @Provide
+    Arbitrary<Double> anywhere() {
+        // Uniform on a wide range, and logarithmically spread magnitudes, where e^-|x| runs from 1 down to subnormals.
+        return Arbitraries.oneOf(Arbitraries.doubles().between(-60, 60),
+                Arbitraries.doubles().between(-745, 745),
+                Arbitraries.doubles().between(-30, 3).map(e -> (e < 0 ? -1 : 1) * Math.pow(10, Math.abs(e) - 15)));
+    }
+
+    @Property(tries = 20_000)
+    void withinTwoUlpsOfFdlibm(@ForAll("anywhere") double x) {
+        double r = reference(x);
+        assertThat(Math.abs(Op.softplus(x) - r)).as("softplus(%s): reference %s", x, r).isLessThanOrEqualTo(2 * Math.ulp(r));
+    }
+
+    @Test
+    void edgesAndClosedForms() {
+        assertThat(Op.softplus(0.0)).isEqualTo(Math.log(2.0));
+        assertThat(Op.softplus(-40.0)).isEqualTo(Math.exp(-40.0)); // log1p(t) = t once 1 + t rounds to 1
+        assertThat(Op.softplus(800.0)).isEqualTo(800.0);
+        assertThat(Op.softplus(-800.0)).isEqualTo(0.0);
+        assertThat(Op.softplus(Double.POSITIVE_INFINITY)).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(Op.softplus(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);
+        assertThat(Op.softplus(Double.NaN)).isNaN();
+        // softplus(x) - softplus(-x) = x, exactly in the reals: the two must agree to a few ulps of |x|.
+        for (double x = 1e-3; x < 50; x *= 1.7) {
+            assertThat(Op.softplus(x) - Op.softplus(-x)).isCloseTo(x, org.assertj.core.data.Offset.offset(4 * Math.ulp(Op.softplus(x))));
+        }
+    }
+}
