@@ -82,7 +82,12 @@ public final class KernelCache {
     static CompletableFuture<Entry> getAsync(String source) {
         Entry e = CACHE.get(source);
         if (e != null) return CompletableFuture.completedFuture(e);
-        return CompletableFuture.supplyAsync(() -> get(source), COMPILER);
+        return inBackground(() -> get(source));
+    }
+
+    /** Runs work (generating a source and compiling it) on the compiler's background thread. */
+    static <T> CompletableFuture<T> inBackground(java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, COMPILER);
     }
 
     /** How many sources this JVM compiled so far (each program once, unless the cache was cleared). */
