@@ -327,40 +327,12 @@ final class PassSource {
             reduce(i, x, first, a, b);
             return;
         }
-        List<String> out = part(tape.isLaneShaped(i));
         Op op = tape.op(i) == Op.DOT ? Op.MUL : tape.op(i); // DOT's rule is the product's, pair by pair
-        String base = adj[x];
-        double k = tape.param(i);
-        String name = "adj" + x + "_" + fresh++;
-        String why = " // node " + x + " += d(node " + i + " " + tape.op(i) + ")";
-        if (op == Op.POWK && k == 0) { // the gradient of a^0 is 0, also at 0: Op.POWK writes zeros or keeps base
-            if (base == null) {
-                adj[x] = "0.0";
-            } else if (f32) {
-                out.add("final double " + name + " = " + round(base + " + 0.0") + ";" + why);
-                adj[x] = name;
-            }
-            return;
-        }
         java.util.function.Function<Character, String> in = c -> "v" + (c == 'z' ? i : c == 'a' ? a : c == 'b' ? b : tape.input(i, 2));
-        String lk = KernelSource.literal(k);
-        String lkm1 = KernelSource.literal(k - 1);
-        String rule = OpSource.backward(op, first, adj[i], in, lk, lkm1, f32 ? null : base);
-        if (rule == null) throw new KernelSource.Unsupported("op " + op + " (node " + i + ") has no generated gradient");
-        if (!f32) {
-            out.add("final double " + name + " = " + rule + ";" + why);
-            adj[x] = name;
-            return;
-        }
-        // float32: the contribution is rounded, then added to what x has and rounded again.
-        out.add("final double " + name + " = " + round(rule) + ";" + why);
-        if (base == null) {
-            adj[x] = name;
-            return;
-        }
-        String sum = "adj" + x + "_" + fresh++;
-        out.add("final double " + sum + " = " + round(base + " + " + name) + ";");
-        adj[x] = sum;
+        String next = KernelSource.contribution(op, first, adj[i], in, tape.param(i), adj[x], f32, () -> "adj" + x + "_" + fresh++,
+                " // node " + x + " += d(node " + i + " " + tape.op(i) + ")", part(tape.isLaneShaped(i)));
+        if (next == null) throw new KernelSource.Unsupported("op " + op + " (node " + i + ") has no generated gradient");
+        adj[x] = next;
     }
 
     /**

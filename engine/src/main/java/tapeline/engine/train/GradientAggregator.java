@@ -66,12 +66,16 @@ public final class GradientAggregator implements Serializable {
     /** Why chunks ran on the interpreter (the first reason met), or null. */
     private String fallback;
 
-    /** A thread's recorded tapes, for the last few models it summed (a benchmark alternates two). */
+    /**
+     * A thread's recorded tapes, for the last models it summed: a job sums one, a benchmark or a
+     * test alternates several (re-recording a tape, and generating its pass again, on every switch
+     * would cost as much as a short call's work).
+     */
     private static final ThreadLocal<java.util.Map<LossModel, Work>> WORK = ThreadLocal.withInitial(
             () -> new java.util.LinkedHashMap<>(8, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(java.util.Map.Entry<LossModel, Work> eldest) {
-                    return size() > 4;
+                    return size() > 16;
                 }
             });
 
