@@ -20,6 +20,7 @@ import java.util.function.DoubleSupplier;
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved sweep 40      # rounds
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved optimizers 30
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30
+ * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30 3 float32   # 3 variables, float32
  * java -Xmx2g -cp bench/target/benchmarks.jar tapeline.bench.Interleaved train 10   # train pass, compiled vs interpreted
  * </pre>
  */
@@ -71,8 +72,10 @@ public final class Interleaved {
                 opsPerCall = SweepBenchmark.LANES * SweepBenchmark.STEPS;
             }
             case "large" -> {
-                c.put("interpreted", large(false)::solve);
-                c.put("compiled", large(true)::solve);
+                int vars = args.length > 2 ? Integer.parseInt(args[2]) : LargeCostBenchmark.VARS;
+                String dtype = args.length > 3 ? args[3] : "float64";
+                c.put("interpreted", large(false, vars, dtype)::solve);
+                c.put("compiled", large(true, vars, dtype)::solve);
                 opsPerCall = LargeCostBenchmark.LANES * LargeCostBenchmark.STEPS;
             }
             case "train" -> { // one thread's gradient pass over 1,000,000 rows: each compiled loss against its interpreted self
@@ -148,9 +151,11 @@ public final class Interleaved {
         };
     }
 
-    private static LargeCostBenchmark large(boolean codegen) {
+    private static LargeCostBenchmark large(boolean codegen, int vars, String dtype) {
         LargeCostBenchmark b = new LargeCostBenchmark();
         b.codegen = codegen;
+        b.vars = vars;
+        b.dtype = dtype;
         b.setup();
         return b;
     }

@@ -45,13 +45,25 @@ public class LargeCostBenchmark {
     @Param({"true", "false"})
     public boolean codegen;
 
+    /** Variables of the Rosenbrock sum (its terms: one fewer). */
+    @Param({"10"})
+    public int vars = VARS;
+
+    @Param({"float64"})
+    public String dtype = "float64";
+
     BlockSolver solver;
     Map<String, double[][]> inputs;
 
     /** The cost text, with {@code k} in a term that is always zero (so a new k is a new program). */
     static String cost(double k) {
+        return cost(k, VARS);
+    }
+
+    /** The same over {@code vars} variables. */
+    static String cost(double k, int vars) {
         StringBuilder s = new StringBuilder();
-        for (int i = 0; i + 1 < VARS; i++) {
+        for (int i = 0; i + 1 < vars; i++) {
             s.append(i == 0 ? "" : " + ").append("(a - w[").append(i).append("])^2 + 100 * (w[").append(i + 1)
                     .append("] - w[").append(i).append("]^2)^2");
         }
@@ -59,8 +71,12 @@ public class LargeCostBenchmark {
     }
 
     static BlockSolver solver(String cost, int steps) {
-        return new BlockSolver(Expression.parse("cost", cost), List.of(new VariableSpec("w", VARS)), Map.of("a", 1),
-                "adam", Map.of("learning_rate", 0.001), new SolverSettings(steps, 0, 0), DType.FLOAT64);
+        return solver(cost, steps, VARS, DType.FLOAT64);
+    }
+
+    static BlockSolver solver(String cost, int steps, int vars, DType dtype) {
+        return new BlockSolver(Expression.parse("cost", cost), List.of(new VariableSpec("w", vars)), Map.of("a", 1),
+                "adam", Map.of("learning_rate", 0.001), new SolverSettings(steps, 0, 0), dtype);
     }
 
     @Setup
@@ -69,7 +85,7 @@ public class LargeCostBenchmark {
         double[] a = new double[LANES];
         for (int i = 0; i < LANES; i++) a[i] = 0.5 + rnd.nextDouble();
         inputs = Map.of("a", new double[][] {a});
-        solver = solver(cost(0.5), STEPS).withCodegen(codegen);
+        solver = solver(cost(0.5, vars), STEPS, vars, DType.parse(dtype)).withCodegen(codegen);
     }
 
     @Benchmark

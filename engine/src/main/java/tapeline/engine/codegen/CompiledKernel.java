@@ -18,7 +18,7 @@ final class CompiledKernel implements StepKernel {
     private final KernelPath path;
 
     CompiledKernel(Tape tape, int cost, int[] slots, Optimizer optimizer, GeneratedStep generated, String source) {
-        this.generated = generated;
+        this.generated = generated.forBlock();
         int top = cost;
         for (int slot : slots) top = Math.max(top, slot);
         buffers = new double[top + 1][];

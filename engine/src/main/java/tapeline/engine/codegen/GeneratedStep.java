@@ -3,9 +3,17 @@ package tapeline.engine.codegen;
 /**
  * What a generated class implements (see {@link KernelSource} for the source). Every method works
  * on the first {@code lanes} lanes; {@code n[k]} is node k's value buffer on the tape. It holds no
- * state: one instance serves every run of the same program.
+ * state, except the scratch arrays of a large program's segments ({@link #forBlock}).
  */
 public interface GeneratedStep {
+    /**
+     * The instance one block uses: this one, or for a program generated in segments a new one with
+     * scratch arrays of its own (a block runs on one thread; the cached instance may be shared).
+     */
+    default GeneratedStep forBlock() {
+        return this;
+    }
+
     /** Forward and backward: slot k's gradient into {@code grad[k]}, and the cost into {@code cost} unless it is null. */
     void gradients(double[][] n, double[][] grad, double[] cost, int lanes);
 

@@ -6,7 +6,8 @@ package tapeline.engine.codegen;
  * with the reason when it is a fallback.
  *
  * <pre>{@code
- * KernelPath p = solver.kernelPath();   // "compiled (update fused)", or "interpreted: op DOT (node 7) has no generated form"
+ * KernelPath p = solver.kernelPath();   // "compiled, update fused", "compiled in segments, update fused",
+ *                                       // or "interpreted (op DOT (node 7) has no generated form)"
  * }</pre>
  *
  * @param compiled whether the generated code runs
@@ -19,9 +20,23 @@ public record KernelPath(boolean compiled, boolean fused, String reason, String 
         return new KernelPath(false, false, reason, source);
     }
 
-    /** One phrase for a log line: {@code compiled}, {@code compiled, update fused}, {@code interpreted (reason)}. */
+    /**
+     * Whether the generated code splits a loop too large for one into segments, each a method with
+     * a small loop over a chunk of lanes ({@code Segments}).
+     */
+    public boolean segmented() {
+        return compiled && source != null && source.contains(Segments.MARK);
+    }
+
+    /**
+     * One phrase for a log line: {@code compiled, update fused}, {@code compiled in segments, update
+     * fused}, {@code compiled (optimizer update in Java)}, {@code interpreted (reason)}.
+     */
     public String describe() {
-        if (compiled) return fused ? "compiled, update fused" : "compiled (optimizer update in Java)";
+        if (compiled) {
+            String how = segmented() ? "compiled in segments" : "compiled";
+            return fused ? how + ", update fused" : how + " (optimizer update in Java)";
+        }
         return reason == null ? "interpreted" : "interpreted (" + reason + ")";
     }
 

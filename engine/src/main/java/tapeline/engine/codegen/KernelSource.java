@@ -12,7 +12,9 @@ import tapeline.engine.tape.Tape;
 /**
  * Turns a recorded tape into the Java source of a {@link GeneratedStep}: one loop over the lanes
  * that computes the forward values the backward pass reads, the backward pass itself, and then
- * either stores the gradients (and the cost) or applies the optimizer's update in place.
+ * either stores the gradients (and the cost) or applies the optimizer's update in place. A loop of
+ * more than {@value #FUSED_STATEMENTS} statements is generated in segments over chunks of lanes
+ * instead ({@link Segments}): the same statements per lane, in small methods C2 vectorises.
  *
  * <p>The backward pass is the interpreter's ({@link Tape#backward}) walked once at generation
  * time: the same contributions in the same order, the same sharing of cotangents that pass through
@@ -59,14 +61,22 @@ final class KernelSource {
     }
 
     /**
-     * Statements one loop may hold. C2 unrolls and vectorises only small loop bodies; past this the
-     * one fused loop ran slower than the interpreter's op-by-op loops, which the JIT vectorises one
-     * by one (a ten-variable Rosenbrock sum, 200 statements: 1.36x the interpreter's time). Splitting
-     * it into several loops through scratch arrays was slower still, so such a tape is interpreted.
+     * Statements one fused loop may hold. C2 unrolls and vectorises only small loop bodies: the
+     * notebook's cost makes loops of 12 to 25 statements (by optimizer and dtype), which run faster
+     * fused than the interpreter's op-by-op loops, but a two-variable cost with Adam (28 to 38
+     * statements) ran 1.15 to 1.26 times the interpreter's time as one loop, and a ten-variable
+     * Rosenbrock sum (200 statements) 1.36 times. A larger loop is generated in segments over chunks
+     * of lanes ({@link Segments}): 0.97 to 1.04 times the interpreter's time for those two-variable
+     * costs, faster for larger ones (BENCHMARKS.md).
      */
-    static final int MAX_STATEMENTS = 64;
-    /** The most statements a loop of this class has. */
-    private int largestLoop;
+    static final int FUSED_STATEMENTS = 25;
+    /**
+     * The most statements one fused loop holds when the loop cannot be cut into segments (a
+     * statement {@link Segments} does not know): the limit before segments existed.
+     */
+    static final int SEGMENT_FREE = 64;
+    /** The segmented methods of this class, and the scratch they share. */
+    private final Segments segments = new Segments();
 
     private String source(UpdateSource update) throws Unsupported {
         check();
@@ -113,11 +123,8 @@ final class KernelSource {
             s.append("    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        throw new UnsupportedOperationException(\"no update was generated\");\n    }\n\n");
         }
+        if (segments.used()) segments.emitFields(s);
         s.append("}\n");
-        if (largestLoop > MAX_STATEMENTS) {
-            throw new Unsupported("the fused loop would have " + largestLoop + " statements, over " + MAX_STATEMENTS
-                    + ": the JIT does not vectorise a loop that large, and the interpreter's loops are faster");
-        }
         return s.toString();
     }
 
@@ -154,7 +161,44 @@ final class KernelSource {
     }
 
     /** One method: a loop over the lanes computing what the flags ask for. */
-    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update, boolean keep) {
+    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update, boolean keep)
+            throws Unsupported {
+        boolean split = update != null && update.ownLoop();
+        Body b = body(gradients, withCost, update, keep, split);
+        int lines = Math.max(Segments.lines(b.loop()), Segments.lines(b.second()));
+        if (lines > FUSED_STATEMENTS) {
+            // Too large for one loop: in segments over chunks of lanes, the update in loops of its own.
+            Body u = update != null && !split ? body(gradients, withCost, update, keep, true) : b;
+            try {
+                segments.emit(s, signature, u.pre(), u.loop(), u.second());
+                return;
+            } catch (Unsupported e) {
+                // A statement segments cannot carry (checked before anything is written): one loop still
+                // compiles up to the former limit (SEGMENT_FREE), past it the tape runs interpreted.
+                if (lines > SEGMENT_FREE) throw e;
+            }
+        }
+        s.append("    ").append(signature).append(" {\n");
+        for (String p : b.pre()) s.append(p);
+        s.append("        for (int i = 0; i < lanes; i++) {\n");
+        for (String u : b.loop()) s.append(u);
+        s.append("        }\n");
+        if (split) {
+            s.append("        for (int i = 0; i < lanes; i++) {\n");
+            for (String u : b.second()) s.append(u);
+            s.append("        }\n");
+        }
+        s.append("    }\n\n");
+    }
+
+    /**
+     * A method's source in pieces: declarations before the loop (one each), the loop's statements
+     * for lane {@code i} (one statement or one update block each), and the update's own loop when
+     * it has one (reading the gradients from {@code grad}).
+     */
+    private record Body(List<String> pre, List<String> loop, List<String> second) { }
+
+    private Body body(boolean gradients, boolean withCost, UpdateSource update, boolean keep, boolean split) {
         boolean[] needed = new boolean[cost + 1];
         List<String> backward = new ArrayList<>();
         String[] grads = gradients ? backward(needed, backward) : null;
@@ -163,57 +207,51 @@ final class KernelSource {
             if (!needed[j] || tape.op(j) == Op.LEAF || !(tape.isVarying(j) || tape.op(j) == Op.BROADCAST)) continue;
             for (int x = 0; x < tape.op(j).arity(); x++) needed[tape.input(j, x)] = true;
         }
-        s.append("    ").append(signature).append(" {\n");
-        StringBuilder pre = new StringBuilder();
-        StringBuilder loop = new StringBuilder();
+        List<String> pre = new ArrayList<>(); // one declaration each, before the loop
+        List<String> loop = new ArrayList<>(); // one statement (or one update block) each, for lane i
         for (int j = 0; j <= cost; j++) {
             if (!needed[j]) continue;
             Op op = tape.op(j);
             boolean lane = tape.isLaneShaped(j);
             if (op == Op.LEAF && !lane) {
                 double k = tape.valueBuffer(j)[0];
-                pre.append("        final double v").append(j).append(" = ").append(literal(k)).append(";\n");
+                pre.add("        final double v" + j + " = " + literal(k) + ";\n");
             } else if (op == Op.BROADCAST && !tape.isVarying(j)) { // a constant in every lane: its scalar
-                pre.append("        final double v").append(j).append(" = v").append(tape.input(j, 0)).append(";\n");
+                pre.add("        final double v" + j + " = v" + tape.input(j, 0) + ";\n");
             } else if (!lane) { // a value computed once from constants
-                pre.append("        final double v").append(j).append(" = n[").append(j).append("][0]; // ").append(op).append('\n');
+                pre.add("        final double v" + j + " = n[" + j + "][0]; // " + op + "\n");
             } else if (op == Op.LEAF || !tape.isVarying(j)) {
-                pre.append("        final double[] n").append(j).append(" = n[").append(j).append("];\n");
-                loop.append("            final double v").append(j).append(" = n").append(j).append("[i];\n");
+                pre.add("        final double[] n" + j + " = n[" + j + "];\n");
+                loop.add("            final double v" + j + " = n" + j + "[i];\n");
             } else {
                 int node = j;
                 String e = OpSource.forward(op, c -> "v" + tape.input(node, c - 'a'), literal(tape.param(j)));
-                loop.append("            final double v").append(j).append(" = ").append(round(e)).append("; // ")
-                        .append(describe(j)).append('\n');
+                loop.add("            final double v" + j + " = " + round(e) + "; // " + describe(j) + "\n");
             }
         }
-        for (String b : backward) loop.append("            ").append(b).append('\n');
-        boolean split = update != null && update.ownLoop();
-        StringBuilder second = new StringBuilder();
+        for (String b : backward) loop.add("            " + b + "\n");
+        List<String> second = new ArrayList<>();
         if (gradients && (update == null || split || keep)) {
             for (int k = 0; k < slots.length; k++) {
-                pre.append("        final double[] grad").append(k).append(" = grad[").append(k).append("];\n");
-                loop.append("            grad").append(k).append("[i] = ").append(grads[k]).append(";\n");
+                pre.add("        final double[] grad" + k + " = grad[" + k + "];\n");
+                loop.add("            grad" + k + "[i] = " + grads[k] + ";\n");
             }
         }
-        if (withCost && tape.isVarying(cost)) loop.append("            cost[i] = v").append(cost).append(";\n");
+        if (withCost && tape.isVarying(cost)) loop.add("            cost[i] = v" + cost + ";\n");
 
         if (update != null) {
-            for (int c = 0; c < update.scalars(); c++) {
-                pre.append("        final double sc").append(c).append(" = sc[").append(c).append("];\n");
-            }
+            for (int c = 0; c < update.scalars(); c++) pre.add("        final double sc" + c + " = sc[" + c + "];\n");
             for (int k = 0; k < slots.length; k++) {
                 if (slots[k] > cost || !needed[slots[k]]) { // a variable the cost does not read
-                    pre.append("        final double[] n").append(slots[k]).append(" = n[").append(slots[k]).append("];\n");
+                    pre.add("        final double[] n" + slots[k] + " = n[" + slots[k] + "];\n");
                 }
                 for (int x = 0; x < update.statesPerSlot(); x++) {
-                    pre.append("        final double[] st").append(k).append('_').append(x).append(" = st[")
-                            .append(k * update.statesPerSlot() + x).append("];\n");
+                    pre.add("        final double[] st" + k + "_" + x + " = st[" + (k * update.statesPerSlot() + x) + "];\n");
                 }
-                StringBuilder into = split ? second : loop;
+                StringBuilder into = new StringBuilder();
                 into.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
                 if (keep) {
-                    pre.append("        final double[] kept").append(k).append(" = kept[").append(k).append("];\n");
+                    pre.add("        final double[] kept" + k + " = kept[" + k + "];\n");
                     into.append("                kept").append(k).append("[i] = n").append(slots[k]).append("[i];\n");
                 }
                 String body = update.body();
@@ -226,13 +264,10 @@ final class KernelSource {
                     if (!line.isBlank()) into.append("                ").append(line.strip()).append('\n');
                 }
                 into.append("            }\n");
+                (split ? second : loop).add(into.toString());
             }
         }
-        largestLoop = Math.max(largestLoop, loop.toString().split("\n").length);
-        s.append(pre);
-        s.append("        for (int i = 0; i < lanes; i++) {\n").append(loop).append("        }\n");
-        if (split) s.append("        for (int i = 0; i < lanes; i++) {\n").append(second).append("        }\n");
-        s.append("    }\n\n");
+        return new Body(pre, loop, second);
     }
 
     /**

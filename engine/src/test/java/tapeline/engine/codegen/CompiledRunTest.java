@@ -73,22 +73,44 @@ class CompiledRunTest {
     }
 
     @Test
-    void anExpressionTooLargeForOneMethodRunsInterpretedWithTheReasonAndTheSameBits() {
-        BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 300), 40, DType.FLOAT64);
+    void anExpressionTooLargeForOneLoopIsCompiledInSegmentsWithTheSameBits() {
+        // 100 terms: about 1,200 statements per lane, far over one loop's 64 and one method's 8,000 bytes.
+        // 300 lanes: two whole chunks and a short one.
+        for (DType dtype : DType.values()) {
+            BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 100), 40, dtype);
+            Runs.Block b = Runs.block(300, 5);
+            BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
+            KernelPath path = s.kernelPath();
+            assertThat(path.compiled()).as(path.describe()).isTrue();
+            assertThat(path.segmented()).isTrue();
+            assertThat(path.describe()).isEqualTo("compiled in segments, update fused");
+            assertThat(path.source()).contains("gradientsOnly_1(n, t);").contains("stepOnly_u0(n, grad, null, st, sc, lanes);");
+            Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "segments, " + dtype);
+        }
+
+        // A small cost fits one loop: compiled as one fused loop, and the same bits.
+        BlockSolver m = new BlockSolver(Expression.parse("cost", "c * u^2 + u"), List.of(new VariableSpec("u", 1)),
+                Map.of("c", 1), "adamax", Map.of("learning_rate", 0.05), new SolverSettings(40, 0, 0), DType.FLOAT64);
+        Runs.Block b = Runs.block(7, 5);
+        Map<String, double[][]> u = Map.of("u", b.init().get("u"));
+        BlockResult mr = m.solve(b.lanes(), b.inputs(), u, Map.of());
+        assertThat(m.kernelPath().compiled()).isTrue();
+        assertThat(m.kernelPath().segmented()).isFalse();
+        assertThat(m.kernelPath().describe()).isEqualTo("compiled, update fused");
+        Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), u, Map.of()), "small");
+    }
+
+    @Test
+    void anExpressionTooLargeEvenForSegmentsRunsInterpretedWithTheReasonAndTheSameBits() {
+        BlockSolver s = solver("(u - c)^2 + " + sumOfSines(0, 1000), 20, DType.FLOAT64);
         Runs.Block b = Runs.block(7, 5);
         BlockResult got = s.solve(b.lanes(), b.inputs(), b.init(), Map.of());
         KernelPath path = s.kernelPath();
         assertThat(path.compiled()).isFalse();
-        assertThat(path.reason()).startsWith("the fused loop would have ").endsWith(" statements, over 64: the JIT does not"
-                + " vectorise a loop that large, and the interpreter's loops are faster");
-        assertThat(path.describe()).startsWith("interpreted (");
+        assertThat(path.reason()).matches("the loop would need \\d+ segments and \\d+ copies per chunk of lanes, over "
+                + Segments.MAX_DRIVER + " \\(C2 compiles no method over 8000 bytes\\)");
+        assertThat(path.describe()).startsWith("interpreted (the loop would need ");
         Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "fallback");
-
-        // A few terms fit: compiled, and the same bits.
-        BlockSolver m = solver("(u - c)^2 + " + sumOfSines(0, 4), 40, DType.FLOAT64);
-        BlockResult mr = m.solve(b.lanes(), b.inputs(), b.init(), Map.of());
-        assertThat(m.kernelPath().compiled()).isTrue();
-        Runs.assertSameBits(mr, m.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "medium");
     }
 
     @Test
