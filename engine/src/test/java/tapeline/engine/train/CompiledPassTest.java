@@ -120,6 +120,24 @@ class CompiledPassTest {
     }
 
     @Test
+    void thePassDoesNotWaitForTheCompilerAndMixedChunksGiveTheSameSums() {
+        // A constant no other test uses: a source this JVM has not compiled, so compiling takes tens of ms.
+        double k = 1 + new Random().nextInt(1 << 20) / (double) (1 << 21);
+        LossModel m = new LossModel(Expression.parse("loss", "softplus(-(2*y - 1) * (b + dot(w, x))) * " + k),
+                List.of(new VariableSpec("b", 1), new VariableSpec("w", 4)), yx(4), DType.FLOAT64, 16);
+        double[][] c = rows(m, 20_000, 9, true);
+        double[] p = params(m, 9);
+        GradientAggregator mixed = new GradientAggregator(m).add(p, c, 0, 20_000);
+        assertThat(mixed.compiledChunks() + mixed.interpretedChunks()).isEqualTo(1250);
+        if (mixed.interpretedChunks() > 0) assertThat(mixed.fallback()).isEqualTo("compiling");
+        assertThat(mixed.sameSumsAs(new GradientAggregator(m.withCodegen(false)).add(p, c, 0, 20_000))).isTrue();
+        assertThat(GradientAggregator.awaitCompiled(m)).isNull();
+        GradientAggregator compiled = new GradientAggregator(m).add(p, c, 0, 20_000);
+        assertThat(compiled.interpretedChunks()).isZero();
+        assertThat(compiled.sameSumsAs(mixed)).isTrue();
+    }
+
+    @Test
     void namesFromTheLossNeverReachTheSource() {
         Map<String, Integer> in = new LinkedHashMap<>();
         in.put("Runtime", 1);
