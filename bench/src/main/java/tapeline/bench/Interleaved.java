@@ -21,6 +21,7 @@ import java.util.function.DoubleSupplier;
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved optimizers 30
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30
  * java -cp bench/target/benchmarks.jar tapeline.bench.Interleaved large 30 3 float32   # 3 variables, float32
+ * java -Xmx2g -cp bench/target/benchmarks.jar tapeline.bench.Interleaved train 10   # train pass, compiled vs interpreted
  * </pre>
  */
 public final class Interleaved {
@@ -31,6 +32,7 @@ public final class Interleaved {
         String what = args.length > 0 ? args[0] : "sweep";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         Map<String, DoubleSupplier> c = new LinkedHashMap<>();
+        Map<String, String> baseline = new LinkedHashMap<>(); // a contender's ratio is to this one (default: the first)
         double opsPerCall;
         switch (what) {
             case "sweep" -> {
@@ -76,7 +78,22 @@ public final class Interleaved {
                 c.put("compiled", large(true, vars, dtype)::solve);
                 opsPerCall = LargeCostBenchmark.LANES * LargeCostBenchmark.STEPS;
             }
-            default -> throw new IllegalArgumentException("sweep, optimizers or large, got " + what);
+            case "train" -> { // one thread's gradient pass over 1,000,000 rows: each compiled loss against its interpreted self
+                TrainPass t = new TrainPass();
+                String only = args.length > 2 ? args[2] : ""; // e.g. "ls dot": only the losses whose name contains it
+                for (String loss : new String[] {"ls", "logistic", "large"}) {
+                    for (boolean dot : new boolean[] {true, false}) {
+                        if (loss.equals("large") && !dot) continue;
+                        String name = loss.equals("large") ? "large" : loss + (dot ? " dot" : " spelled");
+                        if (!name.contains(only)) continue;
+                        c.put(name + " interpreted", t.pass(loss, dot, false));
+                        c.put(name + " compiled", t.pass(loss, dot, true));
+                        baseline.put(name + " compiled", name + " interpreted");
+                    }
+                }
+                opsPerCall = TrainPass.ROWS;
+            }
+            default -> throw new IllegalArgumentException("sweep, steady, optimizers, compiled, nadam, large or train, got " + what);
         }
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         List<String> names = new ArrayList<>(c.keySet());
@@ -94,15 +111,18 @@ public final class Interleaved {
             }
         }
         System.out.printf("%s: %d rounds, CPU time of this thread per call; ratio to %s per round (median [q1, q3])%n",
-                what, rounds, names.get(0));
+                what, rounds, baseline.isEmpty() ? names.get(0) : "the first, or as named");
         for (int j = 0; j < names.size(); j++) {
             double[] ratio = new double[rounds];
-            for (int r = 0; r < rounds; r++) ratio[r] = nanos[j][r] / nanos[0][r];
+            int base = names.indexOf(baseline.getOrDefault(names.get(j), names.get(0)));
+            for (int r = 0; r < rounds; r++) ratio[r] = nanos[j][r] / nanos[base][r];
             Arrays.sort(ratio);
             double[] t = nanos[j].clone();
             Arrays.sort(t);
-            System.out.printf("  %-22s %.3g config-steps/s (median)   ratio %.3f [%.3f, %.3f]%n", names.get(j),
-                    opsPerCall / (t[rounds / 2] * 1e-9), ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
+            System.out.printf("  %-26s %.3g %s/s (median, %.1f ns each)   ratio %.3f [%.3f, %.3f]%s%n", names.get(j),
+                    opsPerCall / (t[rounds / 2] * 1e-9), what.equals("train") ? "rows" : "config-steps", t[rounds / 2] / opsPerCall,
+                    ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4],
+                    baseline.containsKey(names.get(j)) ? " to " + baseline.get(names.get(j)) : "");
         }
         if (sink == 42) System.out.println();
     }

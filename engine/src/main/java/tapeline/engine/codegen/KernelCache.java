@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.codehaus.janino.SimpleCompiler;
@@ -35,8 +38,21 @@ public final class KernelCache {
     /** The system property naming a directory for the generated sources. */
     public static final String DUMP_PROPERTY = "tapeline.codegen.dump";
 
-    /** A compiled program, or why it is not. */
-    record Entry(GeneratedStep step, String failure, long compileNanos, int largestMethod) { }
+    /**
+     * A compiled program, or why it is not: {@code instance} is the generated class's instance (a
+     * {@link GeneratedStep}, or a {@link GeneratedPass} for a train pass), null on failure.
+     */
+    record Entry(Object instance, String failure, long compileNanos, int largestMethod) {
+        /** The sweep's step class. */
+        GeneratedStep step() {
+            return (GeneratedStep) instance;
+        }
+
+        /** The train pass's class. */
+        GeneratedPass pass() {
+            return (GeneratedPass) instance;
+        }
+    }
 
     private static final ConcurrentHashMap<String, Entry> CACHE = new ConcurrentHashMap<>();
     private static final AtomicLong COMPILATIONS = new AtomicLong();
@@ -50,6 +66,28 @@ public final class KernelCache {
         if (e != null) return e;
         if (CACHE.size() >= CAPACITY) CACHE.clear();
         return CACHE.computeIfAbsent(source, KernelCache::compile);
+    }
+
+    /** One daemon thread compiles for {@link #getAsync}: a JVM compiles a handful of programs, one at a time. */
+    private static final ExecutorService COMPILER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tapeline-codegen");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * As {@link #get}, without waiting: done at once when the source was compiled before, else
+     * compiled on a background thread while the caller goes on (the train pass interprets meanwhile).
+     */
+    static CompletableFuture<Entry> getAsync(String source) {
+        Entry e = CACHE.get(source);
+        if (e != null) return CompletableFuture.completedFuture(e);
+        return inBackground(() -> get(source));
+    }
+
+    /** Runs work (generating a source and compiling it) on the compiler's background thread. */
+    static <T> CompletableFuture<T> inBackground(java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, COMPILER);
     }
 
     /** How many sources this JVM compiled so far (each program once, unless the cache was cleared). */
@@ -82,9 +120,9 @@ public final class KernelCache {
                 return new Entry(null, "the generated method " + where + " has " + largest
                         + " bytes of bytecode, over the JIT's limit of " + JIT_LIMIT, nanos, largest);
             }
-            Class<?> c = compiler.getClassLoader().loadClass("GeneratedKernel");
-            GeneratedStep step = (GeneratedStep) c.getDeclaredConstructor().newInstance();
-            return new Entry(step, null, nanos, largest);
+            // The source declares one top-level class: GeneratedKernel (a step) or GeneratedTrainPass.
+            Class<?> c = compiler.getClassLoader().loadClass(compiler.getClassFiles()[0].getThisClassName());
+            return new Entry(c.getDeclaredConstructor().newInstance(), null, nanos, largest);
         } catch (Exception | LinkageError e) {
             // Janino refuses a method over 64 KB, among others: the interpreter runs instead.
             String m = String.valueOf(e.getMessage());

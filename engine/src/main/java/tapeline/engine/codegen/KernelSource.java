@@ -339,37 +339,43 @@ final class KernelSource {
 
     /** Node i's contribution to its input x, as {@code Tape.contribute}. */
     private void contribute(int i, int x, boolean first, String[] adj, boolean[] needed, List<String> out, int[] fresh) {
-        Op op = tape.op(i);
-        String base = adj[x];
-        double k = tape.param(i);
         java.util.function.Function<Character, String> in = c -> value(c == 'z' ? i : tape.input(i, c - 'a'), needed);
-        String name = "adj" + x + "_" + fresh[0]++;
-        String why = " // node " + x + " += d(node " + i + " " + op + ")";
+        adj[x] = contribution(tape.op(i), first, adj[i], in, tape.param(i), adj[x], f32, () -> "adj" + x + "_" + fresh[0]++,
+                " // node " + x + " += d(node " + i + " " + tape.op(i) + ")", out);
+    }
+
+    /**
+     * A contribution to a cotangent as statements, as {@code Tape.contribute} makes it (shared with
+     * {@link PassSource}): appended to {@code out}; returns the input's new cotangent (a name, the
+     * literal of a^0's zero gradient, or {@code base} unchanged), or null if the op has no rule here.
+     *
+     * @param gz the output's cotangent; {@code in} names the rule's operands; {@code base} the
+     *     input's cotangent so far, or null
+     * @param fresh a new local's name on each call
+     */
+    static String contribution(Op op, boolean first, String gz, java.util.function.Function<Character, String> in, double k,
+                               String base, boolean f32, java.util.function.Supplier<String> fresh, String why, List<String> out) {
+        String name = fresh.get();
         if (op == Op.POWK && k == 0) { // the gradient of a^0 is 0, also at 0: Op.POWK writes zeros or keeps base
-            if (base == null) {
-                adj[x] = "0.0";
-            } else if (f32) {
-                out.add("final double " + name + " = " + round(base + " + 0.0") + ";" + why);
-                adj[x] = name;
-            }
-            return;
+            if (base == null) return "0.0";
+            if (!f32) return base;
+            out.add("final double " + name + " = (float) (" + base + " + 0.0);" + why);
+            return name;
         }
         String lk = literal(k);
         String lkm1 = literal(k - 1);
+        String rule = OpSource.backward(op, first, gz, in, lk, lkm1, f32 ? null : base);
+        if (rule == null) return null;
         if (!f32) {
-            out.add("final double " + name + " = " + OpSource.backward(op, first, adj[i], in, lk, lkm1, base) + ";" + why);
-            adj[x] = name;
-            return;
+            out.add("final double " + name + " = " + rule + ";" + why);
+            return name;
         }
         // float32: the contribution is rounded, then added to what x has and rounded again.
-        out.add("final double " + name + " = " + round(OpSource.backward(op, first, adj[i], in, lk, lkm1, null)) + ";" + why);
-        if (base == null) {
-            adj[x] = name;
-            return;
-        }
-        String sum = "adj" + x + "_" + fresh[0]++;
-        out.add("final double " + sum + " = " + round(base + " + " + name) + ";");
-        adj[x] = sum;
+        out.add("final double " + name + " = (float) (" + rule + ");" + why);
+        if (base == null) return name;
+        String sum = fresh.get();
+        out.add("final double " + sum + " = (float) (" + base + " + " + name + ");");
+        return sum;
     }
 
     private String round(String e) {

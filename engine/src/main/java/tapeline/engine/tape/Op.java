@@ -585,7 +585,7 @@ public enum Op {
      * {@code out[0] = laneDot(g, x, n)} and {@code out[1] = laneDot(g, y, n)} (x, y per lane), in one
      * sweep that reads g once: the same bits as two calls.
      */
-    static void laneDot2(double[] g, double[] x, double[] y, int n, double[] out) {
+    public static void laneDot2(double[] g, double[] x, double[] y, int n, double[] out) {
         if (n < 16) {
             out[0] = laneDot(g, x, n);
             out[1] = laneDot(g, y, n);

@@ -108,6 +108,19 @@ public final class Tape implements Serializable {
         return param[node];
     }
 
+    /**
+     * The pairs of a {@link Op#DOT} node, {@code u0, v0, u1, v1, ...} (its inputs 0 and 1 first);
+     * for any other node its inputs 0 and 1 (-1 where unused).
+     */
+    public int[] pairs(int node) {
+        int[] more = morePairs[node];
+        int[] all = new int[2 + (more == null ? 0 : more.length)];
+        all[0] = in0[node];
+        all[1] = in1[node];
+        if (more != null) System.arraycopy(more, 0, all, 2, more.length);
+        return all;
+    }
+
     /** Whether a node depends on a variable, so that {@link #forward()} recomputes it. */
     public boolean isVarying(int node) {
         return varying[node];

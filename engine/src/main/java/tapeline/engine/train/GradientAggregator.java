@@ -1,6 +1,7 @@
 package tapeline.engine.train;
 
 import java.io.Serializable;
+import tapeline.engine.codegen.PassKernel;
 import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
 
@@ -42,6 +43,13 @@ import tapeline.engine.tape.Tape;
  * <p><b>Non-finite values.</b> A row whose loss or gradient is NaN or infinite makes that sum NaN or
  * infinite (see {@link ExactSum}); the driver reports it as divergence.
  *
+ * <p><b>Compiled or interpreted.</b> With {@link LossModel#codegen} (the default) each chunk runs
+ * the pass compiled to Java ({@link PassKernel}: forward, backward and the lane sums, the same bits
+ * as the tape's interpreter, tested) once its class is ready; it is compiled in the background, and
+ * until then, or for a loss the generator does not handle, chunks run on the interpreter. Which ran
+ * is counted ({@link #compiledChunks()}, {@link #interpretedChunks()}, {@link #fallback()}); the
+ * sums do not depend on it.
+ *
  * <p>The recorded tape is per thread, not part of the serialised form: it is large (a buffer per
  * node of {@code blockLanes} doubles) and cheap to rebuild, so shipping it to every task would cost
  * more than it saves.
@@ -53,8 +61,23 @@ public final class GradientAggregator implements Serializable {
     private long count;
     private final ExactSum loss = new ExactSum();
     private final ExactSum[] gradient;
+    private long compiledChunks;
+    private long interpretedChunks;
+    /** Why chunks ran on the interpreter (the first reason met), or null. */
+    private String fallback;
 
-    private static final ThreadLocal<Work> WORK = new ThreadLocal<>();
+    /**
+     * A thread's recorded tapes, for the last models it summed: a job sums one, a benchmark or a
+     * test alternates several (re-recording a tape, and generating its pass again, on every switch
+     * would cost as much as a short call's work).
+     */
+    private static final ThreadLocal<java.util.Map<LossModel, Work>> WORK = ThreadLocal.withInitial(
+            () -> new java.util.LinkedHashMap<>(8, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<LossModel, Work> eldest) {
+                    return size() > 16;
+                }
+            });
 
     /** An empty aggregate: no rows yet. */
     public GradientAggregator(LossModel model) {
@@ -70,6 +93,40 @@ public final class GradientAggregator implements Serializable {
     /** Rows added so far (by this aggregate and those merged into it). */
     public long count() {
         return count;
+    }
+
+    /** Chunks this aggregate (and those merged into it) ran on the compiled pass. */
+    public long compiledChunks() {
+        return compiledChunks;
+    }
+
+    /** Chunks run on the tape's interpreter. */
+    public long interpretedChunks() {
+        return interpretedChunks;
+    }
+
+    /** Why chunks ran interpreted ("engine.codegen = false", "compiling", an unsupported op...), or null if none did. */
+    public String fallback() {
+        return fallback;
+    }
+
+    /** For a log line: {@code compiled (1024 chunks)}, or with the interpreted chunks and why. */
+    public String describePath() {
+        if (interpretedChunks == 0) return "compiled (" + compiledChunks + " chunks)";
+        String why = " chunks interpreted (" + fallback + ")";
+        return compiledChunks == 0 ? interpretedChunks + why : compiledChunks + " chunks compiled, " + interpretedChunks + why;
+    }
+
+    /**
+     * Compiles the model's pass now, waiting for it, so that this thread's aggregates of the model run
+     * compiled from their first chunk (tests and benchmarks; a job does not wait).
+     *
+     * @return null when the pass runs compiled from now on, else the reason it does not
+     */
+    public static String awaitCompiled(LossModel model) {
+        Work w = work(model);
+        if (w.kernel == null) return "engine.codegen = false";
+        return w.kernel.awaitCompiled() ? null : w.kernel.reason();
     }
 
     /**
@@ -131,20 +188,33 @@ public final class GradientAggregator implements Serializable {
             throw new IllegalArgumentException("expected " + model.columnCount() + " data columns "
                     + model.inputs() + ", got " + columns.length);
         }
-        Work w = WORK.get();
-        if (w == null || !w.model.equals(model)) {
-            w = new Work(model, model.compile());
-            WORK.set(w);
-        }
+        Work w = work(model);
         double[][] p = w.compiled.params();
         for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
         return w;
+    }
+
+    private static Work work(LossModel model) {
+        return WORK.get().computeIfAbsent(model, m -> new Work(m, m.compile()));
     }
 
     /** Evaluates the first n lanes (one chunk) and adds its loss and gradient sums. */
     private void run(Work w, int n) {
         Tape tape = w.compiled.tape();
         tape.setActiveLanes(n);
+        PassKernel pass = w.kernel;
+        if (pass != null && pass.ready()) {
+            pass.run(n);
+            loss.add(pass.lossSum());
+            for (int p = 0; p < gradient.length; p++) {
+                if (pass.hasGradient(p)) gradient[p].add(pass.gradient(p)); // none: the loss does not use it, 0
+            }
+            compiledChunks++;
+            count += n;
+            return;
+        }
+        interpretedChunks++;
+        if (fallback == null) fallback = pass == null ? "engine.codegen = false" : pass.reason();
         tape.forward();
         tape.backward(w.compiled.lossNode());
         loss.add(Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n));
@@ -168,6 +238,9 @@ public final class GradientAggregator implements Serializable {
                     + model.loss().source() + " and " + other.model.loss().source());
         }
         count += other.count;
+        compiledChunks += other.compiledChunks;
+        interpretedChunks += other.interpretedChunks;
+        if (fallback == null) fallback = other.fallback;
         loss.merge(other.loss);
         for (int k = 0; k < gradient.length; k++) gradient[k].merge(other.gradient[k]);
         return this;
@@ -189,14 +262,17 @@ public final class GradientAggregator implements Serializable {
         return true;
     }
 
-    /** A thread's compiled tape for one model. */
+    /** A thread's recorded tape for one model, and its compiled pass (null: codegen off). */
     private static final class Work {
         final LossModel model;
         final LossModel.Compiled compiled;
+        final PassKernel kernel;
 
         Work(LossModel model, LossModel.Compiled compiled) {
             this.model = model;
             this.compiled = compiled;
+            this.kernel = model.codegen() ? PassKernel.prepare(compiled.tape(), compiled.lossNode(),
+                    compiled.paramNodes(), compiled.columnNodes()) : null;
         }
     }
 }

@@ -33,9 +33,11 @@ import tapeline.engine.tape.Tensor;
  * @param inputs     every other name of the loss and its number of components, in column order
  * @param dtype      the number type the tape computes in
  * @param blockLanes rows evaluated together on one tape
+ * @param codegen    {@code engine.codegen}: run the pass compiled to Java ({@link tapeline.engine.codegen.PassKernel};
+ *                   the same bits, faster) once the class is ready, or always on the tape's interpreter
  */
 public record LossModel(Expression loss, List<VariableSpec> variables, Map<String, Integer> inputs,
-                        DType dtype, int blockLanes) implements Serializable {
+                        DType dtype, int blockLanes, boolean codegen) implements Serializable {
 
     public LossModel {
         Objects.requireNonNull(loss, "loss");
@@ -50,6 +52,16 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
                 throw new IllegalArgumentException("'" + v.name() + "' is both a variable and an input");
             }
         }
+    }
+
+    /** A model whose pass is compiled ({@code engine.codegen = true}, the default). */
+    public LossModel(Expression loss, List<VariableSpec> variables, Map<String, Integer> inputs, DType dtype, int blockLanes) {
+        this(loss, variables, inputs, dtype, blockLanes, true);
+    }
+
+    /** The same model with the compiled pass on or off. */
+    public LossModel withCodegen(boolean on) {
+        return new LossModel(loss, variables, inputs, dtype, blockLanes, on);
     }
 
     /** Scalar parameters: the sum of the variables' sizes. */

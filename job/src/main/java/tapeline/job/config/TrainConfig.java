@@ -52,6 +52,8 @@ import tapeline.engine.train.GradientSums.Reduce;
  * @param regularization   {@code regularization}: a term over the variables added to the objective, or null
  * @param l1Variables      {@code optimizer.l1_variables} (owlqn): the variables the L1 term covers
  *                         (default, and for every other optimizer: every variable)
+ * @param codegen          {@code engine.codegen}: the gradient pass compiled to Java (true, the default; the same
+ *                         bits) or always the tape's interpreter
  */
 public record TrainConfig(
         Expression loss,
@@ -78,7 +80,8 @@ public record TrainConfig(
         String appName,
         Map<String, String> spark,
         Expression regularization,
-        List<String> l1Variables) implements Serializable, CommonConfig {
+        List<String> l1Variables,
+        boolean codegen) implements Serializable, CommonConfig {
 
     /** The driver-side solvers (not Keras optimizers): each evaluation of the objective is one gradient pass. */
     public static final java.util.Set<String> SOLVERS = java.util.Set.of("lbfgs", "owlqn");

@@ -28,14 +28,14 @@ final class TrainConfigParser {
             "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy", "bad.rows",
-            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization");
+            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization", "engine.codegen");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "train", "reduce", "mean",
             "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
             "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
-            "aggregation.depth", "2", "app.name", "tapeline train");
+            "aggregation.depth", "2", "app.name", "tapeline train", "engine.codegen", "true");
 
     static final int DEFAULT_STEPS = 100;
     static final int DEFAULT_BLOCK_SIZE = 4096;
@@ -105,6 +105,7 @@ final class TrainConfigParser {
         int partitions = values.integer("partitions", 0, 0, 1 << 20);
         int depth = values.integer("aggregation.depth", 2, 1, 10);
         String appName = values.appName("tapeline train");
+        Boolean codegen = values.choice("engine.codegen", "true", Map.of("true", true, "false", false));
         Map<String, String> spark = values.sparkKeys();
         checkUnknownKeys(variables, optimizer);
         if (!problems.isEmpty()) {
@@ -113,7 +114,7 @@ final class TrainConfigParser {
         return new TrainConfig(loss, variables, init, reduce, optimizer, optimizerArgs, steps, gradTol, lossTol,
                 fraction, seed, checkpointPath, checkpointEvery, resume, dtype, input, output, badRows, blockSize,
                 partitions, depth, appName, spark, regularization, solver && "owlqn".equals(optimizer) && !l1Variables.isEmpty()
-                        ? l1Variables : null);
+                        ? l1Variables : null, !Boolean.FALSE.equals(codegen));
     }
 
     private List<VariableSpec> parseVariables() {

@@ -4,6 +4,8 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.GradientSums;
 import tapeline.engine.train.LossModel;
@@ -25,12 +27,16 @@ import tapeline.engine.train.TrainLoop;
  * retries or the order tasks finish in.
  */
 public final class GradientPass implements TrainLoop.GradientPass {
+    private static final Logger LOG = LoggerFactory.getLogger(GradientPass.class);
+
     private final SparkContext sc;
     private final JavaRDD<ColumnBlock> data;
     private final LossModel model;
     private final double fraction;
     private final long seed;
     private final int depth;
+    /** The path the last pass logged (compiled or interpreted, and why): logged again only when it changes. */
+    private String lastPath = "";
 
     public GradientPass(SparkContext sc, JavaRDD<ColumnBlock> data, LossModel model, double fraction, long seed, int depth) {
         this.sc = sc;
@@ -52,10 +58,25 @@ public final class GradientPass implements TrainLoop.GradientPass {
             GradientAggregator sum = data.treeAggregate(new GradientAggregator(model),
                     (agg, block) -> block.addTo(agg, bc.value(), step, s, f),
                     GradientAggregator::merge, depth);
+            logPath(sum, step);
             return sum.snapshot();
         } finally {
             bc.destroy();
             sc.setJobDescription(null);
+        }
+    }
+
+    /**
+     * Says which path the pass's chunks ran ({@code engine.codegen}): the compiled pass, the tape's
+     * interpreter (while the class compiles, for a loss the generator does not handle, or when
+     * switched off), or both. The bits are the same either way.
+     */
+    private void logPath(GradientAggregator sum, int step) {
+        String kind = sum.interpretedChunks() == 0 ? "compiled" : sum.compiledChunks() == 0 ? "interpreted: " + sum.fallback()
+                : "mixed: " + sum.fallback();
+        if (!kind.equals(lastPath)) {
+            LOG.info("gradient pass at step {}: {}", step, sum.describePath());
+            lastPath = kind;
         }
     }
 }

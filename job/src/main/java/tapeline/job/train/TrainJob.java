@@ -127,7 +127,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 sizes.put(i.name(), i.cells().size());
                 cells.addAll(i.cells());
             }
-            model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize());
+            model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize()).withCodegen(c.codegen());
             // Records the loss once on a one-lane tape: unbound names, vector sizes, a non-scalar loss.
             new LossModel(c.loss(), c.variables(), sizes, c.dtype(), 1).compile();
         } catch (ConfigException e) {

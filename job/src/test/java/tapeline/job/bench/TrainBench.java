@@ -110,6 +110,7 @@ public final class TrainBench {
         theirsC.frame().unpersist(true);
         double dot = lsq[0], sum = lsq[1], linear = lsq[2], logDot = log[0], logSum = log[1], logistic = log[2];
 
+        System.out.printf(Locale.ROOT, "%ntapeline's pass %s%n", CODEGEN ? "compiled (engine.codegen)" : "interpreted (-Dtapeline.bench.codegen=false)");
         System.out.printf(Locale.ROOT, "%n%d rows x %d features, local[2], cached, median of the gradient-pass jobs (3 interleaved rounds of %d passes each)%n",
                 rows, k, passes);
         System.out.printf(Locale.ROOT, "  least squares, tapeline dot(w, x):      %7.1f ms   ratio to MLlib %.2f%n", dot * 1e3, dot / linear);
@@ -159,6 +160,9 @@ public final class TrainBench {
         return new Load(null, ml, s);
     }
 
+    /** The train pass compiled ({@code engine.codegen}, the default) or not: {@code -Dtapeline.bench.codegen=false}. */
+    static final boolean CODEGEN = !"false".equals(System.getProperty("tapeline.bench.codegen"));
+
     /** Inputs (label, x[k]) and variables (b, w[k]), or the given scalar variables with inputs (label, x0..x{k-1}). */
     static LossModel model(String loss, String label, int k, int lanes, List<VariableSpec> scalars) {
         Map<String, Integer> inputs = new LinkedHashMap<>();
@@ -166,10 +170,10 @@ public final class TrainBench {
         if (scalars == null) {
             inputs.put("x", k);
             return new LossModel(Expression.parse("loss", loss), List.of(new VariableSpec("b", 1), new VariableSpec("w", k)),
-                    inputs, DType.FLOAT64, lanes);
+                    inputs, DType.FLOAT64, lanes).withCodegen(CODEGEN);
         }
         for (int j = 0; j < k; j++) inputs.put("x" + j, 1);
-        return new LossModel(Expression.parse("loss", loss), scalars, inputs, DType.FLOAT64, lanes);
+        return new LossModel(Expression.parse("loss", loss), scalars, inputs, DType.FLOAT64, lanes).withCodegen(CODEGEN);
     }
 
     /**

@@ -53,6 +53,14 @@ class TrainSolverConfigTest {
     }
 
     @Test
+    void engineCodegenIsOnByDefaultAndTakesTrueOrFalse() throws Exception {
+        assertThat(TrainConfig.parse(train()).codegen()).isTrue();
+        assertThat(TrainConfig.parse(train("engine.codegen = false")).codegen()).isFalse();
+        assertThat(problems(train("engine.codegen = maybe")))
+                .containsExactly("engine.codegen: expected one of [false, true], got 'maybe'");
+    }
+
+    @Test
     void aRegularizationOverTheVariablesIsKept() throws Exception {
         TrainConfig c = TrainConfig.parse(train("regularization = 0.5 * 0.01 * sum(w^2) + 0.1 * b^2"));
         assertThat(c.regularization().source()).isEqualTo("0.5 * 0.01 * sum(w^2) + 0.1 * b^2");
