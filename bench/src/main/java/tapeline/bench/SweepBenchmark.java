@@ -45,6 +45,8 @@ import tapeline.engine.tape.DType;
 public class SweepBenchmark {
     static final int STEPS = 1000;
     static final int SHORT_STEPS = 200;
+    /** The sweep job benchmark's long run ({@code STEPS=10000 scripts/bench-sweep.sh}): the engine's rate at the job's steps. */
+    static final int LONG_STEPS = 10_000;
     static final int LANES = 1024;
 
     @Param({"1024"})
@@ -67,6 +69,7 @@ public class SweepBenchmark {
     double[] x2;
     BlockSolver solver;
     BlockSolver shortSolver;
+    BlockSolver longSolver;
     Map<String, double[][]> inputs;
 
     @Setup
@@ -82,6 +85,7 @@ public class SweepBenchmark {
         }
         solver = solver(STEPS);
         shortSolver = solver(SHORT_STEPS);
+        longSolver = solver(LONG_STEPS);
         inputs = Map.of("x0", new double[][] {x0}, "x1", new double[][] {x1}, "x2", new double[][] {x2});
     }
 
@@ -107,6 +111,17 @@ public class SweepBenchmark {
     @OperationsPerInvocation(LANES * SHORT_STEPS)
     public double engineShortRun() {
         BlockResult r = shortSolver.solve(lanes, inputs, Map.of(), Map.of());
+        return r.values()[0][0][lanes - 1];
+    }
+
+    /**
+     * The same, {@value #LONG_STEPS} steps per solve: what the sweep job at 10,000 steps per row is
+     * compared with (a block's setup and its last step weigh a tenth of what they weigh at 1000).
+     */
+    @Benchmark
+    @OperationsPerInvocation(LANES * LONG_STEPS)
+    public double engineLongRun() {
+        BlockResult r = longSolver.solve(lanes, inputs, Map.of(), Map.of());
         return r.values()[0][0][lanes - 1];
     }
 

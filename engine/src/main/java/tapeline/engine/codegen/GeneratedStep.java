@@ -26,9 +26,9 @@ public interface GeneratedStep {
     /**
      * Forward, backward and the optimizer's update in one pass: {@code st} holds every slot's state
      * arrays, {@code grad} arrays it may use as scratch for the gradients, {@code sc} the step's scalars ({@code tapeline.engine.optim.UpdateSource}); the cost
-     * before the update into {@code cost} unless it is null. Unless {@code kept} is null, slot k's
-     * gradient also into {@code grad[k]} and its value before the update into {@code kept[k]}, for
-     * judging the lanes after the step.
+     * before the update into {@code cost} unless it is null. With {@code check}, returns the sum of
+     * {@code g - g} over every slot's gradient {@code g} in every lane: 0 exactly when they are all
+     * finite, else NaN (without it, 0).
      */
-    void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes);
+    double step(double[][] n, double[][] grad, boolean check, double[][] st, double[] sc, double[] cost, int lanes);
 }

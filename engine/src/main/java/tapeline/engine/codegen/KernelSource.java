@@ -97,10 +97,10 @@ final class KernelSource {
             s.append("    public boolean fused() {\n        return true;\n    }\n\n");
             // The cost before the update in a loop of its own: one loop that also stores the cost ran at
             // half the speed of the two (measured: the JIT vectorised it less well).
-            s.append("    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public double step(double[][] n, double[][] grad, boolean check, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        if (cost != null) cost(n, cost, lanes);\n");
-            // Chosen once per step, so that each loop is free of branches: with kept (a step whose lanes
-            // are judged) the loop also keeps each gradient and each value from before the update.
+            // Chosen once per step, so that each loop is free of branches: with check (a step whose lanes
+            // are judged) the loop also sums g - g over every gradient (0, or NaN when one is not finite).
             if (update.alternative() == null) {
                 s.append(call("stepOnly", "        "));
             } else {
@@ -111,16 +111,16 @@ final class KernelSource {
             s.append("    }\n\n");
             UpdateSource alternative = update.alternative() == null ? null
                     : new UpdateSource(update.alternative(), null, update.ownLoop(), update.statesPerSlot(), update.scalars());
-            for (boolean keep : new boolean[] {false, true}) {
-                String sig = keep ? "(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, int lanes)"
-                        : "(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes)";
-                String suffix = keep ? "Kept" : "";
-                method(s, "private static void stepOnly" + suffix + sig, true, false, update, keep);
-                if (alternative != null) method(s, "private static void stepAlternative" + suffix + sig, true, false, alternative, keep);
+            for (boolean check : new boolean[] {false, true}) {
+                String sig = "(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes)";
+                String head = check ? "private static double " : "private static void ";
+                String suffix = check ? "Checked" : "";
+                method(s, head + "stepOnly" + suffix + sig, true, false, update, check);
+                if (alternative != null) method(s, head + "stepAlternative" + suffix + sig, true, false, alternative, check);
             }
         } else {
             s.append("    public boolean fused() {\n        return false;\n    }\n\n");
-            s.append("    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) {\n");
+            s.append("    public double step(double[][] n, double[][] grad, boolean check, double[][] st, double[] sc, double[] cost, int lanes) {\n");
             s.append("        throw new UnsupportedOperationException(\"no update was generated\");\n    }\n\n");
         }
         if (segments.used()) segments.emitFields(s);
@@ -128,10 +128,11 @@ final class KernelSource {
         return s.toString();
     }
 
-    /** Calls the step method {@code name}, or its variant that keeps gradients and values when given {@code kept}. */
+    /** Calls the step method {@code name}, or with {@code check} its variant that returns the finiteness sum. */
     private static String call(String name, String indent) {
-        return indent + "if (kept == null) " + name + "(n, grad, st, sc, lanes);\n"
-                + indent + "else " + name + "Kept(n, grad, kept, st, sc, lanes);\n";
+        return indent + "if (check) return " + name + "Checked(n, grad, st, sc, lanes);\n"
+                + indent + name + "(n, grad, st, sc, lanes);\n"
+                + indent + "return 0.0;\n";
     }
 
     /** Everything up to the cost must be lane-wise ops this generator knows. */
@@ -160,15 +161,21 @@ final class KernelSource {
         }
     }
 
-    /** One method: a loop over the lanes computing what the flags ask for. */
-    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update, boolean keep)
+    /**
+     * One method: a loop over the lanes computing what the flags ask for. With {@code check} the
+     * method returns the sum of {@code g - g} over every slot's gradient in every lane: 0 when all are
+     * finite, NaN otherwise. One sum per slot, in the update's block: the loop is bound by the
+     * update's divisions and square roots, so the sums cost nothing there (measured: the same time as
+     * without them), where storing the gradients to scan them after took twice the step's time.
+     */
+    private void method(StringBuilder s, String signature, boolean gradients, boolean withCost, UpdateSource update, boolean check)
             throws Unsupported {
         boolean split = update != null && update.ownLoop();
-        Body b = body(gradients, withCost, update, keep, split);
+        Body b = body(gradients, withCost, update, check, split);
         int lines = Math.max(Segments.lines(b.loop()), Segments.lines(b.second()));
         if (lines > FUSED_STATEMENTS) {
             // Too large for one loop: in segments over chunks of lanes, the update in loops of its own.
-            Body u = update != null && !split ? body(gradients, withCost, update, keep, true) : b;
+            Body u = update != null && !split ? body(gradients, withCost, update, check, true) : b;
             try {
                 segments.emit(s, signature, u.pre(), u.loop(), u.second());
                 return;
@@ -188,7 +195,15 @@ final class KernelSource {
             for (String u : b.second()) s.append(u);
             s.append("        }\n");
         }
+        if (check) s.append("        return ").append(checkSum(slots.length)).append(";\n");
         s.append("    }\n\n");
+    }
+
+    /** The sum of the per-slot finiteness sums {@code chk0 .. chk(n-1)}, as source. */
+    static String checkSum(int n) {
+        StringBuilder r = new StringBuilder("0.0");
+        for (int k = 0; k < n; k++) r.append(" + chk").append(k);
+        return r.toString();
     }
 
     /**
@@ -198,7 +213,7 @@ final class KernelSource {
      */
     private record Body(List<String> pre, List<String> loop, List<String> second) { }
 
-    private Body body(boolean gradients, boolean withCost, UpdateSource update, boolean keep, boolean split) {
+    private Body body(boolean gradients, boolean withCost, UpdateSource update, boolean check, boolean split) {
         boolean[] needed = new boolean[cost + 1];
         List<String> backward = new ArrayList<>();
         String[] grads = gradients ? backward(needed, backward) : null;
@@ -231,7 +246,7 @@ final class KernelSource {
         }
         for (String b : backward) loop.add("            " + b + "\n");
         List<String> second = new ArrayList<>();
-        if (gradients && (update == null || split || keep)) {
+        if (gradients && (update == null || split)) {
             for (int k = 0; k < slots.length; k++) {
                 pre.add("        final double[] grad" + k + " = grad[" + k + "];\n");
                 loop.add("            grad" + k + "[i] = " + grads[k] + ";\n");
@@ -250,16 +265,16 @@ final class KernelSource {
                 }
                 StringBuilder into = new StringBuilder();
                 into.append("            { // the update of slot ").append(k).append(" (node ").append(slots[k]).append(")\n");
-                if (keep) {
-                    pre.add("        final double[] kept" + k + " = kept[" + k + "];\n");
-                    into.append("                kept").append(k).append("[i] = n").append(slots[k]).append("[i];\n");
-                }
                 String body = update.body();
                 body = body.replaceAll("\\$w\\b", "n" + slots[k]);
                 body = body.replaceAll("\\$g\\b", "adjSlot");
                 body = body.replaceAll("\\$s(\\d+)\\b", "st" + k + "_$1");
                 body = body.replaceAll("\\$c(\\d+)\\b", "sc$1");
                 into.append("                final double adjSlot = ").append(split ? "grad" + k + "[i]" : grads[k]).append(";\n");
+                if (check) {
+                    pre.add("        double chk" + k + " = 0.0;\n");
+                    into.append("                chk").append(k).append(" += adjSlot - adjSlot;\n");
+                }
                 for (String line : body.split("\n")) {
                     if (!line.isBlank()) into.append("                ").append(line.strip()).append('\n');
                 }

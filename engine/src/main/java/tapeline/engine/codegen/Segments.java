@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * chunk may be shorter: its loops still run over the whole scratch arrays (the lanes past its end
  * compute on what a previous chunk left there, and are never copied out). The optimizer's update
  * then runs in loops of its own over all lanes, one or a few slots each, reading the gradients from
- * {@code grad} (as {@code UpdateSource.ownLoop} does).
+ * {@code grad} (as {@code UpdateSource.ownLoop} does); in a check step's method each of those loops
+ * returns its slots' finiteness sums ({@code KernelSource.method}) and the driver returns their sum.
  *
  * <p>Each lane runs the same statements as in one fused loop, in an order that keeps each value
  * close to its readers ({@link #schedule}), with some values stored to and read back from memory:
@@ -83,6 +84,7 @@ final class Segments {
     private static final Pattern INPUT = Pattern.compile("^\\s*final double (v\\d+) = n(\\d+)\\[i\\];\\n$");
     private static final Pattern OUTPUT = Pattern.compile("^\\s*(grad(\\d+)|cost)\\[i\\] = ([^;]+);\\n$");
     private static final Pattern WORD = Pattern.compile("\\b[A-Za-z_]\\w*\\b");
+    private static final Pattern CHECK_SUM = Pattern.compile("\\bchk(\\d+) \\+=");
 
     /** Scratch arrays the class needs: the most any of its methods uses. */
     private int scratch;
@@ -223,9 +225,14 @@ final class Segments {
         }
         driver.append("        }\n");
         List<List<String>> updates = updateLoops(update);
-        String args = "n, " + (signature.contains(" grad,") ? "grad" : "null") + ", "
-                + (signature.contains(" kept,") ? "kept" : "null") + ", st, sc, lanes";
-        for (int u = 0; u < updates.size(); u++) driver.append("        ").append(name).append("_u").append(u).append('(').append(args).append(");\n");
+        String args = "n, " + (signature.contains(" grad,") ? "grad" : "null") + ", st, sc, lanes";
+        // A checked step (its method returns a double) sums the update loops' finiteness sums.
+        boolean check = signature.contains(" double " + name + "(");
+        if (check) driver.append("        double chk = 0.0;\n");
+        for (int u = 0; u < updates.size(); u++) {
+            driver.append("        ").append(check ? "chk += " : "").append(name).append("_u").append(u).append('(').append(args).append(");\n");
+        }
+        if (check) driver.append("        return chk;\n");
         // A gradient that is a constant of the tape (not a literal) is declared like any constant.
         s.append("    ").append(signature.replace(" static ", " ")).append(" {\n");
         for (String p : declared.readBy(driver.toString())) s.append(p);
@@ -260,10 +267,20 @@ final class Segments {
             StringBuilder body = new StringBuilder();
             for (String b : updates.get(u)) body.append(b);
             s.append("    // ").append(name).append(", the update (").append(u + 1).append(" of ").append(updates.size()).append(")\n");
-            s.append("    private static void ").append(name).append("_u").append(u)
-                    .append("(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, int lanes) {\n");
+            s.append("    private static ").append(check ? "double " : "void ").append(name).append("_u").append(u)
+                    .append("(double[][] n, double[][] grad, double[][] st, double[] sc, int lanes) {\n");
             for (String p : declared.readBy(body.toString())) s.append(p);
-            s.append("        for (int i = 0; i < lanes; i++) {\n").append(body).append("        }\n    }\n\n");
+            List<Integer> sums = new ArrayList<>(); // the finiteness sums of this loop's slots (KernelSource.method)
+            Matcher c = CHECK_SUM.matcher(body);
+            while (c.find()) sums.add(Integer.parseInt(c.group(1)));
+            for (int k : sums) s.append("        double chk").append(k).append(" = 0.0;\n");
+            s.append("        for (int i = 0; i < lanes; i++) {\n").append(body).append("        }\n");
+            if (check) {
+                s.append("        return 0.0");
+                for (int k : sums) s.append(" + chk").append(k);
+                s.append(";\n");
+            }
+            s.append("    }\n\n");
         }
     }
 

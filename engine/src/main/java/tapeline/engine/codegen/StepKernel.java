@@ -46,11 +46,13 @@ public interface StepKernel {
     }
 
     /**
-     * A whole fused step ({@link #step} with the cost) for a step whose lanes are judged: it also
-     * leaves slot k's gradient in {@code grads[k]} (as {@link #gradients} does) and its value before
-     * the update in {@code kept[k]}, so that a lane found to end at this step reports what it had
-     * before the update, as on the unfused path. Judging after the update gives the same bits for
-     * the lanes that go on because each lane's update reads only that lane.
+     * A whole fused step ({@link #step} with the cost) for a step whose lanes are judged: it leaves
+     * each slot's value before the update in {@code kept[k]}, and when some lane's cost or gradient
+     * is not finite ({@link Checked#NOT_FINITE}) also slot k's gradient in {@code grads[k]} (as
+     * {@link #gradients} does), so that a lane found to end at this step reports what it had before
+     * the update, as on the unfused path. Judging after the update gives the same bits for the lanes
+     * that go on because each lane's update reads only that lane. When every value is finite the
+     * gradients are not kept: nothing reads them then, and keeping them cost as much as the step.
      */
     Checked keptStep(Optimizer optimizer, double[][] grads, double[][] kept, int n);
 

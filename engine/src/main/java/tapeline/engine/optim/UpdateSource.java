@@ -9,7 +9,7 @@ package tapeline.engine.optim;
  * {@code $s0, $s1, ...} the slot's state arrays (in {@link Optimizer#fusedState()}'s order),
  * {@code $c0, $c1, ...} the step's scalars (as {@code double}, filled by
  * {@link Optimizer#beginFusedStep(double[])}). Its own locals must not start with a digit-suffixed
- * {@code v}, {@code n}, {@code adj}, {@code grad}, {@code kept}, {@code sc} or {@code st}, which are the kernel's.
+ * {@code v}, {@code n}, {@code adj}, {@code grad}, {@code chk}, {@code sc} or {@code st}, which are the kernel's.
  *
  * <pre>{@code
  * new UpdateSource("$w[i] = $w[i] - $g * $c0;", 0, 1)   // plain SGD in float64

@@ -86,14 +86,14 @@ public final class BlockRun implements Serializable {
         outVerdict = verdict ? new Verdict[lanes] : null;
 
         int n = valid.length;
-        laneAt = valid.clone();
+        laneAt = valid; // start's own array, which nothing else keeps
         active = n;
         stepNorm = new double[n];
         // From 512 steps on the samples fall where the cost is computed anyway (every COST_EVERY steps);
         // a run of 256 to 511 steps pays a forward pass every 8 steps (fewer than the old rule's last
         // 50 steps did). Sampling a shorter run more often cost 18% of a 200-step solve: too short to judge.
         int every = Math.max(MIN_EVERY, Divergence.every(solver.settings().maxSteps()));
-        divergence = new Divergence(n, slots, every, solver.dtype());
+        divergence = n == 0 ? new Divergence(0, slots, every, solver.dtype()) : solver.takeDivergence(n, slots, every);
         retired = new boolean[n];
         values = new double[slots][];
         varNodes = new int[slots];
@@ -256,7 +256,12 @@ public final class BlockRun implements Serializable {
                 }
             }
         }
-        int[] valid = java.util.stream.IntStream.range(0, lanes).filter(i -> why[i] == null).toArray();
+        int[] valid = new int[lanes]; // a plain loop: a stream's buffers showed in a 1000-step block's profile
+        int count = 0;
+        for (int i = 0; i < lanes; i++) {
+            if (why[i] == null) valid[count++] = i;
+        }
+        if (count < lanes) valid = Arrays.copyOf(valid, count);
         BlockRun run = new BlockRun(solver, lanes, valid, inputs, init, perLaneArgs);
         for (int i = 0; i < lanes; i++) {
             if (why[i] != null) {
@@ -361,7 +366,10 @@ public final class BlockRun implements Serializable {
             if (sample) divergence.afterStep(values, active);
             if (stepTest) measureSteps();
         }
-        if (active == 0 && compiled != null) solver.giveBack(compiled);
+        if (active == 0 && compiled != null) {
+            solver.giveBack(compiled);
+            solver.giveBack(divergence); // nothing reads it once the block has ended
+        }
         return active == 0;
     }
 

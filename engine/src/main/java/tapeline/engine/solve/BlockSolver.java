@@ -47,6 +47,8 @@ public final class BlockSolver implements Serializable {
     private transient volatile KernelPath lastPath;
     /** A recorded cost left by the last finished block, for the next one to reuse. */
     private transient java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare;
+    /** The divergence rule's state left by the last finished block, for the next one to restart. */
+    private transient java.util.concurrent.atomic.AtomicReference<Divergence> spareDivergence;
 
     public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
@@ -146,6 +148,21 @@ public final class BlockSolver implements Serializable {
 
     void giveBack(BlockRun.Compiled compiled) {
         spare().set(compiled);
+    }
+
+    /** The divergence rule's state for a block of {@code lanes} lanes: the last finished block's, restarted, or a new one. */
+    Divergence takeDivergence(int lanes, int slots, int every) {
+        Divergence d = spareDivergence().getAndSet(null);
+        return d != null && d.restart(lanes, slots, every) ? d : new Divergence(lanes, slots, every, dtype);
+    }
+
+    void giveBack(Divergence divergence) {
+        spareDivergence().set(divergence);
+    }
+
+    private synchronized java.util.concurrent.atomic.AtomicReference<Divergence> spareDivergence() {
+        if (spareDivergence == null) spareDivergence = new java.util.concurrent.atomic.AtomicReference<>();
+        return spareDivergence;
     }
 
     private synchronized java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare() {

@@ -117,6 +117,22 @@ public final class Divergence implements Serializable {
         reason = new String[lanes];
     }
 
+    /**
+     * Makes this state that of a new run of {@code lanes} lanes, if its arrays and settings fit (as a
+     * block reuses its solver's recorded tape: allocating some ten arrays of lanes per block showed in
+     * a 1000-step block's profile). Returns false, changing nothing, when they do not. Every other
+     * array is written at step 0 before it is read.
+     */
+    boolean restart(int lanes, int slots, int every) {
+        if (lanes > streak.length || slots != startPos.length || every != this.every) return false;
+        Arrays.fill(slope, Double.NaN);
+        Arrays.fill(streak, 0.0);
+        Arrays.fill(reason, null);
+        flagged = 0;
+        measure = false;
+        return true;
+    }
+
     /** The magnitude from which a variable's square is not finite in this dtype: 2^512 or 2^64. */
     public static double bound(DType dtype) {
         return dtype == DType.FLOAT32 ? 0x1p64 : 0x1p512;
@@ -156,22 +172,30 @@ public final class Divergence implements Serializable {
     public int observe(int step, double[] cost, double[][] grads, double[][] values, int n) {
         if (flagged > 0) Arrays.fill(reason, 0, n, null);
         flagged = 0;
-        if (step > 0) {
+        if (step > 0 && !windowEnds(step)) { // at a window's end judgeWindow takes the last rise itself
             for (int p = 0; p < n; p++) {
                 rise[p] = Math.max(rise[p], cost[p] - lastCost[p]); // plain doubles, so it vectorises
                 lastCost[p] = cost[p];
             }
         }
         if (!windowEnds(step)) return 0;
-        Arrays.fill(gradNorm2, 0, n, 0.0);
-        for (double[] g : grads) {
-            for (int p = 0; p < n; p++) gradNorm2[p] += g[p] * g[p];
+        // The first slot's squares are stored, not added to zeros (the same bits: 0 + x is x for every
+        // square): one pass over the lanes fewer, as in distances.
+        if (grads.length == 0) Arrays.fill(gradNorm2, 0, n, 0.0);
+        for (int k = 0; k < grads.length; k++) {
+            double[] g = grads[k];
+            if (k == 0) {
+                for (int p = 0; p < n; p++) gradNorm2[p] = g[p] * g[p];
+            } else {
+                for (int p = 0; p < n; p++) gradNorm2[p] += g[p] * g[p];
+            }
         }
-        double largest = 0;
+        boolean beyond = false;
         for (double[] v : values) {
-            for (int p = 0; p < n; p++) largest = Math.max(largest, Math.abs(v[p])); // a max reduction vectorises
+            // An or of comparisons, with no branch: a chain of Math.max (its NaN rule) took as long as a step.
+            for (int p = 0; p < n; p++) beyond |= !(Math.abs(v[p]) <= bound);
         }
-        if (!(largest <= bound)) { // NaN too: look lane by lane
+        if (beyond) { // NaN too: look lane by lane
             for (int k = 0; k < values.length; k++) {
                 for (int p = 0; p < n; p++) {
                     if (reason[p] == null && Math.abs(values[k][p]) > bound && Double.isFinite(values[k][p])) {
@@ -182,9 +206,13 @@ public final class Divergence implements Serializable {
                 }
             }
         }
-        if (step == 0) System.arraycopy(cost, 0, firstCost, 0, n);
-        else judgeWindow(step, cost, values, n);
-        startWindow(cost, values, n);
+        if (step == 0) {
+            System.arraycopy(cost, 0, firstCost, 0, n);
+            startWindow(cost, n);
+        } else {
+            judgeWindow(step, cost, values, n); // which starts the next window as it goes
+        }
+        for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, startPos[k], 0, n);
         measure = true;
         return flagged;
     }
@@ -196,7 +224,8 @@ public final class Divergence implements Serializable {
             double moved = distance[p];
             double path = windowSteps() * firstStep[p];
             double steep = (startCost[p] - cost[p]) / moved;
-            boolean runaway = rise[p] < 0 && gradNorm2[p] >= startGrad2[p] && moved >= STEADY * path && moved > 0
+            double rose = Math.max(rise[p], cost[p] - lastCost[p]); // the window's largest rise, with this last sample's
+            boolean runaway = rose < 0 && gradNorm2[p] >= startGrad2[p] && moved >= STEADY * path && moved > 0
                     && steep >= (1 - SLOPE_SLACK) * slope[p];
             streak[p] = runaway ? streak[p] + 1 : 0;
             double first = firstCost[p];
@@ -213,17 +242,22 @@ public final class Divergence implements Serializable {
                 flagged++;
             }
             slope[p] = steep;
+            // Lane p's next window starts here (as startWindow; in this loop, so that the lanes are walked once).
+            startCost[p] = cost[p];
+            lastCost[p] = cost[p];
+            startGrad2[p] = gradNorm2[p];
+            rise[p] = Double.NEGATIVE_INFINITY;
         }
     }
 
-    private void startWindow(double[] cost, double[][] values, int n) {
+    /** The first window's start (the values' part is the caller's). */
+    private void startWindow(double[] cost, int n) {
         for (int p = 0; p < n; p++) {
             startCost[p] = cost[p];
             lastCost[p] = cost[p];
             startGrad2[p] = gradNorm2[p];
             rise[p] = Double.NEGATIVE_INFINITY;
         }
-        for (int k = 0; k < values.length; k++) System.arraycopy(values[k], 0, startPos[k], 0, n);
     }
 
     /** Why lane position p diverged at the last sample, or null. */
@@ -247,16 +281,36 @@ public final class Divergence implements Serializable {
 
     /** {@code out[p]}: the Euclidean distance between lane p's points {@code a[.][p]} and {@code b[.][p]}, for p < n. */
     static void distances(double[][] a, double[][] b, int n, double[] out) {
-        Arrays.fill(out, 0, n, 0.0);
-        for (int k = 0; k < a.length; k++) {
+        // Lane by lane, so that it vectorises; the first slot stores its square and the last takes the
+        // root in the same pass (the bits of zeros, sums, then roots: 0 + x is x for a square), so one
+        // slot is one pass over the lanes.
+        int last = a.length - 1;
+        if (last < 0) Arrays.fill(out, 0, n, 0.0);
+        for (int k = 0; k <= last; k++) {
             double[] x = a[k];
             double[] y = b[k];
-            for (int p = 0; p < n; p++) {
-                double d = x[p] - y[p];
-                out[p] += d * d; // lane by lane: it vectorises
+            if (k == 0 && k == last) {
+                for (int p = 0; p < n; p++) {
+                    double d = x[p] - y[p];
+                    out[p] = Math.sqrt(d * d);
+                }
+            } else if (k == 0) {
+                for (int p = 0; p < n; p++) {
+                    double d = x[p] - y[p];
+                    out[p] = d * d;
+                }
+            } else if (k == last) {
+                for (int p = 0; p < n; p++) {
+                    double d = x[p] - y[p];
+                    out[p] = Math.sqrt(out[p] + d * d);
+                }
+            } else {
+                for (int p = 0; p < n; p++) {
+                    double d = x[p] - y[p];
+                    out[p] += d * d;
+                }
             }
         }
-        for (int p = 0; p < n; p++) out[p] = Math.sqrt(out[p]);
     }
 
     /** Moves lane position {@code from} to {@code to} (the caller packs finished lanes away). */

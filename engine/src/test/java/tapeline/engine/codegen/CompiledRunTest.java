@@ -84,7 +84,8 @@ class CompiledRunTest {
             assertThat(path.compiled()).as(path.describe()).isTrue();
             assertThat(path.segmented()).isTrue();
             assertThat(path.describe()).isEqualTo("compiled in segments, update fused");
-            assertThat(path.source()).contains("gradientsOnly_1(n, t);").contains("stepOnly_u0(n, grad, null, st, sc, lanes);");
+            assertThat(path.source()).contains("gradientsOnly_1(n, t);").contains("stepOnly_u0(n, grad, st, sc, lanes);")
+                    .contains("chk += stepOnlyChecked_u0(n, grad, st, sc, lanes);"); // a check step sums its loops' checks
             Runs.assertSameBits(got, s.withCodegen(false).solve(b.lanes(), b.inputs(), b.init(), Map.of()), "segments, " + dtype);
         }
 
@@ -123,7 +124,8 @@ class CompiledRunTest {
                 + "        double x = lanes;\n" + body + "        cost[0] = x;\n    }\n"
                 + "    public void cost(double[][] n, double[] cost, int lanes) { }\n"
                 + "    public boolean fused() { return false; }\n"
-                + "    public void step(double[][] n, double[][] grad, double[][] kept, double[][] st, double[] sc, double[] cost, int lanes) { }\n}\n";
+                + "    public double step(double[][] n, double[][] grad, boolean check, double[][] st, double[] sc, double[] cost, int lanes) {"
+                + " return 0.0; }\n}\n";
         KernelCache.Entry e = KernelCache.get(source);
         assertThat(e.step()).isNull();
         assertThat(e.failure()).matches("the generated method gradients has \\d+ bytes of bytecode, over the JIT's limit of 8000");
@@ -195,6 +197,43 @@ class CompiledRunTest {
                 assertThat(laterDivergence).as("lanes that diverge after step 0, " + optimizer + " " + dtype).isPositive();
                 assertThat(ran).as("lanes that run to the end, " + optimizer + " " + dtype).isPositive();
             }
+        }
+    }
+
+    /**
+     * A gradient that is not finite while the cost is (the derivative of sqrt at 0) on a fused check
+     * step: the check of the fused loop must catch it, and the lane must end with the gradient, the
+     * cost and the values from before that step's update. Plain SGD at rate 1 moves u by exactly c per
+     * step from 0 (the gradient of c * sqrt((u - 16)^2) below 16 is -c), so u is exactly 16 at step 16
+     * for c = 1 and at step 32 for c = 0.5, both check steps that are no window's end (those are 0
+     * and 64 in a run of 100 steps), where the gradient is 0.5 / sqrt(0) * 0 = NaN and the cost 0.
+     * The same with 60 more terms in v, which make the loop one of segments.
+     */
+    @Test
+    void aGradientThatIsNotFiniteWhereTheCostIsEndsItsLaneOnAFusedCheckStep() {
+        StringBuilder terms = new StringBuilder("v^2");
+        for (int k = 1; k <= 60; k++) terms.append(" + ").append(0.001 * k).append(" * sin(v + ").append(k).append(')');
+        for (String cost : List.of("c * sqrt((u - 16)^2) + v^2", "c * sqrt((u - 16)^2) + (" + terms + ")"))
+        for (DType dtype : DType.values()) {
+            BlockSolver solver = new BlockSolver(Expression.parse("cost", cost),
+                    List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), "sgd",
+                    Map.of("learning_rate", 1.0), new SolverSettings(100, 0, 0), dtype);
+            double[] c = {1, 0.5, 0.3, 1, 0.5};
+            double[] zeros = new double[c.length];
+            Map<String, double[][]> in = Map.of("c", new double[][] {c});
+            Map<String, double[][]> init = Map.of("u", new double[][] {zeros}, "v", new double[][] {zeros});
+            BlockResult got = solver.solve(c.length, in, init, Map.of());
+            assertThat(solver.kernelPath().fused()).as(dtype.toString()).isTrue();
+            assertThat(solver.kernelPath().segmented()).isEqualTo(cost.contains("sin"));
+            Runs.assertSameBits(got, solver.withCodegen(false).solve(c.length, in, init, Map.of()), dtype.toString());
+            for (int lane : new int[] {0, 3}) {
+                assertThat(got.steps()[lane]).isEqualTo(16);
+                assertThat(got.error()[lane]).isEqualTo("gradient of u is NaN after 16 steps");
+                assertThat(got.values()[0][0][lane]).isEqualTo(16.0);
+                assertThat(got.cost()[lane]).isFinite(); // the gradient alone is not
+            }
+            assertThat(got.steps()[1]).isEqualTo(32);
+            assertThat(got.status()[2]).isEqualTo(tapeline.engine.solve.LaneStatus.MAX_STEPS);
         }
     }
 }

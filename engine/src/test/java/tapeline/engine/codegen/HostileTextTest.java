@@ -29,14 +29,14 @@ class HostileTextTest {
             "tapeline", "engine", "codegen", "tape", "optim", "GeneratedStep", "GeneratedKernel", "Op", "Lion", "sign", "sigmoid",
             "Math", "Double", "longBitsToDouble", "UnsupportedOperationException", "sqrt", "exp", "log", "log1p", "expm1",
             "sin", "cos", "tan", "tanh", "pow", "abs", "signum", "min", "max",
-            "gradients", "gradientsOnly", "gradientsAndCost", "cost", "fused", "step", "stepOnly", "stepAlternative", "stepOnlyKept", "stepAlternativeKept", "kept",
+            "gradients", "gradientsOnly", "gradientsAndCost", "cost", "fused", "step", "stepOnly", "stepAlternative", "stepOnlyChecked", "stepAlternativeChecked", "check", "chk",
             "n", "grad", "st", "sc", "lanes", "i", "adjSlot", "L",
             "gi", "mi", "vi", "ui", "ai", "a", "c", "c1", "c2", "d", "dw", "lr", "mu", "r", "b1", "b2", "up", "ut", "ut1",
             "mHat", "vHat", "bc",
             // Segments (a loop too large for one): chunks of lanes, scratch arrays, copies in and out.
             "java", "lang", "System", "arraycopy", "util", "Arrays", "fill", "this", "forBlock", "t", "from", "to", "m");
-    private static final Pattern LOCAL = Pattern.compile("(v|n|adj|grad|kept|st|sc|t)\\d+(_\\d+)?"
-            + "|(gradientsOnly|gradientsAndCost|cost|stepOnly|stepAlternative|stepOnlyKept|stepAlternativeKept)_u?\\d+");
+    private static final Pattern LOCAL = Pattern.compile("(v|n|adj|grad|chk|st|sc|t)\\d+(_\\d+)?"
+            + "|(gradientsOnly|gradientsAndCost|cost|stepOnly|stepAlternative|stepOnlyChecked|stepAlternativeChecked)_u?\\d+");
     private static final Pattern IDENTIFIER = Pattern.compile("\\b[A-Za-z_$][A-Za-z0-9_$]*\\b");
 
     @Test

@@ -111,6 +111,37 @@ class BlockSolverTest {
         assertThat(all.status()).filteredOn(st -> st == LaneStatus.CONVERGED).hasSize(n - 2);
     }
 
+    /**
+     * A block restarts the divergence rule's state of the block before it (as it reuses its recorded
+     * tape): its results must be those of a fresh solver, also after a block whose lanes ran away
+     * (their windows counted, their slopes and reasons set; gently, so that a steeper lane would
+     * count a window too early from a stale slope) and with fewer lanes than it.
+     */
+    @Test
+    void aBlockAfterARunawayBlockGivesAFreshSolversBits() {
+        SolverSettings s = new SolverSettings(3000, 0, 0);
+        double[] x0 = {-0.1, -0.2, -0.15, -0.12, -0.3}; // gentle: their last slopes are lower than the next block's
+        double[] x1 = {0.3, -1, 2, 0.5, 1};
+        double[] x2 = {1, 2, 3, 4, 5};
+        BlockSolver used = quadratic("adam", Map.of("learning_rate", 0.1), s, DType.FLOAT64);
+        BlockResult first = used.solve(5, xs(x0, x1, x2), Map.of(), Map.of());
+        assertThat(first.status()).containsOnly(LaneStatus.DIVERGED); // every position's windows counted
+        double[] y0 = {-3, 3, -2};
+        double[] y1 = {1, 1, -1};
+        double[] y2 = {0, 0, 0};
+        BlockResult again = used.solve(3, xs(y0, y1, y2), Map.of(), Map.of());
+        BlockResult fresh = quadratic("adam", Map.of("learning_rate", 0.1), s, DType.FLOAT64)
+                .solve(3, xs(y0, y1, y2), Map.of(), Map.of());
+        for (int i = 0; i < 3; i++) {
+            assertThat(bits(again.values()[0][0][i])).as("lane %d", i).isEqualTo(bits(fresh.values()[0][0][i]));
+            assertThat(bits(again.cost()[i])).isEqualTo(bits(fresh.cost()[i]));
+            assertThat(again.steps()[i]).isEqualTo(fresh.steps()[i]);
+            assertThat(again.status()[i]).isEqualTo(fresh.status()[i]);
+            assertThat(again.error()[i]).isEqualTo(fresh.error()[i]);
+        }
+        assertThat(again.status()).containsExactly(LaneStatus.DIVERGED, LaneStatus.MAX_STEPS, LaneStatus.DIVERGED);
+    }
+
     @Test
     void gradNormIsTheGradientsNormAtTheResult() {
         // sqrt((2 (u - a))^2 + (2 (v - b))^2 + (1e200)^2): the last term's square alone would overflow.
