@@ -71,7 +71,8 @@ rss1=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time1.txt")
 awk -v b="$bench" -v e="$engine" -v e2="$engine2" -v h="$hand" -v j="$job" -v w="$warm" -v z="$noop" -v r="$rss" -v r1="$rss1" -v n="$rows" -v st="$steps" 'BEGIN {
   printf "rows                               %d x %d steps\n", n, st
   printf "engine, 1 thread (JMH, %s)  %.3g config-steps/s\n", b, e
-  printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
+  if (b == "engine") printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   engine/hand = %.2f (hand/engine time ratio %.2f)\n", h, e / h, h / e
+  else printf "hand-written loop, 1 thread (JMH)  %.3g config-steps/s   at 1000 steps: not comparable with %s (Interleaved sweep compares them)\n", h, b
   printf "engine, 2 threads at once (JMH)    %.3g config-steps/s   = %.2f x one thread\n", e2, e2 / e
   printf "sweep job, local[2], cold JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", j, j / (2 * e), j / e2
   printf "sweep job, local[2], warm JVM      %.3g config-steps/s   / (2 x engine) = %.2f   / engine on 2 threads = %.2f\n", w, w / (2 * e), w / e2
