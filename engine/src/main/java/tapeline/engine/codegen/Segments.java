@@ -136,20 +136,7 @@ final class Segments {
                 statements.add(u);
             }
         }
-        List<List<String>> segments = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        int size = 0;
-        for (String u : schedule(statements, outputs.values())) {
-            int l = u.split("\n").length;
-            if (size > 0 && size + l > SEGMENT) {
-                segments.add(current);
-                current = new ArrayList<>();
-                size = 0;
-            }
-            current.add(u);
-            size += l;
-        }
-        if (!current.isEmpty()) segments.add(current);
+        List<List<String>> segments = groups(schedule(statements, outputs.values()), SEGMENT);
         int count = segments.size();
         if (count + inputs.size() + outputs.size() > MAX_DRIVER) {
             throw new KernelSource.Unsupported("the loop would need " + count + " segments and " + (inputs.size() + outputs.size())
@@ -342,21 +329,26 @@ final class Segments {
 
     /** Update blocks grouped into loops of at most {@link #UPDATE} lines (at least one block each). */
     private static List<List<String>> updateLoops(List<String> blocks) {
-        List<List<String>> loops = new ArrayList<>();
+        return groups(blocks, UPDATE);
+    }
+
+    /** Pieces of source in their order, cut into groups of at most {@code maxLines} lines (at least one piece each). */
+    private static List<List<String>> groups(List<String> pieces, int maxLines) {
+        List<List<String>> groups = new ArrayList<>();
         List<String> current = new ArrayList<>();
         int size = 0;
-        for (String b : blocks) {
-            int l = b.split("\n").length;
-            if (size > 0 && size + l > UPDATE) {
-                loops.add(current);
+        for (String u : pieces) {
+            int l = u.split("\n").length;
+            if (size > 0 && size + l > maxLines) {
+                groups.add(current);
                 current = new ArrayList<>();
                 size = 0;
             }
-            current.add(b);
+            current.add(u);
             size += l;
         }
-        if (!current.isEmpty()) loops.add(current);
-        return loops;
+        if (!current.isEmpty()) groups.add(current);
+        return groups;
     }
 
     /** The declarations before a loop, each with the name it declares and the names it reads. */
