@@ -88,26 +88,16 @@ public class Adam extends Optimizer {
     @Override
     protected final UpdateSource updateSource() {
         if (!uniform) return null;
-        if (dtype == DType.FLOAT64 && !amsgrad) {
-            return new UpdateSource("""
-                    double gi = $g;
-                    double mi = $s0[i] + (gi - $s0[i]) * $c1;
-                    double vi = $s1[i] + (gi * gi - $s1[i]) * $c2;
-                    $s0[i] = mi;
-                    $s1[i] = vi;
-                    $w[i] -= mi * $c0 / (Math.sqrt(vi) + $c3);
-                    """, 2, 4);
-        }
         if (dtype == DType.FLOAT64) {
-            return new UpdateSource("""
+            String moments = """
                     double gi = $g;
                     double mi = $s0[i] + (gi - $s0[i]) * $c1;
                     double vi = $s1[i] + (gi * gi - $s1[i]) * $c2;
                     $s0[i] = mi;
                     $s1[i] = vi;
-                    vi = $s2[i] = Math.max($s2[i], vi);
-                    $w[i] -= mi * $c0 / (Math.sqrt(vi) + $c3);
-                    """, 3, 4);
+                    """;
+            String largestV = amsgrad ? "vi = $s2[i] = Math.max($s2[i], vi);\n" : ""; // amsgrad's third slot
+            return new UpdateSource(moments + largestV + "$w[i] -= mi * $c0 / (Math.sqrt(vi) + $c3);\n", amsgrad ? 3 : 2, 4);
         }
         return new UpdateSource("""
                 float a = (float) $c0;
