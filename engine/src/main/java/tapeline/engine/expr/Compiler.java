@@ -128,6 +128,13 @@ public final class Compiler {
             case COS -> map(a.get(0), Tensor::cos);
             case TAN -> map(a.get(0), Tensor::tan);
             case TANH -> map(a.get(0), Tensor::tanh);
+            case ATAN -> map(a.get(0), Tensor::atan);
+            case ASIN -> map(a.get(0), Tensor::asin);
+            case ACOS -> map(a.get(0), Tensor::acos);
+            case SINH -> map(a.get(0), Tensor::sinh);
+            case COSH -> map(a.get(0), Tensor::cosh);
+            case ATAN2 -> zip(c.pos(), a.get(0), a.get(1), Tensor::atan2);
+            case PI -> new Tensor[] {tape.tensor(tape.scalar(Math.PI))}; // rounded to float32 there
             case SIGMOID -> map(a.get(0), Tensor::sigmoid);
             case SOFTPLUS -> map(a.get(0), Tensor::softplus);
             case RELU -> map(a.get(0), Tensor::relu);
