@@ -19,7 +19,8 @@ import tapeline.engine.tape.Tensor;
  * }</pre>
  *
  * <p>A name that is not bound, an index out of range or vectors of different lengths are
- * {@link ExpressionException}s that point at the place in the text.
+ * {@link ExpressionException}s that point at the place in the text. {@code pi} is the constant
+ * (float64's nearest to pi, rounded to the tape's dtype); binding a name {@code pi} is an error.
  */
 public final class Compiler {
     private final Expression expression;
@@ -29,6 +30,13 @@ public final class Compiler {
     private Compiler(Expression expression, Map<String, Tensor[]> bindings) {
         this.expression = expression;
         this.bindings = bindings;
+        for (String name : bindings.keySet()) {
+            if (Function.isConstant(name)) {
+                // The expression's "pi" is the constant: a binding of that name could never be read.
+                throw new IllegalArgumentException("'" + name + "' is a constant of the expression language,"
+                        + " it cannot be bound to a value; give the binding another name");
+            }
+        }
         Tape t = null;
         for (Tensor[] comps : bindings.values()) {
             for (Tensor c : comps) {
