@@ -77,6 +77,7 @@ public final class Compiler {
     }
 
     private Tensor[] name(Expr.Name n) {
+        if (Function.isConstant(n.name())) return new Tensor[] {pi()}; // reserved: bindings never shadow it
         Tensor[] t = bindings.get(n.name());
         if (t == null) {
             String hint = Suggest.closest(n.name(), bindings.keySet()).orElse(null);
@@ -88,6 +89,9 @@ public final class Compiler {
     }
 
     private Tensor[] index(Expr.Index ix) {
+        if (ix.target() instanceof Expr.Name n && Function.isConstant(n.name())) {
+            throw expression.errorAt(n.pos(), "'" + n.name() + "' is a constant (a number), it cannot be indexed");
+        }
         Tensor[] t = eval(ix.target());
         if (ix.index() >= t.length) {
             throw expression.errorAt(ix.pos(), ix.target() + " has " + t.length + " component"
@@ -142,7 +146,7 @@ public final class Compiler {
             case SINH -> map(a.get(0), Tensor::sinh);
             case COSH -> map(a.get(0), Tensor::cosh);
             case ATAN2 -> zip(c.pos(), a.get(0), a.get(1), Tensor::atan2);
-            case PI -> new Tensor[] {tape.tensor(tape.scalar(Math.PI))}; // rounded to float32 there
+            case PI -> new Tensor[] {pi()};
             case SIGMOID -> map(a.get(0), Tensor::sigmoid);
             case SOFTPLUS -> map(a.get(0), Tensor::softplus);
             case RELU -> map(a.get(0), Tensor::relu);
@@ -182,6 +186,11 @@ public final class Compiler {
                 yield out;
             }
         };
+    }
+
+    /** The constant pi, rounded to the tape's dtype (a scalar constant is rounded where it is made). */
+    private Tensor pi() {
+        return tape.tensor(tape.scalar(Math.PI));
     }
 
     /** The value of a literal exponent such as {@code 2} or {@code -0.5}, or null if it is not one. */

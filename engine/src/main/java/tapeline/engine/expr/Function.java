@@ -52,7 +52,7 @@ public enum Function {
     SELECT("select", 3),
     /**
      * The constant pi, written {@code pi} or {@code pi()}: a reserved name, never a variable or a
-     * column (see {@link #isConstant}).
+     * column (see {@link #isConstant}). Bare {@code pi} parses as a name the compiler reads as this.
      */
     PI("pi", 0);
 

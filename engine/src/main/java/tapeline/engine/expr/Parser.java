@@ -23,8 +23,9 @@ import tapeline.engine.expr.Token.Kind;
  *             | '(' comparison ')'
  * </pre>
  *
- * <p>A NAME that is a constant of the language ({@code pi}) is the constant, as if written
- * {@code pi()}: it is reserved, so it is never a free name to bind.
+ * <p>A NAME that is a constant of the language ({@code pi}) stays a {@link Expr.Name} in the tree (so
+ * every tree prints to text that parses back to it); {@link Expression#names()} leaves it out and the
+ * {@link Compiler} reads it as the constant, as if written {@code pi()}.
  *
  * <p>Two limits keep hostile input harmless: the parser's own recursion (parentheses, signs,
  * exponents, call arguments, each one level) stops at {@link #MAX_NESTING}, and the finished
@@ -147,13 +148,6 @@ final class Parser {
             case NAME:
                 if (peek().kind() == Kind.LPAREN) {
                     return call(t);
-                }
-                if (Function.isConstant(t.text())) {
-                    // A named constant is reserved: bare "pi" is the constant, never a free name.
-                    if (peek().kind() == Kind.LBRACKET) {
-                        throw error(peek().pos(), "'" + t.text() + "' is a constant (a number), it cannot be indexed");
-                    }
-                    return new Expr.Call(t.text(), List.of(), t.pos());
                 }
                 if (peek().kind() == Kind.LBRACKET) {
                     return index(t);

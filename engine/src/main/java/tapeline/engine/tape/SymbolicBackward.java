@@ -137,8 +137,11 @@ final class SymbolicBackward {
                     for (int j = 0; j < differentiable && j < 2; j++) {
                         if (g[j] == null || !tape.needsGradient(pair[j])) continue;
                         // A shared input read directly by a lane op (Op.readsSharedInputs) gets the sum of
-                        // its per-lane contributions, as the numeric rule reduces them.
-                        if (!tape.isLaneShaped(pair[j]) && g[j].isPerLane()) g[j] = g[j].sum();
+                        // its per-lane contributions, as the numeric rule reduces them; a scalar contribution
+                        // stands for the same value in every lane, so it is summed too (n times itself: sum()
+                        // broadcasts it first). BROADCAST's own rule already reduces.
+                        boolean laneToShared = !tape.isLaneShaped(pair[j]) && tape.isLaneShaped(i) && o != Op.BROADCAST;
+                        if (!tape.isLaneShaped(pair[j]) && (g[j].isPerLane() || laneToShared)) g[j] = g[j].sum();
                         Tensor sum = cotangent[pair[j]];
                         cotangent[pair[j]] = sum == null ? g[j] : sum.add(g[j]);
                     }

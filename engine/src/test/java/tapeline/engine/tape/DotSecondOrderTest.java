@@ -97,6 +97,57 @@ class DotSecondOrderTest {
         }
     }
 
+    /**
+     * Through the GradientTape API (what used to be refused with "op DOT"): shared a, b and lanes
+     * x = 1, 2, 3; {@code y = dot([a, b], [a x, b])} is {@code a^2 x + b^2} in each lane, so the
+     * Hessian of its lane sum is {@code [[2 (1 + 2 + 3), 0], [0, 2 * 3]]}.
+     */
+    @Test
+    void gradientTapeHessianThroughDotIsTheClosedForm() {
+        Variable a = Variable.scalar("a", 0.5, DType.FLOAT64);
+        Variable b = Variable.scalar("b", -1.5, DType.FLOAT64);
+        try (GradientTape tape = GradientTape.persistent()) {
+            Tensor x = tape.constant(1, 2, 3);
+            Tensor ta = tape.read(a);
+            Tensor tb = tape.read(b);
+            Tensor y = Tensor.dot(new Tensor[] {ta, tb}, new Tensor[] {ta.mul(x), tb});
+            assertThat(tape.tape().op(y.node())).isEqualTo(Op.DOT);
+            double[][][] h = tape.hessian(y, a, b);
+            assertThat(h[0][0]).containsExactly(12.0);
+            assertThat(h[0][1]).containsExactly(0.0);
+            assertThat(h[1][0]).containsExactly(0.0);
+            assertThat(h[1][1]).containsExactly(6.0);
+        }
+    }
+
+    /**
+     * A shared value read directly by a lane op (float64's ADD, SUB, MUL, DOT) whose cotangent is a
+     * scalar (the seed, or one that stands for the same value in every lane): its gradient is that
+     * value times the number of lanes, as the numeric rule's lane sum gives. The gradient program
+     * gave the scalar itself (1 instead of 3 below) until the reduction took scalars too.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"x + s", "x - s", "s * s + x", "x + dot(s, 2)", "dot(s, s) - x", "dot(x, s) + s"})
+    void aSharedInputOfALaneOpGetsTheLaneSumAlsoOfAScalarCotangent(String text) {
+        for (DType dtype : DType.values()) {
+            Tape t = new Tape(dtype);
+            int s = t.variable(new double[] {0.5}, false, true);
+            Tensor x = t.tensor(t.constant(new double[] {1, 2, 3}));
+            Tensor y = Compiler.compile(Expression.parse(text), Map.of("x", new Tensor[] {x}, "s", new Tensor[] {t.tensor(s)}));
+            int g = t.gradientProgram(y.node(), new int[] {s})[0];
+            t.forward();
+            t.backward(y.node());
+            assertThat(t.values(g)).as(text + " in " + dtype).containsExactly(t.gradient(s)[0]);
+        }
+        // and the closed form, for one of them: d/ds sum(x + s^2) over 3 lanes = 6 s = 3
+        Tape t = new Tape(DType.FLOAT64);
+        int s = t.variable(new double[] {0.5}, false, true);
+        int y = t.tensor(t.constant(new double[] {1, 2, 3})).add(t.tensor(s).mul(t.tensor(s))).node();
+        int g = t.gradientProgram(y, new int[] {s})[0];
+        t.forward();
+        assertThat(t.values(g)).containsExactly(3.0);
+    }
+
     /** The node under test really is a DOT (not the written-out sum recordDot makes without shared parts). */
     @Test
     void theCostRecordsADotNode() {
