@@ -44,6 +44,8 @@ public final class LossChart {
     static final int WIDTH = 900;
     static final int HEIGHT = 540;
     static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+    private static final Font AXIS_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    private static final Font TICK_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final Color LINE = new Color(0x1f, 0x77, 0xb4);
     private static final Color GRID = new Color(0xdd, 0xdd, 0xdd);
     private static final Color TEXT = new Color(0x33, 0x33, 0x33);
@@ -91,6 +93,8 @@ public final class LossChart {
             a.setTickMarksVisible(false);
             a.setLabelPaint(TEXT);
             a.setTickLabelPaint(TEXT);
+            a.setLabelFont(AXIS_FONT);
+            a.setTickLabelFont(TICK_FONT); // larger than JFreeChart's 10 pt: fewer, readable ticks
         }
         JFreeChart chart = new JFreeChart(null, TITLE_FONT, plot, false);
         chart.setBackgroundPaint(Color.WHITE);

@@ -21,6 +21,7 @@ import org.jfree.chart.block.RectangleConstraint;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.Size2D;
+import org.jfree.data.Range;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tapeline.engine.train.TrainState.HistoryPoint;
@@ -163,7 +164,8 @@ class LossChartTest {
         assertThat(full).startsWith(title.getText().substring(0, title.getText().length() - 2));
         // Laid out at the PNG's width it takes one line: as high as a title of one word.
         Graphics2D g2 = new BufferedImage(10, 10, BufferedImage.TYPE_INT_RGB).createGraphics();
-        RectangleConstraint width = new RectangleConstraint(LossChart.WIDTH, null);
+        double inside = LossChart.WIDTH - chart.getPadding().getLeft() - chart.getPadding().getRight();
+        RectangleConstraint width = new RectangleConstraint(new Range(0, inside), null);
         Size2D laidOut = title.arrange(g2, width);
         TextTitle word = new TextTitle("tapeline", title.getFont());
         word.setPadding(title.getPadding());
