@@ -1,6 +1,5 @@
 package tapeline.job.score;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,8 +10,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -85,8 +82,10 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         Map<String, double[]> params = null;
         String paramsDir = null;
         try {
-            paramsDir = paramsDirectory(spark, c.paramsPath());
-            params = readParams(spark, paramsDir, c.paramsFormat());
+            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+                    spark.sparkContext().hadoopConfiguration());
+            paramsDir = model.paramsDirectory();
+            params = readParams(spark, paramsDir, model.format());
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -180,27 +179,11 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         return result.render();
     }
 
-    /** {@code params.path} itself, or its {@code params} directory when it is a train job's output. */
-    static String paramsDirectory(SparkSession spark, String paramsPath) throws ConfigException {
-        try {
-            Path p = new Path(paramsPath);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p)) {
-                throw new ConfigException("params.path: nothing at '" + paramsPath + "' (" + fs.makeQualified(p)
-                        + "); give a train job's output.path or its params directory");
-            }
-            Path params = new Path(p, "params");
-            return fs.exists(params) ? params.toString() : paramsPath;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("params.path: cannot look at '" + paramsPath + "': " + e.getMessage());
-        }
-    }
-
     /**
      * The parameters a train job wrote (columns {@code name}, {@code value}; {@code w[0]}, {@code w[1]},
      * ... make a vector {@code w}), by name in the order first seen.
      */
-    static Map<String, double[]> readParams(SparkSession spark, String dir, Format format) throws ConfigException {
+    public static Map<String, double[]> readParams(SparkSession spark, String dir, Format format) throws ConfigException {
         List<Row> rows;
         try {
             DataFrameReader r = spark.read().format(format.sparkName());
@@ -209,10 +192,16 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
             }
             spark.sparkContext().setJobDescription("tapeline score: read the parameters in " + dir);
             rows = r.load(dir).select("name", "value").collectAsList();
-        } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
+        } catch (Exception e) { // Spark's SparkException (a file of another format) is checked, though undeclared
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && t.getMessage().contains("CANNOT_READ")) {
+                t = t.getCause(); // "is not a Parquet file" says more than "could not read footer"
+            }
+            String m = String.valueOf(t.getMessage());
             throw new ConfigException("params.path: cannot read parameters (columns name, value) from '" + dir + "' as "
-                    + format.sparkName() + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+                    + format.sparkName() + " (params.format; files there: "
+                    + ModelDirectory.files(dir, spark.sparkContext().hadoopConfiguration()) + "): "
+                    + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
         } finally {
             spark.sparkContext().setJobDescription(null);
         }
