@@ -111,7 +111,11 @@ class TrainerTest extends SparkSuite {
             assertDataFrameEquals(spark().read().parquet(cli.resolve(part).toString()),
                     spark().read().parquet(saved.resolve(part).toString()));
         }
-        assertThat(saved.resolve("_tapeline.json")).exists();
+        // the record of a saved model is a run record as the schema describes it, and says parquet
+        var record = tapeline.job.testing.Records.read(saved);
+        assertThat(tapeline.job.testing.Records.errors(record)).isEmpty();
+        assertThat(record.get("output").get("format").asText()).isEqualTo("parquet");
+        assertThat(record.get("train").get("stop_reason").asText()).isEqualTo("CONVERGED");
         assertThat(saved.resolve("metadata")).exists();
         assertThat(saved.resolve("loss.png")).exists();
 
