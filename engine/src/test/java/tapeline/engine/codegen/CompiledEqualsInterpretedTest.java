@@ -51,12 +51,15 @@ class CompiledEqualsInterpretedTest {
     /** One case of {@link #compiledStepsGiveTheInterpretersBits}. */
     record StepCase(String text, String optimizer, String clip, DType dtype, Switches switches, long seed) { }
 
+    static Gen<StepCase> stepCases() {
+        Gen<Switches> switches = Generate.booleans().zip(Generate.booleans(), Generate.booleans(), Switches::new);
+        return expressions().zip(optimizers(), clipping(), dtypes(), (t, o, c, d) -> new StepCase(t, o, c, d, null, 0))
+                .zip(switches, Theories.seeds(), (c, w, seed) -> new StepCase(c.text(), c.optimizer(), c.clip(), c.dtype(), w, seed));
+    }
+
     @Test
     void compiledStepsGiveTheInterpretersBits() {
-        Gen<Switches> switches = Generate.booleans().zip(Generate.booleans(), Generate.booleans(), Switches::new);
-        Gen<StepCase> cases = expressions().zip(optimizers(), clipping(), dtypes(), (t, o, c, d) -> new StepCase(t, o, c, d, null, 0))
-                .zip(switches, Theories.seeds(), (c, w, seed) -> new StepCase(c.text(), c.optimizer(), c.clip(), c.dtype(), w, seed));
-        Theories.qt(120).forAll(cases).checkAssert(c -> stepsGiveTheInterpretersBits(c.text(), c.optimizer(), c.clip(), c.dtype(),
+        Theories.qtCostly(120).forAll(stepCases()).checkAssert(c -> stepsGiveTheInterpretersBits(c.text(), c.optimizer(), c.clip(), c.dtype(),
                 c.switches().options(), c.switches().perLaneRate(), c.switches().tolerances(), c.seed()));
     }
 
@@ -102,13 +105,16 @@ class CompiledEqualsInterpretedTest {
     /** One case of {@link #segmentedStepsGiveTheInterpretersBits}. */
     record SegmentedCase(String a, String b, String optimizer, String clip, DType dtype, boolean tolerances, long seed) { }
 
-    @Test
-    void segmentedStepsGiveTheInterpretersBits() {
-        Gen<SegmentedCase> cases = expressions().zip(expressions(), optimizers(), clipping(),
+    static Gen<SegmentedCase> segmentedCases() {
+        return expressions().zip(expressions(), optimizers(), clipping(),
                         (a, b, o, c) -> new SegmentedCase(a, b, o, c, null, false, 0))
                 .zip(dtypes(), Generate.booleans(), Theories.seeds(),
                         (c, d, t, seed) -> new SegmentedCase(c.a(), c.b(), c.optimizer(), c.clip(), d, t, seed));
-        Theories.qt(40).forAll(cases).checkAssert(c -> segmentedGiveTheInterpretersBits(c.a(), c.b(), c.optimizer(), c.clip(),
+    }
+
+    @Test
+    void segmentedStepsGiveTheInterpretersBits() {
+        Theories.qtCostly(40).forAll(segmentedCases()).checkAssert(c -> segmentedGiveTheInterpretersBits(c.a(), c.b(), c.optimizer(), c.clip(),
                 c.dtype(), c.tolerances(), c.seed()));
     }
 
@@ -149,7 +155,7 @@ class CompiledEqualsInterpretedTest {
 
     @Test
     void plainSgdAndMomentumWithoutNesterov() {
-        Theories.qt(40).forAll(expressions(), dtypes(), Generate.booleans(), Theories.seeds())
+        Theories.qtCostly(40).forAll(expressions(), dtypes(), Generate.booleans(), Theories.seeds())
                 .checkAssert(CompiledEqualsInterpretedTest::plainSgdOrRmsprop);
     }
 
@@ -171,7 +177,7 @@ class CompiledEqualsInterpretedTest {
      */
     @Test
     void nadamFloat64BeforeAndAfterItsDivisorsBecomeOne() {
-        Theories.qt(12).forAll(expressions(), Theories.seeds()).checkAssert(CompiledEqualsInterpretedTest::nadamBothBodies);
+        Theories.qtCostly(12).forAll(expressions(), Theories.seeds()).checkAssert(CompiledEqualsInterpretedTest::nadamBothBodies);
     }
 
     static void nadamBothBodies(String text, long seed) {

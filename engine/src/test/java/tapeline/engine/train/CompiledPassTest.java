@@ -173,11 +173,14 @@ class CompiledPassTest {
      * Random losses over shared u, v and a data column c, both dtypes, with dot products of a shared
      * w against data x (and against itself, a shared dot) where float64 records them as one op.
      */
+    static Gen<LossCase> lossCases() {
+        Gen<String> expressions = RandomExpressions.anyOp(3);
+        return expressions.zip(expressions, Generate.enumValues(DType.class), Generate.booleans(), Theories.seeds(), LossCase::new);
+    }
+
     @Test
     void randomLossesGiveTheInterpretersBits() {
-        Gen<String> expressions = RandomExpressions.anyOp(3);
-        Theories.qt(150).forAll(expressions.zip(expressions, Generate.enumValues(DType.class), Generate.booleans(), Theories.seeds(),
-                LossCase::new)).checkAssert(c -> givesTheInterpretersBits(c.e(), c.f(), c.dtype(), c.withDot(), c.seed()));
+        Theories.qtCostly(150).forAll(lossCases()).checkAssert(c -> givesTheInterpretersBits(c.e(), c.f(), c.dtype(), c.withDot(), c.seed()));
     }
 
     static void givesTheInterpretersBits(String e, String f, DType dtype, boolean withDot, long seed) {
