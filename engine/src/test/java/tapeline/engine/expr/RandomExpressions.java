@@ -39,6 +39,9 @@ public final class RandomExpressions {
                 Pair.of(1, positive.zip(bounded, (a, b) -> "pow(" + a + ", " + b + ")")),
                 Pair.of(2, of("sin", "cos", "tanh", "sigmoid", "softplus", "exp").zip(bounded, (f, a) -> f + "(" + a + ")")),
                 Pair.of(2, of("log", "sqrt", "log1p").zip(positive, (f, a) -> f + "(" + a + ")")),
+                // Issue 23's functions (atan, asin, acos, sinh, cosh, atan2, pi), each on a domain where it is smooth.
+                Pair.of(2, of("atan(%2$s)", "asin(0.9 * %1$s)", "acos(0.9 * %1$s)", "sinh(%1$s)", "cosh(%1$s)",
+                        "atan2(%2$s, 1.5 + square(%1$s))", "(pi * %2$s)").zip(bounded, sub, (f, a, b) -> String.format(f, a, b))),
                 Pair.of(1, sub.map(e -> "-" + e)),
                 Pair.of(1, bounded.zip(sub, (a, b) -> "expm1(" + a + ") * " + b))));
     }
