@@ -27,6 +27,7 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.SparkLine;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.Format;
@@ -152,7 +153,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         ScorePartition f = new ScorePartition(p.model(), p.input().schema(), c.blockSize(), scored, invalid);
         RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
-        Dataset<Row> out = OutputWriter.forFormat(spark.internalCreateDataFrame(rows, p.schema(), false), c.output().format());
+        Dataset<Row> out = OutputWriter.forFormat(SparkLine.internalDataFrame(spark, rows, p.schema()), c.output().format());
         StructType written = out.schema();
         spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with the parameters of "
                 + p.paramsDirectory() + ", write " + c.output().describe());

@@ -15,6 +15,7 @@ import tapeline.job.columns.ColumnBinder;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.SparkLine;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
@@ -118,7 +119,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
         RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
-        return p.input().sparkSession().internalCreateDataFrame(out, p.layout().schema(), false);
+        return SparkLine.internalDataFrame(p.input().sparkSession(), out, p.layout().schema());
     }
 
     /**
