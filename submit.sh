@@ -33,7 +33,7 @@ default_line=3.5
 version=0.1.0-SNAPSHOT
 line_dir() { case "$1" in 3.5) echo "$here/job/target" ;; 4) echo "$here/job/target/spark-4" ;; esac; }
 line_scala() { case "$1" in 3.5) echo 2.12 ;; 4) echo 2.13 ;; esac; }
-line_build() { case "$1" in 3.5) echo "mvn -q -B -DskipTests package" ;; 4) echo "mvn -q -B -Pspark-4 -DskipTests package" ;; esac; }
+line_build() { case "$1" in 3.5) echo "mvn -q -B -Dstyle.color=never -DskipTests package" ;; 4) echo "mvn -q -B -Dstyle.color=never -Pspark-4 -DskipTests package" ;; esac; }
 check_line() {
   case "$1" in
     3.5|4) ;;
@@ -83,11 +83,12 @@ use_line() {
   lib="$dir/lib"
   if [[ ! -f "$jar" || ! -d "$lib" ]] && [[ "$line" != "$default_line" ]]; then
     echo "tapeline: $2 needs the Spark $line build of tapeline (Scala $(line_scala "$line")), which is not built:" >&2
-    echo "  $jar is missing. Build it with:  $(line_build "$line" | sed 's/-q //')" >&2
+    echo "  $jar is missing. Build it with:  $(line_build "$line" | sed 's/-q //; s/-Dstyle.color=never //')" >&2
     exit 2
   fi
+  # (target/ is the build's own; hidden files are tools' state, e.g. a test library's database)
   if [[ ! -f "$jar" || ! -d "$lib" || -n "$(find "$here/pom.xml" "$here/engine" "$here/job" \
-          -path '*/target' -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
+          \( -path '*/target' -o -name '.*' \) -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
     echo "tapeline: building the Spark $line job jar ($(line_build "$line")) ..." >&2
     (cd "$here" && $(line_build "$line") >&2) || { echo "tapeline: the build failed" >&2; exit 1; }
   fi

@@ -43,6 +43,9 @@ class SparkLinesIT extends SparkSuite {
     private static final List<String> CIRCUMSTANCES = List.of("spark_version", "application_id", "started_at",
             "finished_at", "seconds");
 
+    /** A line of conf/log4j2.properties' layout: time, level, logger, message. */
+    private static final Pattern LOG_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d [A-Z]+ \\w+: .*");
+
     @TempDir
     Path dir;
 
@@ -104,7 +107,7 @@ class SparkLinesIT extends SparkSuite {
 
         String spark = sparkVersionOf(line);
         assertThat(spark).startsWith(line + ".");
-        String firstLogLine = r.err().lines().filter(l -> l.matches("\\d\\d:\\d\\d:\\d\\d \\w+ .*")).findFirst().orElse("");
+        String firstLogLine = r.err().lines().filter(l -> LOG_LINE.matcher(l).matches()).findFirst().orElse("");
         assertThat(firstLogLine).as("the first log line of %s on Spark %s", name, line)
                 .contains("INFO Main: tapeline ").contains(" job on Spark " + spark + " (Scala ");
         JsonNode record = Records.read(out);
