@@ -113,7 +113,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
      * resulting {@code RDD<InternalRow>} out) rather than {@code mapPartitions} with a {@code Row}
      * encoder, which would convert every cell of every row to a Java object and back.
      * {@code internalCreateDataFrame} is {@code private[sql]} in Scala, that is public to Java; it is
-     * what Spark's own sources use for this.
+     * what Spark's own sources use for this. Its place differs between Spark 3.5 and 4: {@link SparkLine}.
      */
     public static Dataset<Row> sweep(Prepared p) {
         return sweep(p, SweepCounts.register(p.input().sparkSession().sparkContext()));
