@@ -59,8 +59,13 @@ public final class TrainLoop {
         void save(TrainState state) throws Exception;
     }
 
-    /** How a run ended. {@code STALLED}: L-BFGS or OWL-QN could not decrease the objective any further (its line search failed twice). */
-    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, STALLED }
+    /**
+     * How a run ended. {@code STALLED}: L-BFGS or OWL-QN could not decrease the objective any further
+     * (its line search failed twice). {@code INVALID}: the run could not be set up or evaluated at all
+     * (a group with no rows, a start that failed); never returned by {@link #run}, which throws instead,
+     * but by the group solvers ({@code tapeline.engine.group}) for one group while the others go on.
+     */
+    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, STALLED, INVALID }
 
     /**
      * @param steps           optimizer steps at most
