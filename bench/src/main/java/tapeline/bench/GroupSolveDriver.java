@@ -54,7 +54,8 @@ public final class GroupSolveDriver {
         String src = loss.equals("logistic") ? "softplus(-(2*y - 1) * (b + dot(w, x)))" : "0.5 * (y - (b + dot(w, x)))^2";
         LossModel m = new LossModel(Expression.parse("loss", src),
                 List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), in, DType.FLOAT64, 1024, true);
-        GradientAggregator.awaitCompiled(m);
+        String why = GradientAggregator.awaitCompiled(m);
+        System.out.println("pass: " + (why == null ? "compiled" : "interpreted (" + why + ")"));
         int n = k + 1;
         GroupProblem.StartState start = switch (opt) {
             case "lbfgs" -> () -> TrainState.start(QuasiNewton.lbfgs(new double[n], 10));
