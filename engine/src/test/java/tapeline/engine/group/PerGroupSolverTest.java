@@ -34,7 +34,7 @@ class PerGroupSolverTest {
                 double[][] rows = GroupFixtures.rowsOf(b, g);
                 int n = sizes[g];
                 TrainLoop.TrainResult alone = TrainLoop.run(p.start().start(), s,
-                        (params, step) -> new GradientAggregator(m).add(params, rows, 0, n).snapshot(),
+                        (params, step) -> new GradientAggregator(m, opt.equals("newton")).add(params, rows, 0, n).snapshot(),
                         TrainLoop.Listener.NONE, st -> {});
                 GroupFit f = fits[g];
                 assertThat(f.params()).as("%s group %d", opt, g).isEqualTo(alone.state().params());
