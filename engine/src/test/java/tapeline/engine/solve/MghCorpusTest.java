@@ -72,6 +72,6 @@ class MghCorpusTest {
         // shrinking like 1/x1): the one place lm ends a row CONVERGED short of a stationary point.
         assertThat(bad).as("rows CONVERGED away from a stationary point").hasSize(2)
                 .allMatch(b -> b.startsWith("beale 10x") || b.startsWith("beale 100x"));
-        assertThat(solved).isEqualTo(88);
+        assertThat(solved).isEqualTo(89); // scipy on the same starts: trf 92, lm 90, BFGS 89, trust-exact 90 (bench-curvefit.py)
     }
 }
