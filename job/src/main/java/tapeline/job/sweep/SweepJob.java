@@ -32,9 +32,12 @@ import tapeline.job.io.OutputWriter;
  */
 public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
 
+    /** The run record's defaults: with those of the optimizer configured. */
+    private Map<String, String> defaults = SweepConfig.defaults();
+
     @Override
     public Map<String, String> defaults() {
-        return SweepConfig.defaults();
+        return defaults;
     }
 
     @Override
@@ -44,7 +47,9 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
 
     @Override
     public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        return SweepConfig.parse(keys, problems);
+        SweepConfig c = SweepConfig.parse(keys, problems);
+        defaults = c.effectiveDefaults();
+        return c;
     }
 
     @Override
@@ -70,12 +75,29 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
         List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
         Dataset<Row> input = InputReader.readChecked(spark, config.input(), "tapeline", problems, outputProblems);
+        return bind(config, input, problems, outputProblems);
+    }
+
+    /**
+     * {@link #prepare} for a frame already in hand (the {@code tapeline.ml.Sweep} stage): binds the cost's
+     * names to its columns and builds the solver. {@code config}'s input and output keys are not used.
+     *
+     * @throws ConfigException with every problem found
+     */
+    public static Prepared bind(SweepConfig config, Dataset<Row> input) throws ConfigException {
+        return bind(config, input, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(SweepConfig config, Dataset<Row> input, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        SparkSession spark = input.sparkSession();
         SweepPlan plan = null;
         BlockSolver solver = null;
         try {
             final Dataset<Row> in = input;
             spark.sparkContext().setJobDescription("tapeline: read the length of the input's array columns");
-            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
+            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name),
+                    InputReader.csvText(in, config.input()));
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
