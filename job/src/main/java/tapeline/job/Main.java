@@ -118,6 +118,10 @@ public final class Main {
             return USAGE;
         }
 
+        // The first line of the log says what runs: the Spark on the class path (the cluster's, under
+        // spark-submit), which the run record names too (spark_version).
+        LOG.info("tapeline {}: the {} job on Spark {} (Scala {})", RunRecord.tapelineVersion(), job.kind(),
+                org.apache.spark.package$.MODULE$.SPARK_VERSION(), scala.util.Properties.versionNumberString());
         RunRecord record = new RunRecord(job.kind(), keys, job.defaults(), config);
         Phases phases = new Phases();
         phases.begin("start");
