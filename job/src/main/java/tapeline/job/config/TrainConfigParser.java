@@ -66,6 +66,11 @@ final class TrainConfigParser {
                     + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
             optimizer = null;
         }
+        if ("lm".equals(optimizer)) {
+            problems.add("optimizer: lm (Levenberg-Marquardt) runs per row in the sweep (residuals = ...);"
+                    + " the train job does not have it yet: take lbfgs, or a first-order optimizer");
+            optimizer = null;
+        }
         boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);
         List<String> l1Variables = new ArrayList<>();
         Map<String, Double> optimizerArgs = solver ? parseSolverArgs(optimizer, variables, l1Variables)
