@@ -1,8 +1,8 @@
 package tapeline.job.train.grouped;
 
-import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tapeline.engine.group.GroupProblem;
 import tapeline.engine.optim.Hyper;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
@@ -22,7 +22,7 @@ import tapeline.job.config.TrainConfig;
  * }</pre>
  */
 public record GroupStart(String optimizer, Map<String, Double> args, double[] init, boolean[] l1Mask, LossModel model)
-        implements Serializable {
+        implements GroupProblem.StartState {
 
     /** The start {@code job = train} makes from {@code c} (without a checkpoint). */
     public static GroupStart of(TrainConfig c, LossModel model) {
@@ -34,6 +34,7 @@ public record GroupStart(String optimizer, Map<String, Double> args, double[] in
     }
 
     /** A new state at step 0. */
+    @Override
     public TrainState start() {
         double[] x0 = init.clone();
         switch (optimizer) {

@@ -205,7 +205,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 double[][] cols = new double[width][];
                 for (int g = 0; g < solvable.size(); g++) starts[g] = solvable.get(g).from;
                 starts[solvable.size()] = size;
-                for (int c = 0; c < width; c++) cols[c] = size == columns[c].length ? columns[c] : Arrays.copyOf(columns[c], size);
+                for (int c = 0; c < width; c++) cols[c] = columns[c]; // the solver reads rows [0, size) only
                 long t0 = System.nanoTime();
                 fits = solve.solve(cols, starts);
                 long t1 = System.nanoTime();

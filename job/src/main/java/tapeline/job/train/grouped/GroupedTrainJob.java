@@ -21,7 +21,6 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.Regularizer;
-import tapeline.engine.train.TrainLoop;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
@@ -233,12 +232,12 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         return n > 0 ? n : PARTITIONS_PER_SLOT * p.input().sparkSession().sparkContext().defaultParallelism();
     }
 
-    /** The solve of one block: each group by {@link TrainLoop#run}, from its own fresh start. */
-    static GroupedPartition.BlockSolve solver(Prepared p) {
+    /** The solve of one block: the engine's batched group solver, each group from its own fresh start. */
+    static EngineSolve solver(Prepared p) {
         TrainConfig c = p.config().train();
-        return new PerGroupTrainLoop(p.model(), c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
+        return new EngineSolve(p.model(), c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
                 c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()),
-                GroupStart.of(c, p.model()));
+                GroupStart.of(c, p.model()), true);
     }
 
     /** {@code bad.rows = fatal}: a read of the input before any group is solved; a bad row stops the run (exit 2, nothing written). */

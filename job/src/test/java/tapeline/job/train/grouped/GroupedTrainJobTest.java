@@ -124,7 +124,7 @@ class GroupedTrainJobTest extends SparkSuite {
                 Path.of(job(in, dir.resolve("unused"), "optimizer = adam", "optimizer.learning_rate = 0.1", "steps = 40",
                         "tolerance.grad = 0")[0]), List.of(), new ArrayList<>()), new ArrayList<>());
         GroupedTrainJob.Prepared p = GroupedTrainJob.prepare(spark(), c);
-        GroupedPartition.BlockSolve reference = GroupedTrainJob.solver(p);
+        GroupedPartition.BlockSolve reference = GroupedTrainJob.solver(p).withBatched(false); // the engine's PerGroupSolver
         Map<String, List<double[]>> rows = rowsByKey(lines); // y, x0, x1
         List<String> used = p.usedColumns();
         for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
