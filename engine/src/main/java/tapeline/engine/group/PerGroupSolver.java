@@ -36,10 +36,7 @@ public final class PerGroupSolver implements GroupSolver {
         }
         if (to == from) return invalid(start.params(), "the group has no rows");
         double[][] columns = block.columns();
-        TrainLoop.Settings s = problem.settings();
-        if (s.checkpointEvery() != 0) {
-            s = new TrainLoop.Settings(s.steps(), s.gradTolerance(), s.lossTolerance(), s.reduce(), 0, s.regularizer());
-        }
+        TrainLoop.Settings s = withoutCheckpoints(problem.settings());
         try {
             TrainLoop.TrainResult r = TrainLoop.run(start, s,
                     (params, step) -> new GradientAggregator(problem.model()).add(params, columns, from, to).snapshot(),
@@ -48,6 +45,12 @@ public final class PerGroupSolver implements GroupSolver {
         } catch (Exception e) {
             return invalid(start.params(), describe(e));
         }
+    }
+
+    /** The settings with checkpointEvery 0: a group is never checkpointed. */
+    static TrainLoop.Settings withoutCheckpoints(TrainLoop.Settings s) {
+        return s.checkpointEvery() == 0 ? s
+                : new TrainLoop.Settings(s.steps(), s.gradTolerance(), s.lossTolerance(), s.reduce(), 0, s.regularizer());
     }
 
     /** A run's end as a group's fit. */

@@ -200,30 +200,107 @@ public final class GradientAggregator implements Serializable {
 
     /** Evaluates the first n lanes (one chunk) and adds its loss and gradient sums. */
     private void run(Work w, int n) {
+        double[] g = w.chunkGradient;
+        boolean[] has = w.chunkHas;
+        double l = evaluate(w, n, g, has);
+        loss.add(l);
+        for (int p = 0; p < gradient.length; p++) {
+            if (has[p]) gradient[p].add(g[p]); // none: the loss does not use it, 0
+        }
+        if (w.lastCompiled) {
+            compiledChunks++;
+        } else {
+            interpretedChunks++;
+            if (fallback == null) fallback = w.kernel == null ? "engine.codegen = false" : w.kernel.reason();
+        }
+        count += n;
+    }
+
+    /**
+     * One chunk, the first n lanes of the loaded tape: its loss summed over the lanes (the return
+     * value) and each parameter's gradient summed over them ({@code has[k]} false: the loss does not
+     * use parameter k, and {@code g[k]} is 0). Compiled when the pass is ready, else interpreted: the
+     * same bits. The one place a chunk is evaluated, so the train pass and the group solvers agree.
+     */
+    private static double evaluate(Work w, int n, double[] g, boolean[] has) {
         Tape tape = w.compiled.tape();
         tape.setActiveLanes(n);
         PassKernel pass = w.kernel;
         if (pass != null && pass.ready()) {
             pass.run(n);
-            loss.add(pass.lossSum());
-            for (int p = 0; p < gradient.length; p++) {
-                if (pass.hasGradient(p)) gradient[p].add(pass.gradient(p)); // none: the loss does not use it, 0
+            for (int p = 0; p < g.length; p++) {
+                has[p] = pass.hasGradient(p);
+                g[p] = has[p] ? pass.gradient(p) : 0.0;
             }
-            compiledChunks++;
-            count += n;
-            return;
+            w.lastCompiled = true;
+            return pass.lossSum();
         }
-        interpretedChunks++;
-        if (fallback == null) fallback = pass == null ? "engine.codegen = false" : pass.reason();
+        w.lastCompiled = false;
         tape.forward();
         tape.backward(w.compiled.lossNode());
-        loss.add(Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n));
+        double l = Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n);
         int[] nodes = w.compiled.paramNodes();
         for (int k = 0; k < nodes.length; k++) {
-            double[] g = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
-            if (g != null) gradient[k].add(g[0]); // null: the loss does not use it, 0
+            double[] gk = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
+            has[k] = gk != null; // null: the loss does not use it, 0
+            g[k] = has[k] ? gk[0] : 0.0;
         }
-        count += n;
+        return l;
+    }
+
+    /**
+     * Chunk by chunk evaluation for callers that keep their own sums (the group solvers): the
+     * thread's recorded tape and compiled pass for a model, the same code as {@link #add}, without the
+     * exact accumulation. A chunk's rows are loaded once ({@link #load}) and evaluated at any number of
+     * parameter values ({@link #run}): a small group's rows stay in the tape's buffers for its whole fit.
+     * Not thread-safe: one per thread, used between no other aggregate calls of the same model.
+     *
+     * <pre>{@code
+     * GradientAggregator.Chunks c = GradientAggregator.chunks(model);
+     * c.load(columns, from, n);                    // n <= model.blockLanes()
+     * double loss = c.run(params, gradient);       // the chunk's sums, as add(params, columns, from, from + n) adds them
+     * }</pre>
+     */
+    public static final class Chunks {
+        private final LossModel model;
+        private final Work w;
+        private final boolean[] has;
+
+        private Chunks(LossModel model, Work w) {
+            this.model = model;
+            this.w = w;
+            this.has = new boolean[model.parameterCount()];
+        }
+
+        /** Copies rows {@code [from, from + n)} of {@code columns} into the tape ({@code n <= blockLanes}). */
+        public void load(double[][] columns, int from, int n) {
+            if (n > model.blockLanes()) throw new IllegalArgumentException(n + " rows do not fit a chunk of " + model.blockLanes());
+            LossModel.Compiled cm = w.compiled;
+            for (int c = 0; c < columns.length; c++) {
+                System.arraycopy(columns[c], from, cm.columns()[c], 0, n);
+                cm.tape().rebind(cm.columnNodes()[c], cm.columns()[c]);
+            }
+        }
+
+        /**
+         * The loaded chunk (its first {@code n} rows) at {@code params}: returns the loss sum and writes
+         * the gradient sums into {@code gradient} (0 for a parameter the loss does not use).
+         */
+        public double run(double[] params, int n, double[] gradient) {
+            double[][] p = w.compiled.params();
+            for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
+            return evaluate(w, n, gradient, has);
+        }
+
+        /** Whether the last {@link #run} ran the compiled pass. */
+        public boolean compiled() {
+            return w.lastCompiled;
+        }
+    }
+
+    /** This thread's chunk evaluator for {@code model}. */
+    public static Chunks chunks(LossModel model) {
+        return new Chunks(model, work(model));
     }
 
     /**
@@ -267,10 +344,15 @@ public final class GradientAggregator implements Serializable {
         final LossModel model;
         final LossModel.Compiled compiled;
         final PassKernel kernel;
+        final double[] chunkGradient;
+        final boolean[] chunkHas;
+        boolean lastCompiled;
 
         Work(LossModel model, LossModel.Compiled compiled) {
             this.model = model;
             this.compiled = compiled;
+            this.chunkGradient = new double[model.parameterCount()];
+            this.chunkHas = new boolean[model.parameterCount()];
             this.kernel = model.codegen() ? PassKernel.prepare(compiled.tape(), compiled.lossNode(),
                     compiled.paramNodes(), compiled.columnNodes()) : null;
         }
