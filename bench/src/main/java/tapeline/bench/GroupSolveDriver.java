@@ -59,6 +59,8 @@ public final class GroupSolveDriver {
         int n = k + 1;
         GroupProblem.StartState start = switch (opt) {
             case "lbfgs" -> () -> TrainState.start(QuasiNewton.lbfgs(new double[n], 10));
+            case "newton" -> () -> TrainState.start(new double[n],
+                    m.buildOptimizer(tapeline.engine.optim.Optimizers.create("newton", Map.of(), DType.FLOAT64)));
             default -> throw new IllegalArgumentException(opt);
         };
         // A tight tolerance: the optimum to compare with scipy's, not an early stop.
@@ -78,10 +80,11 @@ public final class GroupSolveDriver {
         for (GroupFit f : fits) count.merge(f.status(), 1, Integer::sum);
         System.out.println("statuses " + count);
         if (prefix != null) {
-            write(prefix + ".data", block, k);
+            int kept = Math.min(groups, WRITTEN);
+            write(prefix + ".data", block, k, block.from(kept));
             try (DataOutputStream o = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(prefix + ".fit")))) {
                 ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
-                for (GroupFit f : fits) {
+                for (GroupFit f : java.util.Arrays.copyOf(fits, kept)) {
                     b.clear();
                     for (double v : f.params()) b.putDouble(v);
                     o.write(b.array());
@@ -112,10 +115,13 @@ public final class GroupSolveDriver {
         return new GroupBlock(c, starts);
     }
 
-    static void write(String path, GroupBlock block, int k) throws IOException {
+    /** Groups whose data and fits are written for the comparison with scipy (which times only a few). */
+    static final int WRITTEN = 2000;
+
+    static void write(String path, GroupBlock block, int k, int rows) throws IOException {
         try (DataOutputStream o = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(path), 1 << 20))) {
             ByteBuffer b = ByteBuffer.allocate(8 * (k + 1)).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < block.rows(); i++) {
+            for (int i = 0; i < rows; i++) {
                 b.clear();
                 for (int c = 0; c <= k; c++) b.putDouble(block.columns()[c][i]);
                 o.write(b.array());

@@ -55,8 +55,8 @@ public interface Job<C extends CommonConfig, P, R extends JobResult> {
 
     /**
      * The value each key of this job has when the config leaves it unset (for the run record's
-     * effective config); keys whose default depends on others (the input's format, the optimizer's
-     * arguments) are not listed.
+     * effective config). Asked after {@link #configure}, it lists the configured optimizer's arguments
+     * at the defaults it uses ({@code optimizer.beta_1 = 0.9}); the input's format is the record's to add.
      */
     Map<String, String> defaults();
 

@@ -166,6 +166,9 @@ public final class Main {
             return USAGE;
         } catch (QualityGate.Failed g) {
             err.println("tapeline: the data-quality gate failed: " + g.getMessage());
+            // stdout too, as a run that succeeded: a person reading it sees the counts and why.
+            out.print(g.summary(job.kind()));
+            out.flush();
             // Written even where the job wrote nothing (train stops before training): the record is
             // how a scheduler learns why.
             record.gateFailed(spark, phases, g, gate).writeQuietly(spark, true, err);

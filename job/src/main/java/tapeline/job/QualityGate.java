@@ -126,5 +126,33 @@ public record QualityGate(long count, double percent) {
         public List<String> reasons() {
             return reasons;
         }
+
+        /**
+         * What stdout shows for a run the gate stopped, as a successful run shows its summary: the
+         * counts and the first reasons, e.g.
+         * <pre>
+         * tapeline sweep: the data-quality gate failed: 1 invalid row of 4 read, more than the 0 allowed (max.invalid)
+         *   rows by status: CONVERGED 3, INVALID 1
+         *   steps: 150
+         *   first reasons:
+         *     column x1: not a number: 'abc'
+         * </pre>
+         */
+        public String summary(String job) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "tapeline %s: the data-quality gate failed: %,d invalid row%s of %,d read,"
+                    + " more than the %s allowed (%s)%n", job, invalid, invalid == 1 ? "" : "s", rowsRead, gate.limit(), KEY));
+            StringBuilder counts = new StringBuilder();
+            new java.util.TreeMap<>(byStatus).forEach((status, n) ->
+                    counts.append(counts.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %,d", status, n)));
+            sb.append("  rows by status: ").append(counts).append(System.lineSeparator());
+            sb.append(String.format(Locale.ROOT, "  steps: %,d%n", steps));
+            if (!reasons.isEmpty()) {
+                sb.append("  first reasons:").append(System.lineSeparator());
+                reasons.stream().limit(SHOWN_REASONS)
+                        .forEach(r -> sb.append("    ").append(r).append(System.lineSeparator()));
+            }
+            return sb.toString();
+        }
     }
 }

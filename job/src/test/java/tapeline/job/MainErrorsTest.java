@@ -32,6 +32,37 @@ class MainErrorsTest extends SparkSuite {
     }
 
     @Test
+    void aCsvColumnOfArraysIsOneConfigErrorNamingTheColumn() throws Exception {
+        // Written as Python's csv writes a list: quoted, since the text holds commas.
+        Path arrays = csv(dir.resolve("arrays.csv"), "y,x", List.of("1,\"[1.0, -10.0, 25.0]\"", "2,\"[5.0, -7.0, 13.0]\""));
+        String expected = "column x holds text like an array ('[1.0, -10.0, 25.0]' in its first row), and CSV has no arrays:"
+                + " use JSON or Parquet, or columns x0, x1, ...";
+        Run sweep = main(job("cost = (y - dot(w, x))^2", "variables = w[3]", "input.path = " + arrays).toString());
+        assertThat(sweep.code()).as(sweep.out() + sweep.err()).isEqualTo(2);
+        assertThat(sweep.err()).contains(expected).doesNotContain("not a number");
+        assertThat(out).doesNotExist();
+
+        Run train = main(config(dir, "job = train", "loss = (y - dot(w, x))^2", "variables = w[3]", "steps = 3",
+                "input.path = " + arrays, "output.path = " + out).toString());
+        assertThat(train.code()).as(train.out() + train.err()).isEqualTo(2);
+        assertThat(train.err()).contains(expected);
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void aLaterRowOfArrayTextSaysWhyInItsReason() {
+        // The first row is a number, so the schema check lets it through; row 2's reason says what is wrong.
+        Path mixed = csv(dir.resolve("mixed.csv"), "id,x0,x1,x2", List.of("1,1,-10,25", "2,\"[5.0, 1.0]\",-7,13"));
+        Run r = main(job("input.path = " + mixed, "output.format = json").toString(), "show.rows=0");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<org.apache.spark.sql.Row> rows = output(out, "json").orderBy("id").collectAsList();
+        assertThat(rows.get(0).<String>getAs("status")).isNotEqualTo("INVALID");
+        assertThat(rows.get(1).<String>getAs("status")).isEqualTo("INVALID");
+        assertThat(rows.get(1).<String>getAs("error")).isEqualTo("column x0: not a number: '[5.0, 1.0]'"
+                + " (text like an array: CSV has no arrays: use JSON or Parquet, or a column per element)");
+    }
+
+    @Test
     void noArgumentsIsAUsageError() {
         Run r = main();
         assertThat(r.code()).isEqualTo(2);

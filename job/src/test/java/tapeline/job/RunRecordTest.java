@@ -58,6 +58,13 @@ class RunRecordTest extends SparkSuite {
         return csv(dir.resolve("linear.csv"), "y,x", lines);
     }
 
+    /** The rows of a sweep's output by status. */
+    static java.util.Map<String, Long> statusCounts(List<Row> rows) {
+        java.util.Map<String, Long> by = new java.util.TreeMap<>();
+        rows.forEach(r -> by.merge(r.getAs("status"), 1L, Long::sum));
+        return by;
+    }
+
     static JsonNode valid(Path outputPath) {
         JsonNode r = Records.read(outputPath);
         assertThat(Records.errors(r)).as(r.toPrettyString()).isEmpty();
@@ -92,6 +99,15 @@ class RunRecordTest extends SparkSuite {
         assertThat(r.get("config").get("optimizer").asText()).isEqualTo("adam");
         assertThat(r.get("config").get("block.size").asText()).isEqualTo("1024");
         assertThat(r.get("config").get("input.format").asText()).isEqualTo("csv");
+        // ... the optimizer's arguments among them, at Keras 3's defaults (keras/src/optimizers/adam.py:
+        // learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False); None is no value.
+        assertThat(r.get("config").get("optimizer.learning_rate").asText()).isEqualTo("0.001");
+        assertThat(r.get("config").get("optimizer.beta_1").asText()).isEqualTo("0.9");
+        assertThat(r.get("config").get("optimizer.beta_2").asText()).isEqualTo("0.999");
+        assertThat(Double.parseDouble(r.get("config").get("optimizer.epsilon").asText())).isEqualTo(1e-7);
+        assertThat(r.get("config").get("optimizer.amsgrad").asText()).isEqualTo("0");
+        assertThat(r.get("config").has("optimizer.weight_decay")).isFalse();
+        assertThat(r.get("config").has("optimizer.clipnorm")).isFalse();
         assertThat(r.get("config").get("spark.authenticate.secret").asText()).isEqualTo(RunRecord.REDACTED);
         assertThat(r.get("config").get("spark.hadoop.fs.s3a.session.token").asText()).isEqualTo(RunRecord.REDACTED);
         String text = Files.readString(out.resolve(RunRecord.FILE));
@@ -101,6 +117,18 @@ class RunRecordTest extends SparkSuite {
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("_tmp"));
         }
+    }
+
+    @Test
+    void theRecordListsTheArgumentsOfTheOptimizerUsedAtItsDefaults() {
+        // keras/src/optimizers/sgd.py: SGD(learning_rate=0.01, momentum=0.0, nesterov=False, ...).
+        Run run = main(sweep("optimizer = sgd", "optimizer.momentum = 0.5").toString(), "show.rows=0");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode config = valid(out).get("config");
+        assertThat(config.get("optimizer.momentum").asText()).isEqualTo("0.5");
+        assertThat(config.get("optimizer.learning_rate").asText()).isEqualTo("0.01");
+        assertThat(config.get("optimizer.nesterov").asText()).isEqualTo("0");
+        assertThat(config.has("optimizer.beta_1")).isFalse(); // Adam's, not SGD's
     }
 
     @Test
@@ -120,6 +148,12 @@ class RunRecordTest extends SparkSuite {
         assertThat(run.code()).as(run.err()).isEqualTo(3);
         assertThat(run.err()).contains("max.invalid: 1 invalid row of 4 read, more than the 0 allowed")
                 .contains("column x1: not a number: 'abc'");
+        // stdout carries the summary too, as after a run that succeeded: the counts and the first reasons.
+        assertThat(run.out()).contains("tapeline sweep: the data-quality gate failed: 1 invalid row of 4 read,"
+                        + " more than the 0 allowed (max.invalid)")
+                .contains("  first reasons:" + System.lineSeparator() + "    column x1: not a number: 'abc'");
+        String byStatus = run.out().lines().filter(l -> l.startsWith("  rows by status: ")).findFirst().orElseThrow();
+        statusCounts(output(out, "parquet").collectAsList()).forEach((status, n) -> assertThat(byStatus).contains(status + " " + n));
         // The output is committed (the INVALID rows and their reasons are in it) and the record says the gate failed.
         assertThat(output(out, "parquet").count()).isEqualTo(4);
         JsonNode r = valid(out);
@@ -159,6 +193,11 @@ class RunRecordTest extends SparkSuite {
         assertThat(t.get("final_loss").asDouble()).isEqualTo(last.getDouble(1));
         assertThat(t.get("final_grad_norm").asDouble()).isEqualTo(last.getDouble(2));
         assertThat(t.get("stop_reason").asText()).isEqualTo("MAX_STEPS");
+        // The learning rate as given; Adam's other arguments at Keras's defaults.
+        assertThat(r.get("config").get("optimizer.learning_rate").asText()).isEqualTo("0.1");
+        assertThat(r.get("config").get("optimizer.beta_1").asText()).isEqualTo("0.9");
+        assertThat(r.get("config").get("optimizer.beta_2").asText()).isEqualTo("0.999");
+        assertThat(r.get("config").get("optimizer.amsgrad").asText()).isEqualTo("0");
         assertThat(r.get("seconds").has("load")).isTrue();
     }
 
@@ -168,6 +207,12 @@ class RunRecordTest extends SparkSuite {
         Run run = main(train(data, "bad.rows = skip", "max.invalid = 1").toString());
         assertThat(run.code()).as(run.err()).isEqualTo(3);
         assertThat(run.err()).contains("2 invalid rows of 42 read, more than the 1 allowed");
+        assertThat(run.out()).contains("tapeline train: the data-quality gate failed: 2 invalid rows of 42 read,"
+                        + " more than the 1 allowed (max.invalid)")
+                .contains("  rows by status: skipped 2, used 40")
+                .contains("  steps: 0")
+                .contains("  first reasons:" + System.lineSeparator() + "    ")
+                .contains("'oops'");
         try (Stream<Path> files = Files.list(out)) { // (and the local file system's checksum, ._tapeline.json.crc)
             assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
                     .containsExactly(RunRecord.FILE);

@@ -37,6 +37,12 @@ final class OpSource {
             case COS -> call("Math.cos", in);
             case TAN -> call("Math.tan", in);
             case TANH -> call("Math.tanh", in);
+            case ATAN -> call("Math.atan", in);
+            case ASIN -> call("Math.asin", in);
+            case ACOS -> call("Math.acos", in);
+            case SINH -> call("Math.sinh", in);
+            case COSH -> call("Math.cosh", in);
+            case ATAN2 -> "Math.atan2(" + in.apply('a') + ", " + in.apply('b') + ")";
             case SIGMOID -> call("tapeline.engine.tape.Op.sigmoid", in);
             case SOFTPLUS -> call("tapeline.engine.tape.Op.softplus", in);
             case RELU -> in.apply('a') + " > 0 ? " + in.apply('a') + " : 0.0";
@@ -87,6 +93,13 @@ final class OpSource {
             case TAN -> (base == null ? "0.0" : base) + " + " + gz + " * ((1.0 / Math.cos(" + in.apply('a')
                     + ")) * (1.0 / Math.cos(" + in.apply('a') + ")))";
             case TANH -> gz + " * (1.0 - " + in.apply('z') + " * " + in.apply('z') + ")";
+            case ATAN -> gz + " * (1.0 / (1.0 + " + in.apply('a') + " * " + in.apply('a') + "))";
+            case ASIN -> gz + " * (1.0 / Math.sqrt(1.0 - " + in.apply('a') + " * " + in.apply('a') + "))";
+            case ACOS -> "-" + gz + " * (1.0 / Math.sqrt(1.0 - " + in.apply('a') + " * " + in.apply('a') + "))";
+            case SINH -> gz + " * Math.cosh(" + in.apply('a') + ")";
+            case COSH -> gz + " * Math.sinh(" + in.apply('a') + ")";
+            case ATAN2 -> gz + " * (" + (first ? in.apply('b') : "-" + in.apply('a')) + " / (" + in.apply('a') + " * "
+                    + in.apply('a') + " + " + in.apply('b') + " * " + in.apply('b') + "))";
             case SIGMOID -> gz + " * " + in.apply('z') + " * (1.0 - " + in.apply('z') + ")";
             case SOFTPLUS -> gz + " * tapeline.engine.tape.Op.sigmoid(" + in.apply('a') + ")";
             case RELU -> in.apply('a') + " > 0 ? " + gz + " : 0.0";

@@ -19,7 +19,8 @@ import tapeline.engine.tape.Tensor;
  * }</pre>
  *
  * <p>A name that is not bound, an index out of range or vectors of different lengths are
- * {@link ExpressionException}s that point at the place in the text.
+ * {@link ExpressionException}s that point at the place in the text. {@code pi} is the constant
+ * (float64's nearest to pi, rounded to the tape's dtype); binding a name {@code pi} is an error.
  */
 public final class Compiler {
     private final Expression expression;
@@ -29,6 +30,13 @@ public final class Compiler {
     private Compiler(Expression expression, Map<String, Tensor[]> bindings) {
         this.expression = expression;
         this.bindings = bindings;
+        for (String name : bindings.keySet()) {
+            if (Function.isConstant(name)) {
+                // The expression's "pi" is the constant: a binding of that name could never be read.
+                throw new IllegalArgumentException("'" + name + "' is a constant of the expression language,"
+                        + " it cannot be bound to a value; give the binding another name");
+            }
+        }
         Tape t = null;
         for (Tensor[] comps : bindings.values()) {
             for (Tensor c : comps) {
@@ -69,6 +77,7 @@ public final class Compiler {
     }
 
     private Tensor[] name(Expr.Name n) {
+        if (Function.isConstant(n.name())) return new Tensor[] {pi()}; // reserved: bindings never shadow it
         Tensor[] t = bindings.get(n.name());
         if (t == null) {
             String hint = Suggest.closest(n.name(), bindings.keySet()).orElse(null);
@@ -80,6 +89,9 @@ public final class Compiler {
     }
 
     private Tensor[] index(Expr.Index ix) {
+        if (ix.target() instanceof Expr.Name n && Function.isConstant(n.name())) {
+            throw expression.errorAt(n.pos(), "'" + n.name() + "' is a constant (a number), it cannot be indexed");
+        }
         Tensor[] t = eval(ix.target());
         if (ix.index() >= t.length) {
             throw expression.errorAt(ix.pos(), ix.target() + " has " + t.length + " component"
@@ -128,6 +140,13 @@ public final class Compiler {
             case COS -> map(a.get(0), Tensor::cos);
             case TAN -> map(a.get(0), Tensor::tan);
             case TANH -> map(a.get(0), Tensor::tanh);
+            case ATAN -> map(a.get(0), Tensor::atan);
+            case ASIN -> map(a.get(0), Tensor::asin);
+            case ACOS -> map(a.get(0), Tensor::acos);
+            case SINH -> map(a.get(0), Tensor::sinh);
+            case COSH -> map(a.get(0), Tensor::cosh);
+            case ATAN2 -> zip(c.pos(), a.get(0), a.get(1), Tensor::atan2);
+            case PI -> new Tensor[] {pi()};
             case SIGMOID -> map(a.get(0), Tensor::sigmoid);
             case SOFTPLUS -> map(a.get(0), Tensor::softplus);
             case RELU -> map(a.get(0), Tensor::relu);
@@ -167,6 +186,11 @@ public final class Compiler {
                 yield out;
             }
         };
+    }
+
+    /** The constant pi, rounded to the tape's dtype (a scalar constant is rounded where it is made). */
+    private Tensor pi() {
+        return tape.tensor(tape.scalar(Math.PI));
     }
 
     /** The value of a literal exponent such as {@code 2} or {@code -0.5}, or null if it is not one. */

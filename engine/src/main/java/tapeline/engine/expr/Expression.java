@@ -95,7 +95,7 @@ public final class Expression implements Serializable {
 
     /**
      * The free names in order of first appearance; {@code x[0]} counts as a use of {@code x}.
-     * Function names are not included. {@code "x0*w^2 + x1*w"} gives {@code [x0, w, x1]}.
+     * Function names and constants ({@code pi}) are not included. {@code "x0*w^2 + x1*w"} gives {@code [x0, w, x1]}.
      */
     public List<String> names() {
         return names;
@@ -165,8 +165,9 @@ public final class Expression implements Serializable {
         while (!stack.isEmpty()) {
             Expr e = stack.pop();
             if (e instanceof Expr.Name n) {
-                names.add(n.name());
+                if (!Function.isConstant(n.name())) names.add(n.name()); // pi is the constant, not a name to bind
             } else if (e instanceof Expr.Index x && x.target() instanceof Expr.Name n) {
+                if (Function.isConstant(n.name())) continue; // an error the compiler reports at its position
                 names.add(n.name());
                 indexed.merge(n.name(), x.index(), Math::max);
                 continue;

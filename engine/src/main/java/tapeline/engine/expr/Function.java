@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>{@code dot(u, v)} and {@code sum(v)} take vectors; every other function is elementwise on
- * scalars. {@code select(c, a, b)} means {@code c > 0 ? a : b}.
+ * scalars. {@code select(c, a, b)} means {@code c > 0 ? a : b}. {@code pi} takes no argument and
+ * may be written without parentheses.
  */
 public enum Function {
     SQRT("sqrt", 1),
@@ -25,6 +26,13 @@ public enum Function {
     COS("cos", 1),
     TAN("tan", 1),
     TANH("tanh", 1),
+    ATAN("atan", 1),
+    /** NaN outside [-1, 1]; its gradient is infinite at the ends. */
+    ASIN("asin", 1),
+    /** NaN outside [-1, 1]; its gradient is infinite at the ends. */
+    ACOS("acos", 1),
+    SINH("sinh", 1),
+    COSH("cosh", 1),
     SIGMOID("sigmoid", 1),
     SOFTPLUS("softplus", 1),
     RELU("relu", 1),
@@ -36,10 +44,17 @@ public enum Function {
     POW("pow", 2),
     MIN("min", 2),
     MAX("max", 2),
+    /** {@code atan2(y, x)}: the angle of the point (x, y), in [-pi, pi]. */
+    ATAN2("atan2", 2),
     /** Inner product of two vectors of equal length. */
     DOT("dot", 2),
     /** {@code select(c, a, b)} is {@code c > 0 ? a : b}. */
-    SELECT("select", 3);
+    SELECT("select", 3),
+    /**
+     * The constant pi, written {@code pi} or {@code pi()}: a reserved name, never a variable or a
+     * column (see {@link #isConstant}). Bare {@code pi} parses as a name the compiler reads as this.
+     */
+    PI("pi", 0);
 
     private final String symbol;
     private final int arity;
@@ -67,6 +82,14 @@ public enum Function {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether {@code name} is a named constant of the language ({@code pi}): written bare, it means the
+     * constant, so it can never name a variable or a column.
+     */
+    public static boolean isConstant(String name) {
+        return PI.symbol.equals(name);
     }
 
     /** The known function closest to a misspelt name, for "did you mean" hints (see {@link Suggest}). */

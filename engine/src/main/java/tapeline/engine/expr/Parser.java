@@ -23,6 +23,10 @@ import tapeline.engine.expr.Token.Kind;
  *             | '(' comparison ')'
  * </pre>
  *
+ * <p>A NAME that is a constant of the language ({@code pi}) stays a {@link Expr.Name} in the tree (so
+ * every tree prints to text that parses back to it); {@link Expression#names()} leaves it out and the
+ * {@link Compiler} reads it as the constant, as if written {@code pi()}.
+ *
  * <p>Two limits keep hostile input harmless: the parser's own recursion (parentheses, signs,
  * exponents, call arguments, each one level) stops at {@link #MAX_NESTING}, and the finished
  * tree, which later code walks recursively (printing, equality, serialisation, compiling),

@@ -69,9 +69,14 @@ public final class BatchedGroupSolver implements GroupSolver {
                     if (oneChunk) {
                         double loss = chunks.run(p, n, g);
                         for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
-                        sums = new GradientSums(n, rounded(loss), g);
+                        double[] h = null;
+                        if (run.needsHessian()) {
+                            h = chunks.hessian(n);
+                            for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
+                        }
+                        sums = new GradientSums(n, rounded(loss), g, h);
                     } else {
-                        sums = new GradientAggregator(model).add(p, block.columns(), from, from + n).snapshot();
+                        sums = new GradientAggregator(model, run.needsHessian()).add(p, block.columns(), from, from + n).snapshot();
                     }
                     done = run.tell(sums, 0);
                 }

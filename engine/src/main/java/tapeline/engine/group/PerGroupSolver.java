@@ -37,9 +37,10 @@ public final class PerGroupSolver implements GroupSolver {
         if (to == from) return invalid(start.params(), "the group has no rows");
         double[][] columns = block.columns();
         TrainLoop.Settings s = withoutCheckpoints(problem.settings());
+        boolean hessian = start.optimizer() instanceof tapeline.engine.optim.Newton;
         try {
             TrainLoop.TrainResult r = TrainLoop.run(start, s,
-                    (params, step) -> new GradientAggregator(problem.model()).add(params, columns, from, to).snapshot(),
+                    (params, step) -> new GradientAggregator(problem.model(), hessian).add(params, columns, from, to).snapshot(),
                     TrainLoop.Listener.NONE, state -> {});
             return fit(r);
         } catch (Exception e) {

@@ -60,6 +60,7 @@ public final class Arguments implements java.io.Serializable {
     private final Map<String, Hyper> given;
     private final Set<String> read = new TreeSet<>();
     private final Map<String, Range> ranges = new java.util.TreeMap<>();
+    private final Map<String, Double> defaults = new java.util.TreeMap<>();
     private final List<String> problems = new ArrayList<>();
     private final LearningRateSchedule schedule;
 
@@ -103,6 +104,9 @@ public final class Arguments implements java.io.Serializable {
     public Hyper hyper(String name, double defaultValue, Range range) {
         read.add(name);
         ranges.put(name, range);
+        if (!Double.isNaN(defaultValue)) {
+            defaults.put(name, defaultValue);
+        }
         Hyper h = given.getOrDefault(name, Hyper.of(defaultValue));
         for (double v : h.values()) {
             if (!range.contains(v)) {
@@ -130,6 +134,14 @@ public final class Arguments implements java.io.Serializable {
     /** The allowed range of every argument read so far. */
     public Map<String, Range> ranges() {
         return Map.copyOf(ranges);
+    }
+
+    /**
+     * The default of every argument read so far that has one (flags as 1/0); those Keras defaults to
+     * {@code None} are not listed.
+     */
+    public Map<String, Double> defaults() {
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(defaults));
     }
 
     /** Whether the caller gave this argument. */

@@ -73,6 +73,24 @@ public final class Optimizers {
 
     /** Every argument an optimizer accepts, with the values it allows. */
     public static Map<String, Arguments.Range> ranges(String name) {
+        return probe(name).ranges();
+    }
+
+    /**
+     * The value each argument of an optimizer takes when it is not given, by name (flags as 1/0),
+     * as Keras's signatures have them; arguments Keras defaults to {@code None} (no decay, no
+     * clipping) are not listed.
+     *
+     * <pre>{@code
+     * Optimizers.defaults("adam");  // {amsgrad=0.0, beta_1=0.9, beta_2=0.999, epsilon=1.0E-7, learning_rate=0.001}
+     * }</pre>
+     */
+    public static Map<String, Double> defaults(String name) {
+        return probe(name).defaults();
+    }
+
+    /** The arguments an optimizer built with none given has read. */
+    private static Arguments probe(String name) {
         BiFunction<Arguments, DType, Optimizer> f = FACTORIES.get(name);
         if (f == null) {
             throw new IllegalArgumentException("unknown optimizer '" + name + "' (known: "
@@ -80,7 +98,7 @@ public final class Optimizers {
         }
         Arguments probe = Arguments.of(name, Map.of());
         f.apply(probe, DType.FLOAT64);
-        return probe.ranges();
+        return probe;
     }
 
     /** Checks a set of fixed argument values without building anything that lasts. */

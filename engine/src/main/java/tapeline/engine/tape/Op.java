@@ -254,6 +254,82 @@ public enum Op {
             else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 - z[i] * z[i]);
         }
     },
+    /** {@code atan(a)}, with {@code atan'(a) = 1 / (1 + a^2)}. */
+    ATAN(1, "a", "") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.atan(a[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (1.0 / (1.0 + a[i] * a[i]));
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / (1.0 + a[i] * a[i]));
+        }
+    },
+    /**
+     * {@code asin(a)}, with {@code asin'(a) = 1 / sqrt(1 - a^2)}: infinite at {@code |a| = 1} and NaN
+     * beyond (where the value is NaN too), which solvers take for a non-finite step.
+     */
+    ASIN(1, "a", "") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.asin(a[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (1.0 / Math.sqrt(1.0 - a[i] * a[i]));
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * (1.0 / Math.sqrt(1.0 - a[i] * a[i]));
+        }
+    },
+    /** {@code acos(a)}, with {@code acos'(a) = -1 / sqrt(1 - a^2)}; the domain edges as {@link #ASIN}'s. */
+    ACOS(1, "a", "") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.acos(a[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + -gz[i] * (1.0 / Math.sqrt(1.0 - a[i] * a[i]));
+            else for (int i = 0; i < n; i++) ga[i] = -gz[i] * (1.0 / Math.sqrt(1.0 - a[i] * a[i]));
+        }
+    },
+    SINH(1, "a", "") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.sinh(a[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * Math.cosh(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.cosh(a[i]);
+        }
+    },
+    COSH(1, "a", "") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.cosh(a[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * Math.sinh(a[i]);
+            else for (int i = 0; i < n; i++) ga[i] = gz[i] * Math.sinh(a[i]);
+        }
+    },
+    /**
+     * {@code atan2(a, b)}, the angle of the point (b, a) (a is y, b is x, as in {@link Math#atan2}):
+     * {@code d/da = b / (a^2 + b^2)}, {@code d/db = -a / (a^2 + b^2)}; both NaN at the origin.
+     */
+    ATAN2(2, "ab", "ab") {
+        @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
+            for (int i = 0; i < n; i++) z[i] = Math.atan2(a[i], b[i]);
+        }
+        @Override void backward(double[] gz, double[] a, double[] b, double[] c, double k, double[] z,
+                                double[] ga, double[] gb, double[] base, int n) {
+            if (ga != null) {
+                if (base != null) for (int i = 0; i < n; i++) ga[i] = base[i] + gz[i] * (b[i] / (a[i] * a[i] + b[i] * b[i]));
+                else for (int i = 0; i < n; i++) ga[i] = gz[i] * (b[i] / (a[i] * a[i] + b[i] * b[i]));
+            }
+            if (gb != null) {
+                if (base != null) for (int i = 0; i < n; i++) gb[i] = base[i] + gz[i] * (-a[i] / (a[i] * a[i] + b[i] * b[i]));
+                else for (int i = 0; i < n; i++) gb[i] = gz[i] * (-a[i] / (a[i] * a[i] + b[i] * b[i]));
+            }
+        }
+    },
     SIGMOID(1, "z", "") {
         @Override void forward(double[] a, double[] b, double[] c, double k, double[] z, int n) {
             for (int i = 0; i < n; i++) z[i] = sigmoid(a[i]);

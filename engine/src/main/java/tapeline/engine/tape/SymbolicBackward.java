@@ -41,6 +41,9 @@ final class SymbolicBackward {
         RULES.put(Op.ADD, (gz, a, b, c, z, k) -> of(gz, gz));
         RULES.put(Op.SUB, (gz, a, b, c, z, k) -> of(gz, gz.neg()));
         RULES.put(Op.MUL, (gz, a, b, c, z, k) -> of(gz.mul(b), gz.mul(a)));
+        // DOT: the product's rule for each of its pairs (record() walks the pairs), recorded only for a
+        // side that wants a gradient: a model's dot(w, x) has as many data columns x as weights w.
+        RULES.put(Op.DOT, (gz, a, b, c, z, k) -> of(wantsGradient(a) ? gz.mul(b) : null, wantsGradient(b) ? gz.mul(a) : null));
         RULES.put(Op.DIV, (gz, a, b, c, z, k) -> of(gz.div(b), gz.mul(a.neg().div(b).div(b))));
         RULES.put(Op.NEG, (gz, a, b, c, z, k) -> of(gz.neg(), null));
         RULES.put(Op.POW, (gz, a, b, c, z, k) -> {
@@ -60,6 +63,17 @@ final class SymbolicBackward {
         RULES.put(Op.COS, (gz, a, b, c, z, k) -> of(gz.mul(a.sin()).neg(), null));
         RULES.put(Op.TAN, (gz, a, b, c, z, k) -> of(gz.div(a.cos().square()), null));
         RULES.put(Op.TANH, (gz, a, b, c, z, k) -> of(gz.mul(z.square().neg().add(1)), null));
+        // The inverse and hyperbolic functions, written as Op's numeric rules compute them (so the
+        // gradient program has their bits): 1 / (1 + a^2), 1 / sqrt(1 - a^2), ...
+        RULES.put(Op.ATAN, (gz, a, b, c, z, k) -> of(gz.mul(scalar(a, 1).div(a.square().add(1))), null));
+        RULES.put(Op.ASIN, (gz, a, b, c, z, k) -> of(gz.mul(scalar(a, 1).div(a.square().neg().add(1).sqrt())), null));
+        RULES.put(Op.ACOS, (gz, a, b, c, z, k) -> of(gz.neg().mul(scalar(a, 1).div(a.square().neg().add(1).sqrt())), null));
+        RULES.put(Op.SINH, (gz, a, b, c, z, k) -> of(gz.mul(a.cosh()), null));
+        RULES.put(Op.COSH, (gz, a, b, c, z, k) -> of(gz.mul(a.sinh()), null));
+        RULES.put(Op.ATAN2, (gz, a, b, c, z, k) -> {
+            Tensor r2 = a.square().add(b.square());
+            return of(gz.mul(b.div(r2)), gz.mul(a.neg().div(r2)));
+        });
         RULES.put(Op.SIGMOID, (gz, a, b, c, z, k) -> of(gz.mul(z.mul(z.neg().add(1))), null));
         RULES.put(Op.SOFTPLUS, (gz, a, b, c, z, k) -> of(gz.mul(a.sigmoid()), null));
         // The condition of a select gets no gradient: these first derivatives are piecewise constant.
@@ -111,15 +125,26 @@ final class SymbolicBackward {
                 Tensor a = at(tape, in[0]);
                 Tensor b = at(tape, in[1]);
                 Tensor c = at(tape, in[2]);
-                Tensor[] g = rule.apply(cotangent[i], a, b, c, tape.tensor(i), tape.param(i));
                 int differentiable = o == Op.SELECT ? 2 : o.arity();
-                for (int j = 0; j < differentiable && j < 2; j++) {
-                    if (g[j] == null || !tape.needsGradient(in[j])) continue;
-                    // A shared input read directly by a lane op (Op.readsSharedInputs) gets the sum of
-                    // its per-lane contributions, as the numeric rule reduces them.
-                    if (!tape.isLaneShaped(in[j]) && g[j].isPerLane()) g[j] = g[j].sum();
-                    Tensor sum = cotangent[in[j]];
-                    cotangent[in[j]] = sum == null ? g[j] : sum.add(g[j]);
+                // A DOT node is one product per pair (u0, v0, u1, v1, ...): each pair gets DOT's rule in
+                // turn, in the order Tape.backward takes them; any other node is one "pair", its inputs.
+                int[] pairs = o == Op.DOT ? tape.pairs(i) : in;
+                for (int p = 0; p < (o == Op.DOT ? pairs.length : 2); p += 2) {
+                    int[] pair = o == Op.DOT ? new int[] {pairs[p], pairs[p + 1]} : in;
+                    Tensor[] g = o == Op.DOT
+                            ? rule.apply(cotangent[i], at(tape, pair[0]), at(tape, pair[1]), null, tape.tensor(i), p / 2)
+                            : rule.apply(cotangent[i], a, b, c, tape.tensor(i), tape.param(i));
+                    for (int j = 0; j < differentiable && j < 2; j++) {
+                        if (g[j] == null || !tape.needsGradient(pair[j])) continue;
+                        // A shared input read directly by a lane op (Op.readsSharedInputs) gets the sum of
+                        // its per-lane contributions, as the numeric rule reduces them; a scalar contribution
+                        // stands for the same value in every lane, so it is summed too (n times itself: sum()
+                        // broadcasts it first). BROADCAST's own rule already reduces.
+                        boolean laneToShared = !tape.isLaneShaped(pair[j]) && tape.isLaneShaped(i) && o != Op.BROADCAST;
+                        if (!tape.isLaneShaped(pair[j]) && (g[j].isPerLane() || laneToShared)) g[j] = g[j].sum();
+                        Tensor sum = cotangent[pair[j]];
+                        cotangent[pair[j]] = sum == null ? g[j] : sum.add(g[j]);
+                    }
                 }
             }
             int[] out = new int[sources.length];
@@ -145,6 +170,10 @@ final class SymbolicBackward {
     private static Tensor[] split(Tensor cond, Tensor gz) {
         Tensor zero = scalar(gz, 0);
         return of(Tensor.select(cond, gz, zero), Tensor.select(cond, zero, gz));
+    }
+
+    private static boolean wantsGradient(Tensor t) {
+        return t.tape().needsGradient(t.node());
     }
 
     private static Tensor at(Tape tape, int node) {

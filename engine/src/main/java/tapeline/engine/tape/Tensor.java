@@ -80,6 +80,15 @@ public final class Tensor {
     public Tensor cos() { return unary(Op.COS, 0); }
     public Tensor tan() { return unary(Op.TAN, 0); }
     public Tensor tanh() { return unary(Op.TANH, 0); }
+    public Tensor atan() { return unary(Op.ATAN, 0); }
+    /** {@code asin}: NaN outside [-1, 1], an infinite gradient at its ends. */
+    public Tensor asin() { return unary(Op.ASIN, 0); }
+    /** {@code acos}: NaN outside [-1, 1], an infinite gradient at its ends. */
+    public Tensor acos() { return unary(Op.ACOS, 0); }
+    public Tensor sinh() { return unary(Op.SINH, 0); }
+    public Tensor cosh() { return unary(Op.COSH, 0); }
+    /** {@code atan2(this, x)}: the angle of the point (x, this), in [-pi, pi], as {@link Math#atan2}. */
+    public Tensor atan2(Tensor x) { return binary(Op.ATAN2, x); }
     public Tensor sigmoid() { return unary(Op.SIGMOID, 0); }
     public Tensor softplus() { return unary(Op.SOFTPLUS, 0); }
     public Tensor relu() { return unary(Op.RELU, 0); }

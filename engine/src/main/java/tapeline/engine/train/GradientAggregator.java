@@ -61,6 +61,8 @@ public final class GradientAggregator implements Serializable {
     private long count;
     private final ExactSum loss = new ExactSum();
     private final ExactSum[] gradient;
+    /** The Hessian's sums, row-major, or null. */
+    private final ExactSum[] hessian;
     private long compiledChunks;
     private long interpretedChunks;
     /** Why chunks ran on the interpreter (the first reason met), or null. */
@@ -81,9 +83,25 @@ public final class GradientAggregator implements Serializable {
 
     /** An empty aggregate: no rows yet. */
     public GradientAggregator(LossModel model) {
+        this(model, false);
+    }
+
+    /**
+     * An empty aggregate that also sums the rows' Hessians ({@code optimizer = newton}): per chunk, the
+     * Hessian of the chunk's summed loss from the tape's derivative program
+     * ({@link tapeline.engine.tape.HessianProgram}, interpreted), added exactly as the gradient is.
+     */
+    public GradientAggregator(LossModel model, boolean hessian) {
         this.model = model;
-        gradient = new ExactSum[model.parameterCount()];
+        int n = model.parameterCount();
+        gradient = new ExactSum[n];
         for (int k = 0; k < gradient.length; k++) gradient[k] = new ExactSum();
+        if (hessian) {
+            this.hessian = new ExactSum[n * n];
+            for (int k = 0; k < this.hessian.length; k++) this.hessian[k] = new ExactSum();
+        } else {
+            this.hessian = null;
+        }
     }
 
     public LossModel model() {
@@ -207,6 +225,10 @@ public final class GradientAggregator implements Serializable {
         for (int p = 0; p < gradient.length; p++) {
             if (has[p]) gradient[p].add(g[p]); // none: the loss does not use it, 0
         }
+        if (hessian != null) {
+            double[] h = w.hessian().evaluate(n);
+            for (int k = 0; k < h.length; k++) hessian[k].add(h[k]);
+        }
         if (w.lastCompiled) {
             compiledChunks++;
         } else {
@@ -292,6 +314,14 @@ public final class GradientAggregator implements Serializable {
             return evaluate(w, n, gradient, has);
         }
 
+        /**
+         * The Hessian of the loaded chunk's summed loss at the parameters of the last {@link #run}
+         * (row-major, n x n; the array is reused), as the aggregate with Hessian sums adds it.
+         */
+        public double[] hessian(int n) {
+            return w.hessian().evaluate(n);
+        }
+
         /** Whether the last {@link #run} ran the compiled pass. */
         public boolean compiled() {
             return w.lastCompiled;
@@ -318,8 +348,12 @@ public final class GradientAggregator implements Serializable {
         compiledChunks += other.compiledChunks;
         interpretedChunks += other.interpretedChunks;
         if (fallback == null) fallback = other.fallback;
+        if ((hessian == null) != (other.hessian == null)) {
+            throw new IllegalArgumentException("cannot merge an aggregate with Hessian sums and one without");
+        }
         loss.merge(other.loss);
         for (int k = 0; k < gradient.length; k++) gradient[k].merge(other.gradient[k]);
+        if (hessian != null) for (int k = 0; k < hessian.length; k++) hessian[k].merge(other.hessian[k]);
         return this;
     }
 
@@ -327,7 +361,12 @@ public final class GradientAggregator implements Serializable {
     public GradientSums snapshot() {
         double[] g = new double[gradient.length];
         for (int k = 0; k < g.length; k++) g[k] = gradient[k].value();
-        return new GradientSums(count, loss.value(), g);
+        double[] h = null;
+        if (hessian != null) {
+            h = new double[hessian.length];
+            for (int k = 0; k < h.length; k++) h[k] = hessian[k].value();
+        }
+        return new GradientSums(count, loss.value(), g, h);
     }
 
     /** True when both hold exactly the same sums (not just the same rounded ones). */
@@ -335,6 +374,12 @@ public final class GradientAggregator implements Serializable {
         if (count != o.count || !loss.sameAs(o.loss) || gradient.length != o.gradient.length) return false;
         for (int k = 0; k < gradient.length; k++) {
             if (!gradient[k].sameAs(o.gradient[k])) return false;
+        }
+        if ((hessian == null) != (o.hessian == null)) return false;
+        if (hessian != null) {
+            for (int k = 0; k < hessian.length; k++) {
+                if (!hessian[k].sameAs(o.hessian[k])) return false;
+            }
         }
         return true;
     }
@@ -347,6 +392,12 @@ public final class GradientAggregator implements Serializable {
         final double[] chunkGradient;
         final boolean[] chunkHas;
         boolean lastCompiled;
+        private HessianWork hessian;
+
+        HessianWork hessian() {
+            if (hessian == null) hessian = new HessianWork(this);
+            return hessian;
+        }
 
         Work(LossModel model, LossModel.Compiled compiled) {
             this.model = model;
@@ -355,6 +406,48 @@ public final class GradientAggregator implements Serializable {
             this.chunkHas = new boolean[model.parameterCount()];
             this.kernel = model.codegen() ? PassKernel.prepare(compiled.tape(), compiled.lossNode(),
                     compiled.paramNodes(), compiled.columnNodes()) : null;
+        }
+    }
+
+    /**
+     * The Hessian of a chunk's summed loss: a second recording of the loss with its gradient program
+     * (so the pass's tape and its compiled kernel stay as they are), reading the same column arrays and
+     * parameter values as the pass's tape; one forward pass and one reverse pass per parameter.
+     */
+    private static final class HessianWork {
+        final Work pass;
+        final LossModel.Compiled compiled;
+        final tapeline.engine.tape.HessianProgram program;
+        final double[][] g;
+        final double[][][] h;
+        final double[] out;
+
+        HessianWork(Work pass) {
+            this.pass = pass;
+            compiled = pass.model.compile();
+            int n = compiled.paramNodes().length;
+            program = tapeline.engine.tape.HessianProgram.record(compiled.tape(), compiled.lossNode(), compiled.paramNodes());
+            g = new double[n][1];
+            h = new double[n][n][1];
+            out = new double[n * n];
+        }
+
+        /** The first n lanes, with the pass tape's current rows and parameters. */
+        double[] evaluate(int n) {
+            LossModel.Compiled src = pass.compiled;
+            Tape tape = compiled.tape();
+            tape.setActiveLanes(n);
+            for (int c = 0; c < compiled.columnNodes().length; c++) {
+                tape.rebind(compiled.columnNodes()[c], src.tape().valueBuffer(src.columnNodes()[c]));
+            }
+            for (int k = 0; k < compiled.params().length; k++) compiled.params()[k][0] = src.params()[k][0];
+            tape.forward();
+            program.evaluate(g, h);
+            int m = g.length;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < m; j++) out[i * m + j] = h[i][j][0];
+            }
+            return out;
         }
     }
 }

@@ -52,6 +52,19 @@ public final class TrainRun {
     // L-BFGS or OWL-QN.
     private final QuasiNewton qn;
 
+    // Newton (a Keras-style run whose step is a damped Newton step with a line search).
+    private final tapeline.engine.optim.Newton newton;
+    private boolean trialPhase;
+    private double[] trialPoint;
+    private double[] direction;
+    private double costAt;       // the objective at params
+    private double normAt;       // its gradient's norm
+    private double slope;        // g . d
+    private double t;            // the trial step
+    private int trials;
+    private int stepPasses;
+    private TrainState checkpoint;
+
     private TrainRun(TrainState start, Settings s, boolean copySolver) {
         this.s = s;
         this.history = new ArrayList<>(start.history());
@@ -74,6 +87,7 @@ public final class TrainRun {
             values = new double[n][1];
             grads = new double[n][1];
         }
+        newton = optimizer instanceof tapeline.engine.optim.Newton nt ? nt : null;
     }
 
     /** A run from {@code start} (step 0 or a checkpoint); {@code start}'s solver is copied, its Keras optimizer used in place. */
@@ -89,7 +103,13 @@ public final class TrainRun {
     /** The parameters to evaluate next (a copy). */
     public double[] point() {
         if (result != null) throw new IllegalStateException("the run has ended");
+        if (trialPhase) return trialPoint.clone();
         return qn != null ? qn.point() : params.clone();
+    }
+
+    /** Whether the next evaluation must include the rows' Hessian ({@code optimizer = newton}: every one). */
+    public boolean needsHessian() {
+        return newton != null;
     }
 
     /** The step the next evaluation belongs to (a mini-batch's seed): for L-BFGS the iterate it may become. */
@@ -130,6 +150,7 @@ public final class TrainRun {
 
     /** The state as it is now: a checkpoint. */
     public TrainState state() {
+        if (checkpoint != null) return checkpoint;
         if (qn != null) return new TrainState(qn.x(), null, qn.iteration(), history, null, qn);
         return new TrainState(params, optimizer, step, history, divergence);
     }
@@ -148,19 +169,28 @@ public final class TrainRun {
             throw new IllegalStateException("step " + evalStep + ": the gradient pass saw no rows"
                     + " (an empty input, or a batch.fraction too small for it)");
         }
-        double[] at = qn != null ? null : params;
+        double[] at = qn != null ? qn.point() : trialPhase ? trialPoint : params;
         double loss = sums.loss(s.reduce());
         double[] g = sums.gradient(s.reduce());
         if (s.regularizer() != null) {
-            loss += s.regularizer().addTo(at != null ? at : qn.point(), g);
+            loss += s.regularizer().addTo(at, g);
+        }
+        double[][] h = null;
+        if (newton != null) {
+            h = sums.hessian(s.reduce());
+            if (h == null) throw new IllegalStateException("optimizer newton needs the pass to sum the rows' Hessians");
+            if (s.regularizer() != null) s.regularizer().addHessian(at, h);
         }
         passes++;
         this.seconds += seconds;
         lastRows = sums.count();
         newPoint = null;
         checkpointDue = false;
+        checkpoint = null;
         if (qn != null) {
             tellSolver(loss, g, seconds);
+        } else if (newton != null) {
+            tellNewton(loss, g, h, seconds);
         } else {
             tellKeras(loss, g, seconds);
         }
@@ -255,6 +285,162 @@ public final class TrainRun {
             return;
         }
         checkpointDue = s.checkpointEvery() > 0 && qn.iteration() > startStep && qn.iteration() % s.checkpointEvery() == 0;
+    }
+
+    /** Halvings of the trial step before a Newton step gives up (the sweep's {@code NewtonStep.BACKTRACKS}). */
+    static final int BACKTRACKS = 40;
+    /**
+     * How far the objective may rise, relative to its size, on a trial whose gradient norm is smaller:
+     * about the rounding of a sum of a few thousand terms. Near the optimum the decrease a Newton step
+     * makes is below the objective's rounding, and the cost test alone cannot see it.
+     */
+    static final double ROUNDING = 1e-12;
+
+    /**
+     * Newton: each evaluation carries the Hessian. At an iterate: judge it (as a Keras step), then
+     * the direction {@code d = -V diag(1/max(|l|, zero)) V' g} (H's eigen-decomposition; the sweep's
+     * {@code NewtonStep}: where H is positive definite, {@code -H^-1 g}) and trials
+     * {@code x + t d} for {@code t = learning_rate, t/2, ...}. A trial is taken when the objective
+     * passes the Armijo test {@code f(x + t d) <= f(x) + armijo t g.d} (a required decrease below
+     * the rounding of {@code f(x)} asks only that it not rise), or when its gradient norm is smaller
+     * and the objective rose by no more than its rounding ({@link #ROUNDING}); the taken trial's
+     * evaluation is the next iterate's. No such trial in {@value #BACKTRACKS} halvings: STALLED.
+     */
+    private void tellNewton(double loss, double[] g, double[][] h, double dt) {
+        stepPasses++;
+        if (!trialPhase) {
+            judgeNewton(loss, g, h, dt);
+            return;
+        }
+        double norm = TrainLoop.norm(g);
+        double want = costAt + newton.armijo(0) * t * slope;
+        if (costAt - want < ulp(costAt)) want = costAt;
+        boolean accept = notFinite(loss, g) == null
+                && (loss <= want || (norm < normAt && loss - costAt <= ROUNDING * Math.abs(costAt)));
+        if (!accept) {
+            if (++trials > BACKTRACKS) {
+                trialPhase = false;
+                result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), Status.STALLED,
+                        "step " + step + ": no trial along the Newton direction decreased the objective (" + (BACKTRACKS + 1)
+                                + " trial steps from " + newton.initialStep(0) + "): it cannot be decreased further at this precision",
+                        passes, seconds);
+                return;
+            }
+            t *= 0.5;
+            for (int k = 0; k < params.length; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
+            return;
+        }
+        trialPhase = false;
+        boolean sample = divergence.samples(step);
+        System.arraycopy(trialPoint, 0, params, 0, params.length);
+        for (int k = 0; k < params.length; k++) values[k][0] = params[k];
+        if (sample) divergence.afterStep(values, 1);
+        step++;
+        if (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0) {
+            // The state before the new iterate is judged, as a Keras step's: a resumed run evaluates it again.
+            checkpoint = copyOf(new TrainState(params, optimizer, step, history, divergence));
+        }
+        judgeNewton(loss, g, h, dt);
+        checkpointDue = checkpoint != null;
+    }
+
+    private void judgeNewton(double loss, double[] g, double[][] h, double dt) {
+        int n = params.length;
+        stepSeconds = dt;
+        double norm = TrainLoop.norm(g);
+        HistoryPoint point = new HistoryPoint(step, loss, norm, stepPasses);
+        stepPasses = 0;
+        history.add(point);
+        newPoint = point;
+        String bad = notFinite(loss, g);
+        if (bad == null) {
+            for (double[] row : h) {
+                for (double v : row) if (!Double.isFinite(v)) bad = "the Hessian has a component " + v;
+            }
+        }
+        boolean sample = divergence.samples(step);
+        String runaway = null;
+        for (int k = 0; k < n; k++) {
+            values[k][0] = params[k];
+            grads[k][0] = g[k];
+        }
+        if (bad == null && sample) {
+            lossLane[0] = loss;
+            if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
+        }
+        Status status = null;
+        if (bad != null) {
+            status = Status.DIVERGED;
+        } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
+                || (s.lossTolerance() > 0 && history.size() >= 2
+                    && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
+            status = Status.CONVERGED;
+        } else if (runaway != null) {
+            status = Status.DIVERGED;
+            bad = runaway;
+        } else if (step >= s.steps()) {
+            status = Status.MAX_STEPS;
+        }
+        if (status != null) {
+            String msg = bad == null ? null : "step " + step + ": " + bad;
+            result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
+                    passes, seconds);
+            return;
+        }
+        if (sample) divergence.beforeStep(values, 1);
+        direction = newtonDirection(g, h, optimizer.dtype());
+        slope = 0;
+        for (int k = 0; k < n; k++) slope += g[k] * direction[k];
+        costAt = loss;
+        normAt = norm;
+        t = newton.initialStep(0);
+        trials = 0;
+        if (trialPoint == null) trialPoint = new double[n];
+        for (int k = 0; k < n; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
+        trialPhase = true;
+    }
+
+    /**
+     * {@code d = -V diag(1 / max(|l_i|, zero)) V' g}: the Newton step where H is positive definite,
+     * else a descent direction with negative curvature taken by magnitude; {@code -g} for a zero H.
+     */
+    static double[] newtonDirection(double[] g, double[][] h, tapeline.engine.tape.DType dtype) {
+        int m = g.length;
+        double[][] a = new double[m][];
+        for (int i = 0; i < m; i++) a[i] = h[i].clone();
+        tapeline.engine.solve.SymmetricEigen e = new tapeline.engine.solve.SymmetricEigen(m);
+        e.decompose(a);
+        double zero = tapeline.engine.solve.Verdict.zero(e, dtype);
+        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
+        double[] d = new double[m];
+        for (int k = 0; k < m; k++) d[k] = flat ? -g[k] : 0;
+        if (!flat) {
+            for (int i = 0; i < m; i++) {
+                double proj = 0;
+                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k];
+                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
+                for (int k = 0; k < m; k++) d[k] -= scale * e.vector(i, k);
+            }
+        }
+        return d;
+    }
+
+    private double ulp(double v) {
+        return optimizer.dtype() == tapeline.engine.tape.DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
+    }
+
+    private static TrainState copyOf(TrainState st) {
+        try {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(b)) {
+                o.writeObject(st);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(b.toByteArray()))) {
+                return (TrainState) in.readObject();
+            }
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("could not copy the state for a checkpoint", e);
+        }
     }
 
     static String notFinite(double loss, double[] g) {

@@ -28,7 +28,7 @@ class HostileTextTest {
             "for", "if", "else", "return", "throw", "new", "true", "false", "null",
             "tapeline", "engine", "codegen", "tape", "optim", "GeneratedStep", "GeneratedKernel", "Op", "Lion", "sign", "sigmoid",
             "Math", "Double", "longBitsToDouble", "UnsupportedOperationException", "sqrt", "exp", "log", "log1p", "expm1",
-            "sin", "cos", "tan", "tanh", "pow", "abs", "signum", "min", "max",
+            "sin", "cos", "tan", "tanh", "pow", "abs", "signum", "min", "max", "atan", "asin", "acos", "sinh", "cosh", "atan2",
             "gradients", "gradientsOnly", "gradientsAndCost", "cost", "fused", "step", "stepOnly", "stepAlternative", "stepOnlyChecked", "stepAlternativeChecked", "check", "chk",
             "n", "grad", "st", "sc", "lanes", "i", "adjSlot", "L",
             "gi", "mi", "vi", "ui", "ai", "a", "c", "c1", "c2", "d", "dw", "lr", "mu", "r", "b1", "b2", "up", "ut", "ut1",

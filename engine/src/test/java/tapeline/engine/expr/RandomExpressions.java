@@ -32,6 +32,9 @@ public final class RandomExpressions {
                 net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("sin", "cos", "tanh", "sigmoid", "softplus", "exp"), bounded)
                         .as((f, a) -> f + "(" + a + ")")),
                 net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("log", "sqrt", "log1p"), positive).as((f, a) -> f + "(" + a + ")")),
+                // Issue 23's functions (atan, asin, acos, sinh, cosh, atan2, pi), each on a domain where it is smooth.
+                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("atan(%2$s)", "asin(0.9 * %1$s)", "acos(0.9 * %1$s)",
+                        "sinh(%1$s)", "cosh(%1$s)", "atan2(%2$s, 1.5 + square(%1$s))", "(pi * %2$s)"), bounded, sub).as(String::format)),
                 net.jqwik.api.Tuple.of(1, sub.map(e -> "-" + e)),
                 net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, sub).as((a, b) -> "expm1(" + a + ") * " + b)));
     }

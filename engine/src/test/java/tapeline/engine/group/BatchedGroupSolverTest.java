@@ -39,7 +39,7 @@ class BatchedGroupSolverTest {
     @Test
     void sameBitsAsTheReferenceOverRandomBlocks() {
         Random r = new Random(21);
-        String[] optimizers = {"lbfgs", "owlqn", "adam"};
+        String[] optimizers = {"lbfgs", "owlqn", "adam", "newton"};
         int cases = 0;
         for (DType dtype : DType.values()) {
             for (boolean codegen : new boolean[] {true, false}) {

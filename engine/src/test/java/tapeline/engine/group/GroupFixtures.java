@@ -95,6 +95,8 @@ final class GroupFixtures {
                 for (int k = 1; k < n; k++) pen[k] = true;
                 return TrainState.start(QuasiNewton.owlqn(new double[n], 10, 0.05, pen));
             };
+            case "newton" -> () -> TrainState.start(new double[n],
+                    m.buildOptimizer(Optimizers.create("newton", Map.of(), dtype)));
             case "adam" -> () -> TrainState.start(new double[n],
                     m.buildOptimizer(Optimizers.create("adam", Map.of("learning_rate", Hyper.of(0.05)), dtype)));
             default -> throw new IllegalArgumentException(optimizer);

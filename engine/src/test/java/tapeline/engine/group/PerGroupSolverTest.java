@@ -24,7 +24,7 @@ class PerGroupSolverTest {
     void eachGroupIsTheTrainLoopOnItsRowsAlone() throws Exception {
         int[] sizes = {1, 7, 64, 65, 200, 3, 130};
         GroupBlock b = GroupFixtures.block(sizes, 3, false, 11);
-        for (String opt : new String[] {"lbfgs", "owlqn", "adam"}) {
+        for (String opt : new String[] {"lbfgs", "owlqn", "adam", "newton"}) {
             LossModel m = GroupFixtures.leastSquares(3, DType.FLOAT64, 64, false);
             TrainLoop.Settings s = new TrainLoop.Settings(60, 1e-10, 0, Reduce.MEAN, 0);
             GroupProblem p = new GroupProblem(m, s, GroupFixtures.start(opt, m, DType.FLOAT64));
@@ -74,6 +74,95 @@ class PerGroupSolverTest {
         }
     }
 
+    /** Newton per group: the normal equations' solution within 1e-9 relative, from 6 rows (as many as parameters) up. */
+    @Test
+    void leastSquaresPerGroupByNewtonSolvesTheNormalEquationsTo1e9() {
+        int k = 5;
+        int[] sizes = {6, 7, 10, 50, 200, 1000, 5000, 17};
+        GroupBlock b = GroupFixtures.block(sizes, k, false, 5);
+        for (Reduce reduce : Reduce.values()) {
+            LossModel m = GroupFixtures.leastSquares(k, DType.FLOAT64, 256, true);
+            GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(50, 1e-9, 0, reduce, 0),
+                    GroupFixtures.start("newton", m, DType.FLOAT64));
+            GroupFit[] fits = new BatchedGroupSolver().solve(p, b);
+            for (int g = 0; g < sizes.length; g++) {
+                double[] exact = normalEquations(b, g, k);
+                assertThat(fits[g].status()).as("group %d: %s", g, fits[g].message()).isIn(Status.CONVERGED, Status.STALLED);
+                assertThat(fits[g].steps()).as("one Newton step solves a quadratic").isLessThanOrEqualTo(2);
+                for (int j = 0; j <= k; j++) {
+                    assertThat(fits[g].params()[j]).as("%s group %d coefficient %d", reduce, g, j)
+                            .isCloseTo(exact[j], within(1e-9 * Math.max(1, Math.abs(exact[j]))));
+                }
+            }
+        }
+    }
+
+    /** Ridge per group by Newton: the regularizer's Hessian is added; against (X'X/n + lambda D) beta = X'y/n. */
+    @Test
+    void newtonAddsTheRegularizersHessian() {
+        int k = 3;
+        int[] sizes = {4, 30, 300};
+        GroupBlock b = GroupFixtures.block(sizes, k, false, 6);
+        LossModel m = GroupFixtures.leastSquares(k, DType.FLOAT64, 64, false);
+        tapeline.engine.train.Regularizer reg = new tapeline.engine.train.Regularizer(
+                tapeline.engine.expr.Expression.parse("regularization", "0.5 * 0.3 * sum(w^2)"), m.variables(), DType.FLOAT64);
+        GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(50, 1e-12, 0, Reduce.MEAN, 0, reg),
+                GroupFixtures.start("newton", m, DType.FLOAT64));
+        GroupFit[] fits = new PerGroupSolver().solve(p, b);
+        for (int g = 0; g < sizes.length; g++) {
+            int n = sizes[g];
+            double[][] a = new double[k + 1][k + 1];
+            double[] rhs = new double[k + 1];
+            double[][] c = b.columns();
+            for (int i = b.from(g); i < b.to(g); i++) {
+                double[] row = new double[k + 1];
+                row[0] = 1;
+                for (int j = 0; j < k; j++) row[j + 1] = c[j + 1][i];
+                for (int q = 0; q <= k; q++) {
+                    rhs[q] += row[q] * c[0][i] / n;
+                    for (int r = 0; r <= k; r++) a[q][r] += row[q] * row[r] / n;
+                }
+            }
+            for (int q = 1; q <= k; q++) a[q][q] += 0.3;
+            double[] exact = GroupFixtures.solve(a, rhs);
+            assertThat(fits[g].status()).as("group %d: %s", g, fits[g].message()).isIn(Status.CONVERGED, Status.STALLED);
+            for (int j = 0; j <= k; j++) {
+                assertThat(fits[g].params()[j]).as("group %d coefficient %d", g, j)
+                        .isCloseTo(exact[j], within(1e-10 * Math.max(1, Math.abs(exact[j]))));
+            }
+        }
+    }
+
+    /**
+     * Fewer rows than parameters: the objective is flat along X's null space, so the minimisers are a
+     * whole affine set. Every optimizer reaches one of them (the rows fitted exactly, the gradient
+     * zero) and says CONVERGED: that is true of the point, a minimiser; it is not unique, which the
+     * group's row count (below the parameter count) tells. Newton's singular Hessian is not an error:
+     * its zero eigenvalues are floored, so the step does not move along the null space.
+     */
+    @Test
+    void anUnderDeterminedGroupConvergesToAnExactFit() {
+        int k = 5;
+        int[] sizes = {2, 3, 5};
+        GroupBlock b = GroupFixtures.block(sizes, k, false, 12);
+        for (String opt : new String[] {"newton", "lbfgs"}) {
+            LossModel m = GroupFixtures.leastSquares(k, DType.FLOAT64, 16, true);
+            GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(200, 1e-9, 0, Reduce.SUM, 0),
+                    GroupFixtures.start(opt, m, DType.FLOAT64));
+            GroupFit[] fits = new BatchedGroupSolver().solve(p, b);
+            for (int g = 0; g < sizes.length; g++) {
+                GroupFit f = fits[g];
+                assertThat(f.status()).as("%s group %d: %s", opt, g, f.message()).isEqualTo(Status.CONVERGED);
+                double[][] c = b.columns();
+                for (int i = b.from(g); i < b.to(g); i++) {
+                    double fitted = f.params()[0];
+                    for (int j = 0; j < k; j++) fitted += f.params()[j + 1] * c[j + 1][i];
+                    assertThat(fitted).as("%s group %d row %d fitted exactly", opt, g, i).isCloseTo(c[0][i], within(1e-7));
+                }
+            }
+        }
+    }
+
     /** (X'X) beta = X'y with X = [1, x], accumulated and solved here. */
     static double[] normalEquations(GroupBlock b, int g, int k) {
         double[][] a = new double[k + 1][k + 1];
@@ -91,22 +180,25 @@ class PerGroupSolverTest {
         return GroupFixtures.solve(a, rhs);
     }
 
-    /** Logistic per group against Newton-IRLS (written here, iterated to a fixed point). */
+    /** Logistic per group against Newton-IRLS (written here, iterated to a fixed point): L-BFGS to 1e-7, Newton to 1e-9. */
     @Test
     void logisticPerGroupMatchesNewtonIrls() {
         int k = 3;
         int[] sizes = {40, 200, 1500};
         GroupBlock b = GroupFixtures.block(sizes, k, true, 8);
-        LossModel m = GroupFixtures.logistic(k, DType.FLOAT64, 128, true);
-        GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(500, 1e-14, 0, Reduce.SUM, 0),
-                GroupFixtures.start("lbfgs", m, DType.FLOAT64));
-        GroupFit[] fits = new PerGroupSolver().solve(p, b);
-        for (int g = 0; g < sizes.length; g++) {
-            double[] exact = irls(b, g, k);
-            assertThat(fits[g].status()).as("group %d: %s", g, fits[g].message()).isEqualTo(Status.CONVERGED);
-            for (int j = 0; j <= k; j++) {
-                assertThat(fits[g].params()[j]).as("group %d coefficient %d", g, j)
-                        .isCloseTo(exact[j], within(1e-7 * Math.max(1, Math.abs(exact[j]))));
+        for (String opt : new String[] {"lbfgs", "newton"}) {
+            LossModel m = GroupFixtures.logistic(k, DType.FLOAT64, 128, true);
+            GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(500, 1e-11, 0, Reduce.SUM, 0),
+                    GroupFixtures.start(opt, m, DType.FLOAT64));
+            GroupFit[] fits = new PerGroupSolver().solve(p, b);
+            double tol = opt.equals("newton") ? 1e-9 : 1e-7;
+            for (int g = 0; g < sizes.length; g++) {
+                double[] exact = irls(b, g, k);
+                assertThat(fits[g].status()).as("%s group %d: %s", opt, g, fits[g].message()).isIn(Status.CONVERGED, Status.STALLED);
+                for (int j = 0; j <= k; j++) {
+                    assertThat(fits[g].params()[j]).as("%s group %d coefficient %d", opt, g, j)
+                            .isCloseTo(exact[j], within(tol * Math.max(1, Math.abs(exact[j]))));
+                }
             }
         }
     }
@@ -143,7 +235,7 @@ class PerGroupSolverTest {
         GroupBlock b = GroupFixtures.block(sizes, 2, false, 3);
         b.columns()[0][25] = Double.NaN; // group 1's y
         LossModel m = GroupFixtures.leastSquares(2, DType.FLOAT64, 16, false);
-        for (String opt : new String[] {"lbfgs", "adam"}) {
+        for (String opt : new String[] {"lbfgs", "adam", "newton"}) {
             GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(200, 1e-10, 0, Reduce.SUM, 0),
                     GroupFixtures.start(opt, m, DType.FLOAT64));
             GroupFit[] fits = new PerGroupSolver().solve(p, b);

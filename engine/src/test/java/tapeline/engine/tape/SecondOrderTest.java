@@ -191,21 +191,6 @@ class SecondOrderTest {
         assertThat(tape.gradient(x)[0]).isCloseTo(4 * Math.cos(4.0), within(1e-15));
     }
 
-    /** DOT (issue 12's fused dot of shared values) has no derivative program yet: the error names it. */
-    @Test
-    void dotOfSharedValuesIsNamedWhenDifferentiatedTwice() {
-        Variable a = Variable.scalar("a", 0.5, DType.FLOAT64);
-        Variable b = Variable.scalar("b", -1.5, DType.FLOAT64);
-        try (GradientTape tape = GradientTape.persistent()) {
-            Tensor x = tape.constant(1, 2, 3);
-            Tensor y = Tensor.dot(new Tensor[] {tape.read(a), tape.read(b)}, new Tensor[] {x, x.square()});
-            assertThat(tape.gradient(y, a)[0]).containsExactly(6.0); // once: fine
-            assertThat(tape.tape().op(y.node())).isEqualTo(Op.DOT);
-            assertThatThrownBy(() -> tape.hessian(y, a, b)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("op DOT");
-        }
-    }
-
     @Test
     void aNonPersistentTapeAnswersOnceAlsoForTensors() {
         Variable x = Variable.scalar("x", 1.0, DType.FLOAT64);

@@ -158,7 +158,8 @@ public final class CellReader implements Serializable {
         } else if (booleans && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
             return t.equalsIgnoreCase("true") ? 1 : 0;
         }
-        throw new BadCell(where(cell) + ": not a number: '" + abbreviate(t) + "'");
+        throw new BadCell(where(cell) + ": not a number: '" + abbreviate(t) + "'" + (t.startsWith("[")
+                ? " (text like an array: CSV has no arrays: use JSON or Parquet, or a column per element)" : ""));
     }
 
     /** A boolean cell: 1 or 0 where {@code booleans} is set, else not a number. */

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import tapeline.engine.expr.ExpressionException;
 import tapeline.engine.solve.VariableSpec;
@@ -42,16 +43,22 @@ public final class ColumnBinder {
     private final List<ColumnInfo> columns;
     private final Map<String, Integer> index = new HashMap<>();
     private final ToIntFunction<String> arrayLength;
+    private final Function<String, String> csvText;
     private final List<String> problems = new ArrayList<>();
 
-    private ColumnBinder(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength) {
+    private ColumnBinder(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength,
+                         Function<String, String> csvText) {
         this.config = config;
         this.columns = List.copyOf(columns);
         for (int i = 0; i < columns.size(); i++) {
             index.putIfAbsent(columns.get(i).name(), i);
         }
         this.arrayLength = arrayLength;
+        this.csvText = csvText;
     }
+
+    /** No look at a CSV's text: for inputs that are not CSV files. */
+    public static final Function<String, String> NOT_CSV = name -> null;
 
     /**
      * Binds every name; reports every problem at once.
@@ -62,7 +69,19 @@ public final class ColumnBinder {
      */
     public static SweepPlan bind(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength)
             throws ConfigException {
-        return new ColumnBinder(config, columns, arrayLength).bind();
+        return bind(config, columns, arrayLength, NOT_CSV);
+    }
+
+    /**
+     * As {@link #bind(SweepConfig, List, ToIntFunction)}, for a CSV file: a text column the cost reads
+     * whose first value looks like an array ({@code [1.0, 2.0]}) is a problem naming it, since CSV has
+     * no arrays (every row would be INVALID with {@code not a number}).
+     *
+     * @param csvText the first non-null value of a text column, or null; asked only for text columns the cost uses
+     */
+    public static SweepPlan bind(SweepConfig config, List<ColumnInfo> columns, ToIntFunction<String> arrayLength,
+                                 Function<String, String> csvText) throws ConfigException {
+        return new ColumnBinder(config, columns, arrayLength, csvText).bind();
     }
 
     /**
@@ -74,7 +93,14 @@ public final class ColumnBinder {
     public static List<SweepPlan.Input> bindInputs(tapeline.engine.expr.Expression expression, List<VariableSpec> variables,
                                                    List<ColumnInfo> columns, ToIntFunction<String> arrayLength)
             throws ConfigException {
-        ColumnBinder b = new ColumnBinder(null, columns, arrayLength);
+        return bindInputs(expression, variables, columns, arrayLength, NOT_CSV);
+    }
+
+    /** As {@link #bindInputs(tapeline.engine.expr.Expression, List, List, ToIntFunction)}, with a CSV's first text values (see {@link #bind(SweepConfig, List, ToIntFunction, Function)}). */
+    public static List<SweepPlan.Input> bindInputs(tapeline.engine.expr.Expression expression, List<VariableSpec> variables,
+                                                   List<ColumnInfo> columns, ToIntFunction<String> arrayLength,
+                                                   Function<String, String> csvText) throws ConfigException {
+        ColumnBinder b = new ColumnBinder(null, columns, arrayLength, csvText);
         Set<String> vars = new LinkedHashSet<>();
         variables.forEach(v -> vars.add(v.name()));
         List<SweepPlan.Input> inputs = new ArrayList<>();
@@ -176,8 +202,14 @@ public final class ColumnBinder {
         if (i != null) {
             ColumnInfo c = columns.get(i);
             switch (c.kind()) {
-                case SCALAR:
+                case SCALAR: {
+                    String text = c.typeName().equals("string") ? csvText.apply(name) : null;
+                    if (text != null && text.strip().startsWith("[")) {
+                        problems.add(csvArray(name, text));
+                        return Optional.of(List.of());
+                    }
                     return Optional.of(List.of(Cell.scalar(i, name)));
+                }
                 case ARRAY: {
                     int k = arrayLength.applyAsInt(name);
                     if (k < 1) {
@@ -241,6 +273,14 @@ public final class ColumnBinder {
             return Optional.empty();
         }
         return Optional.of(Cell.scalar(i, column));
+    }
+
+    /** A CSV column of text that looks like arrays: one problem for the column, not a reason on every row. */
+    public static String csvArray(String column, String firstValue) {
+        String v = firstValue.strip();
+        return "column " + column + " holds text like an array ('" + (v.length() <= 40 ? v : v.substring(0, 37) + "...")
+                + "' in its first row), and CSV has no arrays: use JSON or Parquet, or columns "
+                + column + "0, " + column + "1, ...";
     }
 
     /** In the engine's own format: "cost, position N: ...", the cost's line and a caret under the name. */

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 
 import tapeline.engine.expr.Expression;
 import tapeline.engine.expr.ExpressionException;
+import tapeline.engine.expr.Function;
 import tapeline.engine.solve.VariableSpec;
 
 /**
@@ -36,6 +37,11 @@ final class ConfigParts {
                 continue;
             }
             String name = m.group(1);
+            if (Function.isConstant(name)) {
+                problems.add("variables: '" + name + "' is a constant of the expression language (" + name
+                        + " = " + Math.PI + "), not a name a variable can take; rename the variable");
+                continue;
+            }
             int size = 1;
             if (m.group(2) != null) {
                 try {

@@ -48,6 +48,24 @@ public final class ConfigValues {
         return java.util.Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The {@code optimizer.<argument>} keys of a registered optimizer at the values it takes when
+     * they are not given (Keras's defaults: {@code optimizer.beta_1 = 0.9}, flags 1/0), for the run
+     * record's effective config; empty for a name the engine does not register (lbfgs, owlqn).
+     */
+    static Map<String, String> optimizerDefaults(String optimizer) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (optimizer != null && Optimizers.names().contains(optimizer)) {
+            Optimizers.defaults(optimizer).forEach((arg, v) -> m.put(OPTIMIZER_ARG + arg, text(v)));
+        }
+        return m;
+    }
+
+    /** A number as a config would give it: {@code 0.9}, {@code 1E-7}, {@code 0} (not {@code 0.0}). */
+    static String text(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toString();
+    }
+
     /** The keys and their trimmed values, in the order given. */
     Map<String, String> raw() {
         return raw;

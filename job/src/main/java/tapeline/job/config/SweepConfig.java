@@ -127,4 +127,11 @@ public record SweepConfig(
     public static Map<String, String> defaults() {
         return SweepConfigParser.DEFAULTS;
     }
+
+    /** {@link #defaults()} and this config's optimizer's arguments at Keras's defaults ({@code optimizer.beta_1 = 0.9}). */
+    public Map<String, String> effectiveDefaults() {
+        Map<String, String> d = new LinkedHashMap<>(defaults());
+        d.putAll(ConfigValues.optimizerDefaults(optimizer));
+        return Collections.unmodifiableMap(d);
+    }
 }

@@ -168,12 +168,16 @@ public record TrainConfig(
         return TrainConfigParser.DEFAULTS;
     }
 
-    /** {@link #defaults()} for this config's optimizer: lbfgs and owlqn have MLlib's tolerances and memory. */
+    /**
+     * {@link #defaults()} for this config's optimizer: a Keras optimizer's arguments at Keras's
+     * defaults ({@code optimizer.beta_1 = 0.9}); lbfgs and owlqn have MLlib's tolerances and memory.
+     */
     public Map<String, String> effectiveDefaults() {
-        if (!usesSolver()) {
-            return defaults();
-        }
         Map<String, String> d = new LinkedHashMap<>(defaults());
+        if (!usesSolver()) {
+            d.putAll(ConfigValues.optimizerDefaults(optimizer));
+            return Collections.unmodifiableMap(d);
+        }
         d.put("tolerance.grad", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
         d.put("tolerance.loss", String.valueOf(DEFAULT_SOLVER_TOLERANCE));
         d.put("optimizer.memory", String.valueOf(DEFAULT_MEMORY));

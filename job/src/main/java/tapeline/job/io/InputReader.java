@@ -166,6 +166,21 @@ public final class InputReader {
         return m == null ? "(no message)" : m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'));
     }
 
+    /**
+     * For a CSV file input, the first non-null value of a text column as the binder asks for it
+     * (one small Spark job per text column the cost reads); for any other input, {@link ColumnBinder#NOT_CSV}.
+     */
+    public static java.util.function.Function<String, String> csvText(Dataset<Row> input, InputSpec spec) {
+        if (spec.table() != null || spec.format() != Format.CSV) {
+            return tapeline.job.columns.ColumnBinder.NOT_CSV;
+        }
+        return column -> {
+            org.apache.spark.sql.Column c = org.apache.spark.sql.functions.col("`" + column + "`");
+            List<Row> first = input.select(c).where(c.isNotNull()).limit(1).collectAsList();
+            return first.isEmpty() ? null : String.valueOf(first.get(0).get(0));
+        };
+    }
+
     /** The length of the first non-null array in the column, or -1 when there is none. */
     public static int arrayLength(Dataset<Row> input, String column) {
         List<Row> first = input.select(org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.col("`" + column + "`")))

@@ -98,7 +98,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
             try {
                 Dataset<Row> in = input;
                 for (SweepPlan.Input i : ColumnBinder.bindInputs(e, parameters, InputReader.columns(input.schema()),
-                        name -> InputReader.arrayLength(in, name))) {
+                        name -> InputReader.arrayLength(in, name), InputReader.csvText(in, c.input()))) {
                     bound.putIfAbsent(i.name(), i);
                 }
             } catch (ConfigException ex) {

@@ -32,9 +32,12 @@ import tapeline.job.io.OutputWriter;
  */
 public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
 
+    /** The run record's defaults: with those of the optimizer configured. */
+    private Map<String, String> defaults = SweepConfig.defaults();
+
     @Override
     public Map<String, String> defaults() {
-        return SweepConfig.defaults();
+        return defaults;
     }
 
     @Override
@@ -44,7 +47,9 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
 
     @Override
     public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        return SweepConfig.parse(keys, problems);
+        SweepConfig c = SweepConfig.parse(keys, problems);
+        defaults = c.effectiveDefaults();
+        return c;
     }
 
     @Override
@@ -75,7 +80,8 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         try {
             final Dataset<Row> in = input;
             spark.sparkContext().setJobDescription("tapeline: read the length of the input's array columns");
-            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
+            plan = ColumnBinder.bind(config, InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name),
+                    InputReader.csvText(in, config.input()));
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }

@@ -121,7 +121,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         try {
             Dataset<Row> in = input;
             List<SweepPlan.Input> inputs = ColumnBinder.bindInputs(c.loss(), c.variables(),
-                    InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
+                    InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name), InputReader.csvText(in, c.input()));
             Map<String, Integer> sizes = new LinkedHashMap<>();
             for (SweepPlan.Input i : inputs) {
                 sizes.put(i.name(), i.cells().size());

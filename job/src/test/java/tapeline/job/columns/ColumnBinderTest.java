@@ -36,6 +36,27 @@ class ColumnBinderTest {
     }
 
     @Test
+    void aCsvTextColumnWhoseFirstValueIsAnArrayIsOneProblem() throws Exception {
+        List<ColumnInfo> cols = List.of(new ColumnInfo("id", ColumnInfo.Kind.SCALAR, "int"),
+                new ColumnInfo("x", ColumnInfo.Kind.SCALAR, "string"), new ColumnInfo("c", ColumnInfo.Kind.SCALAR, "string"));
+        List<String> asked = new ArrayList<>();
+        java.util.function.Function<String, String> first = name -> {
+            asked.add(name);
+            return name.equals("x") ? " [1.0, 2.0]" : "3.5";
+        };
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ColumnBinder.bind(config("dot(w, x) + c + id", "w[2]"), cols, n -> -1, first));
+        assertThat(e.problems()).containsExactly("column x holds text like an array ('[1.0, 2.0]' in its first row),"
+                + " and CSV has no arrays: use JSON or Parquet, or columns x0, x1, ...");
+        assertThat(asked).containsExactlyInAnyOrder("x", "c"); // text columns only: not the int column id
+        // A text column whose first value is a number binds as before (its cells are checked one by one).
+        SweepPlan p = ColumnBinder.bind(config("c * w^2", "w"), cols, n -> -1, first);
+        assertThat(p.inputs().get(0).cells()).containsExactly(Cell.scalar(2, "c"));
+        // Not a CSV: nothing is asked.
+        assertThat(ColumnBinder.bind(config("x * w^2", "w"), cols, n -> -1).inputSizes()).containsEntry("x", 1);
+    }
+
+    @Test
     void theNotebookBindsThreeScalarColumns() throws Exception {
         SweepPlan p = ColumnBinder.bind(config("x0 * w^2 + x1 * w + x2", "w"), columns("id", "x0", "x1", "x2"), n -> -1);
         assertThat(p.inputSizes()).containsExactly(Map.entry("x0", 1), Map.entry("x1", 1), Map.entry("x2", 1));
