@@ -61,11 +61,7 @@ final class TrainConfigParser {
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
-        if ("newton".equals(optimizer)) {
-            problems.add("optimizer: newton solves one problem per row from its Hessian (the sweep);"
-                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
-            optimizer = null;
-        }
+        // newton: a damped Newton step from the rows' summed Hessians (every pass sums them too).
         boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);
         List<String> l1Variables = new ArrayList<>();
         Map<String, Double> optimizerArgs = solver ? parseSolverArgs(optimizer, variables, l1Variables)

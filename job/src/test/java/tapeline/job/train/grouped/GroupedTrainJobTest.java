@@ -92,8 +92,17 @@ class GroupedTrainJobTest extends SparkSuite {
 
     @Test
     void everyGroupIsTheMinimiserOfItsOwnRows() {
+        everyGroupIsTheMinimiser("lbfgs");
+    }
+
+    @Test
+    void everyGroupIsTheMinimiserOfItsOwnRowsWithNewton() {
+        everyGroupIsTheMinimiser("newton");
+    }
+
+    void everyGroupIsTheMinimiser(String optimizer) {
         Path in = csv(dir.resolve("in.csv"), "store,sku,y,x0,x1", lines);
-        Run run = main(job(in, dir.resolve("out")));
+        Run run = main(job(in, dir.resolve("out"), "optimizer = " + optimizer));
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("40 groups: CONVERGED 40");
         Map<String, Row> out = byKey(dir.resolve("out"));
@@ -159,23 +168,27 @@ class GroupedTrainJobTest extends SparkSuite {
         Map<String, Row> out = byKey(dir.resolve("out"));
         Map<String, List<double[]>> rows = rowsByKey(lines);
         for (String key : List.of("5|s2", "0|s0")) { // the giant group, and a small one
-            List<String> mine = new ArrayList<>();
-            for (double[] v : rows.get(key)) mine.add(v[0] + "," + v[1] + "," + v[2]);
-            Path alone = csv(dir.resolve("alone-" + key.replace('|', '-') + ".csv"), "y,x0,x1", mine);
-            Path trained = dir.resolve("train-" + key.replace('|', '-'));
-            Run t = main(config(dir, "job = train", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[2]",
-                    "optimizer = lbfgs", "regularization = 0.01 * sum(w^2)", "tolerance.grad = 1e-12", "tolerance.loss = 0",
-                    "steps = 100", "input.path = " + alone, "output.path = " + trained).toString());
-            assertThat(t.code()).as(t.err()).isZero();
-            Map<String, Double> params = new LinkedHashMap<>();
-            for (Row p : spark().read().parquet(trained.resolve("params").toString()).collectAsList()) {
-                params.put(p.getString(0), p.getDouble(1));
+            for (String optimizer : List.of("lbfgs", "newton")) {
+                List<String> mine = new ArrayList<>();
+                for (double[] v : rows.get(key)) mine.add(v[0] + "," + v[1] + "," + v[2]);
+                Path alone = csv(dir.resolve("alone-" + key.replace('|', '-') + ".csv"), "y,x0,x1", mine);
+                Path trained = dir.resolve("train-" + optimizer + "-" + key.replace('|', '-'));
+                Run t = main(config(dir, "job = train", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[2]",
+                        "optimizer = " + optimizer, "regularization = 0.01 * sum(w^2)", "tolerance.grad = 1e-12",
+                        "tolerance.loss = 0", "steps = 100", "input.path = " + alone, "output.path = " + trained).toString());
+                assertThat(t.code()).as(t.err()).isZero();
+                Map<String, Double> params = new LinkedHashMap<>();
+                for (Row p : spark().read().parquet(trained.resolve("params").toString()).collectAsList()) {
+                    params.put(p.getString(0), p.getDouble(1));
+                }
+                Row r = out.get(key);
+                assertThat((double) r.getAs("b")).as(key).isCloseTo(params.get("b"), within(1e-9));
+                List<Double> w = r.getList(r.fieldIndex("w"));
+                assertThat(w.get(0)).isCloseTo(params.get("w[0]"), within(1e-9));
+                assertThat(w.get(1)).isCloseTo(params.get("w[1]"), within(1e-9));
+                double[] beta = ridge(rows.get(key), 0.01); // and both at the closed-form minimiser
+                assertThat(params.get("b")).as(optimizer + " " + key).isCloseTo(beta[0], within(1e-6));
             }
-            Row r = out.get(key);
-            assertThat((double) r.getAs("b")).as(key).isCloseTo(params.get("b"), within(1e-9));
-            List<Double> w = r.getList(r.fieldIndex("w"));
-            assertThat(w.get(0)).isCloseTo(params.get("w[0]"), within(1e-9));
-            assertThat(w.get(1)).isCloseTo(params.get("w[1]"), within(1e-9));
         }
     }
 
