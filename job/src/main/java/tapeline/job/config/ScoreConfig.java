@@ -19,7 +19,8 @@ import tapeline.engine.tape.DType;
  * }</pre>
  *
  * @param paramsPath   {@code params.path}: a train job's {@code output.path}, or its {@code params} directory
- * @param paramsFormat {@code params.format}: the format the train job wrote them in (default parquet)
+ * @param paramsFormat {@code params.format}, or null when unset: the format of a params directory that has no
+ *                     run record (the record of a train output says its own format; default parquet)
  * @param outputs      {@code output.<column>}: the output columns, in the config's order, each a scalar
  *                     expression over input columns and the fitted parameters
  * @param dtype        {@code dtype}: the number type the expressions are computed in
@@ -44,7 +45,6 @@ public record ScoreConfig(
 
     public ScoreConfig {
         Objects.requireNonNull(paramsPath, "paramsPath");
-        Objects.requireNonNull(paramsFormat, "paramsFormat");
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(output, "output");

@@ -24,7 +24,7 @@ final class ScoreConfigParser {
             "block.size", "app.name", "show.rows", "max.invalid");
 
     /** The value of each key left unset (the run record's effective config). */
-    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "score", "params.format", "parquet",
+    static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "score",
             "dtype", "float64", "output.format", "parquet", "output.mode", "error", "block.size", "4096",
             "app.name", "tapeline score", "show.rows", "20");
 
@@ -50,7 +50,8 @@ final class ScoreConfigParser {
 
     private ScoreConfig parse() throws ConfigException {
         String paramsPath = values.required("params.path");
-        Format paramsFormat = values.format("params.format", null, false);
+        // Unset: the model directory's run record says it (parquet for a directory without one).
+        Format paramsFormat = raw.containsKey("params.format") ? values.format("params.format", null, false) : null;
         Map<String, Expression> outputs = parseOutputs();
         DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
         InputSpec input = values.input();

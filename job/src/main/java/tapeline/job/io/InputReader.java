@@ -183,6 +183,11 @@ public final class InputReader {
 
     /** The length of the first non-null array in the column, or -1 when there is none. */
     public static int arrayLength(Dataset<Row> input, String column) {
+        // A vector from Spark ML (VectorAssembler) carries its size in its column's metadata: no job to run.
+        org.apache.spark.sql.types.Metadata meta = input.schema().apply(column).metadata();
+        if (meta.contains("ml_attr") && meta.getMetadata("ml_attr").contains("num_attrs")) {
+            return (int) meta.getMetadata("ml_attr").getLong("num_attrs");
+        }
         List<Row> first = input.select(org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.col("`" + column + "`")))
                 .where(org.apache.spark.sql.functions.col("`" + column + "`").isNotNull()).limit(1).collectAsList();
         return first.isEmpty() ? -1 : first.get(0).getInt(0);

@@ -1,6 +1,5 @@
 package tapeline.job.score;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,8 +10,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -85,12 +82,33 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         Map<String, double[]> params = null;
         String paramsDir = null;
         try {
-            paramsDir = paramsDirectory(spark, c.paramsPath());
-            params = readParams(spark, paramsDir, c.paramsFormat());
+            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+                    spark.sparkContext().hadoopConfiguration());
+            paramsDir = model.paramsDirectory();
+            params = readParams(spark, paramsDir, model.format());
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
+        return bind(c, input, params, paramsDir, problems, outputProblems);
+    }
+
+    /**
+     * {@link #check} for a frame and parameters already in hand (the {@code tapeline.ml.TrainedModel}
+     * stage): binds the outputs' names to the parameters and the frame's columns, records the outputs
+     * once. {@code c}'s input, output and params keys are not used; {@code source} names the parameters
+     * in messages.
+     *
+     * @throws ConfigException with every problem, among them each name that is neither a parameter nor a column
+     */
+    public static Prepared bind(ScoreConfig c, Dataset<Row> input, Map<String, double[]> params, String source)
+            throws ConfigException {
+        return bind(c, input, params, source, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(ScoreConfig c, Dataset<Row> input, Map<String, double[]> params, String paramsDir,
+                                 List<String> problems, List<String> outputProblems) throws ConfigException {
+        SparkSession spark = input.sparkSession();
         List<VariableSpec> parameters = new ArrayList<>();
         params.forEach((name, values) -> parameters.add(new VariableSpec(name, values.length)));
         Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();
@@ -150,9 +168,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         long t0 = System.nanoTime();
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
-        ScorePartition f = new ScorePartition(p.model(), p.input().schema(), c.blockSize(), scored, invalid);
-        RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
-        Dataset<Row> out = OutputWriter.forFormat(spark.internalCreateDataFrame(rows, p.schema(), false), c.output().format());
+        Dataset<Row> out = OutputWriter.forFormat(score(p, scored, invalid), c.output().format());
         StructType written = out.schema();
         spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with the parameters of "
                 + p.paramsDirectory() + ", write " + c.output().describe());
@@ -175,32 +191,27 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         return s;
     }
 
+    /**
+     * The score as a lazy transformation (nothing runs until an action): the input's rows, each
+     * followed by the outputs, {@code status} and {@code error}; rows counted by status into the two
+     * accumulators.
+     */
+    public static Dataset<Row> score(Prepared p, LongAccumulator scored, LongAccumulator invalid) {
+        ScorePartition f = new ScorePartition(p.model(), p.input().schema(), p.config().blockSize(), scored, invalid);
+        RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        return p.input().sparkSession().internalCreateDataFrame(rows, p.schema(), false);
+    }
+
     @Override
     public String summarise(ScoreSummary result) {
         return result.render();
     }
 
-    /** {@code params.path} itself, or its {@code params} directory when it is a train job's output. */
-    static String paramsDirectory(SparkSession spark, String paramsPath) throws ConfigException {
-        try {
-            Path p = new Path(paramsPath);
-            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p)) {
-                throw new ConfigException("params.path: nothing at '" + paramsPath + "' (" + fs.makeQualified(p)
-                        + "); give a train job's output.path or its params directory");
-            }
-            Path params = new Path(p, "params");
-            return fs.exists(params) ? params.toString() : paramsPath;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("params.path: cannot look at '" + paramsPath + "': " + e.getMessage());
-        }
-    }
-
     /**
-     * The parameters a train job wrote (columns {@code name}, {@code value}; {@code w[0]}, {@code w[1]},
-     * ... make a vector {@code w}), by name in the order first seen.
+     * The scalar parameters a train job wrote (columns {@code name}, {@code value}), by name in the
+     * file's order ({@code b}, {@code w[0]}, {@code w[1]}, ...).
      */
-    static Map<String, double[]> readParams(SparkSession spark, String dir, Format format) throws ConfigException {
+    public static Map<String, Double> readScalars(SparkSession spark, String dir, Format format) throws ConfigException {
         List<Row> rows;
         try {
             DataFrameReader r = spark.read().format(format.sparkName());
@@ -209,35 +220,71 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
             }
             spark.sparkContext().setJobDescription("tapeline score: read the parameters in " + dir);
             rows = r.load(dir).select("name", "value").collectAsList();
-        } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
+        } catch (Exception e) { // Spark's SparkException (a file of another format) is checked, though undeclared
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && t.getMessage().contains("CANNOT_READ")) {
+                t = t.getCause(); // "is not a Parquet file" says more than "could not read footer"
+            }
+            String m = String.valueOf(t.getMessage());
             throw new ConfigException("params.path: cannot read parameters (columns name, value) from '" + dir + "' as "
-                    + format.sparkName() + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+                    + format.sparkName() + " (params.format; files there: "
+                    + ModelDirectory.files(dir, spark.sparkContext().hadoopConfiguration()) + "): "
+                    + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
         } finally {
             spark.sparkContext().setJobDescription(null);
         }
-        Map<String, TreeMap<Integer, Double>> byName = new LinkedHashMap<>();
+        Map<String, Double> scalars = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Row row : rows) {
             String name = row.isNullAt(0) ? "" : row.getString(0);
-            Matcher m = PARAMETER.matcher(name);
-            if (!m.matches() || row.isNullAt(1)) {
+            if (!PARAMETER.matcher(name).matches() || row.isNullAt(1) || !(row.get(1) instanceof Number)) {
                 problems.add("params.path: '" + dir + "' has a row that is not a parameter: " + row);
                 continue;
             }
-            int index = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-            byName.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(index, ((Number) row.get(1)).doubleValue());
+            scalars.put(name, ((Number) row.get(1)).doubleValue());
         }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return scalars;
+    }
+
+    /**
+     * The parameters a train job wrote (columns {@code name}, {@code value}; {@code w[0]}, {@code w[1]},
+     * ... make a vector {@code w}), by name in the order first seen.
+     */
+    public static Map<String, double[]> readParams(SparkSession spark, String dir, Format format) throws ConfigException {
+        return vectors(readScalars(spark, dir, format), dir);
+    }
+
+    /**
+     * Scalar parameters by name ({@code b}, {@code w[0]}, {@code w[1]}, ...) as vectors by name
+     * ({@code b}, {@code w}), in the order first seen; {@code source} names them in messages.
+     *
+     * @throws ConfigException for a name that is not a parameter, or a vector with a component missing
+     */
+    public static Map<String, double[]> vectors(Map<String, Double> scalars, String source) throws ConfigException {
+        Map<String, TreeMap<Integer, Double>> byName = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        scalars.forEach((name, value) -> {
+            Matcher m = PARAMETER.matcher(name);
+            if (!m.matches()) {
+                problems.add("params.path: '" + source + "' has a parameter name that is not one: '" + name + "'");
+                return;
+            }
+            int index = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+            byName.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(index, value);
+        });
         Map<String, double[]> params = new LinkedHashMap<>();
         byName.forEach((name, comps) -> {
             if (comps.lastKey() != comps.size() - 1) {
-                problems.add("params.path: parameter '" + name + "' in '" + dir + "' has components " + comps.keySet()
+                problems.add("params.path: parameter '" + name + "' in '" + source + "' has components " + comps.keySet()
                         + ", not 0 to " + comps.lastKey());
             }
             params.put(name, comps.values().stream().mapToDouble(Double::doubleValue).toArray());
         });
         if (params.isEmpty() && problems.isEmpty()) {
-            problems.add("params.path: '" + dir + "' holds no parameters");
+            problems.add("params.path: '" + source + "' holds no parameters");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

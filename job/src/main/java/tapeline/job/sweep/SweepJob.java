@@ -75,6 +75,22 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         List<String> problems = new ArrayList<>(InputReader.check(spark, config.input()));
         List<String> outputProblems = OutputWriter.check(spark, config.output(), config.input());
         Dataset<Row> input = InputReader.readChecked(spark, config.input(), "tapeline", problems, outputProblems);
+        return bind(config, input, problems, outputProblems);
+    }
+
+    /**
+     * {@link #prepare} for a frame already in hand (the {@code tapeline.ml.Sweep} stage): binds the cost's
+     * names to its columns and builds the solver. {@code config}'s input and output keys are not used.
+     *
+     * @throws ConfigException with every problem found
+     */
+    public static Prepared bind(SweepConfig config, Dataset<Row> input) throws ConfigException {
+        return bind(config, input, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(SweepConfig config, Dataset<Row> input, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        SparkSession spark = input.sparkSession();
         SweepPlan plan = null;
         BlockSolver solver = null;
         try {

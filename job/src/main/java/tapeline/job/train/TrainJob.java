@@ -116,6 +116,23 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             }
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline train", problems, outputProblems);
+        return bind(c, input, checkpoints, problems, outputProblems);
+    }
+
+    /**
+     * {@link #prepare} for a frame already in hand (the {@code tapeline.ml.Trainer} stage): binds the
+     * loss's names to its columns and records the loss once. {@code c}'s input, output and checkpoint
+     * keys are not used.
+     *
+     * @throws ConfigException with every problem
+     */
+    public static Prepared bind(TrainConfig c, Dataset<Row> input) throws ConfigException {
+        return bind(c, input, null, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(TrainConfig c, Dataset<Row> input, Checkpoints checkpoints, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        SparkSession spark = input.sparkSession();
         LossModel model = null;
         List<Cell> cells = new ArrayList<>();
         try {
@@ -149,6 +166,33 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
     }
 
     private static TrainSummary train(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
+        TrainConfig c = p.config();
+        Fit fit = fit(spark, p, gate, phases);
+        TrainLoop.TrainResult result = fit.result();
+        write(spark, c.output(), p.model().parameterNames(), result.state().params(), result.state().history(),
+                "tapeline train: " + c.loss().source());
+        TrainState end = result.state();
+        List<TrainState.HistoryPoint> h = end.history();
+        TrainState.HistoryPoint last = h.get(h.size() - 1);
+        phases.end();
+        return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), fit.rows(),
+                fit.badRows(), fit.partitions(), fit.resumedFrom(), result.passes(), result.passSeconds(), c.output().path(),
+                p.model().parameterNames(), end.params());
+    }
+
+    /**
+     * What a fit did, before anything is written: the loop's result, the rows used and left out, the
+     * cached partitions, the step resumed from.
+     */
+    public record Fit(TrainLoop.TrainResult result, long rows, long badRows, int partitions, int resumedFrom) {}
+
+    /**
+     * Caches the rows, checks them (bad rows, the gate) and runs the driver loop; writes nothing but
+     * checkpoints. The train job and {@code tapeline.ml.Trainer.fit} both come here.
+     *
+     * @throws ConfigException bad rows under {@code bad.rows=fatal}, or no usable row
+     */
+    public static Fit fit(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
         TrainConfig c = p.config();
         JavaRDD<ColumnBlock> blocks = cache(spark, p);
         try {
@@ -198,15 +242,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 LOG.info("checkpoint: step {} written to {}", state.step(), c.checkpointPath());
             };
             TrainLoop.TrainResult result = TrainLoop.run(start, settings, pass, log, save);
-
-            write(spark, c, p.model(), result);
-            TrainState end = result.state();
-            List<TrainState.HistoryPoint> h = end.history();
-            TrainState.HistoryPoint last = h.get(h.size() - 1);
-            phases.end();
-            return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), rows,
-                    bad, blocks.getNumPartitions(), resumedFrom, result.passes(), result.passSeconds(), c.output().path(),
-                    p.model().parameterNames(), end.params());
+            return new Fit(result, rows, bad, blocks.getNumPartitions(), resumedFrom);
         } finally {
             blocks.unpersist(false);
             spark.sparkContext().setJobDescription(null);
@@ -251,17 +287,22 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         return TrainState.start(init, opt);
     }
 
-    private static void write(SparkSession spark, TrainConfig c, LossModel model, TrainLoop.TrainResult r) throws IOException {
-        spark.sparkContext().setJobDescription("tapeline train: write params, history and loss.png to " + c.output().path());
-        List<String> names = model.parameterNames();
-        double[] values = r.state().params();
+    /**
+     * Writes a fitted model's directory: {@code params} ({@code name, value}, one row per scalar
+     * parameter, in order), {@code history} ({@code step, loss, grad_norm, passes}) and {@code loss.png}
+     * under {@code o.path()}, in {@code o.format()}; with {@code o.mode()} overwrite, whatever was there
+     * goes first. The train job and {@code tapeline.ml.TrainedModel.write()} both write through here.
+     */
+    public static void write(SparkSession spark, OutputSpec o, List<String> names, double[] values,
+                             List<TrainState.HistoryPoint> historyPoints, String title) throws IOException {
+        spark.sparkContext().setJobDescription("tapeline train: write params, history and loss.png to " + o.path());
         List<Row> params = new ArrayList<>();
         for (int k = 0; k < values.length; k++) params.add(RowFactory.create(names.get(k), values[k]));
         StructType paramSchema = new StructType()
                 .add("name", DataTypes.StringType, false)
                 .add("value", DataTypes.DoubleType, false);
         List<Row> history = new ArrayList<>();
-        for (TrainState.HistoryPoint h : r.state().history()) {
+        for (TrainState.HistoryPoint h : historyPoints) {
             history.add(RowFactory.create(h.step(), h.loss(), h.gradNorm(), h.passes()));
         }
         StructType historySchema = new StructType()
@@ -269,7 +310,6 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 .add("loss", DataTypes.DoubleType, false)
                 .add("grad_norm", DataTypes.DoubleType, false)
                 .add("passes", DataTypes.IntegerType, false);
-        OutputSpec o = c.output();
         boolean overwrite = o.mode() == OutputMode.OVERWRITE;
         Path root = new Path(o.path());
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -281,7 +321,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 o.under("params"));
         OutputWriter.write(spark.createDataFrame(history, historySchema).orderBy(functions.col("step")).coalesce(1),
                 o.under("history"));
-        LossChart.write(r.state().history(), "tapeline train: " + c.loss().source(), new Path(root, "loss.png"), hadoop, false);
+        LossChart.write(historyPoints, title, new Path(root, "loss.png"), hadoop, false);
     }
 
     /** What a checkpoint must match to be resumed from. */

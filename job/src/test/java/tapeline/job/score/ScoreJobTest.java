@@ -127,4 +127,96 @@ class ScoreJobTest extends SparkSuite {
         assertThat(Records.errors(record)).isEmpty();
         assertThat(record.get("status").asText()).isEqualTo("gate_failed");
     }
+
+    /** The train run of the class, written as CSV this time (once). */
+    static Path csvModel;
+
+    Path csvModel() {
+        if (csvModel == null) {
+            Path data = dir.resolve("train.csv");
+            Run run = main(config(dir, "job = train", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[3]",
+                    "optimizer.learning_rate = 0.1", "steps = 60", "input.path = " + data, "output.format = csv",
+                    "output.path = " + dir.resolve("trained-csv")).toString());
+            assertThat(run.code()).as(run.err()).isZero();
+            csvModel = dir.resolve("trained-csv");
+        }
+        return csvModel;
+    }
+
+    /**
+     * The issue's new user: a train run that wrote CSV, then a score with no params.format. Oracle: the
+     * same rows scored with the parquet model of the same data and settings (the params are the same
+     * bits; CSV keeps a double's shortest round-trip text).
+     */
+    @Test
+    void aCsvModelDirectoryIsReadAsItsRunRecordSaysWithoutParamsFormat() {
+        Path model = csvModel();
+        Path fromCsv = dir.resolve("scored-from-csv");
+        Run run = main(score(fromCsv, "params.path = " + model).toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Path fromParquet = dir.resolve("scored-from-parquet");
+        assertThat(main(score(fromParquet).toString()).code()).isZero();
+        assertThat(output(fromCsv, "parquet").collectAsList()).isEqualTo(output(fromParquet, "parquet").collectAsList());
+        // the params directory itself finds the record beside it
+        Run inner = main(score(dir.resolve("scored-inner"), "params.path = " + model.resolve("params")).toString());
+        assertThat(inner.code()).as(inner.err()).isZero();
+    }
+
+    @Test
+    void aParamsFormatThatContradictsTheRecordIsAConfigErrorNamingTheFiles() {
+        Path out = dir.resolve("contradicted");
+        Run run = main(score(out, "params.path = " + csvModel(), "params.format = parquet").toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("params.format: is parquet, but ").contains("written as csv")
+                .containsPattern("files in .*params: \\[part-00000-.*\\.csv");
+        assertThat(out).doesNotExist();
+        // agreeing with the record is fine
+        Run same = main(score(out, "params.path = " + csvModel(), "params.format = csv").toString(), "--check");
+        assertThat(same.code()).as(same.err()).isZero();
+    }
+
+    @Test
+    void aDamagedOrForeignDirectoryIsAClearConfigError() throws Exception {
+        // a damaged record
+        Path damaged = dir.resolve("damaged");
+        copy(trained, damaged);
+        java.nio.file.Files.writeString(damaged.resolve("_tapeline.json"), "{\"record_version\": 1, \"job\": \"tra");
+        Run stale = main(score(dir.resolve("o0"), "params.path = " + damaged).toString());
+        assertThat(stale.code()).isEqualTo(2);
+        assertThat(stale.err()).contains("_tapeline.json is damaged (its checksum does not match");
+        java.nio.file.Files.delete(damaged.resolve("._tapeline.json.crc")); // edited by hand: no checksum to disagree
+        Run run = main(score(dir.resolve("o1"), "params.path = " + damaged).toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("_tapeline.json is not a readable run record (damaged JSON");
+        // a sweep's output: a record of another job
+        Path sweep = dir.resolve("a-sweep");
+        Path coeffs = csv(dir.resolve("coeffs.csv"), "id,x0,x1,x2", List.of("1,1,2,3"));
+        assertThat(main(config(dir, "cost = x0 * w^2 + x1 * w + x2", "variables = w", "steps = 5",
+                "input.path = " + coeffs, "output.path = " + sweep).toString()).code()).isZero();
+        java.nio.file.Files.createDirectories(sweep.resolve("params"));
+        Run foreign = main(score(dir.resolve("o2"), "params.path = " + sweep).toString());
+        assertThat(foreign.code()).isEqualTo(2);
+        assertThat(foreign.err()).contains("is the output of a sweep job").contains("not of a train job");
+        // a directory of something else altogether, no record: the files found are named
+        Path other = dir.resolve("other");
+        java.nio.file.Files.createDirectories(other);
+        java.nio.file.Files.writeString(other.resolve("notes.txt"), "hello");
+        Run plain = main(score(dir.resolve("o3"), "params.path = " + other).toString());
+        assertThat(plain.code()).isEqualTo(2);
+        assertThat(plain.err()).contains("cannot read parameters (columns name, value) from").contains("[notes.txt]");
+        assertThat(plain.err()).doesNotContain("\tat ");
+    }
+
+    static void copy(Path from, Path to) throws java.io.IOException {
+        try (Stream<Path> all = java.nio.file.Files.walk(from)) {
+            for (Path f : (Iterable<Path>) all::iterator) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (java.nio.file.Files.isDirectory(f)) {
+                    java.nio.file.Files.createDirectories(t);
+                } else {
+                    java.nio.file.Files.copy(f, t);
+                }
+            }
+        }
+    }
 }

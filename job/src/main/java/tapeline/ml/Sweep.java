@@ -1,0 +1,290 @@
+package tapeline.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.MLReadable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.SweepConfig;
+import tapeline.job.sweep.SweepJob;
+
+/**
+ * The sweep job as a Spark ML {@link Transformer}: every row of the frame is its own problem,
+ * minimised in parallel; {@link #transform} returns the frame with the sweep's output columns (one per
+ * variable, {@code cost}, {@code grad_norm}, {@code steps}, {@code status}, {@code error}; with
+ * {@code verdict} also {@code curvature} and {@code verdict}), lazily: nothing runs until an action.
+ *
+ * <p>Each Param is named after the config key it stands for ({@code toleranceGrad} is
+ * {@code tolerance.grad}) and is checked by the sweep job's own parser, with its messages: a value at
+ * {@code set}, the whole at {@link #transformSchema}. The job ({@code ./submit.sh}) and this stage run
+ * the same code ({@link SweepJob#bind}, {@link SweepJob#sweep}) and give the same bits.
+ *
+ * <pre>{@code
+ * Dataset<Row> out = new Sweep().setCost("x0 * w^2 + x1 * w + x2").setVariables("w")
+ *         .setOptimizer("adam").setOptimizerArg("learning_rate", 0.1).setSteps(1000).setDtype("float32")
+ *         .transform(coefficients);                 // lazy
+ * out.select("w", "cost", "status").show();
+ * }</pre>
+ */
+public final class Sweep extends Transformer implements MLWritable {
+    private static final long serialVersionUID = 1L;
+    /** A minimal valid sweep, the base against which one value is checked at {@code set}. */
+    private static final Map<String, String> BASE = Map.of("cost", "w", "variables", "w");
+
+    private final String uid;
+    private final Param<String> cost;
+    private final Param<String> variables;
+    private final Param<String> optimizer;
+    private final StringArrayParam optimizerArgs;
+    private final StringArrayParam init;
+    private final IntParam steps;
+    private final DoubleParam toleranceGrad;
+    private final DoubleParam toleranceStep;
+    private final Param<String> dtype;
+    private final IntParam blockSize;
+    private final BooleanParam engineCodegen;
+    private final BooleanParam verdict;
+    private final List<ConfigParams.Key> keys;
+
+    public Sweep() {
+        this(ConfigParams.uid("sweep"));
+    }
+
+    /** A sweep with a given uid (Spark ML's {@code copy} and readers make them so). */
+    public Sweep(String uid) {
+        this.uid = uid;
+        cost = new Param<>(this, "cost", "config key cost: the expression to minimise per row, e.g. x0 * w^2 + x1 * w + x2");
+        variables = new Param<>(this, "variables", "config key variables: what is optimised per row, e.g. w or b, w[3]");
+        optimizer = new Param<>(this, "optimizer", "config key optimizer: adam, sgd, rmsprop, ..., newton");
+        optimizerArgs = new StringArrayParam(this, "optimizerArgs",
+                "config keys optimizer.<argument>: name=value entries (a number, or a column read per row)");
+        init = new StringArrayParam(this, "init", "config keys init.<variable>: name=value entries (a number or a column)");
+        steps = new IntParam(this, "steps", "config key steps: optimizer steps per row at most");
+        toleranceGrad = new DoubleParam(this, "toleranceGrad", "config key tolerance.grad: stop a row at this gradient norm");
+        toleranceStep = new DoubleParam(this, "toleranceStep", "config key tolerance.step: stop a row at this step size");
+        dtype = new Param<>(this, "dtype", "config key dtype: float64 or float32");
+        blockSize = new IntParam(this, "blockSize", "config key block.size: rows solved together on one tape");
+        engineCodegen = new BooleanParam(this, "engineCodegen", "config key engine.codegen: compiled steps or the interpreter");
+        verdict = new BooleanParam(this, "verdict", "config key verdict: add the curvature and verdict columns");
+        keys = List.of(new ConfigParams.Key(cost, "cost"), new ConfigParams.Key(variables, "variables"),
+                new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
+                new ConfigParams.Key(init, "init."), new ConfigParams.Key(steps, "steps"),
+                new ConfigParams.Key(toleranceGrad, "tolerance.grad"), new ConfigParams.Key(toleranceStep, "tolerance.step"),
+                new ConfigParams.Key(dtype, "dtype"), new ConfigParams.Key(blockSize, "block.size"),
+                new ConfigParams.Key(engineCodegen, "engine.codegen"), new ConfigParams.Key(verdict, "verdict"));
+        // The defaults are the sweep job's, read from its parser's table.
+        Map<String, String> d = SweepConfig.defaults();
+        setDefault(optimizer, d.get("optimizer"));
+        setDefault(optimizerArgs, new String[0]);
+        setDefault(init, new String[0]);
+        setDefault(steps, Integer.parseInt(d.get("steps")));
+        setDefault(toleranceGrad, Double.parseDouble(d.get("tolerance.grad")));
+        setDefault(toleranceStep, Double.parseDouble(d.get("tolerance.step")));
+        setDefault(dtype, d.get("dtype"));
+        setDefault(blockSize, Integer.parseInt(d.get("block.size")));
+        setDefault(engineCodegen, Boolean.parseBoolean(d.get("engine.codegen")));
+        setDefault(verdict, Boolean.parseBoolean(d.get("verdict")));
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    // ---- Params (Spark ML finds them by these public no-argument methods) ----
+
+    public Param<String> cost() { return cost; }
+    public Param<String> variables() { return variables; }
+    public Param<String> optimizer() { return optimizer; }
+    public StringArrayParam optimizerArgs() { return optimizerArgs; }
+    public StringArrayParam init() { return init; }
+    public IntParam steps() { return steps; }
+    public DoubleParam toleranceGrad() { return toleranceGrad; }
+    public DoubleParam toleranceStep() { return toleranceStep; }
+    public Param<String> dtype() { return dtype; }
+    public IntParam blockSize() { return blockSize; }
+    public BooleanParam engineCodegen() { return engineCodegen; }
+    public BooleanParam verdict() { return verdict; }
+
+    public String getCost() { return getOrDefault(cost); }
+    public String getVariables() { return getOrDefault(variables); }
+    public String getOptimizer() { return getOrDefault(optimizer); }
+    public int getSteps() { return (Integer) getOrDefault(steps); }
+    public String getDtype() { return getOrDefault(dtype); }
+
+    /** {@code cost}: the expression to minimise, per row; a syntax error names its position. */
+    public Sweep setCost(String value) { return put(cost, "cost", value, value); }
+    /** {@code variables}: {@code w}, {@code b, w[3]}. */
+    public Sweep setVariables(String value) { return put(variables, "variables", value, value); }
+    /** {@code optimizer}: a Keras optimizer's name, or {@code newton}. */
+    public Sweep setOptimizer(String value) { return put(optimizer, "optimizer", value, value); }
+    /** {@code optimizer.<name> = value}: a number the same for every row. */
+    public Sweep setOptimizerArg(String name, double value) { return putEntry(optimizerArgs, "optimizer.", name, value); }
+    /** {@code optimizer.<name> = column}: read per row from a column. */
+    public Sweep setOptimizerArg(String name, String column) { return putEntry(optimizerArgs, "optimizer.", name, column); }
+    /** {@code init.<variable> = value}. */
+    public Sweep setInit(String variable, double value) { return putEntry(init, "init.", variable, value); }
+    /** {@code init.<variable> = column}: the start value read per row from a column. */
+    public Sweep setInit(String variable, String column) { return putEntry(init, "init.", variable, column); }
+    public Sweep setSteps(int value) { return put(steps, "steps", value, value); }
+    public Sweep setToleranceGrad(double value) { return put(toleranceGrad, "tolerance.grad", value, value); }
+    public Sweep setToleranceStep(double value) { return put(toleranceStep, "tolerance.step", value, value); }
+    public Sweep setDtype(String value) { return put(dtype, "dtype", value, value); }
+    public Sweep setBlockSize(int value) { return put(blockSize, "block.size", value, value); }
+    public Sweep setEngineCodegen(boolean value) { return put(engineCodegen, "engine.codegen", value, value); }
+    public Sweep setVerdict(boolean value) { return put(verdict, "verdict", value, value); }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <T> Sweep put(Param p, String key, Object text, T value) {
+        ConfigParams.check(SweepConfig::parse, BASE, key, ConfigParams.text(text));
+        set(p, value);
+        return this;
+    }
+
+    private Sweep putEntry(StringArrayParam p, String prefix, String name, Object value) {
+        Map<String, String> base = new java.util.LinkedHashMap<>(BASE);
+        base.putAll(ConfigParams.keys(this, keys));
+        base.putIfAbsent("cost", "w");
+        base.putIfAbsent("variables", "w");
+        ConfigParams.check(SweepConfig::parse, base, prefix + name, ConfigParams.text(value));
+        set(p, ConfigParams.with(getOrDefault(p), name, value));
+        return this;
+    }
+
+    /** The config keys these Params stand for (what {@code ./submit.sh} would be given). */
+    public Map<String, String> configKeys() {
+        return ConfigParams.keys(this, keys);
+    }
+
+    /**
+     * A sweep set from a job config's keys ({@code cost}, {@code optimizer.learning_rate}, ...); the
+     * input, output and Spark keys are the job's and are left out.
+     */
+    public static Sweep fromConfig(Map<String, String> configKeys) {
+        Sweep s = new Sweep();
+        configKeys.forEach((k, v) -> {
+            switch (k) {
+                case "cost" -> s.setCost(v);
+                case "variables" -> s.setVariables(v);
+                case "optimizer" -> s.setOptimizer(v);
+                case "steps" -> s.set(s.steps, Integer.parseInt(v.trim()));
+                case "tolerance.grad" -> s.set(s.toleranceGrad, Double.parseDouble(v.trim()));
+                case "tolerance.step" -> s.set(s.toleranceStep, Double.parseDouble(v.trim()));
+                case "dtype" -> s.setDtype(v);
+                case "block.size" -> s.set(s.blockSize, Integer.parseInt(v.trim()));
+                case "engine.codegen" -> s.set(s.engineCodegen, Boolean.parseBoolean(v.trim()));
+                case "verdict" -> s.set(s.verdict, Boolean.parseBoolean(v.trim()));
+                default -> {
+                    if (k.startsWith("optimizer.")) {
+                        s.set(s.optimizerArgs, ConfigParams.with(s.getOrDefault(s.optimizerArgs), k.substring(10), v));
+                    } else if (k.startsWith("init.")) {
+                        s.set(s.init, ConfigParams.with(s.getOrDefault(s.init), k.substring(5), v));
+                    }
+                }
+            }
+        });
+        return s;
+    }
+
+    /** The Params as the sweep job's validated config (input and output keys are placeholders). */
+    SweepConfig config() {
+        return ConfigParams.parse(SweepConfig::parse, configKeys());
+    }
+
+    /**
+     * The frame with the sweep's columns, as a plan: nothing runs until an action. A vector column
+     * ({@code VectorAssembler}'s) is read as an array of its size and comes out as one.
+     *
+     * @throws IllegalArgumentException with the sweep job's messages: a bad Param, a name that is neither a
+     *     variable nor a column, vector sizes that do not match
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        return SweepJob.sweep(prepare(Frames.withArrays(dataset)));
+    }
+
+    private SweepJob.Prepared prepare(Dataset<Row> frame) {
+        try {
+            return SweepJob.bind(config(), frame);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The schema {@link #transform} gives; checks the Params and binds them to the columns, as transform does. */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        StructType frame = Frames.withArrays(schema);
+        try {
+            return prepare(Frames.empty(frame)).layout().schema();
+        } catch (IllegalArgumentException e) {
+            if (!Frames.onlyUnknownSizes(e)) {
+                throw e;
+            }
+            SweepConfig c = config(); // the columns are the same whatever the sizes
+            return new tapeline.job.sweep.OutputLayout(frame, c.variables(), true, c.dtype(), c.solver().verdict()).schema();
+        }
+    }
+
+    @Override
+    public Sweep copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    // ---- persistence: Spark ML's metadata directory, the Params in it ----
+
+    @Override
+    public MLWriter write() {
+        return new MLWriter() {
+            @Override
+            public void saveImpl(String path) {
+                try {
+                    StageMetadata.write(Sweep.this, path, sparkSession().version(), sc().hadoopConfiguration());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** Spark ML's reader: {@code Sweep.read().load(path)}; a {@code PipelineModel} finds it by this name. */
+    public static MLReader<Sweep> read() {
+        return new MLReader<>() {
+            @Override
+            public Sweep load(String path) {
+                try {
+                    JsonNode m = StageMetadata.read(path, Sweep.class, sc().hadoopConfiguration());
+                    Sweep s = new Sweep(m.get("uid").asText());
+                    StageMetadata.setParams(s, m, s::set);
+                    return s;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** {@code read().load(path)}. */
+    public static Sweep load(String path) {
+        return read().load(path);
+    }
+
+    @Override
+    public void save(String path) throws IOException {
+        write().save(path);
+    }
+}

@@ -1,0 +1,352 @@
+package tapeline.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import tapeline.engine.train.TrainState.HistoryPoint;
+import tapeline.job.RunRecord;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.Format;
+import tapeline.job.config.OutputMode;
+import tapeline.job.config.OutputSpec;
+import tapeline.job.config.ScoreConfig;
+import tapeline.job.score.ModelDirectory;
+import tapeline.job.score.ScoreJob;
+import tapeline.job.train.TrainJob;
+
+/**
+ * A fitted train: its parameters ({@link #parameters()}: {@code b}, {@code w[0]}, ... in the params
+ * file's order), how the fit went ({@link #summary()}), and {@link #transform}, which scores rows with
+ * named output expressions as {@code job = score} does (the same code: {@link ScoreJob#bind},
+ * {@link ScoreJob#score}): the outputs, {@code status} and {@code error}, lazily.
+ *
+ * <p>Saved, it <em>is</em> a train job's output directory: {@code params/}, {@code history/},
+ * {@code loss.png}, the run record {@code _tapeline.json}, and Spark ML's {@code metadata/}. So a
+ * saved model scores with {@code job = score}, and a train job's output loads as a model
+ * ({@link #load}); the format is read from the directory's record.
+ *
+ * <pre>{@code
+ * TrainedModel m = new Trainer().setLoss("(y - (b + dot(w, x)))^2").setVariables("b, w[3]").fit(train);
+ * m.parameters().get("w[0]");
+ * m.setOutput("prediction", "b + dot(w, x)").transform(test).select("prediction").show();
+ * m.write().overwrite().save("models/linear");       // also a train output: job = score reads it
+ * TrainedModel again = TrainedModel.load("out/train-linear");
+ * }</pre>
+ */
+public final class TrainedModel extends Model<TrainedModel> implements MLWritable {
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String uid;
+    private final Map<String, Double> parameters;
+    private final TrainingSummary summary;
+    /** The run record of the fit (or of the loaded directory), rewritten with each save. */
+    private final ObjectNode record;
+    private final StringArrayParam outputs;
+    private final Param<String> dtype;
+    private final IntParam blockSize;
+    private final List<ConfigParams.Key> keys;
+
+    TrainedModel(String uid, Map<String, Double> parameters, TrainingSummary summary, ObjectNode record) {
+        this.uid = uid;
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        this.summary = summary;
+        this.record = record;
+        outputs = new StringArrayParam(this, "outputs",
+                "config keys output.<column>: column=expression entries, each over input columns and the parameters");
+        dtype = new Param<>(this, "dtype", "config key dtype: the number type the outputs are computed in");
+        blockSize = new IntParam(this, "blockSize", "config key block.size: rows computed together on one tape");
+        keys = List.of(new ConfigParams.Key(outputs, "output."), new ConfigParams.Key(dtype, "dtype"),
+                new ConfigParams.Key(blockSize, "block.size"));
+        Map<String, String> d = ScoreConfig.defaults();
+        setDefault(outputs, new String[0]);
+        setDefault(dtype, d.get("dtype"));
+        setDefault(blockSize, Integer.parseInt(d.get("block.size")));
+    }
+
+    /** Spark ML's {@code copy} and {@code defaultCopy} call this; a model needs its parameters, so it has none. */
+    public TrainedModel(String uid) {
+        this(uid, Map.of(), null, JSON.createObjectNode());
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public StringArrayParam outputs() { return outputs; }
+    public Param<String> dtype() { return dtype; }
+    public IntParam blockSize() { return blockSize; }
+
+    /** The fitted parameters by scalar name ({@code b}, {@code w[0]}, {@code w[1]}, ...), in the params file's order. */
+    public Map<String, Double> parameters() {
+        return parameters;
+    }
+
+    /** Whether the model knows how its fit went (a bare params directory loaded does not). */
+    public boolean hasSummary() {
+        return summary != null;
+    }
+
+    /**
+     * How the fit went.
+     *
+     * @throws IllegalStateException when {@link #hasSummary()} is false
+     */
+    public TrainingSummary summary() {
+        if (summary == null) {
+            throw new IllegalStateException("model " + uid + " has no training summary (loaded from a params directory"
+                    + " without its train run's record)");
+        }
+        return summary;
+    }
+
+    /** {@code output.<column> = expression}: a scalar per row over input columns and the parameters. */
+    public TrainedModel setOutput(String column, String expression) {
+        Map<String, String> base = new LinkedHashMap<>(Trainer.SCORE_BASE);
+        base.remove("output.p");
+        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
+        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        return this;
+    }
+
+    public TrainedModel setDtype(String value) {
+        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "dtype", value);
+        set(dtype, value);
+        return this;
+    }
+
+    public TrainedModel setBlockSize(int value) {
+        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "block.size", String.valueOf(value));
+        set(blockSize, value);
+        return this;
+    }
+
+    /** The score job's keys these Params stand for ({@code params.path} aside). */
+    public Map<String, String> configKeys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("job", "score");
+        m.putAll(ConfigParams.keys(this, keys));
+        return m;
+    }
+
+    private ScoreJob.Prepared prepare(Dataset<Row> frame) {
+        Map<String, String> k = configKeys();
+        k.put("params.path", "<model " + uid + ">");
+        ScoreConfig c = ConfigParams.parse(ScoreConfig::parse, k);
+        try {
+            return ScoreJob.bind(c, frame, ScoreJob.vectors(parameters, "model " + uid), "model " + uid);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The frame with one column per output, then {@code status} ({@code SCORED} or {@code INVALID}) and
+     * {@code error}, as a plan: nothing runs until an action.
+     *
+     * @throws IllegalArgumentException with the score job's messages: no output, a name that is neither a
+     *     parameter nor a column, an output column the frame already has
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        SparkSession spark = dataset.sparkSession();
+        ScoreJob.Prepared p = prepare(Frames.withArrays(dataset));
+        return ScoreJob.score(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
+                spark.sparkContext().longAccumulator("tapeline score: INVALID"));
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        StructType frame = Frames.withArrays(schema);
+        try {
+            return prepare(Frames.empty(frame)).schema();
+        } catch (IllegalArgumentException e) {
+            if (!Frames.onlyUnknownSizes(e)) {
+                throw e;
+            }
+            // The score's columns, whatever the sizes (ScoreJob.bind adds them so).
+            for (String column : ConfigParams.keys(this, List.of(new ConfigParams.Key(outputs, ""))).keySet()) {
+                frame = frame.add(column, org.apache.spark.sql.types.DataTypes.DoubleType, true);
+            }
+            return frame.add("status", org.apache.spark.sql.types.DataTypes.StringType, false)
+                    .add("error", org.apache.spark.sql.types.DataTypes.StringType, true);
+        }
+    }
+
+    @Override
+    public TrainedModel copy(ParamMap extra) {
+        TrainedModel m = new TrainedModel(uid, parameters, summary, record.deepCopy());
+        return copyValues(m, extra).setParent(parent());
+    }
+
+    // ---- persistence: the train job's output layout ----
+
+    @Override
+    public MLWriter write() {
+        return new MLWriter() {
+            @Override
+            public void saveImpl(String path) {
+                try {
+                    writeLayout(sparkSession(), path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** Writes the layout into {@code path} (which the writer has made sure is free). */
+    private void writeLayout(SparkSession spark, String path) throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<String> names = new ArrayList<>(parameters.keySet());
+        double[] values = parameters.values().stream().mapToDouble(Double::doubleValue).toArray();
+        TrainJob.write(spark, new OutputSpec(path, Format.PARQUET, OutputMode.ERROR), names, values,
+                summary == null ? List.of() : summary.points(), "tapeline model " + uid);
+        StageMetadata.write(this, path, spark.version(), hadoop);
+        // The record says what is there and how it was written: the params are parquet here, wherever they came from.
+        ObjectNode r = record.deepCopy();
+        if (!r.has("record_version")) {
+            r.put("record_version", RunRecord.VERSION);
+            r.put("job", "train");
+            r.put("tapeline_version", RunRecord.tapelineVersion());
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("format", Format.PARQUET.sparkName());
+        out.put("path", path);
+        out.putNull("table");
+        out.put("mode", "error");
+        out.putArray("partition_by");
+        r.set("output", out);
+        r.put("status", "succeeded");
+        r.put("exit_code", 0);
+        if (!r.has("message")) {
+            r.putNull("message");
+        }
+        Path file = new Path(path, RunRecord.FILE);
+        FileSystem fs = file.getFileSystem(hadoop);
+        Path tmp = new Path(path, RunRecord.FILE + "._tmp");
+        try (OutputStream o = fs.create(tmp, true)) {
+            o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r).getBytes(StandardCharsets.UTF_8));
+        }
+        if (!fs.rename(tmp, file)) {
+            throw new IOException("cannot rename " + tmp + " to " + file);
+        }
+    }
+
+    /**
+     * Spark ML's reader. It reads a model saved by {@link #write()}, and a train job's output (or its
+     * {@code params} directory) just as well: the format comes from the directory's run record.
+     */
+    public static MLReader<TrainedModel> read() {
+        return new MLReader<>() {
+            @Override
+            public TrainedModel load(String path) {
+                try {
+                    return TrainedModel.load(sparkSession(), path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** {@code read().load(path)}. */
+    public static TrainedModel load(String path) {
+        return read().load(path);
+    }
+
+    @Override
+    public void save(String path) throws IOException {
+        write().save(path);
+    }
+
+    private static TrainedModel load(SparkSession spark, String path) throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        ModelDirectory dir;
+        Map<String, Double> scalars;
+        try {
+            dir = ModelDirectory.open("path", path, null, hadoop);
+            scalars = ScoreJob.readScalars(spark, dir.paramsDirectory(), dir.format());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage(), e);
+        }
+        JsonNode metadata = dir.root() != null && StageMetadata.exists(dir.root(), hadoop)
+                ? StageMetadata.read(dir.root(), TrainedModel.class, hadoop) : null;
+        ObjectNode record = dir.record() == null ? JSON.createObjectNode() : (ObjectNode) dir.record().deepCopy();
+        TrainedModel m = new TrainedModel(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(),
+                scalars, summary(spark, dir), record);
+        String dtype = record.path("config").path("dtype").asText("");
+        if (!dtype.isEmpty()) {
+            m.set(m.dtype, dtype); // outputs computed in the fit's number type unless the metadata says otherwise
+        }
+        if (metadata != null) {
+            StageMetadata.setParams(m, metadata, m::set);
+        }
+        return m;
+    }
+
+    /** The summary the record and the history directory tell, or null without a record. */
+    private static TrainingSummary summary(SparkSession spark, ModelDirectory dir) {
+        JsonNode r = dir.record();
+        if (r == null || !r.has("train")) {
+            return null;
+        }
+        JsonNode t = r.get("train");
+        List<HistoryPoint> points = new ArrayList<>();
+        Path history = new Path(dir.root(), "history");
+        try {
+            if (history.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(history)) {
+                var reader = spark.read().format(dir.format().sparkName());
+                if (dir.format() == Format.CSV) {
+                    reader = reader.option("header", "true").schema(TrainingSummary.SCHEMA);
+                }
+                for (Row h : reader.load(history.toString()).orderBy("step").collectAsList()) {
+                    points.add(new HistoryPoint(((Number) h.getAs("step")).intValue(), ((Number) h.getAs("loss")).doubleValue(),
+                            ((Number) h.getAs("grad_norm")).doubleValue(), ((Number) h.getAs("passes")).intValue()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        JsonNode rows = r.path("rows_by_status");
+        return new TrainingSummary(t.path("stop_reason").asText(), t.path("stop_message").isNull() ? ""
+                : t.path("stop_message").asText(""), t.path("steps").asInt(), t.path("gradient_passes").asInt(),
+                rows.path("used").asLong(), rows.path("skipped").asLong(), t.path("final_loss").asDouble(),
+                t.path("final_grad_norm").asDouble(), points);
+    }
+
+    /** The run record's fields as JSON (for the fit's record). */
+    static ObjectNode json(Map<String, Object> fields) {
+        return JSON.valueToTree(fields);
+    }
+
+    Optional<TrainingSummary> summaryIfAny() {
+        return Optional.ofNullable(summary);
+    }
+}

@@ -1,0 +1,385 @@
+package tapeline.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import tapeline.engine.train.TrainState;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
+import tapeline.job.RunRecord;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.ScoreConfig;
+import tapeline.job.config.TrainConfig;
+import tapeline.job.train.TrainJob;
+import tapeline.job.train.TrainSummary;
+
+/**
+ * The train job as a Spark ML {@link Estimator}: {@link #fit} runs the train job's driver loop on the
+ * frame (the same code: {@link TrainJob#bind}, {@link TrainJob#fit}) and returns a
+ * {@link TrainedModel} with the fitted parameters and a summary.
+ *
+ * <p>Each Param is named after its config key ({@code toleranceGrad} is {@code tolerance.grad},
+ * {@code batchFraction} is {@code batch.fraction}) and is checked by the train job's parser, with its
+ * messages. For tuning ({@code ParamGridBuilder}) the numbers a grid varies are Params of their own:
+ * {@link #learningRate()} ({@code optimizer.learning_rate}), {@link #l1()} ({@code optimizer.l1},
+ * owlqn), {@link #steps()}, and {@link #lambda()}: the name {@code lambda} in the regularization
+ * expression stands for its value, so {@code setRegularization("lambda * sum(w^2)")} is tuned by
+ * {@code lambda}. The outputs ({@link #setOutput}) are the model's, passed on to it.
+ *
+ * <pre>{@code
+ * TrainedModel m = new Trainer().setLoss("(y - (b + dot(w, x)))^2").setVariables("b, w[5]")
+ *         .setOptimizer("lbfgs").setOutput("prediction", "b + dot(w, x)").fit(train);
+ * m.summary().status();   // "CONVERGED"
+ * }</pre>
+ *
+ * <p>Grouped fits ({@code group.by}, one set of parameters per group) will plug in here as a
+ * {@code groupBy} Param once the train job has them.
+ */
+public final class Trainer extends Estimator<TrainedModel> implements MLWritable {
+    private static final long serialVersionUID = 1L;
+    /** A minimal valid train, the base against which one value is checked at {@code set}. */
+    private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
+    /** A minimal valid score, likewise for the outputs. */
+    static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
+    /** The regularization's named constant. */
+    private static final Pattern LAMBDA = Pattern.compile("(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])");
+
+    private final String uid;
+    private final Param<String> loss;
+    private final Param<String> variables;
+    private final StringArrayParam init;
+    private final Param<String> reduce;
+    private final Param<String> optimizer;
+    private final StringArrayParam optimizerArgs;
+    private final DoubleParam learningRate;
+    private final DoubleParam l1;
+    private final IntParam steps;
+    private final DoubleParam toleranceGrad;
+    private final DoubleParam toleranceLoss;
+    private final DoubleParam batchFraction;
+    private final LongParam batchSeed;
+    private final Param<String> dtype;
+    private final Param<String> badRows;
+    private final IntParam blockSize;
+    private final IntParam partitions;
+    private final IntParam aggregationDepth;
+    private final Param<String> regularization;
+    private final DoubleParam lambda;
+    private final BooleanParam engineCodegen;
+    private final StringArrayParam outputs;
+    private final List<ConfigParams.Key> keys;
+
+    public Trainer() {
+        this(ConfigParams.uid("trainer"));
+    }
+
+    /** A trainer with a given uid (Spark ML's {@code copy} and readers make them so). */
+    public Trainer(String uid) {
+        this.uid = uid;
+        loss = new Param<>(this, "loss", "config key loss: one row's loss, e.g. (y - (b + dot(w, x)))^2");
+        variables = new Param<>(this, "variables", "config key variables: the shared parameters, e.g. b, w[5]");
+        init = new StringArrayParam(this, "init", "config keys init.<variable>: variable=numbers entries");
+        reduce = new Param<>(this, "reduce", "config key reduce: the objective is the mean or the sum of the rows' losses");
+        optimizer = new Param<>(this, "optimizer", "config key optimizer: adam, sgd, ..., lbfgs, owlqn");
+        optimizerArgs = new StringArrayParam(this, "optimizerArgs", "config keys optimizer.<argument>: name=number entries");
+        learningRate = new DoubleParam(this, "learningRate", "config key optimizer.learning_rate (unset: the optimizer's default)");
+        l1 = new DoubleParam(this, "l1", "config key optimizer.l1 (owlqn): the L1 strength");
+        steps = new IntParam(this, "steps", "config key steps: optimizer steps at most");
+        toleranceGrad = new DoubleParam(this, "toleranceGrad", "config key tolerance.grad (unset: the optimizer's default)");
+        toleranceLoss = new DoubleParam(this, "toleranceLoss", "config key tolerance.loss (unset: the optimizer's default)");
+        batchFraction = new DoubleParam(this, "batchFraction", "config key batch.fraction: share of rows per step");
+        batchSeed = new LongParam(this, "batchSeed", "config key batch.seed: the mini-batch draw's seed");
+        dtype = new Param<>(this, "dtype", "config key dtype: float64 or float32");
+        badRows = new Param<>(this, "badRows", "config key bad.rows: fatal or skip");
+        blockSize = new IntParam(this, "blockSize", "config key block.size: rows evaluated together on one tape");
+        partitions = new IntParam(this, "partitions", "config key partitions: cached partitions (0: as read)");
+        aggregationDepth = new IntParam(this, "aggregationDepth", "config key aggregation.depth: the treeAggregate depth");
+        regularization = new Param<>(this, "regularization",
+                "config key regularization: a term over the variables added to the objective; the name lambda is the lambda Param");
+        lambda = new DoubleParam(this, "lambda", "the value of the name lambda in the regularization (for tuning)");
+        engineCodegen = new BooleanParam(this, "engineCodegen", "config key engine.codegen: compiled gradient pass or the interpreter");
+        outputs = new StringArrayParam(this, "outputs", "the model's outputs (config keys output.<column> of job = score)");
+        keys = List.of(new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
+                new ConfigParams.Key(init, "init."), new ConfigParams.Key(reduce, "reduce"),
+                new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
+                new ConfigParams.Key(learningRate, "optimizer.learning_rate"), new ConfigParams.Key(l1, "optimizer.l1"),
+                new ConfigParams.Key(steps, "steps"), new ConfigParams.Key(toleranceGrad, "tolerance.grad"),
+                new ConfigParams.Key(toleranceLoss, "tolerance.loss"), new ConfigParams.Key(batchFraction, "batch.fraction"),
+                new ConfigParams.Key(batchSeed, "batch.seed"), new ConfigParams.Key(dtype, "dtype"),
+                new ConfigParams.Key(badRows, "bad.rows"), new ConfigParams.Key(blockSize, "block.size"),
+                new ConfigParams.Key(partitions, "partitions"), new ConfigParams.Key(aggregationDepth, "aggregation.depth"),
+                new ConfigParams.Key(regularization, "regularization"), new ConfigParams.Key(engineCodegen, "engine.codegen"));
+        Map<String, String> d = TrainConfig.defaults();
+        setDefault(init, new String[0]);
+        setDefault(reduce, d.get("reduce"));
+        setDefault(optimizer, d.get("optimizer"));
+        setDefault(optimizerArgs, new String[0]);
+        setDefault(steps, Integer.parseInt(d.get("steps")));
+        setDefault(batchFraction, Double.parseDouble(d.get("batch.fraction")));
+        setDefault(batchSeed, Long.parseLong(d.get("batch.seed")));
+        setDefault(dtype, d.get("dtype"));
+        setDefault(badRows, d.get("bad.rows"));
+        setDefault(blockSize, Integer.parseInt(d.get("block.size")));
+        setDefault(partitions, Integer.parseInt(d.get("partitions")));
+        setDefault(aggregationDepth, Integer.parseInt(d.get("aggregation.depth")));
+        setDefault(lambda, 0.0);
+        setDefault(engineCodegen, Boolean.parseBoolean(d.get("engine.codegen")));
+        setDefault(outputs, new String[0]);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    public Param<String> loss() { return loss; }
+    public Param<String> variables() { return variables; }
+    public StringArrayParam init() { return init; }
+    public Param<String> reduce() { return reduce; }
+    public Param<String> optimizer() { return optimizer; }
+    public StringArrayParam optimizerArgs() { return optimizerArgs; }
+    public DoubleParam learningRate() { return learningRate; }
+    public DoubleParam l1() { return l1; }
+    public IntParam steps() { return steps; }
+    public DoubleParam toleranceGrad() { return toleranceGrad; }
+    public DoubleParam toleranceLoss() { return toleranceLoss; }
+    public DoubleParam batchFraction() { return batchFraction; }
+    public LongParam batchSeed() { return batchSeed; }
+    public Param<String> dtype() { return dtype; }
+    public Param<String> badRows() { return badRows; }
+    public IntParam blockSize() { return blockSize; }
+    public IntParam partitions() { return partitions; }
+    public IntParam aggregationDepth() { return aggregationDepth; }
+    public Param<String> regularization() { return regularization; }
+    public DoubleParam lambda() { return lambda; }
+    public BooleanParam engineCodegen() { return engineCodegen; }
+    public StringArrayParam outputs() { return outputs; }
+
+    public Trainer setLoss(String value) { return put(loss, "loss", value, value); }
+    public Trainer setVariables(String value) { return put(variables, "variables", value, value); }
+    /** {@code init.<variable>}: one number for every component, or one per component ({@code "0.5, 1, -2"}). */
+    public Trainer setInit(String variable, String numbers) { return putEntry(init, "init.", variable, numbers); }
+    public Trainer setReduce(String value) { return put(reduce, "reduce", value, value); }
+    public Trainer setOptimizer(String value) { return put(optimizer, "optimizer", value, value); }
+    /** {@code optimizer.<name> = value}. */
+    public Trainer setOptimizerArg(String name, double value) { return putEntry(optimizerArgs, "optimizer.", name, value); }
+    public Trainer setLearningRate(double value) { return put(learningRate, "optimizer.learning_rate", value, value); }
+    public Trainer setL1(double value) { return put(l1, "optimizer.l1", value, value); }
+    public Trainer setSteps(int value) { return put(steps, "steps", value, value); }
+    public Trainer setToleranceGrad(double value) { return put(toleranceGrad, "tolerance.grad", value, value); }
+    public Trainer setToleranceLoss(double value) { return put(toleranceLoss, "tolerance.loss", value, value); }
+    public Trainer setBatchFraction(double value) { return put(batchFraction, "batch.fraction", value, value); }
+    public Trainer setBatchSeed(long value) { return put(batchSeed, "batch.seed", value, value); }
+    public Trainer setDtype(String value) { return put(dtype, "dtype", value, value); }
+    public Trainer setBadRows(String value) { return put(badRows, "bad.rows", value, value); }
+    public Trainer setBlockSize(int value) { return put(blockSize, "block.size", value, value); }
+    public Trainer setPartitions(int value) { return put(partitions, "partitions", value, value); }
+    public Trainer setAggregationDepth(int value) { return put(aggregationDepth, "aggregation.depth", value, value); }
+    /** {@code regularization}; the name {@code lambda} in it is {@link #lambda()}'s value. */
+    public Trainer setRegularization(String value) {
+        ConfigParams.check(TrainConfig::parse, BASE, "regularization", withLambda(value, 0.0));
+        set(regularization, value);
+        return this;
+    }
+    public Trainer setLambda(double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException("lambda: expected a finite number, got " + value);
+        }
+        set(lambda, value);
+        return this;
+    }
+    public Trainer setEngineCodegen(boolean value) { return put(engineCodegen, "engine.codegen", value, value); }
+    /** The model's {@code output.<column> = expression} (see {@link TrainedModel#setOutput}). */
+    public Trainer setOutput(String column, String expression) {
+        Map<String, String> base = new LinkedHashMap<>(SCORE_BASE);
+        base.remove("output.p");
+        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
+        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        return this;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Trainer put(Param p, String key, Object text, Object value) {
+        ConfigParams.check(TrainConfig::parse, BASE, key, ConfigParams.text(text));
+        set(p, value);
+        return this;
+    }
+
+    private Trainer putEntry(StringArrayParam p, String prefix, String name, Object value) {
+        Map<String, String> base = new LinkedHashMap<>(BASE);
+        base.putAll(configKeys());
+        ConfigParams.check(TrainConfig::parse, base, prefix + name, ConfigParams.text(value));
+        set(p, ConfigParams.with(getOrDefault(p), name, value));
+        return this;
+    }
+
+    /** The expression with the name {@code lambda} replaced by the value's text (in parentheses: it may be negative). */
+    static String withLambda(String expression, double value) {
+        Matcher m = LAMBDA.matcher(expression);
+        return m.replaceAll(Matcher.quoteReplacement("(" + ConfigParams.text(value) + ")"));
+    }
+
+    /** The train job's config keys these Params stand for (what {@code ./submit.sh} would be given). */
+    public Map<String, String> configKeys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("job", "train");
+        m.putAll(ConfigParams.keys(this, keys));
+        if (m.containsKey("regularization")) {
+            m.put("regularization", withLambda(m.get("regularization"), (Double) getOrDefault(lambda)));
+        }
+        return m;
+    }
+
+    /** The Params as the train job's validated config (input and output keys are placeholders). */
+    TrainConfig config() {
+        return ConfigParams.parse(TrainConfig::parse, configKeys());
+    }
+
+    /**
+     * Fits the frame's rows: caches them, runs the train job's loop, returns the model (its outputs set
+     * from {@link #outputs()}). A vector column ({@code VectorAssembler}'s) is read as an array.
+     *
+     * @throws IllegalArgumentException with the train job's messages: a bad Param, a name that is neither a
+     *     variable nor a column, bad rows under {@code badRows = fatal}, no usable row
+     */
+    @Override
+    public TrainedModel fit(Dataset<?> dataset) {
+        Dataset<Row> frame = Frames.withArrays(dataset);
+        SparkSession spark = frame.sparkSession();
+        TrainConfig c = config();
+        TrainJob.Prepared p;
+        TrainJob.Fit fit;
+        Phases phases = new Phases();
+        RunRecord record = new RunRecord("train", configKeys(), c.effectiveDefaults(), c);
+        try {
+            p = TrainJob.bind(c, frame);
+            fit = TrainJob.fit(spark, p, QualityGate.NONE, phases);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("tapeline fit failed: " + e.getMessage(), e);
+        }
+        TrainState end = fit.result().state();
+        List<TrainState.HistoryPoint> h = end.history();
+        TrainState.HistoryPoint last = h.get(h.size() - 1);
+        List<String> names = p.model().parameterNames();
+        TrainSummary s = new TrainSummary(fit.result().status(), fit.result().message(), end.step(), last.loss(),
+                last.gradNorm(), fit.rows(), fit.badRows(), fit.partitions(), fit.resumedFrom(), fit.result().passes(),
+                fit.result().passSeconds(), "<model>", names, end.params());
+        Map<String, Double> parameters = new LinkedHashMap<>();
+        double[] values = end.params();
+        for (int k = 0; k < values.length; k++) {
+            parameters.put(names.get(k), values[k]);
+        }
+        TrainingSummary summary = new TrainingSummary(s.status().name(), s.message(), s.steps(), s.passes(), s.rows(),
+                s.skippedRows(), s.finalLoss(), s.finalGradNorm(), h);
+        Map<String, Object> fields = record.succeeded(spark, phases, s, QualityGate.NONE).fields();
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("format", "dataset"); // a frame handed to fit, not a path the record could name
+        in.put("path", null);
+        in.put("table", null);
+        fields.put("input", in);
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields));
+        copyValues(m, ParamMap.empty());
+        return m.setParent(this);
+    }
+
+    /**
+     * The model's schema: the outputs, {@code status} and {@code error} after the frame's columns (the
+     * frame as it is when no output is set). Checks the Params and binds the loss to the columns, as
+     * {@link #fit} does, without reading a row.
+     */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        TrainConfig c = config();
+        Map<String, Double> zeros = new LinkedHashMap<>();
+        try {
+            TrainJob.bind(c, Frames.empty(Frames.withArrays(schema))).model().parameterNames()
+                    .forEach(n -> zeros.put(n, 0.0));
+        } catch (ConfigException e) {
+            IllegalArgumentException bad = new IllegalArgumentException(e.getMessage(), e);
+            if (!Frames.onlyUnknownSizes(bad)) {
+                throw bad;
+            }
+            for (var v : c.variables()) { // the names, as LossModel gives them; the sizes come with the frame
+                for (int k = 0; k < v.size(); k++) {
+                    zeros.put(v.size() == 1 ? v.name() : v.name() + "[" + k + "]", 0.0);
+                }
+            }
+        }
+        if (getOrDefault(outputs).length == 0) {
+            return schema;
+        }
+        TrainedModel probe = new TrainedModel(uid, zeros, null, TrainedModel.json(Map.of()));
+        copyValues(probe, ParamMap.empty());
+        return probe.transformSchema(schema);
+    }
+
+    @Override
+    public Trainer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    // ---- persistence: Spark ML's metadata directory, the Params in it ----
+
+    @Override
+    public MLWriter write() {
+        return new MLWriter() {
+            @Override
+            public void saveImpl(String path) {
+                try {
+                    StageMetadata.write(Trainer.this, path, sparkSession().version(), sc().hadoopConfiguration());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    public static MLReader<Trainer> read() {
+        return new MLReader<>() {
+            @Override
+            public Trainer load(String path) {
+                try {
+                    JsonNode m = StageMetadata.read(path, Trainer.class, sc().hadoopConfiguration());
+                    Trainer t = new Trainer(m.get("uid").asText());
+                    StageMetadata.setParams(t, m, t::set);
+                    return t;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    public static Trainer load(String path) {
+        return read().load(path);
+    }
+
+    @Override
+    public void save(String path) throws IOException {
+        write().save(path);
+    }
+}
