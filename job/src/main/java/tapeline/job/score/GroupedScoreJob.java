@@ -133,16 +133,20 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
         Dataset<Row> params = null;
         String dir = null;
+        Format format = c.paramsFormat() == null ? Format.PARQUET : c.paramsFormat();
         try {
-            dir = ScoreJob.paramsDirectory(spark, c.paramsPath());
-            DataFrameReader r = spark.read().format(c.paramsFormat().sparkName());
-            if (c.paramsFormat() == Format.CSV) r = r.option("header", "true").option("inferSchema", "true");
+            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+                    spark.sparkContext().hadoopConfiguration());
+            dir = model.paramsDirectory();
+            format = model.format();
+            DataFrameReader r = spark.read().format(format.sparkName());
+            if (format == Format.CSV) r = r.option("header", "true").option("inferSchema", "true");
             params = r.load(dir);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         } catch (RuntimeException e) {
             String m = String.valueOf(e.getMessage());
-            problems.add("params.path: cannot read a grouped train's output from '" + dir + "' as " + c.paramsFormat().sparkName()
+            problems.add("params.path: cannot read a grouped train's output from '" + dir + "' as " + format.sparkName()
                     + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
