@@ -104,14 +104,19 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         }
         if (plan != null) {
             try {
-                solver = new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
-                        config.fixedOptimizerArgs(), config.solver(), config.dtype()).withCodegen(config.codegen());
+                solver = (config.residuals().isEmpty()
+                        ? new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
+                                config.fixedOptimizerArgs(), config.solver(), config.dtype())
+                        : BlockSolver.leastSquares(config.residuals(), config.variables(), plan.inputSizes(),
+                                config.optimizer(), config.fixedOptimizerArgs(), config.solver(), config.dtype()))
+                        .withCodegen(config.codegen()).withStandardErrors(config.stderr());
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
         }
         OutputLayout layout = plan == null ? null : new OutputLayout(input.schema(), config.variables(),
-                config.output().format().hasArrays(), config.dtype(), config.solver().verdict());
+                config.output().format().hasArrays(), config.dtype(), config.solver().verdict(),
+                config.stderr() != tapeline.engine.solve.StandardErrors.Kind.NONE);
         if (layout != null) {
             problems.addAll(OutputWriter.checkPartitions(config.output(), layout.schema()));
         }
