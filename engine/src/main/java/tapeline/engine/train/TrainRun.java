@@ -304,7 +304,8 @@ public final class TrainRun {
      * passes the Armijo test {@code f(x + t d) <= f(x) + armijo t g.d} (a required decrease below
      * the rounding of {@code f(x)} asks only that it not rise), or when its gradient norm is smaller
      * and the objective rose by no more than its rounding ({@link #ROUNDING}); the taken trial's
-     * evaluation is the next iterate's. No such trial in {@value #BACKTRACKS} halvings: STALLED.
+     * evaluation is the next iterate's. No such trial in {@value #BACKTRACKS} halvings, or a trial point
+     * that is x itself (the step below x's ulps): STALLED.
      */
     private void tellNewton(double loss, double[] g, double[][] h, double dt) {
         stepPasses++;
@@ -328,6 +329,7 @@ public final class TrainRun {
             }
             t *= 0.5;
             for (int k = 0; k < params.length; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
+            stallIfUnmoved();
             return;
         }
         trialPhase = false;
@@ -398,6 +400,24 @@ public final class TrainRun {
         if (trialPoint == null) trialPoint = new double[n];
         for (int k = 0; k < n; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
         trialPhase = true;
+        stallIfUnmoved();
+    }
+
+    /**
+     * Ends the run STALLED when the trial point is x itself ({@code |t d_k| <= ulp(x_k)} for every k):
+     * a smaller step cannot move either, and evaluating x again would either spend the remaining
+     * halvings on one point or take a "step" that does not move (until MAX_STEPS). Not CONVERGED:
+     * the iterate was judged and failed the tolerances. Runs that never meet this are unchanged.
+     */
+    private void stallIfUnmoved() {
+        for (int k = 0; k < params.length; k++) {
+            if (trialPoint[k] != params[k]) return;
+        }
+        trialPhase = false;
+        result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), Status.STALLED,
+                "step " + step + ": the Newton step no longer changes the parameters (x + t d == x at t = " + t
+                        + "): it cannot be decreased further at this precision",
+                passes, seconds);
     }
 
     /**
