@@ -106,6 +106,13 @@ public final class Sweep extends Transformer implements MLWritable {
         return uid;
     }
 
+    /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
+    @Override
+    public String explainParam(Param<?> param) {
+        String entries = ConfigParams.explainEntries(this, param);
+        return entries != null ? entries : super.explainParam(param);
+    }
+
     // ---- Params (Spark ML finds them by these public no-argument methods) ----
 
     public Param<String> cost() { return cost; }

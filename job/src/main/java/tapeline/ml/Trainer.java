@@ -152,6 +152,13 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         return uid;
     }
 
+    /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
+    @Override
+    public String explainParam(Param<?> param) {
+        String entries = ConfigParams.explainEntries(this, param);
+        return entries != null ? entries : super.explainParam(param);
+    }
+
     public Param<String> loss() { return loss; }
     public Param<String> variables() { return variables; }
     public StringArrayParam init() { return init; }

@@ -152,6 +152,20 @@ class SweepStageTest extends SparkSuite {
                 .contains("steps: config key steps");
     }
 
+    /** List-valued Params read as their config entries in {@code explainParams}, not as Java array names. */
+    @Test
+    void explainParamsShowsListValuedParamsAsEntries() {
+        String text = notebookSweep().setOptimizerArg("beta_1", 0.9).setInit("w", "x2").explainParams();
+        assertThat(text).contains("optimizerArgs: config keys optimizer.<argument>: name=value entries"
+                + " (a number, or a column read per row) (default: none, current: learning_rate=0.1, beta_1=0.9)");
+        assertThat(text).contains("init: config keys init.<variable>: name=value entries (a number or a column)"
+                + " (default: none, current: w=x2)");
+        assertThat(text).contains("steps: config key steps: optimizer steps per row at most (default: 1000, current: 1000)");
+        assertThat(text).doesNotContain("[Ljava");
+        // another stage's Param: Spark's own ownership check still holds
+        assertThatThrownBy(() -> new Sweep().explainParam(new Sweep().init())).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void saveAndLoadRoundTrip() throws Exception {
         Sweep s = notebookSweep().setInit("w", 0.5).setVerdict(true);
