@@ -13,14 +13,33 @@
 # give it in the environment, TAPELINE_SPARK_SECRET=... or TAPELINE_SPARK_SECRET_FILE=path. It reaches
 # spark-submit through a temporary properties file readable by this user only, never a command line.
 #
-# Builds first (mvn -q -B -DskipTests package) when the jar is missing or older than the sources.
+# Spark lines: tapeline builds for Spark 3.5 (Scala 2.12, the default build) and Spark 4 (Scala 2.13,
+# mvn -Pspark-4 package); docs/spark-lines.md. An embedded run uses the default line, or the one named by
+# TAPELINE_SPARK_LINE=3.5|4; a cluster run uses the line of $SPARK_HOME's Spark (jars/spark-core_*.jar).
+# Builds the default line first (mvn -q -B -DskipTests package) when its jar is missing or older than
+# the sources; a line that was never built is an error that gives its build command.
 # Exit codes: 0 the job ran; 2 usage or configuration error (nothing written); 1 failure while running;
 # 3 the data-quality gate (max.invalid) failed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-jar="$here/job/target/tapeline-job-0.1.0-SNAPSHOT.jar"
-lib="$here/job/target/lib"
+
+# The Spark lines tapeline builds for (docs/spark-lines.md), each its own jar and lib/ directory:
+#   3.5 (the default build: mvn package)   job/target/tapeline-job_2.12-*.jar,          job/target/lib
+#   4   (mvn -Pspark-4 package)            job/target/spark-4/tapeline-job_2.13-*.jar,  job/target/spark-4/lib
+# An embedded run takes the default line, or TAPELINE_SPARK_LINE=3.5|4. A cluster run takes the line
+# of the Spark in $SPARK_HOME (below).
+default_line=3.5
+version=0.1.0-SNAPSHOT
+line_dir() { case "$1" in 3.5) echo "$here/job/target" ;; 4) echo "$here/job/target/spark-4" ;; esac; }
+line_scala() { case "$1" in 3.5) echo 2.12 ;; 4) echo 2.13 ;; esac; }
+line_build() { case "$1" in 3.5) echo "mvn -q -B -Dstyle.color=never -DskipTests package" ;; 4) echo "mvn -q -B -Dstyle.color=never -Pspark-4 -DskipTests package" ;; esac; }
+check_line() {
+  case "$1" in
+    3.5|4) ;;
+    *) echo "tapeline: TAPELINE_SPARK_LINE='$1': expected 3.5 or 4 (the Spark lines tapeline builds for)" >&2; exit 2 ;;
+  esac
+}
 
 usage() {
   echo "usage: ./submit.sh CONF [--check] [key=value ...] [--master URL]" >&2
@@ -55,12 +74,25 @@ if [[ -z "$master" ]]; then
   master="$(sed -n 's/^[[:space:]]*spark\.master[[:space:]]*[=:][[:space:]]*//p' "$conf" | tail -n 1 | sed 's/[[:space:]]*$//')"
 fi
 
-# Build when the jar is missing or any source or pom is newer than it.
-if [[ ! -f "$jar" || ! -d "$lib" || -n "$(find "$here/pom.xml" "$here/engine" "$here/job" \
-        -path '*/target' -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
-  echo "tapeline: building the job jar (mvn -q -B -DskipTests package) ..." >&2
-  (cd "$here" && mvn -q -B -DskipTests package >&2) || { echo "tapeline: the build failed" >&2; exit 1; }
-fi
+# Picks the jar of a line: builds it when it is missing (the default line only: another line not built
+# is an error that says how to build it) or when a source or pom is newer than it.
+use_line() {
+  local line="$1" dir
+  dir="$(line_dir "$line")"
+  jar="$dir/tapeline-job_$(line_scala "$line")-$version.jar"
+  lib="$dir/lib"
+  if [[ ! -f "$jar" || ! -d "$lib" ]] && [[ "$line" != "$default_line" ]]; then
+    echo "tapeline: $2 needs the Spark $line build of tapeline (Scala $(line_scala "$line")), which is not built:" >&2
+    echo "  $jar is missing. Build it with:  $(line_build "$line" | sed 's/-q //; s/-Dstyle.color=never //')" >&2
+    exit 2
+  fi
+  # (target/ is the build's own; hidden files are tools' state, e.g. a test library's database)
+  if [[ ! -f "$jar" || ! -d "$lib" || -n "$(find "$here/pom.xml" "$here/engine" "$here/job" \
+          \( -path '*/target' -o -name '.*' \) -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
+    echo "tapeline: building the Spark $line job jar ($(line_build "$line")) ..." >&2
+    (cd "$here" && $(line_build "$line") >&2) || { echo "tapeline: the build failed" >&2; exit 1; }
+  fi
+}
 
 # The Java 17 flags Spark needs, from the one place they are kept: the parent pom's java17.opens.
 java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$here/pom.xml")"
@@ -68,6 +100,9 @@ log_conf="$here/conf/log4j2.properties"
 
 # local and local[N] run embedded; anything else (spark://, yarn, k8s://, local-cluster[...]) needs spark-submit.
 if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
+  line="${TAPELINE_SPARK_LINE:-$default_line}"
+  check_line "$line"
+  use_line "$line" "an embedded run on Spark $line (TAPELINE_SPARK_LINE)"
   java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
   [[ -n "$master" ]] && args+=("spark.master=$master")
   # Loopback unless told otherwise: an embedded run needs no network.
@@ -87,10 +122,36 @@ esac
 
 if [[ -z "${SPARK_HOME:-}" ]]; then
   echo "tapeline: master '$master' is a cluster, so the job goes through \$SPARK_HOME/bin/spark-submit," >&2
-  echo "  but SPARK_HOME is not set. Set it to a Spark 3.5 (Scala 2.12) installation, or drop the master" >&2
-  echo "  to run on embedded Spark (local[*]). No Spark at hand: scripts/local-cluster.sh builds one (README: On a cluster)." >&2
+  echo "  but SPARK_HOME is not set. Set it to a Spark 3.5 (Scala 2.12) or Spark 4 (Scala 2.13) installation, or drop" >&2
+  echo "  the master to run on embedded Spark (local[*]). No Spark at hand: scripts/local-cluster.sh builds one (README: On a cluster)." >&2
   exit 2
 fi
+
+# The cluster's Spark picks the jar: the version in the name of its jars/spark-core_<scala>-<version>.jar,
+# else what its spark-submit --version prints.
+spark_version=""
+core="$(compgen -G "$SPARK_HOME/jars/spark-core_*.jar" | head -n 1 || true)"
+if [[ -n "$core" ]]; then
+  spark_version="$(basename "$core" .jar | sed -n 's/^spark-core_[0-9.]*-\([0-9][0-9.]*\).*/\1/p')"
+elif [[ -x "$SPARK_HOME/bin/spark-submit" ]]; then
+  spark_version="$("$SPARK_HOME/bin/spark-submit" --version 2>&1 | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p' | head -n 1 || true)"
+fi
+case "$spark_version" in
+  3.5.*) line=3.5 ;;
+  4.*) line=4 ;;
+  "") echo "tapeline: cannot tell the Spark version of SPARK_HOME=$SPARK_HOME (no jars/spark-core_*.jar, and" >&2
+      echo "  bin/spark-submit --version said none): expected a Spark 3.5 or 4 installation" >&2
+      exit 2 ;;
+  *) echo "tapeline: SPARK_HOME=$SPARK_HOME is Spark $spark_version; tapeline builds for Spark 3.5 (Scala 2.12)" >&2
+     echo "  and Spark 4 (Scala 2.13) only (docs/spark-lines.md)" >&2
+     exit 2 ;;
+esac
+if [[ -n "${TAPELINE_SPARK_LINE:-}" && "$TAPELINE_SPARK_LINE" != "$line" ]]; then
+  echo "tapeline: TAPELINE_SPARK_LINE=$TAPELINE_SPARK_LINE, but SPARK_HOME=$SPARK_HOME is Spark $spark_version" >&2
+  echo "  (the cluster's Spark picks the jar: unset TAPELINE_SPARK_LINE or point SPARK_HOME at a Spark $TAPELINE_SPARK_LINE)" >&2
+  exit 2
+fi
+use_line "$line" "SPARK_HOME=$SPARK_HOME (Spark $spark_version)"
 # spark.* keys go to spark-submit as --conf too, so launch-time ones (spark.driver.memory, ...) apply:
 # first those of the file (simple "key = value" lines), then the command line's, which win.
 conf_args=()

@@ -31,7 +31,7 @@ cp_file="$work/test-classpath"
 mvn -q -B -pl engine,job -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >&2
 opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
-cp="job/target/tapeline-job-0.1.0-SNAPSHOT.jar:job/target/lib/*"
+cp="job/target/tapeline-job_2.12-0.1.0-SNAPSHOT.jar:job/target/lib/*"  # the default Spark line (docs/spark-lines.md)
 
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 echo "== generating $rows quadratics" >&2

@@ -3,6 +3,7 @@
 # 1 GiB each), all on 127.0.0.1, with spark.authenticate=true and a secret made fresh at every start.
 #
 #   scripts/local-cluster.sh up       # build the Spark home if needed, start, wait until both workers registered
+#   scripts/local-cluster.sh up --spark 4   # the same on Spark 4 (Scala 2.13) instead of the default 3.5
 #   scripts/local-cluster.sh status   # what runs, and the master's view of it
 #   scripts/local-cluster.sh env      # the exports submit.sh needs: eval "$(scripts/local-cluster.sh env)"
 #   scripts/local-cluster.sh down     # stop everything it started, by recorded PID, and wait
@@ -11,7 +12,8 @@
 #   ./submit.sh conf/seed-sweep.properties --master spark://127.0.0.1:7077
 #
 # No Spark download: the Spark home is built under the state dir from the project's own
-# Maven-resolved jars (job/target/lib, which the build fills), plus a small bin/spark-submit.
+# Maven-resolved jars (job/target/lib, which the build fills; job/target/spark-4/lib for Spark 4), plus a
+# small bin/spark-submit. submit.sh then picks the job jar of that line from the home's spark-core jar.
 # The secret is kept in <state dir>/secret (mode 0600) and given to the daemons in their environment
 # (_SPARK_AUTH_SECRET, which Spark's SecurityManager reads), never on a command line.
 #
@@ -21,6 +23,7 @@
 #   TAPELINE_MASTER_UI_PORT    master web UI port (its /json/ is polled) default 8080
 #   TAPELINE_WORKER_UI_PORT    first worker's web UI port; the second takes the next one   default 8081
 #   TAPELINE_CLUSTER_TIMEOUT   seconds to wait for the master and the workers              default 90
+#   TAPELINE_SPARK_LINE        the Spark line, 3.5 or 4 (what 'up --spark LINE' sets)      default 3.5
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,7 +34,17 @@ worker_ui="${TAPELINE_WORKER_UI_PORT:-8081}"
 timeout_s="${TAPELINE_CLUSTER_TIMEOUT:-90}"
 workers=2
 home="$state/spark-home"
-lib="$repo/job/target/lib"
+spark_line="${TAPELINE_SPARK_LINE:-3.5}"
+if [[ "${1:-}" == up && "${2:-}" == --spark ]]; then
+  [[ $# -eq 3 ]] || { echo "usage: scripts/local-cluster.sh up [--spark 3.5|4]" >&2; exit 2; }
+  spark_line="$3"
+  set -- up
+fi
+case "$spark_line" in
+  3.5) lib="$repo/job/target/lib"; scala=2.12; build_cmd="mvn -q -B -DskipTests package" ;;
+  4) lib="$repo/job/target/spark-4/lib"; scala=2.13; build_cmd="mvn -q -B -Pspark-4 -DskipTests package" ;;
+  *) echo "local-cluster: Spark line '$spark_line': expected 3.5 or 4" >&2; exit 2 ;;
+esac
 master_url="spark://127.0.0.1:$master_port"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
@@ -39,19 +52,19 @@ say() { echo "local-cluster: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 usage() {
-  echo "usage: scripts/local-cluster.sh up|down|status|env" >&2
+  echo "usage: scripts/local-cluster.sh up [--spark 3.5|4] | down | status | env" >&2
   exit 2
 }
 
 # ---- the Spark home ----------------------------------------------------------------------------
 
-# jars/: exactly the jars of job/target/lib (Spark, Scala, Hadoop client: the job's provided
+# jars/: exactly the jars of the line's lib/ (Spark, Scala, Hadoop client: the job's provided
 # dependencies, resolved by Maven). Copied rather than linked, so a `mvn clean` under a running
 # cluster does not pull its class path away.
 build_home() {
   if [[ ! -d "$lib" ]] || ! compgen -G "$lib/spark-core_*.jar" >/dev/null; then
-    say "job/target/lib is missing: building (mvn -q -B -DskipTests package) ..."
-    (cd "$repo" && mvn -q -B -DskipTests package >&2) || die "the build failed"
+    say "${lib#"$repo/"} is missing: building the Spark $spark_line line ($build_cmd) ..."
+    (cd "$repo" && $build_cmd >&2) || die "the build failed"
   fi
   mkdir -p "$home/jars" "$home/conf" "$home/bin"
   local j name
@@ -95,7 +108,7 @@ EOF
 set -euo pipefail
 export SPARK_HOME="${SPARK_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 # The launcher cannot tell the Scala version from a home without build directories.
-export SPARK_SCALA_VERSION=2.12
+export SPARK_SCALA_VERSION=@SCALA@
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # The launcher prints lines of its own, then a NUL and a newline, then the command's arguments each
 # ended by NUL; its exit code is appended (as Spark's spark-class reads it).
@@ -123,6 +136,7 @@ EOF
 set -euo pipefail
 exec "$(dirname "${BASH_SOURCE[0]}")/spark-class" org.apache.spark.deploy.SparkSubmit "$@"
 EOF
+  sed -i "s/@SCALA@/$scala/" "$home/bin/spark-class"
   chmod +x "$home/bin/spark-class" "$home/bin/spark-submit"
 }
 
@@ -174,7 +188,7 @@ start_daemon() {
   # The secret travels in the environment only: Master and Worker read _SPARK_AUTH_SECRET, and a
   # worker hands it to the executors it launches the same way.
   # shellcheck disable=SC2086 # flags is a list of JVM flags
-  _SPARK_AUTH_SECRET="$(cat "$state/secret")" SPARK_HOME="$home" SPARK_SCALA_VERSION=2.12 \
+  _SPARK_AUTH_SECRET="$(cat "$state/secret")" SPARK_HOME="$home" SPARK_SCALA_VERSION="$scala" \
     SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR="$state/logs" \
     nohup "$java" $flags -Xmx512m -Dlog4j2.configurationFile="$home/conf/log4j2.properties" \
     -cp "$home/conf:$home/jars/*" "$@" --properties-file "$state/daemon.conf" \
@@ -244,7 +258,7 @@ EOF
   wait_for "registration of $workers workers with the master at $master_url" \
     '[[ "$(alive_workers)" == "$workers" ]]' || abort_up
 
-  say "up: master $master_url (UI http://127.0.0.1:$master_ui), $workers workers (1 core, 1 GiB each)"
+  say "up: Spark $spark_line (Scala $scala), master $master_url (UI http://127.0.0.1:$master_ui), $workers workers (1 core, 1 GiB each)"
   say "submit with:  eval \"\$(scripts/local-cluster.sh env)\"; ./submit.sh CONF --master $master_url"
 }
 

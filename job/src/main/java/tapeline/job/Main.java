@@ -18,8 +18,11 @@ import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
+import tapeline.job.score.GroupedScoreJob;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
+import tapeline.job.train.grouped.GroupedTrainJob;
+import tapeline.job.config.GroupedTrainConfig;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
@@ -103,6 +106,11 @@ public final class Main {
             err.println("tapeline: " + conf + ": " + new ConfigException(problems).getMessage());
             return USAGE;
         }
+        if (kind.equals("train") && GroupedTrainConfig.isGrouped(keys)) {
+            job = GroupedTrainJob::new; // one fit per group: its own loop (docs/grouped-train.md)
+        } else if (kind.equals("score") && GroupedTrainConfig.isGrouped(keys)) {
+            job = GroupedScoreJob::new; // each row with its group's parameters
+        }
         QualityGate gate = QualityGate.parse(keys.get(QualityGate.KEY), problems);
         return run(job.get(), keys, problems, gate, checkOnly, conf, out, err);
     }
@@ -118,6 +126,10 @@ public final class Main {
             return USAGE;
         }
 
+        // The first line of the log says what runs: the Spark on the class path (the cluster's, under
+        // spark-submit), which the run record names too (spark_version).
+        LOG.info("tapeline {}: the {} job on Spark {} (Scala {})", RunRecord.tapelineVersion(), job.kind(),
+                org.apache.spark.package$.MODULE$.SPARK_VERSION(), scala.util.Properties.versionNumberString());
         RunRecord record = new RunRecord(job.kind(), keys, job.defaults(), config);
         Phases phases = new Phases();
         phases.begin("start");

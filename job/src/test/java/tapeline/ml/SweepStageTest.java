@@ -93,7 +93,7 @@ class SweepStageTest extends SparkSuite {
                 .transform(input);
         Path apiOut = dir.resolve("api-sweep");
         api.write().parquet(apiOut.toString());
-        assertDataFrameEquals(output(cli, "parquet"), output(apiOut, "parquet"));
+        assertSameFrame(output(cli, "parquet"), output(apiOut, "parquet"));
         assertThat(output(apiOut, "parquet").count()).isEqualTo(8);
     }
 
@@ -177,13 +177,9 @@ class SweepStageTest extends SparkSuite {
         assertThat(back.getOrDefault(back.optimizerArgs())).containsExactly("learning_rate=0.1");
         assertThat(back.getOrDefault(back.init())).containsExactly("w=0.5");
         assertThat(back.isSet(back.blockSize())).isFalse(); // a default stays a default
-        assertDataFrameEquals(s.transform(notebookRows()).orderBy("id"), back.transform(notebookRows()).orderBy("id"));
+        assertSameFrame(s.transform(notebookRows()).orderBy("id"), back.transform(notebookRows()).orderBy("id"));
         assertThatThrownBy(() -> s.save(p.toString())).hasMessageContaining("already exists");
         assertThatThrownBy(() -> TrainedModel.load(p.toString())).hasMessageContaining("TrainedModel.load");
     }
 
-    /** spark-testing-base's {@code assertDataFrameEquals} (schema and every row, exactly), its default third argument from Java. */
-    void assertDataFrameEquals(Dataset<Row> expected, Dataset<Row> actual) {
-        assertDataFrameEquals(expected, actual, assertDataFrameEquals$default$3());
-    }
 }

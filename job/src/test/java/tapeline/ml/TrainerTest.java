@@ -109,7 +109,7 @@ class TrainerTest extends SparkSuite {
         Path saved = dir.resolve("api-model");
         model.write().overwrite().save(saved.toString());
         for (String part : List.of("params", "history")) {
-            assertDataFrameEquals(spark().read().parquet(cli.resolve(part).toString()),
+            assertSameFrame(spark().read().parquet(cli.resolve(part).toString()),
                     spark().read().parquet(saved.resolve(part).toString()));
         }
         // the record of a saved model is a run record as the schema describes it, and says parquet
@@ -127,7 +127,7 @@ class TrainerTest extends SparkSuite {
         assertThat(run.code()).as(run.err()).isZero();
         Path apiScore = dir.resolve("api-score");
         model.transform(read(heldOut)).write().parquet(apiScore.toString());
-        assertDataFrameEquals(output(cliScore, "parquet"), output(apiScore, "parquet"));
+        assertSameFrame(output(cliScore, "parquet"), output(apiScore, "parquet"));
         assertThat(output(apiScore, "parquet").where("status = 'SCORED'").count()).isEqualTo(50);
     }
 
@@ -177,14 +177,14 @@ class TrainerTest extends SparkSuite {
         fitted.write().overwrite().save(saved.toString());
         PipelineModel back = PipelineModel.load(saved.toString());
         assertThat(((TrainedModel) back.stages()[1]).parameters()).isEqualTo(inside.parameters());
-        assertDataFrameEquals(fitted.transform(read(heldOut)).orderBy("id"), back.transform(read(heldOut)).orderBy("id"));
+        assertSameFrame(fitted.transform(read(heldOut)).orderBy("id"), back.transform(read(heldOut)).orderBy("id"));
 
         // a Sweep in a pipeline, saved and loaded with it
         Sweep sweep = new Sweep().setCost("(y - v)^2").setVariables("v").setSteps(20);
         PipelineModel withSweep = new Pipeline().setStages(new PipelineStage[] {assemble, sweep}).fit(read(heldOut));
         Path sweepSaved = dir.resolve("pipeline-sweep");
         withSweep.write().overwrite().save(sweepSaved.toString());
-        assertDataFrameEquals(withSweep.transform(read(heldOut)).orderBy("id"),
+        assertSameFrame(withSweep.transform(read(heldOut)).orderBy("id"),
                 PipelineModel.load(sweepSaved.toString()).transform(read(heldOut)).orderBy("id"));
     }
 
@@ -305,8 +305,4 @@ class TrainerTest extends SparkSuite {
                 .contains("(default: none, current: prediction=b + dot(w, x))").doesNotContain("[Ljava");
     }
 
-    /** spark-testing-base's {@code assertDataFrameEquals} (schema and every row, exactly), its default third argument from Java. */
-    void assertDataFrameEquals(Dataset<Row> expected, Dataset<Row> actual) {
-        assertDataFrameEquals(expected, actual, assertDataFrameEquals$default$3());
-    }
 }

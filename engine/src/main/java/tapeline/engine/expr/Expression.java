@@ -78,6 +78,41 @@ public final class Expression implements Serializable {
         return new Expression(l, text, Parser.parse(l, text));
     }
 
+    /**
+     * Parses a comma-separated list of expressions (commas inside parentheses or brackets belong to
+     * a call or an index, not to the list), as {@code residuals = 10 * (v - u^2), 1 - u} gives.
+     * Each part keeps its position in the whole text, so an error points into {@code text}.
+     *
+     * <pre>{@code
+     * List<Expression> r = Expression.parseList("residuals", "10 * (v - u^2), 1 - u");   // two expressions
+     * }</pre>
+     *
+     * @throws ExpressionException for the first part that is not a valid expression (an empty part included)
+     */
+    public static List<Expression> parseList(String label, String text) {
+        String l = Objects.requireNonNullElse(label, "expression");
+        if (text == null) throw new ExpressionException(l, null, 0, "no expression given (null)");
+        List<Expression> out = new java.util.ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : ',';
+            if (c == '(' || c == '[') depth++;
+            else if (c == ')' || c == ']') depth--;
+            else if (c == ',' && depth <= 0) {
+                // Padded with blanks to its offset: the parser's positions are then the whole text's.
+                String part = " ".repeat(start) + text.substring(start, i);
+                if (part.isBlank()) {
+                    throw new ExpressionException(l, text, Math.min(i, Math.max(0, text.length() - 1)),
+                            "empty expression in the list (expected one expression between commas)");
+                }
+                out.add(new Expression(l, part, Parser.parse(l, part)));
+                start = i + 1;
+            }
+        }
+        return out;
+    }
+
     /** Where the text came from, e.g. {@code "cost"}. */
     public String label() {
         return label;

@@ -28,6 +28,7 @@ public final class Optimizers {
         FACTORIES.put("nadam", Nadam::new);
         FACTORIES.put("lion", Lion::new);
         FACTORIES.put("newton", Newton::new); // second order: the block solver runs its step
+        FACTORIES.put(LevenbergMarquardt.NAME, LevenbergMarquardt::new); // least squares: the block solver runs its step
     }
 
     private Optimizers() {
@@ -40,11 +41,13 @@ public final class Optimizers {
 
     /**
      * The Keras optimizers: those with a first-order update ({@link Optimizer#applyGradients}
-     * works), every name but {@code newton}, whose step the block solver takes from the Hessian.
+     * works), every name but {@code newton} and {@code lm}, whose steps the block solver takes from the
+     * Hessian and from the residuals' Jacobian.
      */
     public static Set<String> kerasNames() {
         Set<String> keras = new java.util.LinkedHashSet<>(FACTORIES.keySet());
         keras.remove("newton");
+        keras.remove(LevenbergMarquardt.NAME);
         return java.util.Collections.unmodifiableSet(keras);
     }
 

@@ -13,9 +13,19 @@ package tapeline.engine.solve;
  *     for {@code INVALID} lanes); null with it off
  * @param verdict with the verdict on: what the Hessian says (null for {@code INVALID} lanes); null
  *     with it off
+ * @param standardErrors with {@code stderr} on: {@code standardErrors[v][c][lane]}, shaped as
+ *     {@code values} ({@link StandardErrors}); NaN where a lane has none (singular, {@code DIVERGED},
+ *     {@code INVALID}); null with it off
  */
 public record BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
-                          LaneStatus[] status, String[] error, double[] curvature, Verdict[] verdict) {
+                          LaneStatus[] status, String[] error, double[] curvature, Verdict[] verdict,
+                          double[][][] standardErrors) {
+
+    /** A result without standard errors. */
+    public BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,
+                       LaneStatus[] status, String[] error, double[] curvature, Verdict[] verdict) {
+        this(lanes, values, cost, gradNorm, steps, status, error, curvature, verdict, null);
+    }
 
     /** A result without the verdict. */
     public BlockResult(int lanes, double[][][] values, double[] cost, double[] gradNorm, int[] steps,

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import tapeline.engine.codegen.StepKernel;
 import tapeline.engine.optim.Arguments;
+import tapeline.engine.optim.LevenbergMarquardt;
 import tapeline.engine.optim.Newton;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
@@ -41,6 +42,8 @@ public final class BlockRun implements Serializable {
     private final Optimizer optimizer;
     /** The second-order part (newton's step, the verdict's Hessian), or null when neither is asked for. */
     private final NewtonStep second;
+    /** The step strategy of a second-order optimizer (newton, lm), or null for a Keras optimizer's own update. */
+    private final StepRule rule;
     /** With the verdict on and a first-order optimizer: the watch for an unbounded fall, else null. */
     private final CurvatureWatch watch;
 
@@ -68,6 +71,8 @@ public final class BlockRun implements Serializable {
     private final String[] outError;
     private final double[] outCurvature;
     private final Verdict[] outVerdict;
+    /** With standard errors asked for: by slot and original lane (NaN where none), else null. */
+    private final double[][] outStderr;
 
     private BlockRun(BlockSolver solver, int lanes, int[] valid, Map<String, double[][]> inputs,
                      Map<String, double[][]> init, Map<String, double[]> perLaneArgs) {
@@ -84,6 +89,8 @@ public final class BlockRun implements Serializable {
         boolean verdict = solver.settings().verdict();
         outCurvature = verdict ? new double[lanes] : null;
         outVerdict = verdict ? new Verdict[lanes] : null;
+        outStderr = solver.standardErrors() == StandardErrors.Kind.NONE ? null : new double[slots][lanes];
+        if (outStderr != null) for (double[] o : outStderr) Arrays.fill(o, Double.NaN);
 
         int n = valid.length;
         laneAt = valid; // start's own array, which nothing else keeps
@@ -103,6 +110,7 @@ public final class BlockRun implements Serializable {
             costNode = -1;
             optimizer = null;
             second = null;
+            rule = null;
             watch = null;
             return;
         }
@@ -143,8 +151,13 @@ public final class BlockRun implements Serializable {
         }
         optimizer.build(n, perLane, variableOfSlot);
         second = compiled.hessian() == null ? null
-                : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype);
-        watch = solver.settings().verdict() && !newton() ? new CurvatureWatch(compiled.hessian(), slots, n) : null;
+                : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype,
+                        optimizer instanceof Newton nw ? nw : null);
+        if (optimizer instanceof Newton) rule = second;
+        else if (optimizer instanceof LevenbergMarquardt lm) {
+            rule = new LmStep(tape, costNode, compiled.residuals(), varNodes.clone(), dtype, lm, solver.settings());
+        } else rule = null;
+        watch = solver.settings().verdict() && rule == null ? new CurvatureWatch(compiled.hessian(), slots, n) : null;
     }
 
     /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
@@ -162,11 +175,12 @@ public final class BlockRun implements Serializable {
      * A recorded cost: the tape, its leaves (variable slots, then input components), the cost node
      * and, for newton or the verdict, the program of its gradient and Hessian (else null).
      */
-    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian) implements Serializable { }
+    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian, int[] residuals) implements Serializable { }
 
     /** Whether the solver needs Hessians: newton's steps, or the verdict on every result. */
     private static boolean secondOrder(BlockSolver solver) {
-        return solver.settings().verdict() || "newton".equals(solver.optimizer());
+        return solver.settings().verdict() || "newton".equals(solver.optimizer())
+                || solver.standardErrors() == StandardErrors.Kind.NLL;
     }
 
     /** Records the cost on a fresh tape of {@code lanes} lanes, with every leaf zero. */
@@ -192,14 +206,30 @@ public final class BlockRun implements Serializable {
             }
             bindings.put(e.getKey(), comps);
         }
-        Tensor c = solver.compile(bindings);
-        int cost = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        int[] residuals = null;
+        int cost;
+        if (solver.residuals().isEmpty()) {
+            Tensor c = solver.compile(bindings);
+            cost = c.isPerLane() ? c.node() : tape.record(Op.BROADCAST, c.node(), -1, -1, 0);
+        } else {
+            // The cost is the sum of the residuals' squares, in their order; each residual is a lane
+            // node of its own, so that the Jacobian's rows are one reverse pass each.
+            Tensor[] r = solver.compileResiduals(bindings);
+            residuals = new int[r.length];
+            Tensor sum = null;
+            for (int i = 0; i < r.length; i++) {
+                residuals[i] = r[i].isPerLane() ? r[i].node() : tape.record(Op.BROADCAST, r[i].node(), -1, -1, 0);
+                Tensor sq = tape.tensor(residuals[i]).square();
+                sum = sum == null ? sq : sum.add(sq);
+            }
+            cost = sum.node();
+        }
         int[] leafNodes = leaves.stream().mapToInt(Integer::intValue).toArray();
         // The derivative program goes after the cost: forwardTo(cost) still computes the cost alone.
         HessianProgram hessian = secondOrder(solver)
                 ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
         tape.close();
-        return new Compiled(tape, leafNodes, cost, hessian);
+        return new Compiled(tape, leafNodes, cost, hessian, residuals);
     }
 
     private static int slotCount(BlockSolver solver) {
@@ -312,10 +342,10 @@ public final class BlockRun implements Serializable {
             boolean last = step >= s.maxSteps();
             boolean sample = divergence.samples(step);
             boolean check = step % COST_EVERY == 0 || last;
-            // Newton reads the cost at every step (its line search starts from it).
-            boolean withCost = check || sample || newton(); // a short run samples more often than it checks
+            // Newton and LM read the cost at every step (their searches start from it).
+            boolean withCost = check || sample || rule != null; // a short run samples more often than it checks
             StepKernel k = kernel();
-            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && !newton()
+            if (!check && !divergence.windowEnds(step) && !s.testsConvergence() && rule == null
                     && k.step(optimizer, sample, active)) {
                 // No lane can end on this step: the update is fused into the compiled pass, which
                 // leaves the cost from before the update where the divergence rule's sample reads it
@@ -325,7 +355,7 @@ public final class BlockRun implements Serializable {
                 continue;
             }
             if (grads == null) grads = new double[values.length][];
-            if (check && !last && !divergence.windowEnds(step) && !s.testsConvergence() && !newton() && watch == null) {
+            if (check && !last && !divergence.windowEnds(step) && !s.testsConvergence() && rule == null && watch == null) {
                 // Only a lane whose cost or gradient is not finite can end here (off a window's end the
                 // divergence rule flags none and reads only the cost; newton and the verdict's curvature
                 // watch judge every check step, so they never come here): the fused step runs and keeps what
@@ -344,7 +374,7 @@ public final class BlockRun implements Serializable {
             int flagged = sample ? divergence.observe(step, cost, grads, values, active) : 0;
             // With newton or the verdict's watch, lanes are judged at every check step: one may be
             // falling without bound along non-positive curvature.
-            boolean quiet = !last && flagged == 0 && !(check && (newton() || watch != null))
+            boolean quiet = !last && flagged == 0 && !(check && (rule != null || watch != null))
                     && (!check || finite) && !anyConverges(s);
             if (!quiet) {
                 if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
@@ -354,13 +384,14 @@ public final class BlockRun implements Serializable {
                     if (judge(p, cost[p], s) != null) ended++;
                 }
                 if (ended > 0 && outVerdict != null) judgeCurvature(s);
+                if (ended > 0 && outStderr != null) judgeStandardErrors();
                 if (ended > 0) pack();
                 if (active == 0) break;
             }
             boolean stepTest = s.stepTolerance() > 0;
             if (stepTest) remember();
             if (sample) divergence.beforeStep(values, active);
-            if (newton()) second.step(values, active, (Newton) optimizer);
+            if (rule != null) rule.step(values, active);
             else optimizer.step(values, grads, active);
             step++;
             if (sample) divergence.afterStep(values, active);
@@ -400,6 +431,10 @@ public final class BlockRun implements Serializable {
 
     /** Whether some lane passes the convergence tests now (they need no cost). */
     private boolean anyConverges(SolverSettings s) {
+        if (rule != null && rule.ownsConvergence()) {
+            for (int p = 0; p < active; p++) if (rule.converged(p)) return true;
+            return false;
+        }
         if (!s.testsConvergence()) return false;
         for (int p = 0; p < active; p++) {
             boolean gradOk = s.gradTolerance() == 0 || norm(p) <= s.gradTolerance();
@@ -431,7 +466,9 @@ public final class BlockRun implements Serializable {
             return end(p, LaneStatus.DIVERGED, cost, norm,
                     "gradient of " + slotName(bad) + " is " + grads[bad][p] + " after " + step + " steps");
         }
-        if (s.testsConvergence()) {
+        if (rule != null && rule.ownsConvergence()) {
+            if (rule.converged(p)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
+        } else if (s.testsConvergence()) {
             boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
             if (gradOk && stepOk(p, s)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         }
@@ -440,8 +477,8 @@ public final class BlockRun implements Serializable {
             String unbounded = watch.divergence(p, cost, norm, step);
             if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
         }
-        if (newton()) {
-            String unbounded = NewtonStep.divergence(p, cost, norm, (Newton) optimizer);
+        if (rule != null) {
+            String unbounded = rule.divergence(p, cost, norm);
             if (unbounded != null) return end(p, LaneStatus.DIVERGED, cost, norm, unbounded);
         }
         String diverged = divergence.reason(p);
@@ -487,10 +524,6 @@ public final class BlockRun implements Serializable {
         }
     }
 
-    private boolean newton() {
-        return optimizer instanceof Newton;
-    }
-
     /**
      * The curvature and verdict of the lanes that ended this round (marked retired, not yet packed
      * away): one Hessian evaluation for the block, at this round's values. The reverse passes may
@@ -508,6 +541,48 @@ public final class BlockRun implements Serializable {
                     Verdict.gradientTolerance(s.gradTolerance(), cost, solver.dtype()));
         }
         kernel().gradients(false, grads, active);
+    }
+
+    /**
+     * The standard errors of the lanes that ended this round solved ({@code CONVERGED},
+     * {@code MAX_STEPS}): one evaluation of the residuals' Jacobian (or of the Hessian) for the block,
+     * at this round's values; the cost's gradient is taken again after, as in {@link #judgeCurvature}.
+     */
+    private void judgeStandardErrors() {
+        int m = values.length;
+        double[] se = new double[m];
+        if (solver.standardErrors() == StandardErrors.Kind.RESIDUALS) {
+            int[] res = compiled.residuals();
+            double[][] r = new double[res.length][tape.lanes()];
+            double[][][] jac = new double[res.length][m][tape.lanes()];
+            LmStep.jacobian(tape, costNode, res, varNodes, active, r, jac);
+            double[][] laneJac = new double[res.length][m];
+            for (int p = 0; p < active; p++) {
+                if (!retired[p] || !solved(outStatus[laneAt[p]])) continue;
+                double rss = 0;
+                for (int i = 0; i < res.length; i++) {
+                    rss += r[i][p] * r[i][p];
+                    for (int k = 0; k < m; k++) laneJac[i][k] = jac[i][k][p];
+                }
+                StandardErrors.fromJacobian(laneJac, rss, se);
+                for (int k = 0; k < m; k++) outStderr[k][laneAt[p]] = se[k];
+            }
+        } else {
+            second.evaluate();
+            SymmetricEigen eigen = new SymmetricEigen(m);
+            double[][] h = new double[m][m];
+            for (int p = 0; p < active; p++) {
+                if (!retired[p] || !solved(outStatus[laneAt[p]])) continue;
+                second.hessian(p, h);
+                StandardErrors.fromHessian(h, eigen, se);
+                for (int k = 0; k < m; k++) outStderr[k][laneAt[p]] = se[k];
+            }
+        }
+        kernel().gradients(false, grads, active);
+    }
+
+    private static boolean solved(LaneStatus s) {
+        return s == LaneStatus.CONVERGED || s == LaneStatus.MAX_STEPS;
     }
 
     /** Moves the lanes still running to the front, so that finished ones cost nothing more. */
@@ -590,6 +665,18 @@ public final class BlockRun implements Serializable {
         }
         return new BlockResult(lanes, out, outCost.clone(), outGradNorm.clone(), outSteps.clone(), outStatus.clone(),
                 outError.clone(), outCurvature == null ? null : outCurvature.clone(),
-                outVerdict == null ? null : outVerdict.clone());
+                outVerdict == null ? null : outVerdict.clone(), standardErrors());
+    }
+
+    private double[][][] standardErrors() {
+        if (outStderr == null) return null;
+        double[][][] out = new double[solver.variables().size()][][];
+        int slot = 0;
+        for (int v = 0; v < out.length; v++) {
+            int size = solver.variables().get(v).size();
+            out[v] = new double[size][];
+            for (int c = 0; c < size; c++) out[v][c] = outStderr[slot++].clone();
+        }
+        return out;
     }
 }

@@ -12,6 +12,7 @@ import tapeline.engine.expr.Compiler;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Arguments;
 import tapeline.engine.optim.Hyper;
+import tapeline.engine.optim.LevenbergMarquardt;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.tape.DType;
 
@@ -33,7 +34,10 @@ import tapeline.engine.tape.DType;
 public final class BlockSolver implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The cost, or null when it is the sum of the residuals' squares. */
     private final Expression cost;
+    /** The residuals (a least-squares cost), or empty when the cost is given as one expression. */
+    private final List<Expression> residuals;
     private final List<VariableSpec> variables;
     private final Map<String, Integer> inputSizes;
     private final String optimizer;
@@ -43,6 +47,8 @@ public final class BlockSolver implements Serializable {
     private final DType dtype;
     /** Whether steps run as generated, compiled code (the interpreter otherwise); see {@link #withCodegen}. */
     private final boolean codegen;
+    /** What standard errors each solved lane gets ({@link #withStandardErrors}). */
+    private final StandardErrors.Kind stderr;
     /** The path the last block that ran took, for the caller's log. */
     private transient volatile KernelPath lastPath;
     /** A recorded cost left by the last finished block, for the next one to reuse. */
@@ -52,14 +58,47 @@ public final class BlockSolver implements Serializable {
 
     public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
-        this(cost, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, true);
+        this(Objects.requireNonNull(cost, "cost"), List.of(), variables, inputSizes, optimizer, optimizerArgs,
+                settings, dtype, true, StandardErrors.Kind.NONE);
     }
 
-    private BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
-                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype,
-                        boolean codegen) {
+    /**
+     * A least-squares solver: the cost is the sum of the squares of every component of
+     * {@code residuals} (each a scalar or a vector expression), in their order. Every optimizer
+     * works on it; {@code lm} (Levenberg-Marquardt) needs it, for the residuals' Jacobian.
+     *
+     * <pre>{@code
+     * BlockSolver s = BlockSolver.leastSquares(List.of(Expression.parse("residuals", "y - a * exp(-b * x)")),
+     *         List.of(new VariableSpec("a", 1), new VariableSpec("b", 1)), Map.of("x", 8, "y", 8),
+     *         "lm", Map.of(), new SolverSettings(100, 1e-10, 1e-10, false, 1e-10), DType.FLOAT64);
+     * }</pre>
+     */
+    public static BlockSolver leastSquares(List<Expression> residuals, List<VariableSpec> variables,
+                                           Map<String, Integer> inputSizes, String optimizer,
+                                           Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
+        if (residuals.isEmpty()) throw new IllegalArgumentException("at least one residual expression is needed");
+        return new BlockSolver(null, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, true,
+                StandardErrors.Kind.NONE);
+    }
+
+    private BlockSolver(Expression cost, List<Expression> residuals, List<VariableSpec> variables,
+                        Map<String, Integer> inputSizes, String optimizer, Map<String, Double> optimizerArgs,
+                        SolverSettings settings, DType dtype, boolean codegen, StandardErrors.Kind stderr) {
         this.codegen = codegen;
-        this.cost = Objects.requireNonNull(cost, "cost");
+        this.stderr = Objects.requireNonNull(stderr, "stderr");
+        if (stderr == StandardErrors.Kind.RESIDUALS && residuals.isEmpty()) {
+            throw new IllegalArgumentException("standard errors from residuals need the cost as residuals (residuals = ...);"
+                    + " for a cost that is a negative log-likelihood, say so (cost.kind = nll)");
+        }
+        if (stderr == StandardErrors.Kind.NLL && cost == null) {
+            throw new IllegalArgumentException("cost.kind = nll needs the cost as one expression (cost = ...), not residuals");
+        }
+        this.cost = cost;
+        this.residuals = List.copyOf(residuals);
+        if (cost == null && this.residuals.isEmpty()) throw new NullPointerException("cost");
+        if (LevenbergMarquardt.NAME.equals(optimizer) && this.residuals.isEmpty()) {
+            throw new IllegalArgumentException("optimizer lm needs the cost as residuals (residuals = ...), not as one cost expression");
+        }
         this.variables = List.copyOf(variables);
         this.inputSizes = Map.copyOf(inputSizes);
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
@@ -97,7 +136,27 @@ public final class BlockSolver implements Serializable {
      */
     public BlockSolver withCodegen(boolean on) {
         return on == codegen ? this
-                : new BlockSolver(cost, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, on);
+                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, on, stderr);
+    }
+
+    /**
+     * The same solver, giving every solved lane ({@code CONVERGED} or {@code MAX_STEPS}) standard
+     * errors of the kind asked for ({@link StandardErrors}): {@code RESIDUALS} needs a
+     * {@link #leastSquares} solver, {@code NLL} one cost expression.
+     *
+     * <pre>{@code
+     * BlockResult r = solver.withStandardErrors(StandardErrors.Kind.RESIDUALS).solve(...);
+     * r.standardErrors()[0][0][lane];   // the first variable's standard error
+     * }</pre>
+     */
+    public BlockSolver withStandardErrors(StandardErrors.Kind kind) {
+        return kind == stderr ? this
+                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, codegen, kind);
+    }
+
+    /** The standard errors asked for. */
+    public StandardErrors.Kind standardErrors() {
+        return stderr;
     }
 
     /** Whether compiled steps are asked for. */
@@ -171,6 +230,7 @@ public final class BlockSolver implements Serializable {
     }
 
     Expression cost() { return cost; }
+    List<Expression> residuals() { return residuals; }
     List<VariableSpec> variables() { return variables; }
     Map<String, Integer> inputSizes() { return inputSizes; }
     String optimizer() { return optimizer; }
@@ -194,5 +254,12 @@ public final class BlockSolver implements Serializable {
     /** Compiles the cost over the given bindings. */
     tapeline.engine.tape.Tensor compile(Map<String, tapeline.engine.tape.Tensor[]> bindings) {
         return Compiler.compile(cost, bindings);
+    }
+
+    /** Compiles every residual over the given bindings: all their components, in order. */
+    tapeline.engine.tape.Tensor[] compileResiduals(Map<String, tapeline.engine.tape.Tensor[]> bindings) {
+        List<tapeline.engine.tape.Tensor> all = new ArrayList<>();
+        for (Expression r : residuals) all.addAll(List.of(Compiler.compileVector(r, bindings)));
+        return all.toArray(new tapeline.engine.tape.Tensor[0]);
     }
 }

@@ -1,7 +1,5 @@
 package tapeline.engine.solve;
 
-import java.io.Serializable;
-
 import tapeline.engine.optim.Newton;
 import tapeline.engine.tape.DType;
 import tapeline.engine.tape.HessianProgram;
@@ -31,7 +29,7 @@ import tapeline.engine.tape.Tape;
  * fall larger than the cost's own size ({@link CurvatureWatch#bigFall}), it is
  * {@link LaneStatus#DIVERGED} ({@link #divergence}).
  */
-final class NewtonStep implements Serializable {
+final class NewtonStep implements StepRule {
     private static final long serialVersionUID = 1L;
 
     /** Halvings of the trial step before a lane gives up this step. */
@@ -44,6 +42,8 @@ final class NewtonStep implements Serializable {
     private final HessianProgram hessian;
     private final int m;
     private final DType dtype;
+    /** The settings and per-lane state of {@code optimizer = newton}, or null when only the verdict's Hessian is wanted. */
+    private final Newton newton;
 
     private transient double[][] g;
     private transient double[][][] h;
@@ -57,7 +57,8 @@ final class NewtonStep implements Serializable {
     private transient boolean[] searching;
     private transient double[] bend;
 
-    NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype) {
+    NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton) {
+        this.newton = newton;
         this.tape = tape;
         this.costNode = costNode;
         this.hessian = hessian;
@@ -101,11 +102,28 @@ final class NewtonStep implements Serializable {
         return eigen;
     }
 
+    /** Lane p's Hessian into {@code out[m][m]} (after {@link #evaluate}). */
+    void hessian(int p, double[][] out) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) out[i][j] = h[i][j][p];
+        }
+    }
+
     /** Lane p's gradient norm (after {@link #evaluate}). */
     double gradNorm(int p) {
         double s = 0;
         for (int k = 0; k < m; k++) s += g[k][p] * g[k][p];
         return Math.sqrt(s);
+    }
+
+    @Override
+    public void step(double[][] values, int active) {
+        step(values, active, newton);
+    }
+
+    @Override
+    public String divergence(int p, double cost, double gradNorm) {
+        return divergence(p, cost, gradNorm, newton);
     }
 
     /** One step of every running lane: {@code values[k][p]} move in place. */

@@ -61,6 +61,8 @@ public final class GradientAggregator implements Serializable {
     private long count;
     private final ExactSum loss = new ExactSum();
     private final ExactSum[] gradient;
+    /** The Hessian's sums, row-major, or null. */
+    private final ExactSum[] hessian;
     private long compiledChunks;
     private long interpretedChunks;
     /** Why chunks ran on the interpreter (the first reason met), or null. */
@@ -81,9 +83,25 @@ public final class GradientAggregator implements Serializable {
 
     /** An empty aggregate: no rows yet. */
     public GradientAggregator(LossModel model) {
+        this(model, false);
+    }
+
+    /**
+     * An empty aggregate that also sums the rows' Hessians ({@code optimizer = newton}): per chunk, the
+     * Hessian of the chunk's summed loss from the tape's derivative program
+     * ({@link tapeline.engine.tape.HessianProgram}, interpreted), added exactly as the gradient is.
+     */
+    public GradientAggregator(LossModel model, boolean hessian) {
         this.model = model;
-        gradient = new ExactSum[model.parameterCount()];
+        int n = model.parameterCount();
+        gradient = new ExactSum[n];
         for (int k = 0; k < gradient.length; k++) gradient[k] = new ExactSum();
+        if (hessian) {
+            this.hessian = new ExactSum[n * n];
+            for (int k = 0; k < this.hessian.length; k++) this.hessian[k] = new ExactSum();
+        } else {
+            this.hessian = null;
+        }
     }
 
     public LossModel model() {
@@ -200,30 +218,119 @@ public final class GradientAggregator implements Serializable {
 
     /** Evaluates the first n lanes (one chunk) and adds its loss and gradient sums. */
     private void run(Work w, int n) {
+        double[] g = w.chunkGradient;
+        boolean[] has = w.chunkHas;
+        double l = evaluate(w, n, g, has);
+        loss.add(l);
+        for (int p = 0; p < gradient.length; p++) {
+            if (has[p]) gradient[p].add(g[p]); // none: the loss does not use it, 0
+        }
+        if (hessian != null) {
+            double[] h = w.hessian().evaluate(n);
+            for (int k = 0; k < h.length; k++) hessian[k].add(h[k]);
+        }
+        if (w.lastCompiled) {
+            compiledChunks++;
+        } else {
+            interpretedChunks++;
+            if (fallback == null) fallback = w.kernel == null ? "engine.codegen = false" : w.kernel.reason();
+        }
+        count += n;
+    }
+
+    /**
+     * One chunk, the first n lanes of the loaded tape: its loss summed over the lanes (the return
+     * value) and each parameter's gradient summed over them ({@code has[k]} false: the loss does not
+     * use parameter k, and {@code g[k]} is 0). Compiled when the pass is ready, else interpreted: the
+     * same bits. The one place a chunk is evaluated, so the train pass and the group solvers agree.
+     */
+    private static double evaluate(Work w, int n, double[] g, boolean[] has) {
         Tape tape = w.compiled.tape();
         tape.setActiveLanes(n);
         PassKernel pass = w.kernel;
         if (pass != null && pass.ready()) {
             pass.run(n);
-            loss.add(pass.lossSum());
-            for (int p = 0; p < gradient.length; p++) {
-                if (pass.hasGradient(p)) gradient[p].add(pass.gradient(p)); // none: the loss does not use it, 0
+            for (int p = 0; p < g.length; p++) {
+                has[p] = pass.hasGradient(p);
+                g[p] = has[p] ? pass.gradient(p) : 0.0;
             }
-            compiledChunks++;
-            count += n;
-            return;
+            w.lastCompiled = true;
+            return pass.lossSum();
         }
-        interpretedChunks++;
-        if (fallback == null) fallback = pass == null ? "engine.codegen = false" : pass.reason();
+        w.lastCompiled = false;
         tape.forward();
         tape.backward(w.compiled.lossNode());
-        loss.add(Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n));
+        double l = Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n);
         int[] nodes = w.compiled.paramNodes();
         for (int k = 0; k < nodes.length; k++) {
-            double[] g = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
-            if (g != null) gradient[k].add(g[0]); // null: the loss does not use it, 0
+            double[] gk = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
+            has[k] = gk != null; // null: the loss does not use it, 0
+            g[k] = has[k] ? gk[0] : 0.0;
         }
-        count += n;
+        return l;
+    }
+
+    /**
+     * Chunk by chunk evaluation for callers that keep their own sums (the group solvers): the
+     * thread's recorded tape and compiled pass for a model, the same code as {@link #add}, without the
+     * exact accumulation. A chunk's rows are loaded once ({@link #load}) and evaluated at any number of
+     * parameter values ({@link #run}): a small group's rows stay in the tape's buffers for its whole fit.
+     * Not thread-safe: one per thread, used between no other aggregate calls of the same model.
+     *
+     * <pre>{@code
+     * GradientAggregator.Chunks c = GradientAggregator.chunks(model);
+     * c.load(columns, from, n);                    // n <= model.blockLanes()
+     * double loss = c.run(params, gradient);       // the chunk's sums, as add(params, columns, from, from + n) adds them
+     * }</pre>
+     */
+    public static final class Chunks {
+        private final LossModel model;
+        private final Work w;
+        private final boolean[] has;
+
+        private Chunks(LossModel model, Work w) {
+            this.model = model;
+            this.w = w;
+            this.has = new boolean[model.parameterCount()];
+        }
+
+        /** Copies rows {@code [from, from + n)} of {@code columns} into the tape ({@code n <= blockLanes}). */
+        public void load(double[][] columns, int from, int n) {
+            if (n > model.blockLanes()) throw new IllegalArgumentException(n + " rows do not fit a chunk of " + model.blockLanes());
+            LossModel.Compiled cm = w.compiled;
+            for (int c = 0; c < columns.length; c++) {
+                System.arraycopy(columns[c], from, cm.columns()[c], 0, n);
+                cm.tape().rebind(cm.columnNodes()[c], cm.columns()[c]);
+            }
+        }
+
+        /**
+         * The loaded chunk (its first {@code n} rows) at {@code params}: returns the loss sum and writes
+         * the gradient sums into {@code gradient} (0 for a parameter the loss does not use).
+         */
+        public double run(double[] params, int n, double[] gradient) {
+            double[][] p = w.compiled.params();
+            for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
+            return evaluate(w, n, gradient, has);
+        }
+
+        /**
+         * The Hessian of the loaded chunk's summed loss at the parameters of the last {@link #run}
+         * (row-major, n x n; the array is reused), as the aggregate with Hessian sums adds it.
+         */
+        public double[] hessian(int n) {
+            return w.hessian().evaluate(n);
+        }
+
+        /** Whether the last {@link #run} ran the compiled pass. */
+        public boolean compiled() {
+            return w.lastCompiled;
+        }
+    }
+
+    /** This thread's chunk evaluator for {@code model}. */
+    public static Chunks chunks(LossModel model) {
+        return new Chunks(model, work(model));
     }
 
     /**
@@ -241,8 +348,12 @@ public final class GradientAggregator implements Serializable {
         compiledChunks += other.compiledChunks;
         interpretedChunks += other.interpretedChunks;
         if (fallback == null) fallback = other.fallback;
+        if ((hessian == null) != (other.hessian == null)) {
+            throw new IllegalArgumentException("cannot merge an aggregate with Hessian sums and one without");
+        }
         loss.merge(other.loss);
         for (int k = 0; k < gradient.length; k++) gradient[k].merge(other.gradient[k]);
+        if (hessian != null) for (int k = 0; k < hessian.length; k++) hessian[k].merge(other.hessian[k]);
         return this;
     }
 
@@ -250,7 +361,12 @@ public final class GradientAggregator implements Serializable {
     public GradientSums snapshot() {
         double[] g = new double[gradient.length];
         for (int k = 0; k < g.length; k++) g[k] = gradient[k].value();
-        return new GradientSums(count, loss.value(), g);
+        double[] h = null;
+        if (hessian != null) {
+            h = new double[hessian.length];
+            for (int k = 0; k < h.length; k++) h[k] = hessian[k].value();
+        }
+        return new GradientSums(count, loss.value(), g, h);
     }
 
     /** True when both hold exactly the same sums (not just the same rounded ones). */
@@ -258,6 +374,12 @@ public final class GradientAggregator implements Serializable {
         if (count != o.count || !loss.sameAs(o.loss) || gradient.length != o.gradient.length) return false;
         for (int k = 0; k < gradient.length; k++) {
             if (!gradient[k].sameAs(o.gradient[k])) return false;
+        }
+        if ((hessian == null) != (o.hessian == null)) return false;
+        if (hessian != null) {
+            for (int k = 0; k < hessian.length; k++) {
+                if (!hessian[k].sameAs(o.hessian[k])) return false;
+            }
         }
         return true;
     }
@@ -267,12 +389,65 @@ public final class GradientAggregator implements Serializable {
         final LossModel model;
         final LossModel.Compiled compiled;
         final PassKernel kernel;
+        final double[] chunkGradient;
+        final boolean[] chunkHas;
+        boolean lastCompiled;
+        private HessianWork hessian;
+
+        HessianWork hessian() {
+            if (hessian == null) hessian = new HessianWork(this);
+            return hessian;
+        }
 
         Work(LossModel model, LossModel.Compiled compiled) {
             this.model = model;
             this.compiled = compiled;
+            this.chunkGradient = new double[model.parameterCount()];
+            this.chunkHas = new boolean[model.parameterCount()];
             this.kernel = model.codegen() ? PassKernel.prepare(compiled.tape(), compiled.lossNode(),
                     compiled.paramNodes(), compiled.columnNodes()) : null;
+        }
+    }
+
+    /**
+     * The Hessian of a chunk's summed loss: a second recording of the loss with its gradient program
+     * (so the pass's tape and its compiled kernel stay as they are), reading the same column arrays and
+     * parameter values as the pass's tape; one forward pass and one reverse pass per parameter.
+     */
+    private static final class HessianWork {
+        final Work pass;
+        final LossModel.Compiled compiled;
+        final tapeline.engine.tape.HessianProgram program;
+        final double[][] g;
+        final double[][][] h;
+        final double[] out;
+
+        HessianWork(Work pass) {
+            this.pass = pass;
+            compiled = pass.model.compile();
+            int n = compiled.paramNodes().length;
+            program = tapeline.engine.tape.HessianProgram.record(compiled.tape(), compiled.lossNode(), compiled.paramNodes());
+            g = new double[n][1];
+            h = new double[n][n][1];
+            out = new double[n * n];
+        }
+
+        /** The first n lanes, with the pass tape's current rows and parameters. */
+        double[] evaluate(int n) {
+            LossModel.Compiled src = pass.compiled;
+            Tape tape = compiled.tape();
+            tape.setActiveLanes(n);
+            for (int c = 0; c < compiled.columnNodes().length; c++) {
+                tape.rebind(compiled.columnNodes()[c], src.tape().valueBuffer(src.columnNodes()[c]));
+            }
+            for (int k = 0; k < compiled.params().length; k++) compiled.params()[k][0] = src.params()[k][0];
+            tape.forward();
+            program.evaluate(g, h);
+            int m = g.length;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < m; j++) out[i * m + j] = h[i][j][0];
+            }
+            return out;
         }
     }
 }

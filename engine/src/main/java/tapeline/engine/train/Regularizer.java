@@ -25,6 +25,8 @@ public final class Regularizer implements Serializable {
 
     private final LossModel model;
     private transient LossModel.Compiled compiled;
+    private transient LossModel.Compiled hessianTape;
+    private transient tapeline.engine.tape.HessianProgram hessian;
 
     /**
      * @throws IllegalArgumentException if the expression names something that is not a variable
@@ -62,5 +64,25 @@ public final class Regularizer implements Serializable {
             if (g != null) gradient[k] += g[0];
         }
         return tape.valueBuffer(compiled.lossNode())[0];
+    }
+
+    /** Adds the term's Hessian at {@code params} into {@code h} ({@code optimizer = newton}). */
+    public void addHessian(double[] params, double[][] h) {
+        if (hessian == null) {
+            hessianTape = model.compile();
+            hessian = tapeline.engine.tape.HessianProgram.record(hessianTape.tape(), hessianTape.lossNode(), hessianTape.paramNodes());
+        }
+        int n = params.length;
+        double[][] p = hessianTape.params();
+        for (int k = 0; k < n; k++) p[k][0] = model.dtype().round(params[k]);
+        Tape tape = hessianTape.tape();
+        tape.setActiveLanes(1);
+        tape.forward();
+        double[][] g = new double[n][1];
+        double[][][] hh = new double[n][n][1];
+        hessian.evaluate(g, hh);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) h[i][j] += hh[i][j][0];
+        }
     }
 }

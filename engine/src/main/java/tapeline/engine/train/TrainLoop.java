@@ -1,6 +1,5 @@
 package tapeline.engine.train;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import tapeline.engine.optim.lbfgs.QuasiNewton;
@@ -59,8 +58,13 @@ public final class TrainLoop {
         void save(TrainState state) throws Exception;
     }
 
-    /** How a run ended. {@code STALLED}: L-BFGS or OWL-QN could not decrease the objective any further (its line search failed twice). */
-    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, STALLED }
+    /**
+     * How a run ended. {@code STALLED}: L-BFGS or OWL-QN could not decrease the objective any further
+     * (its line search failed twice). {@code INVALID}: the run could not be set up or evaluated at all
+     * (a group with no rows, a start that failed); never returned by {@link #run}, which throws instead,
+     * but by the group solvers ({@code tapeline.engine.group}) for one group while the others go on.
+     */
+    public enum Status { CONVERGED, MAX_STEPS, DIVERGED, STALLED, INVALID }
 
     /**
      * @param steps           optimizer steps at most
@@ -109,155 +113,17 @@ public final class TrainLoop {
      */
     public static TrainResult run(TrainState start, Settings s, GradientPass pass, Listener listener,
                                   Checkpointer checkpointer) throws Exception {
-        if (start.solver() != null) {
-            return runSolver(start, s, pass, listener, checkpointer);
-        }
-        double[] params = start.params();
-        var optimizer = start.optimizer();
-        int n = params.length;
-        List<HistoryPoint> history = new ArrayList<>(start.history());
-        double[][] values = new double[n][1];
-        double[][] grads = new double[n][1];
-        int passes = 0;
-        double seconds = 0;
-        // Every step is a sample (the loss is computed anyway), whatever steps is, so a run resumed with
-        // more steps judges exactly as an uninterrupted one.
-        Divergence divergence = start.divergence() != null ? start.divergence()
-                : new Divergence(1, n, 1, optimizer.dtype(), "loss");
-        double[] lossLane = new double[1];
-        for (int step = start.step(); ; step++) {
-            long t0 = System.nanoTime();
-            Evaluation e = evaluate(pass, params, step, s);
-            double dt = (System.nanoTime() - t0) / 1e9;
-            passes++;
-            seconds += dt;
-            double loss = e.loss();
-            double[] g = e.gradient();
-            double norm = norm(g);
-            HistoryPoint point = new HistoryPoint(step, loss, norm);
-            history.add(point);
-            listener.iteration(point, e.rows(), dt);
-
-            String bad = notFinite(loss, g);
-            boolean sample = divergence.samples(step);
-            String runaway = null;
-            for (int k = 0; k < n; k++) { // the one-lane view the rule and the optimizer read
-                values[k][0] = params[k];
-                grads[k][0] = g[k];
-            }
-            if (bad == null && sample) {
-                lossLane[0] = loss;
-                if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
-            }
-            Status status = null;
-            if (bad != null) {
-                status = Status.DIVERGED;
-            } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
-                    || (s.lossTolerance() > 0 && history.size() >= 2
-                        && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
-                status = Status.CONVERGED;
-            } else if (runaway != null) {
-                status = Status.DIVERGED;
-                bad = runaway;
-            } else if (step >= s.steps()) {
-                status = Status.MAX_STEPS;
-            }
-            if (status != null) {
-                String msg = bad == null ? null : "step " + step + ": " + bad;
-                return new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
-                        passes, seconds);
-            }
-            if (sample) divergence.beforeStep(values, 1);
-            optimizer.step(values, grads, 1);
-            if (sample) divergence.afterStep(values, 1);
-            for (int k = 0; k < n; k++) params[k] = values[k][0];
-            if (s.checkpointEvery() > 0 && (step + 1) % s.checkpointEvery() == 0) {
-                checkpointer.save(new TrainState(params, optimizer, step + 1, history, divergence));
-            }
-        }
-    }
-
-    /** The objective at one point: the rows' mean or sum, plus the regularizer. */
-    private record Evaluation(double loss, double[] gradient, long rows) {}
-
-    private static Evaluation evaluate(GradientPass pass, double[] params, int step, Settings s) throws Exception {
-        GradientSums sums = pass.pass(params.clone(), step);
-        if (sums.count() == 0) {
-            throw new IllegalStateException("step " + step + ": the gradient pass saw no rows"
-                    + " (an empty input, or a batch.fraction too small for it)");
-        }
-        double loss = sums.loss(s.reduce());
-        double[] g = sums.gradient(s.reduce());
-        if (s.regularizer() != null) {
-            loss += s.regularizer().addTo(params, g);
-        }
-        return new Evaluation(loss, g, sums.count());
-    }
-
-    /**
-     * L-BFGS or OWL-QN: every evaluation the solver asks for is one pass; a history point and a
-     * listener call per iterate; a checkpoint holds the solver as it is after an iterate, its next
-     * line search begun.
-     */
-    private static TrainResult runSolver(TrainState start, Settings s, GradientPass pass, Listener listener,
-                                         Checkpointer checkpointer) throws Exception {
-        QuasiNewton qn = start.solver().copy();
-        List<HistoryPoint> history = new ArrayList<>(start.history());
-        int passes = 0;
-        double seconds = 0;
-        double stepSeconds = 0;
+        TrainRun run = TrainRun.of(start, s);
         while (true) {
-            double[] p = qn.point();
-            int step = qn.iteration() + 1; // the step this evaluation may become
+            double[] p = run.point();
             long t0 = System.nanoTime();
-            Evaluation e = evaluate(pass, p, step, s);
+            GradientSums sums = pass.pass(p, run.step());
             double dt = (System.nanoTime() - t0) / 1e9;
-            passes++;
-            seconds += dt;
-            stepSeconds += dt;
-            if (qn.iteration() < 0) {
-                String bad = notFinite(e.loss(), e.gradient());
-                if (bad != null) {
-                    HistoryPoint point = new HistoryPoint(0, e.loss(), norm(e.gradient()), 1);
-                    history.add(point);
-                    listener.iteration(point, e.rows(), dt);
-                    return new TrainResult(new TrainState(p, null, 0, history, null, qn), Status.DIVERGED, "step 0: " + bad,
-                            passes, seconds);
-                }
-            }
-            QuasiNewton.Event event = qn.tell(e.loss(), e.gradient());
-            if (event == QuasiNewton.Event.TRIAL) {
-                continue;
-            }
-            if (event == QuasiNewton.Event.ITERATE) {
-                HistoryPoint point = new HistoryPoint(qn.iteration(), qn.value(), qn.gradientNorm(), qn.lastStepPasses());
-                history.add(point);
-                listener.iteration(point, e.rows(), stepSeconds);
-                stepSeconds = 0;
-            }
-            QuasiNewton.Stop stop = qn.check(s.steps(), s.lossTolerance(), s.gradTolerance());
-            if (stop != null) {
-                Status status = switch (stop) {
-                    case MAX_STEPS -> Status.MAX_STEPS;
-                    case LOSS, GRAD -> Status.CONVERGED;
-                    case STALLED -> qn.runaway() != null ? Status.DIVERGED : Status.STALLED;
-                };
-                String why = "step " + qn.iteration() + ": " + (status == Status.DIVERGED ? qn.runaway()
-                        : qn.explain(stop, s.steps(), s.lossTolerance(), s.gradTolerance()));
-                return new TrainResult(new TrainState(qn.x(), null, qn.iteration(), history, null, qn), status, why, passes, seconds);
-            }
-            if (s.checkpointEvery() > 0 && qn.iteration() > start.step() && qn.iteration() % s.checkpointEvery() == 0) {
-                checkpointer.save(new TrainState(qn.x(), null, qn.iteration(), history, null, qn));
-            }
+            boolean done = run.tell(sums, dt);
+            if (run.newPoint() != null) listener.iteration(run.newPoint(), run.lastRows(), run.stepSeconds());
+            if (done) return run.result();
+            if (run.checkpointDue()) checkpointer.save(run.state());
         }
-    }
-
-    private static String notFinite(double loss, double[] g) {
-        if (!Double.isFinite(loss)) return "the loss is " + loss;
-        for (int k = 0; k < g.length; k++) {
-            if (!Double.isFinite(g[k])) return "gradient component " + k + " is " + g[k];
-        }
-        return null;
     }
 
     static double norm(double[] g) {

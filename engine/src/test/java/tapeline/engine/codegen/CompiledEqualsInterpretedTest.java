@@ -6,12 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
+import tapeline.engine.Theories;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.expr.RandomExpressions;
 import tapeline.engine.optim.Optimizers;
@@ -29,25 +28,43 @@ import tapeline.engine.tape.DType;
  */
 class CompiledEqualsInterpretedTest {
 
-    @Provide
-    Arbitrary<String> expressions() {
+    static Gen<String> expressions() {
         return RandomExpressions.anyOp(3);
     }
 
-    @Provide
-    Arbitrary<String> optimizers() {
-        return Arbitraries.of(Optimizers.kerasNames()); // newton has no fused update: its step is NewtonStep's
+    static Gen<String> optimizers() {
+        // newton has no fused update: its step is NewtonStep's. Sorted: the same seed picks the same optimizer.
+        return Generate.pick(Optimizers.kerasNames().stream().sorted().toList());
     }
 
-    @Provide
-    Arbitrary<String> clipping() {
-        return Arbitraries.of("none", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay");
+    static Gen<String> clipping() {
+        return Generate.pick(List.of("none", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay"));
     }
 
-    @Property(tries = 120)
-    void compiledStepsGiveTheInterpretersBits(@ForAll("expressions") String text, @ForAll("optimizers") String optimizer,
-            @ForAll("clipping") String clip, @ForAll DType dtype, @ForAll boolean options, @ForAll boolean perLaneRate,
-            @ForAll boolean tolerances, @ForAll long seed) {
+    static Gen<DType> dtypes() {
+        return Generate.enumValues(DType.class);
+    }
+
+    /** The switches of {@link #compiledStepsGiveTheInterpretersBits}. */
+    record Switches(boolean options, boolean perLaneRate, boolean tolerances) { }
+
+    /** One case of {@link #compiledStepsGiveTheInterpretersBits}. */
+    record StepCase(String text, String optimizer, String clip, DType dtype, Switches switches, long seed) { }
+
+    static Gen<StepCase> stepCases() {
+        Gen<Switches> switches = Generate.booleans().zip(Generate.booleans(), Generate.booleans(), Switches::new);
+        return expressions().zip(optimizers(), clipping(), dtypes(), (t, o, c, d) -> new StepCase(t, o, c, d, null, 0))
+                .zip(switches, Theories.seeds(), (c, w, seed) -> new StepCase(c.text(), c.optimizer(), c.clip(), c.dtype(), w, seed));
+    }
+
+    @Test
+    void compiledStepsGiveTheInterpretersBits() {
+        Theories.qtCostly(120).forAll(stepCases()).checkAssert(c -> stepsGiveTheInterpretersBits(c.text(), c.optimizer(), c.clip(), c.dtype(),
+                c.switches().options(), c.switches().perLaneRate(), c.switches().tolerances(), c.seed()));
+    }
+
+    static void stepsGiveTheInterpretersBits(String text, String optimizer, String clip, DType dtype, boolean options,
+            boolean perLaneRate, boolean tolerances, long seed) {
         Map<String, Double> args = new HashMap<>();
         args.put("learning_rate", 0.05);
         if (!clip.equals("none")) args.put(clip, clip.equals("weight_decay") ? 0.01 : 0.5);
@@ -85,10 +102,24 @@ class CompiledEqualsInterpretedTest {
      * {@link #LARGE}, over 150 lanes (a whole chunk and a short one, fewer as lanes end early and are
      * packed away), every optimizer, clipping mode and dtype.
      */
-    @Property(tries = 40)
-    void segmentedStepsGiveTheInterpretersBits(@ForAll("expressions") String a, @ForAll("expressions") String b,
-            @ForAll("optimizers") String optimizer, @ForAll("clipping") String clip, @ForAll DType dtype,
-            @ForAll boolean tolerances, @ForAll long seed) {
+    /** One case of {@link #segmentedStepsGiveTheInterpretersBits}. */
+    record SegmentedCase(String a, String b, String optimizer, String clip, DType dtype, boolean tolerances, long seed) { }
+
+    static Gen<SegmentedCase> segmentedCases() {
+        return expressions().zip(expressions(), optimizers(), clipping(),
+                        (a, b, o, c) -> new SegmentedCase(a, b, o, c, null, false, 0))
+                .zip(dtypes(), Generate.booleans(), Theories.seeds(),
+                        (c, d, t, seed) -> new SegmentedCase(c.a(), c.b(), c.optimizer(), c.clip(), d, t, seed));
+    }
+
+    @Test
+    void segmentedStepsGiveTheInterpretersBits() {
+        Theories.qtCostly(40).forAll(segmentedCases()).checkAssert(c -> segmentedGiveTheInterpretersBits(c.a(), c.b(), c.optimizer(), c.clip(),
+                c.dtype(), c.tolerances(), c.seed()));
+    }
+
+    static void segmentedGiveTheInterpretersBits(String a, String b, String optimizer, String clip, DType dtype,
+            boolean tolerances, long seed) {
         String text = "(" + a + ") * (" + b + ") + " + LARGE;
         Map<String, Double> args = new HashMap<>();
         args.put("learning_rate", 0.05);
@@ -122,9 +153,13 @@ class CompiledEqualsInterpretedTest {
         }
     }
 
-    @Property(tries = 40)
-    void plainSgdAndMomentumWithoutNesterov(@ForAll("expressions") String text, @ForAll DType dtype, @ForAll boolean momentum,
-            @ForAll long seed) {
+    @Test
+    void plainSgdAndMomentumWithoutNesterov() {
+        Theories.qtCostly(40).forAll(expressions(), dtypes(), Generate.booleans(), Theories.seeds())
+                .checkAssert(CompiledEqualsInterpretedTest::plainSgdOrRmsprop);
+    }
+
+    static void plainSgdOrRmsprop(String text, DType dtype, boolean momentum, long seed) {
         Map<String, Double> args = momentum ? Map.of("learning_rate", 0.05, "momentum", 0.9) : Map.of("learning_rate", 0.05);
         BlockSolver compiled = new BlockSolver(Expression.parse("cost", text),
                 List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of("c", 1), momentum ? "sgd" : "rmsprop",
@@ -140,8 +175,12 @@ class CompiledEqualsInterpretedTest {
      * Nadam's float64 update has two bodies, chosen per step: before and after {@code 1 - u_product}
      * rounds to 1 (step 224 with the default beta_1). 300 steps run both, each against the interpreter.
      */
-    @Property(tries = 12)
-    void nadamFloat64BeforeAndAfterItsDivisorsBecomeOne(@ForAll("expressions") String text, @ForAll long seed) {
+    @Test
+    void nadamFloat64BeforeAndAfterItsDivisorsBecomeOne() {
+        Theories.qtCostly(12).forAll(expressions(), Theories.seeds()).checkAssert(CompiledEqualsInterpretedTest::nadamBothBodies);
+    }
+
+    static void nadamBothBodies(String text, long seed) {
         double up = 1; // Keras's u_product, independently: the step at which 1 - u_product is exactly 1
         int unitFrom = 0;
         for (int t = 1; unitFrom == 0; t++) {

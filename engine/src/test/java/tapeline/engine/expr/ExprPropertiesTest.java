@@ -2,14 +2,19 @@ package tapeline.engine.expr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import tapeline.engine.Theories;
 import tapeline.engine.expr.Expr.Binary;
 import tapeline.engine.expr.Expr.BinaryOp;
 import tapeline.engine.expr.Expr.Call;
@@ -39,20 +44,22 @@ class ExprPropertiesTest {
         throw new AssertionError(e);
     }
 
-    @Property(tries = 2000)
-    void printedTreesParseBackToTheSameTree(@ForAll("trees") Expr tree) {
-        Expr parsed = Expression.parse(tree.toString()).root();
-        assertThat(strip(parsed)).isEqualTo(tree);
+    @Test
+    void printedTreesParseBackToTheSameTree() {
+        Theories.qt(2000).forAll(trees()).checkAssert(tree -> {
+            Expr parsed = Expression.parse(tree.toString()).root();
+            assertThat(strip(parsed)).isEqualTo(tree);
+        });
     }
 
-    @Property(tries = 3000)
-    void garbageOnlyEverFailsWithExpressionException(@ForAll("garbage") String text) {
-        checkParsesOrFailsCleanly(text);
+    @Test
+    void garbageOnlyEverFailsWithExpressionException() {
+        Theories.qt(3000).forAll(garbage()).checkAssert(ExprPropertiesTest::checkParsesOrFailsCleanly);
     }
 
-    @Property(tries = 3000)
-    void tokenSoupOnlyEverFailsWithExpressionException(@ForAll("tokenSoup") String text) {
-        checkParsesOrFailsCleanly(text);
+    @Test
+    void tokenSoupOnlyEverFailsWithExpressionException() {
+        Theories.qt(3000).forAll(tokenSoup()).checkAssert(ExprPropertiesTest::checkParsesOrFailsCleanly);
     }
 
     private static void checkParsesOrFailsCleanly(String text) {
@@ -71,61 +78,62 @@ class ExprPropertiesTest {
 
     // ---- generators ----------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<Expr> trees() {
-        return tree(4);
+    static Gen<Expr> trees() {
+        return tree(4).describedAs(Expr::toString);
     }
 
-    private Arbitrary<Expr> tree(int depth) {
-        Arbitrary<Expr> leaf = Arbitraries.oneOf(numbers(), names().map(n -> new Name(n, 0)),
-                Combinators.combine(names(), Arbitraries.integers().between(0, 1000))
-                        .as((n, k) -> new Index(new Name(n, 0), k, 0)));
+    private static Gen<Expr> tree(int depth) {
+        Gen<Expr> leaf = Generate.oneOf(numbers(), names().map(n -> new Name(n, 0)),
+                names().zip(integers().between(0, 1000), (n, k) -> new Index(new Name(n, 0), k, 0)));
         if (depth == 0) {
             return leaf;
         }
-        Arbitrary<Expr> sub = Arbitraries.lazy(() -> tree(depth - 1));
-        Arbitrary<Expr> unary = sub.map(e -> new Unary(UnaryOp.NEG, e, 0));
-        Arbitrary<Expr> binary = Combinators.combine(Arbitraries.of(BinaryOp.class), sub, sub)
-                .as((op, l, r) -> new Binary(op, l, r, 0));
-        Arbitrary<Expr> call = Arbitraries.of(Function.class).flatMap(f ->
-                sub.list().ofSize(f.arity()).map(args -> new Call(f.symbol(), args, 0)));
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(3, leaf),
-                net.jqwik.api.Tuple.of(1, unary),
-                net.jqwik.api.Tuple.of(3, binary),
-                net.jqwik.api.Tuple.of(1, call));
+        Gen<Expr> sub = tree(depth - 1);
+        Gen<Expr> unary = sub.map(e -> new Unary(UnaryOp.NEG, e, 0));
+        Gen<Expr> binary = Generate.enumValues(BinaryOp.class).zip(sub, sub, (op, l, r) -> new Binary(op, l, r, 0));
+        Gen<Expr> call = Generate.enumValues(Function.class).flatMap(f ->
+                lists().of(sub).ofSize(f.arity()).map(args -> new Call(f.symbol(), args, 0)));
+        return Generate.frequency(List.of(Pair.of(3, leaf), Pair.of(1, unary), Pair.of(3, binary), Pair.of(1, call)));
     }
 
-    private static Arbitrary<Expr> numbers() {
-        Arbitrary<Double> anyBits = Arbitraries.longs().map(Double::longBitsToDouble)
-                .filter(v -> Double.isFinite(v) && v >= 0 && Double.doubleToRawLongBits(v) >= 0);
-        return Arbitraries.oneOf(
-                Arbitraries.integers().between(0, 1000).map(Integer::doubleValue),
+    private static Gen<Expr> numbers() {
+        // Every positive finite double by its bits (+0.0 up to MAX_VALUE), small integers, and the edges.
+        Gen<Double> anyBits = longs().between(0, Double.doubleToRawLongBits(Double.MAX_VALUE)).map(Double::longBitsToDouble);
+        return Generate.oneOf(
+                integers().between(0, 1000).map(Integer::doubleValue),
                 anyBits,
-                Arbitraries.of(0.0, 0.1, 1e-300, Double.MIN_VALUE, Double.MAX_VALUE,
-                        2147483647.0, 2147483648.0, 1e15, 1e16))
+                Generate.pick(List.of(0.0, 0.1, 1e-300, Double.MIN_VALUE, Double.MAX_VALUE,
+                        2147483647.0, 2147483648.0, 1e15, 1e16)))
                 .map(v -> new Num(v, 0));
     }
 
-    private static Arbitrary<String> names() {
-        return Combinators.combine(
-                        Arbitraries.chars().with('_').range('a', 'z').range('A', 'Z'),
-                        Arbitraries.strings().withChars('_').withCharRange('a', 'z').withCharRange('0', '9').ofMaxLength(4))
-                .as((c, s) -> c + s);
+    /** Characters from {@code ranges}: pairs of first and last, inclusive. */
+    private static Gen<Character> chars(char... ranges) {
+        List<Character> all = new ArrayList<>();
+        for (int i = 0; i < ranges.length; i += 2) for (char c = ranges[i]; c <= ranges[i + 1]; c++) all.add(c);
+        return Generate.pick(all);
     }
 
-    @Provide
-    Arbitrary<String> garbage() {
-        return Arbitraries.oneOf(
-                Arbitraries.strings().all().ofMaxLength(30),
-                Arbitraries.strings().withChars("0123456789abcxeEpPLlfFdD._+-*/^()[],<>=! \t\n#").ofMaxLength(30));
+    private static Gen<String> joined(Gen<?> parts, int maxSize) {
+        return lists().of(parts).ofSizeBetween(0, maxSize).map(l -> l.stream().map(String::valueOf).collect(Collectors.joining()));
     }
 
-    @Provide
-    Arbitrary<String> tokenSoup() {
+    private static Gen<String> names() {
+        return chars('_', '_', 'a', 'z', 'A', 'Z').zip(joined(chars('_', '_', 'a', 'z', '0', '9'), 4), (c, s) -> c + s);
+    }
+
+    static Gen<String> garbage() {
+        List<Character> soup = new ArrayList<>();
+        for (char c : "0123456789abcxeEpPLlfFdD._+-*/^()[],<>=! \t\n#".toCharArray()) soup.add(c);
+        return Generate.oneOf(
+                strings().allPossible().ofLengthBetween(0, 30),
+                joined(Generate.pick(soup), 30));
+    }
+
+    static Gen<String> tokenSoup() {
         List<String> tokens = List.of("x", "w", "x0", "1", "0", "2.5", ".5", "1e3", "0x1F", "017", "0b1", "1L",
                 "1.1f", "0x1.8p1", "2147483648", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "<", "<=",
                 "==", "!=", ">", ">=", "max", "sqrt", "select", "sum", "dot", "foo", " ", "_", "1_0");
-        return Arbitraries.of(tokens).list().ofMaxSize(20).map(l -> String.join("", l));
+        return joined(Generate.pick(tokens), 20);
     }
 }

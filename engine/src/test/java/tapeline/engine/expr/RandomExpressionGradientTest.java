@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.Map;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
+import tapeline.engine.Theories;
 import tapeline.engine.tape.DType;
 import tapeline.engine.tape.Tape;
 import tapeline.engine.tape.Tensor;
@@ -23,14 +21,16 @@ import tapeline.engine.tape.Tensor;
  */
 class RandomExpressionGradientTest {
 
-    @Provide
-    Arbitrary<String> expressions() {
+    static Gen<String> expressions() {
         return RandomExpressions.smooth(4);
     }
 
-    @Property(tries = 300)
-    void gradientsOfRandomExpressionsMatchFiniteDifferences(@ForAll("expressions") String text,
-            @ForAll("points") double[] uv) {
+    @Test
+    void gradientsOfRandomExpressionsMatchFiniteDifferences() {
+        Theories.qt(300).forAll(expressions(), points()).checkAssert(RandomExpressionGradientTest::gradientMatches);
+    }
+
+    static void gradientMatches(String text, double[] uv) {
         Expression e = Expression.parse("cost", text);
         double[] g = gradient(e, uv[0], uv[1]);
         for (int k = 0; k < 2; k++) {
@@ -50,9 +50,12 @@ class RandomExpressionGradientTest {
      * again) against central differences of the first-order gradient: symmetric, and each entry
      * the derivative of the gradient.
      */
-    @Property(tries = 200)
-    void hessiansOfRandomExpressionsMatchFiniteDifferencesOfTheGradient(@ForAll("expressions") String text,
-            @ForAll("points") double[] uv) {
+    @Test
+    void hessiansOfRandomExpressionsMatchFiniteDifferencesOfTheGradient() {
+        Theories.qt(200).forAll(expressions(), points()).checkAssert(RandomExpressionGradientTest::hessianMatches);
+    }
+
+    static void hessianMatches(String text, double[] uv) {
         Expression e = Expression.parse("cost", text);
         Tape tape = new Tape(DType.FLOAT64);
         int nu = tape.variable(new double[] {uv[0]}, true, true);
@@ -82,9 +85,10 @@ class RandomExpressionGradientTest {
         }
     }
 
-    @Provide
-    Arbitrary<double[]> points() {
-        return Arbitraries.doubles().between(-2, 2).array(double[].class).ofSize(2);
+    /** (u, v) in [-2, 2]^2, each with -2, 0 and 2 as edge cases; printed as an array when a case fails. */
+    static Gen<double[]> points() {
+        return Theories.doubles(-2, 2).zip(Theories.doubles(-2, 2), (u, v) -> new double[] {u, v})
+                .describedAs(java.util.Arrays::toString);
     }
 
     static double[] gradient(Expression e, double u, double v) {

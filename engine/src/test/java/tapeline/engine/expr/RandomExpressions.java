@@ -1,42 +1,49 @@
 package tapeline.engine.expr;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.util.List;
+
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Random compositions of the ops as expression text over the names {@code u}, {@code v} (meant as
  * variables) and {@code c} (an input): smooth and defined everywhere (the arguments of log, sqrt,
  * division and real powers are kept positive). Shared by the gradient tests and the compiled-tape tests.
+ * QuickTheories generators: a failing case shrinks towards leaves and small constants.
  */
 public final class RandomExpressions {
     private RandomExpressions() {
     }
 
+    private static Gen<String> of(String... choices) {
+        return Generate.pick(List.of(choices));
+    }
+
     /** Expressions nested at most {@code depth} deep. */
-    public static Arbitrary<String> smooth(int depth) {
-        Arbitrary<String> leaf = Arbitraries.oneOf(
-                Arbitraries.of("u", "v", "c"),
-                Arbitraries.doubles().between(-3, 3).ofScale(2).map(d -> "(" + d + ")"));
+    public static Gen<String> smooth(int depth) {
+        // Constants in [-3, 3] with two decimals, 0 and the ends among them.
+        Gen<String> leaf = Generate.oneOf(of("u", "v", "c"), integers().between(-300, 300).map(k -> "(" + k / 100.0 + ")"));
         if (depth == 0) return leaf;
-        Arbitrary<String> sub = Arbitraries.lazy(() -> smooth(depth - 1));
-        Arbitrary<String> positive = sub.map(e -> "(1.5 + square(" + e + "))");
-        Arbitrary<String> bounded = sub.map(e -> "tanh(" + e + ")");
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(2, leaf),
-                net.jqwik.api.Tuple.of(3, Combinators.combine(sub, sub, Arbitraries.of("+", "-", "*")).as((a, b, op) -> "(" + a + " " + op + " " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, positive).as((a, b) -> "(" + a + " / " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, Arbitraries.of("2", "3")).as((a, k) -> "(" + a + ")^" + k)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, Arbitraries.of("-1", "0.5", "-2.5")).as((a, k) -> a + "^" + k)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(positive, bounded).as((a, b) -> "pow(" + a + ", " + b + ")")),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("sin", "cos", "tanh", "sigmoid", "softplus", "exp"), bounded)
-                        .as((f, a) -> f + "(" + a + ")")),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("log", "sqrt", "log1p"), positive).as((f, a) -> f + "(" + a + ")")),
+        Gen<String> sub = smooth(depth - 1);
+        Gen<String> positive = sub.map(e -> "(1.5 + square(" + e + "))");
+        Gen<String> bounded = sub.map(e -> "tanh(" + e + ")");
+        return Generate.frequency(List.of(
+                Pair.of(2, leaf),
+                Pair.of(3, sub.zip(sub, of("+", "-", "*"), (a, b, op) -> "(" + a + " " + op + " " + b + ")")),
+                Pair.of(1, sub.zip(positive, (a, b) -> "(" + a + " / " + b + ")")),
+                Pair.of(1, bounded.zip(of("2", "3"), (a, k) -> "(" + a + ")^" + k)),
+                Pair.of(1, positive.zip(of("-1", "0.5", "-2.5"), (a, k) -> a + "^" + k)),
+                Pair.of(1, positive.zip(bounded, (a, b) -> "pow(" + a + ", " + b + ")")),
+                Pair.of(2, of("sin", "cos", "tanh", "sigmoid", "softplus", "exp").zip(bounded, (f, a) -> f + "(" + a + ")")),
+                Pair.of(2, of("log", "sqrt", "log1p").zip(positive, (f, a) -> f + "(" + a + ")")),
                 // Issue 23's functions (atan, asin, acos, sinh, cosh, atan2, pi), each on a domain where it is smooth.
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("atan(%2$s)", "asin(0.9 * %1$s)", "acos(0.9 * %1$s)",
-                        "sinh(%1$s)", "cosh(%1$s)", "atan2(%2$s, 1.5 + square(%1$s))", "(pi * %2$s)"), bounded, sub).as(String::format)),
-                net.jqwik.api.Tuple.of(1, sub.map(e -> "-" + e)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(bounded, sub).as((a, b) -> "expm1(" + a + ") * " + b)));
+                Pair.of(2, of("atan(%2$s)", "asin(0.9 * %1$s)", "acos(0.9 * %1$s)", "sinh(%1$s)", "cosh(%1$s)",
+                        "atan2(%2$s, 1.5 + square(%1$s))", "(pi * %2$s)").zip(bounded, sub, (f, a, b) -> String.format(f, a, b))),
+                Pair.of(1, sub.map(e -> "-" + e)),
+                Pair.of(1, bounded.zip(sub, (a, b) -> "expm1(" + a + ") * " + b))));
     }
 
     /**
@@ -44,19 +51,16 @@ public final class RandomExpressions {
      * select, comparisons, tan, a zero power, division by anything): for tests that compare two
      * implementations bit for bit, where a non-finite value is as good a value as any.
      */
-    public static Arbitrary<String> anyOp(int depth) {
+    public static Gen<String> anyOp(int depth) {
         if (depth == 0) return smooth(0);
-        Arbitrary<String> sub = Arbitraries.lazy(() -> anyOp(depth - 1));
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, smooth(depth)),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("relu", "abs", "tan", "neg", "square"), sub)
-                        .as((f, a) -> f + "(" + a + ")")),
-                net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("min", "max", "pow"), sub, sub)
-                        .as((f, a, b) -> f + "(" + a + ", " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, sub, sub).as((c, a, b) -> "select(" + c + ", " + a + ", " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, sub, Arbitraries.of("<", "<=", ">", ">=", "==", "!="))
-                        .as((a, b, op) -> "(" + a + " " + op + " " + b + ") * " + a)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, sub).as((a, b) -> "(" + a + " / " + b + ")")),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(sub, Arbitraries.of("0", "2", "3", "-1", "0.5")).as((a, k) -> "(" + a + ")^" + k)));
+        Gen<String> sub = anyOp(depth - 1);
+        return Generate.frequency(List.of(
+                Pair.of(4, smooth(depth)),
+                Pair.of(2, of("relu", "abs", "tan", "neg", "square").zip(sub, (f, a) -> f + "(" + a + ")")),
+                Pair.of(2, of("min", "max", "pow").zip(sub, sub, (f, a, b) -> f + "(" + a + ", " + b + ")")),
+                Pair.of(1, sub.zip(sub, sub, (c, a, b) -> "select(" + c + ", " + a + ", " + b + ")")),
+                Pair.of(1, sub.zip(sub, of("<", "<=", ">", ">=", "==", "!="), (a, b, op) -> "(" + a + " " + op + " " + b + ") * " + a)),
+                Pair.of(1, sub.zip(sub, (a, b) -> "(" + a + " / " + b + ")")),
+                Pair.of(1, sub.zip(of("0", "2", "3", "-1", "0.5"), (a, k) -> "(" + a + ")^" + k))));
     }
 }

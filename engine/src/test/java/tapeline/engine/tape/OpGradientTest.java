@@ -6,12 +6,11 @@ import java.util.List;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+import tapeline.engine.Theories;
 
 /**
  * Every op's backward rule against central finite differences of its forward rule, over random
@@ -65,32 +64,43 @@ class OpGradientTest {
             new Binary("select(a,b; c=a)", (a, b) -> Tensor.select(a, a, b), 0.1, 5, -5, 5),
             new Binary("select(a,b; c=b)", (a, b) -> Tensor.select(b, a, b), -5, 5, -5, -0.1));
 
-    record Case<T>(T op, double[] a, double[] b) { }
-
-    @Provide
-    Arbitrary<Case<Unary>> unaryCases() {
-        return Arbitraries.of(UNARY).flatMap(op -> lanes(op.lo(), op.hi()).map(a -> new Case<>(op, a, null)));
+    record Case<T>(T op, double[] a, double[] b) {
+        @Override public String toString() {
+            return op + " a=" + java.util.Arrays.toString(a) + (b == null ? "" : " b=" + java.util.Arrays.toString(b));
+        }
     }
 
-    @Provide
-    Arbitrary<Case<Binary>> binaryCases() {
-        return Arbitraries.of(BINARY).flatMap(op -> Combinators.combine(lanes(op.lo(), op.hi()), lanes(op.lo2(), op.hi2()))
-                .as((a, b) -> new Case<>(op, a, b)));
+    static Gen<Case<Unary>> unaryCases() {
+        return Generate.pick(UNARY).flatMap(op -> lanes(op.lo(), op.hi()).map(a -> new Case<>(op, a, null)));
     }
 
-    static Arbitrary<double[]> lanes(double lo, double hi) {
-        return Arbitraries.doubles().between(lo, hi).array(double[].class).ofSize(4);
+    static Gen<Case<Binary>> binaryCases() {
+        return Generate.pick(BINARY).flatMap(op -> lanes(op.lo(), op.hi()).zip(lanes(op.lo2(), op.hi2()), (a, b) -> new Case<>(op, a, b)));
     }
 
-    @Property(tries = 400)
-    void unaryBackwardMatchesFiniteDifferences(@ForAll("unaryCases") Case<Unary> c) {
+    /** Four lanes, each uniform in [lo, hi] with the ends (and zero, when inside) as edge cases. */
+    static Gen<double[]> lanes(double lo, double hi) {
+        Gen<Double> x = Theories.doubles(lo, hi);
+        return x.zip(x, x, x, (a, b, c, d) -> new double[] {a, b, c, d});
+    }
+
+    @Test
+    void unaryBackwardMatchesFiniteDifferences() {
+        Theories.qt(400).forAll(unaryCases()).checkAssert(OpGradientTest::unaryBackwardMatchesFiniteDifferencesCase);
+    }
+
+    static void unaryBackwardMatchesFiniteDifferencesCase(Case<Unary> c) {
         double[][] g = gradient(c.a(), null, (x, y) -> c.op().f().apply(x));
         UnaryOperator<double[]> f = a -> forward(a, null, (x, y) -> c.op().f().apply(x));
         assertClose(c.op().name(), g[0], numeric(c.a(), a -> f.apply(a)));
     }
 
-    @Property(tries = 400)
-    void binaryBackwardMatchesFiniteDifferences(@ForAll("binaryCases") Case<Binary> c) {
+    @Test
+    void binaryBackwardMatchesFiniteDifferences() {
+        Theories.qt(400).forAll(binaryCases()).checkAssert(OpGradientTest::binaryBackwardMatchesFiniteDifferencesCase);
+    }
+
+    static void binaryBackwardMatchesFiniteDifferencesCase(Case<Binary> c) {
         double[][] g = gradient(c.a(), c.b(), c.op().f());
         assertClose(c.op().name() + " d/da", g[0], numeric(c.a(), a -> forward(a, c.b(), c.op().f())));
         assertClose(c.op().name() + " d/db", g[1], numeric(c.b(), b -> forward(c.a(), b, c.op().f())));
@@ -100,8 +110,12 @@ class OpGradientTest {
      * The solver's shortcut, {@link Tape#forwardForGradient}, computes only the values backward
      * rules read: after the variables move, its gradients must equal those of a full forward pass.
      */
-    @Property(tries = 300)
-    void gradientOnlyForwardGivesTheSameGradients(@ForAll("binaryCases") Case<Binary> c) {
+    @Test
+    void gradientOnlyForwardGivesTheSameGradients() {
+        Theories.qt(300).forAll(binaryCases()).checkAssert(OpGradientTest::gradientOnlyForwardGivesTheSameGradientsCase);
+    }
+
+    static void gradientOnlyForwardGivesTheSameGradientsCase(Case<Binary> c) {
         Tape tape = new Tape(DType.FLOAT64);
         double[] a = c.a().clone();
         double[] b = c.b().clone();
@@ -126,8 +140,12 @@ class OpGradientTest {
         assertThat(gb).as(c.op().name()).isEqualTo(tape.gradient(nb));
     }
 
-    @Property(tries = 300)
-    void gradientOnlyForwardGivesTheSameGradientsUnary(@ForAll("unaryCases") Case<Unary> c) {
+    @Test
+    void gradientOnlyForwardGivesTheSameGradientsUnary() {
+        Theories.qt(300).forAll(unaryCases()).checkAssert(OpGradientTest::gradientOnlyForwardGivesTheSameGradientsUnaryCase);
+    }
+
+    static void gradientOnlyForwardGivesTheSameGradientsUnaryCase(Case<Unary> c) {
         Tape tape = new Tape(DType.FLOAT64);
         double[] a = c.a().clone();
         int na = tape.variable(a, true, true);
@@ -147,8 +165,12 @@ class OpGradientTest {
      * both against finite differences of the forward rule. A random mix of shared and per-lane
      * components on each side, k from 1 to 6.
      */
-    @Property(tries = 300)
-    void dotAndSharedInputsMatchFiniteDifferences(@ForAll("dotCases") DotCase c) {
+    @Test
+    void dotAndSharedInputsMatchFiniteDifferences() {
+        Theories.qt(300).forAll(dotCases()).checkAssert(OpGradientTest::dotAndSharedInputsMatchFiniteDifferencesCase);
+    }
+
+    static void dotAndSharedInputsMatchFiniteDifferencesCase(DotCase c) {
         int k = c.u().length;
         double[][][] at = {c.u(), c.v()};
         double[][][] g = dotGradient(at, c.shared(), c.op());
@@ -172,12 +194,16 @@ class OpGradientTest {
     }
 
     /** u, v: k components each, a shared one holds one value, a per-lane one 4; op: dot, add, sub or mul (k = 1). */
-    record DotCase(String op, double[][] u, double[][] v, boolean[][] shared) { }
+    record DotCase(String op, double[][] u, double[][] v, boolean[][] shared) {
+        @Override public String toString() {
+            return op + " u=" + java.util.Arrays.deepToString(u) + " v=" + java.util.Arrays.deepToString(v) + " shared="
+                    + java.util.Arrays.deepToString(shared);
+        }
+    }
 
-    @Provide
-    Arbitrary<DotCase> dotCases() {
-        return Arbitraries.of("dot", "add", "sub", "mul").flatMap(op -> Arbitraries.integers().between(1, op.equals("dot") ? 6 : 1)
-                .flatMap(k -> Arbitraries.longs().map(seed -> {
+    static Gen<DotCase> dotCases() {
+        return Generate.pick(List.of("dot", "add", "sub", "mul")).flatMap(op -> org.quicktheories.generators.SourceDSL.integers()
+                .between(1, op.equals("dot") ? 6 : 1).flatMap(k -> Theories.seeds().map(seed -> {
                     java.util.Random r = new java.util.Random(seed);
                     double[][][] uv = new double[2][k][];
                     boolean[][] shared = new boolean[2][k];

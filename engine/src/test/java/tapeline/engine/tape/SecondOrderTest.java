@@ -8,9 +8,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.BinaryOperator;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
+import tapeline.engine.Theories;
 
 /**
  * Second derivatives: every op's derivative program ({@link SymbolicBackward}), differentiated
@@ -20,9 +19,12 @@ import org.junit.jupiter.api.Test;
  */
 class SecondOrderTest {
 
-    @Property(tries = 300)
-    void unarySecondDerivativesMatchFiniteDifferencesOfTheFirst(
-            @ForAll("unaryCases") OpGradientTest.Case<OpGradientTest.Unary> c) {
+    @Test
+    void unarySecondDerivativesMatchFiniteDifferencesOfTheFirst() {
+        Theories.qt(300).forAll(OpGradientTest.unaryCases()).checkAssert(SecondOrderTest::unarySecondDerivatives);
+    }
+
+    static void unarySecondDerivatives(OpGradientTest.Case<OpGradientTest.Unary> c) {
         BinaryOperator<Tensor> f = (x, y) -> c.op().f().apply(x);
         double[][][] h = hessian(c.a(), null, f);
         double[] numeric = new double[c.a().length];
@@ -30,9 +32,12 @@ class SecondOrderTest {
         OpGradientTest.assertClose(c.op().name() + " d2/da2", h[0][0], numeric);
     }
 
-    @Property(tries = 300)
-    void binarySecondDerivativesMatchFiniteDifferencesOfTheFirst(
-            @ForAll("binaryCases") OpGradientTest.Case<OpGradientTest.Binary> c) {
+    @Test
+    void binarySecondDerivativesMatchFiniteDifferencesOfTheFirst() {
+        Theories.qt(300).forAll(OpGradientTest.binaryCases()).checkAssert(SecondOrderTest::binarySecondDerivatives);
+    }
+
+    static void binarySecondDerivatives(OpGradientTest.Case<OpGradientTest.Binary> c) {
         BinaryOperator<Tensor> f = c.op().f();
         double[][][] h = hessian(c.a(), c.b(), f);
         for (int i = 0; i < 2; i++) {
@@ -44,19 +49,13 @@ class SecondOrderTest {
         }
     }
 
-    @net.jqwik.api.Provide
-    net.jqwik.api.Arbitrary<OpGradientTest.Case<OpGradientTest.Unary>> unaryCases() {
-        return new OpGradientTest().unaryCases();
-    }
-
-    @net.jqwik.api.Provide
-    net.jqwik.api.Arbitrary<OpGradientTest.Case<OpGradientTest.Binary>> binaryCases() {
-        return new OpGradientTest().binaryCases();
-    }
-
     /** The gradient program's values equal the first-order rules' gradients, bit for bit where they can. */
-    @Property(tries = 200)
-    void gradientProgramGivesTheFirstOrderGradient(@ForAll("binaryCases") OpGradientTest.Case<OpGradientTest.Binary> c) {
+    @Test
+    void gradientProgramGivesTheFirstOrderGradient() {
+        Theories.qt(200).forAll(OpGradientTest.binaryCases()).checkAssert(SecondOrderTest::gradientProgramCase);
+    }
+
+    static void gradientProgramCase(OpGradientTest.Case<OpGradientTest.Binary> c) {
         double[][] first = OpGradientTest.gradient(c.a(), c.b(), c.op().f());
         Tape tape = new Tape(DType.FLOAT64);
         int na = tape.variable(c.a().clone(), true, true);

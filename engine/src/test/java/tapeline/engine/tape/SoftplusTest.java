@@ -2,12 +2,12 @@ package tapeline.engine.tape;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import static org.quicktheories.generators.SourceDSL.integers;
+
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import tapeline.engine.Theories;
 
 /**
  * {@link Op#softplus} (a {@code log1p} built on the {@code Math.log} intrinsic) against a second
@@ -20,18 +20,25 @@ class SoftplusTest {
         return Math.max(x, 0.0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x)));
     }
 
-    @Provide
-    Arbitrary<Double> anywhere() {
+    static Gen<Double> anywhere() {
         // Uniform on a wide range, and logarithmically spread magnitudes, where e^-|x| runs from 1 down to subnormals.
-        return Arbitraries.oneOf(Arbitraries.doubles().between(-60, 60),
-                Arbitraries.doubles().between(-745, 745),
-                Arbitraries.doubles().between(-30, 3).map(e -> (e < 0 ? -1 : 1) * Math.pow(10, Math.abs(e) - 15)));
+        // Two decimals, as jqwik drew them: off that grid the op and fdlibm can be 3 ulps apart (x = -1.3162258394079696:
+        // the op 2 ulps above the correctly rounded value, fdlibm 1 below), which this bound does not allow.
+        return Generate.oneOf(hundredths(-60, 60), hundredths(-745, 745),
+                hundredths(-30, 3).map(e -> (e < 0 ? -1 : 1) * Math.pow(10, Math.abs(e) - 15)));
     }
 
-    @Property(tries = 20_000)
-    void withinTwoUlpsOfFdlibm(@ForAll("anywhere") double x) {
-        double r = reference(x);
-        assertThat(Math.abs(Op.softplus(x) - r)).as("softplus(%s): reference %s", x, r).isLessThanOrEqualTo(2 * Math.ulp(r));
+    /** Multiples of 0.01 in [lo, hi], with lo, hi and zero as edge cases. */
+    static Gen<Double> hundredths(int lo, int hi) {
+        return Theories.withEdges(integers().between(100 * lo, 100 * hi).map(k -> k / 100.0), (double) lo, (double) hi, 0.0);
+    }
+
+    @Test
+    void withinTwoUlpsOfFdlibm() {
+        Theories.qt(20_000).forAll(anywhere()).checkAssert(x -> {
+            double r = reference(x);
+            assertThat(Math.abs(Op.softplus(x) - r)).as("softplus(%s): reference %s", x, r).isLessThanOrEqualTo(2 * Math.ulp(r));
+        });
     }
 
     @Test

@@ -7,13 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
+import tapeline.engine.Theories;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.expr.RandomExpressions;
 import tapeline.engine.solve.VariableSpec;
@@ -168,18 +166,24 @@ class CompiledPassTest {
         assertThat(a.sameSumsAs(new GradientAggregator(m.withCodegen(false)).add(p, c, 0, 100))).isTrue();
     }
 
-    @Provide
-    Arbitrary<String> expressions() {
-        return RandomExpressions.anyOp(3);
-    }
+    /** One case of {@link #randomLossesGiveTheInterpretersBits}: two random expressions, a dtype, dot or not, a seed. */
+    record LossCase(String e, String f, DType dtype, boolean withDot, long seed) { }
 
     /**
      * Random losses over shared u, v and a data column c, both dtypes, with dot products of a shared
      * w against data x (and against itself, a shared dot) where float64 records them as one op.
      */
-    @Property(tries = 150)
-    void randomLossesGiveTheInterpretersBits(@ForAll("expressions") String e, @ForAll("expressions") String f,
-            @ForAll DType dtype, @ForAll boolean withDot, @ForAll long seed) {
+    static Gen<LossCase> lossCases() {
+        Gen<String> expressions = RandomExpressions.anyOp(3);
+        return expressions.zip(expressions, Generate.enumValues(DType.class), Generate.booleans(), Theories.seeds(), LossCase::new);
+    }
+
+    @Test
+    void randomLossesGiveTheInterpretersBits() {
+        Theories.qtCostly(150).forAll(lossCases()).checkAssert(c -> givesTheInterpretersBits(c.e(), c.f(), c.dtype(), c.withDot(), c.seed()));
+    }
+
+    static void givesTheInterpretersBits(String e, String f, DType dtype, boolean withDot, long seed) {
         Random r = new Random(seed);
         int lanes = new int[] {1, 5, 16, 37, 64}[r.nextInt(5)];
         int n = 1 + r.nextInt(200);

@@ -9,24 +9,27 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import tapeline.engine.Theories;
 
 /** Exactness, order independence and rounding of {@link ExactSum}, against BigDecimal as the oracle. */
 class ExactSumTest {
 
-    @Provide
-    Arbitrary<Double> anyFinite() {
-        return Arbitraries.oneOf(
-                Arbitraries.doubles(),
-                Arbitraries.longs().map(Double::longBitsToDouble).filter(Double::isFinite),
-                Arbitraries.of(0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE,
-                        1e308, -1e308, 1.0, -1.0, 0x1p-1022, 0x1.fffffffffffffp-1023));
+    /** Decimals with two places (up to 1e10), any finite bit pattern, and the edges. */
+    static Gen<Double> anyFinite() {
+        long maxBits = Double.doubleToRawLongBits(Double.MAX_VALUE);
+        return Generate.oneOf(
+                longs().between(-1_000_000_000_000L, 1_000_000_000_000L).map(k -> k / 100.0),
+                longs().between(-maxBits, maxBits).map(b -> b < 0 ? -Double.longBitsToDouble(-b) : Double.longBitsToDouble(b)),
+                Generate.pick(List.of(0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE,
+                        1e308, -1e308, 1.0, -1.0, 0x1p-1022, 0x1.fffffffffffffp-1023)));
     }
 
     /** The exact sum, rounded once, computed independently with BigDecimal. */
@@ -48,21 +51,25 @@ class ExactSumTest {
         return s;
     }
 
-    @Property(tries = 300)
-    void isTheExactSumRoundedOnce(@ForAll("list") List<Double> xs) {
-        double expected = oracle(xs);
-        assertThat(sum(xs, false).value()).isEqualTo(expected);
-        assertThat(sum(xs, true).value()).isEqualTo(expected);
+    @Test
+    void isTheExactSumRoundedOnce() {
+        Theories.qt(300).forAll(list()).checkAssert(xs -> {
+            double expected = oracle(xs);
+            assertThat(sum(xs, false).value()).isEqualTo(expected);
+            assertThat(sum(xs, true).value()).isEqualTo(expected);
+        });
     }
 
-    @Provide
-    Arbitrary<List<Double>> list() {
-        return anyFinite().list().ofMaxSize(60);
+    static Gen<List<Double>> list() {
+        return lists().of(anyFinite()).ofSizeBetween(0, 60);
     }
 
-    @Property(tries = 200)
-    void mergeIsAssociativeAndCommutativeBitForBit(@ForAll("list") List<Double> a, @ForAll("list") List<Double> b,
-                                                   @ForAll("list") List<Double> c) {
+    @Test
+    void mergeIsAssociativeAndCommutativeBitForBit() {
+        Theories.qt(200).forAll(list(), list(), list()).checkAssert(ExactSumTest::mergesAnyWay);
+    }
+
+    static void mergesAnyWay(List<Double> a, List<Double> b, List<Double> c) {
         ExactSum ab_c = sum(a, true).copy();
         ab_c.merge(sum(b, false));
         ab_c.merge(sum(c, true));
@@ -81,12 +88,14 @@ class ExactSumTest {
         assertThat(Double.doubleToRawLongBits(ab_c.value())).isEqualTo(Double.doubleToRawLongBits(sum(all, true).value()));
     }
 
-    @Property(tries = 100)
-    void anyPermutationGivesTheSameBits(@ForAll @Size(max = 200) List<@net.jqwik.api.constraints.DoubleRange(min = -1e6, max = 1e6) Double> xs,
-                                        @ForAll long seed) {
-        List<Double> shuffled = new ArrayList<>(xs);
-        Collections.shuffle(shuffled, new Random(seed));
-        assertThat(sum(shuffled, true).sameAs(sum(xs, false))).isTrue();
+    @Test
+    void anyPermutationGivesTheSameBits() {
+        Theories.qt(100).forAll(lists().of(Theories.doubles(-1e6, 1e6)).ofSizeBetween(0, 200), Theories.seeds())
+                .checkAssert((xs, seed) -> {
+                    List<Double> shuffled = new ArrayList<>(xs);
+                    Collections.shuffle(shuffled, new Random(seed));
+                    assertThat(sum(shuffled, true).sameAs(sum(xs, false))).isTrue();
+                });
     }
 
     /**
@@ -94,23 +103,24 @@ class ExactSumTest {
      * subnormals to 2^1010), spread over up to 80 binades, with zeros, subnormals and halfway values,
      * over several runs of {@code addAll}.
      */
-    @Provide
-    Arbitrary<List<Double>> clustered() {
-        return Arbitraries.integers().between(-1100, 1010).flatMap(top -> Arbitraries.oneOf(
-                Arbitraries.integers().between(0, 80).flatMap(down -> Arbitraries.longs().map(bits -> {
+    static Gen<List<Double>> clustered() {
+        return Theories.withEdges(integers().between(-1100, 1010), -1100, 1010, 0, -1022, 1).flatMap(top -> lists().of(Generate.oneOf(
+                integers().between(0, 80).zip(longs().all(), (down, bits) -> {
                     double m = 1.0 + (bits & 0xF_FFFF_FFFF_FFFFL) * 0x1p-52;
                     double v = Math.scalb(m, top - down);
                     return bits < 0 ? -v : v;
-                })),
-                Arbitraries.of(0.0, -0.0, Double.MIN_VALUE, -0x1p-1070, Math.scalb(1.0, top), Math.scalb(1.5, top - 53)))
-                .list().ofMinSize(1).ofMaxSize(2500));
+                }),
+                Generate.pick(List.of(0.0, -0.0, Double.MIN_VALUE, -0x1p-1070, Math.scalb(1.0, top), Math.scalb(1.5, top - 53)))))
+                .ofSizeBetween(1, 2500));
     }
 
-    @Property(tries = 300)
-    void bulkAddingIsExactForClusteredRuns(@ForAll("clustered") List<Double> xs) {
-        ExactSum bulk = sum(xs, true);
-        assertThat(bulk.sameAs(sum(xs, false))).as("the same exact sum as adding one by one").isTrue();
-        assertThat(bulk.value()).isEqualTo(oracle(xs));
+    @Test
+    void bulkAddingIsExactForClusteredRuns() {
+        Theories.qt(300).forAll(clustered()).checkAssert(xs -> {
+            ExactSum bulk = sum(xs, true);
+            assertThat(bulk.sameAs(sum(xs, false))).as("the same exact sum as adding one by one").isTrue();
+            assertThat(bulk.value()).isEqualTo(oracle(xs));
+        });
     }
 
     @Test

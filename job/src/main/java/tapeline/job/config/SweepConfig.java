@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.StandardErrors;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
@@ -32,7 +33,10 @@ import tapeline.engine.tape.DType;
  * @param init          {@code init.<variable>}: start values; a variable not listed starts at 0
  * @param optimizer     {@code optimizer}: a name from {@code Optimizers.names()}
  * @param optimizerArgs {@code optimizer.<argument>}: Keras argument names; booleans are 1/0
- * @param solver        {@code steps}, {@code tolerance.grad}, {@code tolerance.step}, {@code verdict}
+ * @param solver        {@code steps}, {@code tolerance.grad}, {@code tolerance.step}, {@code tolerance.cost}, {@code verdict}
+ * @param residuals     {@code residuals}: the least-squares residuals, or empty when {@code cost} is given (then
+ *                      {@code cost} is {@code sum((r1)^2) + ...}, which the input's columns are bound by)
+ * @param stderr        {@code stderr}, {@code cost.kind}: which standard errors each solved row gets
  * @param dtype         {@code dtype}
  * @param input         {@code input.path}, {@code input.format}
  * @param output        {@code output.path}, {@code output.format}, {@code output.mode}
@@ -50,6 +54,8 @@ public record SweepConfig(
         String optimizer,
         Map<String, Operand> optimizerArgs,
         SolverSettings solver,
+        List<Expression> residuals,
+        StandardErrors.Kind stderr,
         DType dtype,
         InputSpec input,
         OutputSpec output,
@@ -65,10 +71,12 @@ public record SweepConfig(
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(solver, "solver");
         Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(stderr, "stderr");
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(appName, "appName");
         variables = List.copyOf(variables);
+        residuals = List.copyOf(residuals);
         // Insertion order is kept (not Map.copyOf) so summaries and plans are deterministic.
         init = Collections.unmodifiableMap(new LinkedHashMap<>(init));
         optimizerArgs = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerArgs));

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.solve.SolverSettings;
+import tapeline.engine.solve.StandardErrors;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
 
@@ -22,16 +23,17 @@ final class SweepConfigParser {
 
     /** The keys without a variable part, in the order README lists them. */
     static final List<String> FIXED_KEYS = List.of(
-            "job", "cost", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step", "dtype",
+            "job", "cost", "residuals", "variables", "optimizer", "steps", "tolerance.grad", "tolerance.step",
+            "tolerance.cost", "stderr", "cost.kind", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy",
             "block.size", "app.name", "show.rows", "max.invalid", "engine.codegen", "verdict");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "sweep", "optimizer", "adam", "steps", "1000",
-            "tolerance.grad", "0", "tolerance.step", "0", "dtype", "float64", "output.format", "parquet",
+            "tolerance.grad", "0", "tolerance.step", "0", "tolerance.cost", "0", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "block.size", "1024", "app.name", "tapeline sweep", "show.rows", "20",
-            "engine.codegen", "true", "verdict", "false");
+            "engine.codegen", "true", "verdict", "false", "stderr", "false");
 
     static final int DEFAULT_STEPS = 1000;
     static final int DEFAULT_BLOCK_SIZE = 1024;
@@ -57,14 +59,21 @@ final class SweepConfigParser {
     private SweepConfig parse() throws ConfigException {
         JobKind job = parseJob();
         List<VariableSpec> variables = parseVariables();
-        Expression cost = parseCost(variables);
+        List<Expression> residuals = parseResiduals(variables);
+        Expression cost = residuals.isEmpty() ? parseCost(variables) : sumOfSquares(residuals);
         String optimizer = values.optimizer();
+        if ("lm".equals(optimizer) && raw.containsKey("cost") && !raw.containsKey("residuals")) {
+            problems.add("optimizer: lm (Levenberg-Marquardt) needs the cost as residuals (residuals = ...), got cost = '"
+                    + raw.get("cost") + "'");
+        }
         Map<String, Operand> optimizerArgs = parseOptimizerArgs(optimizer);
         Map<String, Operand> init = parseInit(variables);
         int steps = values.integer("steps", DEFAULT_STEPS, 1, Integer.MAX_VALUE);
         double gradTol = values.nonNegative("tolerance.grad");
         double stepTol = values.nonNegative("tolerance.step");
+        double costTol = values.nonNegative("tolerance.cost");
         Boolean verdict = values.choice("verdict", "false", Map.of("true", true, "false", false));
+        StandardErrors.Kind stderr = parseStandardErrors(residuals);
         DType dtype = parseDType();
         InputSpec input = values.input();
         OutputSpec output = values.output(true);
@@ -78,7 +87,7 @@ final class SweepConfigParser {
             throw new ConfigException(problems);
         }
         return new SweepConfig(job, cost, variables, init, optimizer, optimizerArgs,
-                new SolverSettings(steps, gradTol, stepTol, verdict), dtype, input, output, blockSize, appName, showRows, spark,
+                new SolverSettings(steps, gradTol, stepTol, Boolean.TRUE.equals(verdict), costTol), residuals, stderr, dtype, input, output, blockSize, appName, showRows, spark,
                 !Boolean.FALSE.equals(codegen));
     }
 
@@ -99,6 +108,64 @@ final class SweepConfigParser {
 
     private List<VariableSpec> parseVariables() {
         return ConfigParts.variables(values.required("variables"), problems);
+    }
+
+    /**
+     * {@code residuals}: one vector expression or a comma-separated list of them; empty when the key
+     * is absent. Given together with {@code cost} it is a problem (which one is the cost?).
+     */
+    private List<Expression> parseResiduals(List<VariableSpec> variables) {
+        String text = raw.get("residuals");
+        if (text == null) return List.of();
+        if (raw.containsKey("cost")) {
+            problems.add("cost and residuals are both given: give one (residuals makes the cost the sum of their squares)");
+            return List.of();
+        }
+        try {
+            List<Expression> list = Expression.parseList("residuals", text);
+            for (VariableSpec v : variables) {
+                if (list.stream().noneMatch(e -> e.names().contains(v.name()))) {
+                    problems.add("variables: '" + v.name() + "' does not appear in residuals '" + text + "'");
+                }
+            }
+            return list;
+        } catch (tapeline.engine.expr.ExpressionException e) {
+            problems.add(e.getMessage());
+            return List.of();
+        }
+    }
+
+    /**
+     * {@code stderr} and {@code cost.kind}: standard errors from the residuals, or from the Hessian of
+     * a cost declared a negative log-likelihood; a cost of no declared kind has none to give.
+     */
+    private StandardErrors.Kind parseStandardErrors(List<Expression> residuals) {
+        Boolean on = values.choice("stderr", "false", Map.of("true", true, "false", false));
+        String kind = raw.get("cost.kind");
+        if (kind != null && !kind.equalsIgnoreCase("nll")) {
+            problems.add("cost.kind: expected nll (the cost is a negative log-likelihood), got '" + kind + "'");
+            return StandardErrors.Kind.NONE;
+        }
+        if (kind != null && raw.containsKey("residuals")) {
+            problems.add("cost.kind: residuals make the cost a sum of squares; cost.kind = nll is for a cost = ...");
+            return StandardErrors.Kind.NONE;
+        }
+        if (!Boolean.TRUE.equals(on)) return StandardErrors.Kind.NONE;
+        if (raw.containsKey("residuals")) return StandardErrors.Kind.RESIDUALS;
+        if (kind != null) return StandardErrors.Kind.NLL;
+        problems.add("stderr: standard errors need the cost as residuals (residuals = ...), or a cost declared a"
+                + " negative log-likelihood (cost.kind = nll)");
+        return StandardErrors.Kind.NONE;
+    }
+
+    /** The cost the residuals stand for, {@code sum((r1)^2) + sum((r2)^2) + ...}: what the input's columns are bound by. */
+    private static Expression sumOfSquares(List<Expression> residuals) {
+        StringBuilder b = new StringBuilder();
+        for (Expression r : residuals) {
+            if (b.length() > 0) b.append(" + ");
+            b.append("sum((").append(r.source().trim()).append(")^2)");
+        }
+        return Expression.parse("residuals", b.toString());
     }
 
     private Expression parseCost(List<VariableSpec> variables) {

@@ -61,9 +61,10 @@ final class TrainConfigParser {
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
-        if ("newton".equals(optimizer)) {
-            problems.add("optimizer: newton solves one problem per row from its Hessian (the sweep);"
-                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
+        // newton: a damped Newton step from the rows' summed Hessians (every pass sums them too).
+        if ("lm".equals(optimizer)) {
+            problems.add("optimizer: lm (Levenberg-Marquardt) runs per row in the sweep (residuals = ...);"
+                    + " the train job does not have it yet: take lbfgs, or a first-order optimizer");
             optimizer = null;
         }
         boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);

@@ -62,6 +62,8 @@ public final class OutputLayout implements Serializable {
     private final boolean arrays;
     private final boolean float32;
     private final boolean verdict;
+    /** Whether the {@code <variable>_se} columns come last. */
+    private final boolean stderr;
     /** Where {@code steps} is among the result columns (after the variables and the cost). */
     private final int stepsAt;
 
@@ -79,7 +81,18 @@ public final class OutputLayout implements Serializable {
      * @param verdict whether the {@code curvature} and {@code verdict} columns follow the others
      */
     public OutputLayout(StructType input, List<VariableSpec> variables, boolean arrays, DType dtype, boolean verdict) {
+        this(input, variables, arrays, dtype, verdict, false);
+    }
+
+    /**
+     * @param stderr whether {@code <variable>_se} columns (an array for a vector variable, or
+     *     {@code <variable>_<c>_se} without arrays) come last: the standard errors, null where a row
+     *     has none
+     */
+    public OutputLayout(StructType input, List<VariableSpec> variables, boolean arrays, DType dtype, boolean verdict,
+                        boolean stderr) {
         this.verdict = verdict;
+        this.stderr = stderr;
         this.inputWidth = input.fields().length;
         this.sizes = variables.stream().mapToInt(VariableSpec::size).toArray();
         this.arrays = arrays;
@@ -106,6 +119,19 @@ public final class OutputLayout implements Serializable {
         if (verdict) {
             fields.add(DataTypes.createStructField("curvature", number, true));
             fields.add(DataTypes.createStructField("verdict", DataTypes.StringType, true));
+        }
+        if (stderr) {
+            for (VariableSpec v : variables) {
+                if (v.size() == 1) {
+                    fields.add(DataTypes.createStructField(v.name() + "_se", number, true));
+                } else if (arrays) {
+                    fields.add(DataTypes.createStructField(v.name() + "_se", DataTypes.createArrayType(number, true), true));
+                } else {
+                    for (int c = 0; c < v.size(); c++) {
+                        fields.add(DataTypes.createStructField(v.name() + "_" + c + "_se", number, true));
+                    }
+                }
+            }
         }
         this.schema = DataTypes.createStructType(fields);
         this.resultWidth = fields.size() - inputWidth;
@@ -177,6 +203,23 @@ public final class OutputLayout implements Serializable {
                 } else {
                     number(k++, c);
                     results.update(k, VERDICT[v.ordinal()]);
+                }
+                k++;
+            }
+            if (stderr) {
+                double[][][] se = r.standardErrors();
+                for (int v = 0; v < sizes.length; v++) {
+                    if (sizes[v] == 1 || !arrays) {
+                        for (int c = 0; c < sizes[v]; c++) {
+                            double d = se == null ? Double.NaN : se[v][c][lane];
+                            if (Double.isNaN(d)) results.setNullAt(k++);
+                            else number(k++, d);
+                        }
+                    } else {
+                        boolean none = se == null || Double.isNaN(se[v][0][lane]);
+                        if (none) results.setNullAt(k++);
+                        else results.update(k++, array(se[v], lane));
+                    }
                 }
             }
             return joined.apply(in, results);

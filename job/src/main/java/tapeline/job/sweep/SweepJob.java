@@ -15,6 +15,7 @@ import tapeline.job.columns.ColumnBinder;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.SparkLine;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
@@ -107,14 +108,19 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         }
         if (plan != null) {
             try {
-                solver = new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
-                        config.fixedOptimizerArgs(), config.solver(), config.dtype()).withCodegen(config.codegen());
+                solver = (config.residuals().isEmpty()
+                        ? new BlockSolver(config.cost(), config.variables(), plan.inputSizes(), config.optimizer(),
+                                config.fixedOptimizerArgs(), config.solver(), config.dtype())
+                        : BlockSolver.leastSquares(config.residuals(), config.variables(), plan.inputSizes(),
+                                config.optimizer(), config.fixedOptimizerArgs(), config.solver(), config.dtype()))
+                        .withCodegen(config.codegen()).withStandardErrors(config.stderr());
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
         }
         OutputLayout layout = plan == null ? null : new OutputLayout(input.schema(), config.variables(),
-                config.output().format().hasArrays(), config.dtype(), config.solver().verdict());
+                config.output().format().hasArrays(), config.dtype(), config.solver().verdict(),
+                config.stderr() != tapeline.engine.solve.StandardErrors.Kind.NONE);
         if (layout != null) {
             problems.addAll(OutputWriter.checkPartitions(config.output(), layout.schema()));
         }
@@ -132,7 +138,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
      * resulting {@code RDD<InternalRow>} out) rather than {@code mapPartitions} with a {@code Row}
      * encoder, which would convert every cell of every row to a Java object and back.
      * {@code internalCreateDataFrame} is {@code private[sql]} in Scala, that is public to Java; it is
-     * what Spark's own sources use for this.
+     * what Spark's own sources use for this. Its place differs between Spark 3.5 and 4: {@link SparkLine}.
      */
     public static Dataset<Row> sweep(Prepared p) {
         return sweep(p, SweepCounts.register(p.input().sparkSession().sparkContext()));
@@ -144,7 +150,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
         RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
-        return p.input().sparkSession().internalCreateDataFrame(out, p.layout().schema(), false);
+        return SparkLine.internalDataFrame(p.input().sparkSession(), out, p.layout().schema());
     }
 
     /**

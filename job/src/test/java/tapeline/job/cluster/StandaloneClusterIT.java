@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +31,15 @@ import tapeline.job.testing.SparkSuite;
  * The local Spark of {@link SparkSuite} only writes inputs and reads outputs back.
  *
  * <p>Runs in the integration-test phase ({@code mvn verify}): it needs the packaged job jar and
- * {@code job/target/lib}, from which the cluster's Spark home is built.
+ * {@code job/target/lib}, from which the cluster's Spark home is built. On the Spark line a build is
+ * for (the Spark 4 build's cluster is a Spark 4 one). The tests tagged {@value #DEFAULT_LINE_ONLY} run
+ * in the default line's build only ({@code .ci/run} excludes them from the Spark 4 leg, for time):
+ * they run the same tapeline code as the others, at more rows and steps, or with the train job's
+ * checkpoints, which the job's own tests cover on both lines.
  */
 class StandaloneClusterIT extends SparkSuite {
+    /** The JUnit tag of the tests that {@code .ci/run} runs on the default Spark line only. */
+    static final String DEFAULT_LINE_ONLY = "default-line-only";
 
     @RegisterExtension
     static final StandaloneCluster cluster = new StandaloneCluster();
@@ -61,6 +68,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     @Test
+    @Tag(DEFAULT_LINE_ONLY)
     void aHundredThousandRowSweepOnTheClusterIsTheEmbeddedRunBitForBit() {
         Path in = quadratics(100_000, 8);
         String[] keys = {"conf/bench-sweep.properties", "input.path=" + in, "input.format=parquet", "steps=200"};
@@ -163,6 +171,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     @Test
+    @Tag(DEFAULT_LINE_ONLY)
     void anExecutorKilledMidTrainChangesNothing() throws Exception {
         Path clean = embedded("train-kill", train("train-kill-embedded", 300));
         Path out = dir.resolve("train-kill-cluster");
@@ -182,6 +191,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     @Test
+    @Tag(DEFAULT_LINE_ONLY)
     void aTrainDriverKilledMidWayResumesFromItsCheckpointToTheSameParameters() {
         Path clean = embedded("train-resume", train("train-resume-embedded", 300));
         String[] keys = concat(train("train-resume-cluster", 300), "checkpoint.every=20", "partitions=4");

@@ -279,8 +279,8 @@ class SweepJobTest extends SparkSuite {
 
         assertThat(seven.rdd().getNumPartitions()).isEqualTo(7);
         Dataset<Row> a = one.orderBy("id");
-        assertDataFrameEquals(a, seven.orderBy("id"), assertDataFrameEquals$default$3());
-        assertDataFrameEquals(a, bigBlocks.orderBy("id"), assertDataFrameEquals$default$3());
+        assertSameFrame(a, seven.orderBy("id"));
+        assertSameFrame(a, bigBlocks.orderBy("id"));
         // And bit for bit, which the comparison above (==) does not promise for NaN or -0.0.
         List<Row> ra = a.collectAsList();
         List<Row> rb = seven.orderBy("id").collectAsList();

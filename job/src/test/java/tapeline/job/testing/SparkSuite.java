@@ -1,6 +1,5 @@
 package tapeline.job.testing;
 
-import com.holdenkarau.spark.testing.JavaDataFrameSuiteBase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,13 +18,14 @@ import org.junit.jupiter.api.BeforeEach;
 import tapeline.job.Main;
 
 /**
- * A JUnit 5 suite with one real local Spark ({@code local[2]}, loopback) shared by its tests, from
- * spark-testing-base (for its DataFrame assertions), and stopped after the class: one SparkContext
- * per JVM, so a class that left it running would hand it to the next.
+ * A JUnit 5 suite with one real local Spark ({@code local[2]}, loopback) shared by its tests, and
+ * stopped after the class: one SparkContext per JVM, so a class that left it running would hand it to
+ * the next. The session and {@code assertSameFrame} come from {@link SparkSuiteBase}, one per Spark
+ * line (spark-testing-base on 3.5, plain JUnit on 4).
  *
  * <p>{@link Main#run} finds this session running and uses it, exactly as the script's JVM would use its own.
  */
-public abstract class SparkSuite extends JavaDataFrameSuiteBase {
+public abstract class SparkSuite extends SparkSuiteBase {
 
     @Override
     public SparkConf conf() {

@@ -3,18 +3,24 @@ package tapeline.job.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import static org.quicktheories.generators.SourceDSL.integers;
+
 import org.junit.jupiter.api.Test;
 import tapeline.engine.train.RowBuckets;
+import tapeline.job.Theories;
 
 /** {@link BucketedRows#balanced}: the smallest multiple of the slots that holds the input's partitions. */
 class BalancedPartitionsTest {
 
-    @Property
-    void smallestMultipleOfTheSlotsNotBelowTheInput(@ForAll @IntRange(min = 1, max = 5000) int read,
-                                                     @ForAll @IntRange(min = 1, max = 600) int slots) {
+    @Test
+    void smallestMultipleOfTheSlotsNotBelowTheInput() {
+        // 1000 cases as before; the ends of both ranges, and the cap's neighbourhood, as edge cases.
+        Theories.qt(1000).forAll(Theories.withEdges(integers().between(1, 5000), 1, 2, 5000, RowBuckets.COUNT - 1, RowBuckets.COUNT,
+                        RowBuckets.COUNT + 1), Theories.withEdges(integers().between(1, 600), 1, 2, 600))
+                .checkAssert(BalancedPartitionsTest::smallestMultiple);
+    }
+
+    static void smallestMultiple(int read, int slots) {
         int p = BucketedRows.balanced(read, slots);
         if (p == RowBuckets.COUNT) {
             return; // capped: one partition per bucket

@@ -1,0 +1,96 @@
+package tapeline.engine.group;
+
+import tapeline.engine.train.GradientAggregator;
+import tapeline.engine.train.GradientSums;
+import tapeline.engine.train.LossModel;
+import tapeline.engine.train.TrainLoop;
+import tapeline.engine.train.TrainRun;
+import tapeline.engine.train.TrainState;
+
+/**
+ * The fast group solver: every group of a block on one recorded tape and its compiled pass, with the
+ * same bits as {@link PerGroupSolver} (and so as {@code job = train} on the group's rows alone).
+ *
+ * <pre>{@code
+ * GroupFit[] fits = new BatchedGroupSolver().solve(problem, block);
+ * }</pre>
+ *
+ * <p><b>Why the same bits.</b> A group's run is a {@link TrainRun}, the state machine
+ * {@link TrainLoop#run} loops over, so the steps, stop tests and divergence rule are the train job's
+ * code. Its evaluations are the train pass's: chunks of {@code blockLanes} rows from the group's first
+ * row, each evaluated by {@link GradientAggregator.Chunks} (the code {@link GradientAggregator#add}
+ * runs, compiled or interpreted), each chunk's sum then summed exactly and rounded once. A group of
+ * one chunk (at most {@code blockLanes} rows) needs no exact sum: the exact sum of one double, rounded,
+ * is that double ({@code -0.0} becoming {@code 0.0}, as {@link tapeline.engine.train.ExactSum} gives).
+ *
+ * <p><b>Where the time goes.</b> What made a small group cost more than its rows was fixed cost per
+ * evaluation: an aggregate's exact sums (72 limbs each, rounded through {@code BigInteger}), a map
+ * look-up for the thread's tape, copying the rows into it, and a serialised copy of the start's
+ * solver. Here the tape and its compiled pass are found once per block; a group of one chunk has its
+ * rows copied into the tape once for its whole fit and each evaluation is one call of the compiled
+ * pass over those lanes; the start's solver is used in place ({@link TrainRun#owning}). A group ends
+ * when its own run does and the next group's rows take its place, so a block costs the sum of its
+ * groups' evaluations (packing, one group at a time; the group's rows stay in cache over its passes).
+ *
+ * <p>A group's exception (its start failing, no rows, an evaluation throwing) becomes its fit with
+ * status INVALID and the reason; a loss not finite at the start is DIVERGED, as in a train run.
+ */
+public final class BatchedGroupSolver implements GroupSolver {
+
+    @Override
+    public GroupFit[] solve(GroupProblem problem, GroupBlock block) {
+        LossModel model = problem.model();
+        TrainLoop.Settings s = PerGroupSolver.withoutCheckpoints(problem.settings());
+        GradientAggregator.Chunks chunks = GradientAggregator.chunks(model);
+        double[] g = new double[model.parameterCount()];
+        GroupFit[] out = new GroupFit[block.groups()];
+        for (int grp = 0; grp < out.length; grp++) {
+            int from = block.from(grp);
+            int n = block.to(grp) - from;
+            TrainState start;
+            try {
+                start = problem.start().start();
+            } catch (RuntimeException e) {
+                out[grp] = PerGroupSolver.invalid(new double[0], "the start failed: " + PerGroupSolver.describe(e));
+                continue;
+            }
+            if (n == 0) {
+                out[grp] = PerGroupSolver.invalid(start.params(), "the group has no rows");
+                continue;
+            }
+            try {
+                TrainRun run = TrainRun.owning(start, s);
+                boolean oneChunk = n <= model.blockLanes();
+                if (oneChunk) chunks.load(block.columns(), from, n);
+                boolean done = false;
+                while (!done) {
+                    double[] p = run.point();
+                    GradientSums sums;
+                    if (oneChunk) {
+                        double loss = chunks.run(p, n, g);
+                        for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
+                        double[] h = null;
+                        if (run.needsHessian()) {
+                            h = chunks.hessian(n);
+                            for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
+                        }
+                        sums = new GradientSums(n, rounded(loss), g, h);
+                    } else {
+                        sums = new GradientAggregator(model, run.needsHessian()).add(p, block.columns(), from, from + n).snapshot();
+                    }
+                    done = run.tell(sums, 0);
+                }
+                out[grp] = PerGroupSolver.fit(run.result());
+            } catch (RuntimeException e) {
+                out[grp] = PerGroupSolver.invalid(start.params(), PerGroupSolver.describe(e));
+            }
+        }
+        return out;
+    }
+
+    /** The exact sum of the one value x, rounded: x, but 0.0 for -0.0 and the canonical NaN. */
+    static double rounded(double x) {
+        if (x == 0) return 0.0;
+        return x != x ? Double.NaN : x;
+    }
+}

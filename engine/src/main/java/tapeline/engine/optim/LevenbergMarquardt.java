@@ -1,0 +1,100 @@
+package tapeline.engine.optim;
+
+import tapeline.engine.tape.DType;
+
+/**
+ * Levenberg-Marquardt, one least-squares problem per lane: the settings and the per-lane state of
+ * {@code optimizer = lm}, as MINPACK's {@code lmder} keeps them (the trust region's radius
+ * {@code delta}, the Levenberg-Marquardt parameter {@code par}, the diagonal scaling {@code diag}
+ * from the Jacobian's column norms, never decreasing). The step needs each lane's residuals and
+ * their Jacobian, so the block solver runs it ({@code tapeline.engine.solve.LmStep}); this class has
+ * no first-order update and refuses {@link #applyGradients}.
+ *
+ * <p>Arguments: {@code factor} (default 100, as MINPACK's and scipy's: the first radius is
+ * {@code factor * ||diag * x||}, or {@code factor} when that is 0; it may be a per-row column) and
+ * {@code jac_scaling} (default true: D is the Jacobian's column norms, MINPACK's {@code mode = 1},
+ * scipy's {@code x_scale='jac'}; false: D = 1, MINPACK's {@code mode = 2} with unit {@code diag},
+ * scipy's {@code x_scale=1}).
+ *
+ * <pre>{@code
+ * BlockSolver s = BlockSolver.leastSquares(residuals, vars, inputs, "lm", Map.of(),
+ *         new SolverSettings(200, 1e-10, 1e-10, false, 1e-10), DType.FLOAT64);
+ * }</pre>
+ */
+public final class LevenbergMarquardt extends Optimizer {
+    private static final long serialVersionUID = 1L;
+
+    /** The optimizer's config name. */
+    public static final String NAME = "lm";
+
+    /** How a lane's tests ended it (in {@link #converged}): none yet. */
+    public static final int RUNNING = 0;
+    /** Ended by ftol ({@code tolerance.cost}). */
+    public static final int FTOL = 1;
+    /** Ended by xtol ({@code tolerance.step}). */
+    public static final int XTOL = 2;
+    /** Ended by gtol ({@code tolerance.grad}). */
+    public static final int GTOL = 4;
+
+    private final Hyper factor;
+    /** Whether D follows the Jacobian's column norms (MINPACK's mode 1), or stays 1 (mode 2). */
+    private final boolean jacScaling;
+    private double[] delta;
+    private double[] par;
+    private double[] xnorm;
+    /** 0 before the lane's scaling and radius were set, 1 until its first step was accepted (MINPACK's {@code iter == 1}), 2 after. */
+    private double[] stage;
+    private double[] converged;
+    private double[][] diag;
+
+    public LevenbergMarquardt(Arguments args, DType dtype) {
+        super(args, dtype, 1.0);
+        factor = hyper("factor", 100, Arguments.Range.POSITIVE);
+        jacScaling = args.flag("jac_scaling", true);
+        for (String h : new String[] {"learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) {
+            if (args.has(h)) args.problem("optimizer lm does not take " + h + ": its step comes from a trust region on the residuals' Jacobian");
+        }
+        if (args.schedule() != null) args.problem("optimizer lm takes no learning-rate schedule");
+        checkArguments();
+    }
+
+    @Override
+    protected void build(int slots) {
+        delta = newLaneState();
+        par = newLaneState();
+        xnorm = newLaneState();
+        stage = newLaneState();
+        converged = newLaneState();
+        diag = new double[slots][];
+        for (int k = 0; k < slots; k++) diag[k] = newLaneState();
+    }
+
+    @Override
+    protected void update(int slot, double[] w, double[] g, int n, long t) {
+        throw new UnsupportedOperationException("lm needs each lane's residuals and their Jacobian: it runs in the block"
+                + " solver (optimizer = lm with residuals), not through applyGradients");
+    }
+
+    /** Lane p's initial step bound factor. */
+    public double factor(int p) { return factor.at(p); }
+    /** Whether the scaling follows the Jacobian's column norms ({@code jac_scaling}, default true). */
+    public boolean jacScaling() { return jacScaling; }
+    /** Lane p's trust-region radius. */
+    public double delta(int p) { return delta[p]; }
+    public void delta(int p, double v) { delta[p] = v; }
+    /** Lane p's Levenberg-Marquardt parameter. */
+    public double par(int p) { return par[p]; }
+    public void par(int p, double v) { par[p] = v; }
+    /** Lane p's {@code ||diag * x||} at its last accepted point. */
+    public double xnorm(int p) { return xnorm[p]; }
+    public void xnorm(int p, double v) { xnorm[p] = v; }
+    /** Lane p's stage: 0 before its scaling and radius were set, 1 until its first step was accepted, 2 after. */
+    public int stage(int p) { return (int) stage[p]; }
+    public void stage(int p, int v) { stage[p] = v; }
+    /** Which test ended lane p ({@link #FTOL}, {@link #XTOL}, {@link #GTOL} or a sum), or {@link #RUNNING}. */
+    public int converged(int p) { return (int) converged[p]; }
+    public void converged(int p, int how) { converged[p] = how; }
+    /** Lane p's scaling of slot k. */
+    public double diag(int k, int p) { return diag[k][p]; }
+    public void diag(int k, int p, double v) { diag[k][p] = v; }
+}

@@ -1,0 +1,279 @@
+package tapeline.engine.solve;
+
+import tapeline.engine.optim.LevenbergMarquardt;
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.Tape;
+
+/**
+ * One outer iteration of MINPACK's {@code lmder} for every running lane ({@code optimizer = lm}):
+ * the residuals r and their Jacobian J at the lane's point, the scaling D (the Jacobian's column
+ * norms, never decreasing), the gtol test, then trial steps from {@link LmSubproblem} inside the
+ * lane's trust region until one is accepted ({@code ratio >= 1e-4}: the actual fall of the sum of
+ * squares at least 1e-4 of the fall the linear model predicts), updating the radius and
+ * {@code par} by lmder's rules, with its ftol and xtol tests after each trial.
+ *
+ * <p>The Jacobian comes from the tape in reverse mode, one pass per residual component: each pass
+ * reaches only the nodes its residual depends on, and a per-row fit's residuals share few (forward
+ * mode, one pass per variable, would have to walk the whole tape each time; the tape has no
+ * forward-mode pass).
+ *
+ * <p>All lanes try their steps together, each trial one forward pass of the residuals over the
+ * lanes still trying; a lane that has not accepted a step after {@value #TRIALS} trials stays where
+ * it is this iteration and goes on from its (smaller) radius at the next one, so a lane's path
+ * does not depend on the other lanes of its block. A step is accepted only if the sum of squares
+ * fell: the lane never climbs.
+ *
+ * <p>Convergence is the lane's own ({@link #converged}): with {@code tolerance.cost} (ftol)
+ * {@code |actred| <= ftol} and {@code prered <= ftol} and {@code ratio <= 2}; with
+ * {@code tolerance.step} (xtol) {@code delta <= xtol ||D x||}; with {@code tolerance.grad} (gtol)
+ * the largest cosine between r and a column of J at most gtol (a point where the residuals are
+ * all 0 passes it). State lives in {@link LevenbergMarquardt}'s per-lane arrays.
+ */
+final class LmStep implements StepRule {
+    private static final long serialVersionUID = 1L;
+
+    /** Trial steps per lane per iteration before it waits for the next iteration. */
+    static final int TRIALS = 20;
+
+    private final Tape tape;
+    private final int costNode;
+    private final int[] residuals;
+    private final int[] vars;
+    private final DType dtype;
+    private final LevenbergMarquardt lm;
+    private final SolverSettings settings;
+    private final int n;
+    private final int m;
+
+    private transient double[][] r;
+    private transient double[][][] jac;
+    private transient double[][] laneJac;
+    private transient double[] laneR;
+    private transient double[] laneDiag;
+    private transient LmSubproblem sub;
+    private transient double[][] x0;
+    private transient double[][] step;
+    private transient double[] fnorm;
+    private transient double[] gnorm;
+    private transient double[] pnorm;
+    private transient double[] prered;
+    private transient double[] dirder;
+    private transient boolean[] trying;
+
+    LmStep(Tape tape, int costNode, int[] residuals, int[] vars, DType dtype, LevenbergMarquardt lm,
+           SolverSettings settings) {
+        if (residuals == null) throw new IllegalArgumentException("optimizer lm needs the cost as residuals");
+        this.tape = tape;
+        this.costNode = costNode;
+        this.residuals = residuals;
+        this.vars = vars;
+        this.dtype = dtype;
+        this.lm = lm;
+        this.settings = settings;
+        this.n = residuals.length;
+        this.m = vars.length;
+    }
+
+    private void allocate() {
+        int lanes = tape.lanes();
+        r = new double[n][lanes];
+        jac = new double[n][m][lanes];
+        laneJac = new double[n][m];
+        laneR = new double[n];
+        laneDiag = new double[m];
+        sub = new LmSubproblem(n, m);
+        x0 = new double[m][lanes];
+        step = new double[m][lanes];
+        fnorm = new double[lanes];
+        gnorm = new double[lanes];
+        pnorm = new double[lanes];
+        prered = new double[lanes];
+        dirder = new double[lanes];
+        trying = new boolean[lanes];
+    }
+
+    /**
+     * The residuals and their Jacobian of the first {@code active} lanes at the variables' current
+     * values, into {@code out} ({@code [n]} by lane) and {@code outJac} ({@code [n][m]} by lane).
+     */
+    void evaluate(int active, double[][] out, double[][][] outJac) {
+        jacobian(tape, costNode, residuals, vars, active, out, outJac);
+    }
+
+    /** {@link #evaluate} for any recorded residuals: reverse mode, one pass per residual. */
+    static void jacobian(Tape tape, int costNode, int[] residuals, int[] vars, int active, double[][] out,
+                         double[][][] outJac) {
+        int n = residuals.length;
+        int m = vars.length;
+        tape.forwardTo(costNode);
+        for (int i = 0; i < n; i++) System.arraycopy(tape.valueBuffer(residuals[i]), 0, out[i], 0, active);
+        for (int i = 0; i < n; i++) {
+            tape.backward(residuals[i]);
+            for (int k = 0; k < m; k++) {
+                double[] g = tape.gradient(vars[k]);
+                if (g == null) java.util.Arrays.fill(outJac[i][k], 0, active, 0.0);
+                else System.arraycopy(g, 0, outJac[i][k], 0, active);
+            }
+        }
+    }
+
+    @Override
+    public void step(double[][] values, int active) {
+        if (r == null) allocate();
+        evaluate(active, r, jac);
+        double ftol = settings.costTolerance();
+        double xtol = settings.stepTolerance();
+        double gtol = settings.gradTolerance();
+        int left = 0;
+        for (int p = 0; p < active; p++) {
+            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            double fn = 0;
+            for (int i = 0; i < n; i++) fn += r[i][p] * r[i][p];
+            fnorm[p] = Math.sqrt(fn);
+            boolean fresh = lm.stage(p) == 0;
+            double g = 0;
+            for (int k = 0; k < m; k++) {
+                double c = 0;
+                double jr = 0;
+                for (int i = 0; i < n; i++) {
+                    c += jac[i][k][p] * jac[i][k][p];
+                    jr += jac[i][k][p] * r[i][p];
+                }
+                c = Math.sqrt(c);
+                if (!lm.jacScaling()) lm.diag(k, p, 1);
+                else if (fresh) lm.diag(k, p, c == 0 ? 1 : c);
+                else lm.diag(k, p, Math.max(lm.diag(k, p), c));
+                if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
+            }
+            gnorm[p] = g;
+            if (fresh) {
+                double xn = scaledNorm(x0, p);
+                lm.xnorm(p, xn);
+                lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
+                lm.stage(p, 1);
+            }
+            if (gtol > 0 && g <= gtol) {
+                lm.converged(p, LevenbergMarquardt.GTOL); // lmder's info 4: stays put, ends at the next judgement
+                trying[p] = false;
+                continue;
+            }
+            trying[p] = true;
+            left++;
+        }
+        double[] cost = tape.valueBuffer(costNode);
+        for (int trial = 0; trial < TRIALS && left > 0; trial++) {
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                propose(p);
+                for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
+            }
+            tape.forwardTo(costNode);
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                if (judge(p, cost[p], values, ftol, xtol)) {
+                    trying[p] = false;
+                    left--;
+                }
+            }
+        }
+        for (int p = 0; p < active; p++) {
+            if (trying[p]) {
+                for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no step accepted this iteration
+            }
+        }
+    }
+
+    /** Lane p's next trial step from its radius: lmpar, into {@code step}. */
+    private void propose(int p) {
+        for (int i = 0; i < n; i++) {
+            laneR[i] = r[i][p];
+            for (int k = 0; k < m; k++) laneJac[i][k] = jac[i][k][p];
+        }
+        for (int k = 0; k < m; k++) laneDiag[k] = lm.diag(k, p);
+        double par = sub.solve(laneJac, laneR, laneDiag, lm.delta(p), lm.par(p));
+        lm.par(p, par);
+        double[] s = sub.step();
+        double pn = 0;
+        for (int k = 0; k < m; k++) {
+            step[k][p] = s[k];
+            pn += (laneDiag[k] * s[k]) * (laneDiag[k] * s[k]);
+        }
+        pn = Math.sqrt(pn);
+        pnorm[p] = pn;
+        if (lm.stage(p) == 1) lm.delta(p, Math.min(lm.delta(p), pn)); // lmder: on the first iteration, fit the bound to the step
+        // The linear model's predicted fall, relative to ||r||^2: ||J s||^2 + 2 par ||D s||^2.
+        double js = 0;
+        for (int i = 0; i < n; i++) {
+            double v = 0;
+            for (int k = 0; k < m; k++) v += laneJac[i][k] * s[k];
+            js += v * v;
+        }
+        double temp1 = fnorm[p] == 0 ? 0 : Math.sqrt(js) / fnorm[p];
+        double temp2 = fnorm[p] == 0 ? 0 : Math.sqrt(par) * pn / fnorm[p];
+        prered[p] = temp1 * temp1 + temp2 * temp2 / 0.5;
+        dirder[p] = -(temp1 * temp1 + temp2 * temp2);
+    }
+
+    /**
+     * Lane p's trial, whose sum of squares is {@code cost}: lmder's ratio, radius update,
+     * acceptance and ftol/xtol tests. Returns whether the lane is done trying this iteration.
+     */
+    private boolean judge(int p, double cost, double[][] values, double ftol, double xtol) {
+        double fnorm1 = Math.sqrt(cost); // NaN stays NaN: then actred = -1, a rejection
+        double fn = fnorm[p];
+        double actred = 0.1 * fnorm1 < fn ? 1 - (fnorm1 / fn) * (fnorm1 / fn) : -1;
+        double ratio = prered[p] != 0 ? actred / prered[p] : 0;
+        double delta = lm.delta(p);
+        double par = lm.par(p);
+        if (ratio <= 0.25) {
+            double temp = actred >= 0 ? 0.5 : 0.5 * dirder[p] / (dirder[p] + 0.5 * actred);
+            if (0.1 * fnorm1 >= fn || temp < 0.1 || !(temp == temp)) temp = 0.1;
+            delta = temp * Math.min(delta, pnorm[p] / 0.1);
+            par = par / temp;
+        } else if (par == 0 || ratio >= 0.75) {
+            delta = pnorm[p] / 0.5;
+            par = 0.5 * par;
+        }
+        lm.delta(p, delta);
+        lm.par(p, par);
+        boolean accepted = ratio >= 1e-4 && cost < fn * fn;
+        if (accepted) {
+            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            lm.xnorm(p, scaledNorm(x0, p));
+            lm.stage(p, 2);
+        }
+        int how = 0;
+        // A trial whose sum of squares overflowed says nothing about convergence: only the radius
+        // shrank (MINPACK would let xtol pass here, and end the lane "converged" where it is stuck).
+        if (!(cost < Double.POSITIVE_INFINITY)) return false;
+        if (ftol > 0 && Math.abs(actred) <= ftol && prered[p] <= ftol && 0.5 * ratio <= 1) how |= LevenbergMarquardt.FTOL;
+        if (xtol > 0 && delta <= xtol * lm.xnorm(p)) how |= LevenbergMarquardt.XTOL;
+        if (how != 0) {
+            lm.converged(p, how);
+            if (!accepted) for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
+            return true;
+        }
+        return accepted;
+    }
+
+    private double scaledNorm(double[][] x, int p) {
+        double sum = 0;
+        for (int k = 0; k < m; k++) sum += (lm.diag(k, p) * x[k][p]) * (lm.diag(k, p) * x[k][p]);
+        return Math.sqrt(sum);
+    }
+
+    @Override
+    public String divergence(int p, double cost, double gradNorm) {
+        return null; // a sum of squares is bounded below, and a step that does not lower it is refused
+    }
+
+    @Override
+    public boolean ownsConvergence() {
+        return true;
+    }
+
+    @Override
+    public boolean converged(int p) {
+        return lm.converged(p) != LevenbergMarquardt.RUNNING;
+    }
+}

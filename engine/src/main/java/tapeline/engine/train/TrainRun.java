@@ -1,0 +1,453 @@
+package tapeline.engine.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import tapeline.engine.optim.lbfgs.QuasiNewton;
+import tapeline.engine.solve.Divergence;
+import tapeline.engine.train.TrainLoop.Settings;
+import tapeline.engine.train.TrainLoop.Status;
+import tapeline.engine.train.TrainLoop.TrainResult;
+import tapeline.engine.train.TrainState.HistoryPoint;
+
+/**
+ * One train run as a resumable state machine: it says where it wants the objective next
+ * ({@link #point()}), the caller evaluates the rows there (one gradient pass) and {@link #tell}s it
+ * the sums; after each tell the run has taken its step, or recorded a line-search trial, or ended
+ * ({@link #finished()}, {@link #result()}). It holds every rule of a run (steps, stop tests,
+ * divergence) so that {@link TrainLoop#run} (one run, its pass a Spark job) and the group solvers
+ * (many runs, their passes evaluated together) share one implementation, and so the same bits.
+ *
+ * <pre>{@code
+ * TrainRun run = TrainRun.of(start, settings);
+ * while (!run.finished()) {
+ *     double[] p = run.point();
+ *     run.tell(new GradientAggregator(model).add(p, columns, 0, rows).snapshot(), 0);
+ * }
+ * TrainLoop.TrainResult r = run.result();
+ * }</pre>
+ */
+public final class TrainRun {
+    private final Settings s;
+    private final List<HistoryPoint> history;
+    private final int startStep;
+    private int passes;
+    private double seconds;
+    private double stepSeconds;
+    private double pendingSeconds; // L-BFGS: passes of the step not closed yet
+    private long lastRows;
+    private HistoryPoint newPoint;
+    private boolean checkpointDue;
+    private TrainResult result;
+
+    // A Keras optimizer's run.
+    private final double[] params;
+    private final tapeline.engine.optim.Optimizer optimizer;
+    private final Divergence divergence;
+    private int step;
+    private double[][] values;
+    private double[][] grads;
+    private final double[] lossLane = new double[1];
+
+    // L-BFGS or OWL-QN.
+    private final QuasiNewton qn;
+
+    // Newton (a Keras-style run whose step is a damped Newton step with a line search).
+    private final tapeline.engine.optim.Newton newton;
+    private boolean trialPhase;
+    private double[] trialPoint;
+    private double[] direction;
+    private double costAt;       // the objective at params
+    private double normAt;       // its gradient's norm
+    private double slope;        // g . d
+    private double t;            // the trial step
+    private int trials;
+    private int stepPasses;
+    private TrainState checkpoint;
+
+    private TrainRun(TrainState start, Settings s, boolean copySolver) {
+        this.s = s;
+        this.history = new ArrayList<>(start.history());
+        this.startStep = start.step();
+        if (start.solver() != null) {
+            qn = copySolver ? start.solver().copy() : start.solver();
+            params = null;
+            optimizer = null;
+            divergence = null;
+        } else {
+            qn = null;
+            params = start.params();
+            optimizer = start.optimizer();
+            int n = params.length;
+            // Every step is a sample (the loss is computed anyway), whatever steps is, so a run resumed with
+            // more steps judges exactly as an uninterrupted one.
+            divergence = start.divergence() != null ? start.divergence()
+                    : new Divergence(1, n, 1, optimizer.dtype(), "loss");
+            step = start.step();
+            values = new double[n][1];
+            grads = new double[n][1];
+        }
+        newton = optimizer instanceof tapeline.engine.optim.Newton nt ? nt : null;
+    }
+
+    /** A run from {@code start} (step 0 or a checkpoint); {@code start}'s solver is copied, its Keras optimizer used in place. */
+    public static TrainRun of(TrainState start, Settings s) {
+        return new TrainRun(start, s, true);
+    }
+
+    /** As {@link #of}, but {@code start}'s solver is used in place (a fresh start the caller hands over). */
+    public static TrainRun owning(TrainState start, Settings s) {
+        return new TrainRun(start, s, false);
+    }
+
+    /** The parameters to evaluate next (a copy). */
+    public double[] point() {
+        if (result != null) throw new IllegalStateException("the run has ended");
+        if (trialPhase) return trialPoint.clone();
+        return qn != null ? qn.point() : params.clone();
+    }
+
+    /** Whether the next evaluation must include the rows' Hessian ({@code optimizer = newton}: every one). */
+    public boolean needsHessian() {
+        return newton != null;
+    }
+
+    /** The step the next evaluation belongs to (a mini-batch's seed): for L-BFGS the iterate it may become. */
+    public int step() {
+        return qn != null ? qn.iteration() + 1 : step;
+    }
+
+    /** Whether the run has ended. */
+    public boolean finished() {
+        return result != null;
+    }
+
+    /** How it ended (after {@link #finished()}). */
+    public TrainResult result() {
+        if (result == null) throw new IllegalStateException("the run has not ended");
+        return result;
+    }
+
+    /** The history point the last tell added (one per step), or null (a line-search trial). */
+    public HistoryPoint newPoint() {
+        return newPoint;
+    }
+
+    /** Rows of the last evaluation. */
+    public long lastRows() {
+        return lastRows;
+    }
+
+    /** Wall time of the passes of the step {@link #newPoint()} closed. */
+    public double stepSeconds() {
+        return stepSeconds;
+    }
+
+    /** Whether the settings ask for a checkpoint now (after the last tell): {@link #state()}. */
+    public boolean checkpointDue() {
+        return checkpointDue;
+    }
+
+    /** The state as it is now: a checkpoint. */
+    public TrainState state() {
+        if (checkpoint != null) return checkpoint;
+        if (qn != null) return new TrainState(qn.x(), null, qn.iteration(), history, null, qn);
+        return new TrainState(params, optimizer, step, history, divergence);
+    }
+
+    /**
+     * The rows' sums at {@link #point()}.
+     *
+     * @param seconds the pass's wall time (for the listener and the result; 0 when not measured)
+     * @return whether the run has ended
+     * @throws IllegalStateException if the pass saw no rows
+     */
+    public boolean tell(GradientSums sums, double seconds) {
+        if (result != null) throw new IllegalStateException("the run has ended");
+        int evalStep = step();
+        if (sums.count() == 0) {
+            throw new IllegalStateException("step " + evalStep + ": the gradient pass saw no rows"
+                    + " (an empty input, or a batch.fraction too small for it)");
+        }
+        double[] at = qn != null ? qn.point() : trialPhase ? trialPoint : params;
+        double loss = sums.loss(s.reduce());
+        double[] g = sums.gradient(s.reduce());
+        if (s.regularizer() != null) {
+            loss += s.regularizer().addTo(at, g);
+        }
+        double[][] h = null;
+        if (newton != null) {
+            h = sums.hessian(s.reduce());
+            if (h == null) throw new IllegalStateException("optimizer newton needs the pass to sum the rows' Hessians");
+            if (s.regularizer() != null) s.regularizer().addHessian(at, h);
+        }
+        passes++;
+        this.seconds += seconds;
+        lastRows = sums.count();
+        newPoint = null;
+        checkpointDue = false;
+        checkpoint = null;
+        if (qn != null) {
+            tellSolver(loss, g, seconds);
+        } else if (newton != null) {
+            tellNewton(loss, g, h, seconds);
+        } else {
+            tellKeras(loss, g, seconds);
+        }
+        return result != null;
+    }
+
+    private void tellKeras(double loss, double[] g, double dt) {
+        int n = params.length;
+        stepSeconds = dt;
+        double norm = TrainLoop.norm(g);
+        HistoryPoint point = new HistoryPoint(step, loss, norm);
+        history.add(point);
+        newPoint = point;
+
+        String bad = notFinite(loss, g);
+        boolean sample = divergence.samples(step);
+        String runaway = null;
+        for (int k = 0; k < n; k++) { // the one-lane view the rule and the optimizer read
+            values[k][0] = params[k];
+            grads[k][0] = g[k];
+        }
+        if (bad == null && sample) {
+            lossLane[0] = loss;
+            if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
+        }
+        Status status = null;
+        if (bad != null) {
+            status = Status.DIVERGED;
+        } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
+                || (s.lossTolerance() > 0 && history.size() >= 2
+                    && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
+            status = Status.CONVERGED;
+        } else if (runaway != null) {
+            status = Status.DIVERGED;
+            bad = runaway;
+        } else if (step >= s.steps()) {
+            status = Status.MAX_STEPS;
+        }
+        if (status != null) {
+            String msg = bad == null ? null : "step " + step + ": " + bad;
+            result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
+                    passes, seconds);
+            return;
+        }
+        if (sample) divergence.beforeStep(values, 1);
+        optimizer.step(values, grads, 1);
+        if (sample) divergence.afterStep(values, 1);
+        for (int k = 0; k < n; k++) params[k] = values[k][0];
+        step++;
+        checkpointDue = s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0;
+    }
+
+    /**
+     * L-BFGS or OWL-QN: every evaluation the solver asks for is one pass; a history point per
+     * iterate; a checkpoint holds the solver as it is after an iterate, its next line search begun.
+     */
+    private void tellSolver(double loss, double[] g, double dt) {
+        pendingSeconds += dt;
+        if (qn.iteration() < 0) {
+            String bad = notFinite(loss, g);
+            if (bad != null) {
+                HistoryPoint point = new HistoryPoint(0, loss, TrainLoop.norm(g), 1);
+                history.add(point);
+                newPoint = point;
+                result = new TrainResult(new TrainState(qn.point(), null, 0, history, null, qn), Status.DIVERGED,
+                        "step 0: " + bad, passes, seconds);
+                return;
+            }
+        }
+        QuasiNewton.Event event = qn.tell(loss, g);
+        if (event == QuasiNewton.Event.TRIAL) {
+            return;
+        }
+        if (event == QuasiNewton.Event.ITERATE) {
+            HistoryPoint point = new HistoryPoint(qn.iteration(), qn.value(), qn.gradientNorm(), qn.lastStepPasses());
+            history.add(point);
+            newPoint = point;
+            stepSeconds = pendingSeconds;
+            pendingSeconds = 0;
+        }
+        QuasiNewton.Stop stop = qn.check(s.steps(), s.lossTolerance(), s.gradTolerance());
+        if (stop != null) {
+            Status status = switch (stop) {
+                case MAX_STEPS -> Status.MAX_STEPS;
+                case LOSS, GRAD -> Status.CONVERGED;
+                case STALLED -> qn.runaway() != null ? Status.DIVERGED : Status.STALLED;
+            };
+            String why = "step " + qn.iteration() + ": " + (status == Status.DIVERGED ? qn.runaway()
+                    : qn.explain(stop, s.steps(), s.lossTolerance(), s.gradTolerance()));
+            result = new TrainResult(new TrainState(qn.x(), null, qn.iteration(), history, null, qn), status, why,
+                    passes, seconds);
+            return;
+        }
+        checkpointDue = s.checkpointEvery() > 0 && qn.iteration() > startStep && qn.iteration() % s.checkpointEvery() == 0;
+    }
+
+    /** Halvings of the trial step before a Newton step gives up (the sweep's {@code NewtonStep.BACKTRACKS}). */
+    static final int BACKTRACKS = 40;
+    /**
+     * How far the objective may rise, relative to its size, on a trial whose gradient norm is smaller:
+     * about the rounding of a sum of a few thousand terms. Near the optimum the decrease a Newton step
+     * makes is below the objective's rounding, and the cost test alone cannot see it.
+     */
+    static final double ROUNDING = 1e-12;
+
+    /**
+     * Newton: each evaluation carries the Hessian. At an iterate: judge it (as a Keras step), then
+     * the direction {@code d = -V diag(1/max(|l|, zero)) V' g} (H's eigen-decomposition; the sweep's
+     * {@code NewtonStep}: where H is positive definite, {@code -H^-1 g}) and trials
+     * {@code x + t d} for {@code t = learning_rate, t/2, ...}. A trial is taken when the objective
+     * passes the Armijo test {@code f(x + t d) <= f(x) + armijo t g.d} (a required decrease below
+     * the rounding of {@code f(x)} asks only that it not rise), or when its gradient norm is smaller
+     * and the objective rose by no more than its rounding ({@link #ROUNDING}); the taken trial's
+     * evaluation is the next iterate's. No such trial in {@value #BACKTRACKS} halvings: STALLED.
+     */
+    private void tellNewton(double loss, double[] g, double[][] h, double dt) {
+        stepPasses++;
+        if (!trialPhase) {
+            judgeNewton(loss, g, h, dt);
+            return;
+        }
+        double norm = TrainLoop.norm(g);
+        double want = costAt + newton.armijo(0) * t * slope;
+        if (costAt - want < ulp(costAt)) want = costAt;
+        boolean accept = notFinite(loss, g) == null
+                && (loss <= want || (norm < normAt && loss - costAt <= ROUNDING * Math.abs(costAt)));
+        if (!accept) {
+            if (++trials > BACKTRACKS) {
+                trialPhase = false;
+                result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), Status.STALLED,
+                        "step " + step + ": no trial along the Newton direction decreased the objective (" + (BACKTRACKS + 1)
+                                + " trial steps from " + newton.initialStep(0) + "): it cannot be decreased further at this precision",
+                        passes, seconds);
+                return;
+            }
+            t *= 0.5;
+            for (int k = 0; k < params.length; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
+            return;
+        }
+        trialPhase = false;
+        boolean sample = divergence.samples(step);
+        System.arraycopy(trialPoint, 0, params, 0, params.length);
+        for (int k = 0; k < params.length; k++) values[k][0] = params[k];
+        if (sample) divergence.afterStep(values, 1);
+        step++;
+        if (s.checkpointEvery() > 0 && step % s.checkpointEvery() == 0) {
+            // The state before the new iterate is judged, as a Keras step's: a resumed run evaluates it again.
+            checkpoint = copyOf(new TrainState(params, optimizer, step, history, divergence));
+        }
+        judgeNewton(loss, g, h, dt);
+        checkpointDue = checkpoint != null;
+    }
+
+    private void judgeNewton(double loss, double[] g, double[][] h, double dt) {
+        int n = params.length;
+        stepSeconds = dt;
+        double norm = TrainLoop.norm(g);
+        HistoryPoint point = new HistoryPoint(step, loss, norm, stepPasses);
+        stepPasses = 0;
+        history.add(point);
+        newPoint = point;
+        String bad = notFinite(loss, g);
+        if (bad == null) {
+            for (double[] row : h) {
+                for (double v : row) if (!Double.isFinite(v)) bad = "the Hessian has a component " + v;
+            }
+        }
+        boolean sample = divergence.samples(step);
+        String runaway = null;
+        for (int k = 0; k < n; k++) {
+            values[k][0] = params[k];
+            grads[k][0] = g[k];
+        }
+        if (bad == null && sample) {
+            lossLane[0] = loss;
+            if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
+        }
+        Status status = null;
+        if (bad != null) {
+            status = Status.DIVERGED;
+        } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
+                || (s.lossTolerance() > 0 && history.size() >= 2
+                    && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
+            status = Status.CONVERGED;
+        } else if (runaway != null) {
+            status = Status.DIVERGED;
+            bad = runaway;
+        } else if (step >= s.steps()) {
+            status = Status.MAX_STEPS;
+        }
+        if (status != null) {
+            String msg = bad == null ? null : "step " + step + ": " + bad;
+            result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
+                    passes, seconds);
+            return;
+        }
+        if (sample) divergence.beforeStep(values, 1);
+        direction = newtonDirection(g, h, optimizer.dtype());
+        slope = 0;
+        for (int k = 0; k < n; k++) slope += g[k] * direction[k];
+        costAt = loss;
+        normAt = norm;
+        t = newton.initialStep(0);
+        trials = 0;
+        if (trialPoint == null) trialPoint = new double[n];
+        for (int k = 0; k < n; k++) trialPoint[k] = optimizer.dtype().round(params[k] + t * direction[k]);
+        trialPhase = true;
+    }
+
+    /**
+     * {@code d = -V diag(1 / max(|l_i|, zero)) V' g}: the Newton step where H is positive definite,
+     * else a descent direction with negative curvature taken by magnitude; {@code -g} for a zero H.
+     */
+    static double[] newtonDirection(double[] g, double[][] h, tapeline.engine.tape.DType dtype) {
+        int m = g.length;
+        double[][] a = new double[m][];
+        for (int i = 0; i < m; i++) a[i] = h[i].clone();
+        tapeline.engine.solve.SymmetricEigen e = new tapeline.engine.solve.SymmetricEigen(m);
+        e.decompose(a);
+        double zero = tapeline.engine.solve.Verdict.zero(e, dtype);
+        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
+        double[] d = new double[m];
+        for (int k = 0; k < m; k++) d[k] = flat ? -g[k] : 0;
+        if (!flat) {
+            for (int i = 0; i < m; i++) {
+                double proj = 0;
+                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k];
+                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
+                for (int k = 0; k < m; k++) d[k] -= scale * e.vector(i, k);
+            }
+        }
+        return d;
+    }
+
+    private double ulp(double v) {
+        return optimizer.dtype() == tapeline.engine.tape.DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
+    }
+
+    private static TrainState copyOf(TrainState st) {
+        try {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(b)) {
+                o.writeObject(st);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(b.toByteArray()))) {
+                return (TrainState) in.readObject();
+            }
+        } catch (java.io.IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("could not copy the state for a checkpoint", e);
+        }
+    }
+
+    static String notFinite(double loss, double[] g) {
+        if (!Double.isFinite(loss)) return "the loss is " + loss;
+        for (int k = 0; k < g.length; k++) {
+            if (!Double.isFinite(g[k])) return "gradient component " + k + " is " + g[k];
+        }
+        return null;
+    }
+}
