@@ -119,7 +119,7 @@ class SweepStageTest extends SparkSuite {
 
         Path apiOut = dir.resolve("api-sweep-keys");
         s.transform(InputReader.read(spark(), new InputSpec(data, Format.CSV))).write().parquet(apiOut.toString());
-        assertDataFrameEquals(output(cli, "parquet"), output(apiOut, "parquet"));
+        assertSameFrame(output(cli, "parquet"), output(apiOut, "parquet"));
     }
 
     @Test
