@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
+import tapeline.job.SparkLine;
 import tapeline.engine.expr.Expression;
 import tapeline.job.Job;
 import tapeline.job.Phases;
@@ -290,13 +291,13 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
                 .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
         List<Column> outColumns = new ArrayList<>();
         for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
-        Dataset<Row> scoredFrame = spark.internalCreateDataFrame(scoredRows, scoredSchema, false)
+        Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
                 .select(outColumns.toArray(Column[]::new));
         int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
         RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
                 .rdd();
-        Dataset<Row> all = scoredFrame.union(spark.internalCreateDataFrame(noModelRows, p.schema(), false));
+        Dataset<Row> all = scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
         Dataset<Row> out = OutputWriter.forFormat(all, c.output().format());
         StructType written = out.schema();
         spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with each group's parameters from "

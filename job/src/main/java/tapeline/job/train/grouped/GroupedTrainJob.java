@@ -19,6 +19,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import tapeline.job.SparkLine;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.Regularizer;
 import tapeline.job.Job;
@@ -223,7 +224,7 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         GroupedPartition f = new GroupedPartition(schema, keyTypes, cells, g.maxRows(), g.blockRows(),
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
-        return spark.internalCreateDataFrame(out.rdd(), p.layout().schema(), false);
+        return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());
     }
 
     /** {@code partitions}, or {@link #PARTITIONS_PER_SLOT} per task slot. */
