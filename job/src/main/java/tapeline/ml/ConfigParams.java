@@ -42,10 +42,13 @@ final class ConfigParams {
         return prefix + "_" + u.substring(u.length() - 12);
     }
 
-    /** A value as config text; a double as its shortest text that reads back to the same bits. */
+    /**
+     * A value as config text; a double as its shortest text that reads back to the same bits, a whole
+     * one without ".0" (a whole-number argument such as {@code optimizer.memory} reads {@code 7}).
+     */
     static String text(Object value) {
         if (value instanceof Double d) {
-            return BigDecimal.valueOf(d).toPlainString();
+            return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
         }
         if (value instanceof Float f) {
             return text(f.doubleValue());
@@ -112,6 +115,30 @@ final class ConfigParams {
                 throw new IllegalArgumentException(new ConfigException(ours).getMessage());
             }
         }
+    }
+
+    /**
+     * Spark's {@code explainParam} line ({@code name: doc (default: ..., current: ...)}) for a list of
+     * {@code name=value} entries, readable: {@code current: learning_rate=0.1, beta_1=0.9} where Spark
+     * would print the array's identity ({@code [Ljava.lang.String;@1b2c3d}); {@code null} for any other Param.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static String explainEntries(Params owner, Param p) {
+        if (!(p instanceof org.apache.spark.ml.param.StringArrayParam)) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        if (owner.hasDefault(p)) {
+            parts.add("default: " + entries((String[]) owner.getDefault(p).get()));
+        }
+        if (owner.isSet(p)) {
+            parts.add("current: " + entries((String[]) owner.get(p).get()));
+        }
+        return p.name() + ": " + p.doc() + " " + (parts.isEmpty() ? "(undefined)" : "(" + String.join(", ", parts) + ")");
+    }
+
+    private static String entries(String[] list) {
+        return list.length == 0 ? "none" : String.join(", ", list);
     }
 
     /** {@code name=value} entries with {@code name}'s entry replaced or added. */

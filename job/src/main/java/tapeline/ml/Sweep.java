@@ -2,6 +2,7 @@ package tapeline.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.Transformer;
@@ -105,6 +106,13 @@ public final class Sweep extends Transformer implements MLWritable {
         return uid;
     }
 
+    /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
+    @Override
+    public String explainParam(Param<?> param) {
+        String entries = ConfigParams.explainEntries(this, param);
+        return entries != null ? entries : super.explainParam(param);
+    }
+
     // ---- Params (Spark ML finds them by these public no-argument methods) ----
 
     public Param<String> cost() { return cost; }
@@ -171,33 +179,80 @@ public final class Sweep extends Transformer implements MLWritable {
     }
 
     /**
-     * A sweep set from a job config's keys ({@code cost}, {@code optimizer.learning_rate}, ...); the
-     * input, output and Spark keys are the job's and are left out.
+     * A sweep set from a job config's keys ({@code cost}, {@code optimizer.learning_rate}, ...), checked
+     * together by the sweep job's parser (every problem at once, with its messages); the input, output
+     * and Spark keys are the job's and are left out.
+     *
+     * <pre>{@code
+     * Sweep s = Sweep.fromConfig(Map.of("cost", "(w - x0)^2", "variables", "w", "steps", "200"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException with the parser's messages
      */
     public static Sweep fromConfig(Map<String, String> configKeys) {
+        Map<String, String> own = new LinkedHashMap<>();
         Sweep s = new Sweep();
         configKeys.forEach((k, v) -> {
+            if (s.isStageKey(k)) {
+                own.put(k, v);
+            }
+        });
+        ConfigParams.parse(SweepConfig::parse, own);
+        return s.setKeys(own);
+    }
+
+    /**
+     * The sweep job's config made through this stage ({@code job = sweep}, {@code ./submit.sh}): the job's
+     * keys become Params ({@link #fromConfig}) and the Params become keys again ({@link #configKeys}), with
+     * the job's own keys (input, output, {@code show.rows}, {@code spark.*}) as given. The job has checked
+     * {@code jobKeys} with the same parser before (reporting every problem with the config file's name).
+     *
+     * @throws ConfigException with the parser's problems
+     */
+    public static SweepConfig jobConfig(Map<String, String> jobKeys) throws ConfigException {
+        Sweep s = new Sweep();
+        Map<String, String> all = new LinkedHashMap<>();
+        Map<String, String> own = new LinkedHashMap<>();
+        jobKeys.forEach((k, v) -> (s.isStageKey(k) ? own : all).put(k, v));
+        all.putAll(s.setKeys(own).configKeys());
+        return SweepConfig.parse(all);
+    }
+
+    /** Whether {@code key} is one of this stage's Params' config keys. */
+    private boolean isStageKey(String key) {
+        for (ConfigParams.Key k : keys) {
+            if (k.key().endsWith(".") ? key.startsWith(k.key()) : key.equals(k.key())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sets the Params of {@code checked} keys (the parser has read them): the values as the parser reads them. */
+    private Sweep setKeys(Map<String, String> checked) {
+        checked.forEach((k, raw) -> {
+            String v = raw.trim();
             switch (k) {
-                case "cost" -> s.setCost(v);
-                case "variables" -> s.setVariables(v);
-                case "optimizer" -> s.setOptimizer(v);
-                case "steps" -> s.set(s.steps, Integer.parseInt(v.trim()));
-                case "tolerance.grad" -> s.set(s.toleranceGrad, Double.parseDouble(v.trim()));
-                case "tolerance.step" -> s.set(s.toleranceStep, Double.parseDouble(v.trim()));
-                case "dtype" -> s.setDtype(v);
-                case "block.size" -> s.set(s.blockSize, Integer.parseInt(v.trim()));
-                case "engine.codegen" -> s.set(s.engineCodegen, Boolean.parseBoolean(v.trim()));
-                case "verdict" -> s.set(s.verdict, Boolean.parseBoolean(v.trim()));
+                case "cost" -> set(cost, v);
+                case "variables" -> set(variables, v);
+                case "optimizer" -> set(optimizer, v);
+                case "steps" -> set(steps, Integer.parseInt(v));
+                case "tolerance.grad" -> set(toleranceGrad, Double.parseDouble(v));
+                case "tolerance.step" -> set(toleranceStep, Double.parseDouble(v));
+                case "dtype" -> set(dtype, v);
+                case "block.size" -> set(blockSize, Integer.parseInt(v));
+                case "engine.codegen" -> set(engineCodegen, Boolean.parseBoolean(v));
+                case "verdict" -> set(verdict, Boolean.parseBoolean(v));
                 default -> {
                     if (k.startsWith("optimizer.")) {
-                        s.set(s.optimizerArgs, ConfigParams.with(s.getOrDefault(s.optimizerArgs), k.substring(10), v));
-                    } else if (k.startsWith("init.")) {
-                        s.set(s.init, ConfigParams.with(s.getOrDefault(s.init), k.substring(5), v));
+                        set(optimizerArgs, ConfigParams.with(getOrDefault(optimizerArgs), k.substring(10), v));
+                    } else {
+                        set(init, ConfigParams.with(getOrDefault(init), k.substring(5), v));
                     }
                 }
             }
         });
-        return s;
+        return this;
     }
 
     /** The Params as the sweep job's validated config (input and output keys are placeholders). */

@@ -99,6 +99,13 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         return uid;
     }
 
+    /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
+    @Override
+    public String explainParam(Param<?> param) {
+        String entries = ConfigParams.explainEntries(this, param);
+        return entries != null ? entries : super.explainParam(param);
+    }
+
     public StringArrayParam outputs() { return outputs; }
     public Param<String> dtype() { return dtype; }
     public IntParam blockSize() { return blockSize; }

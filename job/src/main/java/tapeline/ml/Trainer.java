@@ -152,6 +152,13 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         return uid;
     }
 
+    /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
+    @Override
+    public String explainParam(Param<?> param) {
+        String entries = ConfigParams.explainEntries(this, param);
+        return entries != null ? entries : super.explainParam(param);
+    }
+
     public Param<String> loss() { return loss; }
     public Param<String> variables() { return variables; }
     public StringArrayParam init() { return init; }
@@ -248,6 +255,95 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             m.put("regularization", withLambda(m.get("regularization"), (Double) getOrDefault(lambda)));
         }
         return m;
+    }
+
+    /**
+     * A trainer set from a train job config's keys ({@code loss}, {@code optimizer.learning_rate}, ...),
+     * checked together by the train job's parser (every problem at once, with its messages); the input,
+     * output, checkpoint and Spark keys are the job's and are left out. The name {@code lambda} in
+     * {@code regularization} is {@link #lambda()}'s, as with {@link #setRegularization}.
+     *
+     * <pre>{@code
+     * Trainer t = Trainer.fromConfig(Map.of("loss", "(y - (b + w * x))^2", "variables", "b, w", "optimizer", "lbfgs"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public static Trainer fromConfig(Map<String, String> configKeys) {
+        Trainer t = new Trainer();
+        Map<String, String> own = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (t.isStageKey(k)) {
+                own.put(k, v);
+            }
+        });
+        Map<String, String> checked = new LinkedHashMap<>();
+        checked.put("job", "train");
+        own.forEach((k, v) -> checked.put(k, k.equals("regularization") ? withLambda(v, 0.0) : v));
+        ConfigParams.parse(TrainConfig::parse, checked);
+        return t.setKeys(own);
+    }
+
+    /**
+     * The train job's config made through this stage ({@code job = train}, {@code ./submit.sh}): the job's
+     * keys become Params and the Params keys again, with the job's own keys (input, output, checkpoint,
+     * resume, {@code spark.*}) as given. {@code regularization} goes as written (the CLI has no
+     * {@code lambda} Param). The job has checked {@code jobKeys} with the same parser before.
+     *
+     * @throws ConfigException with the parser's problems
+     */
+    public static TrainConfig jobConfig(Map<String, String> jobKeys) throws ConfigException {
+        Trainer t = new Trainer();
+        Map<String, String> all = new LinkedHashMap<>();
+        Map<String, String> own = new LinkedHashMap<>();
+        jobKeys.forEach((k, v) -> (t.isStageKey(k) ? own : all).put(k, v));
+        all.putAll(ConfigParams.keys(t.setKeys(own), t.keys));
+        return TrainConfig.parse(all);
+    }
+
+    /** Whether {@code key} is one of this stage's Params' config keys. */
+    private boolean isStageKey(String key) {
+        for (ConfigParams.Key k : keys) {
+            if (k.key().endsWith(".") ? key.startsWith(k.key()) : key.equals(k.key())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sets the Params of {@code checked} keys (the parser has read them), the values as the parser reads them. */
+    private Trainer setKeys(Map<String, String> checked) {
+        checked.forEach((k, raw) -> {
+            String v = raw.trim();
+            switch (k) {
+                case "loss" -> set(loss, v);
+                case "variables" -> set(variables, v);
+                case "reduce" -> set(reduce, v);
+                case "optimizer" -> set(optimizer, v);
+                case "optimizer.learning_rate" -> set(learningRate, Double.parseDouble(v));
+                case "optimizer.l1" -> set(l1, Double.parseDouble(v));
+                case "steps" -> set(steps, Integer.parseInt(v));
+                case "tolerance.grad" -> set(toleranceGrad, Double.parseDouble(v));
+                case "tolerance.loss" -> set(toleranceLoss, Double.parseDouble(v));
+                case "batch.fraction" -> set(batchFraction, Double.parseDouble(v));
+                case "batch.seed" -> set(batchSeed, Long.parseLong(v));
+                case "dtype" -> set(dtype, v);
+                case "bad.rows" -> set(badRows, v);
+                case "block.size" -> set(blockSize, Integer.parseInt(v));
+                case "partitions" -> set(partitions, Integer.parseInt(v));
+                case "aggregation.depth" -> set(aggregationDepth, Integer.parseInt(v));
+                case "regularization" -> set(regularization, v);
+                case "engine.codegen" -> set(engineCodegen, Boolean.parseBoolean(v));
+                default -> {
+                    if (k.startsWith("optimizer.")) {
+                        set(optimizerArgs, ConfigParams.with(getOrDefault(optimizerArgs), k.substring(10), v));
+                    } else {
+                        set(init, ConfigParams.with(getOrDefault(init), k.substring(5), v));
+                    }
+                }
+            }
+        });
+        return this;
     }
 
     /** The Params as the train job's validated config (input and output keys are placeholders). */

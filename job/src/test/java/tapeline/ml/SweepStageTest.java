@@ -97,6 +97,39 @@ class SweepStageTest extends SparkSuite {
         assertThat(output(apiOut, "parquet").count()).isEqualTo(8);
     }
 
+    /**
+     * The config file itself through {@link Sweep#fromConfig} (what the CLI does with it: keys, Params,
+     * keys) and through {@code Main}: the same bits, and the same config the job runs.
+     */
+    @Test
+    void theConfigFilesKeysThroughFromConfigGiveTheCliOutput() throws Exception {
+        Path conf = repo().resolve("conf/seed-sweep.properties");
+        String data = repo().resolve("data/seed_coefficients.csv").toString();
+        Path cli = dir.resolve("cli-sweep-keys");
+        Run run = main(conf.toString(), "input.path=" + data, "output.path=" + cli, "optimizer.beta_1=0.85");
+        assertThat(run.code()).as(run.err()).isZero();
+
+        java.util.Map<String, String> keys = tapeline.job.config.ConfigFile.read(conf,
+                List.of("input.path=" + data, "optimizer.beta_1=0.85"), new java.util.ArrayList<>());
+        Sweep s = Sweep.fromConfig(keys);
+        assertThat(s.configKeys()).containsEntry("cost", "x0 * w^2 + x1 * w + x2").containsEntry("optimizer.learning_rate", "0.1")
+                .containsEntry("optimizer.beta_1", "0.85").containsEntry("init.w", "0").containsEntry("dtype", "float32")
+                .doesNotContainKeys("input.path", "output.path", "show.rows", "app.name");
+        assertThat(Sweep.jobConfig(keys).output().path()).isEqualTo("out/seed-sweep"); // the job's own keys as given
+
+        Path apiOut = dir.resolve("api-sweep-keys");
+        s.transform(InputReader.read(spark(), new InputSpec(data, Format.CSV))).write().parquet(apiOut.toString());
+        assertSameFrame(output(cli, "parquet"), output(apiOut, "parquet"));
+    }
+
+    @Test
+    void fromConfigReportsEveryBadKeyAtOnceWithTheJobsMessages() {
+        assertThatThrownBy(() -> Sweep.fromConfig(java.util.Map.of("cost", "x0 * w^", "variables", "w", "steps", "ten",
+                "input.path", "ignored.csv")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cost, position 7")
+                .hasMessageContaining("steps: expected a whole number >= 1, got 'ten'");
+    }
+
     @Test
     void badParamsFailAtSetOrAtTransformSchemaWithTheConfigsMessages() {
         assertThatThrownBy(() -> new Sweep().setCost("x0 * w^"))
@@ -117,6 +150,20 @@ class SweepStageTest extends SparkSuite {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("variables: required, but not set");
         assertThat(notebookSweep().explainParams()).contains("cost: config key cost").contains("current: x0 * w^2 + x1 * w + x2")
                 .contains("steps: config key steps");
+    }
+
+    /** List-valued Params read as their config entries in {@code explainParams}, not as Java array names. */
+    @Test
+    void explainParamsShowsListValuedParamsAsEntries() {
+        String text = notebookSweep().setOptimizerArg("beta_1", 0.9).setInit("w", "x2").explainParams();
+        assertThat(text).contains("optimizerArgs: config keys optimizer.<argument>: name=value entries"
+                + " (a number, or a column read per row) (default: none, current: learning_rate=0.1, beta_1=0.9)");
+        assertThat(text).contains("init: config keys init.<variable>: name=value entries (a number or a column)"
+                + " (default: none, current: w=x2)");
+        assertThat(text).contains("steps: config key steps: optimizer steps per row at most (default: 1000, current: 1000)");
+        assertThat(text).doesNotContain("[Ljava");
+        // another stage's Param: Spark's own ownership check still holds
+        assertThatThrownBy(() -> new Sweep().explainParam(new Sweep().init())).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

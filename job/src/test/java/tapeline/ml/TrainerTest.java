@@ -18,7 +18,8 @@ import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.ml.tuning.TrainValidationSplit;
-import org.apache.spark.ml.tuning.TrainValidationSplitModel;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeEach;
@@ -192,13 +193,55 @@ class TrainerTest extends SparkSuite {
      * strongest penalty wins: the unpenalised fit chases the noise) and an exact linear law (no penalty
      * wins: any shrinks the true coefficients).
      */
+    /**
+     * The CLI's keys through {@link Trainer#fromConfig} (what the train job does with them: keys, Params,
+     * keys): the same parameters, bit for bit, for a mini-batch Adam fit with a start, an optimizer
+     * argument at a non-default value and a regularization.
+     */
     @Test
-    void tuningPicksTheKnownRegularisation() {
-        assertThat(bestLambda(false)).isEqualTo(100.0);
-        assertThat(bestLambda(true)).isEqualTo(0.0);
+    void theCliKeysThroughFromConfigFitTheCliParameters() {
+        String[] settings = {"optimizer = adam", "optimizer.learning_rate = 0.05", "optimizer.beta_1 = 0.85",
+                "steps = 40", "batch.fraction = 0.5", "batch.seed = 11", "init.w = 0.1, 0.2, 0.3",
+                "regularization = 0.01 * sum(w^2)"};
+        Path cli = dir.resolve("cli-train-keys");
+        List<String> lines = new ArrayList<>(List.of("job = train", "loss = " + LOSS, "variables = b, w[3]",
+                "input.path = " + train, "output.path = " + cli));
+        lines.addAll(List.of(settings));
+        Run run = main(config(dir, lines.toArray(String[]::new)).toString());
+        assertThat(run.code()).as(run.err()).isZero();
+
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String line : lines) {
+            keys.put(line.substring(0, line.indexOf('=')).trim(), line.substring(line.indexOf('=') + 1).trim());
+        }
+        Trainer t = Trainer.fromConfig(keys);
+        assertThat(t.configKeys()).containsEntry("optimizer.learning_rate", "0.05").containsEntry("optimizer.beta_1", "0.85")
+                .containsEntry("init.w", "0.1, 0.2, 0.3").containsEntry("batch.seed", "11")
+                .doesNotContainKeys("input.path", "output.path");
+        assertThat(t.fit(read(train)).parameters()).containsExactlyEntriesOf(cliParams(cli, "parquet"));
+        assertThatThrownBy(() -> Trainer.fromConfig(Map.of("loss", "(y - b)^2", "variables", "b", "bad.rows", "maybe",
+                "batch.fraction", "1.5")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad.rows:")
+                .hasMessageContaining("batch.fraction:");
     }
 
-    double bestLambda(boolean exactLaw) {
+    @Test
+    void tuningPicksTheKnownRegularisation() {
+        assertThat(bestLambda(false, false)).isEqualTo(100.0);
+        assertThat(bestLambda(true, false)).isEqualTo(0.0);
+    }
+
+    /**
+     * {@code CrossValidator} (3 folds) over the same grid: on pure noise the strongest shrinkage predicts
+     * best, on an exact linear law none; the same answers as the single split.
+     */
+    @Test
+    void crossValidationPicksTheKnownRegularisation() {
+        assertThat(bestLambda(false, true)).isEqualTo(100.0);
+        assertThat(bestLambda(true, true)).isEqualTo(0.0);
+    }
+
+    double bestLambda(boolean exactLaw, boolean crossValidate) {
         Random r = new Random(exactLaw ? 7 : 8);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -217,11 +260,22 @@ class TrainerTest extends SparkSuite {
         Trainer ridge = new Trainer().setLoss(LOSS).setVariables("b, w[8]").setOptimizer("lbfgs").setSteps(200)
                 .setRegularization("lambda * sum(w^2)").setOutput("prediction", "b + dot(w, x)");
         ParamMap[] grid = new ParamGridBuilder().addGrid(ridge.lambda(), new double[] {0.0, 0.1, 100.0}).build();
-        TrainValidationSplit tvs = new TrainValidationSplit().setEstimator(ridge).setEstimatorParamMaps(grid)
-                .setEvaluator(new RegressionEvaluator().setLabelCol("y").setPredictionCol("prediction"))
-                .setTrainRatio(0.6).setSeed(3);
-        TrainValidationSplitModel best = tvs.fit(read(file));
-        Trainer parent = (Trainer) best.bestModel().parent();
+        RegressionEvaluator rmse = new RegressionEvaluator().setLabelCol("y").setPredictionCol("prediction");
+        org.apache.spark.ml.Model<?> best;
+        if (crossValidate) {
+            CrossValidatorModel cv = new CrossValidator().setEstimator(ridge).setEstimatorParamMaps(grid).setEvaluator(rmse)
+                    .setNumFolds(3).setSeed(3).fit(read(file));
+            assertThat(cv.avgMetrics()).hasSize(3); // one mean RMSE over the 3 folds per grid point
+            for (double m : cv.avgMetrics()) {
+                assertThat(m).isFinite().isPositive();
+            }
+            best = cv.bestModel();
+        } else {
+            TrainValidationSplit tvs = new TrainValidationSplit().setEstimator(ridge).setEstimatorParamMaps(grid)
+                    .setEvaluator(rmse).setTrainRatio(0.6).setSeed(3);
+            best = tvs.fit(read(file)).bestModel();
+        }
+        Trainer parent = (Trainer) best.parent();
         return (Double) parent.getOrDefault(parent.lambda());
     }
 
@@ -245,6 +299,10 @@ class TrainerTest extends SparkSuite {
         assertThat(lbfgs().setOutput("prediction", "b + dot(w, x)").transformSchema(frame.schema()).fieldNames())
                 .containsExactly("id", "y", "x0", "x1", "x2", "prediction", "status", "error");
         assertThat(lbfgs().explainParams()).contains("toleranceGrad: config key tolerance.grad").contains("lambda:");
+        String text = lbfgs().setOptimizerArg("memory", 7).setInit("w", "0.1, 0.2, 0.3").setOutput("prediction", "b + dot(w, x)")
+                .explainParams();
+        assertThat(text).contains("(default: none, current: memory=7)").contains("(default: none, current: w=0.1, 0.2, 0.3)")
+                .contains("(default: none, current: prediction=b + dot(w, x))").doesNotContain("[Ljava");
     }
 
 }

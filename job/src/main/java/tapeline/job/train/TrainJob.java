@@ -37,6 +37,7 @@ import tapeline.job.config.OutputSpec;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
+import tapeline.ml.Trainer;
 import tapeline.job.columns.Cell;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.sweep.SweepPlan;
@@ -70,7 +71,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     @Override
     public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        TrainConfig c = TrainConfig.parse(keys, problems);
+        TrainConfig.parse(keys, problems); // every problem at once (exit 2)
+        // One implementation (#22): the keys go through the library's stage, its Params, and back.
+        TrainConfig c = Trainer.jobConfig(keys);
         defaults = c.effectiveDefaults();
         return c;
     }
