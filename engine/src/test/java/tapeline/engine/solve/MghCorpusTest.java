@@ -74,4 +74,14 @@ class MghCorpusTest {
                 .allMatch(b -> b.startsWith("beale 10x") || b.startsWith("beale 100x"));
         assertThat(solved).isEqualTo(89); // scipy on the same starts: trf 92, lm 90, BFGS 89, trust-exact 90 (bench-curvefit.py)
     }
+
+    @Test
+    void trustSolvesTheCorpus() {
+        StringBuilder report = new StringBuilder();
+        List<String> bad = new ArrayList<>();
+        int solved = run("trust", Map.of(), new SolverSettings(2000, 1e-10, 0), report, bad);
+        System.out.println(report + "trust solved " + solved + " of " + 3 * MghProblem.all().size());
+        assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
+        assertThat(solved).isGreaterThanOrEqualTo(89); // scipy trust-exact 90, trf 92 on the same starts
+    }
 }
