@@ -82,6 +82,11 @@ class MghCorpusTest {
         int solved = run("trust", Map.of(), new SolverSettings(2000, 1e-10, 0), report, bad);
         System.out.println(report + "trust solved " + solved + " of " + 3 * MghProblem.all().size());
         assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
-        assertThat(solved).isGreaterThanOrEqualTo(89); // scipy trust-exact 90, trf 92 on the same starts
+        // scipy on the same starts: trust-exact 90, trf 92 (bench-curvefit.py). Not solved: Powell badly
+        // scaled 10x/100x, Beale 10x/100x, Meyer 100x, Biggs EXP6 1x (MAX_STEPS, short of a stationary
+        // point), Jennrich-Sampson 100x (cost overflows at the start), Gaussian 10x, Gulf 100x (gradient
+        // exactly 0 at the start), Trigonometric 10x, Brown almost-linear 10x (stationary points of
+        // higher cost: CONVERGED there, stationary).
+        assertThat(solved).isEqualTo(90);
     }
 }

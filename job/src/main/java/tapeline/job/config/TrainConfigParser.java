@@ -66,6 +66,11 @@ final class TrainConfigParser {
                     + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
             optimizer = null;
         }
+        if ("trust".equals(optimizer)) {
+            problems.add("optimizer: trust (trust-region Newton) solves one problem per row from its Hessian (the sweep);"
+                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
+            optimizer = null;
+        }
         if ("lm".equals(optimizer)) {
             problems.add("optimizer: lm (Levenberg-Marquardt) runs per row in the sweep (residuals = ...);"
                     + " the train job does not have it yet: take lbfgs, or a first-order optimizer");
