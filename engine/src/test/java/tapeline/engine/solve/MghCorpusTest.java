@@ -85,7 +85,7 @@ class MghCorpusTest {
         // scipy on the same starts: trust-exact 90, trf 92 (bench-curvefit.py). Not solved: Powell badly
         // scaled 10x/100x, Beale 10x/100x, Meyer 100x, Biggs EXP6 1x (MAX_STEPS, short of a stationary
         // point), Jennrich-Sampson 100x (cost overflows at the start), Gaussian 10x, Gulf 100x (gradient
-        // exactly 0 at the start), Trigonometric 10x, Brown almost-linear 10x (stationary points of
+        // exactly 0 at the start), Box 3D 100x, Trigonometric 10x, Brown almost-linear 10x (stationary points of
         // higher cost: CONVERGED there, stationary).
         assertThat(solved).isEqualTo(90);
     }
