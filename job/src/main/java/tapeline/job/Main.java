@@ -18,8 +18,11 @@ import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
+import tapeline.job.score.GroupedScoreJob;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
+import tapeline.job.train.grouped.GroupedTrainJob;
+import tapeline.job.config.GroupedTrainConfig;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
@@ -102,6 +105,11 @@ public final class Main {
             problems.add("job: expected one of " + String.join(", ", JOBS.keySet()) + ", got '" + keys.get("job") + "'");
             err.println("tapeline: " + conf + ": " + new ConfigException(problems).getMessage());
             return USAGE;
+        }
+        if (kind.equals("train") && GroupedTrainConfig.isGrouped(keys)) {
+            job = GroupedTrainJob::new; // one fit per group: its own loop (docs/grouped-train.md)
+        } else if (kind.equals("score") && GroupedTrainConfig.isGrouped(keys)) {
+            job = GroupedScoreJob::new; // each row with its group's parameters
         }
         QualityGate gate = QualityGate.parse(keys.get(QualityGate.KEY), problems);
         return run(job.get(), keys, problems, gate, checkOnly, conf, out, err);

@@ -2,7 +2,7 @@ package tapeline.engine.tape;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.doubles;
 
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -21,24 +21,31 @@ class SoftplusTest {
     }
 
     static Gen<Double> anywhere() {
-        // Uniform on a wide range, and logarithmically spread magnitudes, where e^-|x| runs from 1 down to subnormals.
-        // Two decimals, as jqwik drew them: off that grid the op and fdlibm can be 3 ulps apart (x = -1.3162258394079696:
-        // the op 2 ulps above the correctly rounded value, fdlibm 1 below), which this bound does not allow.
-        return Generate.oneOf(hundredths(-60, 60), hundredths(-745, 745),
-                hundredths(-30, 3).map(e -> (e < 0 ? -1 : 1) * Math.pow(10, Math.abs(e) - 15)));
+        // Uniform on a wide range, and logarithmically spread magnitudes, where e^-|x| runs from 1 down to subnormals;
+        // continuous draws, with the range ends, zero and the worst case found so far as edge cases.
+        return Generate.oneOf(
+                Theories.withEdges(doubles().between(-60, 60), -60.0, 60.0, 0.0, WORST),
+                Theories.withEdges(doubles().between(-745, 745), -745.0, 745.0),
+                doubles().between(-30, 3).map(e -> (e < 0 ? -1 : 1) * Math.pow(10, Math.abs(e) - 15)));
     }
 
-    /** Multiples of 0.01 in [lo, hi], with lo, hi and zero as edge cases. */
-    static Gen<Double> hundredths(int lo, int hi) {
-        return Theories.withEdges(integers().between(100 * lo, 100 * hi).map(k -> k / 100.0), (double) lo, (double) hi, 0.0);
-    }
+    /**
+     * Found by QuickTheories' continuous draws (jqwik's two-decimal grid never met it): the op is 2 ulps above
+     * the correctly rounded value (mpmath, 200 bits) and fdlibm 1 ulp below, 3 ulps apart.
+     */
+    static final double WORST = -1.3162258394079696;
 
+    /**
+     * Within 3 ulps of fdlibm's {@code log1p} (the bound that holds: the op's own error is up to 2 ulps of the
+     * correctly rounded value, fdlibm's up to 1, on opposite sides at worst).
+     */
     @Test
-    void withinTwoUlpsOfFdlibm() {
+    void withinThreeUlpsOfFdlibm() {
         Theories.qt(20_000).forAll(anywhere()).checkAssert(x -> {
             double r = reference(x);
-            assertThat(Math.abs(Op.softplus(x) - r)).as("softplus(%s): reference %s", x, r).isLessThanOrEqualTo(2 * Math.ulp(r));
+            assertThat(Math.abs(Op.softplus(x) - r)).as("softplus(%s): reference %s", x, r).isLessThanOrEqualTo(3 * Math.ulp(r));
         });
+        assertThat(Math.abs(Op.softplus(WORST) - reference(WORST))).isEqualTo(3 * Math.ulp(reference(WORST)));
     }
 
     @Test

@@ -61,14 +61,10 @@ final class TrainConfigParser {
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
-        if ("newton".equals(optimizer)) {
-            problems.add("optimizer: newton solves one problem per row from its Hessian (the sweep);"
-                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
-            optimizer = null;
-        }
+        // newton: a damped Newton step from the rows' summed Hessians (every pass sums them too).
         if ("trust".equals(optimizer)) {
             problems.add("optimizer: trust (trust-region Newton) solves one problem per row from its Hessian (the sweep);"
-                    + " the train job's shared parameters take a first-order optimizer, or lbfgs, owlqn");
+                    + " the train job does not have it: take newton, lbfgs, or a first-order optimizer");
             optimizer = null;
         }
         if ("lm".equals(optimizer)) {

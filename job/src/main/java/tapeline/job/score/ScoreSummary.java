@@ -28,24 +28,34 @@ import tapeline.job.io.PreviewTable;
  * @param preview    the first {@code show.rows} rows
  */
 public record ScoreSummary(String output, String paramsPath, int parameters, List<String> columns, long scored,
-                           long invalid, double seconds, StructType schema, List<Row> preview) implements JobResult {
+                           long invalid, long noModel, double seconds, StructType schema, List<Row> preview)
+        implements JobResult {
+
+    /** An ungrouped score's: every row has the model. */
+    public ScoreSummary(String output, String paramsPath, int parameters, List<String> columns, long scored,
+                        long invalid, double seconds, StructType schema, List<Row> preview) {
+        this(output, paramsPath, parameters, columns, scored, invalid, 0, seconds, schema, preview);
+    }
 
     @Override
     public long rowsRead() {
-        return scored + invalid;
+        return scored + invalid + noModel;
     }
 
+    /** {@code SCORED}, {@code INVALID}; with {@code group.by} also {@code NO_MODEL}. */
     @Override
     public Map<String, Long> rowsByStatus() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("SCORED", scored);
         m.put("INVALID", invalid);
+        if (noModel > 0) m.put("NO_MODEL", noModel);
         return m;
     }
 
+    /** {@code INVALID} rows, and {@code NO_MODEL} rows (a grouped score's rows without parameters: not scored either). */
     @Override
     public long invalidRows() {
-        return invalid;
+        return invalid + noModel;
     }
 
     @Override
@@ -67,7 +77,8 @@ public record ScoreSummary(String output, String paramsPath, int parameters, Lis
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "tapeline score: %,d rows in %.1f s with %d parameters of %s%n",
                 rowsRead(), seconds, parameters, paramsPath));
-        sb.append(String.format(Locale.ROOT, "   SCORED %,d   INVALID %,d%n", scored, invalid));
+        sb.append(String.format(Locale.ROOT, "   SCORED %,d   INVALID %,d%s%n", scored, invalid,
+                noModel > 0 ? String.format(Locale.ROOT, "   NO_MODEL %,d", noModel) : ""));
         sb.append("output: ").append(output).append(" (").append(String.join(", ", columns)).append(")\n");
         if (!preview.isEmpty()) {
             sb.append(preview.size() < rowsRead() ? "first " + preview.size() + " of " + rowsRead() + " rows:\n" : "rows:\n");

@@ -35,6 +35,8 @@ public final class GradientPass implements TrainLoop.GradientPass {
     private final double fraction;
     private final long seed;
     private final int depth;
+    /** Whether every pass also sums the rows' Hessians ({@code optimizer = newton}). */
+    private boolean hessian;
     /** The path the last pass logged (compiled or interpreted, and why): logged again only when it changes. */
     private String lastPath = "";
 
@@ -47,6 +49,12 @@ public final class GradientPass implements TrainLoop.GradientPass {
         this.depth = depth;
     }
 
+    /** This pass, summing the rows' Hessians too ({@code optimizer = newton} needs them). */
+    public GradientPass withHessian(boolean on) {
+        hessian = on;
+        return this;
+    }
+
     @Override
     public GradientSums pass(double[] params, int step) {
         sc.setJobDescription("tapeline train: gradient pass, step " + step);
@@ -54,8 +62,9 @@ public final class GradientPass implements TrainLoop.GradientPass {
         // Locals only: the closures must not capture this (it holds the SparkContext).
         double f = fraction;
         long s = seed;
+        boolean h = hessian;
         try {
-            GradientAggregator sum = data.treeAggregate(new GradientAggregator(model),
+            GradientAggregator sum = data.treeAggregate(new GradientAggregator(model, h),
                     (agg, block) -> block.addTo(agg, bc.value(), step, s, f),
                     GradientAggregator::merge, depth);
             logPath(sum, step);

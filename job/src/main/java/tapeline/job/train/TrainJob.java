@@ -230,7 +230,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             TrainState start = startState(c, p);
             int resumedFrom = start.step();
             TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
-                    c.batchSeed(), c.aggregationDepth());
+                    c.batchSeed(), c.aggregationDepth()).withHessian(c.optimizer().equals("newton"));
             TrainLoop.Settings settings = new TrainLoop.Settings(c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
                     p.checkpoints() == null ? 0 : c.checkpointEvery(),
                     c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()));

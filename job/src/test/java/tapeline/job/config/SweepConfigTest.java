@@ -104,11 +104,13 @@ class SweepConfigTest {
                 .isEqualTo("verdict: expected one of [false, true], got 'yes'");
         assertThat(problems(with("optimizer=newton", "optimizer.clipnorm=1")).problems()).singleElement().asString()
                 .contains("newton does not take clipnorm");
-        // The train job's parameters are shared by every row: no Hessian per row, so no newton.
+        // The train job takes newton too (#21: a step from the rows' summed Hessians), with the same argument checks.
         Map<String, String> train = new java.util.LinkedHashMap<>(Map.of("job", "train", "loss", "(y - w * x)^2",
                 "variables", "w", "optimizer", "newton", "input.path", "in.csv", "output.path", "out"));
+        assertThat(TrainConfig.parse(train).optimizer()).isEqualTo("newton");
+        train.put("optimizer.clipnorm", "1");
         assertThatThrownBy(() -> TrainConfig.parse(train)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("optimizer: newton solves one problem per row");
+                .hasMessageContaining("newton does not take clipnorm");
     }
 
     @Test

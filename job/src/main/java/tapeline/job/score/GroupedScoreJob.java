@@ -1,0 +1,368 @@
+package tapeline.job.score;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.LongAccumulator;
+import tapeline.job.SparkLine;
+import tapeline.engine.expr.Expression;
+import tapeline.job.Job;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
+import tapeline.job.columns.ColumnBinder;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.Format;
+import tapeline.job.config.ScoreConfig;
+import tapeline.job.config.Suggest;
+import tapeline.job.io.InputReader;
+import tapeline.job.io.OutputWriter;
+import tapeline.job.sweep.SweepPlan;
+import tapeline.job.train.grouped.GroupedOutput;
+
+/**
+ * {@code job = score} with {@code group.by}: each row scored with its own group's parameters, read
+ * from a grouped train's output ({@code params.path}). A row whose group has no fitted parameters
+ * (no such group, or one that ended {@code INVALID} or {@code DIVERGED}) is {@code NO_MODEL}, with
+ * its key in {@code error}; the others are {@code SCORED} or {@code INVALID} as in an ungrouped score.
+ *
+ * <pre>{@code
+ * GroupedScoreJob job = new GroupedScoreJob();
+ * GroupedScoreJob.Prepared p = job.check(spark, config);
+ * ScoreSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
+ * }</pre>
+ *
+ * <p>How: the parameters become columns of the rows by a left join on the key (null keys match null
+ * keys; Spark broadcasts the parameters when they are small and shuffles both sides otherwise), and
+ * the outputs are computed as in an ungrouped score with every parameter read as a column
+ * ({@link ScorePartition}). The row's own columns, the outputs, {@code status} and {@code error} are written.
+ */
+public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, GroupedScoreJob.Prepared, ScoreSummary> {
+
+    /** The status of a row whose group has no fitted parameters. */
+    public static final String NO_MODEL = "NO_MODEL";
+    private static final Pattern COMPONENT = Pattern.compile("(.+)_(\\d+)");
+    private static final String MATCHED = "_tapeline_has_model";
+
+    /** A score config and its {@code group.by} columns. */
+    public record Config(ScoreConfig score, List<String> groupBy) implements tapeline.job.config.CommonConfig {
+        public Config {
+            groupBy = List.copyOf(groupBy);
+        }
+
+        @Override
+        public String appName() {
+            return score.appName();
+        }
+
+        @Override
+        public Map<String, String> spark() {
+            return score.spark();
+        }
+
+        @Override
+        public tapeline.job.config.InputSpec input() {
+            return score.input();
+        }
+
+        @Override
+        public tapeline.job.config.OutputSpec output() {
+            return score.output();
+        }
+    }
+
+    /** Everything a grouped score needs, checked: the parameters as a frame of key and variable columns. */
+    public record Prepared(Config config, Dataset<Row> input, Dataset<Row> params, List<String> variables,
+                           ScoreModel model, StructType schema, String paramsDirectory) {}
+
+    @Override
+    public String kind() {
+        return "score";
+    }
+
+    @Override
+    public Map<String, String> defaults() {
+        return ScoreConfig.defaults();
+    }
+
+    @Override
+    public Config configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        Map<String, String> rest = new LinkedHashMap<>(keys);
+        String text = rest.remove("group.by");
+        List<String> groupBy = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (String part : text.split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                problems.add("group.by: expected column names separated by commas, got '" + text + "'");
+                break;
+            }
+            if (!seen.add(name)) problems.add("group.by: column '" + name + "' is named twice");
+            groupBy.add(name);
+        }
+        ScoreConfig s = ScoreConfig.parse(rest, problems); // throws with the problems above too
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+        return new Config(s, groupBy);
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, Config g) throws ConfigException {
+        ScoreConfig c = g.score();
+        List<String> problems = new ArrayList<>(InputReader.check(spark, c.input()));
+        List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
+        Dataset<Row> params = null;
+        String dir = null;
+        Format format = c.paramsFormat() == null ? Format.PARQUET : c.paramsFormat();
+        try {
+            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+                    spark.sparkContext().hadoopConfiguration());
+            dir = model.paramsDirectory();
+            format = model.format();
+            DataFrameReader r = spark.read().format(format.sparkName());
+            if (format == Format.CSV) r = r.option("header", "true").option("inferSchema", "true");
+            params = r.load(dir);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            problems.add("params.path: cannot read a grouped train's output from '" + dir + "' as " + format.sparkName()
+                    + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+        }
+        Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
+        List<String> inputNames = List.of(input.schema().fieldNames());
+        for (String k : g.groupBy()) {
+            if (!inputNames.contains(k)) {
+                problems.add("group.by: no column '" + k + "' in the input" + Suggest.closest(k, inputNames)
+                        .map(s -> "; did you mean '" + s + "'?").orElse("") + " (input columns: " + inputNames + ")");
+            }
+        }
+        Map<String, Column> variables = new LinkedHashMap<>();
+        if (params != null) {
+            List<String> paramNames = List.of(params.schema().fieldNames());
+            for (String k : g.groupBy()) {
+                if (!paramNames.contains(k)) {
+                    problems.add("group.by: '" + dir + "' has no key column '" + k + "': it is not the output of a grouped"
+                            + " train by these columns (its columns: " + paramNames + ")");
+                }
+            }
+            if (!paramNames.contains("status")) {
+                problems.add("params.path: '" + dir + "' has no status column: not a grouped train's output (its columns: " + paramNames + ")");
+            }
+            variables = variables(params.schema(), g.groupBy());
+            if (variables.isEmpty()) {
+                problems.add("params.path: '" + dir + "' holds no parameter columns besides the keys and the results");
+            }
+            for (String v : variables.keySet()) {
+                if (inputNames.contains(v)) {
+                    problems.add("input: has a column '" + v + "', which is also a fitted parameter in '" + dir
+                            + "'; rename the column");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            problems.addAll(outputProblems);
+            throw new ConfigException(problems);
+        }
+        // The parameters as the join will give them: one column per variable, named as it, next to the row's columns.
+        List<Column> sel = new ArrayList<>();
+        for (int i = 0; i < g.groupBy().size(); i++) sel.add(functions.col(quote(g.groupBy().get(i))).as("_tapeline_key_" + i));
+        variables.forEach((name, col) -> sel.add(col.as(name)));
+        sel.add(functions.lit(true).as(MATCHED));
+        Dataset<Row> fitted = params.where(functions.col("status").isin("INVALID", "DIVERGED").unary_$bang())
+                .select(sel.toArray(Column[]::new));
+        StructType joined = input.schema();
+        for (StructField f : fitted.schema().fields()) {
+            if (!f.name().startsWith("_tapeline_key_")) joined = joined.add(f);
+        }
+        Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();
+        Dataset<Row> fittedForLengths = fitted;
+        for (Expression e : c.outputs().values()) {
+            try {
+                for (SweepPlan.Input i : ColumnBinder.bindInputs(e, List.of(), InputReader.columns(joined),
+                        name -> InputReader.arrayLength(inputNames.contains(name) ? input : fittedForLengths, name))) {
+                    bound.putIfAbsent(i.name(), i);
+                }
+            } catch (ConfigException ex) {
+                for (String p : ex.problems()) {
+                    problems.add(p.replace("is neither a variable nor an input column",
+                            "is neither a fitted parameter of " + dir + " nor an input column"));
+                }
+            }
+        }
+        StructType schema = input.schema();
+        for (String column : c.outputs().keySet()) {
+            if (inputNames.contains(column)) {
+                problems.add("output." + column + ": the input already has a column '" + column + "'; name the output another way");
+            }
+            schema = schema.add(column, DataTypes.DoubleType, true);
+        }
+        for (String column : List.of("status", "error")) {
+            if (inputNames.contains(column)) problems.add("input: has a column '" + column + "', which the score's output adds; rename it");
+        }
+        schema = schema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
+        ScoreModel model = new ScoreModel(c.outputs(), Map.of(), List.copyOf(bound.values()), c.dtype());
+        if (problems.isEmpty()) {
+            try {
+                model.compile(1);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.addAll(OutputWriter.checkPartitions(c.output(), schema));
+        problems.addAll(outputProblems);
+        spark.sparkContext().setJobDescription(null);
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+        return new Prepared(g, input, fitted, List.copyOf(variables.keySet()), model, schema, dir);
+    }
+
+    /**
+     * The variable columns of a grouped train's output: every column but the keys and the results; a
+     * vector is an array column, or (CSV) columns {@code w_0, w_1, ..}, gathered into one array.
+     */
+    static Map<String, Column> variables(StructType params, List<String> keys) {
+        Map<String, Column> out = new LinkedHashMap<>();
+        Map<String, TreeMap<Integer, String>> components = new LinkedHashMap<>();
+        for (StructField f : params.fields()) {
+            String n = f.name();
+            if (keys.contains(n) || GroupedOutput.RESULT_COLUMNS.contains(n)) continue;
+            Matcher m = COMPONENT.matcher(n);
+            if (!(f.dataType() instanceof ArrayType) && m.matches()) {
+                components.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(Integer.parseInt(m.group(2)), n);
+                out.put(m.group(1), null); // its place in the order
+            } else {
+                out.put(n, f.dataType() instanceof ArrayType ? functions.col(quote(n))
+                        : functions.col(quote(n)).cast(DataTypes.DoubleType));
+            }
+        }
+        components.forEach((name, parts) -> out.put(name, functions.array(parts.values().stream()
+                .map(p -> functions.col(quote(p)).cast(DataTypes.DoubleType)).toArray(Column[]::new))));
+        return out;
+    }
+
+    @Override
+    public ScoreSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
+        ScoreConfig c = p.config().score();
+        List<String> keys = p.config().groupBy();
+        phases.begin("solve_and_write");
+        long t0 = System.nanoTime();
+        Column on = null;
+        for (int i = 0; i < keys.size(); i++) {
+            Column eq = p.input().col(quote(keys.get(i))).eqNullSafe(p.params().col("_tapeline_key_" + i));
+            on = on == null ? eq : on.and(eq);
+        }
+        Dataset<Row> joined = p.input().join(p.params(), on, "left");
+        List<Column> inputColumns = new ArrayList<>();
+        for (String f : p.input().schema().fieldNames()) inputColumns.add(p.input().col(quote(f)));
+        List<Column> withParams = new ArrayList<>(inputColumns);
+        p.variables().forEach(v -> withParams.add(p.params().col(quote(v))));
+        Dataset<Row> matched = joined.where(p.params().col(MATCHED).isNotNull()).select(withParams.toArray(Column[]::new));
+        Dataset<Row> unmatched = joined.where(p.params().col(MATCHED).isNull()).select(inputColumns.toArray(Column[]::new));
+
+        LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
+        LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
+        LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
+        StructType matchedSchema = matched.schema();
+        StructType scoredSchema = matchedSchema;
+        for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
+        scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
+        RDD<InternalRow> scoredRows = matched.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
+        List<Column> outColumns = new ArrayList<>();
+        for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
+        Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
+                .select(outColumns.toArray(Column[]::new));
+        int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
+        RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
+                .rdd();
+        Dataset<Row> all = scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
+        Dataset<Row> out = OutputWriter.forFormat(all, c.output().format());
+        StructType written = out.schema();
+        spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with each group's parameters from "
+                + p.paramsDirectory() + ", write " + c.output().describe());
+        OutputWriter.write(out, c.output(), List.copyOf(c.outputs().keySet()));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        phases.begin("summary");
+        List<Row> preview = List.of();
+        if (c.showRows() > 0) {
+            preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
+        }
+        spark.sparkContext().setJobDescription(null);
+        phases.end();
+        ScoreSummary s = new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
+                List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written, preview);
+        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
+                () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
+        return s;
+    }
+
+    @Override
+    public String summarise(ScoreSummary result) {
+        return result.render();
+    }
+
+    /** The rows of groups without parameters: the row, null outputs, {@code NO_MODEL} and the key. */
+    record NoModel(StructType schema, int[] keyIndex, List<String> keys, int outputs, String params, LongAccumulator count)
+            implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+        @Override
+        public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+            UTF8String status = UTF8String.fromString(NO_MODEL);
+            int width = schema.fields().length;
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public InternalRow next() {
+                    InternalRow r = rows.next();
+                    Object[] v = new Object[width + outputs + 2];
+                    for (int i = 0; i < width; i++) {
+                        v[i] = r.isNullAt(i) ? null : r.get(i, schema.fields()[i].dataType());
+                        if (v[i] instanceof UTF8String s) v[i] = s.clone();
+                        else if (v[i] instanceof org.apache.spark.sql.catalyst.util.ArrayData a) v[i] = a.copy();
+                        else if (v[i] instanceof InternalRow x) v[i] = x.copy();
+                        else if (v[i] instanceof org.apache.spark.sql.catalyst.util.MapData m) v[i] = m.copy();
+                    }
+                    StringBuilder key = new StringBuilder();
+                    for (int k = 0; k < keyIndex.length; k++) {
+                        Object value = r.isNullAt(keyIndex[k]) ? null : r.get(keyIndex[k], schema.fields()[keyIndex[k]].dataType());
+                        key.append(k == 0 ? "" : ", ").append(keys.get(k)).append('=').append(value);
+                    }
+                    v[width + outputs] = status;
+                    v[width + outputs + 1] = UTF8String.fromString(String.format(Locale.ROOT,
+                            "no fitted parameters for group %s in %s", key, params));
+                    count.add(1);
+                    return new GenericInternalRow(v);
+                }
+            };
+        }
+    }
+
+    private static String quote(String column) {
+        return "`" + column.replace("`", "``") + "`";
+    }
+}

@@ -1,0 +1,320 @@
+package tapeline.job.train.grouped;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import tapeline.job.SparkLine;
+import tapeline.engine.train.LossModel;
+import tapeline.engine.train.Regularizer;
+import tapeline.job.Job;
+import tapeline.job.Phases;
+import tapeline.job.QualityGate;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
+import tapeline.job.columns.ColumnBinder;
+import tapeline.job.config.ConfigException;
+import tapeline.job.config.GroupedTrainConfig;
+import tapeline.job.config.Suggest;
+import tapeline.job.config.TrainConfig;
+import tapeline.job.io.InputReader;
+import tapeline.job.io.OutputWriter;
+import tapeline.job.sweep.SweepPlan;
+
+/**
+ * The grouped train ({@code job = train} with {@code group.by}): one fit per group of rows, each
+ * what {@code job = train} would fit to that group's rows alone.
+ *
+ * <pre>{@code
+ * GroupedTrainJob job = new GroupedTrainJob();
+ * GroupedTrainJob.Prepared p = job.check(spark, config);   // ConfigException: exit 2, nothing written
+ * GroupedSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
+ * }</pre>
+ *
+ * <p>How it runs: the key and the used columns only are selected; Spark SQL's own exchange
+ * ({@code repartition(keys)}, Tungsten rows, not Java-serialised objects) brings each group's rows to
+ * one partition, and {@code sortWithinPartitions(keys, used columns)} puts them in a canonical order
+ * (rows equal in every used column are interchangeable, so ties do not change a bit). Then one
+ * {@code mapPartitions} ({@link GroupedPartition}) streams the sorted rows in blocks of whole groups
+ * through the solver and emits one row per group. A group's parameters therefore depend on its rows
+ * alone: not on the input's order, files, splits or partitioning, nor on task retries.
+ *
+ * <p>Partitions: {@code partitions} when set, else eight per task slot, so that a giant group's task
+ * shares little with small ones, and the other slots keep working through the rest.
+ */
+public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTrainJob.Prepared, GroupedSummary> {
+
+    /** Partitions per task slot when {@code partitions} is not set. */
+    static final int PARTITIONS_PER_SLOT = 8;
+
+    private Map<String, String> defaults = new LinkedHashMap<>(TrainConfig.defaults());
+
+    /** Everything a grouped run needs, checked. */
+    public record Prepared(GroupedTrainConfig config, Dataset<Row> input, LossModel model, List<Cell> cells,
+                           List<String> usedColumns, GroupedOutput layout) {}
+
+    @Override
+    public String kind() {
+        return "train";
+    }
+
+    @Override
+    public GroupedTrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        GroupedTrainConfig c = GroupedTrainConfig.parse(keys, problems);
+        defaults = c.effectiveDefaults();
+        return c;
+    }
+
+    @Override
+    public Map<String, String> defaults() {
+        return defaults;
+    }
+
+    @Override
+    public Prepared check(SparkSession spark, GroupedTrainConfig config) throws ConfigException {
+        return prepare(spark, config);
+    }
+
+    @Override
+    public String summarise(GroupedSummary result) {
+        return result.render();
+    }
+
+    /**
+     * Reads the input's schema; checks the group columns, binds the loss's names, records the loss
+     * once; checks the output. Reads no row (CSV schema inference aside), writes nothing.
+     */
+    public static Prepared prepare(SparkSession spark, GroupedTrainConfig g) throws ConfigException {
+        TrainConfig c = g.train();
+        List<String> problems = new ArrayList<>(InputReader.check(spark, c.input()));
+        List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
+        Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline train", problems, outputProblems);
+        List<String> names = List.of(input.schema().fieldNames());
+        List<StructField> keyFields = new ArrayList<>();
+        for (String k : g.groupBy()) {
+            if (names.contains(k)) {
+                keyFields.add(input.schema().apply(k));
+            } else {
+                problems.add("group.by: no column '" + k + "' in the input"
+                        + Suggest.closest(k, names).map(s -> "; did you mean '" + s + "'?").orElse("")
+                        + " (input columns: " + names + ")");
+            }
+        }
+        LossModel model = null;
+        List<Cell> cells = new ArrayList<>();
+        try {
+            Dataset<Row> in = input;
+            List<SweepPlan.Input> inputs = ColumnBinder.bindInputs(c.loss(), c.variables(),
+                    InputReader.columns(input.schema()), name -> InputReader.arrayLength(in, name));
+            Map<String, Integer> sizes = new LinkedHashMap<>();
+            for (SweepPlan.Input i : inputs) {
+                sizes.put(i.name(), i.cells().size());
+                cells.addAll(i.cells());
+            }
+            model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize()).withCodegen(c.codegen());
+            new LossModel(c.loss(), c.variables(), sizes, c.dtype(), 1).compile(); // names, sizes, a scalar loss
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        } catch (IllegalArgumentException e) { // ExpressionException among them: it names the position
+            problems.add(e.getMessage());
+        }
+        GroupedOutput layout = new GroupedOutput(keyFields, c.variables(), c.output().format().hasArrays());
+        if (keyFields.size() == g.groupBy().size()) {
+            problems.addAll(OutputWriter.checkPartitions(c.output(), layout.schema()));
+        }
+        problems.addAll(outputProblems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        Set<String> used = new LinkedHashSet<>();
+        for (Cell cell : cells) used.add(cell.name());
+        spark.sparkContext().setJobDescription(null);
+        return new Prepared(g, input, model, List.copyOf(cells), List.copyOf(used), layout);
+    }
+
+    @Override
+    public GroupedSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
+        GroupedTrainConfig g = p.config();
+        TrainConfig c = g.train();
+        try {
+            phases.begin("load");
+            if (c.badRows() == TrainConfig.BadRows.FATAL) {
+                failOnBadRows(spark, p);
+            }
+            GroupedCounts counts = GroupedCounts.register(spark.sparkContext());
+            Dataset<Row> out = fit(p, counts, phases);
+            phases.begin("solve_and_write");
+            spark.sparkContext().setJobDescription("tapeline train: solve every group of " + c.input().describe()
+                    + " (" + c.optimizer() + ") and write " + c.output().describe());
+            long t0 = System.nanoTime();
+            OutputWriter.write(OutputWriter.forFormat(out, c.output().format()), c.output(), p.layout().continuousColumns());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            phases.begin("summary");
+            Map<String, Long> byStatus = counts.groupsByStatus();
+            long groups = counts.groups();
+            StructType written = OutputWriter.forFormat(out, c.output().format()).schema();
+            List<String> shown = byStatus.get("CONVERGED") == groups ? List.of() : firstNotConverged(spark, p, written);
+            GroupedSummary s = new GroupedSummary(byStatus, groups, counts.rowsUsed(), counts.badRows(), counts.steps(),
+                    partitions(p), seconds, counts.sortSeconds(), counts.solveSeconds(), c.output().describe(), shown);
+            // Counted in groups: an INVALID group is one invalid result, whatever its size.
+            gate.check(byStatus.get("INVALID"), groups, byStatus, s.stepsTaken(),
+                    () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
+            phases.end();
+            return s;
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+    }
+
+    /**
+     * The output rows, lazily: the exchange and sort, then {@link GroupedPartition}. With adaptive
+     * query execution on (Spark's default) the exchange's map stage runs here, so {@code phases}'
+     * {@code load} holds the read, the checks of the cells aside, and the shuffle's write.
+     */
+    public static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases) {
+        return fit(p, counts, phases, solver(p));
+    }
+
+    /** {@link #fit(Prepared, GroupedCounts, Phases)} with another solve of the blocks (tests: one that fails once). */
+    static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve) {
+        GroupedTrainConfig g = p.config();
+        TrainConfig c = g.train();
+        Dataset<Row> in = p.input();
+        SparkSession spark = in.sparkSession();
+        int k = g.groupBy().size();
+        List<Column> select = new ArrayList<>();
+        List<Column> keys = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            select.add(functions.col(quote(g.groupBy().get(i))).as("_group_" + i));
+            keys.add(functions.col("_group_" + i));
+        }
+        List<Column> order = new ArrayList<>(keys);
+        for (int i = 0; i < p.usedColumns().size(); i++) {
+            select.add(functions.col(quote(p.usedColumns().get(i))).as("_used_" + i));
+            order.add(functions.col("_used_" + i));
+        }
+        Dataset<Row> sorted = in.select(select.toArray(Column[]::new))
+                .repartition(partitions(p), keys.toArray(Column[]::new))
+                .sortWithinPartitions(order.toArray(Column[]::new));
+        StructType schema = sorted.schema();
+        DataType[] keyTypes = new DataType[k];
+        for (int i = 0; i < k; i++) keyTypes[i] = schema.fields()[i].dataType();
+        List<Cell> cells = new ArrayList<>();
+        for (Cell cell : p.cells()) { // the same cell, in the selected frame
+            int column = k + p.usedColumns().indexOf(cell.name());
+            cells.add(new Cell(column, cell.name(), cell.element(), cell.length()));
+        }
+        spark.sparkContext().setJobDescription("tapeline train: read " + c.input().describe() + " and bring each group's rows together");
+        RDD<InternalRow> rows = sorted.queryExecution().toRdd();
+        GroupedPartition f = new GroupedPartition(schema, keyTypes, cells, g.maxRows(), g.blockRows(),
+                solve, p.layout(), counts);
+        JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
+        return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());
+    }
+
+    /** {@code partitions}, or {@link #PARTITIONS_PER_SLOT} per task slot. */
+    static int partitions(Prepared p) {
+        int n = p.config().train().partitions();
+        return n > 0 ? n : PARTITIONS_PER_SLOT * p.input().sparkSession().sparkContext().defaultParallelism();
+    }
+
+    /** The solve of one block: the engine's batched group solver, each group from its own fresh start. */
+    static EngineSolve solver(Prepared p) {
+        TrainConfig c = p.config().train();
+        return new EngineSolve(p.model(), c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
+                c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()),
+                GroupStart.of(c, p.model()), true);
+    }
+
+    /** {@code bad.rows = fatal}: a read of the input before any group is solved; a bad row stops the run (exit 2, nothing written). */
+    private static void failOnBadRows(SparkSession spark, Prepared p) throws ConfigException {
+        TrainConfig c = p.config().train();
+        spark.sparkContext().setJobDescription("tapeline train: check the rows of " + c.input().describe() + " (bad.rows=fatal)");
+        StructType schema = p.input().schema();
+        List<Cell> cells = p.cells();
+        List<BadRows> found = p.input().queryExecution().toRdd().toJavaRDD()
+                .mapPartitions((Iterator<InternalRow> it) -> List.of(BadRows.of(it, schema, cells)).iterator()).collect();
+        long bad = 0;
+        long rows = 0;
+        List<String> first = new ArrayList<>();
+        for (BadRows b : found) {
+            bad += b.bad();
+            rows += b.rows();
+            for (String s : b.first()) if (first.size() < 5) first.add(s);
+        }
+        if (bad > 0) {
+            List<String> problems = new ArrayList<>();
+            problems.add("input: " + bad + " bad row" + (bad == 1 ? "" : "s") + " of " + rows + " in '" + c.input().describe()
+                    + "' (bad.rows=fatal; set bad.rows=skip to leave them out, counted per group). The first:");
+            first.forEach(s -> problems.add("  " + s));
+            throw new ConfigException(problems);
+        }
+    }
+
+    /** One task's bad rows: counted, the first few described. */
+    record BadRows(long rows, long bad, List<String> first) implements java.io.Serializable {
+        static BadRows of(Iterator<InternalRow> it, StructType schema, List<Cell> cells) {
+            CellReader reader = new CellReader(schema);
+            long rows = 0;
+            long bad = 0;
+            List<String> first = new ArrayList<>();
+            while (it.hasNext()) {
+                InternalRow r = it.next();
+                rows++;
+                for (Cell cell : cells) {
+                    try {
+                        reader.read(r, cell, false);
+                    } catch (CellReader.BadCell e) {
+                        if (bad++ < 5) {
+                            Row shown = (Row) CatalystTypeConverters.createToScalaConverter(schema).apply(r);
+                            String text = shown.mkString("[", ", ", "]");
+                            first.add("row " + (text.length() > 120 ? text.substring(0, 117) + "..." : text) + ": " + e.getMessage());
+                        }
+                        break;
+                    }
+                }
+            }
+            return new BadRows(rows, bad, first);
+        }
+    }
+
+    /** The first few groups that did not converge, read back from the output, for the summary. */
+    private static List<String> firstNotConverged(SparkSession spark, Prepared p, StructType written) {
+        spark.sparkContext().setJobDescription("tapeline train: read the first groups that did not converge");
+        TrainConfig c = p.config().train();
+        List<String> keys = p.config().groupBy();
+        List<Column> cols = new ArrayList<>();
+        keys.forEach(k -> cols.add(functions.col(quote(k))));
+        cols.add(functions.col("status"));
+        cols.add(functions.col("error"));
+        List<String> out = new ArrayList<>();
+        for (Row r : OutputWriter.readBack(spark, c.output(), written).where(functions.col("status").notEqual("CONVERGED")).select(cols.toArray(Column[]::new))
+                .limit(GroupedSummary.SHOWN).collectAsList()) {
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < keys.size(); i++) s.append(i == 0 ? "" : ", ").append(keys.get(i)).append('=').append(r.get(i));
+            s.append(": ").append(r.getString(keys.size()));
+            if (!r.isNullAt(keys.size() + 1)) s.append(" (").append(r.getString(keys.size() + 1)).append(')');
+            out.add(s.toString());
+        }
+        return out;
+    }
+
+    private static String quote(String column) {
+        return "`" + column.replace("`", "``") + "`";
+    }
+}
