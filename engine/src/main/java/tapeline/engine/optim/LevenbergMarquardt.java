@@ -45,6 +45,10 @@ public final class LevenbergMarquardt extends Optimizer {
     /** 0 before the lane's scaling and radius were set, 1 until its first step was accepted (MINPACK's {@code iter == 1}), 2 after. */
     private double[] stage;
     private double[] converged;
+    /** The lane's ||r|| at its start: the scale against which its residuals count as negligible. */
+    private double[] fnorm0;
+    /** The lane's largest |x_k| at its start: against it a valley that runs to infinity shows. */
+    private double[] xmax0;
     private double[][] diag;
 
     public LevenbergMarquardt(Arguments args, DType dtype) {
@@ -65,6 +69,8 @@ public final class LevenbergMarquardt extends Optimizer {
         xnorm = newLaneState();
         stage = newLaneState();
         converged = newLaneState();
+        fnorm0 = newLaneState();
+        xmax0 = newLaneState();
         diag = new double[slots][];
         for (int k = 0; k < slots; k++) diag[k] = newLaneState();
     }
@@ -95,6 +101,12 @@ public final class LevenbergMarquardt extends Optimizer {
     public int converged(int p) { return (int) converged[p]; }
     public void converged(int p, int how) { converged[p] = how; }
     /** Lane p's scaling of slot k. */
+    public double fnorm0(int p) { return fnorm0[p]; }
+    public void fnorm0(int p, double v) { fnorm0[p] = v; }
+
+    public double xmax0(int p) { return xmax0[p]; }
+    public void xmax0(int p, double v) { xmax0[p] = v; }
+
     public double diag(int k, int p) { return diag[k][p]; }
     public void diag(int k, int p, double v) { diag[k][p] = v; }
 }

@@ -55,6 +55,7 @@ final class LmStep implements StepRule {
     private transient double[][] step;
     private transient double[] fnorm;
     private transient double[] gnorm;
+    private transient double[] jtr;
     private transient double[] pnorm;
     private transient double[] prered;
     private transient double[] dirder;
@@ -86,6 +87,7 @@ final class LmStep implements StepRule {
         step = new double[m][lanes];
         fnorm = new double[lanes];
         gnorm = new double[lanes];
+        jtr = new double[lanes];
         pnorm = new double[lanes];
         prered = new double[lanes];
         dirder = new double[lanes];
@@ -132,6 +134,7 @@ final class LmStep implements StepRule {
             fnorm[p] = Math.sqrt(fn);
             boolean fresh = lm.stage(p) == 0;
             double g = 0;
+            double jtrSq = 0;
             for (int k = 0; k < m; k++) {
                 double c = 0;
                 double jr = 0;
@@ -140,15 +143,19 @@ final class LmStep implements StepRule {
                     jr += jac[i][k][p] * r[i][p];
                 }
                 c = Math.sqrt(c);
+                jtrSq += jr * jr;
                 if (!lm.jacScaling()) lm.diag(k, p, 1);
                 else if (fresh) lm.diag(k, p, c == 0 ? 1 : c);
                 else lm.diag(k, p, Math.max(lm.diag(k, p), c));
                 if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
             }
             gnorm[p] = g;
+            jtr[p] = Math.sqrt(jtrSq);
             if (fresh) {
                 double xn = scaledNorm(x0, p);
                 lm.xnorm(p, xn);
+                lm.fnorm0(p, fnorm[p]);
+                lm.xmax0(p, maxAbs(x0, p));
                 lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
                 lm.stage(p, 1);
             }
@@ -248,12 +255,50 @@ final class LmStep implements StepRule {
         if (!(cost < Double.POSITIVE_INFINITY)) return false;
         if (ftol > 0 && Math.abs(actred) <= ftol && prered[p] <= ftol && 0.5 * ratio <= 1) how |= LevenbergMarquardt.FTOL;
         if (xtol > 0 && delta <= xtol * lm.xnorm(p)) how |= LevenbergMarquardt.XTOL;
-        if (how != 0) {
+        if (how != 0 && stationary(p)) {
             lm.converged(p, how);
             if (!accepted) for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
             return true;
         }
         return accepted;
+    }
+
+    /**
+     * Whether lane p, whose ftol or xtol test just passed, is where those tests may end it: its
+     * residuals negligible (||r|| at most {@value #NEGLIGIBLE} of its start's, or at the rounding of
+     * unit-sized terms), or r orthogonal to J's columns to {@value #COSINE} (MINPACK's gtol measure,
+     * blind to the parameters' units), or its gradient J'r small against its sum of squares
+     * (||J'r|| <= {@value #FLAT} ||r||^2, which sees a row whose columns of J vanish), or its
+     * largest |x_k| within {@value #RUNAWAY} times its start's. Otherwise the tests only say the steps became small, as
+     * they do on a valley that runs to infinity with the cost falling to an asymptote (Beale from
+     * 10x its start): the lane goes on, and ends MAX_STEPS if it never gets there.
+     */
+    private boolean stationary(int p) {
+        double fn = fnorm[p];
+        if (fn <= NEGLIGIBLE * lm.fnorm0(p) || fn <= Math.sqrt(n) * ROUNDING) return true;
+        if (gnorm[p] <= COSINE || jtr[p] <= FLAT * fn * fn) return true;
+        // An ill-conditioned fit (NIST's Lanczos2) fails both gradient measures where it is in
+        // fact stationary; a valley to infinity shows itself by the run-away of x.
+        return maxAbs(x0, p) < RUNAWAY * Math.max(1, lm.xmax0(p));
+    }
+
+    /** How far the largest |x_k| must have grown past its start (or 1) for a lane to be running away. */
+    static final double RUNAWAY = 1e4;
+
+    /** MINPACK's gtol measure (the largest cosine between r and a column of J) of a stationary row: sqrt(eps). */
+    static final double COSINE = 1.4901161193847656e-8;
+
+    /** ||r|| this small a fraction of the start's is a zero-residual fit (cost 1e-24 of the start's). */
+    static final double NEGLIGIBLE = 1e-12;
+    /** Residuals of unit-sized terms at their rounding (a few ulp of 1). */
+    static final double ROUNDING = 1e-15;
+    /** The largest ||J'r|| / ||r||^2 of a row that may end by ftol or xtol. */
+    static final double FLAT = 1e-3;
+
+    private double maxAbs(double[][] x, int p) {
+        double a = 0;
+        for (int k = 0; k < m; k++) a = Math.max(a, Math.abs(x[k][p]));
+        return a;
     }
 
     private double scaledNorm(double[][] x, int p) {

@@ -67,11 +67,9 @@ class MghCorpusTest {
         List<String> bad = new ArrayList<>();
         int solved = run("lm", Map.of(), new SolverSettings(2000, 1e-15, 1e-15, false, 1e-15), report, bad);
         System.out.println(report + "lm solved " + solved + " of " + 3 * MghProblem.all().size());
-        // Beale from 10x and 100x: lmder's xtol ends the creep along Beale's valley to infinity
-        // (x1 -> inf, x1 (1 - x2) -> 0.99, the cost falling to its infimum 0.4520 with the gradient
-        // shrinking like 1/x1): the one place lm ends a row CONVERGED short of a stationary point.
-        assertThat(bad).as("rows CONVERGED away from a stationary point").hasSize(2)
-                .allMatch(b -> b.startsWith("beale 10x") || b.startsWith("beale 100x"));
+        // Beale from 10x and 100x creep along Beale's valley to infinity (x1 -> inf, the cost falling to
+        // its infimum 0.4520): lmder's xtol passes there, but LmStep's stationarity guard keeps them running.
+        assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
         assertThat(solved).isEqualTo(89); // scipy on the same starts: trf 92, lm 90, BFGS 89, trust-exact 90 (bench-curvefit.py)
     }
 
