@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How many Moré-Garbow-Hillstrom starts (textbook, 10x, 100x) each optimizer solves: tapeline's lm
-# (MghCorpusTest) against scipy's least_squares (trf, lm) and minimize (BFGS, trust-exact) on the same
+# and trust (MghCorpusTest) against scipy's least_squares (trf, lm) and minimize (BFGS, trust-exact) on the same
 # corpus and starts (scripts/bench-curvefit.py). Counts, not times: nothing here depends on the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -28,6 +28,7 @@ public final class Optimizers {
         FACTORIES.put("nadam", Nadam::new);
         FACTORIES.put("lion", Lion::new);
         FACTORIES.put("newton", Newton::new); // second order: the block solver runs its step
+        FACTORIES.put(TrustRegion.NAME, TrustRegion::new); // second order: the block solver runs its step
         FACTORIES.put(LevenbergMarquardt.NAME, LevenbergMarquardt::new); // least squares: the block solver runs its step
     }
 
@@ -41,12 +42,13 @@ public final class Optimizers {
 
     /**
      * The Keras optimizers: those with a first-order update ({@link Optimizer#applyGradients}
-     * works), every name but {@code newton} and {@code lm}, whose steps the block solver takes from the
+     * works), every name but {@code newton}, {@code trust} and {@code lm}, whose steps the block solver takes from the
      * Hessian and from the residuals' Jacobian.
      */
     public static Set<String> kerasNames() {
         Set<String> keras = new java.util.LinkedHashSet<>(FACTORIES.keySet());
         keras.remove("newton");
+        keras.remove(TrustRegion.NAME);
         keras.remove(LevenbergMarquardt.NAME);
         return java.util.Collections.unmodifiableSet(keras);
     }

@@ -9,6 +9,7 @@ import tapeline.engine.codegen.StepKernel;
 import tapeline.engine.optim.Arguments;
 import tapeline.engine.optim.LevenbergMarquardt;
 import tapeline.engine.optim.Newton;
+import tapeline.engine.optim.TrustRegion;
 import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.tape.DType;
@@ -42,7 +43,7 @@ public final class BlockRun implements Serializable {
     private final Optimizer optimizer;
     /** The second-order part (newton's step, the verdict's Hessian), or null when neither is asked for. */
     private final NewtonStep second;
-    /** The step strategy of a second-order optimizer (newton, lm), or null for a Keras optimizer's own update. */
+    /** The step strategy of a second-order optimizer (newton, trust, lm), or null for a Keras optimizer's own update. */
     private final StepRule rule;
     /** With the verdict on and a first-order optimizer: the watch for an unbounded fall, else null. */
     private final CurvatureWatch watch;
@@ -154,6 +155,7 @@ public final class BlockRun implements Serializable {
                 : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype,
                         optimizer instanceof Newton nw ? nw : null);
         if (optimizer instanceof Newton) rule = second;
+        else if (optimizer instanceof TrustRegion tr) rule = new TrustStep(second, tape, costNode, slots, dtype, tr, solver.settings());
         else if (optimizer instanceof LevenbergMarquardt lm) {
             rule = new LmStep(tape, costNode, compiled.residuals(), varNodes.clone(), dtype, lm, solver.settings());
         } else rule = null;
@@ -180,6 +182,7 @@ public final class BlockRun implements Serializable {
     /** Whether the solver needs Hessians: newton's steps, or the verdict on every result. */
     private static boolean secondOrder(BlockSolver solver) {
         return solver.settings().verdict() || "newton".equals(solver.optimizer())
+                || TrustRegion.NAME.equals(solver.optimizer())
                 || solver.standardErrors() == StandardErrors.Kind.NLL;
     }
 

@@ -109,6 +109,11 @@ final class NewtonStep implements StepRule {
         }
     }
 
+    /** Component k of lane p's gradient (after {@link #evaluate}). */
+    double gradient(int k, int p) {
+        return g[k][p];
+    }
+
     /** Lane p's gradient norm (after {@link #evaluate}). */
     double gradNorm(int p) {
         double s = 0;

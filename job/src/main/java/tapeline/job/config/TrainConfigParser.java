@@ -62,6 +62,11 @@ final class TrainConfigParser {
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
         // newton: a damped Newton step from the rows' summed Hessians (every pass sums them too).
+        if ("trust".equals(optimizer)) {
+            problems.add("optimizer: trust (trust-region Newton) solves one problem per row from its Hessian (the sweep);"
+                    + " the train job does not have it: take newton, lbfgs, or a first-order optimizer");
+            optimizer = null;
+        }
         if ("lm".equals(optimizer)) {
             problems.add("optimizer: lm (Levenberg-Marquardt) runs per row in the sweep (residuals = ...);"
                     + " the train job does not have it yet: take lbfgs, or a first-order optimizer");

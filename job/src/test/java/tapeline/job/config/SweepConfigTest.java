@@ -114,6 +114,21 @@ class SweepConfigTest {
     }
 
     @Test
+    void trustRegion() throws Exception {
+        SweepConfig c = SweepConfig.parse(with("optimizer=trust", "optimizer.factor=f", "optimizer.hess_scaling=false"));
+        assertThat(c.optimizer()).isEqualTo("trust");
+        assertThat(c.fixedOptimizerArgs()).containsEntry("hess_scaling", 0.0);
+        assertThat(problems(with("optimizer=trust", "optimizer.learning_rate=0.5")).problems()).singleElement().asString()
+                .contains("trust does not take learning_rate");
+        assertThat(problems(with("optimizer=trust", "optimizer.factor=-1")).problems()).singleElement().asString()
+                .contains("factor");
+        Map<String, String> train = new java.util.LinkedHashMap<>(Map.of("job", "train", "loss", "(y - w * x)^2",
+                "variables", "w", "optimizer", "trust", "input.path", "in.csv", "output.path", "out"));
+        assertThatThrownBy(() -> TrainConfig.parse(train)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("optimizer: trust (trust-region Newton) solves one problem per row");
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorWithDidYouMean() {
         ConfigException e = problems(with("optimiser=adam"));
         assertThat(e.problems()).containsExactly("unknown key 'optimiser' (did you mean 'optimizer'?)");

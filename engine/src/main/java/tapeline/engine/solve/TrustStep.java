@@ -1,0 +1,311 @@
+package tapeline.engine.solve;
+
+import tapeline.engine.optim.TrustRegion;
+import tapeline.engine.tape.DType;
+import tapeline.engine.tape.Tape;
+
+/**
+ * One trust-region Newton iteration for every running lane of a block ({@code optimizer = trust}),
+ * with the exact Hessian from the tape and each lane's own radius.
+ *
+ * <p>Per lane: the gradient g and Hessian H at its point, the scaling D (MINPACK's: on the first
+ * iteration {@code D_k = sqrt(|H_kk|)}, 1 where that is 0, then never decreasing), and in the scaled
+ * variables {@code u = D s} the model {@code m(u) = gh.u + u.Hh.u / 2} with {@code gh = D^-1 g},
+ * {@code Hh = D^-1 H D^-1}. The subproblem {@code min m(u), ||u|| <= delta} is solved exactly
+ * (Moré-Sorensen) through the eigen-decomposition {@code Hh = V diag(l) V^T} ({@link SymmetricEigen}):
+ * with {@code a = V^T gh}, {@code u(lam) = -sum a_i / (l_i + lam) v_i}; the interior Newton step when
+ * Hh is positive definite and it fits, else the root {@code lam > max(0, -l_min)} of
+ * {@code ||u(lam)|| = delta} by safeguarded Newton on the secular equation
+ * {@code 1/delta - 1/||u(lam)||}, and in the hard case (g orthogonal to l_min's eigenvectors, and
+ * {@code ||u(-l_min)|| < delta}) {@code lam = -l_min} plus {@code tau v_min} to reach the boundary.
+ * The eigen-decomposition is one Jacobi sweep series per lane per iteration and every trial radius
+ * after it costs O(m) per secular iteration: on these small dense Hessians (a handful of parameters
+ * per row) that is cheaper and more exact than Steihaug-CG, which pays off only when m is large and
+ * H is applied without being formed.
+ *
+ * <p>Trials: the ratio {@code rho} of the actual to the predicted fall; {@code rho < 1/4} (or a
+ * non-finite cost) shrinks the radius to a quarter of {@code min(delta, ||u||)}, {@code rho > 3/4}
+ * with the step on the boundary doubles it (Nocedal-Wright Algorithm 4.1). A trial is accepted only
+ * if {@code rho >= 1e-4} and the cost fell: the lane never climbs. All lanes try together, each
+ * trial one forward pass of the cost over the lanes still trying; a lane with no accepted step after
+ * {@value #TRIALS} trials stays where it is and goes on from its smaller radius at the next iteration.
+ *
+ * <p>Convergence is only by the tolerances, tested at the lane's evaluated point
+ * ({@link #converged}): the gradient norm at most {@code tolerance.grad} (where set) and the last
+ * accepted step no longer than {@code tolerance.step} (where set; an iteration that accepted no step
+ * fails it), and the Hessian with no eigenvalue below {@code -}{@link Verdict#zero} (at a saddle the
+ * tolerances may pass with a vanishing gradient, but a model step along the negative curvature still
+ * falls, so the lane takes it). A lane whose radius collapses without progress, away from a point where those pass,
+ * never ends CONVERGED: it runs to {@code MAX_STEPS} (or is DIVERGED by the block's rules).
+ * At a saddle the model's negative curvature gives a step of length delta along it, so the lane
+ * leaves; the verdict is computed at the end point as for every optimizer.
+ */
+final class TrustStep implements StepRule {
+    private static final long serialVersionUID = 1L;
+
+    /** Trial steps per lane per iteration before it waits for the next iteration. */
+    static final int TRIALS = 20;
+    /** The smallest ratio of actual to predicted fall that accepts a step. */
+    static final double ETA = 1e-4;
+    /**
+     * The scaling's smallest entry relative to its largest (on the MGH corpus 1e-8 and 0 solve 89
+     * starts, 1e-4 90, 1e-2 87: chosen there, see docs/curve-fitting.md).
+     */
+    static final double FLOOR = 1e-4;
+
+    private final NewtonStep second;
+    private final Tape tape;
+    private final int costNode;
+    private final int m;
+    private final DType dtype;
+    private final TrustRegion tr;
+    private final SolverSettings settings;
+
+    private transient double[][] x0;
+    private transient double[] cost0;
+    private transient double[][] lam;
+    private transient double[][] a;
+    private transient double[][][] vec;
+    private transient double[] c;
+    private transient double[] unorm;
+    private transient double[] pred;
+    private transient boolean[] trying;
+    private transient boolean[] accepted;
+    private transient double[][] matrix;
+    private transient SymmetricEigen eigen;
+
+    TrustStep(NewtonStep second, Tape tape, int costNode, int slots, DType dtype, TrustRegion tr, SolverSettings settings) {
+        this.second = second;
+        this.tape = tape;
+        this.costNode = costNode;
+        this.m = slots;
+        this.dtype = dtype;
+        this.tr = tr;
+        this.settings = settings;
+    }
+
+    private void allocate() {
+        int lanes = tape.lanes();
+        x0 = new double[m][lanes];
+        cost0 = new double[lanes];
+        lam = new double[lanes][m];
+        a = new double[lanes][m];
+        vec = new double[lanes][m][m];
+        c = new double[m];
+        unorm = new double[lanes];
+        pred = new double[lanes];
+        trying = new boolean[lanes];
+        accepted = new boolean[lanes];
+        matrix = new double[m][m];
+        eigen = new SymmetricEigen(m);
+    }
+
+    @Override
+    public void step(double[][] values, int active) {
+        if (x0 == null) allocate();
+        second.evaluate();
+        double[] cost = tape.valueBuffer(costNode);
+        double gtol = settings.gradTolerance();
+        double stol = settings.stepTolerance();
+        double[][] h = new double[m][m];
+        int left = 0;
+        for (int p = 0; p < active; p++) {
+            cost0[p] = cost[p];
+            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            second.hessian(p, h);
+            boolean fresh = tr.stage(p) == 0;
+            // A diagonal entry far below the largest (a variable the cost barely sees here) would make
+            // the radius, in D x, unbounded along it: D is floored at FLOOR times its largest entry.
+            double big = 0;
+            for (int k = 0; k < m; k++) {
+                double dk = Math.sqrt(Math.abs(h[k][k]));
+                if (dk < Double.POSITIVE_INFINITY) big = Math.max(big, dk);
+            }
+            for (int k = 0; k < m; k++) {
+                double dk = Math.max(Math.sqrt(Math.abs(h[k][k])), FLOOR * big);
+                if (!tr.hessScaling() || !(dk > 0) || dk == Double.POSITIVE_INFINITY) dk = fresh || !tr.hessScaling() ? 1 : tr.diag(k, p);
+                tr.diag(k, p, fresh ? dk : Math.max(tr.diag(k, p), dk));
+            }
+            if (fresh) {
+                double xn = 0;
+                for (int k = 0; k < m; k++) xn += (tr.diag(k, p) * x0[k][p]) * (tr.diag(k, p) * x0[k][p]);
+                xn = Math.sqrt(xn);
+                tr.delta(p, xn == 0 ? tr.factor(p) : tr.factor(p) * xn);
+                tr.lastStep(p, Double.POSITIVE_INFINITY);
+                tr.stage(p, 1);
+            }
+            trying[p] = false;
+            tr.converged(p, false);
+            boolean finite = true;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < m; j++) {
+                    matrix[i][j] = h[i][j] / (tr.diag(i, p) * tr.diag(j, p));
+                    finite &= Double.isFinite(matrix[i][j]);
+                }
+            }
+            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || second.gradNorm(p) <= gtol)
+                    && (stol == 0 || tr.lastStep(p) <= stol);
+            if (!finite) {
+                tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
+                continue;
+            }
+            eigen.decompose(matrix);
+            // The tolerances pass, and no direction of negative curvature leads down from here: a
+            // saddle with a vanishing gradient is not where trust stops (the model's step leaves it).
+            if (tested && eigen.smallest() >= -Verdict.zero(eigen, dtype)) {
+                tr.converged(p, true); // stays put, ends at the next judgement
+                continue;
+            }
+            for (int i = 0; i < m; i++) {
+                lam[p][i] = eigen.value(i);
+                double proj = 0;
+                for (int k = 0; k < m; k++) {
+                    vec[p][i][k] = eigen.vector(i, k);
+                    proj += eigen.vector(i, k) * second.gradient(k, p) / tr.diag(k, p);
+                }
+                a[p][i] = proj;
+            }
+            trying[p] = true;
+            accepted[p] = false;
+            left++;
+        }
+        for (int trial = 0; trial < TRIALS && left > 0; trial++) {
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                subproblem(p, tr.delta(p));
+                double pr = 0;
+                double un = 0;
+                for (int i = 0; i < m; i++) {
+                    pr -= a[p][i] * c[i] + 0.5 * lam[p][i] * c[i] * c[i];
+                    un += c[i] * c[i];
+                }
+                pred[p] = pr;
+                unorm[p] = Math.sqrt(un);
+                for (int k = 0; k < m; k++) {
+                    double u = 0;
+                    for (int i = 0; i < m; i++) u += vec[p][i][k] * c[i];
+                    values[k][p] = dtype.round(x0[k][p] + u / tr.diag(k, p));
+                }
+            }
+            tape.forwardTo(costNode);
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                double f = cost[p];
+                double rho = (cost0[p] - f) / pred[p];
+                double delta = tr.delta(p);
+                if (!(rho >= 0.25)) delta = 0.25 * Math.min(delta, unorm[p]); // also NaN: a non-finite cost
+                else if (rho > 0.75 && unorm[p] >= 0.99 * delta) delta = 2 * delta;
+                tr.delta(p, delta);
+                if (rho >= ETA && f < cost0[p]) {
+                    double sn = 0;
+                    for (int k = 0; k < m; k++) {
+                        double s = values[k][p] - x0[k][p];
+                        sn += s * s;
+                    }
+                    tr.lastStep(p, Math.sqrt(sn));
+                    accepted[p] = true;
+                    trying[p] = false;
+                    left--;
+                } else if (!(delta > 0)) {
+                    trying[p] = false; // the radius underflowed: nothing smaller to try
+                    left--;
+                }
+            }
+        }
+        for (int p = 0; p < active; p++) {
+            if (accepted[p] || tr.converged(p)) continue;
+            for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no step accepted: stay
+            tr.lastStep(p, Double.POSITIVE_INFINITY); // and the step test cannot pass on it
+        }
+    }
+
+    /**
+     * The subproblem's solution for lane p within radius {@code delta}, as coefficients on the
+     * scaled Hessian's eigenvectors, into {@code c}.
+     */
+    private void subproblem(int p, double delta) {
+        double[] l = lam[p];
+        double[] ap = a[p];
+        double lmin = l[0];
+        double lmax = Math.max(Math.abs(l[0]), Math.abs(l[m - 1]));
+        if (lmin > 0) {
+            double n2 = 0;
+            for (int i = 0; i < m; i++) n2 += (ap[i] / l[i]) * (ap[i] / l[i]);
+            if (n2 <= delta * delta) { // the Newton step fits
+                for (int i = 0; i < m; i++) c[i] = -ap[i] / l[i];
+                return;
+            }
+        }
+        double gn2 = 0;
+        for (int i = 0; i < m; i++) gn2 += ap[i] * ap[i];
+        double gn = Math.sqrt(gn2);
+        double lo = Math.max(0, -lmin);
+        if (lmin <= 0) {
+            // The hard case: g has (next to) nothing along the eigenvectors of l_min, and the step at
+            // lam = -l_min stays inside: go to the boundary along v_min.
+            double gap = 1e-12 * Math.max(lmax, Double.MIN_NORMAL);
+            double along = 0;
+            double rest = 0;
+            for (int i = 0; i < m; i++) {
+                if (l[i] - lmin <= gap) along += ap[i] * ap[i];
+                else rest += (ap[i] / (l[i] - lmin)) * (ap[i] / (l[i] - lmin));
+            }
+            if (along <= 1e-24 * gn2 && rest <= delta * delta) {
+                for (int i = 0; i < m; i++) c[i] = l[i] - lmin <= gap ? 0 : -ap[i] / (l[i] - lmin);
+                c[0] = Math.sqrt(delta * delta - rest);
+                return;
+            }
+        }
+        // The root of ||u(lam)|| = delta in (lo, hi]: at hi = lo + ||gh|| / delta, ||u|| <= delta.
+        double hi = lo + gn / delta;
+        double lower = lo;
+        double upper = hi;
+        double x = hi;
+        boolean root = false;
+        for (int it = 0; it < 200; it++) {
+            double s2 = 0;
+            double q = 0;
+            boolean pole = false;
+            for (int i = 0; i < m; i++) {
+                double den = l[i] + x;
+                if (!(den > 0)) {
+                    if (ap[i] != 0) pole = true;
+                    continue;
+                }
+                double t = ap[i] / den;
+                s2 += t * t;
+                q += t * t / den;
+            }
+            double norm = Math.sqrt(s2);
+            if (pole || norm > delta) lower = x;
+            else upper = x;
+            if (!pole && Math.abs(norm - delta) <= 1e-12 * delta) {
+                root = true;
+                break;
+            }
+            if (upper - lower <= 1e-15 * Math.max(upper, Double.MIN_NORMAL)) break;
+            double next = pole || q == 0 ? Double.NaN : x + (s2 / q) * (norm - delta) / delta;
+            x = next > lower && next < upper ? next : 0.5 * (lower + upper);
+        }
+        if (!root) x = upper; // the bracket closed first: its right end, where ||u|| <= delta
+        for (int i = 0; i < m; i++) {
+            double den = l[i] + x;
+            c[i] = den > 0 ? -ap[i] / den : 0;
+        }
+    }
+
+    @Override
+    public String divergence(int p, double cost, double gradNorm) {
+        return null; // a step that does not lower the cost is refused; an unbounded fall is the block's rule's
+    }
+
+    @Override
+    public boolean ownsConvergence() {
+        return true;
+    }
+
+    @Override
+    public boolean converged(int p) {
+        return tr.converged(p);
+    }
+}
