@@ -28,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 
 [ -n "${SKIP_BUILD:-}" ] || mvn -q -B -DskipTests package >&2
 opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
-cp="job/target/tapeline-job-0.1.0-SNAPSHOT.jar:job/target/lib/*"
+cp="job/target/tapeline-job_2.12-0.1.0-SNAPSHOT.jar:job/target/lib/*"  # the default Spark line (docs/spark-lines.md)
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
 printf '%-9s %-6s %8s %6s %10s %10s %10s %12s %12s %9s %9s %10s %8s\n' loss opt groups rows wall_s solve_s sort_s \
