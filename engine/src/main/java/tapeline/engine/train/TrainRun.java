@@ -207,34 +207,7 @@ public final class TrainRun {
 
         String bad = notFinite(loss, g);
         boolean sample = divergence.samples(step);
-        String runaway = null;
-        for (int k = 0; k < n; k++) { // the one-lane view the rule and the optimizer read
-            values[k][0] = params[k];
-            grads[k][0] = g[k];
-        }
-        if (bad == null && sample) {
-            lossLane[0] = loss;
-            if (divergence.observe(step, lossLane, grads, values, 1) > 0) runaway = divergence.reason(0);
-        }
-        Status status = null;
-        if (bad != null) {
-            status = Status.DIVERGED;
-        } else if ((s.gradTolerance() > 0 && norm <= s.gradTolerance())
-                || (s.lossTolerance() > 0 && history.size() >= 2
-                    && Math.abs(loss - history.get(history.size() - 2).loss()) <= s.lossTolerance())) {
-            status = Status.CONVERGED;
-        } else if (runaway != null) {
-            status = Status.DIVERGED;
-            bad = runaway;
-        } else if (step >= s.steps()) {
-            status = Status.MAX_STEPS;
-        }
-        if (status != null) {
-            String msg = bad == null ? null : "step " + step + ": " + bad;
-            result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
-                    passes, seconds);
-            return;
-        }
+        if (judge(loss, g, norm, bad, sample)) return;
         if (sample) divergence.beforeStep(values, 1);
         optimizer.step(values, grads, 1);
         if (sample) divergence.afterStep(values, 1);
@@ -346,21 +319,13 @@ public final class TrainRun {
         checkpointDue = checkpoint != null;
     }
 
-    private void judgeNewton(double loss, double[] g, double[][] h, double dt) {
+    /**
+     * The stop rules every step of a Keras optimizer or Newton is judged by, in this order: a non-finite
+     * value ({@code bad}), the tolerances, the divergence rule (on its sample steps), the step limit.
+     * Fills the one-lane view the rule and the optimizer read; true (and {@link #result} set) when the run ends.
+     */
+    private boolean judge(double loss, double[] g, double norm, String bad, boolean sample) {
         int n = params.length;
-        stepSeconds = dt;
-        double norm = TrainLoop.norm(g);
-        HistoryPoint point = new HistoryPoint(step, loss, norm, stepPasses);
-        stepPasses = 0;
-        history.add(point);
-        newPoint = point;
-        String bad = notFinite(loss, g);
-        if (bad == null) {
-            for (double[] row : h) {
-                for (double v : row) if (!Double.isFinite(v)) bad = "the Hessian has a component " + v;
-            }
-        }
-        boolean sample = divergence.samples(step);
         String runaway = null;
         for (int k = 0; k < n; k++) {
             values[k][0] = params[k];
@@ -383,12 +348,28 @@ public final class TrainRun {
         } else if (step >= s.steps()) {
             status = Status.MAX_STEPS;
         }
-        if (status != null) {
-            String msg = bad == null ? null : "step " + step + ": " + bad;
-            result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg,
-                    passes, seconds);
-            return;
+        if (status == null) return false;
+        String msg = bad == null ? null : "step " + step + ": " + bad;
+        result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, msg, passes, seconds);
+        return true;
+    }
+
+    private void judgeNewton(double loss, double[] g, double[][] h, double dt) {
+        int n = params.length;
+        stepSeconds = dt;
+        double norm = TrainLoop.norm(g);
+        HistoryPoint point = new HistoryPoint(step, loss, norm, stepPasses);
+        stepPasses = 0;
+        history.add(point);
+        newPoint = point;
+        String bad = notFinite(loss, g);
+        if (bad == null) {
+            for (double[] row : h) {
+                for (double v : row) if (!Double.isFinite(v)) bad = "the Hessian has a component " + v;
+            }
         }
+        boolean sample = divergence.samples(step);
+        if (judge(loss, g, norm, bad, sample)) return;
         if (sample) divergence.beforeStep(values, 1);
         direction = newtonDirection(g, h, optimizer.dtype());
         slope = 0;
