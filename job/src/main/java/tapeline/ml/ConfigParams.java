@@ -36,6 +36,16 @@ final class ConfigParams {
 
     private ConfigParams() {}
 
+    /** Whether {@code key} is one of a stage's Params' config keys (a key ending in "." stands for a prefix). */
+    static boolean isStageKey(List<Key> keys, String key) {
+        for (Key k : keys) {
+            if (k.key().endsWith(".") ? key.startsWith(k.key()) : key.equals(k.key())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A fresh uid, as Spark's {@code Identifiable.randomUID} makes them ({@code sweep_1c2d3e4f5a6b}). */
     static String uid(String prefix) {
         String u = UUID.randomUUID().toString();

@@ -193,7 +193,7 @@ public final class Sweep extends Transformer implements MLWritable {
         Map<String, String> own = new LinkedHashMap<>();
         Sweep s = new Sweep();
         configKeys.forEach((k, v) -> {
-            if (s.isStageKey(k)) {
+            if (ConfigParams.isStageKey(s.keys, k)) {
                 own.put(k, v);
             }
         });
@@ -213,19 +213,9 @@ public final class Sweep extends Transformer implements MLWritable {
         Sweep s = new Sweep();
         Map<String, String> all = new LinkedHashMap<>();
         Map<String, String> own = new LinkedHashMap<>();
-        jobKeys.forEach((k, v) -> (s.isStageKey(k) ? own : all).put(k, v));
+        jobKeys.forEach((k, v) -> (ConfigParams.isStageKey(s.keys, k) ? own : all).put(k, v));
         all.putAll(s.setKeys(own).configKeys());
         return SweepConfig.parse(all);
-    }
-
-    /** Whether {@code key} is one of this stage's Params' config keys. */
-    private boolean isStageKey(String key) {
-        for (ConfigParams.Key k : keys) {
-            if (k.key().endsWith(".") ? key.startsWith(k.key()) : key.equals(k.key())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Sets the Params of {@code checked} keys (the parser has read them): the values as the parser reads them. */

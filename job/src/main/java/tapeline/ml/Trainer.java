@@ -273,7 +273,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         Trainer t = new Trainer();
         Map<String, String> own = new LinkedHashMap<>();
         configKeys.forEach((k, v) -> {
-            if (t.isStageKey(k)) {
+            if (ConfigParams.isStageKey(t.keys, k)) {
                 own.put(k, v);
             }
         });
@@ -296,19 +296,9 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         Trainer t = new Trainer();
         Map<String, String> all = new LinkedHashMap<>();
         Map<String, String> own = new LinkedHashMap<>();
-        jobKeys.forEach((k, v) -> (t.isStageKey(k) ? own : all).put(k, v));
+        jobKeys.forEach((k, v) -> (ConfigParams.isStageKey(t.keys, k) ? own : all).put(k, v));
         all.putAll(ConfigParams.keys(t.setKeys(own), t.keys));
         return TrainConfig.parse(all);
-    }
-
-    /** Whether {@code key} is one of this stage's Params' config keys. */
-    private boolean isStageKey(String key) {
-        for (ConfigParams.Key k : keys) {
-            if (k.key().endsWith(".") ? key.startsWith(k.key()) : key.equals(k.key())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Sets the Params of {@code checked} keys (the parser has read them), the values as the parser reads them. */
