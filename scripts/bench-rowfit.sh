@@ -14,8 +14,11 @@
 # whole = 2 x wall / rows (JVM start, reading, writing included). In the same run, one core each:
 # scipy per row on the first SAMPLE rows (least_squares trf and lm with the exact Jacobian, minimize
 # L-BFGS-B with a numpy gradient) and commons-math3's LevenbergMarquardtOptimizer per row (exp3 only:
-# it fits least squares), bench/rowfit/RowFitPeer.java. Ratios are the peer's time per row over
-# tapeline's; dparam is the largest |tapeline - peer| / max(1, |peer|) over the sample rows.
+# it fits least squares), bench/rowfit/RowFitPeer.java, timed warm (best of 5 passes after 3 for the
+# JIT). "tapeline <opt> warm" is the engine alone on all the rows (BlockSolver in blocks of 1024, the
+# job's settings), one thread, timed the same way: a row's cost once a JVM's fixed costs are paid.
+# Ratios are the peer's time per row over tapeline's; dparam is the largest
+# |tapeline - peer| / max(1, |peer|) over the sample rows.
 # Take figures only on a quiet machine: the load is printed with them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -94,6 +97,13 @@ CONF
     d=$(python3 scripts/bench-rowfit.py compare "$problem" "$out" "$work/scipy-$problem.csv")
     awk -v p="$problem" -v o="tapeline $opt" -v n="$n" -v t0="$t0" -v t1="$t1" -v s="$solve" -v l="$load" -v d="$d" 'BEGIN {
       w = t1 - t0; printf "%-8s %-22s %6d %8.1f %8.2f %12.1f %12.1f %10s %s\n", p, o, n, w, s, s / n * 1e6, 2 * w / n * 1e6, l, d }' >> "$table"
+    # The engine alone on the same rows, one thread, warm (as commons-math3 is measured): what a row costs
+    # once the JVM's fixed costs (start, JIT) are paid, which a job of 2,000 rows does not amortise.
+    # shellcheck disable=SC2086
+    java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" > "$work/engine.txt"
+    warm=$(awk '/engine_.*_seconds_per_row/ {print $2}' "$work/engine.txt")
+    printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "tapeline $opt warm" "$rows" - - \
+      "$(awk -v s="$warm" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
   done
 done
 echo

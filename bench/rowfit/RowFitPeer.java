@@ -6,6 +6,9 @@
 //                                    SAMPLE rows of the exp3 problem, one thread: what a Java user calls
 //                                    from a UDF. Prints cm3_lm_seconds_per_row (the best of 5 passes
 //                                    over the sample, after 3 for the JIT) and writes each row's a, b, c.
+//   engine exp3|logistic IN.jsonl ROWS OPT   tapeline's engine alone (BlockSolver, blocks of 1024 rows,
+//                                    the sweep config's settings), one thread, warm as cm3 is: prints
+//                                    engine_<opt>_seconds_per_row, the best of 5 passes after 3.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -32,6 +35,8 @@ public class RowFitPeer {
             spark.read().json(args[1]).repartition(Integer.parseInt(args[3])).sortWithinPartitions("id")
                     .write().mode("overwrite").parquet(args[2]);
             spark.stop();
+        } else if (args[0].equals("engine")) {
+            engine(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
         } else if (args[0].equals("cm3")) {
             cm3(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
         } else {
@@ -90,6 +95,68 @@ public class RowFitPeer {
                 .start(new double[] {1, 0.5, 0}).maxEvaluations(10000).maxIterations(10000).lazyEvaluation(false).build();
         return lm.optimize(problem).getPoint().toArray();
     }
+
+    /** The sweep's own solve of the rows, without Spark: the job's per-row cost once the JVM is warm. */
+    static void engine(String problem, Path in, int limit, String opt) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(in)) {
+            for (String line; (line = r.readLine()) != null && rows.size() < limit; ) rows.add(json.readTree(line));
+        }
+        boolean exp3 = problem.equals("exp3");
+        List<String> inputs = exp3 ? List.of("x", "y") : List.of("x1", "x2", "x3", "x4", "x5", "y");
+        int n = rows.get(0).get("y").size();
+        java.util.Map<String, Integer> sizes = new java.util.LinkedHashMap<>();
+        for (String c : inputs) sizes.put(c, n);
+        tapeline.engine.solve.SolverSettings settings = opt.equals("lm")
+                ? new tapeline.engine.solve.SolverSettings(200, 1e-12, 1e-12, false, 1e-12)
+                : new tapeline.engine.solve.SolverSettings(200, 1e-9, 0);
+        List<String> names = exp3 ? List.of("a", "b", "c") : List.of("b", "w1", "w2", "w3", "w4", "w5");
+        List<tapeline.engine.solve.VariableSpec> vars = new ArrayList<>();
+        for (String v : names) vars.add(new tapeline.engine.solve.VariableSpec(v, 1));
+        String m = "(b + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5)";
+        tapeline.engine.solve.BlockSolver solver = exp3
+                ? tapeline.engine.solve.BlockSolver.leastSquares(
+                        List.of(tapeline.engine.expr.Expression.parse("residuals", "y - (a * exp(-b * x) + c)")),
+                        vars, sizes, opt, java.util.Map.of(), settings, tapeline.engine.tape.DType.FLOAT64)
+                : new tapeline.engine.solve.BlockSolver(
+                        tapeline.engine.expr.Expression.parse("cost", "sum(softplus(" + m + ") - y * " + m + ")"),
+                        vars, sizes, opt, java.util.Map.of(), settings, tapeline.engine.tape.DType.FLOAT64);
+        int block = 1024;
+        double best = Double.POSITIVE_INFINITY;
+        for (int pass = 0; pass < 8; pass++) {
+            for (int from = 0; from < rows.size(); from += block) {
+                int lanes = Math.min(block, rows.size() - from);
+                java.util.Map<String, double[][]> in2 = new java.util.HashMap<>();
+                for (String c : inputs) {
+                    double[][] cols = new double[n][lanes];
+                    for (int p = 0; p < lanes; p++) {
+                        JsonNode a = rows.get(from + p).get(c);
+                        for (int i = 0; i < n; i++) cols[i][p] = a.get(i).asDouble();
+                    }
+                    in2.put(c, cols);
+                }
+                java.util.Map<String, double[][]> init = new java.util.HashMap<>();
+                if (exp3) {
+                    double[][] one = new double[1][lanes];
+                    double[][] half = new double[1][lanes];
+                    java.util.Arrays.fill(one[0], 1);
+                    java.util.Arrays.fill(half[0], 0.5);
+                    init.put("a", one);
+                    init.put("b", half);
+                }
+                long s0 = System.nanoTime();
+                solver.solve(lanes, in2, init, java.util.Map.of());
+                solveNanos += System.nanoTime() - s0; // the solve only: not the copy of the rows into lanes
+            }
+            double s = solveNanos / 1e9 / rows.size();
+            solveNanos = 0;
+            if (pass >= 3) best = Math.min(best, s);
+        }
+        System.out.printf("engine_%s_seconds_per_row %.9f%n", opt, best);
+    }
+
+    private static long solveNanos;
 
     static double[] array(JsonNode a) {
         double[] v = new double[a.size()];
