@@ -67,6 +67,14 @@ public interface StepKernel {
      * @param slots the variable leaf of each slot, in the optimizer's slot order
      * @param optimizer the block's optimizer, already built
      */
+    /**
+     * The interpreter, for a caller that decided not to compile, with its reason for the log line
+     * ({@code interpreted (reason)}).
+     */
+    static StepKernel interpreted(Tape tape, int cost, int[] slots, String reason) {
+        return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted(reason, null));
+    }
+
     static StepKernel create(Tape tape, int cost, int[] slots, Optimizer optimizer, boolean codegen) {
         if (!codegen) return new InterpretedKernel(tape, cost, slots, KernelPath.interpreted("engine.codegen = false", null));
         UpdateSource update = optimizer.fusedUpdate();

@@ -624,10 +624,27 @@ public final class BlockRun implements Serializable {
         for (double[] g : grads) g[to] = g[from]; // this step's update still reads them
     }
 
+    /**
+     * Nodes up to the cost past which a per-row step rule (newton, trust, lm) takes the cost's
+     * gradient on the interpreter rather than compiling it: KernelSource's one-loop limit
+     * ({@code SEGMENT_FREE}, 64 statements), about where the generated kernel goes into segments.
+     */
+    static final int RULE_COMPILE_NODES = 64;
+
     /** The step kernel, made on first use (also after the run was deserialised). */
     private StepKernel kernel() {
         if (kernel == null) {
-            kernel = StepKernel.create(tape, costNode, varNodes, optimizer, solver.codegen());
+            // A step rule runs its own passes on the interpreter (the Hessian program, the
+            // Jacobian's reverse passes, the trial points) and asks the kernel for one gradient per
+            // iteration. For a large tape (a row whose array elements are unrolled into nodes) a
+            // compiled kernel goes into segments and costs seconds per JVM to generate, compile and
+            // warm (measured: 5 to 6 s for a 50-point exponential fit, where the interpreted gradient
+            // is as fast once warm: docs/curve-fitting.md), so it never repays itself there.
+            kernel = solver.codegen() && rule != null && costNode + 1 > RULE_COMPILE_NODES
+                    ? StepKernel.interpreted(tape, costNode, varNodes, "a per-row " + solver.optimizer()
+                            + " step on a cost of " + (costNode + 1) + " nodes, over " + RULE_COMPILE_NODES
+                            + ": its one gradient per iteration does not repay compiling")
+                    : StepKernel.create(tape, costNode, varNodes, optimizer, solver.codegen());
             solver.ranOn(kernel.path());
         }
         return kernel;

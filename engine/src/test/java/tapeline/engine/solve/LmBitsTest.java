@@ -1,11 +1,16 @@
 package tapeline.engine.solve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import tapeline.engine.expr.Expression;
+import tapeline.engine.tape.DType;
 
 /**
  * {@code optimizer = lm} gives the same bits shipped mid-run and resumed, on the compiled and the
@@ -42,11 +47,55 @@ class LmBitsTest {
         for (int s = 0; s < 2; s++) assertSameBits(alone, shipped, s, s);
     }
 
+    /**
+     * Rosenbrock as residuals, small enough that the cost's gradient is compiled (Thurber's tape is
+     * over BlockRun.RULE_COMPILE_NODES: its gradient runs on the interpreter either way).
+     */
     @Test
     void compiledAndInterpretedAgree() {
-        BlockResult compiled = NistStrdTest.solve(solver(), THURBER);
-        BlockResult interpreted = NistStrdTest.solve(solver().withCodegen(false), THURBER);
-        for (int s = 0; s < 2; s++) assertSameBits(compiled, interpreted, s, s);
+        BlockSolver lm = BlockSolver.leastSquares(List.of(Expression.parse("residuals", "10 * (v - u^2)"), Expression.parse("residuals", "1 - u")),
+                List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of(), "lm", Map.of(),
+                new SolverSettings(200, 1e-12, 1e-12, false, 1e-12), DType.FLOAT64);
+        Map<String, double[][]> init = Map.of("u", new double[][] {{-1.2, -12, 120}}, "v", new double[][] {{1, 10, -100}});
+        BlockResult compiled = lm.solve(3, Map.of(), init, Map.of());
+        assertThat(lm.kernelPath().compiled()).as(lm.kernelPath().describe()).isTrue();
+        BlockResult interpreted = lm.withCodegen(false).solve(3, Map.of(), init, Map.of());
+        for (int l = 0; l < 3; l++) {
+            assertThat(compiled.values()[0][0][l]).isEqualTo(interpreted.values()[0][0][l]);
+            assertThat(compiled.values()[1][0][l]).isEqualTo(interpreted.values()[1][0][l]);
+            assertThat(compiled.cost()[l]).isEqualTo(interpreted.cost()[l]);
+            assertThat(compiled.gradNorm()[l]).isEqualTo(interpreted.gradNorm()[l]);
+            assertThat(compiled.steps()[l]).isEqualTo(interpreted.steps()[l]);
+            assertThat(compiled.status()[l]).isEqualTo(interpreted.status()[l]);
+        }
+        assertThat(compiled.values()[0][0][0]).isCloseTo(1.0, within(1e-9));
+    }
+
+    /**
+     * A row of 50 points (its elements unrolled into the tape) takes the cost's gradient on the
+     * interpreter under newton, trust and lm, and says why; each still fits noise-free
+     * {@code y = 3 exp(-0.7 x) + 0.5} to its closed-form parameters.
+     */
+    @Test
+    void aLargeRowTapeTakesTheInterpreterForItsGradient() {
+        int n = 50;
+        double[][] x = new double[n][1];
+        double[][] y = new double[n][1];
+        for (int i = 0; i < n; i++) {
+            x[i][0] = 4.0 * i / (n - 1);
+            y[i][0] = 3 * Math.exp(-0.7 * x[i][0]) + 0.5;
+        }
+        for (String opt : List.of("lm", "trust", "newton")) {
+            BlockSolver s = BlockSolver.leastSquares(List.of(Expression.parse("residuals", "y - (a * exp(-b * x) + c)")),
+                    List.of(new VariableSpec("a", 1), new VariableSpec("b", 1), new VariableSpec("c", 1)),
+                    Map.of("x", n, "y", n), opt, Map.of(), new SolverSettings(200, 1e-12, 0, false, 1e-15), DType.FLOAT64);
+            BlockResult r = s.solve(1, Map.of("x", x, "y", y), Map.of("a", new double[][] {{1}}, "b", new double[][] {{0.5}}), Map.of());
+            assertThat(s.kernelPath().compiled()).isFalse();
+            assertThat(s.kernelPath().describe()).contains("a per-row " + opt + " step on a cost of").contains("over 64");
+            assertThat(r.values()[0][0][0]).as(opt).isCloseTo(3.0, within(1e-8));
+            assertThat(r.values()[1][0][0]).as(opt).isCloseTo(0.7, within(1e-8));
+            assertThat(r.values()[2][0][0]).as(opt).isCloseTo(0.5, within(1e-8));
+        }
     }
 
     /** Start 2 alone in a block of one, and both starts together: start 2 ends on the same bits. */

@@ -98,7 +98,9 @@ class TrustStepTest {
 
     @Test
     void compiledAndInterpretedAgree() {
-        BlockResult compiled = solver(ROSENBROCK, BITS).solve(3, Map.of(), start(U, V), Map.of());
+        BlockSolver onCompiled = solver(ROSENBROCK, BITS);
+        BlockResult compiled = onCompiled.solve(3, Map.of(), start(U, V), Map.of());
+        assertThat(onCompiled.kernelPath().compiled()).as(onCompiled.kernelPath().describe()).isTrue();
         BlockResult interpreted = solver(ROSENBROCK, BITS).withCodegen(false).solve(3, Map.of(), start(U, V), Map.of());
         for (int l = 0; l < 3; l++) assertSameBits(compiled, interpreted, l, l);
     }
