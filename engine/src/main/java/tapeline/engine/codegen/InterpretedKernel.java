@@ -26,8 +26,10 @@ final class InterpretedKernel implements StepKernel {
         for (int k = 0; k < slots.length; k++) {
             double[] g = tape.gradient(slots[k]);
             if (g == null) {
-                // The cost does not depend on this component: its gradient is zero.
+                // The cost does not depend on this component: its gradient is zero. Zeroed on every
+                // pass: clipping scales the gradients in place, and a lane's NaN norm would leave NaN here.
                 if (zeros == null) zeros = new double[tape.lanes()];
+                else java.util.Arrays.fill(zeros, 0, n, 0.0);
                 g = zeros;
             }
             grads[k] = g;

@@ -63,6 +63,18 @@ class CompiledEqualsInterpretedTest {
                 c.switches().options(), c.switches().perLaneRate(), c.switches().tolerances(), c.seed()));
     }
 
+    /**
+     * Found by the draws (QT_SEED=15000105173257): a cost that does not read u, whose v gradient turns
+     * NaN on a step that is not judged; global_clipnorm scaled the interpreter's shared zero gradient
+     * of u by that NaN in place, so the lane was later said to diverge by u's gradient (and a lane
+     * packed into its place could inherit it). The zeros are now written afresh on every pass.
+     */
+    @Test
+    void anUnreadVariablesZeroGradientSurvivesAClipByANonFiniteNorm() {
+        stepsGiveTheInterpretersBits("relu(relu(pow(v, (0.01))))", "adagrad", "global_clipnorm", DType.FLOAT64,
+                false, false, false, 0);
+    }
+
     static void stepsGiveTheInterpretersBits(String text, String optimizer, String clip, DType dtype, boolean options,
             boolean perLaneRate, boolean tolerances, long seed) {
         Map<String, Double> args = new HashMap<>();
