@@ -47,15 +47,19 @@ final class PassSource {
     private final int[] params;
     private final boolean f32;
     /** The cotangent so far: per-lane nodes a loop local or literal, shared nodes a scalar local; null: none. */
-    private final String[] adj;
+    final String[] adj;
     private final boolean[] needed;
-    private final List<String> loopBackward = new ArrayList<>();
-    private final List<String> scalarPart = new ArrayList<>();
-    private final Map<String, Integer> terms = new LinkedHashMap<>();
+    final List<String> loopBackward = new ArrayList<>();
+    final List<String> scalarPart = new ArrayList<>();
+    /** Shared cotangents that read no lane sum (a shared target's, above its lane reductions): before the loop. */
+    final List<String> scalarPre = new ArrayList<>();
+    /** Names whose values come from lane sums: computed after the loop, never read in it. */
+    private final java.util.Set<String> afterSums = new java.util.HashSet<>();
+    final Map<String, Integer> terms = new LinkedHashMap<>();
     private final List<Sum> sums = new ArrayList<>();
     private int fresh;
 
-    private PassSource(Tape tape, int loss, int[] params) {
+    PassSource(Tape tape, int loss, int[] params) {
         this.tape = tape;
         this.loss = loss;
         this.params = params;
@@ -96,6 +100,7 @@ final class PassSource {
         s.append("public final class GeneratedTrainPass implements tapeline.engine.codegen.GeneratedPass {\n\n");
         s.append("    public void pass(double[][] n, double[][] t, double[] two, double[] out, int lanes) {\n");
         s.append(pre);
+        for (String a : scalarPre) s.append("        ").append(a).append('\n');
         s.append("        for (int i = 0; i < lanes; i++) {\n").append(loop).append("        }\n");
         s.append("        // the lane sums, in Op's order\n");
         sums(s);
@@ -265,7 +270,7 @@ final class PassSource {
     }
 
     /** Node j's value as the interpreter computes it (unrounded), from its inputs' locals. */
-    private String expression(int j) {
+    String expression(int j) {
         if (tape.op(j) == Op.DOT) { // the written-out sum of products, left to right (Op.DOT's sweeps)
             int[] p = tape.pairs(j);
             StringBuilder e = new StringBuilder();
@@ -275,8 +280,12 @@ final class PassSource {
         return OpSource.forward(tape.op(j), c -> "v" + tape.input(j, c - 'a'), KernelSource.literal(tape.param(j)));
     }
 
-    /** The interpreter's reverse pass, {@link Tape#backward}, statement by statement. */
-    private void backward() throws KernelSource.Unsupported {
+    /**
+     * The interpreter's reverse pass, {@link Tape#backward}, statement by statement, from the target
+     * node ({@code loss}): a per-lane loss, or a shared node (a gradient program's sum, for a row of the
+     * Hessian: {@link HessianSource}).
+     */
+    void backward() throws KernelSource.Unsupported {
         adj[loss] = ONE;
         for (int i = loss; i >= 0; i--) {
             Op op = tape.op(i);
@@ -286,6 +295,11 @@ final class PassSource {
             int b = op.arity() >= 2 ? p[1] : -1;
             String gz = adj[i];
             boolean lane = tape.isLaneShaped(i);
+            if (op == Op.SUM) { // Op.SUM: the shared cotangent written to (or added to) every lane of its input
+                if (!tape.needsGradient(a)) continue;
+                spread(a, gz);
+                continue;
+            }
             boolean sameA = tape.isLaneShaped(a) == lane;
             boolean sameB = b >= 0 && tape.isLaneShaped(b) == lane;
             boolean seedProduct = op == Op.MUL && gz.equals(ONE) && sameA && sameB;
@@ -306,19 +320,55 @@ final class PassSource {
         }
     }
 
-    private List<String> part(boolean lane) {
-        return lane ? loopBackward : scalarPart;
-    }
-
     /** A cotangent that passes through unchanged: shared if x has none yet, else summed (Tape.pass). */
-    private void pass(int x, String shared, boolean lane) {
+    private void pass(int x, String shared, boolean lane) throws KernelSource.Unsupported {
         if (adj[x] == null) {
             adj[x] = shared;
             return;
         }
         String name = "adj" + x + "_" + fresh++;
-        part(lane).add("final double " + name + " = " + round(adj[x] + " + " + shared) + "; // node " + x + " += node's cotangent");
+        emit(lane, name, "final double " + name + " = " + round(adj[x] + " + " + shared) + "; // node " + x + " += node's cotangent");
         adj[x] = name;
+    }
+
+    /** Op.SUM's rule to its per-lane input x: the shared cotangent g in every lane, or added to what x has. */
+    private void spread(int x, String g) throws KernelSource.Unsupported {
+        String name = "adj" + x + "_" + fresh++;
+        if (afterSums.contains(g)) throw new KernelSource.Unsupported("a lane sum (node " + x + ") reads a cotangent made of lane sums");
+        String e = adj[x] == null ? g : round(adj[x] + " + " + g);
+        String stmt = "final double " + name + " = " + e + "; // node " + x + " += the cotangent of its sum";
+        if (adj[x] == null) scalarPre.add(stmt); // the same value in every lane: once, before the loop
+        else emit(true, name, stmt);
+        adj[x] = name;
+    }
+
+    /**
+     * Adds a statement defining {@code name}: a per-lane one to the loop, a shared one before the loop
+     * when it reads no lane sum, else after the sums.
+     */
+    private void emit(boolean lane, String name, String stmt) throws KernelSource.Unsupported {
+        boolean late = readsAfterSums(stmt);
+        if (lane) {
+            if (late) throw new KernelSource.Unsupported("a per-lane cotangent (" + name + ") reads a lane sum");
+            loopBackward.add(stmt);
+        } else if (late) {
+            afterSums.add(name);
+            scalarPart.add(stmt);
+        } else {
+            scalarPre.add(stmt);
+        }
+    }
+
+    /** Whether a statement's right-hand side reads a lane sum ({@code r<k>}) or a value made from one. */
+    private boolean readsAfterSums(String stmt) {
+        String rhs = stmt.substring(stmt.indexOf('=') + 1);
+        int c = rhs.indexOf("//");
+        if (c >= 0) rhs = rhs.substring(0, c);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b(r\\d+|adj\\d+_\\d+)\\b").matcher(rhs);
+        while (m.find()) {
+            if (m.group(1).startsWith("r") || afterSums.contains(m.group(1))) return true;
+        }
+        return false;
     }
 
     /** Node i's contribution to its input x (Tape.contribute); to a shared x from a per-lane i, a lane reduction. */
@@ -329,9 +379,12 @@ final class PassSource {
         }
         Op op = tape.op(i) == Op.DOT ? Op.MUL : tape.op(i); // DOT's rule is the product's, pair by pair
         java.util.function.Function<Character, String> in = c -> "v" + (c == 'z' ? i : c == 'a' ? a : c == 'b' ? b : tape.input(i, 2));
+        List<String> made = new ArrayList<>();
         String next = KernelSource.contribution(op, first, adj[i], in, tape.param(i), adj[x], f32, () -> "adj" + x + "_" + fresh++,
-                " // node " + x + " += d(node " + i + " " + tape.op(i) + ")", part(tape.isLaneShaped(i)));
+                " // node " + x + " += d(node " + i + " " + tape.op(i) + ")", made);
         if (next == null) throw new KernelSource.Unsupported("op " + op + " (node " + i + ") has no generated gradient");
+        for (String m : made) emit(tape.isLaneShaped(i), m.substring("final double ".length(), m.indexOf(" =")), m);
+        if (made.isEmpty() && afterSums.contains(adj[x])) afterSums.add(next);
         adj[x] = next;
     }
 
@@ -365,12 +418,13 @@ final class PassSource {
             e = base == null ? r : base + " + " + r;
         }
         String name = "adj" + x + "_" + fresh++;
+        afterSums.add(name);
         scalarPart.add("final double " + name + " = " + e + "; // node " + x + " += the lane sum of d(node " + i + " " + op + ")");
         adj[x] = name;
     }
 
     /** The buffer holding a per-lane node's value on the tape (data, constants), or null if it is computed in the loop. */
-    private String bufferNode(int node) {
+    String bufferNode(int node) {
         boolean buffered = tape.isLaneShaped(node) && tape.op(node) != Op.BROADCAST
                 && (tape.op(node) == Op.LEAF || !tape.isVarying(node));
         return buffered ? "n" + node : null;
@@ -392,7 +446,7 @@ final class PassSource {
     }
 
     /** The reductions: two lane dots over the same terms in one sweep where possible (the same bits as two). */
-    private void sums(StringBuilder s) {
+    void sums(StringBuilder s) {
         boolean[] done = new boolean[sums.size()];
         String op = "tapeline.engine.tape.Op.";
         for (int m = 0; m < sums.size(); m++) {
@@ -422,7 +476,7 @@ final class PassSource {
         }
     }
 
-    private String round(String e) {
+    String round(String e) {
         return f32 ? "(float) (" + e + ")" : e;
     }
 }
