@@ -56,6 +56,10 @@ public final class GroupSolveDriver {
                 List.of(new VariableSpec("b", 1), new VariableSpec("w", k)), in, DType.FLOAT64, 1024, true);
         String why = GradientAggregator.awaitCompiled(m);
         System.out.println("pass: " + (why == null ? "compiled" : "interpreted (" + why + ")"));
+        if (opt.equals("newton")) {
+            String h = GradientAggregator.awaitHessianCompiled(m);
+            System.out.println("pass: Hessian " + (h == null ? "compiled" : "interpreted (" + h + ")"));
+        }
         int n = k + 1;
         GroupProblem.StartState start = switch (opt) {
             case "lbfgs" -> () -> TrainState.start(QuasiNewton.lbfgs(new double[n], 10));

@@ -725,6 +725,31 @@ public enum Op {
         return Math.max(x, 0.0) + (Math.log(u) - ((u - 1.0) - t) / u);
     }
 
+    /**
+     * {@link #softplus(double)} given {@code t = Math.exp(-Math.abs(x))}: the same bits (the same
+     * expression after its first line); for compiled passes that also need {@link #sigmoid(double, double)}
+     * of x, so that {@code e^-|x|} is computed once.
+     */
+    public static double softplus(double x, double t) {
+        double u = 1.0 + t;
+        return Math.max(x, 0.0) + (Math.log(u) - ((u - 1.0) - t) / u);
+    }
+
+    /**
+     * {@link #sigmoid(double)} given {@code t = Math.exp(-Math.abs(x))}: the same bits, since its
+     * exponential is {@code e^-x} for {@code x >= 0} and {@code e^x} otherwise, both {@code e^-|x|}
+     * (a NaN x goes to the one-argument function: {@code e^-|NaN|} is a NaN of the other sign).
+     */
+    public static double sigmoid(double x, double t) {
+        if (x >= 0) {
+            return 1.0 / (1.0 + t);
+        }
+        if (x < 0) {
+            return t / (1.0 + t);
+        }
+        return sigmoid(x);
+    }
+
     /** The logistic function, split by sign; public for the compiled tapes, which call it as the tape does. */
     public static double sigmoid(double x) {
         // Split by sign so exp never overflows: both branches are the same function.

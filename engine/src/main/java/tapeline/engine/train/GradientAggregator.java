@@ -1,6 +1,7 @@
 package tapeline.engine.train;
 
 import java.io.Serializable;
+import tapeline.engine.codegen.HessianKernel;
 import tapeline.engine.codegen.PassKernel;
 import tapeline.engine.tape.Op;
 import tapeline.engine.tape.Tape;
@@ -145,6 +146,19 @@ public final class GradientAggregator implements Serializable {
         Work w = work(model);
         if (w.kernel == null) return "engine.codegen = false";
         return w.kernel.awaitCompiled() ? null : w.kernel.reason();
+    }
+
+    /**
+     * As {@link #awaitCompiled} for the Hessian sums ({@code optimizer = newton}): compiles them now,
+     * waiting, so that this thread's Hessians of the model run compiled from the first chunk.
+     *
+     * @return null when they run compiled from now on, else the reason they do not
+     */
+    public static String awaitHessianCompiled(LossModel model) {
+        Work w = work(model);
+        HessianKernel k = w.hessian().kernel;
+        if (k == null) return "engine.codegen = false";
+        return k.awaitCompiled() ? null : k.reason();
     }
 
     /**
@@ -326,6 +340,11 @@ public final class GradientAggregator implements Serializable {
         public boolean compiled() {
             return w.lastCompiled;
         }
+
+        /** Whether the last {@link #hessian} ran compiled ({@link HessianKernel}). */
+        public boolean hessianCompiled() {
+            return w.hessian().lastCompiled;
+        }
     }
 
     /** This thread's chunk evaluator for {@code model}. */
@@ -412,21 +431,27 @@ public final class GradientAggregator implements Serializable {
     /**
      * The Hessian of a chunk's summed loss: a second recording of the loss with its gradient program
      * (so the pass's tape and its compiled kernel stay as they are), reading the same column arrays and
-     * parameter values as the pass's tape; one forward pass and one reverse pass per parameter.
+     * parameter values as the pass's tape; one forward pass and one reverse pass per parameter. With
+     * {@code engine.codegen} the same program compiled ({@link HessianKernel}: the same bits) once it is
+     * ready, else on the interpreter ({@link tapeline.engine.tape.HessianProgram}, the reference).
      */
     private static final class HessianWork {
         final Work pass;
         final LossModel.Compiled compiled;
         final tapeline.engine.tape.HessianProgram program;
+        final HessianKernel kernel;
         final double[][] g;
         final double[][][] h;
         final double[] out;
+        boolean lastCompiled;
 
         HessianWork(Work pass) {
             this.pass = pass;
             compiled = pass.model.compile();
             int n = compiled.paramNodes().length;
             program = tapeline.engine.tape.HessianProgram.record(compiled.tape(), compiled.lossNode(), compiled.paramNodes());
+            kernel = pass.model.codegen() ? HessianKernel.prepare(compiled.tape(), compiled.lossNode(), compiled.paramNodes(),
+                    compiled.columnNodes(), program.gradientNodes()) : null;
             g = new double[n][1];
             h = new double[n][n][1];
             out = new double[n * n];
@@ -441,6 +466,11 @@ public final class GradientAggregator implements Serializable {
                 tape.rebind(compiled.columnNodes()[c], src.tape().valueBuffer(src.columnNodes()[c]));
             }
             for (int k = 0; k < compiled.params().length; k++) compiled.params()[k][0] = src.params()[k][0];
+            if (kernel != null && kernel.ready()) {
+                lastCompiled = true;
+                return kernel.run(n);
+            }
+            lastCompiled = false;
             tape.forward();
             program.evaluate(g, h);
             int m = g.length;

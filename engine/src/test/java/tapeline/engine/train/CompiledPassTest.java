@@ -118,6 +118,30 @@ class CompiledPassTest {
     }
 
     @Test
+    void theLogisticPassComputesEToTheMinusAbsXOnceWithTheOneArgumentFunctionsBits() {
+        LossModel m = new LossModel(Expression.parse("loss", "softplus(b + dot(w, x)) - y * (b + dot(w, x))"),
+                List.of(new VariableSpec("b", 1), new VariableSpec("w", 3)), yx(3), DType.FLOAT64, 64);
+        LossModel.Compiled c = m.compile();
+        String src = tapeline.engine.codegen.PassKernel.prepare(c.tape(), c.lossNode(), c.paramNodes(), c.columnNodes()).source();
+        assertThat(src.split("Math\\.exp", -1)).as(src).hasSize(2);
+        assertThat(src).contains("Op.softplus(v").contains("Op.sigmoid(v");
+        Random r = new Random(7);
+        double[] xs = new double[1000];
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE,
+            -Double.MIN_VALUE, 745.2, -745.2, 1e-300, 36.7, -36.7, 710, -710};
+        System.arraycopy(special, 0, xs, 0, special.length);
+        for (int i = special.length; i < xs.length; i++) xs[i] = r.nextGaussian() * Math.pow(10, r.nextInt(6) - 2);
+        for (double x : xs) {
+            double t = Math.exp(-Math.abs(x));
+            assertThat(Double.doubleToRawLongBits(tapeline.engine.tape.Op.sigmoid(x, t))).as("sigmoid " + x)
+                    .isEqualTo(Double.doubleToRawLongBits(tapeline.engine.tape.Op.sigmoid(x)));
+            assertThat(Double.doubleToRawLongBits(tapeline.engine.tape.Op.softplus(x, t))).as("softplus " + x)
+                    .isEqualTo(Double.doubleToRawLongBits(tapeline.engine.tape.Op.softplus(x)));
+        }
+        for (int n : new int[] {1, 15, 200, 1041}) assertSameSums(m, params(m, n), rows(m, n, n, true), n, "logistic, " + n + " rows");
+    }
+
+    @Test
     void thePassDoesNotWaitForTheCompilerAndMixedChunksGiveTheSameSums() {
         // A constant no other test uses: a source this JVM has not compiled, so compiling takes tens of ms.
         double k = 1 + new Random().nextInt(1 << 20) / (double) (1 << 21);
