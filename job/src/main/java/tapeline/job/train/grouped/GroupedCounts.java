@@ -33,6 +33,7 @@ public final class GroupedCounts implements Serializable {
     final LongAccumulator solveNanos;
     final LongAccumulator sortCpuNanos;
     final LongAccumulator readNanos;
+    final LongAccumulator readCpuNanos;
     final LongAccumulator orderNanos;
     final LongAccumulator solveCpuNanos;
 
@@ -45,6 +46,7 @@ public final class GroupedCounts implements Serializable {
         solveNanos = sc.longAccumulator("tapeline grouped: task time solving (ns)");
         sortCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time until the first sorted row (ns)");
         readNanos = sc.longAccumulator("tapeline grouped: task time reading rows into columns, canonical order included (ns)");
+        readCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time reading rows into columns, canonical order included (ns)");
         orderNanos = sc.longAccumulator("tapeline grouped: task time putting groups in canonical order (ns)");
         solveCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time solving (ns)");
     }
@@ -99,6 +101,11 @@ public final class GroupedCounts implements Serializable {
     /** Summed over tasks: seconds reading the sorted rows into primitive columns, canonical order included. */
     public double readSeconds() {
         return readNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: CPU seconds reading the sorted rows into primitive columns, canonical order included. */
+    public double readCpuSeconds() {
+        return readCpuNanos.value() / 1e9;
     }
 
     /** Summed over tasks: seconds putting each group's rows in canonical order (part of {@link #readSeconds}). */

@@ -60,6 +60,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
 
     private final StructType schema;
     private final DataType[] keyTypes;
+    private final byte[] keyKinds;
     private final int hashColumn;
     private final List<Cell> cells;
     private final int maxRows;
@@ -77,6 +78,8 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                             int blockRows, BlockSolve solve, GroupedOutput layout, GroupedCounts counts) {
         this.schema = schema;
         this.keyTypes = keyTypes.clone();
+        this.keyKinds = new byte[keyTypes.length];
+        for (int i = 0; i < keyTypes.length; i++) keyKinds[i] = keyKind(keyTypes[i]);
         this.hashColumn = hashColumn;
         this.cells = List.copyOf(cells);
         this.maxRows = maxRows;
@@ -112,6 +115,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         final Iterator<InternalRow> in;
         final CellReader reader = new CellReader(schema);
         final int width = cells.size();
+        final Cell[] cellArray = cells.toArray(new Cell[0]);
         double[][] columns = new double[width][1024];
         int[] tags = new int[1024];            // the group (in its run) of each held row
         int size;                              // rows held in columns
@@ -127,6 +131,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         final long created = System.nanoTime();
         final long createdCpu = cpu();
         long solveNanos;
+        long solveCpu;
         long orderNanos;
 
         Groups(Iterator<InternalRow> in) {
@@ -155,8 +160,11 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 return false;
             }
             long start = System.nanoTime();
+            long startCpu = cpu();
             long waitedNanos = 0;
+            long waitedCpu = 0;
             solveNanos = 0;
+            solveCpu = 0;
             orderNanos = 0;
             try {
                 while (in.hasNext()) {
@@ -166,7 +174,9 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                         long now = System.nanoTime();
                         waitedNanos = now - Math.max(start, created);
                         counts.sortNanos.add(now - created);
-                        counts.sortCpuNanos.add(cpu() - createdCpu);
+                        long nowCpu = cpu();
+                        waitedCpu = nowCpu - Math.max(startCpu, createdCpu);
+                        counts.sortCpuNanos.add(nowCpu - createdCpu);
                     }
                     long h = r.getLong(hashColumn);
                     if (!run.isEmpty() && h == runHash) {
@@ -187,6 +197,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 return true;
             } finally {
                 counts.readNanos.add(System.nanoTime() - start - waitedNanos - solveNanos);
+                counts.readCpuNanos.add(cpu() - startCpu - waitedCpu - solveCpu);
                 counts.orderNanos.add(orderNanos);
             }
         }
@@ -208,7 +219,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
             String problem = null;
             for (int c = 0; c < width && problem == null; c++) {
                 try {
-                    row[c] = reader.read(r, cells.get(c), false);
+                    row[c] = reader.read(r, cellArray[c], false);
                 } catch (CellReader.BadCell e) {
                     problem = e.getMessage();
                 }
@@ -304,8 +315,10 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 fits = solve.solve(cols, starts);
                 long t1 = System.nanoTime();
                 counts.solveNanos.add(t1 - t0);
-                counts.solveCpuNanos.add(cpu() - c0);
+                long c1 = cpu();
+                counts.solveCpuNanos.add(c1 - c0);
                 solveNanos += t1 - t0;
+                solveCpu += c1 - c0;
             }
             List<InternalRow> rows = new ArrayList<>(block.size());
             int next = 0;
@@ -408,13 +421,37 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         return new GroupResult(null, Double.NaN, Double.NaN, 0, 0, "INVALID", error);
     }
 
-    /** Does row {@code r}'s key equal {@code key}? */
+    /**
+     * Does row {@code r}'s key equal {@code key}? As {@code equals} of Spark's internal values, without
+     * boxing the row's value for the common key types (this runs for every row).
+     */
     private boolean sameKey(InternalRow r, Object[] key) {
         for (int i = 0; i < key.length; i++) {
-            Object v = r.isNullAt(i) ? null : r.get(i, keyTypes[i]);
-            if (!Objects.equals(v, key[i])) return false;
+            Object k = key[i];
+            if (r.isNullAt(i) || k == null) {
+                if (r.isNullAt(i) != (k == null)) return false;
+                continue;
+            }
+            boolean same = switch (keyKinds[i]) {
+                case LONG -> r.getLong(i) == (Long) k;
+                case INT -> r.getInt(i) == (Integer) k;
+                case DOUBLE -> Double.doubleToLongBits(r.getDouble(i)) == Double.doubleToLongBits((Double) k);
+                case STRING -> k.equals(r.getUTF8String(i));
+                default -> k.equals(r.get(i, keyTypes[i]));
+            };
+            if (!same) return false;
         }
         return true;
+    }
+
+    private static final byte LONG = 0, INT = 1, DOUBLE = 2, STRING = 3, OTHER = 4;
+
+    private static byte keyKind(DataType t) {
+        if (t instanceof org.apache.spark.sql.types.LongType) return LONG;
+        if (t instanceof org.apache.spark.sql.types.IntegerType) return INT;
+        if (t instanceof org.apache.spark.sql.types.DoubleType) return DOUBLE;
+        if (t instanceof org.apache.spark.sql.types.StringType) return STRING;
+        return OTHER;
     }
 
     /** An internal value that outlives its row (the sorter's rows share buffers). */

@@ -30,10 +30,11 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
      * and CPU), reading the rows into columns (the canonical order of each group included, also
      * shown alone), and in the solver (wall and CPU).
      */
-    public record TaskSeconds(double sort, double sortCpu, double read, double order, double solve, double solveCpu) {
+    public record TaskSeconds(double sort, double sortCpu, double read, double readCpu, double order, double solve,
+                              double solveCpu) {
         static TaskSeconds of(GroupedCounts c) {
-            return new TaskSeconds(c.sortSeconds(), c.sortCpuSeconds(), c.readSeconds(), c.orderSeconds(), c.solveSeconds(),
-                    c.solveCpuSeconds());
+            return new TaskSeconds(c.sortSeconds(), c.sortCpuSeconds(), c.readSeconds(), c.readCpuSeconds(), c.orderSeconds(),
+                    c.solveSeconds(), c.solveCpuSeconds());
         }
     }
 
@@ -77,6 +78,7 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
         t.put("sort", tasks.sort());
         t.put("sort_cpu", tasks.sortCpu());
         t.put("read", tasks.read());
+        t.put("read_cpu", tasks.readCpu());
         t.put("order", tasks.order());
         t.put("solve", tasks.solve());
         t.put("solve_cpu", tasks.solveCpu());
