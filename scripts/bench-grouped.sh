@@ -96,6 +96,7 @@ PY
 )
     { echo "== $kind $opt, $groups groups x $rows rows (load before: $load)"
       python3 scripts/grouped-load-parts.py "$(ls "$events"/* | head -1)" "$started"
+      python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["seconds"]; print("  the run record'"'"'s phases (driver wall s): " + ", ".join("%s %.2f" % kv for kv in s.items()))' "$out/_tapeline.json"
       echo "  peak RSS of the whole JVM (driver + both task slots): $rss MB"; echo; } >> "$work/parts.txt"
     awk -v k="$kind" -v o="$opt" -v n="$n" -v rows="$rows" -v wall="$wall" -v solve="$solve" -v sort="$sort" \
         -v scipy="$scipy" -v d="$dparam" -v rss="$rss" 'BEGIN {
