@@ -5,6 +5,10 @@
 #   scripts/bench-grouped.sh                       # 100,000 groups x 200 rows x 5 features, local[2]
 #   NGROUPS=10000 ROWS=200 scripts/bench-grouped.sh
 #   KINDS="linear" OPTIMIZERS="lbfgs" SAMPLE=500 scripts/bench-grouped.sh
+#   SKIP_BUILD=1 DATA=/tmp/groups NGROUPS=100000 ROWS=200 OPTIMIZERS="lbfgs newton" scripts/bench-grouped.sh
+#
+# SKIP_BUILD=1 uses the jar as built; DATA=dir keeps the generated data there and reuses it when the
+# same size is asked again (generation is never part of a timed run either way).
 #
 # For each loss (least squares, logistic) and optimizer: the data is generated once (Parquet, rows in
 # random order; GenerateGroups), then
@@ -13,7 +17,10 @@
 #      tasks' time in the solver, summed) and .sort (their wait for fetched and sorted rows);
 #   2. scipy on the first SAMPLE groups (one process, one core): seconds per group, compute only;
 #   3. the ratios, per group per core: scipy / (solve seconds / groups), and scipy / (2 x wall / groups);
-#      and the largest difference between tapeline's and scipy's parameters on the sample groups.
+#      and the largest difference between tapeline's and scipy's parameters on the sample groups;
+#   4. the run's parts from Spark's event log (scripts/grouped-load-parts.py: scan, shuffle write,
+#      fetch, sort, reading into columns, solve, write; the JVM's and Spark's start; peak memory),
+#      printed after the table.
 # Take figures only on a quiet machine: the load is printed with them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +30,7 @@ features=5
 sample="${SAMPLE:-1000}"
 kinds="${KINDS:-linear logistic}"
 optimizers="${OPTIMIZERS:-lbfgs}"
+[ "$sample" -le "$groups" ] || sample="$groups"
 work="$(mktemp -d /tmp/tapeline-bench-groups.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
@@ -33,21 +41,34 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
 printf '%-9s %-6s %8s %6s %10s %10s %10s %12s %12s %9s %9s %10s %8s\n' loss opt groups rows wall_s solve_s sort_s \
   solve_us/g scipy_us/g solve_x whole_x max_dparam rss_mb > "$work/table.txt"
+: > "$work/parts.txt"
 for kind in $kinds; do
-  echo "== generating $groups groups x $rows rows x $features features ($kind)" >&2
-  # shellcheck disable=SC2086
-  java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -Dspark.master='local[2]' -cp "$cp" \
-    tapeline.job.tools.GenerateGroups "$work/$kind" "$groups" "$rows" "$features" "$kind" "$sample" >&2
+  data="$work/$kind"
+  if [ -n "${DATA:-}" ]; then data="$DATA/$kind-$groups-$rows-$sample"; fi
+  if [ -f "$data/data/_SUCCESS" ] && [ -d "$data/sample.csv" ]; then
+    echo "== reusing $data" >&2
+  else
+    rm -rf "$data"
+    echo "== generating $groups groups x $rows rows x $features features ($kind)" >&2
+    # shellcheck disable=SC2086
+    java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -Dspark.master='local[2]' -cp "$cp" \
+      tapeline.job.tools.GenerateGroups "$data" "$groups" "$rows" "$features" "$kind" "$sample" >&2
+  fi
   if [ "$kind" = linear ]; then loss='(y - (b + dot(w, x)))^2'; else loss='softplus(b + dot(w, x)) - y * (b + dot(w, x))'; fi
   echo "== scipy L-BFGS-B on $sample groups ($kind)" >&2
-  python3 scripts/bench-grouped-scipy.py "$work/$kind/sample.csv" "$kind" "$features" "$work/scipy-$kind.csv" > "$work/scipy-$kind.txt"
+  python3 scripts/bench-grouped-scipy.py "$data/sample.csv" "$kind" "$features" "$work/scipy-$kind.csv" > "$work/scipy-$kind.txt"
   scipy=$(awk '/scipy_seconds_per_group/ {print $2}' "$work/scipy-$kind.txt")
   for opt in $optimizers; do
     out="$work/out-$kind-$opt"
-    echo "== tapeline grouped train ($kind, $opt), local[2]; load: $(cat /proc/loadavg)" >&2
-    /usr/bin/time -v -o "$work/time.txt" ./submit.sh conf/bench-grouped.properties "input.path=$work/$kind/data" \
+    events="$work/events-$kind-$opt"
+    mkdir -p "$events"
+    load="$(cat /proc/loadavg)"
+    echo "== tapeline grouped train ($kind, $opt), local[2]; load: $load" >&2
+    started=$(date +%s%3N)
+    /usr/bin/time -v -o "$work/time.txt" ./submit.sh conf/bench-grouped.properties "input.path=$data/data" \
       "output.path=$out" "loss=$loss" "optimizer=$opt" spark.master='local[2]' \
-      tolerance.grad=1e-9 > "$work/job.txt"
+      tolerance.grad=1e-9 spark.eventLog.enabled=true "spark.eventLog.dir=file://$events" \
+      spark.eventLog.logStageExecutorMetrics=true > "$work/job.txt"
     cat "$work/job.txt" >&2
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$work/time.txt")
@@ -73,6 +94,10 @@ for r in csv.DictReader(open(sys.argv[2])):
 print("%.2e" % worst)
 PY
 )
+    { echo "== $kind $opt, $groups groups x $rows rows (load before: $load)"
+      python3 scripts/grouped-load-parts.py "$(ls "$events"/* | head -1)" "$started"
+      python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["seconds"]; print("  the run record'"'"'s phases (driver wall s): " + ", ".join("%s %.2f" % kv for kv in s.items()))' "$out/_tapeline.json"
+      echo "  peak RSS of the whole JVM (driver + both task slots): $rss MB"; echo; } >> "$work/parts.txt"
     awk -v k="$kind" -v o="$opt" -v n="$n" -v rows="$rows" -v wall="$wall" -v solve="$solve" -v sort="$sort" \
         -v scipy="$scipy" -v d="$dparam" -v rss="$rss" 'BEGIN {
       per = solve / n; whole = 2 * wall / n;
@@ -81,4 +106,5 @@ PY
   done
 done
 echo "load after: $(cat /proc/loadavg)"
+cat "$work/parts.txt"
 cat "$work/table.txt"

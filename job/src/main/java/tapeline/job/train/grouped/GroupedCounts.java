@@ -10,7 +10,8 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * A grouped train's counts, kept by the tasks that write the output rows (a result stage: Spark
  * applies each partition's update once, whatever the retries, as for the sweep's counts): groups by
- * status, rows used and bad, and the tasks' time spent waiting for their sorted rows and solving.
+ * status, rows used and bad, and the tasks' time (and CPU time) spent waiting for their sorted rows, reading
+ * them into columns in canonical order, and solving.
  *
  * <pre>{@code
  * GroupedCounts counts = GroupedCounts.register(sc);
@@ -30,6 +31,11 @@ public final class GroupedCounts implements Serializable {
     final LongAccumulator steps;
     final LongAccumulator sortNanos;
     final LongAccumulator solveNanos;
+    final LongAccumulator sortCpuNanos;
+    final LongAccumulator readNanos;
+    final LongAccumulator readCpuNanos;
+    final LongAccumulator orderNanos;
+    final LongAccumulator solveCpuNanos;
 
     private GroupedCounts(SparkContext sc) {
         for (int i = 0; i < groups.length; i++) groups[i] = sc.longAccumulator("tapeline groups " + STATUSES.get(i));
@@ -38,6 +44,11 @@ public final class GroupedCounts implements Serializable {
         steps = sc.longAccumulator("tapeline grouped steps");
         sortNanos = sc.longAccumulator("tapeline grouped: task time until the first sorted row (ns)");
         solveNanos = sc.longAccumulator("tapeline grouped: task time solving (ns)");
+        sortCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time until the first sorted row (ns)");
+        readNanos = sc.longAccumulator("tapeline grouped: task time reading rows into columns, canonical order included (ns)");
+        readCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time reading rows into columns, canonical order included (ns)");
+        orderNanos = sc.longAccumulator("tapeline grouped: task time putting groups in canonical order (ns)");
+        solveCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time solving (ns)");
     }
 
     public static GroupedCounts register(SparkContext sc) {
@@ -80,6 +91,31 @@ public final class GroupedCounts implements Serializable {
     /** Summed over tasks: seconds from a task's start to its first sorted row (fetching and sorting its rows). */
     public double sortSeconds() {
         return sortNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: CPU seconds from a task's start to its first sorted row. */
+    public double sortCpuSeconds() {
+        return sortCpuNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: seconds reading the sorted rows into primitive columns, canonical order included. */
+    public double readSeconds() {
+        return readNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: CPU seconds reading the sorted rows into primitive columns, canonical order included. */
+    public double readCpuSeconds() {
+        return readCpuNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: seconds putting each group's rows in canonical order (part of {@link #readSeconds}). */
+    public double orderSeconds() {
+        return orderNanos.value() / 1e9;
+    }
+
+    /** Summed over tasks: CPU seconds in the solver. */
+    public double solveCpuSeconds() {
+        return solveCpuNanos.value() / 1e9;
     }
 
     /** Summed over tasks: seconds in the solver. */

@@ -12,20 +12,31 @@ import tapeline.job.JobResult;
  * <pre>
  * tapeline train (group.by): 1000 groups: CONVERGED 998, MAX_STEPS 0, DIVERGED 0, STALLED 0, INVALID 2
  *   rows: 200000 used, 3 bad rows skipped; 16 partitions
- *   solve and write: 4.20 s (tasks: 1.10 s fetching and sorting their rows, 5.30 s solving)
+ *   solve and write: 4.20 s (tasks: 1.10 s fetching and sorting their rows, 0.40 s reading them, 5.30 s solving)
  *   output: out/per-store
  *   not converged (the first):
  *     store=7, sku=a: INVALID (every one of the group's 3 rows is bad; the first: column y: missing value)
  * </pre>
  *
  * @param groupsByStatus groups by status
- * @param sortSeconds    summed over tasks: waiting for their first sorted row
- * @param solveSeconds   summed over tasks: in the solver
+ * @param tasks          the tasks' time by part, summed over tasks
  * @param shown          the first groups that did not converge, described
  */
 public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long rowsUsed, long badRows, long steps,
-                             int partitions, double solveAndWriteSeconds, double sortSeconds, double solveSeconds,
-                             String output, List<String> shown) implements JobResult {
+                             int partitions, double solveAndWriteSeconds, TaskSeconds tasks, String output, List<String> shown) implements JobResult {
+
+    /**
+     * The tasks' seconds, summed over tasks: until their first sorted row (fetching and sorting; wall
+     * and CPU), reading the rows into columns (the canonical order of each group included, also
+     * shown alone), and in the solver (wall and CPU).
+     */
+    public record TaskSeconds(double sort, double sortCpu, double read, double readCpu, double order, double solve,
+                              double solveCpu) {
+        static TaskSeconds of(GroupedCounts c) {
+            return new TaskSeconds(c.sortSeconds(), c.sortCpuSeconds(), c.readSeconds(), c.readCpuSeconds(), c.orderSeconds(),
+                    c.solveSeconds(), c.solveCpuSeconds());
+        }
+    }
 
     /** Groups shown in the summary. */
     static final int SHOWN = 5;
@@ -64,8 +75,13 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
         g.put("by_status", groupsByStatus);
         g.put("partitions", partitions);
         Map<String, Object> t = new LinkedHashMap<>();
-        t.put("sort", sortSeconds);
-        t.put("solve", solveSeconds);
+        t.put("sort", tasks.sort());
+        t.put("sort_cpu", tasks.sortCpu());
+        t.put("read", tasks.read());
+        t.put("read_cpu", tasks.readCpu());
+        t.put("order", tasks.order());
+        t.put("solve", tasks.solve());
+        t.put("solve_cpu", tasks.solveCpu());
         g.put("task_seconds", t);
         return Map.of("groups", g);
     }
@@ -82,7 +98,7 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
         s.append(String.format(Locale.ROOT, "  rows: %d used, %d bad row%s skipped; %d partitions%n", rowsUsed, badRows,
                 badRows == 1 ? "" : "s", partitions));
         s.append(String.format(Locale.ROOT, "  solve and write: %.2f s (tasks: %.2f s fetching and sorting their rows,"
-                + " %.2f s solving)%n", solveAndWriteSeconds, sortSeconds, solveSeconds));
+                + " %.2f s reading them, %.2f s solving)%n", solveAndWriteSeconds, tasks.sort(), tasks.read(), tasks.solve()));
         s.append("  output: ").append(output).append('\n');
         if (!shown.isEmpty()) {
             s.append("  not converged (the first):\n");

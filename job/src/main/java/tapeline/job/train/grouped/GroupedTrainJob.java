@@ -46,12 +46,13 @@ import tapeline.job.sweep.SweepPlan;
  * GroupedSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
  *
- * <p>How it runs: the key and the used columns only are selected; Spark SQL's own exchange
- * ({@code repartition(keys)}, Tungsten rows, not Java-serialised objects) brings each group's rows to
- * one partition, and {@code sortWithinPartitions(keys, used columns)} puts them in a canonical order
- * (rows equal in every used column are interchangeable, so ties do not change a bit). Then one
- * {@code mapPartitions} ({@link GroupedPartition}) streams the sorted rows in blocks of whole groups
- * through the solver and emits one row per group. A group's parameters therefore depend on its rows
+ * <p>How it runs: the key (float keys normalised as {@code groupBy} does), the used columns and a
+ * 64-bit hash of the key only are selected; Spark SQL's own exchange (Tungsten rows, not
+ * Java-serialised objects) brings each group's rows to one partition, and a sort by the hash alone (a
+ * radix sort of longs) makes each group's rows contiguous. Then one {@code mapPartitions}
+ * ({@link GroupedPartition}) reads them into primitive columns, puts each group's rows in canonical
+ * order there (by their values; rows equal in every value are interchangeable, so ties do not change
+ * a bit), streams them in blocks of whole groups through the solver and emits one row per group. A group's parameters therefore depend on its rows
  * alone: not on the input's order, files, splits or partitioning, nor on task retries.
  *
  * <p>Partitions: {@code partitions} when set, else eight per task slot, so that a giant group's task
@@ -170,7 +171,7 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
             StructType written = OutputWriter.forFormat(out, c.output().format()).schema();
             List<String> shown = byStatus.get("CONVERGED") == groups ? List.of() : firstNotConverged(spark, p, written);
             GroupedSummary s = new GroupedSummary(byStatus, groups, counts.rowsUsed(), counts.badRows(), counts.steps(),
-                    partitions(p), seconds, counts.sortSeconds(), counts.solveSeconds(), c.output().describe(), shown);
+                    partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), c.output().describe(), shown);
             // Counted in groups: an INVALID group is one invalid result, whatever its size.
             gate.check(byStatus.get("INVALID"), groups, byStatus, s.stepsTaken(),
                     () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
@@ -192,26 +193,41 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
 
     /** {@link #fit(Prepared, GroupedCounts, Phases)} with another solve of the blocks (tests: one that fails once). */
     static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve) {
+        return fit(p, counts, phases, solve, functions::xxhash64);
+    }
+
+    /**
+     * {@link #fit(Prepared, GroupedCounts, Phases)} with another solve and another hash of the key
+     * columns, a long (tests: a hash with many ties between keys).
+     */
+    static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
+                            java.util.function.Function<Column[], Column> keyHash) {
         GroupedTrainConfig g = p.config();
         TrainConfig c = g.train();
         Dataset<Row> in = p.input();
         SparkSession spark = in.sparkSession();
         int k = g.groupBy().size();
+        StructType inSchema = in.schema();
         List<Column> select = new ArrayList<>();
         List<Column> keys = new ArrayList<>();
         for (int i = 0; i < k; i++) {
-            select.add(functions.col(quote(g.groupBy().get(i))).as("_group_" + i));
+            String name = g.groupBy().get(i);
+            select.add(normalised(functions.col(quote(name)), inSchema.apply(name).dataType()).as("_group_" + i));
             keys.add(functions.col("_group_" + i));
         }
-        List<Column> order = new ArrayList<>(keys);
         for (int i = 0; i < p.usedColumns().size(); i++) {
             select.add(functions.col(quote(p.usedColumns().get(i))).as("_used_" + i));
-            order.add(functions.col("_used_" + i));
         }
+        // One shuffle by a 64-bit hash of the key, and a sort by that hash alone: one long, so Spark's
+        // sorter radix-sorts its prefixes and never compares rows. Each group's rows are then contiguous
+        // (hash ties between keys are split in GroupedPartition) and are put in canonical order there.
+        Column hash = functions.col("_hash");
         Dataset<Row> sorted = in.select(select.toArray(Column[]::new))
-                .repartition(partitions(p), keys.toArray(Column[]::new))
-                .sortWithinPartitions(order.toArray(Column[]::new));
+                .withColumn("_hash", keyHash.apply(keys.toArray(Column[]::new)).cast("long"))
+                .repartition(partitions(p), hash)
+                .sortWithinPartitions(hash);
         StructType schema = sorted.schema();
+        int hashColumn = schema.fieldIndex("_hash");
         DataType[] keyTypes = new DataType[k];
         for (int i = 0; i < k; i++) keyTypes[i] = schema.fields()[i].dataType();
         List<Cell> cells = new ArrayList<>();
@@ -221,10 +237,27 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         }
         spark.sparkContext().setJobDescription("tapeline train: read " + c.input().describe() + " and bring each group's rows together");
         RDD<InternalRow> rows = sorted.queryExecution().toRdd();
-        GroupedPartition f = new GroupedPartition(schema, keyTypes, cells, g.maxRows(), g.blockRows(),
+        GroupedPartition f = new GroupedPartition(schema, keyTypes, hashColumn, cells, g.maxRows(), g.blockRows(),
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
         return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());
+    }
+
+    /**
+     * A key column as Spark's {@code groupBy} compares it: {@code -0.0} as {@code 0.0}, every NaN as the
+     * one NaN (Spark normalises grouping keys so; a plain exchange and {@code equals} would not). Other
+     * types as they are. (Floating-point values inside array or struct keys are not normalised.)
+     */
+    static Column normalised(Column c, DataType type) {
+        if (type instanceof org.apache.spark.sql.types.DoubleType) {
+            return functions.when(functions.isnan(c), functions.lit(Double.NaN))
+                    .when(c.equalTo(functions.lit(0.0)), functions.lit(0.0)).otherwise(c);
+        }
+        if (type instanceof org.apache.spark.sql.types.FloatType) {
+            return functions.when(functions.isnan(c), functions.lit(Float.NaN))
+                    .when(c.equalTo(functions.lit(0.0f)), functions.lit(0.0f)).otherwise(c);
+        }
+        return c;
     }
 
     /** {@code partitions}, or {@link #PARTITIONS_PER_SLOT} per task slot. */

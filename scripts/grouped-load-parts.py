@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The parts of a grouped train run, from Spark's event log (Spark's own task and SQL metrics).
+
+    python3 scripts/grouped-load-parts.py EVENT_LOG_FILE [PROCESS_START_EPOCH_MS]
+
+scripts/bench-grouped.sh runs the job with spark.eventLog.enabled=true and calls this. Prints, per
+stage, its wall time and the tasks' summed run time, CPU time and GC time, then the load's parts
+summed over tasks: the Parquet scan, the shuffle's map-side write, the reduce side's fetch wait, the
+sort, the reading of the sorted rows into primitive columns (tapeline's own accumulators: canonical
+order included), the solve, and what is left of the result tasks (the output write, the output rows'
+conversion). With the process's start time (ms since the epoch), also the JVM's and Spark's start:
+from the process start to the application start event, and from there to the first job.
+Task times are summed over tasks: on local[2], two tasks run at once.
+"""
+import json
+import sys
+
+
+def main():
+    events = [json.loads(line) for line in open(sys.argv[1])]
+    start_ms = float(sys.argv[2]) if len(sys.argv) > 2 else None
+    stages = {}
+    tasks = {}
+    app_start = job_start = app_end = None
+    heap = {}
+    for e in events:
+        kind = e["Event"]
+        if kind == "SparkListenerApplicationStart":
+            app_start = e["Timestamp"]
+        elif kind == "SparkListenerApplicationEnd":
+            app_end = e["Timestamp"]
+        elif kind == "SparkListenerJobStart" and job_start is None:
+            job_start = e["Submission Time"]
+        elif kind == "SparkListenerStageCompleted":
+            s = e["Stage Info"]
+            stages[s["Stage ID"]] = s
+        elif kind == "SparkListenerStageExecutorMetrics":
+            m = e.get("Executor Metrics", {})
+            for k in ("JVMHeapMemory", "OnHeapExecutionMemory", "ProcessTreeJVMRSSMemory"):
+                heap[k] = max(heap.get(k, 0), m.get(k, 0))
+        elif kind == "SparkListenerTaskEnd":
+            tasks.setdefault(e["Stage ID"], []).append(e)
+
+    def acc(ts, name):
+        total = 0.0
+        for t in ts:
+            for a in t["Task Info"].get("Accumulables", []):
+                if a.get("Name") == name and a.get("Update") is not None:
+                    total += float(a["Update"])
+        return total
+
+    def peak(ts, name):
+        best = 0.0
+        for t in ts:
+            for a in t["Task Info"].get("Accumulables", []):
+                if a.get("Name") == name and a.get("Update") is not None:
+                    best = max(best, float(a["Update"]))
+        return best
+
+    print("%-5s %-40s %6s %8s %9s %9s %7s %10s" % ("stage", "name", "tasks", "wall_s", "run_s", "cpu_s", "gc_s",
+                                                 "peak_mem_mb"))
+    for sid in sorted(stages):
+        s = stages[sid]
+        ts = tasks.get(sid, [])
+        wall = (s.get("Completion Time", 0) - s.get("Submission Time", 0)) / 1e3
+        run = sum(t["Task Metrics"]["Executor Run Time"] for t in ts) / 1e3
+        cpu = sum(t["Task Metrics"]["Executor CPU Time"] for t in ts) / 1e9
+        gc = sum(t["Task Metrics"]["JVM GC Time"] for t in ts) / 1e3
+        pk = max([t["Task Metrics"].get("Peak Execution Memory", 0) for t in ts] or [0]) / 2**20
+        print("%-5d %-40s %6d %8.2f %9.2f %9.2f %7.2f %10.1f" % (sid, s["Stage Name"][:40], len(ts), wall, run, cpu, gc, pk))
+
+    all_tasks = [t for ts in tasks.values() for t in ts]
+    g = "tapeline grouped: "
+    scan = acc(all_tasks, "scan time") / 1e3
+    write = acc(all_tasks, "shuffle write time") / 1e9
+    fetch = acc(all_tasks, "fetch wait time") / 1e3
+    sort = acc(all_tasks, "sort time") / 1e3
+    until_first = acc(all_tasks, g + "task time until the first sorted row (ns)") / 1e9
+    until_first_cpu = acc(all_tasks, g + "task CPU time until the first sorted row (ns)") / 1e9
+    read = acc(all_tasks, g + "task time reading rows into columns, canonical order included (ns)") / 1e9
+    read_cpu = acc(all_tasks, g + "task CPU time reading rows into columns, canonical order included (ns)") / 1e9
+    order = acc(all_tasks, g + "task time putting groups in canonical order (ns)") / 1e9
+    solve = acc(all_tasks, g + "task time solving (ns)") / 1e9
+    solve_cpu = acc(all_tasks, g + "task CPU time solving (ns)") / 1e9
+    written = acc(all_tasks, "shuffle bytes written") / 2**20
+    records = acc(all_tasks, "shuffle records written")
+    # The result stage: the tasks that solved (they carry tapeline's accumulators).
+    result = [t for t in all_tasks if any(a.get("Name") == g + "task time solving (ns)" for a in t["Task Info"].get("Accumulables", []))]
+    result_run = sum(t["Task Metrics"]["Executor Run Time"] for t in result) / 1e3
+    print()
+    print("load parts, seconds summed over tasks:")
+    print("  scan (Parquet read, 'scan time')            %8.2f" % scan)
+    print("  shuffle write (map side)                    %8.2f   (%.0f MB, %.0f rows, %.1f bytes a row)"
+          % (write, written, records, written * 2**20 / records if records else 0))
+    print("  shuffle fetch wait (reduce side)            %8.2f" % fetch)
+    print("  sort ('sort time')                          %8.2f" % sort)
+    print("  until first sorted row (fetch + sort)       %8.2f   (CPU %.2f)" % (until_first, until_first_cpu))
+    print("  read rows into columns (order included)     %8.2f   (CPU %.2f; canonical order %.2f)" % (read, read_cpu, order))
+    print("  solve                                       %8.2f   (CPU %.2f)" % (solve, solve_cpu))
+    print("  rest of the result tasks (write, output)    %8.2f   (their run time %.2f)" %
+          (result_run - until_first - read - solve, result_run))
+    if heap:
+        print("  memory peaks: JVM heap used %.0f MB, on-heap execution memory %.0f MB (the executor: both task slots)"
+              % (heap.get("JVMHeapMemory", 0) / 2**20, heap.get("OnHeapExecutionMemory", 0) / 2**20))
+    if start_ms is not None and app_start is not None:
+        print("  JVM + Spark start (process -> app start)    %8.2f   (wall; app start -> first job %.2f)" %
+              ((app_start - start_ms) / 1e3, ((job_start or app_start) - app_start) / 1e3))
+    if app_start is not None and app_end is not None:
+        print("  application wall (app start -> end)         %8.2f" % ((app_end - app_start) / 1e3))
+
+
+if __name__ == "__main__":
+    main()
