@@ -191,6 +191,7 @@ public record TrainConfig(
         Map<String, String> d = new LinkedHashMap<>(defaults());
         if (usesLm()) {
             d.putAll(ConfigValues.optimizerDefaults(optimizer));
+            d.remove("optimizer.learning_rate"); // lm takes none: its step comes from the trust region
             for (String t : List.of("tolerance.grad", "tolerance.loss", "tolerance.step")) d.put(t, String.valueOf(DEFAULT_LM_TOLERANCE));
             return Collections.unmodifiableMap(d);
         }

@@ -115,4 +115,45 @@ class TrainLmJobTest extends SparkSuite {
         assertThat(batch.code()).isEqualTo(2);
         assertThat(batch.err()).contains("batch.fraction: optimizer = lm needs the full batch");
     }
+
+    /**
+     * A grouped fit with lm: each group its own Levenberg-Marquardt run. Group 1 is Misra1a, group 2
+     * Misra1a with y doubled (its b1 doubles, b2 stays): both to the certified values; and group 1 is
+     * job = train on its rows alone (the same TrainRun step) to 1e-9.
+     */
+    @Test
+    void groupedLmFitsEachGroupToItsCertifiedValues() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (double[] r : MISRA1A) lines.add("1," + r[0] + "," + r[1]);
+        for (double[] r : MISRA1A) lines.add("2," + (2 * r[0]) + "," + r[1]);
+        Path grouped = csv(dir.resolve("grouped.csv"), "g,y,x", lines);
+        Path out = dir.resolve("grouped-out");
+        Run r = main(config(dir, "job = train", "group.by = g", "residuals = y - b1 * (1 - exp(-b2 * x))", "variables = b1, b2",
+                "optimizer = lm", "init.b1 = 500", "init.b2 = 0.0001", "steps = 500", "tolerance.loss = 1e-15",
+                "tolerance.step = 1e-15", "tolerance.grad = 0", "reduce = sum", "input.path = " + grouped,
+                "output.path = " + out).toString());
+        assertThat(r.code()).as(r.err() + r.out()).isZero();
+        java.util.Map<Integer, Row> byGroup = new java.util.HashMap<>();
+        for (Row row : spark().read().parquet(out.toString()).collectAsList()) byGroup.put(row.getAs("g"), row);
+        assertThat(byGroup).hasSize(2);
+        for (int g = 1; g <= 2; g++) {
+            Row row = byGroup.get(g);
+            assertThat((String) row.getAs("status")).isEqualTo("CONVERGED");
+            assertThat(digits(row.getAs("b1"), g * CERTIFIED[0])).as("group %d b1", g).isGreaterThanOrEqualTo(6);
+            assertThat(digits(row.getAs("b2"), CERTIFIED[1])).as("group %d b2", g).isGreaterThanOrEqualTo(6);
+        }
+        Path alone = dir.resolve("alone");
+        assertThat(main(config(dir, "job = train", "residuals = y - b1 * (1 - exp(-b2 * x))", "variables = b1, b2",
+                "optimizer = lm", "init.b1 = 500", "init.b2 = 0.0001", "steps = 500", "tolerance.loss = 1e-15",
+                "tolerance.step = 1e-15", "tolerance.grad = 0", "reduce = sum", "input.path = " + data,
+                "output.path = " + alone).toString()).code()).isZero();
+        List<Row> p = spark().read().parquet(alone.resolve("params").toString()).orderBy("name").collectAsList();
+        // The train job sums its rows by bucket, the group as one sequence: the same fit, not the same last bits.
+        assertThat((double) byGroup.get(1).getAs("b1")).isCloseTo(p.get(0).getDouble(1), within(1e-9 * CERTIFIED[0]));
+        assertThat((double) byGroup.get(1).getAs("b2")).isCloseTo(p.get(1).getDouble(1), within(1e-9 * CERTIFIED[1]));
+        Run se = main(config(dir, "job = train", "group.by = g", "residuals = y - b1 * (1 - exp(-b2 * x))", "variables = b1, b2",
+                "optimizer = lm", "stderr = true", "input.path = " + grouped, "output.path = " + dir.resolve("gse")).toString());
+        assertThat(se.code()).isEqualTo(2);
+        assertThat(se.err()).contains("stderr: a grouped train (group.by) does not write standard errors yet");
+    }
 }
