@@ -54,6 +54,7 @@ def main():
         if n == 1:
             xs = (xs,)
         loc = {str(s): s for s in xs}
+        loc["select"] = lambda c, a, b: sp.Piecewise((a, c > 0), (b, True))  # tapeline's select(c, a, b)
         r = [sp.sympify(e.replace("^", "**"), locals=loc) for e in res]
         f = sp.lambdify([xs], r, "numpy")
         jac = sp.lambdify([xs], [[sp.diff(e, s) for s in xs] for e in r], "numpy")

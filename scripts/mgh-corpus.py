@@ -5,8 +5,7 @@ ACM TOMS 7(1), 1981, problems 1-35 in their numbering) as tapeline residual list
 definitions, with the textbook start x0 and the published optimal sums of squares f* (every one the
 paper lists: a problem's global value first, then any local ones it reports).
 
-Helical valley (7) needs atan and is left out until tapeline has it; Osborne 2 (19) is left out for
-its 65 data values. Every other problem is in, at the dimensions the paper and MINPACK's test driver
+Osborne 2 (19) is left out for its 65 data values. Every other problem is in, at the dimensions the paper and MINPACK's test driver
 use. One line per problem:  name | n | x0 (comma-separated) | f* values (comma-separated) | residuals
 (comma-separated tapeline expressions in x1..xn). The tests and scripts/bench-curvefit.sh read it.
 
@@ -42,6 +41,10 @@ add("beale", [1, 1], [0], ["%s - x1*(1 - x2^%d)" % (y, i) for i, y in ((1, 1.5),
 # 6 Jennrich and Sampson, m = 10
 add("jennrich_sampson", [0.3, 0.4], [124.362182355],
     ["%d - (exp(%d*x1) + exp(%d*x2))" % (2 + 2 * i, i, i) for i in range(1, 11)])
+# 7 Helical valley: theta = atan(x2/x1)/(2 pi), plus 1/2 where x1 < 0 (the paper's definition; at
+# x1 = 0 atan(x2/0) is +-pi/2, the paper's sign(1/4, x2))
+add("helical_valley", [-1, 0, 0], [0],
+    ["10*(x3 - 10*(atan(x2/x1)/(2*pi) + select(-x1, 0.5, 0)))", "10*(sqrt(x1^2 + x2^2) - 1)", "x3"])
 # 8 Bard
 ybard = [0.14, 0.18, 0.22, 0.25, 0.29, 0.32, 0.35, 0.39, 0.37, 0.58, 0.73, 0.96, 1.34, 2.10, 4.39]
 add("bard", [1, 1, 1], [8.21487730657e-3, 17.4286133761],

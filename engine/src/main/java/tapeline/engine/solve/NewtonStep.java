@@ -16,12 +16,13 @@ import tapeline.engine.tape.Tape;
  * matrix in both cases, so d is a descent direction ({@code g.d < 0}) that also moves away from a
  * saddle along its negative curvature. An all-zero Hessian (a linear cost) gives {@code d = -g}.
  *
- * <p>Then a backtracking Armijo line search on the lane's own cost: trial steps
- * {@code t = learning_rate, t/2, t/4, ...} (at most {@value #BACKTRACKS}), the first with
- * {@code f(x + t d) <= f(x) + armijo t g.d} is taken (where {@code armijo t g.d} is below the
- * rounding of {@code f(x)}, only {@code f(x + t d) <= f(x)}). All lanes search together: each trial is one
- * forward pass of the cost (not of its derivative programs) over the lanes still searching. A lane
- * that finds no such t does not move: the step never climbs.
+ * <p>Then a backtracking line search on the lane's own cost: trial steps
+ * {@code t = learning_rate, t/2, t/4, ...} (at most {@value #BACKTRACKS}), the first that
+ * {@link NewtonAcceptance} takes is taken: the Armijo test {@code f(x + t d) <= f(x) + armijo t g.d}
+ * where the cost can resolve it, the trial's gradient norm where it cannot (near the optimum). All
+ * lanes search together: each trial is one forward pass of the cost (not of its derivative programs)
+ * over the lanes still searching, and a whole forward pass when some lane needs its gradient. A lane
+ * that finds no such t does not move: the step never climbs by more than the cost's rounding.
  *
  * <p>A lane whose accepted steps keep falling along directions of non-positive curvature
  * ({@code d.H.d <= 0}, while H has no positive-definite part to stop them) is falling without
@@ -56,6 +57,9 @@ final class NewtonStep implements StepRule {
     private transient double[] t;
     private transient boolean[] searching;
     private transient double[] bend;
+    private transient double[] norm0;
+    private transient NewtonAcceptance.Judged[] judged;
+    private transient int[] gradientNodes;
 
     NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton) {
         this.newton = newton;
@@ -79,6 +83,8 @@ final class NewtonStep implements StepRule {
         t = new double[lanes];
         searching = new boolean[lanes];
         bend = new double[lanes];
+        norm0 = new double[lanes];
+        judged = new NewtonAcceptance.Judged[lanes];
     }
 
     /**
@@ -137,6 +143,7 @@ final class NewtonStep implements StepRule {
         double[] cost = tape.valueBuffer(costNode);
         for (int p = 0; p < active; p++) {
             cost0[p] = cost[p];
+            norm0[p] = gradNorm(p);
             direction(p);
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
             t[p] = settings.initialStep(p);
@@ -149,14 +156,21 @@ final class NewtonStep implements StepRule {
                 for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
             }
             tape.forwardTo(costNode);
+            boolean byGradient = false;
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
-                double f = cost[p];
-                // A decrease smaller than the cost's rounding cannot be seen: ask only that it not rise
-                // (at a stationary point d is ~0, and a strict test would halve t 40 times for nothing).
-                double want = cost0[p] + settings.armijo(p) * t[p] * slope[p];
-                if (cost0[p] - want < ulp(cost0[p])) want = cost0[p];
-                if (f <= want) { // false for NaN
+                judged[p] = NewtonAcceptance.byCost(cost0[p], cost[p], t[p], slope[p], settings.armijo(p), dtype);
+                byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+            }
+            // Only near the optimum: the whole tape's forward pass (the derivative program's nodes hold the
+            // gradient), for the lanes whose cost cannot judge the trial.
+            if (byGradient) tape.forward();
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
+                        || (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT
+                            && NewtonAcceptance.byGradient(norm0[p], trialGradNorm(p), t[p]));
+                if (take) {
                     searching[p] = false;
                     left--;
                 } else {
@@ -170,12 +184,20 @@ final class NewtonStep implements StepRule {
                 for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no decrease found: stay
             }
             // d.H.d <= 0: the Hessian is not positive definite and nothing along d curves back up.
-            settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], gradNorm(p));
+            settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], norm0[p]);
         }
     }
 
-    private double ulp(double v) {
-        return dtype == DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
+    /** Lane p's gradient norm at its trial point, from the gradient program's nodes (after a full forward pass). */
+    private double trialGradNorm(int p) {
+        if (gradientNodes == null) gradientNodes = hessian.gradientNodes();
+        double s = 0;
+        for (int node : gradientNodes) {
+            if (node < 0) continue;
+            double v = tape.valueBuffer(node)[tape.isLaneShaped(node) ? p : 0];
+            s += v * v;
+        }
+        return Math.sqrt(s);
     }
 
     /** d for lane p (see the class comment), with slope g.d, bend d.H.d and the smallest eigenvalue. */

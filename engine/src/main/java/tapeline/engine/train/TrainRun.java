@@ -5,6 +5,7 @@ import java.util.List;
 
 import tapeline.engine.optim.lbfgs.QuasiNewton;
 import tapeline.engine.solve.Divergence;
+import tapeline.engine.solve.NewtonAcceptance;
 import tapeline.engine.train.TrainLoop.Settings;
 import tapeline.engine.train.TrainLoop.Status;
 import tapeline.engine.train.TrainLoop.TrainResult;
@@ -279,23 +280,16 @@ public final class TrainRun {
 
     /** Halvings of the trial step before a Newton step gives up (the sweep's {@code NewtonStep.BACKTRACKS}). */
     static final int BACKTRACKS = 40;
-    /**
-     * How far the objective may rise, relative to its size, on a trial whose gradient norm is smaller:
-     * about the rounding of a sum of a few thousand terms. Near the optimum the decrease a Newton step
-     * makes is below the objective's rounding, and the cost test alone cannot see it.
-     */
-    static final double ROUNDING = 1e-12;
 
     /**
      * Newton: each evaluation carries the Hessian. At an iterate: judge it (as a Keras step), then
      * the direction {@code d = -V diag(1/max(|l|, zero)) V' g} (H's eigen-decomposition; the sweep's
      * {@code NewtonStep}: where H is positive definite, {@code -H^-1 g}) and trials
-     * {@code x + t d} for {@code t = learning_rate, t/2, ...}. A trial is taken when the objective
-     * passes the Armijo test {@code f(x + t d) <= f(x) + armijo t g.d} (a required decrease below
-     * the rounding of {@code f(x)} asks only that it not rise), or when its gradient norm is smaller
-     * and the objective rose by no more than its rounding ({@link #ROUNDING}); the taken trial's
-     * evaluation is the next iterate's. No such trial in {@value #BACKTRACKS} halvings, or a trial point
-     * that is x itself (the step below x's ulps): STALLED.
+     * {@code x + t d} for {@code t = learning_rate, t/2, ...}, each taken or refused by the sweep's
+     * rule ({@link NewtonAcceptance}: Armijo on the objective where its rounding lets it tell, else the
+     * trial's gradient norm); the taken trial's evaluation is the next iterate's. STALLED when the
+     * search runs out: no trial taken in {@value #BACKTRACKS} halvings, or a trial point that is x
+     * itself (every smaller step is x too).
      */
     private void tellNewton(double loss, double[] g, double[][] h, double dt) {
         stepPasses++;
@@ -304,17 +298,15 @@ public final class TrainRun {
             return;
         }
         double norm = TrainLoop.norm(g);
-        double want = costAt + newton.armijo(0) * t * slope;
-        if (costAt - want < ulp(costAt)) want = costAt;
-        boolean accept = notFinite(loss, g) == null
-                && (loss <= want || (norm < normAt && loss - costAt <= ROUNDING * Math.abs(costAt)));
+        NewtonAcceptance.Judged judged = notFinite(loss, g) != null ? NewtonAcceptance.Judged.REFUSE
+                : NewtonAcceptance.byCost(costAt, loss, t, slope, newton.armijo(0), optimizer.dtype());
+        boolean accept = judged == NewtonAcceptance.Judged.TAKE
+                || (judged == NewtonAcceptance.Judged.BY_GRADIENT && NewtonAcceptance.byGradient(normAt, norm, t));
         if (!accept) {
             if (++trials > BACKTRACKS) {
-                trialPhase = false;
-                result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), Status.STALLED,
-                        "step " + step + ": no trial along the Newton direction decreased the objective (" + (BACKTRACKS + 1)
-                                + " trial steps from " + newton.initialStep(0) + "): it cannot be decreased further at this precision",
-                        passes, seconds);
+                stall("no trial along the Newton direction was taken (" + (BACKTRACKS + 1) + " trial steps from "
+                        + newton.initialStep(0) + "; near the optimum a trial must lower the gradient norm, the objective's"
+                        + " change being below its rounding)");
                 return;
             }
             t *= 0.5;
@@ -402,20 +394,21 @@ public final class TrainRun {
     }
 
     /**
-     * Ends the run STALLED when the trial point is x itself ({@code |t d_k| <= ulp(x_k)} for every k):
-     * a smaller step cannot move either, and evaluating x again would either spend the remaining
-     * halvings on one point or take a "step" that does not move (until MAX_STEPS). Not CONVERGED:
-     * the iterate was judged and failed the tolerances. Runs that never meet this are unchanged.
+     * Ends the search when the trial point is x itself ({@code |t d_k| <= ulp(x_k)} for every k): a
+     * smaller step cannot move either, so it has run out of trials.
      */
     private void stallIfUnmoved() {
         for (int k = 0; k < params.length; k++) {
             if (trialPoint[k] != params[k]) return;
         }
+        stall("no trial along the Newton direction was taken (the step reached x's ulps at t = " + t + ")");
+    }
+
+    /** The Newton search ran out of trials: STALLED (the iterate was judged and failed the tolerances). */
+    private void stall(String why) {
         trialPhase = false;
         result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), Status.STALLED,
-                "step " + step + ": the Newton step no longer changes the parameters (x + t d == x at t = " + t
-                        + "): it cannot be decreased further at this precision",
-                passes, seconds);
+                "step " + step + ": " + why + ": it cannot be decreased further at this precision", passes, seconds);
     }
 
     /**
@@ -570,10 +563,6 @@ public final class TrainRun {
             message = "step " + step + ": Levenberg-Marquardt converged by " + String.join(" and ", tests);
         }
         result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, message, passes, seconds);
-    }
-
-    private double ulp(double v) {
-        return optimizer.dtype() == tapeline.engine.tape.DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
     }
 
     private static TrainState copyOf(TrainState st) {

@@ -98,12 +98,14 @@ class PerGroupSolverTest {
     }
 
     /**
-     * Newton at a gradient tolerance below what 10,000 summed rows can resolve: once the trial step no
-     * longer changes x the run ends (STALLED, the iterate not judged converged) in a few passes, at the
-     * normal equations' solution; it used to spend up to 41 trials per step on such steps (971 passes).
+     * Newton at a gradient tolerance below what 10,000 summed rows can resolve: once no trial lowers
+     * the gradient norm (the loss's change being below its rounding) the run ends STALLED, the iterate
+     * not judged converged, in a few passes, at the normal equations' solution. It used to spend up to
+     * 41 trials per step on such steps (971 passes), and then, with a rule that took any step of
+     * unchanged loss, to move x by a few ulps per step until MAX_STEPS (201 passes).
      */
     @Test
-    void newtonStopsWhenTheTrialStepNoLongerChangesX() {
+    void newtonStopsWhenNoTrialLowersTheGradientBelowTheLossRounding() {
         int k = 5;
         int[] sizes = {10_000, 10_000, 10_000, 10_000, 10_000, 10_000};
         GroupBlock b = GroupFixtures.block(sizes, k, false, 21);
@@ -113,24 +115,16 @@ class PerGroupSolverTest {
         GroupFit[] batched = new BatchedGroupSolver().solve(p, b);
         GroupFit[] reference = new PerGroupSolver().solve(p, b);
         int stalled = 0;
-        int cycling = 0;
         for (int g = 0; g < sizes.length; g++) {
             double[] exact = normalEquations(b, g, k);
             for (GroupFit fit : new GroupFit[] {batched[g], reference[g]}) {
-                if (fit.status() == Status.MAX_STEPS) {
-                    // Not fixed here: a second trap of the same tolerance. The full step moves x by a few
-                    // ulps and the loss does not change, so Armijo (rise <= 0) takes it, step after step.
-                    cycling++;
-                    assertThat(fit.passes()).isEqualTo(201);
-                } else {
-                    assertThat(fit.passes()).as("group %d %s: %s", g, fit.status(), fit.message()).isLessThanOrEqualTo(12);
-                }
-                assertThat(fit.status()).as(fit.message()).isIn(Status.STALLED, Status.CONVERGED, Status.MAX_STEPS);
+                assertThat(fit.status()).as(fit.message()).isIn(Status.STALLED, Status.CONVERGED);
+                assertThat(fit.passes()).as("group %d %s: %s", g, fit.status(), fit.message()).isLessThanOrEqualTo(50);
                 if (fit.status() == Status.STALLED) {
                     stalled++;
-                    assertThat(fit.message()).contains("no longer changes the parameters");
+                    assertThat(fit.message()).contains("no trial along the Newton direction was taken");
                     assertThat(fit.gradNorm()).as("not converged by the rule").isGreaterThan(1e-12);
-                } else if (fit.status() == Status.CONVERGED) {
+                } else {
                     assertThat(fit.gradNorm()).isLessThanOrEqualTo(1e-12);
                 }
                 for (int j = 0; j <= k; j++) {
@@ -139,9 +133,9 @@ class PerGroupSolverTest {
                 }
             }
             assertThat(Double.doubleToRawLongBits(batched[g].loss())).isEqualTo(Double.doubleToRawLongBits(reference[g].loss()));
+            System.out.println("group " + g + " " + batched[g].status() + " passes " + batched[g].passes() + " " + batched[g].message());
         }
         assertThat(stalled).as("the data reach the case the stop is for").isGreaterThan(0);
-        assertThat(cycling).as("groups left to the ulp-cycling trap (batched and reference)").isLessThanOrEqualTo(2);
     }
 
     /** Ridge per group by Newton: the regularizer's Hessian is added; against (X'X/n + lambda D) beta = X'y/n. */
@@ -247,6 +241,39 @@ class PerGroupSolverTest {
                             .isCloseTo(exact[j], within(tol * Math.max(1, Math.abs(exact[j]))));
                 }
             }
+        }
+    }
+
+    /**
+     * Issue 23's shape for the train job's Newton (the sweep's in NewtonAcceptanceTest): 6-parameter
+     * logistic groups of 200 rows, at a gradient tolerance (1e-12) whose last steps lower the loss by
+     * less than its rounding. Every group converges, by the tolerance, to Newton-IRLS's coefficients.
+     * (The rule before the shared one also passes this: it took any trial of smaller gradient norm whose
+     * loss rose by at most 1e-12 relative; where it cycled is the least-squares test above.)
+     */
+    @Test
+    void logisticNewtonConvergesBelowTheLossRounding() {
+        int k = 5;
+        int[] sizes = new int[40];
+        java.util.Arrays.fill(sizes, 200);
+        GroupBlock b = GroupFixtures.block(sizes, k, true, 23);
+        LossModel m = GroupFixtures.logistic(k, DType.FLOAT64, 256, true);
+        GroupProblem p = new GroupProblem(m, new TrainLoop.Settings(50, 1e-12, 0, Reduce.SUM, 0),
+                GroupFixtures.start("newton", m, DType.FLOAT64));
+        GroupFit[] batched = new BatchedGroupSolver().solve(p, b);
+        GroupFit[] reference = new PerGroupSolver().solve(p, b);
+        for (int g = 0; g < sizes.length; g++) {
+            double[] exact = irls(b, g, k);
+            for (GroupFit fit : new GroupFit[] {batched[g], reference[g]}) {
+                assertThat(fit.status()).as("group %d: %s", g, fit.message()).isEqualTo(Status.CONVERGED);
+                assertThat(fit.gradNorm()).isLessThanOrEqualTo(1e-12);
+                assertThat(fit.steps()).as("group %d", g).isLessThanOrEqualTo(12);
+                for (int j = 0; j <= k; j++) {
+                    assertThat(fit.params()[j]).as("group %d coefficient %d", g, j)
+                            .isCloseTo(exact[j], within(1e-9 * Math.max(1, Math.abs(exact[j]))));
+                }
+            }
+            assertThat(Double.doubleToRawLongBits(batched[g].loss())).isEqualTo(Double.doubleToRawLongBits(reference[g].loss()));
         }
     }
 
