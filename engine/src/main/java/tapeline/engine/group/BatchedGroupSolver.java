@@ -65,6 +65,13 @@ public final class BatchedGroupSolver implements GroupSolver {
                 boolean done = false;
                 while (!done) {
                     double[] p = run.point();
+                    if (run.needsJacobian()) {
+                        // lm: least-squares passes over the group's rows (interpreted), as job = train's.
+                        if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
+                        done = run.tell(new tapeline.engine.train.JacobianAggregator(problem.residuals())
+                                .add(p, block.columns(), from, from + n).snapshot(), 0);
+                        continue;
+                    }
                     GradientSums sums;
                     if (oneChunk) {
                         double loss = chunks.run(p, n, g);

@@ -22,8 +22,16 @@ import tapeline.engine.train.TrainState;
  * @param settings steps, tolerances, reduce and regularizer, per group ({@code checkpointEvery} is
  *                 ignored: a group is never checkpointed)
  * @param start    a fresh start for each group
+ * @param residuals the residuals ({@code optimizer = lm}: each group's evaluations are least-squares
+ *                 passes over its rows, {@link tapeline.engine.train.JacobianAggregator}), or null
  */
-public record GroupProblem(LossModel model, TrainLoop.Settings settings, StartState start) implements Serializable {
+public record GroupProblem(LossModel model, TrainLoop.Settings settings, StartState start,
+                           tapeline.engine.train.ResidualModel residuals) implements Serializable {
+
+    /** Without residuals (every optimizer but lm). */
+    public GroupProblem(LossModel model, TrainLoop.Settings settings, StartState start) {
+        this(model, settings, start, null);
+    }
 
     public GroupProblem {
         Objects.requireNonNull(model, "model");

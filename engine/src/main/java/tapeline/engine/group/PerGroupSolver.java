@@ -39,8 +39,7 @@ public final class PerGroupSolver implements GroupSolver {
         TrainLoop.Settings s = withoutCheckpoints(problem.settings());
         boolean hessian = start.optimizer() instanceof tapeline.engine.optim.Newton;
         try {
-            TrainLoop.TrainResult r = TrainLoop.run(start, s,
-                    (params, step) -> new GradientAggregator(problem.model(), hessian).add(params, columns, from, to).snapshot(),
+            TrainLoop.TrainResult r = TrainLoop.run(start, s, new GroupPass(problem, hessian, columns, from, to),
                     TrainLoop.Listener.NONE, state -> {});
             return fit(r);
         } catch (Exception e) {
@@ -48,10 +47,26 @@ public final class PerGroupSolver implements GroupSolver {
         }
     }
 
+    /** One group's rows as a train pass: gradient sums, or least-squares sums for lm. */
+    private record GroupPass(GroupProblem problem, boolean hessian, double[][] columns, int from, int to)
+            implements TrainLoop.GradientPass, TrainLoop.JacobianPass {
+        @Override
+        public tapeline.engine.train.GradientSums pass(double[] params, int step) {
+            return new GradientAggregator(problem.model(), hessian).add(params, columns, from, to).snapshot();
+        }
+
+        @Override
+        public tapeline.engine.train.JacobianSums jacobianPass(double[] params, int step) {
+            if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
+            return new tapeline.engine.train.JacobianAggregator(problem.residuals()).add(params, columns, from, to).snapshot();
+        }
+    }
+
     /** The settings with checkpointEvery 0: a group is never checkpointed. */
     static TrainLoop.Settings withoutCheckpoints(TrainLoop.Settings s) {
         return s.checkpointEvery() == 0 ? s
-                : new TrainLoop.Settings(s.steps(), s.gradTolerance(), s.lossTolerance(), s.reduce(), 0, s.regularizer());
+                : new TrainLoop.Settings(s.steps(), s.gradTolerance(), s.lossTolerance(), s.reduce(), 0, s.regularizer(),
+                        s.stepTolerance());
     }
 
     /** A run's end as a group's fit. */

@@ -208,17 +208,25 @@ final class LmStep implements StepRule {
         pn = Math.sqrt(pn);
         pnorm[p] = pn;
         if (lm.stage(p) == 1) lm.delta(p, Math.min(lm.delta(p), pn)); // lmder: on the first iteration, fit the bound to the step
-        // The linear model's predicted fall, relative to ||r||^2: ||J s||^2 + 2 par ||D s||^2.
         double js = 0;
         for (int i = 0; i < n; i++) {
             double v = 0;
             for (int k = 0; k < m; k++) v += laneJac[i][k] * s[k];
             js += v * v;
         }
-        double temp1 = fnorm[p] == 0 ? 0 : Math.sqrt(js) / fnorm[p];
-        double temp2 = fnorm[p] == 0 ? 0 : Math.sqrt(par) * pn / fnorm[p];
-        prered[p] = temp1 * temp1 + temp2 * temp2 / 0.5;
-        dirder[p] = -(temp1 * temp1 + temp2 * temp2);
+        double[] pd = predicted(js, par, pn, fnorm[p]);
+        prered[p] = pd[0];
+        dirder[p] = pd[1];
+    }
+
+    /**
+     * The linear model's predicted fall, relative to ||r||^2, {@code ||J s||^2 + 2 par ||D s||^2}, and
+     * lmder's directional derivative: {@code {prered, dirder}} from {@code js = ||J s||^2}.
+     */
+    static double[] predicted(double js, double par, double pnorm, double fnorm) {
+        double temp1 = fnorm == 0 ? 0 : Math.sqrt(js) / fnorm;
+        double temp2 = fnorm == 0 ? 0 : Math.sqrt(par) * pnorm / fnorm;
+        return new double[] {temp1 * temp1 + temp2 * temp2 / 0.5, -(temp1 * temp1 + temp2 * temp2)};
     }
 
     /**
@@ -226,35 +234,15 @@ final class LmStep implements StepRule {
      * acceptance and ftol/xtol tests. Returns whether the lane is done trying this iteration.
      */
     private boolean judge(int p, double cost, double[][] values, double ftol, double xtol) {
-        double fnorm1 = Math.sqrt(cost); // NaN stays NaN: then actred = -1, a rejection
         double fn = fnorm[p];
-        double actred = 0.1 * fnorm1 < fn ? 1 - (fnorm1 / fn) * (fnorm1 / fn) : -1;
-        double ratio = prered[p] != 0 ? actred / prered[p] : 0;
-        double delta = lm.delta(p);
-        double par = lm.par(p);
-        if (ratio <= 0.25) {
-            double temp = actred >= 0 ? 0.5 : 0.5 * dirder[p] / (dirder[p] + 0.5 * actred);
-            if (0.1 * fnorm1 >= fn || temp < 0.1 || !(temp == temp)) temp = 0.1;
-            delta = temp * Math.min(delta, pnorm[p] / 0.1);
-            par = par / temp;
-        } else if (par == 0 || ratio >= 0.75) {
-            delta = pnorm[p] / 0.5;
-            par = 0.5 * par;
-        }
-        lm.delta(p, delta);
-        lm.par(p, par);
-        boolean accepted = ratio >= 1e-4 && cost < fn * fn;
+        double[] ar = radius(lm, p, cost, fn, prered[p], dirder[p], pnorm[p]);
+        boolean accepted = ar[1] >= 1e-4 && cost < fn * fn;
         if (accepted) {
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
             lm.xnorm(p, scaledNorm(x0, p));
             lm.stage(p, 2);
         }
-        int how = 0;
-        // A trial whose sum of squares overflowed says nothing about convergence: only the radius
-        // shrank (MINPACK would let xtol pass here, and end the lane "converged" where it is stuck).
-        if (!(cost < Double.POSITIVE_INFINITY)) return false;
-        if (ftol > 0 && Math.abs(actred) <= ftol && prered[p] <= ftol && 0.5 * ratio <= 1) how |= LevenbergMarquardt.FTOL;
-        if (xtol > 0 && delta <= xtol * lm.xnorm(p)) how |= LevenbergMarquardt.XTOL;
+        int how = tolerances(lm, p, cost, ar[0], ar[1], prered[p], ftol, xtol);
         if (how != 0 && stationary(p)) {
             lm.converged(p, how);
             if (!accepted) for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
@@ -274,12 +262,56 @@ final class LmStep implements StepRule {
      * 10x its start): the lane goes on, and ends MAX_STEPS if it never gets there.
      */
     private boolean stationary(int p) {
-        double fn = fnorm[p];
+        return stationary(lm, p, fnorm[p], n, gnorm[p], jtr[p], maxAbs(x0, p));
+    }
+
+    /** {@link #stationary(int)} from its figures: ||r||, the residual count, the gtol cosine, ||J'r||, the largest |x_k|. */
+    static boolean stationary(LevenbergMarquardt lm, int p, double fn, double n, double gnorm, double jtr, double xmax) {
         if (fn <= NEGLIGIBLE * lm.fnorm0(p) || fn <= Math.sqrt(n) * ROUNDING) return true;
-        if (gnorm[p] <= COSINE || jtr[p] <= FLAT * fn * fn) return true;
+        if (gnorm <= COSINE || jtr <= FLAT * fn * fn) return true;
         // An ill-conditioned fit (NIST's Lanczos2) fails both gradient measures where it is in
         // fact stationary; a valley to infinity shows itself by the run-away of x.
-        return maxAbs(x0, p) < RUNAWAY * Math.max(1, lm.xmax0(p));
+        return xmax < RUNAWAY * Math.max(1, lm.xmax0(p));
+    }
+
+    /**
+     * lmder's ratio of actual to predicted fall of a trial whose sum of squares is {@code cost}
+     * (from {@code ||r|| = fn}), and its update of lane p's radius and {@code par}: returns
+     * {@code {actred, ratio}}.
+     */
+    static double[] radius(LevenbergMarquardt lm, int p, double cost, double fn, double prered, double dirder, double pnorm) {
+        double fnorm1 = Math.sqrt(cost); // NaN stays NaN: then actred = -1, a rejection
+        double actred = 0.1 * fnorm1 < fn ? 1 - (fnorm1 / fn) * (fnorm1 / fn) : -1;
+        double ratio = prered != 0 ? actred / prered : 0;
+        double delta = lm.delta(p);
+        double par = lm.par(p);
+        if (ratio <= 0.25) {
+            double temp = actred >= 0 ? 0.5 : 0.5 * dirder / (dirder + 0.5 * actred);
+            if (0.1 * fnorm1 >= fn || temp < 0.1 || !(temp == temp)) temp = 0.1;
+            delta = temp * Math.min(delta, pnorm / 0.1);
+            par = par / temp;
+        } else if (par == 0 || ratio >= 0.75) {
+            delta = pnorm / 0.5;
+            par = 0.5 * par;
+        }
+        lm.delta(p, delta);
+        lm.par(p, par);
+        return new double[] {actred, ratio};
+    }
+
+    /**
+     * lmder's ftol and xtol tests after a trial (lane p's xnorm already that of its accepted point):
+     * {@link LevenbergMarquardt#FTOL}, {@link LevenbergMarquardt#XTOL}, both, or 0. A trial whose sum
+     * of squares overflowed says nothing about convergence: only the radius shrank (MINPACK would
+     * let xtol pass there, and end the lane "converged" where it is stuck).
+     */
+    static int tolerances(LevenbergMarquardt lm, int p, double cost, double actred, double ratio, double prered,
+                          double ftol, double xtol) {
+        if (!(cost < Double.POSITIVE_INFINITY)) return 0;
+        int how = 0;
+        if (ftol > 0 && Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) how |= LevenbergMarquardt.FTOL;
+        if (xtol > 0 && lm.delta(p) <= xtol * lm.xnorm(p)) how |= LevenbergMarquardt.XTOL;
+        return how;
     }
 
     /** How far the largest |x_k| must have grown past its start (or 1) for a lane to be running away. */

@@ -77,10 +77,16 @@ public final class TrainLoop {
      */
     // Serializable: a GroupProblem, which holds one, is shipped to Spark's tasks.
     public record Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery,
-                           Regularizer regularizer) implements Serializable {
+                           Regularizer regularizer, double stepTolerance) implements Serializable {
         /** Without a regularizer. */
         public Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery) {
             this(steps, gradTolerance, lossTolerance, reduce, checkpointEvery, null);
+        }
+
+        /** Without a step tolerance ({@code tolerance.step}: lm's xtol, 0: off). */
+        public Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery,
+                        Regularizer regularizer) {
+            this(steps, gradTolerance, lossTolerance, reduce, checkpointEvery, regularizer, 0);
         }
 
         public Settings {
@@ -88,6 +94,7 @@ public final class TrainLoop {
             if (!(gradTolerance >= 0) || !(lossTolerance >= 0)) {
                 throw new IllegalArgumentException("tolerances must be >= 0, got " + gradTolerance + " and " + lossTolerance);
             }
+            if (!(stepTolerance >= 0)) throw new IllegalArgumentException("the step tolerance must be >= 0, got " + stepTolerance);
             if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
         }
     }
@@ -119,13 +126,29 @@ public final class TrainLoop {
         while (true) {
             double[] p = run.point();
             long t0 = System.nanoTime();
-            GradientSums sums = pass.pass(p, run.step());
-            double dt = (System.nanoTime() - t0) / 1e9;
-            boolean done = run.tell(sums, dt);
+            boolean done;
+            if (run.needsJacobian()) {
+                if (!(pass instanceof JacobianPass jp)) throw new IllegalArgumentException("optimizer lm needs a JacobianPass");
+                JacobianSums sums = jp.jacobianPass(p, run.step());
+                done = run.tell(sums, (System.nanoTime() - t0) / 1e9);
+            } else {
+                GradientSums sums = pass.pass(p, run.step());
+                done = run.tell(sums, (System.nanoTime() - t0) / 1e9);
+            }
             if (run.newPoint() != null) listener.iteration(run.newPoint(), run.lastRows(), run.stepSeconds());
             if (done) return run.result();
             if (run.checkpointDue()) checkpointer.save(run.state());
         }
+    }
+
+    /**
+     * The least-squares sums ({@code r^T r}, {@code J^T r}, {@code J^T J}) at {@code params}: what
+     * {@code optimizer = lm} evaluates instead of the gradient. A pass that also implements this is
+     * asked for it when the run {@link TrainRun#needsJacobian() needs it}.
+     */
+    @FunctionalInterface
+    public interface JacobianPass {
+        JacobianSums jacobianPass(double[] params, int step) throws Exception;
     }
 
     static double norm(double[] g) {

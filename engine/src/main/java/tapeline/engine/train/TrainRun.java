@@ -66,6 +66,13 @@ public final class TrainRun {
     private int stepPasses;
     private TrainState checkpoint;
 
+    // Levenberg-Marquardt (optimizer = lm): a pass gives the least-squares sums (tellLm).
+    private final tapeline.engine.optim.LevenbergMarquardt lmState;
+    private final tapeline.engine.solve.LmNormalStep lmStep;
+    private boolean lmTrialPhase;
+    private double[] lmTrial;
+    private int lmTrials;
+
     private TrainRun(TrainState start, Settings s, boolean copySolver) {
         this.s = s;
         this.history = new ArrayList<>(start.history());
@@ -89,6 +96,9 @@ public final class TrainRun {
             grads = new double[n][1];
         }
         newton = optimizer instanceof tapeline.engine.optim.Newton nt ? nt : null;
+        lmState = optimizer instanceof tapeline.engine.optim.LevenbergMarquardt l ? l : null;
+        lmStep = lmState == null ? null : new tapeline.engine.solve.LmNormalStep(lmState, params.length,
+                s.lossTolerance(), s.stepTolerance(), s.gradTolerance(), lmState.dtype());
     }
 
     /** A run from {@code start} (step 0 or a checkpoint); {@code start}'s solver is copied, its Keras optimizer used in place. */
@@ -105,12 +115,18 @@ public final class TrainRun {
     public double[] point() {
         if (result != null) throw new IllegalStateException("the run has ended");
         if (trialPhase) return trialPoint.clone();
+        if (lmTrialPhase) return lmTrial.clone();
         return qn != null ? qn.point() : params.clone();
     }
 
     /** Whether the next evaluation must include the rows' Hessian ({@code optimizer = newton}: every one). */
     public boolean needsHessian() {
         return newton != null;
+    }
+
+    /** Whether the next evaluation is a least-squares pass ({@code optimizer = lm}): {@link #tell(JacobianSums, double)}. */
+    public boolean needsJacobian() {
+        return lmState != null;
     }
 
     /** The step the next evaluation belongs to (a mini-batch's seed): for L-BFGS the iterate it may become. */
@@ -165,6 +181,7 @@ public final class TrainRun {
      */
     public boolean tell(GradientSums sums, double seconds) {
         if (result != null) throw new IllegalStateException("the run has ended");
+        if (lmState != null) throw new IllegalStateException("optimizer lm is told least-squares sums (JacobianSums), not a gradient");
         int evalStep = step();
         if (sums.count() == 0) {
             throw new IllegalStateException("step " + evalStep + ": the gradient pass saw no rows"
@@ -417,6 +434,135 @@ public final class TrainRun {
             }
         }
         return d;
+    }
+
+    // ---- Levenberg-Marquardt -----------------------------------------------------------------
+
+    /** Trials along one iterate before the run counts a step that did not move (the sweep's {@code LmStep.TRIALS}). */
+    static final int LM_TRIALS = 20;
+
+    /**
+     * {@code optimizer = lm}: the least-squares sums at {@link #point()}. At an iterate: record and
+     * judge it (non-finite sums: DIVERGED; lmder's gtol, or an ftol/xtol found at the last trial:
+     * CONVERGED; the step limit), then propose a trial from the trust region
+     * ({@link tapeline.engine.solve.LmNormalStep}). At a trial: lmder's ratio test; a trial taken is the
+     * next iterate, its pass that iterate's (no pass is repeated). {@value #LM_TRIALS} refused trials
+     * in a row count as a step that stayed put (a history point at the same parameters, the radius
+     * smaller), as a sweep row's iteration that found none, so a run with every tolerance 0 still ends
+     * at {@code steps}.
+     *
+     * @return whether the run has ended
+     * @throws IllegalStateException if the pass saw no rows
+     */
+    public boolean tell(JacobianSums sums, double seconds) {
+        if (result != null) throw new IllegalStateException("the run has ended");
+        if (lmState == null) throw new IllegalStateException("only optimizer lm is told least-squares sums");
+        if (sums.count() == 0) {
+            throw new IllegalStateException("step " + step + ": the least-squares pass saw no rows (an empty input)");
+        }
+        passes++;
+        this.seconds += seconds;
+        lastRows = sums.count();
+        newPoint = null;
+        checkpointDue = false;
+        checkpoint = null;
+        stepPasses++;
+        pendingSeconds += seconds;
+        if (!lmTrialPhase) {
+            judgeLm(sums);
+            return result != null;
+        }
+        tapeline.engine.solve.LmNormalStep.Trial t = lmStep.judge(sums.rss());
+        switch (t) {
+            case ACCEPTED, CONVERGED_ACCEPTED -> {
+                lmTrialPhase = false;
+                System.arraycopy(lmTrial, 0, params, 0, params.length);
+                step++;
+                if (t == tapeline.engine.solve.LmNormalStep.Trial.ACCEPTED && s.checkpointEvery() > 0
+                        && step % s.checkpointEvery() == 0) {
+                    // As Newton's: the state before the new iterate is judged; a resumed run evaluates it again.
+                    checkpoint = copyOf(new TrainState(params, optimizer, step, history, divergence));
+                }
+                judgeLm(sums);
+                checkpointDue = checkpoint != null && result == null;
+            }
+            case CONVERGED_REJECTED -> {
+                lmTrialPhase = false;
+                endLm(Status.CONVERGED, null);
+            }
+            case REJECTED -> {
+                if (++lmTrials >= LM_TRIALS) {
+                    // A step that stayed put: recorded at the same parameters, judged by the step limit.
+                    lmTrialPhase = false;
+                    step++;
+                    HistoryPoint last = history.get(history.size() - 1);
+                    HistoryPoint point = new HistoryPoint(step, last.loss(), last.gradNorm(), stepPasses);
+                    stepPasses = 0;
+                    history.add(point);
+                    newPoint = point;
+                    stepSeconds = pendingSeconds;
+                    pendingSeconds = 0;
+                    if (step >= s.steps()) {
+                        endLm(Status.MAX_STEPS, null);
+                        return true;
+                    }
+                    lmTrials = 0;
+                }
+                lmTrial = lmStep.propose();
+                lmTrialPhase = true;
+            }
+            default -> throw new IllegalStateException("unknown trial outcome " + t);
+        }
+        return result != null;
+    }
+
+    /** A new iterate (params) with its sums. */
+    private void judgeLm(JacobianSums sums) {
+        double loss = sums.loss(s.reduce());
+        double[] g = sums.gradient(s.reduce());
+        double norm = TrainLoop.norm(g);
+        HistoryPoint point = new HistoryPoint(step, loss, norm, stepPasses);
+        stepPasses = 0;
+        history.add(point);
+        newPoint = point;
+        stepSeconds = pendingSeconds;
+        pendingSeconds = 0;
+        String bad = notFinite(loss, g);
+        double[][] jtj = sums.jtj();
+        if (bad == null) {
+            for (double[] row : jtj) for (double v : row) if (!Double.isFinite(v)) bad = "J^T J has a component " + v;
+        }
+        if (bad != null) {
+            endLm(Status.DIVERGED, "step " + step + ": " + bad);
+            return;
+        }
+        if (lmState.converged(0) != tapeline.engine.optim.LevenbergMarquardt.RUNNING) {
+            endLm(Status.CONVERGED, null);
+            return;
+        }
+        if (lmStep.iterate(params, sums.rss(), sums.jtrSum(), jtj, sums.residuals())) {
+            endLm(Status.CONVERGED, null);
+            return;
+        }
+        if (step >= s.steps()) {
+            endLm(Status.MAX_STEPS, null);
+            return;
+        }
+        lmTrials = 0;
+        lmTrial = lmStep.propose();
+        lmTrialPhase = true;
+    }
+
+    private void endLm(Status status, String message) {
+        if (status == Status.CONVERGED) {
+            int how = lmState.converged(0);
+            java.util.List<String> tests = new java.util.ArrayList<>();
+            if ((how & tapeline.engine.optim.LevenbergMarquardt.FTOL) != 0) tests.add("tolerance.loss (ftol)");
+            if ((how & tapeline.engine.optim.LevenbergMarquardt.XTOL) != 0) tests.add("tolerance.step (xtol)");
+            if ((how & tapeline.engine.optim.LevenbergMarquardt.GTOL) != 0) tests.add("tolerance.grad (gtol)");
+            message = "step " + step + ": Levenberg-Marquardt converged by " + String.join(" and ", tests);
+        }
+        result = new TrainResult(new TrainState(params, optimizer, step, history, divergence), status, message, passes, seconds);
     }
 
     private static TrainState copyOf(TrainState st) {

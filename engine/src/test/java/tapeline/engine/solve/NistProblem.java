@@ -17,20 +17,20 @@ import java.util.regex.Pattern;
  * certified residual sum of squares, and the data columns ({@code y}, then {@code x} or
  * {@code x1}, {@code x2}), with the model written as tapeline residuals in {@code nist/models.txt}.
  */
-record NistProblem(String name, String residuals, double[][] starts, double[] certified, double[] certifiedSe,
+public record NistProblem(String name, String residuals, double[][] starts, double[] certified, double[] certifiedSe,
                    double rss, Map<String, double[]> columns) {
 
     private static final Pattern PARAM = Pattern.compile("\\s*b(\\d+)\\s*=\\s*(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s*");
 
-    int parameters() {
+    public int parameters() {
         return certified.length;
     }
 
-    int observations() {
+    public int observations() {
         return columns.get("y").length;
     }
 
-    static Map<String, String> models() {
+    public static Map<String, String> models() {
         Map<String, String> out = new LinkedHashMap<>();
         for (String line : text("nist/models.txt").split("\n")) {
             if (line.isBlank() || line.startsWith("#")) continue;
@@ -40,13 +40,13 @@ record NistProblem(String name, String residuals, double[][] starts, double[] ce
         return out;
     }
 
-    static List<NistProblem> all() {
+    public static List<NistProblem> all() {
         List<NistProblem> out = new ArrayList<>();
         models().forEach((name, model) -> out.add(load(name, model)));
         return out;
     }
 
-    static NistProblem load(String name, String model) {
+    public static NistProblem load(String name, String model) {
         String[] lines = text("nist/" + name + ".dat").split("\r?\n");
         List<double[]> params = new ArrayList<>();
         double rss = Double.NaN;
@@ -92,7 +92,7 @@ record NistProblem(String name, String residuals, double[][] starts, double[] ce
     }
 
     /** The lowest number of correct significant digits over the parameters (NIST's LRE), capped at 15. */
-    static double correctDigits(double[] got, double[] want) {
+    public static double correctDigits(double[] got, double[] want) {
         double worst = 15;
         for (int k = 0; k < want.length; k++) {
             double rel = Math.abs(got[k] - want[k]) / Math.abs(want[k]);
@@ -103,7 +103,7 @@ record NistProblem(String name, String residuals, double[][] starts, double[] ce
         return worst;
     }
 
-    static String text(String resource) {
+    public static String text(String resource) {
         try (InputStream in = NistProblem.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing test resource " + resource);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -54,6 +54,9 @@ import tapeline.engine.train.GradientSums.Reduce;
  *                         (default, and for every other optimizer: every variable)
  * @param codegen          {@code engine.codegen}: the gradient pass compiled to Java (true, the default; the same
  *                         bits) or always the tape's interpreter
+ * @param residuals        {@code residuals}: one row's residuals (then {@code loss} is the sum of their squares), or empty
+ * @param stepTolerance    {@code tolerance.step}: lm's xtol (0: off; default 1e-8 with lm)
+ * @param stderr           {@code stderr}, {@code cost.kind}: which standard errors the fit gets (NONE, RESIDUALS, NLL)
  */
 public record TrainConfig(
         Expression loss,
@@ -81,7 +84,10 @@ public record TrainConfig(
         Map<String, String> spark,
         Expression regularization,
         List<String> l1Variables,
-        boolean codegen) implements Serializable, CommonConfig {
+        boolean codegen,
+        List<Expression> residuals,
+        double stepTolerance,
+        tapeline.engine.solve.StandardErrors.Kind stderr) implements Serializable, CommonConfig {
 
     /** The driver-side solvers (not Keras optimizers): each evaluation of the objective is one gradient pass. */
     public static final java.util.Set<String> SOLVERS = java.util.Set.of("lbfgs", "owlqn");
@@ -89,6 +95,8 @@ public record TrainConfig(
     public static final int DEFAULT_MEMORY = 10;
     /** The tolerances' default for lbfgs and owlqn: MLlib's {@code tol}. */
     public static final double DEFAULT_SOLVER_TOLERANCE = 1e-6;
+    /** {@code tolerance.loss}, {@code .step} and {@code .grad}'s default for lm (ftol, xtol, gtol): scipy's {@code least_squares}. */
+    public static final double DEFAULT_LM_TOLERANCE = 1e-8;
 
     /** What to do with a row that has a missing, non-numeric or non-finite cell. */
     public enum BadRows {
@@ -113,6 +121,13 @@ public record TrainConfig(
         optimizerArgs = Collections.unmodifiableMap(new LinkedHashMap<>(optimizerArgs));
         spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
         l1Variables = l1Variables == null ? variables.stream().map(VariableSpec::name).toList() : List.copyOf(l1Variables);
+        residuals = residuals == null ? List.of() : List.copyOf(residuals);
+        if (stderr == null) stderr = tapeline.engine.solve.StandardErrors.Kind.NONE;
+    }
+
+    /** Whether the optimizer is Levenberg-Marquardt ({@code optimizer = lm}, with {@code residuals}). */
+    public boolean usesLm() {
+        return "lm".equals(optimizer);
     }
 
     /** Whether the optimizer is L-BFGS or OWL-QN. */
@@ -174,6 +189,12 @@ public record TrainConfig(
      */
     public Map<String, String> effectiveDefaults() {
         Map<String, String> d = new LinkedHashMap<>(defaults());
+        if (usesLm()) {
+            d.putAll(ConfigValues.optimizerDefaults(optimizer));
+            d.remove("optimizer.learning_rate"); // lm takes none: its step comes from the trust region
+            for (String t : List.of("tolerance.grad", "tolerance.loss", "tolerance.step")) d.put(t, String.valueOf(DEFAULT_LM_TOLERANCE));
+            return Collections.unmodifiableMap(d);
+        }
         if (!usesSolver()) {
             d.putAll(ConfigValues.optimizerDefaults(optimizer));
             return Collections.unmodifiableMap(d);

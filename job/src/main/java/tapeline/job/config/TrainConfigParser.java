@@ -28,14 +28,16 @@ final class TrainConfigParser {
             "batch.fraction", "batch.seed", "checkpoint.path", "checkpoint.every", "resume", "dtype",
             "input.path", "input.format", "input.table", "output.path", "output.format", "output.mode",
             "output.table", "output.partitionBy", "bad.rows",
-            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization", "engine.codegen");
+            "block.size", "partitions", "aggregation.depth", "app.name", "max.invalid", "regularization", "engine.codegen",
+            "residuals", "tolerance.step", "stderr", "cost.kind");
 
     /** The value of each key left unset (the run record's effective config). */
     static final Map<String, String> DEFAULTS = ConfigValues.ordered("job", "train", "reduce", "mean",
             "optimizer", "adam", "steps", "100", "tolerance.grad", "0", "tolerance.loss", "0", "batch.fraction", "1",
             "batch.seed", "0", "checkpoint.every", "0", "resume", "false", "dtype", "float64", "output.format", "parquet",
             "output.mode", "error", "bad.rows", "fatal", "block.size", "4096", "partitions", "0",
-            "aggregation.depth", "2", "app.name", "tapeline train", "engine.codegen", "true");
+            "aggregation.depth", "2", "app.name", "tapeline train", "engine.codegen", "true", "tolerance.step", "0",
+            "stderr", "false");
 
     static final int DEFAULT_STEPS = 100;
     static final int DEFAULT_BLOCK_SIZE = 4096;
@@ -57,7 +59,8 @@ final class TrainConfigParser {
 
     private TrainConfig parse() throws ConfigException {
         List<VariableSpec> variables = parseVariables();
-        Expression loss = parseLoss(variables);
+        List<Expression> residuals = parseResiduals(variables);
+        Expression loss = residuals.isEmpty() ? parseLoss(variables) : sumOfSquares(residuals);
         Map<String, double[]> init = parseInit(variables);
         Reduce reduce = values.choice("reduce", "mean", Map.of("mean", Reduce.MEAN, "sum", Reduce.SUM));
         String optimizer = values.optimizer(TrainConfig.SOLVERS);
@@ -67,19 +70,30 @@ final class TrainConfigParser {
                     + " the train job does not have it: take newton, lbfgs, or a first-order optimizer");
             optimizer = null;
         }
-        if ("lm".equals(optimizer)) {
-            problems.add("optimizer: lm (Levenberg-Marquardt) runs per row in the sweep (residuals = ...);"
-                    + " the train job does not have it yet: take lbfgs, or a first-order optimizer");
-            optimizer = null;
+        boolean lm = "lm".equals(optimizer);
+        if (lm && residuals.isEmpty() && raw.containsKey("loss")) {
+            problems.add("optimizer: lm (Levenberg-Marquardt) needs the loss as residuals (residuals = ...), got loss = '"
+                    + raw.get("loss") + "'");
+        }
+        if (lm && raw.containsKey("regularization")) {
+            // The regularization is added once to the whole objective, not per row; lm's model is a sum of
+            // squared per-row residuals, so it has no place there (see docs/train.md).
+            problems.add("regularization: optimizer lm fits a sum of squared residuals and takes no regularization term;"
+                    + " take lbfgs or newton for a regularized fit (residuals work with every optimizer)");
         }
         boolean solver = optimizer != null && TrainConfig.SOLVERS.contains(optimizer);
         List<String> l1Variables = new ArrayList<>();
         Map<String, Double> optimizerArgs = solver ? parseSolverArgs(optimizer, variables, l1Variables)
                 : parseOptimizerArgs(optimizer);
         int steps = values.integer("steps", DEFAULT_STEPS, 0, Integer.MAX_VALUE);
-        double defaultTol = solver ? TrainConfig.DEFAULT_SOLVER_TOLERANCE : 0;
+        double defaultTol = solver ? TrainConfig.DEFAULT_SOLVER_TOLERANCE : lm ? TrainConfig.DEFAULT_LM_TOLERANCE : 0;
         double gradTol = values.nonNegative("tolerance.grad", defaultTol);
         double lossTol = values.nonNegative("tolerance.loss", defaultTol);
+        double stepTol = values.nonNegative("tolerance.step", lm ? TrainConfig.DEFAULT_LM_TOLERANCE : 0);
+        if (!lm && raw.containsKey("tolerance.step")) {
+            problems.add("tolerance.step: only optimizer lm has a step tolerance (its xtol), got optimizer " + optimizer);
+        }
+        tapeline.engine.solve.StandardErrors.Kind stderr = parseStandardErrors(residuals);
         double fraction = values.fraction("batch.fraction");
         Expression regularization = parseRegularization(variables);
         long seed = values.longValue("batch.seed", 0);
@@ -96,6 +110,10 @@ final class TrainConfigParser {
             }
         }
         DType dtype = values.choice("dtype", "float64", Map.of("float64", DType.FLOAT64, "float32", DType.FLOAT32));
+        if (lm && fraction < 1) {
+            problems.add("batch.fraction: optimizer = lm needs the full batch (its ratio test compares the sum of squares"
+                    + " at two points), got " + fraction);
+        }
         if (solver && fraction < 1) {
             problems.add("batch.fraction: optimizer = " + optimizer + " needs the full batch (its line search compares"
                     + " the objective at several points), got " + fraction);
@@ -120,7 +138,69 @@ final class TrainConfigParser {
         return new TrainConfig(loss, variables, init, reduce, optimizer, optimizerArgs, steps, gradTol, lossTol,
                 fraction, seed, checkpointPath, checkpointEvery, resume, dtype, input, output, badRows, blockSize,
                 partitions, depth, appName, spark, regularization, solver && "owlqn".equals(optimizer) && !l1Variables.isEmpty()
-                        ? l1Variables : null, !Boolean.FALSE.equals(codegen));
+                        ? l1Variables : null, !Boolean.FALSE.equals(codegen), residuals, stepTol, stderr);
+    }
+
+    /**
+     * {@code residuals}: one row's residuals, a comma-separated list of scalar or vector expressions
+     * (the sweep's syntax); empty when the key is absent. With {@code loss} (or {@code cost}) it is a
+     * problem naming both keys.
+     */
+    private List<Expression> parseResiduals(List<VariableSpec> variables) {
+        String text = raw.get("residuals");
+        if (text == null) return List.of();
+        for (String other : List.of("loss", "cost")) {
+            if (raw.containsKey(other)) {
+                problems.add(other + " and residuals are both given: give one (residuals makes one row's loss the sum of"
+                        + " their squares)");
+                return List.of();
+            }
+        }
+        try {
+            List<Expression> list = Expression.parseList("residuals", text);
+            for (VariableSpec v : variables) {
+                if (list.stream().noneMatch(e -> e.names().contains(v.name()))) {
+                    problems.add("variables: '" + v.name() + "' does not appear in residuals '" + text + "'");
+                }
+            }
+            return list;
+        } catch (ExpressionException e) {
+            problems.add(e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** One row's loss the residuals stand for, {@code sum((r1)^2) + sum((r2)^2) + ...}. */
+    private static Expression sumOfSquares(List<Expression> residuals) {
+        StringBuilder b = new StringBuilder();
+        for (Expression r : residuals) {
+            if (b.length() > 0) b.append(" + ");
+            b.append("sum((").append(r.source().trim()).append(")^2)");
+        }
+        return Expression.parse("residuals", b.toString());
+    }
+
+    /**
+     * {@code stderr} and {@code cost.kind}: standard errors from the residuals, or from the Hessian of
+     * a loss declared a negative log-likelihood; a loss of no declared kind has none to give.
+     */
+    private tapeline.engine.solve.StandardErrors.Kind parseStandardErrors(List<Expression> residuals) {
+        Boolean on = values.choice("stderr", "false", Map.of("true", true, "false", false));
+        String kind = raw.get("cost.kind");
+        if (kind != null && !kind.trim().equalsIgnoreCase("nll")) {
+            problems.add("cost.kind: expected nll (the loss is a negative log-likelihood), got '" + kind + "'");
+            return tapeline.engine.solve.StandardErrors.Kind.NONE;
+        }
+        if (kind != null && raw.containsKey("residuals")) {
+            problems.add("cost.kind: residuals make the loss a sum of squares; cost.kind = nll is for a loss = ...");
+            return tapeline.engine.solve.StandardErrors.Kind.NONE;
+        }
+        if (!Boolean.TRUE.equals(on)) return tapeline.engine.solve.StandardErrors.Kind.NONE;
+        if (raw.containsKey("residuals")) return tapeline.engine.solve.StandardErrors.Kind.RESIDUALS;
+        if (kind != null) return tapeline.engine.solve.StandardErrors.Kind.NLL;
+        problems.add("stderr: standard errors need the loss as residuals (residuals = ...), or a loss declared a"
+                + " negative log-likelihood (cost.kind = nll)");
+        return tapeline.engine.solve.StandardErrors.Kind.NONE;
     }
 
     private List<VariableSpec> parseVariables() {
@@ -302,7 +382,7 @@ final class TrainConfigParser {
                 continue;
             }
             if (k.equals("cost")) {
-                problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
+                if (!raw.containsKey("residuals")) problems.add("cost: the train job calls one row's expression 'loss'; rename the key");
             } else if (SweepConfigParser.FIXED_KEYS.contains(k)) {
                 problems.add(k + ": a key of the sweep job, not of job=train");
             } else if (k.startsWith(ConfigValues.INIT)) {

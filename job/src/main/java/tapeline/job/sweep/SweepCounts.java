@@ -31,6 +31,8 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
 
     private final long[] rows = new long[STATUSES.length];
     private long steps;
+    /** Rows solved (CONVERGED or MAX_STEPS) with {@code stderr = true} whose standard errors are null (a singular J^T J or H). */
+    private long noStandardErrors;
 
     /** A new accumulator registered with {@code sc}, named for Spark's UI. */
     public static SweepCounts register(SparkContext sc) {
@@ -45,9 +47,14 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
         steps += rowSteps;
     }
 
+    /** Counts a solved row whose standard errors are null. */
+    void countNoStandardErrors() {
+        noStandardErrors++;
+    }
+
     @Override
     public boolean isZero() {
-        return steps == 0 && Arrays.stream(rows).allMatch(n -> n == 0);
+        return steps == 0 && noStandardErrors == 0 && Arrays.stream(rows).allMatch(n -> n == 0);
     }
 
     @Override
@@ -55,6 +62,7 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
         SweepCounts c = new SweepCounts();
         System.arraycopy(rows, 0, c.rows, 0, rows.length);
         c.steps = steps;
+        c.noStandardErrors = noStandardErrors;
         return c;
     }
 
@@ -62,6 +70,7 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
     public void reset() {
         Arrays.fill(rows, 0);
         steps = 0;
+        noStandardErrors = 0;
     }
 
     @Override
@@ -70,6 +79,7 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
             rows[s.ordinal()] += t.rows(s);
         }
         steps += t.steps();
+        noStandardErrors += t.noStandardErrors();
     }
 
     @Override
@@ -81,6 +91,7 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
             rows[i] += o.rows[i];
         }
         steps += o.steps;
+        noStandardErrors += o.noStandardErrors;
     }
 
     @Override
@@ -89,7 +100,7 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
         for (LaneStatus s : STATUSES) {
             byStatus.put(s.name(), rows[s.ordinal()]);
         }
-        return new Totals(byStatus, steps);
+        return new Totals(byStatus, steps, noStandardErrors);
     }
 
     /**
@@ -98,8 +109,14 @@ public final class SweepCounts extends AccumulatorV2<SweepCounts.Totals, SweepCo
      *
      * @param byStatus rows per {@link LaneStatus} name
      * @param steps    optimizer steps over all rows
+     * @param noStandardErrors rows solved (CONVERGED or MAX_STEPS) whose standard errors are null ({@code stderr = true})
      */
-    public record Totals(Map<String, Long> byStatus, long steps) implements Serializable {
+    public record Totals(Map<String, Long> byStatus, long steps, long noStandardErrors) implements Serializable {
+        /** Without standard errors. */
+        public Totals(Map<String, Long> byStatus, long steps) {
+            this(byStatus, steps, 0);
+        }
+
         public Totals {
             byStatus = Map.copyOf(byStatus);
             if (steps < 0) {

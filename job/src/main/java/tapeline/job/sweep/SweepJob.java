@@ -195,6 +195,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         }
         spark.sparkContext().setJobDescription(null);
         phases.end();
-        return new SweepSummary(c.output().describe(), totals.byStatus(), totals.steps(), seconds, written, preview);
+        return new SweepSummary(c.output().describe(), totals.byStatus(), totals.steps(), seconds, written, preview,
+                c.stderr() == tapeline.engine.solve.StandardErrors.Kind.NONE ? -1 : totals.noStandardErrors());
     }
 }

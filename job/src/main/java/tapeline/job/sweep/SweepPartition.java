@@ -117,6 +117,12 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             }
             // Counted as emitted, not as solved: a consumer that stops early (a limit) counts what it took.
             counts.count(result.status()[lane], result.steps()[lane]);
+            LaneStatus st = result.status()[lane];
+            double[][][] se = result.standardErrors();
+            if (se != null && se.length > 0 && (st == LaneStatus.CONVERGED || st == LaneStatus.MAX_STEPS)
+                    && Double.isNaN(se[0][0][lane])) {
+                counts.countNoStandardErrors(); // solved, but J^T J or H singular (or n <= p): null errors
+            }
             return out.solved(in, result, lane);
         }
 

@@ -25,9 +25,24 @@ import tapeline.job.io.PreviewTable;
  * @param seconds    wall time of the sweep and its write
  * @param schema     the written schema (for the preview's header)
  * @param preview    the first {@code show.rows} rows of the output
+ * @param noStandardErrors with {@code stderr = true}, the rows solved (CONVERGED or MAX_STEPS) whose standard
+ *                   errors are null (J^T J or H singular, or no more residuals than variables); -1 without
  */
 public record SweepSummary(String outputPath, Map<String, Long> byStatus, long steps, double seconds,
-                           StructType schema, List<Row> preview) implements JobResult {
+                           StructType schema, List<Row> preview, long noStandardErrors) implements JobResult {
+
+    /** Without standard errors. */
+    public SweepSummary(String outputPath, Map<String, Long> byStatus, long steps, double seconds, StructType schema,
+                        List<Row> preview) {
+        this(outputPath, byStatus, steps, seconds, schema, preview, -1);
+    }
+
+    /** The run record's {@code sweep} entry, with {@code stderr = true}: the rows solved without standard errors. */
+    @Override
+    public Map<String, Object> details() {
+        if (noStandardErrors < 0) return Map.of();
+        return Map.of("sweep", Map.of("rows_without_standard_errors", noStandardErrors));
+    }
 
     public SweepSummary {
         byStatus = Collections.unmodifiableMap(new TreeMap<>(byStatus));
@@ -74,6 +89,10 @@ public record SweepSummary(String outputPath, Map<String, Long> byStatus, long s
         sb.append(" ");
         for (String s : List.of("CONVERGED", "MAX_STEPS", "DIVERGED", "INVALID")) {
             sb.append(String.format(Locale.ROOT, "  %s %,d", s, count(s)));
+        }
+        if (noStandardErrors >= 0) {
+            sb.append(String.format(Locale.ROOT, "%n  %,d solved row%s without standard errors (J^T J or H singular, or n <= p)",
+                    noStandardErrors, noStandardErrors == 1 ? "" : "s"));
         }
         sb.append(String.format("%noutput: %s%n", outputPath));
         if (!preview.isEmpty()) {

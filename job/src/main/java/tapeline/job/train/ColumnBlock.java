@@ -54,6 +54,11 @@ public record ColumnBlock(double[][] columns, long[] keys, int rows, long badRow
         return agg.add(params, columns, picked, n);
     }
 
+    /** Adds this block's rows (all of them: lm and the standard errors take the full batch) to {@code agg}, in canonical order. */
+    public tapeline.engine.train.JacobianAggregator addTo(tapeline.engine.train.JacobianAggregator agg, double[] params) {
+        return rows == 0 ? agg : agg.add(params, columns, 0, rows);
+    }
+
     /** The small part of a block the driver collects before training: counts and the first bad rows. */
     public record Stats(long rows, long badRows, List<String> firstBad) implements Serializable {
         public static Stats of(ColumnBlock b) {

@@ -26,7 +26,7 @@ import tapeline.engine.train.TrainLoop;
  * underneath), so the result does not depend on the number of partitions, the tree's shape, task
  * retries or the order tasks finish in.
  */
-public final class GradientPass implements TrainLoop.GradientPass {
+public final class GradientPass implements TrainLoop.GradientPass, TrainLoop.JacobianPass {
     private static final Logger LOG = LoggerFactory.getLogger(GradientPass.class);
 
     private final SparkContext sc;
@@ -47,6 +47,51 @@ public final class GradientPass implements TrainLoop.GradientPass {
         this.fraction = fraction;
         this.seed = seed;
         this.depth = depth;
+    }
+
+    /** The residuals' model, for least-squares passes ({@link #jacobianPass}), or null. */
+    private tapeline.engine.train.ResidualModel residuals;
+
+    /** This pass, able to sum the residuals' {@code J^T J}, {@code J^T r}, {@code r^T r} too ({@code optimizer = lm}, {@code stderr}). */
+    public GradientPass withResiduals(tapeline.engine.train.ResidualModel model) {
+        residuals = model;
+        return this;
+    }
+
+    /**
+     * A least-squares pass over every row ({@code optimizer = lm}; the standard errors): the same
+     * wiring as {@link #pass}, the partitions' {@link tapeline.engine.train.JacobianAggregator}s
+     * merged exactly, so the sums do not depend on the partitioning either.
+     */
+    @Override
+    public tapeline.engine.train.JacobianSums jacobianPass(double[] params, int step) {
+        if (residuals == null) throw new IllegalStateException("this pass has no residuals (residuals = ...)");
+        sc.setJobDescription("tapeline train: least-squares pass, step " + step);
+        Broadcast<double[]> bc = JavaSparkContext.fromSparkContext(sc).broadcast(params);
+        tapeline.engine.train.ResidualModel m = residuals;
+        try {
+            return data.treeAggregate(new tapeline.engine.train.JacobianAggregator(m),
+                    (agg, block) -> block.addTo(agg, bc.value()),
+                    tapeline.engine.train.JacobianAggregator::merge, depth).snapshot();
+        } finally {
+            bc.destroy();
+            sc.setJobDescription(null);
+        }
+    }
+
+    /** The Hessian sums of every row at {@code params} (the standard errors of a negative log-likelihood). */
+    public GradientSums hessianPass(double[] params) {
+        boolean was = hessian;
+        hessian = true;
+        try {
+            return fraction < 1 ? fullBatch().pass(params, -1) : pass(params, -1);
+        } finally {
+            hessian = was;
+        }
+    }
+
+    private GradientPass fullBatch() {
+        return new GradientPass(sc, data, model, 1.0, seed, depth).withHessian(true);
     }
 
     /** This pass, summing the rows' Hessians too ({@code optimizer = newton} needs them). */

@@ -25,6 +25,8 @@ import tapeline.engine.optim.Optimizer;
 import tapeline.engine.optim.Optimizers;
 import tapeline.engine.optim.lbfgs.QuasiNewton;
 import tapeline.engine.train.LossModel;
+import tapeline.engine.train.ParameterErrors;
+import tapeline.engine.train.ResidualModel;
 import tapeline.engine.train.Regularizer;
 import tapeline.engine.train.TrainLoop;
 import tapeline.engine.train.TrainState;
@@ -150,6 +152,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize()).withCodegen(c.codegen());
             // Records the loss once on a one-lane tape: unbound names, vector sizes, a non-scalar loss.
             new LossModel(c.loss(), c.variables(), sizes, c.dtype(), 1).compile();
+            if (!c.residuals().isEmpty()) new ResidualModel(c.residuals(), c.variables(), sizes, c.dtype(), 1).compile();
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         } catch (IllegalArgumentException e) { // ExpressionException among them: it names the position
@@ -173,21 +176,27 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         Fit fit = fit(spark, p, gate, phases);
         TrainLoop.TrainResult result = fit.result();
         write(spark, c.output(), p.model().parameterNames(), result.state().params(), result.state().history(),
-                "tapeline train: " + c.loss().source());
+                "tapeline train: " + c.loss().source(), fit.errors());
         TrainState end = result.state();
         List<TrainState.HistoryPoint> h = end.history();
         TrainState.HistoryPoint last = h.get(h.size() - 1);
         phases.end();
         return new TrainSummary(result.status(), result.message(), end.step(), last.loss(), last.gradNorm(), fit.rows(),
                 fit.badRows(), fit.partitions(), fit.resumedFrom(), result.passes(), result.passSeconds(), c.output().path(),
-                p.model().parameterNames(), end.params());
+                p.model().parameterNames(), end.params(), fit.errors());
     }
 
     /**
      * What a fit did, before anything is written: the loop's result, the rows used and left out, the
      * cached partitions, the step resumed from.
      */
-    public record Fit(TrainLoop.TrainResult result, long rows, long badRows, int partitions, int resumedFrom) {}
+    public record Fit(TrainLoop.TrainResult result, long rows, long badRows, int partitions, int resumedFrom,
+                      ParameterErrors errors) {
+        /** Without standard errors. */
+        public Fit(TrainLoop.TrainResult result, long rows, long badRows, int partitions, int resumedFrom) {
+            this(result, rows, badRows, partitions, resumedFrom, null);
+        }
+    }
 
     /**
      * Caches the rows, checks them (bad rows, the gate) and runs the driver loop; writes nothing but
@@ -232,11 +241,12 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
             phases.begin("solve_and_write");
             TrainState start = startState(c, p);
             int resumedFrom = start.step();
-            TrainLoop.GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
+            GradientPass pass = new GradientPass(spark.sparkContext(), blocks, p.model(), c.batchFraction(),
                     c.batchSeed(), c.aggregationDepth()).withHessian(c.optimizer().equals("newton"));
+            if (!c.residuals().isEmpty()) pass.withResiduals(ResidualModel.of(c.residuals(), p.model()));
+            Regularizer regularizer = c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype());
             TrainLoop.Settings settings = new TrainLoop.Settings(c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
-                    p.checkpoints() == null ? 0 : c.checkpointEvery(),
-                    c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()));
+                    p.checkpoints() == null ? 0 : c.checkpointEvery(), regularizer, c.stepTolerance());
             TrainLoop.Listener log = (point, n, seconds) -> LOG.info(String.format(Locale.ROOT,
                     "step %d  loss %.9g  grad_norm %.4g  passes %d  rows %d  %.3f s", point.step(), point.loss(),
                     point.gradNorm(), point.passes(), n, seconds));
@@ -245,11 +255,48 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 LOG.info("checkpoint: step {} written to {}", state.step(), c.checkpointPath());
             };
             TrainLoop.TrainResult result = TrainLoop.run(start, settings, pass, log, save);
-            return new Fit(result, rows, bad, blocks.getNumPartitions(), resumedFrom);
+            ParameterErrors errors = standardErrors(c, pass, result, regularizer, rows);
+            return new Fit(result, rows, bad, blocks.getNumPartitions(), resumedFrom, errors);
         } finally {
             blocks.unpersist(false);
             spark.sparkContext().setJobDescription(null);
         }
+    }
+
+    /**
+     * {@code stderr = true}: one more pass at the fit's parameters, over every row. Residuals: the
+     * least-squares sums, {@code cov = (J^T J)^-1 RSS / (n - p)}. {@code cost.kind = nll}: the rows'
+     * summed Hessian (the likelihood is the sum of the rows' terms, whatever {@code reduce}), plus the
+     * regularization's Hessian scaled as the objective scales it ({@code reduce = mean}: times the row
+     * count), {@code cov = H^-1}. A run that DIVERGED gets none (its parameters are not a fit).
+     */
+    private static ParameterErrors standardErrors(TrainConfig c, GradientPass pass, TrainLoop.TrainResult result,
+                                                  Regularizer regularizer, long rows) {
+        if (c.stderr() == tapeline.engine.solve.StandardErrors.Kind.NONE) return null;
+        double[] x = result.state().params();
+        int p = x.length;
+        if (result.status() == TrainLoop.Status.DIVERGED) {
+            double[] se = new double[p];
+            double[][] cov = new double[p][p];
+            java.util.Arrays.fill(se, Double.NaN);
+            for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
+            return new ParameterErrors(se, cov, "the run DIVERGED: its parameters are not a fit");
+        }
+        ParameterErrors e;
+        if (c.stderr() == tapeline.engine.solve.StandardErrors.Kind.RESIDUALS) {
+            e = ParameterErrors.fromResiduals(pass.jacobianPass(x, result.state().step()));
+        } else {
+            double[][] h = pass.hessianPass(x).hessian(tapeline.engine.train.GradientSums.Reduce.SUM);
+            if (regularizer != null) {
+                double[][] hr = new double[p][p];
+                regularizer.addHessian(x, hr);
+                double scale = c.reduce() == tapeline.engine.train.GradientSums.Reduce.MEAN ? rows : 1;
+                for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) h[i][j] += scale * hr[i][j];
+            }
+            e = ParameterErrors.fromHessian(h);
+        }
+        if (e.reason() != null) LOG.warn("no standard errors: {}", e.reason());
+        return e;
     }
 
     /** The rows as canonical column blocks ({@link BucketedRows}), persisted in memory (not yet computed). */
@@ -298,12 +345,35 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
      */
     public static void write(SparkSession spark, OutputSpec o, List<String> names, double[] values,
                              List<TrainState.HistoryPoint> historyPoints, String title) throws IOException {
+        write(spark, o, names, values, historyPoints, title, null);
+    }
+
+    /**
+     * As above; with standard errors ({@code stderr = true}) {@code params} gets a {@code se} column
+     * (null where there is none) and {@code covariance} is written beside it: {@code name} and one
+     * column per parameter, statsmodels' {@code cov_params()} (every value null where there is none).
+     */
+    public static void write(SparkSession spark, OutputSpec o, List<String> names, double[] values,
+                             List<TrainState.HistoryPoint> historyPoints, String title, ParameterErrors errors)
+            throws IOException {
         spark.sparkContext().setJobDescription("tapeline train: write params, history and loss.png to " + o.path());
         List<Row> params = new ArrayList<>();
-        for (int k = 0; k < values.length; k++) params.add(RowFactory.create(names.get(k), values[k]));
+        List<Row> cov = new ArrayList<>();
+        for (int k = 0; k < values.length; k++) {
+            if (errors == null) {
+                params.add(RowFactory.create(names.get(k), values[k]));
+                continue;
+            }
+            params.add(RowFactory.create(names.get(k), values[k], finiteOrNull(errors.se()[k])));
+            Object[] row = new Object[names.size() + 1];
+            row[0] = names.get(k);
+            for (int j = 0; j < names.size(); j++) row[j + 1] = finiteOrNull(errors.covariance()[k][j]);
+            cov.add(RowFactory.create(row));
+        }
         StructType paramSchema = new StructType()
                 .add("name", DataTypes.StringType, false)
                 .add("value", DataTypes.DoubleType, false);
+        if (errors != null) paramSchema = paramSchema.add("se", DataTypes.DoubleType, true);
         List<Row> history = new ArrayList<>();
         for (TrainState.HistoryPoint h : historyPoints) {
             history.add(RowFactory.create(h.step(), h.loss(), h.gradNorm(), h.passes()));
@@ -324,7 +394,16 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
                 o.under("params"));
         OutputWriter.write(spark.createDataFrame(history, historySchema).orderBy(functions.col("step")).coalesce(1),
                 o.under("history"));
+        if (errors != null) {
+            StructType covSchema = new StructType().add("name", DataTypes.StringType, false);
+            for (String n : names) covSchema = covSchema.add(n, DataTypes.DoubleType, true);
+            OutputWriter.write(spark.createDataFrame(cov, covSchema).coalesce(1), o.under("covariance"));
+        }
         LossChart.write(historyPoints, title, new Path(root, "loss.png"), hadoop, false);
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /** What a checkpoint must match to be resumed from. */

@@ -21,7 +21,16 @@ import tapeline.job.JobResult;
  */
 public record TrainSummary(TrainLoop.Status status, String message, int steps, double finalLoss, double finalGradNorm,
                            long rows, long skippedRows, int partitions, int resumedFrom, int passes, double passSeconds,
-                           String output, List<String> names, double[] params) implements JobResult {
+                           String output, List<String> names, double[] params,
+                           tapeline.engine.train.ParameterErrors errors) implements JobResult {
+
+    /** Without standard errors. */
+    public TrainSummary(TrainLoop.Status status, String message, int steps, double finalLoss, double finalGradNorm,
+                        long rows, long skippedRows, int partitions, int resumedFrom, int passes, double passSeconds,
+                        String output, List<String> names, double[] params) {
+        this(status, message, steps, finalLoss, finalGradNorm, rows, skippedRows, partitions, resumedFrom, passes,
+                passSeconds, output, names, params, null);
+    }
 
     @Override
     public long rowsRead() {
@@ -58,6 +67,15 @@ public record TrainSummary(TrainLoop.Status status, String message, int steps, d
         t.put("final_grad_norm", finalGradNorm);
         t.put("resumed_from", resumedFrom);
         t.put("gradient_passes", passes);
+        if (errors != null) {
+            // Where they are, or why there are none (then the se column and the covariance are null).
+            Map<String, Object> se = new LinkedHashMap<>();
+            se.put("available", errors.reason() == null);
+            se.put("params_column", "se");
+            se.put("covariance", "covariance");
+            se.put("reason", errors.reason());
+            t.put("standard_errors", se);
+        }
         return Map.of("train", t);
     }
 
@@ -72,10 +90,14 @@ public record TrainSummary(TrainLoop.Status status, String message, int steps, d
                 partitions, partitions == 1 ? "" : "s", resumedFrom > 0 ? ", resumed from step " + resumedFrom : ""));
         s.append(String.format(Locale.ROOT, "  gradient passes: %d in %.2f s, %.1f ms per pass%n", passes, passSeconds,
                 passes == 0 ? 0.0 : 1000 * passSeconds / passes));
-        s.append("  output: ").append(output).append(" (params, history, loss.png)\n");
+        s.append("  output: ").append(output).append(errors == null ? " (params, history, loss.png)\n"
+                : " (params with se, covariance, history, loss.png)\n");
+        if (errors != null && errors.reason() != null) s.append("  no standard errors: ").append(errors.reason()).append('\n');
         int shown = Math.min(names.size(), 20);
         for (int i = 0; i < shown; i++) {
-            s.append(String.format(Locale.ROOT, "    %s = %.17g%n", names.get(i), params[i]));
+            s.append(String.format(Locale.ROOT, "    %s = %.17g", names.get(i), params[i]));
+            if (errors != null && errors.reason() == null) s.append(String.format(Locale.ROOT, "  (se %.6g)", errors.se()[i]));
+            s.append('\n');
         }
         if (shown < names.size()) {
             s.append("    ... ").append(names.size() - shown).append(" more in params\n");

@@ -54,4 +54,28 @@ class CurveFitSweepTest extends SparkSuite {
             assertThat((Double) r.getAs("a_se")).as("row %d", id).isCloseTo(Math.sqrt(rss * (1.0 / 3 + 2)), within(1e-9));
         }
     }
+
+    /**
+     * Rows whose fit is solved but whose J^T J is singular (all three x equal: the intercept's and the
+     * slope's columns are parallel) get null standard errors; the summary and the run record count
+     * them, and the count is that of the output read back.
+     */
+    @Test
+    void theSummaryCountsTheSolvedRowsWithoutStandardErrors() throws Exception {
+        List<String> lines = List.of("1,1,2,3,1.0,2.1,2.9", "2,2,2,2,0.5,0.4,0.7", "3,1,2,3,-3,1,4.5", "4,5,5,5,1,1,1");
+        Path in = csv(dir.resolve("pts2.csv"), "id,x1,x2,x3,y1,y2,y3", lines);
+        Path out = dir.resolve("pts2-out");
+        Path conf = config(dir, "residuals = y1 - (a + b * x1), y2 - (a + b * x2), y3 - (a + b * x3)", "variables = a, b",
+                "optimizer = lm", "steps = 100", "tolerance.cost = 1e-14", "tolerance.step = 1e-14", "stderr = true",
+                "input.path = " + in, "output.path = " + out);
+        Run run = main(conf.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        List<Row> rows = output(out, "parquet").collectAsList();
+        long solvedWithout = rows.stream().filter(r -> List.of("CONVERGED", "MAX_STEPS").contains((String) r.getAs("status"))
+                && r.isNullAt(r.fieldIndex("a_se"))).count();
+        assertThat(solvedWithout).isEqualTo(2);
+        assertThat(run.out()).contains("2 solved rows without standard errors");
+        assertThat(java.nio.file.Files.readString(out.resolve("_tapeline.json")))
+                .containsPattern("\"rows_without_standard_errors\"\\s*:\\s*2");
+    }
 }

@@ -24,12 +24,20 @@ import tapeline.engine.train.TrainLoop;
  * @param batched {@link BatchedGroupSolver} (the job's) or {@link PerGroupSolver} (the reference, for tests)
  */
 public record EngineSolve(LossModel model, int steps, double gradTolerance, double lossTolerance, Reduce reduce,
-                          Regularizer regularizer, GroupStart start, boolean batched) implements GroupedPartition.BlockSolve {
+                          Regularizer regularizer, GroupStart start, boolean batched,
+                          tapeline.engine.train.ResidualModel residuals, double stepTolerance)
+        implements GroupedPartition.BlockSolve {
+
+    /** Without residuals (every optimizer but lm). */
+    public EngineSolve(LossModel model, int steps, double gradTolerance, double lossTolerance, Reduce reduce,
+                       Regularizer regularizer, GroupStart start, boolean batched) {
+        this(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, batched, null, 0);
+    }
 
     @Override
     public GroupedPartition.GroupResult[] solve(double[][] columns, int[] starts) {
         GroupProblem problem = new GroupProblem(model,
-                new TrainLoop.Settings(steps, gradTolerance, lossTolerance, reduce, 0, regularizer), start);
+                new TrainLoop.Settings(steps, gradTolerance, lossTolerance, reduce, 0, regularizer, stepTolerance), start, residuals);
         GroupSolver solver = batched ? new BatchedGroupSolver() : new PerGroupSolver();
         GroupFit[] fits = solver.solve(problem, new GroupBlock(columns, starts));
         GroupedPartition.GroupResult[] out = new GroupedPartition.GroupResult[fits.length];
@@ -50,6 +58,6 @@ public record EngineSolve(LossModel model, int steps, double gradTolerance, doub
 
     /** The same solve by the other solver. */
     public EngineSolve withBatched(boolean on) {
-        return new EngineSolve(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, on);
+        return new EngineSolve(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, on, residuals, stepTolerance);
     }
 }

@@ -271,7 +271,8 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         TrainConfig c = p.config().train();
         return new EngineSolve(p.model(), c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
                 c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()),
-                GroupStart.of(c, p.model()), true);
+                GroupStart.of(c, p.model()), true,
+                c.residuals().isEmpty() ? null : tapeline.engine.train.ResidualModel.of(c.residuals(), p.model()), c.stepTolerance());
     }
 
     /** {@code bad.rows = fatal}: a read of the input before any group is solved; a bad row stops the run (exit 2, nothing written). */

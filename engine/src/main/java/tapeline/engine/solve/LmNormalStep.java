@@ -1,0 +1,199 @@
+package tapeline.engine.solve;
+
+import tapeline.engine.optim.LevenbergMarquardt;
+import tapeline.engine.tape.DType;
+
+/**
+ * MINPACK's {@code lmder} for one problem whose Jacobian is never held, only its sums: the train
+ * job's {@code optimizer = lm}, where the rows are spread over partitions and a pass returns
+ * {@code r^T r}, {@code J^T r} and {@code J^T J}. The same rules as the sweep's per-row
+ * {@link LmStep} (its scaling, radius and {@code par} updates, ftol/xtol/gtol tests and the
+ * stationarity guard are the same static methods), and the same subproblem solver
+ * ({@link LmSubproblem}, lmpar's iteration), given a square matrix {@code A} with
+ * {@code A^T A = J^T J} and a vector {@code b} with {@code A^T b = J^T r} in place of J and r:
+ * {@code ||A s + b||^2} differs from {@code ||J s + r||^2} by a constant, so the damped least-squares
+ * problems, and their solutions, are the same. A and b come from the eigen-decomposition of
+ * {@code J^T J} scaled to a unit diagonal, {@code C^-1 J^T J C^-1 = V L V^T} (C the columns' norms;
+ * unscaled, a Jacobian whose columns differ by 1e6 in size would lose its small directions to the
+ * rounding of the large ones): {@code A = L^1/2 V^T C}, {@code b = L^-1/2 V^T C^-1 J^T r} (0 along
+ * a zero eigenvalue, where {@code J^T r} has no component either).
+ *
+ * <p>Forming {@code J^T J} squares J's condition number: a fit whose scaled J has a condition
+ * number near 1e8 loses the accuracy of its steps (the steps, not the answer, which is where the
+ * residuals' sum of squares is least and is judged by passes over the rows).
+ *
+ * <pre>{@code
+ * LmNormalStep lm = new LmNormalStep(state, ftol, xtol, gtol, DType.FLOAT64);   // state: LevenbergMarquardt, one lane
+ * if (!lm.iterate(x, sums...)) { double[] trial = lm.propose(); ...; lm.judge(trialRss) }
+ * }</pre>
+ */
+public final class LmNormalStep {
+    /** What {@link #judge} found. */
+    public enum Trial {
+        /** The trial lowered the sum of squares enough: it is the next iterate. */
+        ACCEPTED,
+        /** Refused; the radius shrank: propose again. */
+        REJECTED,
+        /** ftol or xtol passed at a stationary point: the run ends at the trial point if it was taken, else at the iterate. */
+        CONVERGED_ACCEPTED,
+        /** As CONVERGED_ACCEPTED, the trial refused: the run ends at the iterate. */
+        CONVERGED_REJECTED
+    }
+
+    private final LevenbergMarquardt lm;
+    private final double ftol;
+    private final double xtol;
+    private final double gtol;
+    private final DType dtype;
+    private final int m;
+    private final LmSubproblem sub;
+    private final SymmetricEigen eigen;
+    private final double[][] a;
+    private final double[] b;
+    private final double[] diag;
+    private double[] x0;
+    private double[][] jtj;
+    private double fnorm;
+    private double gnorm;
+    private double jtrNorm;
+    private long residuals;
+    private double pnorm;
+    private double prered;
+    private double dirder;
+    private double[] trial;
+
+    /**
+     * @param lm the state (radius, {@code par}, scaling): a {@link LevenbergMarquardt} built for one lane
+     *           of {@code m} slots, the train run's optimizer, checkpointed with it
+     */
+    public LmNormalStep(LevenbergMarquardt lm, int m, double ftol, double xtol, double gtol, DType dtype) {
+        this.lm = lm;
+        this.m = m;
+        this.ftol = ftol;
+        this.xtol = xtol;
+        this.gtol = gtol;
+        this.dtype = dtype;
+        sub = new LmSubproblem(m, m);
+        eigen = new SymmetricEigen(m);
+        a = new double[m][m];
+        b = new double[m];
+        diag = new double[m];
+    }
+
+    /**
+     * A new iterate {@code x} with its sums: the scaling (the columns' norms {@code sqrt((J^T J)_kk)},
+     * never decreasing), on the first iterate the radius, and lmder's gtol test.
+     *
+     * @return true when gtol ends the run here (the largest cosine between r and a column of J at most gtol)
+     */
+    public boolean iterate(double[] x, double rss, double[] jtr, double[][] jtj, long residuals) {
+        this.x0 = x.clone();
+        this.jtj = jtj;
+        this.residuals = residuals;
+        fnorm = Math.sqrt(rss);
+        boolean fresh = lm.stage(0) == 0;
+        double g = 0;
+        double sq = 0;
+        for (int k = 0; k < m; k++) {
+            double c = Math.sqrt(jtj[k][k]);
+            sq += jtr[k] * jtr[k];
+            if (!lm.jacScaling()) lm.diag(k, 0, 1);
+            else if (fresh) lm.diag(k, 0, c == 0 ? 1 : c);
+            else lm.diag(k, 0, Math.max(lm.diag(k, 0), c));
+            if (c != 0 && fnorm != 0) g = Math.max(g, Math.abs(jtr[k] / fnorm) / c);
+        }
+        gnorm = g;
+        jtrNorm = Math.sqrt(sq);
+        if (fresh) {
+            double xn = scaledNorm(x0);
+            lm.xnorm(0, xn);
+            lm.fnorm0(0, fnorm);
+            lm.xmax0(0, maxAbs(x0));
+            lm.delta(0, xn == 0 ? lm.factor(0) : lm.factor(0) * xn);
+            lm.stage(0, 1);
+        }
+        if (gtol > 0 && g <= gtol) {
+            lm.converged(0, LevenbergMarquardt.GTOL);
+            return true;
+        }
+        // With C the columns' norms and C^-1 J^T J C^-1 = V L V^T (unit diagonal: a badly scaled J
+        // keeps its small directions): A = L^1/2 V^T C, b = L^-1/2 V^T C^-1 J^T r.
+        double[] c = new double[m];
+        for (int k = 0; k < m; k++) c[k] = jtj[k][k] > 0 ? Math.sqrt(jtj[k][k]) : 1;
+        double[][] scaled = new double[m][m];
+        for (int i = 0; i < m; i++) for (int k = 0; k < m; k++) scaled[i][k] = jtj[i][k] / c[i] / c[k];
+        eigen.decompose(scaled);
+        double floor = Math.max(0, eigen.largest()) * m * Math.ulp(1.0);
+        for (int i = 0; i < m; i++) {
+            double l = eigen.value(i);
+            double sl = l > floor ? Math.sqrt(l) : 0;
+            double proj = 0;
+            for (int k = 0; k < m; k++) {
+                a[i][k] = sl * eigen.vector(i, k) * c[k];
+                proj += eigen.vector(i, k) * jtr[k] / c[k];
+            }
+            b[i] = sl == 0 ? 0 : proj / sl;
+        }
+        return false;
+    }
+
+    /** The next trial point from the current radius (lmpar), rounded to the dtype. */
+    public double[] propose() {
+        for (int k = 0; k < m; k++) diag[k] = lm.diag(k, 0);
+        double par = sub.solve(a, b, diag, lm.delta(0), lm.par(0));
+        lm.par(0, par);
+        double[] s = sub.step();
+        double pn = 0;
+        for (int k = 0; k < m; k++) pn += (diag[k] * s[k]) * (diag[k] * s[k]);
+        pn = Math.sqrt(pn);
+        pnorm = pn;
+        if (lm.stage(0) == 1) lm.delta(0, Math.min(lm.delta(0), pn));
+        double js = 0; // ||J s||^2 = s' J'J s
+        for (int i = 0; i < m; i++) {
+            double v = 0;
+            for (int k = 0; k < m; k++) v += jtj[i][k] * s[k];
+            js += s[i] * v;
+        }
+        double[] pd = LmStep.predicted(Math.max(0, js), par, pn, fnorm);
+        prered = pd[0];
+        dirder = pd[1];
+        trial = new double[m];
+        for (int k = 0; k < m; k++) trial[k] = dtype.round(x0[k] + s[k]);
+        return trial.clone();
+    }
+
+    /** The trial's sum of squares: lmder's ratio test, radius update and ftol/xtol tests. */
+    public Trial judge(double rss) {
+        double[] ar = LmStep.radius(lm, 0, rss, fnorm, prered, dirder, pnorm);
+        boolean accepted = ar[1] >= 1e-4 && rss < fnorm * fnorm;
+        double xmax = maxAbs(x0);
+        if (accepted) {
+            lm.xnorm(0, scaledNorm(trial));
+            lm.stage(0, 2);
+            xmax = maxAbs(trial);
+        }
+        int how = LmStep.tolerances(lm, 0, rss, ar[0], ar[1], prered, ftol, xtol);
+        if (how != 0 && LmStep.stationary(lm, 0, fnorm, residuals, gnorm, jtrNorm, xmax)) {
+            lm.converged(0, how);
+            return accepted ? Trial.CONVERGED_ACCEPTED : Trial.CONVERGED_REJECTED;
+        }
+        return accepted ? Trial.ACCEPTED : Trial.REJECTED;
+    }
+
+    /** Which tests ended the run ({@link LevenbergMarquardt#FTOL}, {@code XTOL}, {@code GTOL}, a sum), or 0. */
+    public int converged() {
+        return lm.converged(0);
+    }
+
+    private double scaledNorm(double[] x) {
+        double sum = 0;
+        for (int k = 0; k < m; k++) sum += (lm.diag(k, 0) * x[k]) * (lm.diag(k, 0) * x[k]);
+        return Math.sqrt(sum);
+    }
+
+    private double maxAbs(double[] x) {
+        double v = 0;
+        for (double e : x) v = Math.max(v, Math.abs(e));
+        return v;
+    }
+}
