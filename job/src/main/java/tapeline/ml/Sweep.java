@@ -201,23 +201,6 @@ public final class Sweep extends Transformer implements MLWritable {
         return s.setKeys(own);
     }
 
-    /**
-     * The sweep job's config made through this stage ({@code job = sweep}, {@code ./submit.sh}): the job's
-     * keys become Params ({@link #fromConfig}) and the Params become keys again ({@link #configKeys}), with
-     * the job's own keys (input, output, {@code show.rows}, {@code spark.*}) as given. The job has checked
-     * {@code jobKeys} with the same parser before (reporting every problem with the config file's name).
-     *
-     * @throws ConfigException with the parser's problems
-     */
-    public static SweepConfig jobConfig(Map<String, String> jobKeys) throws ConfigException {
-        Sweep s = new Sweep();
-        Map<String, String> all = new LinkedHashMap<>();
-        Map<String, String> own = new LinkedHashMap<>();
-        jobKeys.forEach((k, v) -> (ConfigParams.isStageKey(s.keys, k) ? own : all).put(k, v));
-        all.putAll(s.setKeys(own).configKeys());
-        return SweepConfig.parse(all);
-    }
-
     /** Sets the Params of {@code checked} keys (the parser has read them): the values as the parser reads them. */
     private Sweep setKeys(Map<String, String> checked) {
         checked.forEach((k, raw) -> {

@@ -151,6 +151,24 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
                     + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
+        return bind(g, input, params, dir, problems, outputProblems);
+    }
+
+    /**
+     * {@link #check} for a frame and a grouped train's output rows already in hand (the
+     * {@code tapeline.ml.TrainedModel} stage of a grouped fit); {@code source} names the parameters in
+     * messages. {@code g}'s input, output and params keys are not used.
+     *
+     * @throws ConfigException with every problem
+     */
+    public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source) throws ConfigException {
+        return bind(g, input, params, source, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        ScoreConfig c = g.score();
+        SparkSession spark = input.sparkSession();
         List<String> inputNames = List.of(input.schema().fieldNames());
         for (String k : g.groupBy()) {
             if (!inputNames.contains(k)) {
@@ -267,38 +285,10 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> keys = p.config().groupBy();
         phases.begin("solve_and_write");
         long t0 = System.nanoTime();
-        Column on = null;
-        for (int i = 0; i < keys.size(); i++) {
-            Column eq = p.input().col(quote(keys.get(i))).eqNullSafe(p.params().col("_tapeline_key_" + i));
-            on = on == null ? eq : on.and(eq);
-        }
-        Dataset<Row> joined = p.input().join(p.params(), on, "left");
-        List<Column> inputColumns = new ArrayList<>();
-        for (String f : p.input().schema().fieldNames()) inputColumns.add(p.input().col(quote(f)));
-        List<Column> withParams = new ArrayList<>(inputColumns);
-        p.variables().forEach(v -> withParams.add(p.params().col(quote(v))));
-        Dataset<Row> matched = joined.where(p.params().col(MATCHED).isNotNull()).select(withParams.toArray(Column[]::new));
-        Dataset<Row> unmatched = joined.where(p.params().col(MATCHED).isNull()).select(inputColumns.toArray(Column[]::new));
-
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
-        StructType matchedSchema = matched.schema();
-        StructType scoredSchema = matchedSchema;
-        for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
-        scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
-        RDD<InternalRow> scoredRows = matched.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
-        List<Column> outColumns = new ArrayList<>();
-        for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
-        Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
-                .select(outColumns.toArray(Column[]::new));
-        int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
-        RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
-                .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
-                .rdd();
-        Dataset<Row> all = scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
-        Dataset<Row> out = OutputWriter.forFormat(all, c.output().format());
+        Dataset<Row> out = OutputWriter.forFormat(score(p, scored, invalid, noModel), c.output().format());
         StructType written = out.schema();
         spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with each group's parameters from "
                 + p.paramsDirectory() + ", write " + c.output().describe());
@@ -316,6 +306,45 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
                 () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
         return s;
+    }
+
+    /**
+     * The grouped score as a lazy transformation (nothing runs until an action): the input's rows, each
+     * followed by the outputs, {@code status} ({@code SCORED}, {@code INVALID}, {@code NO_MODEL}) and
+     * {@code error}; rows counted by status into the accumulators.
+     */
+    public static Dataset<Row> score(Prepared p, LongAccumulator scored, LongAccumulator invalid, LongAccumulator noModel) {
+        ScoreConfig c = p.config().score();
+        SparkSession spark = p.input().sparkSession();
+        List<String> keys = p.config().groupBy();
+        Column on = null;
+        for (int i = 0; i < keys.size(); i++) {
+            Column eq = p.input().col(quote(keys.get(i))).eqNullSafe(p.params().col("_tapeline_key_" + i));
+            on = on == null ? eq : on.and(eq);
+        }
+        Dataset<Row> joined = p.input().join(p.params(), on, "left");
+        List<Column> inputColumns = new ArrayList<>();
+        for (String f : p.input().schema().fieldNames()) inputColumns.add(p.input().col(quote(f)));
+        List<Column> withParams = new ArrayList<>(inputColumns);
+        p.variables().forEach(v -> withParams.add(p.params().col(quote(v))));
+        Dataset<Row> matched = joined.where(p.params().col(MATCHED).isNotNull()).select(withParams.toArray(Column[]::new));
+        Dataset<Row> unmatched = joined.where(p.params().col(MATCHED).isNull()).select(inputColumns.toArray(Column[]::new));
+
+        StructType matchedSchema = matched.schema();
+        StructType scoredSchema = matchedSchema;
+        for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
+        scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
+        RDD<InternalRow> scoredRows = matched.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
+        List<Column> outColumns = new ArrayList<>();
+        for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
+        Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
+                .select(outColumns.toArray(Column[]::new));
+        int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
+        RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
+                .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
+                .rdd();
+        return scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
     }
 
     @Override
