@@ -72,6 +72,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     private static final long serialVersionUID = 1L;
     /** A minimal valid train, the base against which one value is checked at {@code set}. */
     private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
+    /** A minimal valid grouped train, for the group keys. */
+    private static final Map<String, String> GROUPED_BASE = Map.of("job", "train", "loss", "w", "variables", "w", "group.by", "g");
     /** A minimal valid score, likewise for the outputs. */
     static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
     /** The regularization's named constant. */
@@ -260,7 +262,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Trainer put(Param p, String key, Object text, Object value) {
-        ConfigParams.check(Trainer::parse, BASE, key, ConfigParams.text(text));
+        ConfigParams.check(Trainer::parse, key.startsWith("group.") ? GROUPED_BASE : BASE, key, ConfigParams.text(text));
         set(p, value);
         return this;
     }
