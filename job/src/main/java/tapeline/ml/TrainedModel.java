@@ -62,6 +62,10 @@ import tapeline.job.train.TrainJob;
 public final class TrainedModel extends Model<TrainedModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A minimal valid score, the base against which one value is checked at {@code set}. */
+    private static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
+    /** The same without an output, for checking one. */
+    private static final Map<String, String> OUTPUT_BASE = Map.of("job", "score", "params.path", "<model>");
 
     private final String uid;
     private final Map<String, Double> parameters;
@@ -76,7 +80,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     private final Param<String> groupBy;
     private final Param<String> dtype;
     private final IntParam blockSize;
-    private final List<ConfigParams.Key> keys;
+    private final StageKeys keys;
 
     TrainedModel(String uid, Map<String, Double> parameters, TrainingSummary summary, ObjectNode record) {
         this(uid, parameters, summary, record, null, null);
@@ -96,8 +100,9 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         blockSize = new IntParam(this, "blockSize", "config key block.size: rows computed together on one tape");
         groupBy = new Param<>(this, "groupBy", "config key group.by of job = score: the key columns of a grouped model"
                 + " (set by its fit or its directory)");
-        keys = List.of(new ConfigParams.Key(outputs, "output."), new ConfigParams.Key(dtype, "dtype"),
-                new ConfigParams.Key(blockSize, "block.size"), new ConfigParams.Key(groupBy, "group.by"));
+        keys = new StageKeys(this, this::set, ScoreConfig::parse, key -> key.startsWith("output.") ? OUTPUT_BASE : SCORE_BASE,
+                List.of(new ConfigParams.Key(outputs, "output."), new ConfigParams.Key(dtype, "dtype"),
+                        new ConfigParams.Key(blockSize, "block.size"), new ConfigParams.Key(groupBy, "group.by")));
         Map<String, String> d = ScoreConfig.defaults();
         setDefault(outputs, new String[0]);
         setDefault(dtype, d.get("dtype"));
@@ -179,30 +184,24 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     /** {@code output.<column> = expression}: a scalar per row over input columns and the parameters. */
     public TrainedModel setOutput(String column, String expression) {
-        Map<String, String> base = new LinkedHashMap<>(Trainer.SCORE_BASE);
-        base.remove("output.p");
-        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
-        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        set(outputs, withOutput(getOrDefault(outputs), column, expression));
         return this;
     }
 
-    public TrainedModel setDtype(String value) {
-        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "dtype", value);
-        set(dtype, value);
-        return this;
+    /** {@code outputs} with {@code output.<column> = expression} checked (the score job's message) and put. */
+    static String[] withOutput(String[] outputs, String column, String expression) {
+        ConfigParams.check(ScoreConfig::parse, OUTPUT_BASE, "output." + column, expression);
+        return ConfigParams.with(outputs, column, expression);
     }
 
-    public TrainedModel setBlockSize(int value) {
-        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "block.size", String.valueOf(value));
-        set(blockSize, value);
-        return this;
-    }
+    public TrainedModel setDtype(String value) { keys.put(dtype, "dtype", value); return this; }
+    public TrainedModel setBlockSize(int value) { keys.put(blockSize, "block.size", value); return this; }
 
     /** The score job's keys these Params stand for ({@code params.path} aside). */
     public Map<String, String> configKeys() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("job", "score");
-        m.putAll(ConfigParams.keys(this, keys));
+        m.putAll(keys.keys());
         return m;
     }
 

@@ -74,8 +74,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
     /** A minimal valid grouped train, for the group keys. */
     private static final Map<String, String> GROUPED_BASE = Map.of("job", "train", "loss", "w", "variables", "w", "group.by", "g");
-    /** A minimal valid score, likewise for the outputs. */
-    static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
+    /** The record's {@code input} of a fit: a frame handed to fit, not a path the record could name. */
+    private static final Map<String, Object> DATASET_INPUT = datasetInput();
     /** The regularization's named constant. */
     private static final Pattern LAMBDA = Pattern.compile("(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])");
 
@@ -105,7 +105,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     private final Param<String> groupBy;
     private final IntParam groupMaxRows;
     private final IntParam groupBlockRows;
-    private final List<ConfigParams.Key> keys;
+    private final StageKeys keys;
 
     public Trainer() {
         this(ConfigParams.uid("trainer"));
@@ -140,7 +140,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         groupBy = new Param<>(this, "groupBy", "config key group.by: the key columns; one set of parameters per distinct key (unset: one for all rows)");
         groupMaxRows = new IntParam(this, "groupMaxRows", "config key group.max.rows: a group with more good rows is INVALID");
         groupBlockRows = new IntParam(this, "groupBlockRows", "config key group.block.rows: whole groups solved together in blocks of about this many rows");
-        keys = List.of(new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
+        keys = new StageKeys(this, this::set, Trainer::parse, key -> key.startsWith("group.") ? GROUPED_BASE : BASE, List.of(
+                new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
                 new ConfigParams.Key(init, "init."), new ConfigParams.Key(reduce, "reduce"),
                 new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
                 new ConfigParams.Key(learningRate, "optimizer.learning_rate"), new ConfigParams.Key(l1, "optimizer.l1"),
@@ -151,7 +152,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
                 new ConfigParams.Key(partitions, "partitions"), new ConfigParams.Key(aggregationDepth, "aggregation.depth"),
                 new ConfigParams.Key(regularization, "regularization"), new ConfigParams.Key(engineCodegen, "engine.codegen"),
                 new ConfigParams.Key(groupBy, "group.by"), new ConfigParams.Key(groupMaxRows, "group.max.rows"),
-                new ConfigParams.Key(groupBlockRows, "group.block.rows"));
+                new ConfigParams.Key(groupBlockRows, "group.block.rows")));
         Map<String, String> d = TrainConfig.defaults();
         setDefault(init, new String[0]);
         setDefault(reduce, d.get("reduce"));
@@ -170,6 +171,11 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         setDefault(outputs, new String[0]);
         setDefault(groupMaxRows, GroupedTrainConfig.DEFAULT_MAX_ROWS);
         setDefault(groupBlockRows, GroupedTrainConfig.DEFAULT_BLOCK_ROWS);
+    }
+
+    /** The config keys this stage's Params stand for (an entry Param's ends in "."). */
+    List<ConfigParams.Key> stageKeys() {
+        return keys.list();
     }
 
     @Override
@@ -210,26 +216,26 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public IntParam groupMaxRows() { return groupMaxRows; }
     public IntParam groupBlockRows() { return groupBlockRows; }
 
-    public Trainer setLoss(String value) { return put(loss, "loss", value, value); }
-    public Trainer setVariables(String value) { return put(variables, "variables", value, value); }
+    public Trainer setLoss(String value) { keys.put(loss, "loss", value); return this; }
+    public Trainer setVariables(String value) { keys.put(variables, "variables", value); return this; }
     /** {@code init.<variable>}: one number for every component, or one per component ({@code "0.5, 1, -2"}). */
-    public Trainer setInit(String variable, String numbers) { return putEntry(init, "init.", variable, numbers); }
-    public Trainer setReduce(String value) { return put(reduce, "reduce", value, value); }
-    public Trainer setOptimizer(String value) { return put(optimizer, "optimizer", value, value); }
+    public Trainer setInit(String variable, String numbers) { keys.putEntry(init, "init.", variable, numbers); return this; }
+    public Trainer setReduce(String value) { keys.put(reduce, "reduce", value); return this; }
+    public Trainer setOptimizer(String value) { keys.put(optimizer, "optimizer", value); return this; }
     /** {@code optimizer.<name> = value}. */
-    public Trainer setOptimizerArg(String name, double value) { return putEntry(optimizerArgs, "optimizer.", name, value); }
-    public Trainer setLearningRate(double value) { return put(learningRate, "optimizer.learning_rate", value, value); }
-    public Trainer setL1(double value) { return put(l1, "optimizer.l1", value, value); }
-    public Trainer setSteps(int value) { return put(steps, "steps", value, value); }
-    public Trainer setToleranceGrad(double value) { return put(toleranceGrad, "tolerance.grad", value, value); }
-    public Trainer setToleranceLoss(double value) { return put(toleranceLoss, "tolerance.loss", value, value); }
-    public Trainer setBatchFraction(double value) { return put(batchFraction, "batch.fraction", value, value); }
-    public Trainer setBatchSeed(long value) { return put(batchSeed, "batch.seed", value, value); }
-    public Trainer setDtype(String value) { return put(dtype, "dtype", value, value); }
-    public Trainer setBadRows(String value) { return put(badRows, "bad.rows", value, value); }
-    public Trainer setBlockSize(int value) { return put(blockSize, "block.size", value, value); }
-    public Trainer setPartitions(int value) { return put(partitions, "partitions", value, value); }
-    public Trainer setAggregationDepth(int value) { return put(aggregationDepth, "aggregation.depth", value, value); }
+    public Trainer setOptimizerArg(String name, double value) { keys.putEntry(optimizerArgs, "optimizer.", name, value); return this; }
+    public Trainer setLearningRate(double value) { keys.put(learningRate, "optimizer.learning_rate", value); return this; }
+    public Trainer setL1(double value) { keys.put(l1, "optimizer.l1", value); return this; }
+    public Trainer setSteps(int value) { keys.put(steps, "steps", value); return this; }
+    public Trainer setToleranceGrad(double value) { keys.put(toleranceGrad, "tolerance.grad", value); return this; }
+    public Trainer setToleranceLoss(double value) { keys.put(toleranceLoss, "tolerance.loss", value); return this; }
+    public Trainer setBatchFraction(double value) { keys.put(batchFraction, "batch.fraction", value); return this; }
+    public Trainer setBatchSeed(long value) { keys.put(batchSeed, "batch.seed", value); return this; }
+    public Trainer setDtype(String value) { keys.put(dtype, "dtype", value); return this; }
+    public Trainer setBadRows(String value) { keys.put(badRows, "bad.rows", value); return this; }
+    public Trainer setBlockSize(int value) { keys.put(blockSize, "block.size", value); return this; }
+    public Trainer setPartitions(int value) { keys.put(partitions, "partitions", value); return this; }
+    public Trainer setAggregationDepth(int value) { keys.put(aggregationDepth, "aggregation.depth", value); return this; }
     /** {@code regularization}; the name {@code lambda} in it is {@link #lambda()}'s value. */
     public Trainer setRegularization(String value) {
         ConfigParams.check(Trainer::parse, BASE, "regularization", withLambda(value, 0.0));
@@ -243,36 +249,26 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         set(lambda, value);
         return this;
     }
-    public Trainer setEngineCodegen(boolean value) { return put(engineCodegen, "engine.codegen", value, value); }
+    public Trainer setEngineCodegen(boolean value) { keys.put(engineCodegen, "engine.codegen", value); return this; }
     /**
      * {@code group.by}: the key columns, comma-separated; {@link #fit} then fits one set of parameters per
      * distinct key (the grouped train, docs/grouped-train.md) and returns a grouped model.
      */
-    public Trainer setGroupBy(String columns) { return put(groupBy, "group.by", columns, columns); }
-    public Trainer setGroupMaxRows(int value) { return put(groupMaxRows, "group.max.rows", value, value); }
-    public Trainer setGroupBlockRows(int value) { return put(groupBlockRows, "group.block.rows", value, value); }
+    public Trainer setGroupBy(String columns) { keys.put(groupBy, "group.by", columns); return this; }
+    public Trainer setGroupMaxRows(int value) { keys.put(groupMaxRows, "group.max.rows", value); return this; }
+    public Trainer setGroupBlockRows(int value) { keys.put(groupBlockRows, "group.block.rows", value); return this; }
     /** The model's {@code output.<column> = expression} (see {@link TrainedModel#setOutput}). */
     public Trainer setOutput(String column, String expression) {
-        Map<String, String> base = new LinkedHashMap<>(SCORE_BASE);
-        base.remove("output.p");
-        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
-        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        set(outputs, TrainedModel.withOutput(getOrDefault(outputs), column, expression));
         return this;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Trainer put(Param p, String key, Object text, Object value) {
-        ConfigParams.check(Trainer::parse, key.startsWith("group.") ? GROUPED_BASE : BASE, key, ConfigParams.text(text));
-        set(p, value);
-        return this;
-    }
-
-    private Trainer putEntry(StringArrayParam p, String prefix, String name, Object value) {
-        Map<String, String> base = new LinkedHashMap<>(BASE);
-        base.putAll(configKeys());
-        ConfigParams.check(Trainer::parse, base, prefix + name, ConfigParams.text(value));
-        set(p, ConfigParams.with(getOrDefault(p), name, value));
-        return this;
+    private static Map<String, Object> datasetInput() {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("format", "dataset");
+        in.put("path", null);
+        in.put("table", null);
+        return java.util.Collections.unmodifiableMap(in);
     }
 
     /** The train job's parser, or the grouped train's when the keys have {@code group.by}. */
@@ -295,7 +291,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public Map<String, String> configKeys() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("job", "train");
-        m.putAll(ConfigParams.keys(this, keys));
+        m.putAll(keys.keys());
         if (isGrouped()) {
             // Not per group: the defaults of the mini-batch keys stay out (set, they are the parser's error).
             if (!isSet(batchFraction)) m.remove("batch.fraction");
@@ -324,55 +320,13 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
      */
     public static Trainer fromConfig(Map<String, String> configKeys) {
         Trainer t = new Trainer();
-        Map<String, String> own = new LinkedHashMap<>();
-        configKeys.forEach((k, v) -> {
-            if (ConfigParams.isStageKey(t.keys, k)) {
-                own.put(k, v);
-            }
-        });
+        Map<String, String> own = t.keys.own(configKeys);
         Map<String, String> checked = new LinkedHashMap<>();
         checked.put("job", "train");
         own.forEach((k, v) -> checked.put(k, k.equals("regularization") ? withLambda(v, 0.0) : v));
         ConfigParams.parse(Trainer::parse, checked);
-        return t.setKeys(own);
-    }
-
-    /** Sets the Params of {@code checked} keys (the parser has read them), the values as the parser reads them. */
-    private Trainer setKeys(Map<String, String> checked) {
-        checked.forEach((k, raw) -> {
-            String v = raw.trim();
-            switch (k) {
-                case "loss" -> set(loss, v);
-                case "variables" -> set(variables, v);
-                case "reduce" -> set(reduce, v);
-                case "optimizer" -> set(optimizer, v);
-                case "optimizer.learning_rate" -> set(learningRate, Double.parseDouble(v));
-                case "optimizer.l1" -> set(l1, Double.parseDouble(v));
-                case "steps" -> set(steps, Integer.parseInt(v));
-                case "tolerance.grad" -> set(toleranceGrad, Double.parseDouble(v));
-                case "tolerance.loss" -> set(toleranceLoss, Double.parseDouble(v));
-                case "batch.fraction" -> set(batchFraction, Double.parseDouble(v));
-                case "batch.seed" -> set(batchSeed, Long.parseLong(v));
-                case "dtype" -> set(dtype, v);
-                case "bad.rows" -> set(badRows, v);
-                case "block.size" -> set(blockSize, Integer.parseInt(v));
-                case "partitions" -> set(partitions, Integer.parseInt(v));
-                case "aggregation.depth" -> set(aggregationDepth, Integer.parseInt(v));
-                case "regularization" -> set(regularization, v);
-                case "engine.codegen" -> set(engineCodegen, Boolean.parseBoolean(v));
-                case "group.by" -> set(groupBy, v);
-                case "group.max.rows" -> set(groupMaxRows, Integer.parseInt(v));
-                case "group.block.rows" -> set(groupBlockRows, Integer.parseInt(v));
-                default -> {
-                    if (k.startsWith("optimizer.")) {
-                        set(optimizerArgs, ConfigParams.with(getOrDefault(optimizerArgs), k.substring(10), v));
-                    } else {
-                        set(init, ConfigParams.with(getOrDefault(init), k.substring(5), v));
-                    }
-                }
-            }
-        });
-        return this;
+        t.keys.setKeys(own);
+        return t;
     }
 
     /** The Params as the train job's validated config (input and output keys are placeholders). */
@@ -429,11 +383,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         TrainingSummary summary = new TrainingSummary(s.status().name(), s.message(), s.steps(), s.passes(), s.rows(),
                 s.skippedRows(), s.finalLoss(), s.finalGradNorm(), h);
         Map<String, Object> fields = record.succeeded(spark, phases, s, QualityGate.NONE).fields();
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("format", "dataset"); // a frame handed to fit, not a path the record could name
-        in.put("path", null);
-        in.put("table", null);
-        fields.put("input", in);
+        fields.put("input", DATASET_INPUT);
         TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields));
         copyValues(m, ParamMap.empty());
         return m.setParent(this);
@@ -474,11 +424,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
                 "<model>", List.of());
         Map<String, Object> fields = new RunRecord("train", keys, g.effectiveDefaults(), g)
                 .succeeded(spark, phases, s, QualityGate.NONE).fields();
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("format", "dataset");
-        in.put("path", null);
-        in.put("table", null);
-        fields.put("input", in);
+        fields.put("input", DATASET_INPUT);
         String uid = ConfigParams.uid("trained");
         TrainedModel m = TrainedModel.grouped(uid, groups, "model " + uid, TrainedModel.json(fields));
         copyValues(m, ParamMap.empty());
