@@ -119,6 +119,11 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         return new TrainedModel(uid, Map.of(), null, record, groups, source);
     }
 
+    /** The score job's keys this model's Params stand for (an entry Param's ends in "."). */
+    List<ConfigParams.Key> stageKeys() {
+        return keys.list();
+    }
+
     @Override
     public String uid() {
         return uid;
