@@ -208,8 +208,8 @@ class SweepStageTest extends SparkSuite {
                 .containsEntry("stderr", "true").containsEntry("optimizer", "lm");
         assertThat(Sweep.fromConfig(s.configKeys()).configKeys()).isEqualTo(s.configKeys());
 
-        assertThatThrownBy(() -> new Sweep().setResiduals("y1 - (a +")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("residuals");
+        assertThatThrownBy(() -> new Sweep().setResiduals("y1 - (a + b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("residuals, position");
         assertThatThrownBy(() -> new Sweep().setCostKind("mse")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cost.kind: expected nll");
         // lm with a cost, stderr without residuals or nll: whole-config problems, at transformSchema
