@@ -14,6 +14,7 @@ import org.quicktheories.generators.SourceDSL;
 
 /**
  * Property tests on QuickTheories, from plain JUnit 5 test methods: {@code Theories.qt(300).forAll(...).checkAssert(...)}.
+ * The engine's and the job's tests share it (the job's through the engine's test-jar).
  * The seed is the clock's unless {@code -DQT_SEED=...} names one; a failure reports the shrunk
  * counterexample, the seed and the command that runs that property again on the same cases, e.g.
  * <pre>{@code
@@ -82,6 +83,16 @@ public final class Theories {
                 .orElse("?"));
     }
 
+    /**
+     * The maven command that reruns {@code test} on the cases of {@code seed}, in the module that runs it
+     * ({@code basedir}, which surefire sets): the engine's alone, another's with the engine built too ({@code -am}).
+     */
+    static String command(String basedir, String test, long seed) {
+        String module = basedir.substring(basedir.lastIndexOf(java.io.File.separatorChar) + 1);
+        return "mvn -pl " + module + (module.equals("engine") ? " test" : " -am test -Dsurefire.failIfNoSpecifiedTests=false")
+                + " -Dtest=" + test + " -DQT_SEED=" + seed;
+    }
+
     /** QuickTheories' report (shrunk value, others, cause, seed), with the line that reruns the case. */
     private record Rerun(String test) implements Reporter {
         private static final Reporter REPORT = new ExceptionReporter();
@@ -111,8 +122,8 @@ public final class Theories {
         }
 
         private AssertionError rerun(long seed, AssertionError e) {
-            AssertionError a = new AssertionError(e.getMessage() + System.lineSeparator() + "Rerun: mvn -pl engine test -Dtest="
-                    + test + " -DQT_SEED=" + seed);
+            AssertionError a = new AssertionError(e.getMessage() + System.lineSeparator() + "Rerun: "
+                    + command(System.getProperty("basedir", "engine"), test, seed));
             a.setStackTrace(e.getStackTrace());
             return a;
         }

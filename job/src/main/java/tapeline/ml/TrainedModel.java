@@ -437,11 +437,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                     : ModelDirectory.open("path", path, recordedFormat(record, path), hadoop);
             format = dir.format();
             String rows = dir.paramsDirectory();
-            var reader = spark.read().format(format.sparkName());
-            if (format == Format.CSV) {
-                reader = reader.option("header", "true").option("inferSchema", "true");
-            }
-            Dataset<Row> groups = reader.load(rows);
+            Dataset<Row> groups = dir.read(spark);
             JsonNode metadata = saved && StageMetadata.exists(path, hadoop) ? StageMetadata.read(path, TrainedModel.class, hadoop) : null;
             TrainedModel m = grouped(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(), groups,
                     rows, (ObjectNode) record.deepCopy());

@@ -152,8 +152,9 @@ class TrainerTest extends SparkSuite {
         Path coeffs = csv(dir.resolve("coeffs.csv"), "id,x0,x1,x2", List.of("1,1,2,3"));
         assertThat(main(config(dir, "cost = x0 * w^2 + x1 * w + x2", "variables = w", "steps = 5",
                 "input.path = " + coeffs, "output.path = " + sweep).toString()).code()).isZero();
+        // its record says what it is (a sweep's output, whose rows are in the directory itself, as a grouped train's are)
         assertThatThrownBy(() -> TrainedModel.load(sweep.toString())).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("cannot read parameters");
+                .hasMessageContaining("is the output of a sweep job").hasMessageContaining("not of a train job");
         assertThatThrownBy(() -> TrainedModel.load(dir.resolve("nothing-here").toString()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nothing at");
     }

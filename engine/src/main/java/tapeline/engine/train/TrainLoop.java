@@ -1,5 +1,6 @@
 package tapeline.engine.train;
 
+import java.io.Serializable;
 import java.util.List;
 
 import tapeline.engine.optim.lbfgs.QuasiNewton;
@@ -74,8 +75,9 @@ public final class TrainLoop {
      * @param checkpointEvery save after every this many steps (0: never)
      * @param regularizer     added to the objective, or null
      */
+    // Serializable: a GroupProblem, which holds one, is shipped to Spark's tasks.
     public record Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery,
-                           Regularizer regularizer) {
+                           Regularizer regularizer) implements Serializable {
         /** Without a regularizer. */
         public Settings(int steps, double gradTolerance, double lossTolerance, Reduce reduce, int checkpointEvery) {
             this(steps, gradTolerance, lossTolerance, reduce, checkpointEvery, null);

@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -34,7 +33,6 @@ import tapeline.job.Phases;
 import tapeline.job.QualityGate;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
-import tapeline.job.config.Format;
 import tapeline.job.config.ScoreConfig;
 import tapeline.job.config.Suggest;
 import tapeline.job.io.InputReader;
@@ -134,21 +132,17 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
         Dataset<Row> params = null;
         String dir = null;
-        Format format = c.paramsFormat() == null ? Format.PARQUET : c.paramsFormat();
         try {
             ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
                     spark.sparkContext().hadoopConfiguration());
             dir = model.paramsDirectory();
-            format = model.format();
-            DataFrameReader r = spark.read().format(format.sparkName());
-            if (format == Format.CSV) r = r.option("header", "true").option("inferSchema", "true");
-            params = r.load(dir);
+            List<String> misfit = fitsGroupBy(model, g.groupBy(), spark);
+            if (!misfit.isEmpty()) {
+                throw new ConfigException(misfit);
+            }
+            params = model.read(spark);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
-        } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
-            problems.add("params.path: cannot read a grouped train's output from '" + dir + "' as " + format.sparkName()
-                    + " (params.format): " + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
         return bind(g, input, params, dir, problems, outputProblems);
@@ -256,6 +250,29 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
     }
 
     /**
+     * Why {@code model} is not a grouped train's output by {@code groupBy}, or nothing: a directory with
+     * a record must be a grouped train's by the same columns (in any order); one without a record is
+     * taken as it is (its columns are checked when it is read).
+     */
+    static List<String> fitsGroupBy(ModelDirectory model, List<String> groupBy, SparkSession spark) {
+        if (model.record() == null) {
+            return List.of();
+        }
+        if (!model.grouped()) {
+            return List.of("params.path: '" + model.root() + "' is the output of a train without group.by (" + model.recordFile()
+                    + " and a params directory found; files in " + model.paramsDirectory() + ": "
+                    + ModelDirectory.files(model.paramsDirectory(), spark.sparkContext().hadoopConfiguration())
+                    + "): one set of parameters for all rows, not one per group; leave group.by out to score with it");
+        }
+        if (!Set.copyOf(model.groupBy()).equals(Set.copyOf(groupBy)) || model.groupBy().size() != groupBy.size()) {
+            return List.of("group.by: is " + String.join(", ", groupBy) + ", but " + model.recordFile()
+                    + " says its parameters were fitted per group of " + String.join(", ", model.groupBy())
+                    + "; give group.by = " + String.join(", ", model.groupBy()));
+        }
+        return List.of();
+    }
+
+    /**
      * The variable columns of a grouped train's output: every column but the keys and the results; a
      * vector is an array column, or (CSV) columns {@code w_0, w_1, ..}, gathered into one array.
      */
@@ -288,24 +305,11 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
-        Dataset<Row> out = OutputWriter.forFormat(score(p, scored, invalid, noModel), c.output().format());
-        StructType written = out.schema();
-        spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with each group's parameters from "
-                + p.paramsDirectory() + ", write " + c.output().describe());
-        OutputWriter.write(out, c.output(), List.copyOf(c.outputs().keySet()));
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        phases.begin("summary");
-        List<Row> preview = List.of();
-        if (c.showRows() > 0) {
-            preview = OutputWriter.readBack(spark, c.output(), written).limit(c.showRows()).collectAsList();
-        }
-        spark.sparkContext().setJobDescription(null);
-        phases.end();
-        ScoreSummary s = new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
-                List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written, preview);
-        gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
-                () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
-        return s;
+        return ScoreJob.write(spark, c, score(p, scored, invalid, noModel), "with each group's parameters from "
+                + p.paramsDirectory(), t0, phases, gate,
+                (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
+                        List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written,
+                        preview));
     }
 
     /**

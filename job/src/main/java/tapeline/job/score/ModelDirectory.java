@@ -10,6 +10,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.Format;
@@ -17,7 +21,9 @@ import tapeline.job.config.Format;
 /**
  * A fitted model's directory, as a train job (or {@code TrainedModel.write()}) leaves it:
  * {@code params/}, {@code history/}, and the run record {@code _tapeline.json}, which says in which
- * format the params were written. A model directory describes itself: a reader is not told the format.
+ * format the params were written; or as a grouped train ({@code group.by}) leaves it: one row per
+ * group in the directory itself, next to its record, which also says the {@code group.by} columns.
+ * A model directory describes itself: a reader is not told the format.
  *
  * <pre>{@code
  * ModelDirectory d = ModelDirectory.open("out/train-linear", null, hadoopConf);  // ConfigException: why not
@@ -26,7 +32,8 @@ import tapeline.job.config.Format;
  * }</pre>
  *
  * @param root            the train output's directory, or null when {@code params.path} is a bare params directory
- * @param paramsDirectory the directory holding the {@code name, value} rows
+ * @param paramsDirectory the directory holding the {@code name, value} rows (a grouped train's: the rows by group,
+ *                        the same as {@code root})
  * @param format          the format to read them in: the record's, else the one given, else parquet
  * @param record          the run record, or null when the directory has none
  */
@@ -35,8 +42,8 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * Finds the params under {@code path} (a train output or its {@code params} directory) and their
-     * format. {@code given} is {@code params.format} when set (null otherwise): needed only for a
+     * Finds the params under {@code path} (a train output, its {@code params} directory, or a grouped
+     * train's output) and their format. {@code given} is {@code params.format} when set (null otherwise): needed only for a
      * directory without a record, and a config error when it contradicts the record.
      *
      * @throws ConfigException naming {@code key}: nothing there, a record that is not a train's or is damaged, a
@@ -58,6 +65,9 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
             } else if (p.getName().equals("params") && p.getParent() != null
                     && fs.exists(new Path(p.getParent(), RunRecord.FILE))) {
                 root = p.getParent();
+                params = p;
+            } else if (fs.exists(new Path(p, RunRecord.FILE))) {
+                root = p; // a grouped train's layout (or another job's output: the record says which)
                 params = p;
             } else {
                 root = null;
@@ -92,11 +102,91 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
                             + files(fs, params) + "); leave params.format unset: the directory says its format");
                 }
                 format = recorded;
+                boolean grouped = isGrouped(record);
+                if (grouped == !params.equals(root)) {
+                    throw new ConfigException(key + ": " + file + " says a train " + (grouped
+                            ? "by group (group.by = " + record.path("config").path("group.by").asText() + "), whose rows are in '"
+                            + root + "' itself, but there is a params directory in it" : "without group.by, whose parameters are in '"
+                            + new Path(root, "params") + "', but there is none") + " (files in " + root + ": "
+                            + files(fs, root) + "): the directory is damaged or not as that run left it");
+                }
             }
             return new ModelDirectory(root == null ? null : root.toString(), params.toString(), format, record);
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException(key + ": cannot look at '" + path + "': " + e.getMessage());
         }
+    }
+
+    /** Whether the record is a grouped train's ({@code group.by} in its config): one row of parameters per group. */
+    public boolean grouped() {
+        return record != null && isGrouped(record);
+    }
+
+    /** The {@code group.by} columns of a grouped train's record, in its order; empty for any other directory. */
+    public List<String> groupBy() {
+        if (!grouped()) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        for (String k : record.path("config").path("group.by").asText().split(",")) {
+            keys.add(k.trim());
+        }
+        return List.copyOf(keys);
+    }
+
+    /** The run record's file, or null when the directory has none. */
+    public String recordFile() {
+        return record == null ? null : new Path(root, RunRecord.FILE).toString();
+    }
+
+    /**
+     * The parameters' rows as a frame, read in {@link #format()} (CSV with its header and inferred types).
+     *
+     * @throws ConfigException naming {@code params.path}, the format and the files found, when Spark cannot read them
+     */
+    public Dataset<Row> read(SparkSession spark) throws ConfigException {
+        try {
+            return reader(spark, format).load(paramsDirectory);
+        } catch (RuntimeException e) {
+            throw cannotRead(spark, grouped() ? "a grouped train's parameters" : "parameters", e);
+        }
+    }
+
+    /** Spark's reader for parameters in {@code format}: CSV with its header and inferred types. */
+    public static DataFrameReader reader(SparkSession spark, Format format) {
+        DataFrameReader r = spark.read().format(format.sparkName());
+        return format == Format.CSV ? r.option("header", "true").option("inferSchema", "true") : r;
+    }
+
+    /** Why the parameters cannot be read: {@link #cannotRead(SparkSession, String, String, Format, String, Exception)} here. */
+    public ConfigException cannotRead(SparkSession spark, String what, Exception e) {
+        return cannotRead(spark, what, paramsDirectory, format, whence(), e);
+    }
+
+    /** Where {@link #format()} came from, for messages: the record, else {@code params.format} (or its default). */
+    public String whence() {
+        return record != null ? "as " + recordFile() + " says" : "params.format";
+    }
+
+    /**
+     * Why {@code what} in {@code dir} cannot be read as {@code format}: a config error naming
+     * {@code params.path}, the format and {@code whence} it came, the files found, and Spark's first line
+     * (the cause of a {@code CANNOT_READ}: "is not a Parquet file" says more than "could not read footer").
+     */
+    public static ConfigException cannotRead(SparkSession spark, String what, String dir, Format format, String whence,
+                                             Exception e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && t.getMessage().contains("CANNOT_READ")) {
+            t = t.getCause();
+        }
+        String m = String.valueOf(t.getMessage());
+        return new ConfigException("params.path: cannot read " + what + " from '" + dir + "' as " + format.sparkName()
+                + " (" + whence + "; files there: " + files(dir, spark.sparkContext().hadoopConfiguration()) + "): "
+                + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+    }
+
+    private static boolean isGrouped(JsonNode record) {
+        return !record.path("config").path("group.by").asText("").isBlank();
     }
 
     /** The record's JSON; anything else is a config error naming the file. */

@@ -11,7 +11,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.rdd.RDD;
-import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -86,7 +85,12 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
             ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
                     spark.sparkContext().hadoopConfiguration());
             paramsDir = model.paramsDirectory();
-            params = readParams(spark, paramsDir, model.format());
+            if (model.grouped()) {
+                throw new ConfigException("params.path: '" + model.root() + "' is a grouped train's output (" + model.recordFile()
+                        + " says group.by = " + String.join(", ", model.groupBy()) + "): one set of parameters per group;"
+                        + " add group.by = " + String.join(", ", model.groupBy()) + " to score each row with its group's");
+            }
+            params = vectors(readScalars(spark, model), paramsDir);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -169,10 +173,28 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         long t0 = System.nanoTime();
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
-        Dataset<Row> out = OutputWriter.forFormat(score(p, scored, invalid), c.output().format());
+        int parameters = p.model().params().values().stream().mapToInt(v -> v.length).sum();
+        return write(spark, c, score(p, scored, invalid), "with the parameters of " + p.paramsDirectory(), t0, phases, gate,
+                (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), parameters,
+                        List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), seconds, written, preview));
+    }
+
+    /** The summary of a score whose rows are written: what {@link #write} knows only once it has written them. */
+    interface Summary {
+        ScoreSummary of(StructType written, double seconds, List<Row> preview);
+    }
+
+    /**
+     * The tail of a score's run, grouped or not: writes {@code rows} ({@code with}: whose parameters, for
+     * the Spark UI), reads back the first {@code show.rows} for the preview, makes the summary (the
+     * accumulators are counted once the write has run) and checks the quality gate.
+     */
+    static ScoreSummary write(SparkSession spark, ScoreConfig c, Dataset<Row> rows, String with, long t0, Phases phases,
+                              QualityGate gate, Summary summary) throws QualityGate.Failed {
+        Dataset<Row> out = OutputWriter.forFormat(rows, c.output().format());
         StructType written = out.schema();
-        spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " with the parameters of "
-                + p.paramsDirectory() + ", write " + c.output().describe());
+        spark.sparkContext().setJobDescription("tapeline score: " + c.input().describe() + " " + with + ", write "
+                + c.output().describe());
         OutputWriter.write(out, c.output(), List.copyOf(c.outputs().keySet()));
         double seconds = (System.nanoTime() - t0) / 1e9;
 
@@ -184,9 +206,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         }
         spark.sparkContext().setJobDescription(null);
         phases.end();
-        int parameters = p.model().params().values().stream().mapToInt(v -> v.length).sum();
-        ScoreSummary s = new ScoreSummary(c.output().describe(), p.paramsDirectory(), parameters,
-                List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), seconds, written, preview);
+        ScoreSummary s = summary.of(written, seconds, preview);
         gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), 0,
                 () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
         return s;
@@ -213,24 +233,22 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
      * file's order ({@code b}, {@code w[0]}, {@code w[1]}, ...).
      */
     public static Map<String, Double> readScalars(SparkSession spark, String dir, Format format) throws ConfigException {
+        return readScalars(spark, dir, format, "params.format");
+    }
+
+    /** {@link #readScalars(SparkSession, String, Format)} of a model directory, in the format it says. */
+    public static Map<String, Double> readScalars(SparkSession spark, ModelDirectory model) throws ConfigException {
+        return readScalars(spark, model.paramsDirectory(), model.format(), model.whence());
+    }
+
+    private static Map<String, Double> readScalars(SparkSession spark, String dir, Format format, String whence)
+            throws ConfigException {
         List<Row> rows;
         try {
-            DataFrameReader r = spark.read().format(format.sparkName());
-            if (format == Format.CSV) {
-                r = r.option("header", "true").option("inferSchema", "true");
-            }
             spark.sparkContext().setJobDescription("tapeline score: read the parameters in " + dir);
-            rows = r.load(dir).select("name", "value").collectAsList();
+            rows = ModelDirectory.reader(spark, format).load(dir).select("name", "value").collectAsList();
         } catch (Exception e) { // Spark's SparkException (a file of another format) is checked, though undeclared
-            Throwable t = e;
-            while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && t.getMessage().contains("CANNOT_READ")) {
-                t = t.getCause(); // "is not a Parquet file" says more than "could not read footer"
-            }
-            String m = String.valueOf(t.getMessage());
-            throw new ConfigException("params.path: cannot read parameters (columns name, value) from '" + dir + "' as "
-                    + format.sparkName() + " (params.format; files there: "
-                    + ModelDirectory.files(dir, spark.sparkContext().hadoopConfiguration()) + "): "
-                    + (m.indexOf('\n') < 0 ? m : m.substring(0, m.indexOf('\n'))));
+            throw ModelDirectory.cannotRead(spark, "parameters (columns name, value)", dir, format, whence, e);
         } finally {
             spark.sparkContext().setJobDescription(null);
         }

@@ -3,6 +3,7 @@ package tapeline.job.score;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +62,8 @@ class GroupedScoreTest extends SparkSuite {
             rows.add("30,bad,1,1");
             Path scoreIn = csv(dir.resolve("score-" + format + ".csv"), "id,store,x0,x1", rows);
             Path scored = dir.resolve("scored-" + format);
-            Run s = main(config(dir, "job = score", "group.by = store", "params.path = " + fitted, "params.format = " + format,
+            // no params.format: the grouped train's _tapeline.json says how it wrote its rows
+            Run s = main(config(dir, "job = score", "group.by = store", "params.path = " + fitted,
                     "output.prediction = b + dot(w, x)", "input.path = " + scoreIn, "output.path = " + scored).toString());
             assertThat(s.code()).as(s.err()).isZero();
             assertThat(s.out()).contains("SCORED 26").contains("NO_MODEL 5");
@@ -87,17 +89,99 @@ class GroupedScoreTest extends SparkSuite {
     }
 
     @Test
-    void aGroupColumnTheParamsDoNotHaveIsNamed() {
-        Path in = csv(dir.resolve("train.csv"), "store,y,x0,x1", List.of("a,1,2,3", "a,2,3,4", "b,0,1,1"));
-        Path fitted = dir.resolve("fit");
-        Run t = main(config(dir, "job = train", "group.by = store", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[2]",
-                "input.path = " + in, "output.path = " + fitted, "steps = 2").toString());
-        assertThat(t.code()).as(t.err()).isZero();
+    void aGroupColumnTheParamsDoNotHaveIsNamed() throws Exception {
+        Path fitted = groupedFit("parquet");
         Path scoreIn = csv(dir.resolve("score.csv"), "id,shop,store,x0,x1", List.of("1,a,a,1,1"));
-        Run s = main(config(dir, "job = score", "group.by = shop", "params.path = " + fitted,
-                "output.prediction = b + dot(w, x)", "input.path = " + scoreIn, "output.path = " + dir.resolve("out")).toString(),
-                "--check");
+        // the record says which columns the groups were fitted by
+        Run s = main(scoreConfig(fitted, "group.by = shop", "input.path = " + scoreIn).toString(), "--check");
         assertThat(s.code()).isEqualTo(2);
-        assertThat(s.err()).contains("group.by: '").contains("has no key column 'shop'");
+        assertThat(s.err()).contains("group.by: is shop, but " + fitted.resolve("_tapeline.json"))
+                .contains("fitted per group of store; give group.by = store");
+        // a directory without a record: its columns say it
+        Files.delete(fitted.resolve("_tapeline.json"));
+        Files.deleteIfExists(fitted.resolve("._tapeline.json.crc"));
+        Run bare = main(scoreConfig(fitted, "group.by = shop", "input.path = " + scoreIn).toString(), "--check");
+        assertThat(bare.code()).isEqualTo(2);
+        assertThat(bare.err()).contains("group.by: '").contains("has no key column 'shop'");
+    }
+
+    /** Issue 22's rule for grouped score: params.format only for a directory without a record, and never against it. */
+    @Test
+    void aParamsFormatThatContradictsAGroupedRecordIsAConfigErrorNamingTheFiles() {
+        Path fitted = groupedFit("csv");
+        Path out = dir.resolve("contradicted");
+        Run s = main(scoreConfig(fitted, "group.by = store", "params.format = parquet", "output.path = " + out).toString());
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err()).contains("params.format: is parquet, but " + fitted.resolve("_tapeline.json"))
+                .contains("written as csv").containsPattern("files in \\S*fit-csv: \\[part-00000-\\S*\\.csv");
+        assertThat(out).doesNotExist();
+        Run same = main(scoreConfig(fitted, "group.by = store", "params.format = csv", "output.path = " + out).toString(),
+                "--check");
+        assertThat(same.code()).as(same.err()).isZero();
+    }
+
+    @Test
+    void aDamagedGroupedRecordIsAClearConfigError() throws Exception {
+        Path fitted = groupedFit("csv");
+        Files.deleteIfExists(fitted.resolve("._tapeline.json.crc")); // edited by hand: no checksum to disagree
+        Files.writeString(fitted.resolve("_tapeline.json"), "{\"record_version\": 1, \"job\": \"tra");
+        Run s = main(scoreConfig(fitted, "group.by = store").toString(), "--check");
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err()).contains(fitted.resolve("_tapeline.json") + " is not a readable run record (damaged JSON")
+                .doesNotContain("\tat ");
+        // a record of a grouped train beside a params directory: not as a grouped train leaves its output
+        Path moved = groupedFit("parquet");
+        Files.createDirectories(moved.resolve("params"));
+        Run m = main(scoreConfig(moved, "group.by = store").toString(), "--check");
+        assertThat(m.code()).isEqualTo(2);
+        assertThat(m.err()).contains("says a train by group (group.by = store)").contains("there is a params directory in it")
+                .contains("the directory is damaged");
+    }
+
+    /** A plain train's model given with group.by, and a grouped train's without it: each a clear exit-2 error. */
+    @Test
+    void aDirectoryThatIsNotAGroupedTrainsOutputIsAClearConfigError() {
+        Path in = csv(dir.resolve("plain.csv"), "store,y,x0,x1", List.of("a,1,2,3", "a,2,3,4", "b,0,1,1"));
+        Path plain = dir.resolve("plain-fit");
+        Run t = main(config(dir, "job = train", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[2]",
+                "input.path = " + in, "output.path = " + plain, "output.format = csv", "steps = 2").toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        Run s = main(scoreConfig(plain, "group.by = store").toString(), "--check");
+        assertThat(s.code()).isEqualTo(2);
+        assertThat(s.err()).contains("params.path: '" + plain + "' is the output of a train without group.by")
+                .contains(plain.resolve("_tapeline.json") + " and a params directory found")
+                .containsPattern("files in \\S*plain-fit/params: \\[part-00000-\\S*\\.csv")
+                .contains("leave group.by out").doesNotContain("\tat ");
+
+        Path grouped = groupedFit("csv");
+        Run u = main(config(dir, "job = score", "params.path = " + grouped, "output.prediction = b + dot(w, x)",
+                "input.path = " + dir.resolve("score-in.csv"), "output.path = " + dir.resolve("u")).toString(), "--check");
+        assertThat(u.code()).isEqualTo(2);
+        assertThat(u.err()).contains("params.path: '" + grouped + "' is a grouped train's output")
+                .contains("says group.by = store").contains("add group.by = store");
+    }
+
+    /** A grouped train's output by {@code store} in {@code format} (parameters b, w[2]), once per format. */
+    private Path groupedFit(String format) {
+        Path fitted = dir.resolve("fit-" + format);
+        if (!Files.exists(fitted)) {
+            Path in = csv(dir.resolve("train.csv"), "store,y,x0,x1", List.of("a,1,2,3", "a,2,3,4", "b,0,1,1"));
+            Run t = main(config(dir, "job = train", "group.by = store", "loss = (y - (b + dot(w, x)))^2", "variables = b, w[2]",
+                    "input.path = " + in, "output.path = " + fitted, "output.format = " + format, "steps = 2").toString());
+            assertThat(t.code()).as(t.err()).isZero();
+        }
+        return fitted;
+    }
+
+    /** A score with {@code params.path = fitted}, one output, and {@code more} keys (which replace the defaults' ones). */
+    private Path scoreConfig(Path fitted, String... more) {
+        csv(dir.resolve("score-in.csv"), "id,store,x0,x1", List.of("1,a,1,1"));
+        List<String> lines = new ArrayList<>(List.of(more));
+        for (String d : List.of("job = score", "params.path = " + fitted, "output.prediction = b + dot(w, x)",
+                "input.path = " + dir.resolve("score-in.csv"), "output.path = " + dir.resolve("scored"))) {
+            String key = d.substring(0, d.indexOf(" ="));
+            if (lines.stream().noneMatch(l -> l.startsWith(key + " ="))) lines.add(d);
+        }
+        return config(dir, lines.toArray(String[]::new));
     }
 }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import org.junit.jupiter.api.Test;
+import tapeline.engine.Theories;
 import tapeline.engine.train.RowBuckets;
-import tapeline.job.Theories;
 
 /** {@link BucketedRows#balanced}: the smallest multiple of the slots that holds the input's partitions. */
 class BalancedPartitionsTest {

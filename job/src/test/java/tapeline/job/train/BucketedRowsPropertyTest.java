@@ -17,6 +17,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
+import tapeline.engine.Theories;
 import tapeline.engine.expr.Expression;
 import tapeline.engine.solve.VariableSpec;
 import tapeline.engine.tape.DType;
@@ -24,7 +25,6 @@ import tapeline.engine.train.GradientAggregator;
 import tapeline.engine.train.GradientSums;
 import tapeline.engine.train.LossModel;
 import tapeline.engine.train.RowSampler;
-import tapeline.job.Theories;
 import tapeline.job.columns.Cell;
 
 /**

@@ -14,7 +14,7 @@ import tapeline.engine.train.TrainLoop;
 /**
  * A block's solve by the engine's group solvers ({@link BatchedGroupSolver}, or the reference
  * {@link PerGroupSolver}), as the task runs it. It travels as plain parts, and the
- * {@link GroupProblem} is made in the task: {@link TrainLoop.Settings} is not serialisable.
+ * {@link GroupProblem} is made in the task.
  *
  * <pre>{@code
  * BlockSolve s = new EngineSolve(model, 100, 1e-6, 1e-6, Reduce.MEAN, null, start, true);
