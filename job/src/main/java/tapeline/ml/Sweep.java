@@ -45,9 +45,15 @@ public final class Sweep extends Transformer implements MLWritable {
     private static final long serialVersionUID = 1L;
     /** A minimal valid sweep, the base against which one value is checked at {@code set}. */
     private static final Map<String, String> BASE = Map.of("cost", "w", "variables", "w");
+    /** A minimal valid least-squares sweep: for the keys that need residuals ({@code optimizer = lm}, {@code stderr}). */
+    private static final Map<String, String> RESIDUALS_BASE = Map.of("residuals", "w", "variables", "w");
 
     private final String uid;
     private final Param<String> cost;
+    private final Param<String> residuals;
+    private final DoubleParam toleranceCost;
+    private final BooleanParam stderr;
+    private final Param<String> costKind;
     private final Param<String> variables;
     private final Param<String> optimizer;
     private final StringArrayParam optimizerArgs;
@@ -59,7 +65,7 @@ public final class Sweep extends Transformer implements MLWritable {
     private final IntParam blockSize;
     private final BooleanParam engineCodegen;
     private final BooleanParam verdict;
-    private final List<ConfigParams.Key> keys;
+    private final StageKeys keys;
 
     public Sweep() {
         this(ConfigParams.uid("sweep"));
@@ -69,6 +75,11 @@ public final class Sweep extends Transformer implements MLWritable {
     public Sweep(String uid) {
         this.uid = uid;
         cost = new Param<>(this, "cost", "config key cost: the expression to minimise per row, e.g. x0 * w^2 + x1 * w + x2");
+        residuals = new Param<>(this, "residuals", "config key residuals: least-squares residuals instead of a cost"
+                + " (the cost is the sum of their squares), e.g. y - a * exp(-k * t); optimizer lm needs them");
+        toleranceCost = new DoubleParam(this, "toleranceCost", "config key tolerance.cost: stop a row when its cost changes less");
+        stderr = new BooleanParam(this, "stderr", "config key stderr: each solved row's standard errors (residuals, or cost.kind = nll)");
+        costKind = new Param<>(this, "costKind", "config key cost.kind: nll when the cost is a negative log-likelihood (for stderr)");
         variables = new Param<>(this, "variables", "config key variables: what is optimised per row, e.g. w or b, w[3]");
         optimizer = new Param<>(this, "optimizer", "config key optimizer: adam, sgd, rmsprop, ..., newton");
         optimizerArgs = new StringArrayParam(this, "optimizerArgs",
@@ -81,12 +92,17 @@ public final class Sweep extends Transformer implements MLWritable {
         blockSize = new IntParam(this, "blockSize", "config key block.size: rows solved together on one tape");
         engineCodegen = new BooleanParam(this, "engineCodegen", "config key engine.codegen: compiled steps or the interpreter");
         verdict = new BooleanParam(this, "verdict", "config key verdict: add the curvature and verdict columns");
-        keys = List.of(new ConfigParams.Key(cost, "cost"), new ConfigParams.Key(variables, "variables"),
+        keys = new StageKeys(this, this::set, SweepConfig::parse,
+                key -> List.of("residuals", "optimizer", "stderr").contains(key) ? RESIDUALS_BASE : BASE, List.of(
+                new ConfigParams.Key(cost, "cost"), new ConfigParams.Key(residuals, "residuals"),
+                new ConfigParams.Key(variables, "variables"),
                 new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
                 new ConfigParams.Key(init, "init."), new ConfigParams.Key(steps, "steps"),
                 new ConfigParams.Key(toleranceGrad, "tolerance.grad"), new ConfigParams.Key(toleranceStep, "tolerance.step"),
                 new ConfigParams.Key(dtype, "dtype"), new ConfigParams.Key(blockSize, "block.size"),
-                new ConfigParams.Key(engineCodegen, "engine.codegen"), new ConfigParams.Key(verdict, "verdict"));
+                new ConfigParams.Key(toleranceCost, "tolerance.cost"), new ConfigParams.Key(stderr, "stderr"),
+                new ConfigParams.Key(costKind, "cost.kind"),
+                new ConfigParams.Key(engineCodegen, "engine.codegen"), new ConfigParams.Key(verdict, "verdict")));
         // The defaults are the sweep job's, read from its parser's table.
         Map<String, String> d = SweepConfig.defaults();
         setDefault(optimizer, d.get("optimizer"));
@@ -99,6 +115,13 @@ public final class Sweep extends Transformer implements MLWritable {
         setDefault(blockSize, Integer.parseInt(d.get("block.size")));
         setDefault(engineCodegen, Boolean.parseBoolean(d.get("engine.codegen")));
         setDefault(verdict, Boolean.parseBoolean(d.get("verdict")));
+        setDefault(toleranceCost, Double.parseDouble(d.get("tolerance.cost")));
+        setDefault(stderr, Boolean.parseBoolean(d.get("stderr")));
+    }
+
+    /** The config keys this stage's Params stand for (an entry Param's ends in "."). */
+    List<ConfigParams.Key> stageKeys() {
+        return keys.list();
     }
 
     @Override
@@ -116,6 +139,10 @@ public final class Sweep extends Transformer implements MLWritable {
     // ---- Params (Spark ML finds them by these public no-argument methods) ----
 
     public Param<String> cost() { return cost; }
+    public Param<String> residuals() { return residuals; }
+    public DoubleParam toleranceCost() { return toleranceCost; }
+    public BooleanParam stderr() { return stderr; }
+    public Param<String> costKind() { return costKind; }
     public Param<String> variables() { return variables; }
     public Param<String> optimizer() { return optimizer; }
     public StringArrayParam optimizerArgs() { return optimizerArgs; }
@@ -135,47 +162,40 @@ public final class Sweep extends Transformer implements MLWritable {
     public String getDtype() { return getOrDefault(dtype); }
 
     /** {@code cost}: the expression to minimise, per row; a syntax error names its position. */
-    public Sweep setCost(String value) { return put(cost, "cost", value, value); }
+    public Sweep setCost(String value) { keys.put(cost, "cost", value); return this; }
+    /**
+     * {@code residuals}: least-squares residuals, one vector expression or several comma-separated (the cost
+     * is the sum of their squares; {@code optimizer = lm} needs them). Give either this or {@link #setCost}.
+     */
+    public Sweep setResiduals(String value) { keys.put(residuals, "residuals", value); return this; }
     /** {@code variables}: {@code w}, {@code b, w[3]}. */
-    public Sweep setVariables(String value) { return put(variables, "variables", value, value); }
-    /** {@code optimizer}: a Keras optimizer's name, or {@code newton}. */
-    public Sweep setOptimizer(String value) { return put(optimizer, "optimizer", value, value); }
+    public Sweep setVariables(String value) { keys.put(variables, "variables", value); return this; }
+    /** {@code optimizer}: a Keras optimizer's name, {@code newton}, {@code trust}, or {@code lm} (with residuals). */
+    public Sweep setOptimizer(String value) { keys.put(optimizer, "optimizer", value); return this; }
     /** {@code optimizer.<name> = value}: a number the same for every row. */
-    public Sweep setOptimizerArg(String name, double value) { return putEntry(optimizerArgs, "optimizer.", name, value); }
+    public Sweep setOptimizerArg(String name, double value) { keys.putEntry(optimizerArgs, "optimizer.", name, value); return this; }
     /** {@code optimizer.<name> = column}: read per row from a column. */
-    public Sweep setOptimizerArg(String name, String column) { return putEntry(optimizerArgs, "optimizer.", name, column); }
+    public Sweep setOptimizerArg(String name, String column) { keys.putEntry(optimizerArgs, "optimizer.", name, column); return this; }
     /** {@code init.<variable> = value}. */
-    public Sweep setInit(String variable, double value) { return putEntry(init, "init.", variable, value); }
+    public Sweep setInit(String variable, double value) { keys.putEntry(init, "init.", variable, value); return this; }
     /** {@code init.<variable> = column}: the start value read per row from a column. */
-    public Sweep setInit(String variable, String column) { return putEntry(init, "init.", variable, column); }
-    public Sweep setSteps(int value) { return put(steps, "steps", value, value); }
-    public Sweep setToleranceGrad(double value) { return put(toleranceGrad, "tolerance.grad", value, value); }
-    public Sweep setToleranceStep(double value) { return put(toleranceStep, "tolerance.step", value, value); }
-    public Sweep setDtype(String value) { return put(dtype, "dtype", value, value); }
-    public Sweep setBlockSize(int value) { return put(blockSize, "block.size", value, value); }
-    public Sweep setEngineCodegen(boolean value) { return put(engineCodegen, "engine.codegen", value, value); }
-    public Sweep setVerdict(boolean value) { return put(verdict, "verdict", value, value); }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private <T> Sweep put(Param p, String key, Object text, T value) {
-        ConfigParams.check(SweepConfig::parse, BASE, key, ConfigParams.text(text));
-        set(p, value);
-        return this;
-    }
-
-    private Sweep putEntry(StringArrayParam p, String prefix, String name, Object value) {
-        Map<String, String> base = new java.util.LinkedHashMap<>(BASE);
-        base.putAll(ConfigParams.keys(this, keys));
-        base.putIfAbsent("cost", "w");
-        base.putIfAbsent("variables", "w");
-        ConfigParams.check(SweepConfig::parse, base, prefix + name, ConfigParams.text(value));
-        set(p, ConfigParams.with(getOrDefault(p), name, value));
-        return this;
-    }
+    public Sweep setInit(String variable, String column) { keys.putEntry(init, "init.", variable, column); return this; }
+    public Sweep setSteps(int value) { keys.put(steps, "steps", value); return this; }
+    public Sweep setToleranceGrad(double value) { keys.put(toleranceGrad, "tolerance.grad", value); return this; }
+    public Sweep setToleranceStep(double value) { keys.put(toleranceStep, "tolerance.step", value); return this; }
+    public Sweep setToleranceCost(double value) { keys.put(toleranceCost, "tolerance.cost", value); return this; }
+    /** {@code stderr}: standard errors per solved row (needs residuals, or {@code cost.kind = nll}; checked at transformSchema). */
+    public Sweep setStderr(boolean value) { keys.put(stderr, "stderr", value); return this; }
+    /** {@code cost.kind}: {@code nll}, the cost is a negative log-likelihood (its Hessian gives the standard errors). */
+    public Sweep setCostKind(String value) { keys.put(costKind, "cost.kind", value); return this; }
+    public Sweep setDtype(String value) { keys.put(dtype, "dtype", value); return this; }
+    public Sweep setBlockSize(int value) { keys.put(blockSize, "block.size", value); return this; }
+    public Sweep setEngineCodegen(boolean value) { keys.put(engineCodegen, "engine.codegen", value); return this; }
+    public Sweep setVerdict(boolean value) { keys.put(verdict, "verdict", value); return this; }
 
     /** The config keys these Params stand for (what {@code ./submit.sh} would be given). */
     public Map<String, String> configKeys() {
-        return ConfigParams.keys(this, keys);
+        return keys.keys();
     }
 
     /**
@@ -190,59 +210,11 @@ public final class Sweep extends Transformer implements MLWritable {
      * @throws IllegalArgumentException with the parser's messages
      */
     public static Sweep fromConfig(Map<String, String> configKeys) {
-        Map<String, String> own = new LinkedHashMap<>();
         Sweep s = new Sweep();
-        configKeys.forEach((k, v) -> {
-            if (ConfigParams.isStageKey(s.keys, k)) {
-                own.put(k, v);
-            }
-        });
+        Map<String, String> own = s.keys.own(configKeys);
         ConfigParams.parse(SweepConfig::parse, own);
-        return s.setKeys(own);
-    }
-
-    /**
-     * The sweep job's config made through this stage ({@code job = sweep}, {@code ./submit.sh}): the job's
-     * keys become Params ({@link #fromConfig}) and the Params become keys again ({@link #configKeys}), with
-     * the job's own keys (input, output, {@code show.rows}, {@code spark.*}) as given. The job has checked
-     * {@code jobKeys} with the same parser before (reporting every problem with the config file's name).
-     *
-     * @throws ConfigException with the parser's problems
-     */
-    public static SweepConfig jobConfig(Map<String, String> jobKeys) throws ConfigException {
-        Sweep s = new Sweep();
-        Map<String, String> all = new LinkedHashMap<>();
-        Map<String, String> own = new LinkedHashMap<>();
-        jobKeys.forEach((k, v) -> (ConfigParams.isStageKey(s.keys, k) ? own : all).put(k, v));
-        all.putAll(s.setKeys(own).configKeys());
-        return SweepConfig.parse(all);
-    }
-
-    /** Sets the Params of {@code checked} keys (the parser has read them): the values as the parser reads them. */
-    private Sweep setKeys(Map<String, String> checked) {
-        checked.forEach((k, raw) -> {
-            String v = raw.trim();
-            switch (k) {
-                case "cost" -> set(cost, v);
-                case "variables" -> set(variables, v);
-                case "optimizer" -> set(optimizer, v);
-                case "steps" -> set(steps, Integer.parseInt(v));
-                case "tolerance.grad" -> set(toleranceGrad, Double.parseDouble(v));
-                case "tolerance.step" -> set(toleranceStep, Double.parseDouble(v));
-                case "dtype" -> set(dtype, v);
-                case "block.size" -> set(blockSize, Integer.parseInt(v));
-                case "engine.codegen" -> set(engineCodegen, Boolean.parseBoolean(v));
-                case "verdict" -> set(verdict, Boolean.parseBoolean(v));
-                default -> {
-                    if (k.startsWith("optimizer.")) {
-                        set(optimizerArgs, ConfigParams.with(getOrDefault(optimizerArgs), k.substring(10), v));
-                    } else {
-                        set(init, ConfigParams.with(getOrDefault(init), k.substring(5), v));
-                    }
-                }
-            }
-        });
-        return this;
+        s.keys.setKeys(own);
+        return s;
     }
 
     /** The Params as the sweep job's validated config (input and output keys are placeholders). */
@@ -281,7 +253,8 @@ public final class Sweep extends Transformer implements MLWritable {
                 throw e;
             }
             SweepConfig c = config(); // the columns are the same whatever the sizes
-            return new tapeline.job.sweep.OutputLayout(frame, c.variables(), true, c.dtype(), c.solver().verdict()).schema();
+            return new tapeline.job.sweep.OutputLayout(frame, c.variables(), true, c.dtype(), c.solver().verdict(),
+                    c.stderr() != tapeline.engine.solve.StandardErrors.Kind.NONE).schema();
         }
     }
 

@@ -35,6 +35,7 @@ import tapeline.job.config.Format;
 import tapeline.job.config.OutputMode;
 import tapeline.job.config.OutputSpec;
 import tapeline.job.config.ScoreConfig;
+import tapeline.job.score.GroupedScoreJob;
 import tapeline.job.score.ModelDirectory;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
@@ -61,28 +62,47 @@ import tapeline.job.train.TrainJob;
 public final class TrainedModel extends Model<TrainedModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A minimal valid score, the base against which one value is checked at {@code set}. */
+    private static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
+    /** The same without an output, for checking one. */
+    private static final Map<String, String> OUTPUT_BASE = Map.of("job", "score", "params.path", "<model>");
 
     private final String uid;
     private final Map<String, Double> parameters;
     private final TrainingSummary summary;
     /** The run record of the fit (or of the loaded directory), rewritten with each save. */
     private final ObjectNode record;
+    /** A grouped model's parameters: the grouped train's rows (keys, variables, results), else null. */
+    private final Dataset<Row> groups;
+    /** What a grouped model's parameters are called in messages ({@code NO_MODEL}'s error): a directory, or the model. */
+    private final String source;
     private final StringArrayParam outputs;
+    private final Param<String> groupBy;
     private final Param<String> dtype;
     private final IntParam blockSize;
-    private final List<ConfigParams.Key> keys;
+    private final StageKeys keys;
 
     TrainedModel(String uid, Map<String, Double> parameters, TrainingSummary summary, ObjectNode record) {
+        this(uid, parameters, summary, record, null, null);
+    }
+
+    private TrainedModel(String uid, Map<String, Double> parameters, TrainingSummary summary, ObjectNode record,
+                         Dataset<Row> groups, String source) {
         this.uid = uid;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         this.summary = summary;
         this.record = record;
+        this.groups = groups;
+        this.source = source;
         outputs = new StringArrayParam(this, "outputs",
                 "config keys output.<column>: column=expression entries, each over input columns and the parameters");
         dtype = new Param<>(this, "dtype", "config key dtype: the number type the outputs are computed in");
         blockSize = new IntParam(this, "blockSize", "config key block.size: rows computed together on one tape");
-        keys = List.of(new ConfigParams.Key(outputs, "output."), new ConfigParams.Key(dtype, "dtype"),
-                new ConfigParams.Key(blockSize, "block.size"));
+        groupBy = new Param<>(this, "groupBy", "config key group.by of job = score: the key columns of a grouped model"
+                + " (set by its fit or its directory)");
+        keys = new StageKeys(this, this::set, ScoreConfig::parse, key -> key.startsWith("output.") ? OUTPUT_BASE : SCORE_BASE,
+                List.of(new ConfigParams.Key(outputs, "output."), new ConfigParams.Key(dtype, "dtype"),
+                        new ConfigParams.Key(blockSize, "block.size"), new ConfigParams.Key(groupBy, "group.by")));
         Map<String, String> d = ScoreConfig.defaults();
         setDefault(outputs, new String[0]);
         setDefault(dtype, d.get("dtype"));
@@ -94,9 +114,38 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         this(uid, Map.of(), null, JSON.createObjectNode());
     }
 
+    /** A grouped model: {@code groups} is the grouped train's output rows, keyed by the {@code groupBy} columns. */
+    static TrainedModel grouped(String uid, Dataset<Row> groups, String source, ObjectNode record) {
+        return new TrainedModel(uid, Map.of(), null, record, groups, source);
+    }
+
+    /** The score job's keys this model's Params stand for (an entry Param's ends in "."). */
+    List<ConfigParams.Key> stageKeys() {
+        return keys.list();
+    }
+
     @Override
     public String uid() {
         return uid;
+    }
+
+    /** Whether this is a grouped fit's model ({@code Trainer.setGroupBy}): one set of parameters per group. */
+    public boolean isGrouped() {
+        return groups != null;
+    }
+
+    /**
+     * A grouped model's parameters, one row per group, as the grouped train writes them: the key
+     * columns, one column per variable ({@code w} an array), {@code loss}, {@code grad_norm},
+     * {@code steps}, {@code passes}, {@code rows}, {@code bad_rows}, {@code status}, {@code error}.
+     *
+     * @throws IllegalStateException for a model of one set of parameters ({@link #parameters()})
+     */
+    public Dataset<Row> groupParameters() {
+        if (groups == null) {
+            throw new IllegalStateException("model " + uid + " has one set of parameters (not a grouped fit): see parameters()");
+        }
+        return groups;
     }
 
     /** As Spark's, with list-valued Params readable ({@code learning_rate=0.1, beta_1=0.9}). */
@@ -109,9 +158,14 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     public StringArrayParam outputs() { return outputs; }
     public Param<String> dtype() { return dtype; }
     public IntParam blockSize() { return blockSize; }
+    public Param<String> groupBy() { return groupBy; }
 
     /** The fitted parameters by scalar name ({@code b}, {@code w[0]}, {@code w[1]}, ...), in the params file's order. */
     public Map<String, Double> parameters() {
+        if (groups != null) {
+            throw new IllegalStateException("model " + uid + " is a grouped fit (group.by = " + getOrDefault(groupBy)
+                    + "): one set of parameters per group, in groupParameters()");
+        }
         return parameters;
     }
 
@@ -135,31 +189,38 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     /** {@code output.<column> = expression}: a scalar per row over input columns and the parameters. */
     public TrainedModel setOutput(String column, String expression) {
-        Map<String, String> base = new LinkedHashMap<>(Trainer.SCORE_BASE);
-        base.remove("output.p");
-        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
-        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        set(outputs, withOutput(getOrDefault(outputs), column, expression));
         return this;
     }
 
-    public TrainedModel setDtype(String value) {
-        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "dtype", value);
-        set(dtype, value);
-        return this;
+    /** {@code outputs} with {@code output.<column> = expression} checked (the score job's message) and put. */
+    static String[] withOutput(String[] outputs, String column, String expression) {
+        ConfigParams.check(ScoreConfig::parse, OUTPUT_BASE, "output." + column, expression);
+        return ConfigParams.with(outputs, column, expression);
     }
 
-    public TrainedModel setBlockSize(int value) {
-        ConfigParams.check(ScoreConfig::parse, Trainer.SCORE_BASE, "block.size", String.valueOf(value));
-        set(blockSize, value);
-        return this;
-    }
+    public TrainedModel setDtype(String value) { keys.put(dtype, "dtype", value); return this; }
+    public TrainedModel setBlockSize(int value) { keys.put(blockSize, "block.size", value); return this; }
 
     /** The score job's keys these Params stand for ({@code params.path} aside). */
     public Map<String, String> configKeys() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("job", "score");
-        m.putAll(ConfigParams.keys(this, keys));
+        m.putAll(keys.keys());
         return m;
+    }
+
+    /** The grouped score's config and its binding to the frame (the grouped score job's code). */
+    private GroupedScoreJob.Prepared prepareGroups(Dataset<Row> frame) {
+        Map<String, String> k = new LinkedHashMap<>(ConfigParams.FRAME);
+        k.putAll(configKeys());
+        k.put("params.path", "<model " + uid + ">");
+        try {
+            GroupedScoreJob.Config c = new GroupedScoreJob().configure(k, new ArrayList<>());
+            return GroupedScoreJob.bind(c, frame, groups, source);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     private ScoreJob.Prepared prepare(Dataset<Row> frame) {
@@ -183,6 +244,12 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         SparkSession spark = dataset.sparkSession();
+        if (groups != null) {
+            GroupedScoreJob.Prepared g = prepareGroups(Frames.withArrays(dataset));
+            return GroupedScoreJob.score(g, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
+                    spark.sparkContext().longAccumulator("tapeline score: INVALID"),
+                    spark.sparkContext().longAccumulator("tapeline score: " + GroupedScoreJob.NO_MODEL));
+        }
         ScoreJob.Prepared p = prepare(Frames.withArrays(dataset));
         return ScoreJob.score(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
                 spark.sparkContext().longAccumulator("tapeline score: INVALID"));
@@ -192,7 +259,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     public StructType transformSchema(StructType schema) {
         StructType frame = Frames.withArrays(schema);
         try {
-            return prepare(Frames.empty(frame)).schema();
+            return groups != null ? prepareGroups(Frames.empty(frame)).schema() : prepare(Frames.empty(frame)).schema();
         } catch (IllegalArgumentException e) {
             if (!Frames.onlyUnknownSizes(e)) {
                 throw e;
@@ -208,7 +275,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     @Override
     public TrainedModel copy(ParamMap extra) {
-        TrainedModel m = new TrainedModel(uid, parameters, summary, record.deepCopy());
+        TrainedModel m = new TrainedModel(uid, parameters, summary, record.deepCopy(), groups, source);
         return copyValues(m, extra).setParent(parent());
     }
 
@@ -231,10 +298,18 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     /** Writes the layout into {@code path} (which the writer has made sure is free). */
     private void writeLayout(SparkSession spark, String path) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        List<String> names = new ArrayList<>(parameters.keySet());
-        double[] values = parameters.values().stream().mapToDouble(Double::doubleValue).toArray();
-        TrainJob.write(spark, new OutputSpec(path, Format.PARQUET, OutputMode.ERROR), names, values,
-                summary == null ? List.of() : summary.points(), "tapeline model " + uid);
+        if (groups != null) {
+            // The groups' rows under params/ (as a train's params): Spark ML's metadata/ beside them would
+            // make the directory unreadable as one table. job = score with group.by reads it (the record says the format).
+            spark.sparkContext().setJobDescription("tapeline model " + uid + ": write the groups' parameters");
+            groups.write().mode("errorifexists").parquet(new Path(path, "params").toString());
+            spark.sparkContext().setJobDescription(null);
+        } else {
+            List<String> names = new ArrayList<>(parameters.keySet());
+            double[] values = parameters.values().stream().mapToDouble(Double::doubleValue).toArray();
+            TrainJob.write(spark, new OutputSpec(path, Format.PARQUET, OutputMode.ERROR), names, values,
+                    summary == null ? List.of() : summary.points(), "tapeline model " + uid);
+        }
         StageMetadata.write(this, path, spark.version(), hadoop);
         // The record says what is there and how it was written: the params are parquet here, wherever they came from.
         ObjectNode r = record.deepCopy();
@@ -242,6 +317,11 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             r.put("record_version", RunRecord.VERSION);
             r.put("job", "train");
             r.put("tapeline_version", RunRecord.tapelineVersion());
+        }
+        if (groups != null) {
+            // The keys a grouped model's rows are keyed by, where a loader looks for them.
+            ObjectNode config = r.has("config") && r.get("config").isObject() ? (ObjectNode) r.get("config") : r.putObject("config");
+            config.put("group.by", getOrDefault(groupBy));
         }
         ObjectNode out = JSON.createObjectNode();
         out.put("format", Format.PARQUET.sparkName());
@@ -295,6 +375,10 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     private static TrainedModel load(SparkSession spark, String path) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        JsonNode grouped = groupedRecord(path, hadoop);
+        if (grouped != null) {
+            return loadGroups(spark, path, grouped, hadoop);
+        }
         ModelDirectory dir;
         Map<String, Double> scalars;
         try {
@@ -316,6 +400,69 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             StageMetadata.setParams(m, metadata, m::set);
         }
         return m;
+    }
+
+    /**
+     * The run record of a grouped train's output at {@code path} (its rows there, or under
+     * {@code params/} as {@link #write()} saves them), or null when {@code path} is not one.
+     */
+    private static JsonNode groupedRecord(String path, Configuration hadoop) throws IOException {
+        Path file = new Path(path, RunRecord.FILE);
+        FileSystem fs = file.getFileSystem(hadoop);
+        if (!fs.exists(file)) {
+            return null;
+        }
+        JsonNode r;
+        try (java.io.InputStream in = fs.open(file)) {
+            r = JSON.readTree(in);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null; // ModelDirectory says what is wrong with it
+        }
+        return r != null && !r.path("config").path("group.by").asText("").isBlank() ? r : null;
+    }
+
+    /** A grouped model from a grouped train's output (the CLI's, its rows at {@code path}) or a saved one ({@code params/}). */
+    private static TrainedModel loadGroups(SparkSession spark, String path, JsonNode record, Configuration hadoop)
+            throws IOException {
+        if (!record.path("job").asText("").equals("train") || !record.path("status").asText("").equals("succeeded")) {
+            throw new IllegalArgumentException("TrainedModel.load: " + new Path(path, RunRecord.FILE) + " says job '"
+                    + record.path("job").asText("") + "', status '" + record.path("status").asText("")
+                    + "': not a grouped train that succeeded, so no fitted parameters");
+        }
+        boolean saved = new Path(path, "params").getFileSystem(hadoop).exists(new Path(path, "params"));
+        Format format;
+        try {
+            // The CLI's grouped output has its rows at the top: ModelDirectory sees a bare directory, told the record's format.
+            ModelDirectory dir = saved ? ModelDirectory.open("path", path, null, hadoop)
+                    : ModelDirectory.open("path", path, recordedFormat(record, path), hadoop);
+            format = dir.format();
+            String rows = dir.paramsDirectory();
+            Dataset<Row> groups = dir.read(spark);
+            JsonNode metadata = saved && StageMetadata.exists(path, hadoop) ? StageMetadata.read(path, TrainedModel.class, hadoop) : null;
+            TrainedModel m = grouped(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(), groups,
+                    rows, (ObjectNode) record.deepCopy());
+            m.set(m.groupBy, record.path("config").path("group.by").asText());
+            String dtype = record.path("config").path("dtype").asText("");
+            if (!dtype.isEmpty()) {
+                m.set(m.dtype, dtype);
+            }
+            if (metadata != null) {
+                StageMetadata.setParams(m, metadata, m::set);
+            }
+            return m;
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage(), e);
+        }
+    }
+
+    private static Format recordedFormat(JsonNode record, String path) throws ConfigException {
+        String written = record.path("output").path("format").asText("");
+        try {
+            return Format.parse(written);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("path: " + new Path(path, RunRecord.FILE) + " names no format its rows were written in"
+                    + " (output.format is '" + written + "'): the record is damaged");
+        }
     }
 
     /** The summary the record and the history directory tell, or null without a record. */

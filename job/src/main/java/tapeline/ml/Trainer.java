@@ -3,6 +3,7 @@ package tapeline.ml;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,20 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import tapeline.engine.train.TrainState;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
+import tapeline.job.config.GroupedTrainConfig;
 import tapeline.job.config.ScoreConfig;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.train.TrainJob;
 import tapeline.job.train.TrainSummary;
+import tapeline.job.train.grouped.GroupedCounts;
+import tapeline.job.train.grouped.GroupedSummary;
+import tapeline.job.train.grouped.GroupedTrainJob;
 
 /**
  * The train job as a Spark ML {@link Estimator}: {@link #fit} runs the train job's driver loop on the
@@ -52,15 +58,24 @@ import tapeline.job.train.TrainSummary;
  * m.summary().status();   // "CONVERGED"
  * }</pre>
  *
- * <p>Grouped fits ({@code group.by}, one set of parameters per group) will plug in here as a
- * {@code groupBy} Param once the train job has them.
+ * <p>With {@link #setGroupBy} ({@code group.by}) {@link #fit} is the grouped train: one set of
+ * parameters per distinct key, each what the grouped train job fits to that group's rows (the same
+ * code), in a grouped model ({@link TrainedModel#isGrouped()}) that scores each row with its group's.
+ *
+ * <pre>{@code
+ * TrainedModel perStore = new Trainer().setGroupBy("store").setLoss("(y - (b + dot(w, x)))^2")
+ *         .setVariables("b, w[3]").setOptimizer("lbfgs").setOutput("prediction", "b + dot(w, x)").fit(sales);
+ * perStore.groupParameters().show();   // store, b, w, loss, grad_norm, steps, passes, rows, bad_rows, status, error
+ * }</pre>
  */
 public final class Trainer extends Estimator<TrainedModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
     /** A minimal valid train, the base against which one value is checked at {@code set}. */
     private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
-    /** A minimal valid score, likewise for the outputs. */
-    static final Map<String, String> SCORE_BASE = Map.of("job", "score", "params.path", "<model>", "output.p", "1");
+    /** A minimal valid grouped train, for the group keys. */
+    private static final Map<String, String> GROUPED_BASE = Map.of("job", "train", "loss", "w", "variables", "w", "group.by", "g");
+    /** The record's {@code input} of a fit: a frame handed to fit, not a path the record could name. */
+    private static final Map<String, Object> DATASET_INPUT = datasetInput();
     /** The regularization's named constant. */
     private static final Pattern LAMBDA = Pattern.compile("(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])");
 
@@ -87,7 +102,10 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     private final DoubleParam lambda;
     private final BooleanParam engineCodegen;
     private final StringArrayParam outputs;
-    private final List<ConfigParams.Key> keys;
+    private final Param<String> groupBy;
+    private final IntParam groupMaxRows;
+    private final IntParam groupBlockRows;
+    private final StageKeys keys;
 
     public Trainer() {
         this(ConfigParams.uid("trainer"));
@@ -119,7 +137,11 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         lambda = new DoubleParam(this, "lambda", "the value of the name lambda in the regularization (for tuning)");
         engineCodegen = new BooleanParam(this, "engineCodegen", "config key engine.codegen: compiled gradient pass or the interpreter");
         outputs = new StringArrayParam(this, "outputs", "the model's outputs (config keys output.<column> of job = score)");
-        keys = List.of(new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
+        groupBy = new Param<>(this, "groupBy", "config key group.by: the key columns; one set of parameters per distinct key (unset: one for all rows)");
+        groupMaxRows = new IntParam(this, "groupMaxRows", "config key group.max.rows: a group with more good rows is INVALID");
+        groupBlockRows = new IntParam(this, "groupBlockRows", "config key group.block.rows: whole groups solved together in blocks of about this many rows");
+        keys = new StageKeys(this, this::set, Trainer::parse, key -> key.startsWith("group.") ? GROUPED_BASE : BASE, List.of(
+                new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
                 new ConfigParams.Key(init, "init."), new ConfigParams.Key(reduce, "reduce"),
                 new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
                 new ConfigParams.Key(learningRate, "optimizer.learning_rate"), new ConfigParams.Key(l1, "optimizer.l1"),
@@ -128,7 +150,9 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
                 new ConfigParams.Key(batchSeed, "batch.seed"), new ConfigParams.Key(dtype, "dtype"),
                 new ConfigParams.Key(badRows, "bad.rows"), new ConfigParams.Key(blockSize, "block.size"),
                 new ConfigParams.Key(partitions, "partitions"), new ConfigParams.Key(aggregationDepth, "aggregation.depth"),
-                new ConfigParams.Key(regularization, "regularization"), new ConfigParams.Key(engineCodegen, "engine.codegen"));
+                new ConfigParams.Key(regularization, "regularization"), new ConfigParams.Key(engineCodegen, "engine.codegen"),
+                new ConfigParams.Key(groupBy, "group.by"), new ConfigParams.Key(groupMaxRows, "group.max.rows"),
+                new ConfigParams.Key(groupBlockRows, "group.block.rows")));
         Map<String, String> d = TrainConfig.defaults();
         setDefault(init, new String[0]);
         setDefault(reduce, d.get("reduce"));
@@ -145,6 +169,13 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         setDefault(lambda, 0.0);
         setDefault(engineCodegen, Boolean.parseBoolean(d.get("engine.codegen")));
         setDefault(outputs, new String[0]);
+        setDefault(groupMaxRows, GroupedTrainConfig.DEFAULT_MAX_ROWS);
+        setDefault(groupBlockRows, GroupedTrainConfig.DEFAULT_BLOCK_ROWS);
+    }
+
+    /** The config keys this stage's Params stand for (an entry Param's ends in "."). */
+    List<ConfigParams.Key> stageKeys() {
+        return keys.list();
     }
 
     @Override
@@ -181,30 +212,33 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public DoubleParam lambda() { return lambda; }
     public BooleanParam engineCodegen() { return engineCodegen; }
     public StringArrayParam outputs() { return outputs; }
+    public Param<String> groupBy() { return groupBy; }
+    public IntParam groupMaxRows() { return groupMaxRows; }
+    public IntParam groupBlockRows() { return groupBlockRows; }
 
-    public Trainer setLoss(String value) { return put(loss, "loss", value, value); }
-    public Trainer setVariables(String value) { return put(variables, "variables", value, value); }
+    public Trainer setLoss(String value) { keys.put(loss, "loss", value); return this; }
+    public Trainer setVariables(String value) { keys.put(variables, "variables", value); return this; }
     /** {@code init.<variable>}: one number for every component, or one per component ({@code "0.5, 1, -2"}). */
-    public Trainer setInit(String variable, String numbers) { return putEntry(init, "init.", variable, numbers); }
-    public Trainer setReduce(String value) { return put(reduce, "reduce", value, value); }
-    public Trainer setOptimizer(String value) { return put(optimizer, "optimizer", value, value); }
+    public Trainer setInit(String variable, String numbers) { keys.putEntry(init, "init.", variable, numbers); return this; }
+    public Trainer setReduce(String value) { keys.put(reduce, "reduce", value); return this; }
+    public Trainer setOptimizer(String value) { keys.put(optimizer, "optimizer", value); return this; }
     /** {@code optimizer.<name> = value}. */
-    public Trainer setOptimizerArg(String name, double value) { return putEntry(optimizerArgs, "optimizer.", name, value); }
-    public Trainer setLearningRate(double value) { return put(learningRate, "optimizer.learning_rate", value, value); }
-    public Trainer setL1(double value) { return put(l1, "optimizer.l1", value, value); }
-    public Trainer setSteps(int value) { return put(steps, "steps", value, value); }
-    public Trainer setToleranceGrad(double value) { return put(toleranceGrad, "tolerance.grad", value, value); }
-    public Trainer setToleranceLoss(double value) { return put(toleranceLoss, "tolerance.loss", value, value); }
-    public Trainer setBatchFraction(double value) { return put(batchFraction, "batch.fraction", value, value); }
-    public Trainer setBatchSeed(long value) { return put(batchSeed, "batch.seed", value, value); }
-    public Trainer setDtype(String value) { return put(dtype, "dtype", value, value); }
-    public Trainer setBadRows(String value) { return put(badRows, "bad.rows", value, value); }
-    public Trainer setBlockSize(int value) { return put(blockSize, "block.size", value, value); }
-    public Trainer setPartitions(int value) { return put(partitions, "partitions", value, value); }
-    public Trainer setAggregationDepth(int value) { return put(aggregationDepth, "aggregation.depth", value, value); }
+    public Trainer setOptimizerArg(String name, double value) { keys.putEntry(optimizerArgs, "optimizer.", name, value); return this; }
+    public Trainer setLearningRate(double value) { keys.put(learningRate, "optimizer.learning_rate", value); return this; }
+    public Trainer setL1(double value) { keys.put(l1, "optimizer.l1", value); return this; }
+    public Trainer setSteps(int value) { keys.put(steps, "steps", value); return this; }
+    public Trainer setToleranceGrad(double value) { keys.put(toleranceGrad, "tolerance.grad", value); return this; }
+    public Trainer setToleranceLoss(double value) { keys.put(toleranceLoss, "tolerance.loss", value); return this; }
+    public Trainer setBatchFraction(double value) { keys.put(batchFraction, "batch.fraction", value); return this; }
+    public Trainer setBatchSeed(long value) { keys.put(batchSeed, "batch.seed", value); return this; }
+    public Trainer setDtype(String value) { keys.put(dtype, "dtype", value); return this; }
+    public Trainer setBadRows(String value) { keys.put(badRows, "bad.rows", value); return this; }
+    public Trainer setBlockSize(int value) { keys.put(blockSize, "block.size", value); return this; }
+    public Trainer setPartitions(int value) { keys.put(partitions, "partitions", value); return this; }
+    public Trainer setAggregationDepth(int value) { keys.put(aggregationDepth, "aggregation.depth", value); return this; }
     /** {@code regularization}; the name {@code lambda} in it is {@link #lambda()}'s value. */
     public Trainer setRegularization(String value) {
-        ConfigParams.check(TrainConfig::parse, BASE, "regularization", withLambda(value, 0.0));
+        ConfigParams.check(Trainer::parse, BASE, "regularization", withLambda(value, 0.0));
         set(regularization, value);
         return this;
     }
@@ -215,29 +249,36 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         set(lambda, value);
         return this;
     }
-    public Trainer setEngineCodegen(boolean value) { return put(engineCodegen, "engine.codegen", value, value); }
+    public Trainer setEngineCodegen(boolean value) { keys.put(engineCodegen, "engine.codegen", value); return this; }
+    /**
+     * {@code group.by}: the key columns, comma-separated; {@link #fit} then fits one set of parameters per
+     * distinct key (the grouped train, docs/grouped-train.md) and returns a grouped model.
+     */
+    public Trainer setGroupBy(String columns) { keys.put(groupBy, "group.by", columns); return this; }
+    public Trainer setGroupMaxRows(int value) { keys.put(groupMaxRows, "group.max.rows", value); return this; }
+    public Trainer setGroupBlockRows(int value) { keys.put(groupBlockRows, "group.block.rows", value); return this; }
     /** The model's {@code output.<column> = expression} (see {@link TrainedModel#setOutput}). */
     public Trainer setOutput(String column, String expression) {
-        Map<String, String> base = new LinkedHashMap<>(SCORE_BASE);
-        base.remove("output.p");
-        ConfigParams.check(ScoreConfig::parse, base, "output." + column, expression);
-        set(outputs, ConfigParams.with(getOrDefault(outputs), column, expression));
+        set(outputs, TrainedModel.withOutput(getOrDefault(outputs), column, expression));
         return this;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Trainer put(Param p, String key, Object text, Object value) {
-        ConfigParams.check(TrainConfig::parse, BASE, key, ConfigParams.text(text));
-        set(p, value);
-        return this;
+    private static Map<String, Object> datasetInput() {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("format", "dataset");
+        in.put("path", null);
+        in.put("table", null);
+        return java.util.Collections.unmodifiableMap(in);
     }
 
-    private Trainer putEntry(StringArrayParam p, String prefix, String name, Object value) {
-        Map<String, String> base = new LinkedHashMap<>(BASE);
-        base.putAll(configKeys());
-        ConfigParams.check(TrainConfig::parse, base, prefix + name, ConfigParams.text(value));
-        set(p, ConfigParams.with(getOrDefault(p), name, value));
-        return this;
+    /** The train job's parser, or the grouped train's when the keys have {@code group.by}. */
+    static Object parse(Map<String, String> keys) throws ConfigException {
+        return keys.containsKey("group.by") ? GroupedTrainConfig.parse(keys, new ArrayList<>()) : TrainConfig.parse(keys);
+    }
+
+    /** Whether {@link #fit} fits one set of parameters per group ({@link #setGroupBy}). */
+    public boolean isGrouped() {
+        return isDefined(groupBy);
     }
 
     /** The expression with the name {@code lambda} replaced by the value's text (in parentheses: it may be negative). */
@@ -250,7 +291,15 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public Map<String, String> configKeys() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("job", "train");
-        m.putAll(ConfigParams.keys(this, keys));
+        m.putAll(keys.keys());
+        if (isGrouped()) {
+            // Not per group: the defaults of the mini-batch keys stay out (set, they are the parser's error).
+            if (!isSet(batchFraction)) m.remove("batch.fraction");
+            if (!isSet(batchSeed)) m.remove("batch.seed");
+        } else {
+            m.remove("group.max.rows");
+            m.remove("group.block.rows");
+        }
         if (m.containsKey("regularization")) {
             m.put("regularization", withLambda(m.get("regularization"), (Double) getOrDefault(lambda)));
         }
@@ -271,74 +320,23 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
      */
     public static Trainer fromConfig(Map<String, String> configKeys) {
         Trainer t = new Trainer();
-        Map<String, String> own = new LinkedHashMap<>();
-        configKeys.forEach((k, v) -> {
-            if (ConfigParams.isStageKey(t.keys, k)) {
-                own.put(k, v);
-            }
-        });
+        Map<String, String> own = t.keys.own(configKeys);
         Map<String, String> checked = new LinkedHashMap<>();
         checked.put("job", "train");
         own.forEach((k, v) -> checked.put(k, k.equals("regularization") ? withLambda(v, 0.0) : v));
-        ConfigParams.parse(TrainConfig::parse, checked);
-        return t.setKeys(own);
-    }
-
-    /**
-     * The train job's config made through this stage ({@code job = train}, {@code ./submit.sh}): the job's
-     * keys become Params and the Params keys again, with the job's own keys (input, output, checkpoint,
-     * resume, {@code spark.*}) as given. {@code regularization} goes as written (the CLI has no
-     * {@code lambda} Param). The job has checked {@code jobKeys} with the same parser before.
-     *
-     * @throws ConfigException with the parser's problems
-     */
-    public static TrainConfig jobConfig(Map<String, String> jobKeys) throws ConfigException {
-        Trainer t = new Trainer();
-        Map<String, String> all = new LinkedHashMap<>();
-        Map<String, String> own = new LinkedHashMap<>();
-        jobKeys.forEach((k, v) -> (ConfigParams.isStageKey(t.keys, k) ? own : all).put(k, v));
-        all.putAll(ConfigParams.keys(t.setKeys(own), t.keys));
-        return TrainConfig.parse(all);
-    }
-
-    /** Sets the Params of {@code checked} keys (the parser has read them), the values as the parser reads them. */
-    private Trainer setKeys(Map<String, String> checked) {
-        checked.forEach((k, raw) -> {
-            String v = raw.trim();
-            switch (k) {
-                case "loss" -> set(loss, v);
-                case "variables" -> set(variables, v);
-                case "reduce" -> set(reduce, v);
-                case "optimizer" -> set(optimizer, v);
-                case "optimizer.learning_rate" -> set(learningRate, Double.parseDouble(v));
-                case "optimizer.l1" -> set(l1, Double.parseDouble(v));
-                case "steps" -> set(steps, Integer.parseInt(v));
-                case "tolerance.grad" -> set(toleranceGrad, Double.parseDouble(v));
-                case "tolerance.loss" -> set(toleranceLoss, Double.parseDouble(v));
-                case "batch.fraction" -> set(batchFraction, Double.parseDouble(v));
-                case "batch.seed" -> set(batchSeed, Long.parseLong(v));
-                case "dtype" -> set(dtype, v);
-                case "bad.rows" -> set(badRows, v);
-                case "block.size" -> set(blockSize, Integer.parseInt(v));
-                case "partitions" -> set(partitions, Integer.parseInt(v));
-                case "aggregation.depth" -> set(aggregationDepth, Integer.parseInt(v));
-                case "regularization" -> set(regularization, v);
-                case "engine.codegen" -> set(engineCodegen, Boolean.parseBoolean(v));
-                default -> {
-                    if (k.startsWith("optimizer.")) {
-                        set(optimizerArgs, ConfigParams.with(getOrDefault(optimizerArgs), k.substring(10), v));
-                    } else {
-                        set(init, ConfigParams.with(getOrDefault(init), k.substring(5), v));
-                    }
-                }
-            }
-        });
-        return this;
+        ConfigParams.parse(Trainer::parse, checked);
+        t.keys.setKeys(own);
+        return t;
     }
 
     /** The Params as the train job's validated config (input and output keys are placeholders). */
     TrainConfig config() {
-        return ConfigParams.parse(TrainConfig::parse, configKeys());
+        return isGrouped() ? groupedConfig().train() : ConfigParams.parse(TrainConfig::parse, configKeys());
+    }
+
+    /** The Params as the grouped train's validated config ({@link #isGrouped()}). */
+    GroupedTrainConfig groupedConfig() {
+        return ConfigParams.parse(keys -> GroupedTrainConfig.parse(keys, new ArrayList<>()), configKeys());
     }
 
     /**
@@ -352,6 +350,9 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public TrainedModel fit(Dataset<?> dataset) {
         Dataset<Row> frame = Frames.withArrays(dataset);
         SparkSession spark = frame.sparkSession();
+        if (isGrouped()) {
+            return fitGroups(frame);
+        }
         TrainConfig c = config();
         TrainJob.Prepared p;
         TrainJob.Fit fit;
@@ -382,12 +383,50 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         TrainingSummary summary = new TrainingSummary(s.status().name(), s.message(), s.steps(), s.passes(), s.rows(),
                 s.skippedRows(), s.finalLoss(), s.finalGradNorm(), h);
         Map<String, Object> fields = record.succeeded(spark, phases, s, QualityGate.NONE).fields();
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("format", "dataset"); // a frame handed to fit, not a path the record could name
-        in.put("path", null);
-        in.put("table", null);
-        fields.put("input", in);
+        fields.put("input", DATASET_INPUT);
         TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields));
+        copyValues(m, ParamMap.empty());
+        return m.setParent(this);
+    }
+
+    /**
+     * The grouped fit: the grouped train's code ({@link GroupedTrainJob#bind}, {@link GroupedTrainJob#fit})
+     * on the frame, its rows (one a group) computed here and kept (persisted) as the model's.
+     */
+    private TrainedModel fitGroups(Dataset<Row> frame) {
+        SparkSession spark = frame.sparkSession();
+        Map<String, String> keys = configKeys();
+        GroupedTrainConfig g = groupedConfig();
+        Phases phases = new Phases();
+        GroupedTrainJob.Prepared p;
+        phases.begin("load");
+        try {
+            p = GroupedTrainJob.bind(g, frame);
+            if (g.train().badRows() == TrainConfig.BadRows.FATAL) {
+                GroupedTrainJob.failOnBadRows(spark, p);
+            }
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+        GroupedCounts counts = GroupedCounts.register(spark.sparkContext());
+        Dataset<Row> groups = GroupedTrainJob.fit(p, counts, phases).persist(StorageLevel.MEMORY_AND_DISK());
+        phases.begin("solve_and_write");
+        spark.sparkContext().setJobDescription("tapeline fit: solve every group (" + g.train().optimizer() + ")");
+        long t0 = System.nanoTime();
+        groups.count(); // fit is eager, as MLlib's: the groups are solved here, once
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        spark.sparkContext().setJobDescription(null);
+        phases.end();
+        GroupedSummary s = new GroupedSummary(counts.groupsByStatus(), counts.groups(), counts.rowsUsed(), counts.badRows(),
+                counts.steps(), GroupedTrainJob.partitions(p), seconds, counts.sortSeconds(), counts.solveSeconds(),
+                "<model>", List.of());
+        Map<String, Object> fields = new RunRecord("train", keys, g.effectiveDefaults(), g)
+                .succeeded(spark, phases, s, QualityGate.NONE).fields();
+        fields.put("input", DATASET_INPUT);
+        String uid = ConfigParams.uid("trained");
+        TrainedModel m = TrainedModel.grouped(uid, groups, "model " + uid, TrainedModel.json(fields));
         copyValues(m, ParamMap.empty());
         return m.setParent(this);
     }
@@ -399,6 +438,9 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
      */
     @Override
     public StructType transformSchema(StructType schema) {
+        if (isGrouped()) {
+            return groupedSchema(schema);
+        }
         TrainConfig c = config();
         Map<String, Double> zeros = new LinkedHashMap<>();
         try {
@@ -419,6 +461,29 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             return schema;
         }
         TrainedModel probe = new TrainedModel(uid, zeros, null, TrainedModel.json(Map.of()));
+        copyValues(probe, ParamMap.empty());
+        return probe.transformSchema(schema);
+    }
+
+    /** {@link #transformSchema} of a grouped fit: the grouped model's, with no group's parameters. */
+    private StructType groupedSchema(StructType schema) {
+        GroupedTrainConfig g = groupedConfig();
+        StructType frame = Frames.withArrays(schema);
+        StructType layout;
+        try {
+            layout = GroupedTrainJob.bind(g, Frames.empty(frame)).layout().schema();
+        } catch (ConfigException e) {
+            IllegalArgumentException bad = new IllegalArgumentException(e.getMessage(), e);
+            if (!Frames.onlyUnknownSizes(bad)) {
+                throw bad;
+            }
+            layout = null;
+        }
+        if (getOrDefault(outputs).length == 0) {
+            return schema;
+        }
+        TrainedModel probe = layout == null ? new TrainedModel(uid)
+                : TrainedModel.grouped(uid, Frames.empty(layout), "<model>", TrainedModel.json(Map.of()));
         copyValues(probe, ParamMap.empty());
         return probe.transformSchema(schema);
     }

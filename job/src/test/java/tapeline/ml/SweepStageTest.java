@@ -98,8 +98,7 @@ class SweepStageTest extends SparkSuite {
     }
 
     /**
-     * The config file itself through {@link Sweep#fromConfig} (what the CLI does with it: keys, Params,
-     * keys) and through {@code Main}: the same bits, and the same config the job runs.
+     * The config file itself through {@link Sweep#fromConfig} and through {@code Main}: the same bits.
      */
     @Test
     void theConfigFilesKeysThroughFromConfigGiveTheCliOutput() throws Exception {
@@ -115,7 +114,6 @@ class SweepStageTest extends SparkSuite {
         assertThat(s.configKeys()).containsEntry("cost", "x0 * w^2 + x1 * w + x2").containsEntry("optimizer.learning_rate", "0.1")
                 .containsEntry("optimizer.beta_1", "0.85").containsEntry("init.w", "0").containsEntry("dtype", "float32")
                 .doesNotContainKeys("input.path", "output.path", "show.rows", "app.name");
-        assertThat(Sweep.jobConfig(keys).output().path()).isEqualTo("out/seed-sweep"); // the job's own keys as given
 
         Path apiOut = dir.resolve("api-sweep-keys");
         s.transform(InputReader.read(spark(), new InputSpec(data, Format.CSV))).write().parquet(apiOut.toString());
@@ -182,4 +180,44 @@ class SweepStageTest extends SparkSuite {
         assertThatThrownBy(() -> TrainedModel.load(p.toString())).hasMessageContaining("TrainedModel.load");
     }
 
+    /**
+     * {@code residuals}, {@code optimizer = lm}, {@code stderr} through the stage: the CLI's bits (CurveFitSweepTest
+     * checks that job against closed-form least squares), a save/load round trip, and the config's messages.
+     */
+    @Test
+    void leastSquaresParamsGiveTheCliOutputAndRoundTrip() throws Exception {
+        Path in = csv(dir.resolve("pts.csv"), "id,y1,y2,y3", List.of("1,1.0,2.1,2.9", "2,0.5,0.4,0.7", "3,-3,1,4.5"));
+        String residuals = "y1 - (a + b), y2 - (a + 2 * b), y3 - (a + 3 * b)";
+        Path cli = dir.resolve("cli-lm");
+        Run run = main(config(dir, "residuals = " + residuals, "variables = a, b", "optimizer = lm", "steps = 100",
+                "tolerance.cost = 1e-14", "tolerance.step = 1e-14", "stderr = true", "input.path = " + in,
+                "output.path = " + cli).toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Sweep s = new Sweep().setStderr(true).setOptimizer("lm").setResiduals(residuals).setVariables("a, b").setSteps(100)
+                .setToleranceCost(1e-14).setToleranceStep(1e-14);
+        Dataset<Row> frame = InputReader.read(spark(), new InputSpec(in.toString(), Format.CSV));
+        assertThat(s.transformSchema(frame.schema()).fieldNames()).contains("a_se", "b_se");
+        Path api = dir.resolve("api-lm");
+        s.transform(frame).write().parquet(api.toString());
+        assertSameFrame(output(cli, "parquet"), output(api, "parquet"));
+
+        Path saved = dir.resolve("saved-lm");
+        s.write().save(saved.toString());
+        Sweep back = Sweep.load(saved.toString());
+        assertThat(back.configKeys()).isEqualTo(s.configKeys()).containsEntry("residuals", residuals)
+                .containsEntry("stderr", "true").containsEntry("optimizer", "lm");
+        assertThat(Sweep.fromConfig(s.configKeys()).configKeys()).isEqualTo(s.configKeys());
+
+        assertThatThrownBy(() -> new Sweep().setResiduals("y1 - (a + b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("residuals, position");
+        assertThatThrownBy(() -> new Sweep().setCostKind("mse")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cost.kind: expected nll");
+        // lm with a cost, stderr without residuals or nll: whole-config problems, at transformSchema
+        assertThatThrownBy(() -> new Sweep().setOptimizer("lm").setCost("(a - y1)^2").setVariables("a")
+                .transformSchema(frame.schema())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("optimizer: lm (Levenberg-Marquardt) needs the cost as residuals");
+        assertThatThrownBy(() -> new Sweep().setStderr(true).setCost("(a - y1)^2").setVariables("a")
+                .transformSchema(frame.schema())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stderr: standard errors need the cost as residuals");
+    }
 }

@@ -110,6 +110,11 @@ public final class Expression implements Serializable {
                 start = i + 1;
             }
         }
+        if (start <= text.length()) {
+            // An unclosed '(' or '[' swallowed the end: the parser names where (never a part silently dropped).
+            Parser.parse(l, " ".repeat(start) + text.substring(start));
+            throw new ExpressionException(l, text, text.length() - 1, "unclosed '(' or '['");
+        }
         return out;
     }
 

@@ -107,6 +107,17 @@ class ErrorTest {
     }
 
     @Test
+    void anUnclosedParenthesisInAListIsAnErrorNotAPartDropped() {
+        assertThatThrownBy(() -> Expression.parseList("residuals", "y1 - a, y2 - (b"))
+                .isInstanceOf(ExpressionException.class)
+                .hasMessageStartingWith("residuals, position ");
+        assertThatThrownBy(() -> Expression.parseList("residuals", "y1 - (a + b"))
+                .isInstanceOf(ExpressionException.class)
+                .hasMessageStartingWith("residuals, position ");
+        assertThat(Expression.parseList("residuals", "y1 - (a + b), y2 - c")).hasSize(2);
+    }
+
+    @Test
     void defaultLabelIsExpression() {
         assertThatThrownBy(() -> Expression.parse("1 +"))
                 .isInstanceOf(ExpressionException.class)

@@ -66,6 +66,11 @@ public record ScoreConfig(
         return ScoreConfigParser.parse(raw, earlierProblems);
     }
 
+    /** The keys without a variable part ({@code output.<column>} aside), as the parser knows them. */
+    public static java.util.List<String> fixedKeys() {
+        return ScoreConfigParser.FIXED_KEYS;
+    }
+
     /** The value of each key left unset, for the run record's effective config. */
     public static Map<String, String> defaults() {
         return ScoreConfigParser.DEFAULTS;

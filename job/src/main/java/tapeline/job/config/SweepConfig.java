@@ -131,6 +131,11 @@ public record SweepConfig(
         return -1;
     }
 
+    /** The keys without a variable part ({@code init.*} and {@code optimizer.*} aside), as the parser knows them. */
+    public static List<String> fixedKeys() {
+        return SweepConfigParser.FIXED_KEYS;
+    }
+
     /** The value of each key left unset, for the run record's effective config. */
     public static Map<String, String> defaults() {
         return SweepConfigParser.DEFAULTS;

@@ -178,6 +178,11 @@ public record TrainConfig(
         return p;
     }
 
+    /** The keys without a variable part ({@code init.*} and {@code optimizer.*} aside), as the parser knows them. */
+    public static List<String> fixedKeys() {
+        return TrainConfigParser.FIXED_KEYS;
+    }
+
     /** The value of each key left unset, for the run record's effective config. */
     public static Map<String, String> defaults() {
         return TrainConfigParser.DEFAULTS;

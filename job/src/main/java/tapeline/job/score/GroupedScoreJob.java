@@ -145,6 +145,24 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
             problems.addAll(e.problems());
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
+        return bind(g, input, params, dir, problems, outputProblems);
+    }
+
+    /**
+     * {@link #check} for a frame and a grouped train's output rows already in hand (the
+     * {@code tapeline.ml.TrainedModel} stage of a grouped fit); {@code source} names the parameters in
+     * messages. {@code g}'s input, output and params keys are not used.
+     *
+     * @throws ConfigException with every problem
+     */
+    public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source) throws ConfigException {
+        return bind(g, input, params, source, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        ScoreConfig c = g.score();
+        SparkSession spark = input.sparkSession();
         List<String> inputNames = List.of(input.schema().fieldNames());
         for (String k : g.groupBy()) {
             if (!inputNames.contains(k)) {
@@ -284,6 +302,25 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> keys = p.config().groupBy();
         phases.begin("solve_and_write");
         long t0 = System.nanoTime();
+        LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
+        LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
+        LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
+        return ScoreJob.write(spark, c, score(p, scored, invalid, noModel), "with each group's parameters from "
+                + p.paramsDirectory(), t0, phases, gate,
+                (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
+                        List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written,
+                        preview));
+    }
+
+    /**
+     * The grouped score as a lazy transformation (nothing runs until an action): the input's rows, each
+     * followed by the outputs, {@code status} ({@code SCORED}, {@code INVALID}, {@code NO_MODEL}) and
+     * {@code error}; rows counted by status into the accumulators.
+     */
+    public static Dataset<Row> score(Prepared p, LongAccumulator scored, LongAccumulator invalid, LongAccumulator noModel) {
+        ScoreConfig c = p.config().score();
+        SparkSession spark = p.input().sparkSession();
+        List<String> keys = p.config().groupBy();
         Column on = null;
         for (int i = 0; i < keys.size(); i++) {
             Column eq = p.input().col(quote(keys.get(i))).eqNullSafe(p.params().col("_tapeline_key_" + i));
@@ -297,9 +334,6 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         Dataset<Row> matched = joined.where(p.params().col(MATCHED).isNotNull()).select(withParams.toArray(Column[]::new));
         Dataset<Row> unmatched = joined.where(p.params().col(MATCHED).isNull()).select(inputColumns.toArray(Column[]::new));
 
-        LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
-        LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
-        LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
         StructType matchedSchema = matched.schema();
         StructType scoredSchema = matchedSchema;
         for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
@@ -314,11 +348,7 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
                 .rdd();
-        Dataset<Row> all = scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
-        return ScoreJob.write(spark, c, all, "with each group's parameters from " + p.paramsDirectory(), t0, phases, gate,
-                (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
-                        List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written,
-                        preview));
+        return scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
     }
 
     @Override

@@ -103,7 +103,10 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
                 }
                 format = recorded;
                 boolean grouped = isGrouped(record);
-                if (grouped == !params.equals(root)) {
+                // A grouped model saved by tapeline.ml keeps its rows under params/: Spark ML's metadata/ beside
+                // the rows would make the directory unreadable as one table.
+                boolean savedModel = grouped && !params.equals(root) && fs.exists(new Path(root, "metadata"));
+                if (!savedModel && grouped == !params.equals(root)) {
                     throw new ConfigException(key + ": " + file + " says a train " + (grouped
                             ? "by group (group.by = " + record.path("config").path("group.by").asText() + "), whose rows are in '"
                             + root + "' itself, but there is a params directory in it" : "without group.by, whose parameters are in '"

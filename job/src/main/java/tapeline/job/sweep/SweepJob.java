@@ -20,7 +20,6 @@ import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
-import tapeline.ml.Sweep;
 
 /**
  * The sweep job's Spark wiring: {@link #prepare} checks everything that needs the input's schema
@@ -49,10 +48,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
 
     @Override
     public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        SweepConfig.parse(keys, problems); // every problem at once (exit 2)
-        // One implementation (#22): the keys go through the library's stage, its Params, and back; what runs
-        // is the config the API would run, and SweepJob#sweep is the transformation both call.
-        SweepConfig c = Sweep.jobConfig(keys);
+        SweepConfig c = SweepConfig.parse(keys, problems); // every problem at once (exit 2)
         defaults = c.effectiveDefaults();
         return c;
     }

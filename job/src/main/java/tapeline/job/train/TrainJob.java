@@ -39,7 +39,6 @@ import tapeline.job.config.OutputSpec;
 import tapeline.job.config.TrainConfig;
 import tapeline.job.io.InputReader;
 import tapeline.job.io.OutputWriter;
-import tapeline.ml.Trainer;
 import tapeline.job.columns.Cell;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.sweep.SweepPlan;
@@ -73,9 +72,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     @Override
     public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        TrainConfig.parse(keys, problems); // every problem at once (exit 2)
-        // One implementation (#22): the keys go through the library's stage, its Params, and back.
-        TrainConfig c = Trainer.jobConfig(keys);
+        TrainConfig c = TrainConfig.parse(keys, problems); // every problem at once (exit 2)
         defaults = c.effectiveDefaults();
         return c;
     }

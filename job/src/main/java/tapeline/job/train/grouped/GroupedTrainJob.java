@@ -105,6 +105,24 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         List<String> problems = new ArrayList<>(InputReader.check(spark, c.input()));
         List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline train", problems, outputProblems);
+        return bind(g, input, problems, outputProblems);
+    }
+
+    /**
+     * {@link #prepare} for a frame already in hand (the {@code tapeline.ml.Trainer} stage with a group
+     * column): checks the group columns and binds the loss's names to the frame's columns. {@code g}'s
+     * input and output keys are not used.
+     *
+     * @throws ConfigException with every problem
+     */
+    public static Prepared bind(GroupedTrainConfig g, Dataset<Row> input) throws ConfigException {
+        return bind(g, input, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(GroupedTrainConfig g, Dataset<Row> input, List<String> problems,
+                                 List<String> outputProblems) throws ConfigException {
+        TrainConfig c = g.train();
+        SparkSession spark = input.sparkSession();
         List<String> names = List.of(input.schema().fieldNames());
         List<StructField> keyFields = new ArrayList<>();
         for (String k : g.groupBy()) {
@@ -261,7 +279,7 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
     }
 
     /** {@code partitions}, or {@link #PARTITIONS_PER_SLOT} per task slot. */
-    static int partitions(Prepared p) {
+    public static int partitions(Prepared p) {
         int n = p.config().train().partitions();
         return n > 0 ? n : PARTITIONS_PER_SLOT * p.input().sparkSession().sparkContext().defaultParallelism();
     }
@@ -276,7 +294,7 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
     }
 
     /** {@code bad.rows = fatal}: a read of the input before any group is solved; a bad row stops the run (exit 2, nothing written). */
-    private static void failOnBadRows(SparkSession spark, Prepared p) throws ConfigException {
+    public static void failOnBadRows(SparkSession spark, Prepared p) throws ConfigException {
         TrainConfig c = p.config().train();
         spark.sparkContext().setJobDescription("tapeline train: check the rows of " + c.input().describe() + " (bad.rows=fatal)");
         StructType schema = p.input().schema();
