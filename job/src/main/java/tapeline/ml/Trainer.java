@@ -73,6 +73,10 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     /** A minimal valid train, the base against which one value is checked at {@code set}. */
     private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
     /** A minimal valid grouped train, for the group keys. */
+    /** A minimal valid least-squares train, for the keys that need residuals. */
+    private static final Map<String, String> RESIDUALS_BASE = Map.of("job", "train", "residuals", "w", "variables", "w");
+    /** A minimal valid Levenberg-Marquardt train, for its own tolerance. */
+    private static final Map<String, String> LM_BASE = Map.of("job", "train", "residuals", "w", "variables", "w", "optimizer", "lm");
     private static final Map<String, String> GROUPED_BASE = Map.of("job", "train", "loss", "w", "variables", "w", "group.by", "g");
     /** The record's {@code input} of a fit: a frame handed to fit, not a path the record could name. */
     private static final Map<String, Object> DATASET_INPUT = datasetInput();
@@ -81,6 +85,10 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
 
     private final String uid;
     private final Param<String> loss;
+    private final Param<String> residuals;
+    private final DoubleParam toleranceStep;
+    private final BooleanParam stderr;
+    private final Param<String> costKind;
     private final Param<String> variables;
     private final StringArrayParam init;
     private final Param<String> reduce;
@@ -140,8 +148,15 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         groupBy = new Param<>(this, "groupBy", "config key group.by: the key columns; one set of parameters per distinct key (unset: one for all rows)");
         groupMaxRows = new IntParam(this, "groupMaxRows", "config key group.max.rows: a group with more good rows is INVALID");
         groupBlockRows = new IntParam(this, "groupBlockRows", "config key group.block.rows: whole groups solved together in blocks of about this many rows");
-        keys = new StageKeys(this, this::set, Trainer::parse, key -> key.startsWith("group.") ? GROUPED_BASE : BASE, List.of(
-                new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(variables, "variables"),
+        residuals = new Param<>(this, "residuals", "config key residuals: one row's least-squares residuals instead of a loss"
+                + " (e.g. y - (b + dot(w, x)); the loss is the sum of their squares)");
+        toleranceStep = new DoubleParam(this, "toleranceStep", "config key tolerance.step (optimizer lm, its xtol)");
+        stderr = new BooleanParam(this, "stderr", "config key stderr: the parameters' standard errors and covariance (residuals, or cost.kind = nll)");
+        costKind = new Param<>(this, "costKind", "config key cost.kind: nll when the loss is a negative log-likelihood (for stderr)");
+        keys = new StageKeys(this, this::set, Trainer::parse, Trainer::baseFor, List.of(
+                new ConfigParams.Key(loss, "loss"), new ConfigParams.Key(residuals, "residuals"),
+                new ConfigParams.Key(toleranceStep, "tolerance.step"), new ConfigParams.Key(stderr, "stderr"),
+                new ConfigParams.Key(costKind, "cost.kind"), new ConfigParams.Key(variables, "variables"),
                 new ConfigParams.Key(init, "init."), new ConfigParams.Key(reduce, "reduce"),
                 new ConfigParams.Key(optimizer, "optimizer"), new ConfigParams.Key(optimizerArgs, "optimizer."),
                 new ConfigParams.Key(learningRate, "optimizer.learning_rate"), new ConfigParams.Key(l1, "optimizer.l1"),
@@ -168,9 +183,18 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         setDefault(aggregationDepth, Integer.parseInt(d.get("aggregation.depth")));
         setDefault(lambda, 0.0);
         setDefault(engineCodegen, Boolean.parseBoolean(d.get("engine.codegen")));
+        setDefault(stderr, Boolean.parseBoolean(d.get("stderr")));
         setDefault(outputs, new String[0]);
         setDefault(groupMaxRows, GroupedTrainConfig.DEFAULT_MAX_ROWS);
         setDefault(groupBlockRows, GroupedTrainConfig.DEFAULT_BLOCK_ROWS);
+    }
+
+    /** The minimal valid config against which one key's value is checked at {@code set}. */
+    private static Map<String, String> baseFor(String key) {
+        if (key.startsWith("group.")) return GROUPED_BASE;
+        if (key.equals("tolerance.step")) return LM_BASE;
+        if (key.equals("residuals") || key.equals("stderr") || key.equals("optimizer")) return RESIDUALS_BASE;
+        return BASE;
     }
 
     /** The config keys this stage's Params stand for (an entry Param's ends in "."). */
@@ -191,6 +215,10 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     }
 
     public Param<String> loss() { return loss; }
+    public Param<String> residuals() { return residuals; }
+    public DoubleParam toleranceStep() { return toleranceStep; }
+    public BooleanParam stderr() { return stderr; }
+    public Param<String> costKind() { return costKind; }
     public Param<String> variables() { return variables; }
     public StringArrayParam init() { return init; }
     public Param<String> reduce() { return reduce; }
@@ -217,6 +245,17 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     public IntParam groupBlockRows() { return groupBlockRows; }
 
     public Trainer setLoss(String value) { keys.put(loss, "loss", value); return this; }
+    /**
+     * {@code residuals}: one row's least-squares residuals instead of a loss (one vector expression or several
+     * comma-separated; the row's loss is the sum of their squares); with {@code optimizer = lm}, Levenberg-Marquardt.
+     */
+    public Trainer setResiduals(String value) { keys.put(residuals, "residuals", value); return this; }
+    /** {@code tolerance.step}: lm's step tolerance (xtol). */
+    public Trainer setToleranceStep(double value) { keys.put(toleranceStep, "tolerance.step", value); return this; }
+    /** {@code stderr}: the fit's standard errors and covariance (needs residuals, or {@code cost.kind = nll}). */
+    public Trainer setStderr(boolean value) { keys.put(stderr, "stderr", value); return this; }
+    /** {@code cost.kind}: {@code nll}, the loss is a negative log-likelihood (its Hessian gives the standard errors). */
+    public Trainer setCostKind(String value) { keys.put(costKind, "cost.kind", value); return this; }
     public Trainer setVariables(String value) { keys.put(variables, "variables", value); return this; }
     /** {@code init.<variable>}: one number for every component, or one per component ({@code "0.5, 1, -2"}). */
     public Trainer setInit(String variable, String numbers) { keys.putEntry(init, "init.", variable, numbers); return this; }
@@ -420,8 +459,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         spark.sparkContext().setJobDescription(null);
         phases.end();
         GroupedSummary s = new GroupedSummary(counts.groupsByStatus(), counts.groups(), counts.rowsUsed(), counts.badRows(),
-                counts.steps(), GroupedTrainJob.partitions(p), seconds, counts.sortSeconds(), counts.solveSeconds(),
-                "<model>", List.of());
+                counts.steps(), GroupedTrainJob.partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), "<model>", List.of());
         Map<String, Object> fields = new RunRecord("train", keys, g.effectiveDefaults(), g)
                 .succeeded(spark, phases, s, QualityGate.NONE).fields();
         fields.put("input", DATASET_INPUT);

@@ -226,6 +226,26 @@ class TrainerTest extends SparkSuite {
                 .hasMessageContaining("batch.fraction:");
     }
 
+    /** Least squares by Levenberg-Marquardt through the stage: the CLI's parameters bit for bit, and the bad combinations at set or fit. */
+    @Test
+    void residualsAndLmGiveTheCliParameters() {
+        Path cli = dir.resolve("cli-train-lm");
+        Run run = main(config(dir, "job = train", "residuals = y - (b + dot(w, x))", "variables = b, w[3]", "optimizer = lm",
+                "tolerance.step = 1e-10", "stderr = true", "input.path = " + train, "output.path = " + cli).toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        Trainer t = new Trainer().setResiduals("y - (b + dot(w, x))").setVariables("b, w[3]").setOptimizer("lm")
+                .setToleranceStep(1e-10).setStderr(true);
+        assertThat(t.configKeys()).containsEntry("residuals", "y - (b + dot(w, x))").containsEntry("stderr", "true");
+        assertThat(t.fit(read(train)).parameters()).containsExactlyEntriesOf(cliParams(cli, "parquet"));
+        assertThatThrownBy(() -> new Trainer().setResiduals("y - (b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("residuals");
+        assertThatThrownBy(() -> new Trainer().setCostKind("mse")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cost.kind");
+        // loss and residuals together: the config's message naming both, before any Spark job
+        assertThatThrownBy(() -> new Trainer().setLoss(LOSS).setResiduals("y - b").setVariables("b, w[3]").fit(read(train)))
+                .hasMessageContaining("residuals");
+    }
+
     @Test
     void tuningPicksTheKnownRegularisation() {
         assertThat(bestLambda(false, false)).isEqualTo(100.0);

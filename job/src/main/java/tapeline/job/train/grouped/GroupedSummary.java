@@ -32,7 +32,7 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
      */
     public record TaskSeconds(double sort, double sortCpu, double read, double readCpu, double order, double solve,
                               double solveCpu) {
-        static TaskSeconds of(GroupedCounts c) {
+        public static TaskSeconds of(GroupedCounts c) {
             return new TaskSeconds(c.sortSeconds(), c.sortCpuSeconds(), c.readSeconds(), c.readCpuSeconds(), c.orderSeconds(),
                     c.solveSeconds(), c.solveCpuSeconds());
         }
