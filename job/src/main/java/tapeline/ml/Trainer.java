@@ -72,11 +72,11 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     private static final long serialVersionUID = 1L;
     /** A minimal valid train, the base against which one value is checked at {@code set}. */
     private static final Map<String, String> BASE = Map.of("job", "train", "loss", "w", "variables", "w");
-    /** A minimal valid grouped train, for the group keys. */
     /** A minimal valid least-squares train, for the keys that need residuals. */
     private static final Map<String, String> RESIDUALS_BASE = Map.of("job", "train", "residuals", "w", "variables", "w");
     /** A minimal valid Levenberg-Marquardt train, for its own tolerance. */
     private static final Map<String, String> LM_BASE = Map.of("job", "train", "residuals", "w", "variables", "w", "optimizer", "lm");
+    /** A minimal valid grouped train, for the group keys. */
     private static final Map<String, String> GROUPED_BASE = Map.of("job", "train", "loss", "w", "variables", "w", "group.by", "g");
     /** The record's {@code input} of a fit: a frame handed to fit, not a path the record could name. */
     private static final Map<String, Object> DATASET_INPUT = datasetInput();

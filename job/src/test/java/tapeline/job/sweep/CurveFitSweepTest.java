@@ -77,5 +77,6 @@ class CurveFitSweepTest extends SparkSuite {
         assertThat(run.out()).contains("2 solved rows without standard errors");
         assertThat(java.nio.file.Files.readString(out.resolve("_tapeline.json")))
                 .containsPattern("\"rows_without_standard_errors\"\\s*:\\s*2");
+        assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(out))).as("the published schema").isEmpty();
     }
 }

@@ -64,6 +64,7 @@ class TrainLmJobTest extends SparkSuite {
             covs.add(spark().read().parquet(out.resolve("covariance").toString()).orderBy("name").collectAsList());
             String record = Files.readString(out.resolve("_tapeline.json"));
             assertThat(record).contains("\"standard_errors\"").contains("\"covariance\"").containsPattern("\"available\"\\s*:\\s*true");
+            assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(out))).as("the published schema").isEmpty();
         }
         List<Row> p = params.get(0);
         assertThat(p.get(0).getString(0)).isEqualTo("b1");
@@ -93,6 +94,7 @@ class TrainLmJobTest extends SparkSuite {
             assertThat(row.isNullAt(2)).isTrue();
         }
         assertThat(Files.readString(out.resolve("_tapeline.json"))).containsPattern("\"available\"\\s*:\\s*false").contains("J^T J is");
+        assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(out))).as("the published schema").isEmpty();
     }
 
     @Test

@@ -105,6 +105,7 @@ class GroupedTrainJobTest extends SparkSuite {
         Run run = main(job(in, dir.resolve("out"), "optimizer = " + optimizer));
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("40 groups: CONVERGED 40");
+        assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(dir.resolve("out")))).as("the published schema").isEmpty();
         Map<String, Row> out = byKey(dir.resolve("out"));
         assertThat(out.keySet()).isEqualTo(sizes.keySet());
         Map<String, List<double[]>> rows = rowsByKey(lines);
