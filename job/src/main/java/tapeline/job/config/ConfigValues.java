@@ -81,6 +81,26 @@ public final class ConfigValues {
         return NUMBER.matcher(v).matches();
     }
 
+    /**
+     * The {@code residuals} key's text parsed as a comma-separated list of expressions (the sweep's and
+     * train's syntax); a variable that no residual reads, or a bad expression, is a problem (empty list then).
+     */
+    static List<tapeline.engine.expr.Expression> residualList(String text, List<tapeline.engine.solve.VariableSpec> variables,
+                                                             List<String> problems) {
+        try {
+            List<tapeline.engine.expr.Expression> list = tapeline.engine.expr.Expression.parseList("residuals", text);
+            for (tapeline.engine.solve.VariableSpec v : variables) {
+                if (list.stream().noneMatch(e -> e.names().contains(v.name()))) {
+                    problems.add("variables: '" + v.name() + "' does not appear in residuals '" + text + "'");
+                }
+            }
+            return list;
+        } catch (tapeline.engine.expr.ExpressionException e) {
+            problems.add(e.getMessage());
+            return List.of();
+        }
+    }
+
     static String didYouMean(String word, Set<String> candidates) {
         return Suggest.closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
     }

@@ -121,18 +121,7 @@ final class SweepConfigParser {
             problems.add("cost and residuals are both given: give one (residuals makes the cost the sum of their squares)");
             return List.of();
         }
-        try {
-            List<Expression> list = Expression.parseList("residuals", text);
-            for (VariableSpec v : variables) {
-                if (list.stream().noneMatch(e -> e.names().contains(v.name()))) {
-                    problems.add("variables: '" + v.name() + "' does not appear in residuals '" + text + "'");
-                }
-            }
-            return list;
-        } catch (tapeline.engine.expr.ExpressionException e) {
-            problems.add(e.getMessage());
-            return List.of();
-        }
+        return ConfigValues.residualList(text, variables, problems);
     }
 
     /**

@@ -156,18 +156,7 @@ final class TrainConfigParser {
                 return List.of();
             }
         }
-        try {
-            List<Expression> list = Expression.parseList("residuals", text);
-            for (VariableSpec v : variables) {
-                if (list.stream().noneMatch(e -> e.names().contains(v.name()))) {
-                    problems.add("variables: '" + v.name() + "' does not appear in residuals '" + text + "'");
-                }
-            }
-            return list;
-        } catch (ExpressionException e) {
-            problems.add(e.getMessage());
-            return List.of();
-        }
+        return ConfigValues.residualList(text, variables, problems);
     }
 
     /** One row's loss the residuals stand for, {@code sum((r1)^2) + sum((r2)^2) + ...}. */
