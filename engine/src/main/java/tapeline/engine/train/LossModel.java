@@ -116,41 +116,18 @@ public record LossModel(Expression loss, List<VariableSpec> variables, Map<Strin
     public Compiled compile() {
         int lanes = blockLanes;
         Tape tape = new Tape(dtype);
-        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
-        double[][] params = new double[parameterCount()][];
-        int[] paramNodes = new int[params.length];
-        int slot = 0;
-        for (VariableSpec v : variables) {
-            Tensor[] comps = new Tensor[v.size()];
-            for (int c = 0; c < v.size(); c++, slot++) {
-                params[slot] = new double[1];
-                paramNodes[slot] = tape.variable(params[slot], false, true);
-                comps[c] = tape.tensor(paramNodes[slot]);
-            }
-            bindings.put(v.name(), comps);
-        }
-        double[][] columns = new double[columnCount()][];
-        int[] columnNodes = new int[columns.length];
-        int col = 0;
-        for (Map.Entry<String, Integer> e : inputs.entrySet()) {
-            Tensor[] comps = new Tensor[e.getValue()];
-            for (int c = 0; c < comps.length; c++, col++) {
-                columns[col] = new double[lanes];
-                columnNodes[col] = tape.variable(columns[col], true, false);
-                comps[c] = tape.tensor(columnNodes[col]);
-            }
-            bindings.put(e.getKey(), comps);
-        }
+        TapeLeaves leaves = TapeLeaves.record(tape, variables, inputs, lanes, false);
+        Map<String, Tensor[]> bindings = leaves.bindings();
         if (bindings.isEmpty()) {
             throw new IllegalArgumentException("the loss needs at least one variable");
         }
-        if (columns.length == 0) {
+        if (leaves.columns().length == 0) {
             tape.constant(new double[lanes]); // no data column gives the tape its lanes: every row's loss is the same
         }
         Tensor out = Compiler.compile(loss, bindings);
         int lossNode = out.isPerLane() ? out.node() : tape.record(Op.BROADCAST, out.node(), -1, -1, 0);
         tape.close();
-        return new Compiled(tape, params, paramNodes, columns, columnNodes, lossNode);
+        return new Compiled(tape, leaves.params(), leaves.paramNodes(), leaves.columns(), leaves.columnNodes(), lossNode);
     }
 
     /**

@@ -74,31 +74,8 @@ public record ResidualModel(List<Expression> residuals, List<VariableSpec> varia
     public Compiled compile() {
         int lanes = blockLanes;
         Tape tape = new Tape(dtype);
-        Map<String, Tensor[]> bindings = new LinkedHashMap<>();
-        double[][] params = new double[parameterCount()][];
-        int[] paramNodes = new int[params.length];
-        int slot = 0;
-        for (VariableSpec v : variables) {
-            Tensor[] comps = new Tensor[v.size()];
-            for (int c = 0; c < v.size(); c++, slot++) {
-                params[slot] = new double[lanes];
-                paramNodes[slot] = tape.variable(params[slot], true, true);
-                comps[c] = tape.tensor(paramNodes[slot]);
-            }
-            bindings.put(v.name(), comps);
-        }
-        double[][] columns = new double[columnCount()][];
-        int[] columnNodes = new int[columns.length];
-        int col = 0;
-        for (Map.Entry<String, Integer> e : inputs.entrySet()) {
-            Tensor[] comps = new Tensor[e.getValue()];
-            for (int c = 0; c < comps.length; c++, col++) {
-                columns[col] = new double[lanes];
-                columnNodes[col] = tape.variable(columns[col], true, false);
-                comps[c] = tape.tensor(columnNodes[col]);
-            }
-            bindings.put(e.getKey(), comps);
-        }
+        TapeLeaves leaves = TapeLeaves.record(tape, variables, inputs, lanes, true);
+        Map<String, Tensor[]> bindings = leaves.bindings();
         List<Integer> nodes = new ArrayList<>();
         for (Expression r : residuals) {
             for (Tensor t : Compiler.compileVector(r, bindings)) {
@@ -106,7 +83,8 @@ public record ResidualModel(List<Expression> residuals, List<VariableSpec> varia
             }
         }
         tape.close();
-        return new Compiled(tape, params, paramNodes, columns, columnNodes, nodes.stream().mapToInt(Integer::intValue).toArray());
+        return new Compiled(tape, leaves.params(), leaves.paramNodes(), leaves.columns(), leaves.columnNodes(),
+                nodes.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** A recorded set of residuals and the live arrays feeding it (one value per lane everywhere). */
