@@ -36,6 +36,7 @@ public final class GroupedCounts implements Serializable {
     final LongAccumulator readCpuNanos;
     final LongAccumulator orderNanos;
     final LongAccumulator solveCpuNanos;
+    final LongAccumulator packNanos;
 
     private GroupedCounts(SparkContext sc) {
         for (int i = 0; i < groups.length; i++) groups[i] = sc.longAccumulator("tapeline groups " + STATUSES.get(i));
@@ -49,6 +50,8 @@ public final class GroupedCounts implements Serializable {
         readCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time reading rows into columns, canonical order included (ns)");
         orderNanos = sc.longAccumulator("tapeline grouped: task time putting groups in canonical order (ns)");
         solveCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time solving (ns)");
+        // Kept by the map tasks (a retried map task adds again): for the event log's parts, not the run record.
+        packNanos = sc.longAccumulator("tapeline grouped: map task time reading rows and packing them into chunks (ns)");
     }
 
     public static GroupedCounts register(SparkContext sc) {

@@ -254,7 +254,7 @@ class GroupedTrainJobTest extends SparkSuite {
         GroupedCounts counts = GroupedCounts.register(spark().sparkContext());
         OutputWriter.write(GroupedTrainJob.fit(p, counts, new Phases(), GroupedTrainJob.solver(p),
                 keys -> org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.hash(keys),
-                        org.apache.spark.sql.functions.lit(3))), c.output());
+                        org.apache.spark.sql.functions.lit(3)), 40, 5), c.output());
         Map<String, Row> tied = byKey(dir.resolve("tied"));
         Map<String, Row> reference = byKey(dir.resolve("plain"));
         assertThat(counts.groups()).isEqualTo(sizes.size() + 1);
