@@ -1,7 +1,6 @@
 package tapeline.job.train.grouped;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -33,11 +32,11 @@ import tapeline.job.columns.CellReader;
  * rows.mapPartitions(new GroupPacker(schema, keyTypes, hashColumn, cells, GroupPacker.BUDGET, GroupPacker.CHUNK, time))
  * }</pre>
  *
- * <p>Memory is bounded: when the task's buffers hold {@code budget} doubles (a bucket counted as
- * {@link #BUCKET_COST} of them besides its rows), every bucket is emitted and the buffers start
- * again; a bucket that reaches {@code chunkRows} rows is emitted alone. So a group may leave a map
- * task in several chunks, and its chunks arrive in any order: the reduce side puts each group's rows
- * in canonical order, so the chunking changes no bit of a fit.
+ * <p>Memory is bounded: when the task's buffer holds {@code budget} doubles (a bucket counted as
+ * {@link #BUCKET_COST} of them besides its rows), every bucket is emitted, in chunks of at most
+ * {@code chunkRows} rows, and the buffer starts again. So a group may leave a map task in several
+ * chunks, and its chunks arrive in any order: the reduce side puts each group's rows in canonical
+ * order, so the chunking changes no bit of a fit.
  *
  * <p>A bad row (a cell {@link CellReader} rejects) is not held: its bucket counts it and keeps the
  * first reason, and the chunk carries both ({@code _bad}, {@code _first_bad}; a chunk of bad rows
@@ -113,35 +112,47 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         return new Chunks(rows);
     }
 
-    /** A group's rows held in a map task: row after row in {@code values}. */
+    /** A group met in the buffers: its key, its rows' count, its bad rows. */
     private static final class Bucket {
         final Object[] key;
         final long hash;
+        final int index;   // in the buffers' list of buckets
         Bucket sameHash;   // another key with the same hash (rare)
-        double[] values;
         int n;
+        int start;         // its first row in the emit order
+        int sent;          // its rows emitted so far
         long bad;
         String firstBad;
 
-        Bucket(Object[] key, long hash, int width) {
+        Bucket(Object[] key, long hash, int index) {
             this.key = key;
             this.hash = hash;
-            this.values = new double[4 * width];
+            this.index = index;
         }
     }
 
-    /** The chunks of a partition, emitted as the buffers fill. */
+    /**
+     * The chunks of a partition: rows are read into one buffer ({@code values}, row after row, as
+     * they come) until it holds {@code budget} doubles; then the rows are ordered by bucket (a
+     * counting sort of row indices) and each bucket leaves in chunks of at most {@code chunkRows}
+     * rows, one chunk at a time; then the buffer starts again. Nothing is allocated per row.
+     */
     private final class Chunks implements Iterator<InternalRow> {
         final Iterator<InternalRow> in;
         final CellReader reader = new CellReader(schema);
         final Cell[] cellArray = cells.toArray(new Cell[0]);
         final int width = cellArray.length;
-        final double[] row = new double[width];
-        final ArrayDeque<InternalRow> out = new ArrayDeque<>();
-        // Open addressing, hash -> the first bucket of that hash: buckets[i] with hashes[i]; null is empty.
+        double[] values = new double[Math.max(width, Math.min(budget, 1 << 16))];
+        int[] bucketOf = new int[values.length / Math.max(1, width)];   // each held row's bucket
+        int rows;
+        // Open addressing, hash -> the first bucket of that hash; null is empty.
         Bucket[] table = new Bucket[1 << 12];
         final List<Bucket> held = new ArrayList<>();
-        long heldDoubles;
+        int[] order = new int[0];       // row indices by bucket, while emitting
+        double[] chunk = new double[0];
+        boolean emitting;
+        int cursor;                      // the bucket being emitted
+        InternalRow next;
 
         Chunks(Iterator<InternalRow> in) {
             this.in = in;
@@ -149,58 +160,73 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
 
         @Override
         public boolean hasNext() {
-            if (!out.isEmpty()) return true;
+            if (next != null) return true;
             long t0 = System.nanoTime();
             try {
-                while (out.isEmpty() && in.hasNext()) add(in.next());
-                if (out.isEmpty()) emitAll();
+                while (next == null) {
+                    if (emitting) {
+                        next = chunk();
+                        if (next == null) clear();
+                    } else if (in.hasNext()) {
+                        do add(in.next());
+                        while (in.hasNext() && (long) rows * width + (long) held.size() * BUCKET_COST < budget);
+                        startEmitting();
+                    } else {
+                        return false;
+                    }
+                }
+                return true;
             } finally {
                 nanos.add(System.nanoTime() - t0);
             }
-            return !out.isEmpty();
         }
 
         @Override
         public InternalRow next() {
             if (!hasNext()) throw new NoSuchElementException();
-            return out.poll();
+            InternalRow r = next;
+            next = null;
+            return r;
         }
 
+        /** Row {@code r}: its cells read into the buffer, or counted as bad in its bucket. */
         void add(InternalRow r) {
             Bucket b = bucket(r, r.getLong(hashColumn));
+            if ((rows + 1) * width > values.length) {
+                values = Arrays.copyOf(values, Math.max((rows + 1) * width, 2 * values.length));
+                bucketOf = Arrays.copyOf(bucketOf, values.length / width);
+            }
+            int at = rows * width;
             for (int c = 0; c < width; c++) {
                 try {
-                    row[c] = reader.read(r, cellArray[c], false);
+                    values[at + c] = reader.read(r, cellArray[c], false);
                 } catch (CellReader.BadCell e) {
                     if (b.bad++ == 0) b.firstBad = e.getMessage();
                     return;
                 }
             }
-            if ((b.n + 1) * width > b.values.length) {
-                int grown = Math.min(2 * b.values.length, chunkRows * width);
-                heldDoubles += grown - b.values.length;
-                b.values = Arrays.copyOf(b.values, grown);
-            }
-            System.arraycopy(row, 0, b.values, b.n * width, width);
-            if (++b.n == chunkRows) emit(b);
-            if (heldDoubles >= budget) emitAll();
+            bucketOf[rows++] = b.index;
+            b.n++;
         }
 
         /** Row {@code r}'s bucket: found by its hash, then by its key; a new one if none. */
         Bucket bucket(InternalRow r, long hash) {
             int mask = table.length - 1;
-            int i = (int) (hash ^ (hash >>> 29)) & mask;
+            int i = slot(hash, mask);
             while (table[i] != null && table[i].hash != hash) i = (i + 1) & mask;
             for (Bucket b = table[i]; b != null; b = b.sameHash) {
                 if (keys.sameKey(r, b.key)) return b;
             }
-            Bucket b = new Bucket(keys.copyKey(r), hash, width);
+            Bucket b = new Bucket(keys.copyKey(r), hash, held.size());
             b.sameHash = table[i];
             table[i] = b;
             held.add(b);
-            heldDoubles += b.values.length + BUCKET_COST;
             if (2 * held.size() > table.length) rehash();
             return b;
+        }
+
+        int slot(long hash, int mask) {
+            return (int) (hash ^ (hash >>> 29)) & mask;
         }
 
         void rehash() {
@@ -209,35 +235,52 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             int mask = table.length - 1;
             for (Bucket first : old) {
                 if (first == null) continue;
-                int i = (int) (first.hash ^ (first.hash >>> 29)) & mask;
+                int i = slot(first.hash, mask);
                 while (table[i] != null) i = (i + 1) & mask;
                 table[i] = first;
             }
         }
 
-        /** Bucket {@code b}'s rows and bad rows leave as one chunk; the bucket stays, empty. */
-        void emit(Bucket b) {
+        /** The held rows' indices ordered by bucket (a counting sort), each bucket's rows in the order they came. */
+        void startEmitting() {
+            int at = 0;
+            for (Bucket b : held) {
+                b.start = at;
+                at += b.n;
+            }
+            if (order.length < rows) order = new int[Math.max(rows, 2 * order.length)];
+            int[] fill = new int[held.size()];
+            for (Bucket b : held) fill[b.index] = b.start;
+            for (int i = 0; i < rows; i++) order[fill[bucketOf[i]]++] = i;
+            emitting = true;
+            cursor = 0;
+        }
+
+        /** The next chunk: up to {@code chunkRows} rows of the current bucket (its bad rows with the first); null when all are out. */
+        InternalRow chunk() {
+            if (cursor == held.size()) return null;
+            Bucket b = held.get(cursor);
+            int n = Math.min(b.n - b.sent, chunkRows);
+            if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
+            for (int i = 0; i < n; i++) System.arraycopy(values, order[b.start + b.sent + i] * width, chunk, i * width, width);
             int k = b.key.length;
             Object[] v = new Object[k + 4];
             System.arraycopy(b.key, 0, v, 0, k);
             v[hashColumn(k)] = b.hash;
-            v[badColumn(k)] = b.bad;
-            v[firstBadColumn(k)] = b.firstBad == null ? null : UTF8String.fromString(b.firstBad);
-            v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(b.values, Platform.DOUBLE_ARRAY_OFFSET, b.n * width, 8);
-            out.add(new GenericInternalRow(v));
-            b.n = 0;
-            b.bad = 0;
-            b.firstBad = null;
+            v[badColumn(k)] = b.sent == 0 ? b.bad : 0L;
+            v[firstBadColumn(k)] = b.sent == 0 && b.firstBad != null ? UTF8String.fromString(b.firstBad) : null;
+            v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(chunk, Platform.DOUBLE_ARRAY_OFFSET, n * width, 8);
+            b.sent += n;
+            if (b.sent == b.n) cursor++;
+            return new GenericInternalRow(v);
         }
 
-        /** Every bucket with rows or bad rows leaves; the buffers start again. */
-        void emitAll() {
-            for (Bucket b : held) {
-                if (b.n > 0 || b.bad > 0) emit(b);
-            }
+        /** Every bucket is out: the buffers start again. */
+        void clear() {
             held.clear();
             Arrays.fill(table, null);
-            heldDoubles = 0;
+            rows = 0;
+            emitting = false;
         }
     }
 
