@@ -22,7 +22,7 @@ import tapeline.job.columns.Cell;
 import tapeline.job.columns.CellReader;
 
 /**
- * The grouped train's map side: a map task's rows, read into doubles once and bucketed by key, leave
+ * The grouped train's map side: a map task's rows, read into doubles once and gathered by key, leave
  * as one record per (group, chunk) with the chunk's rows in one {@code array<double>} (row after row,
  * the model's columns in order), instead of one shuffle record per row. The shuffle then carries
  * primitive arrays with a key and a hash per chunk, and the reduce side ({@link GroupedPartition})
@@ -32,25 +32,25 @@ import tapeline.job.columns.CellReader;
  * rows.mapPartitions(new GroupPacker(schema, keyTypes, hashColumn, cells, GroupPacker.BUDGET, GroupPacker.CHUNK, time))
  * }</pre>
  *
- * <p>Memory is bounded: when the task's buffer holds {@code budget} doubles (a bucket counted as
- * {@link #BUCKET_COST} of them besides its rows), every bucket is emitted, in chunks of at most
+ * <p>Memory is bounded: when the task's buffer holds {@code budget} doubles (a group counted as
+ * {@link #GROUP_COST} of them besides its rows), every group is emitted, in chunks of at most
  * {@code chunkRows} rows, and the buffer starts again. So a group may leave a map task in several
  * chunks, and its chunks arrive in any order: the reduce side puts each group's rows in canonical
  * order, so the chunking changes no bit of a fit.
  *
- * <p>A bad row (a cell {@link CellReader} rejects) is not held: its bucket counts it and keeps the
+ * <p>A bad row (a cell {@link CellReader} rejects) is not held: its group counts it and keeps the
  * first reason, and the chunk carries both ({@code _bad}, {@code _first_bad}; a chunk of bad rows
  * only has an empty array).
  */
 public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
 
-    /** Doubles a map task holds before it emits every bucket: 8 M (64 MB per task slot). */
+    /** Doubles a map task holds before it emits every group: 8 M (64 MB per task slot). */
     public static final int BUDGET = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
-    /** A bucket's own cost, in doubles (its key, counters and array header), for the budget. */
-    static final int BUCKET_COST = 16;
+    /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
+    static final int GROUP_COST = 16;
 
     private final StructType schema;
     private final GroupKeys keys;
@@ -112,30 +112,17 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         return new Chunks(rows);
     }
 
-    /** A group met in the buffers: its key, its rows' count, its bad rows. */
-    private static final class Bucket {
-        final Object[] key;
-        final long hash;
-        final int index;   // in the buffers' list of buckets
-        Bucket sameHash;   // another key with the same hash (rare)
-        int n;
-        int start;         // its first row in the emit order
-        int sent;          // its rows emitted so far
-        long bad;
-        String firstBad;
-
-        Bucket(Object[] key, long hash, int index) {
-            this.key = key;
-            this.hash = hash;
-            this.index = index;
-        }
-    }
-
     /**
      * The chunks of a partition: rows are read into one buffer ({@code values}, row after row, as
-     * they come) until it holds {@code budget} doubles; then the rows are ordered by bucket (a
-     * counting sort of row indices) and each bucket leaves in chunks of at most {@code chunkRows}
+     * they come) until it holds {@code budget} doubles; then the rows are ordered by group (a
+     * counting sort of row indices) and each group leaves in chunks of at most {@code chunkRows}
      * rows, one chunk at a time; then the buffer starts again. Nothing is allocated per row.
+     *
+     * <p>The groups are found in an open-addressing table of primitive slots, {@code [hash, key bits,
+     * 1 + rows held, bad rows]} (a slot is empty while its third value is 0): this runs for every
+     * row, in random order over a table far larger than the cache, so a row reads one slot and
+     * nothing else for a one-number key (its {@link GroupKeys#bits} decide); other keys are also
+     * compared by value ({@code keys[slot]}).
      */
     private final class Chunks implements Iterator<InternalRow> {
         final Iterator<InternalRow> in;
@@ -143,15 +130,19 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         final Cell[] cellArray = cells.toArray(new Cell[0]);
         final int width = cellArray.length;
         double[] values = new double[Math.max(width, Math.min(budget, 1 << 16))];
-        int[] bucketOf = new int[values.length / Math.max(1, width)];   // each held row's bucket
+        int[] slotOf = new int[values.length / Math.max(1, width)];   // each held row's slot
         int rows;
-        // Open addressing, hash -> the first bucket of that hash; null is empty.
-        Bucket[] table = new Bucket[1 << 12];
-        final List<Bucket> held = new ArrayList<>();
-        int[] order = new int[0];       // row indices by bucket, while emitting
+        long[] table = new long[4 << 12];
+        Object[][] keyOf = new Object[1 << 12][];
+        String[] firstBadOf = new String[1 << 12];
+        int[] usedSlots = new int[1 << 11];
+        int groups;
+        int[] order = new int[0];       // row indices by group, while emitting
         double[] chunk = new double[0];
         boolean emitting;
-        int cursor;                      // the bucket being emitted
+        int cursor;                      // the group (its index in usedSlots) being emitted
+        int from;                        // its first row in order
+        int sent;                        // its rows emitted so far
         InternalRow next;
 
         Chunks(Iterator<InternalRow> in) {
@@ -169,7 +160,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
                         if (next == null) clear();
                     } else if (in.hasNext()) {
                         do add(in.next());
-                        while (in.hasNext() && (long) rows * width + (long) held.size() * BUCKET_COST < budget);
+                        while (in.hasNext() && (long) rows * width + (long) groups * GROUP_COST < budget);
                         startEmitting();
                     } else {
                         return false;
@@ -189,96 +180,121 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             return r;
         }
 
-        /** Row {@code r}: its cells read into the buffer, or counted as bad in its bucket. */
+        /** Row {@code r}: its cells read into the buffer, or counted as bad in its group's slot. */
         void add(InternalRow r) {
-            Bucket b = bucket(r, r.getLong(hashColumn));
+            int s = slot(r, r.getLong(hashColumn));
             if ((rows + 1) * width > values.length) {
                 values = Arrays.copyOf(values, Math.max((rows + 1) * width, 2 * values.length));
-                bucketOf = Arrays.copyOf(bucketOf, values.length / width);
+                slotOf = Arrays.copyOf(slotOf, values.length / width);
             }
             int at = rows * width;
             for (int c = 0; c < width; c++) {
                 try {
                     values[at + c] = reader.read(r, cellArray[c], false);
                 } catch (CellReader.BadCell e) {
-                    if (b.bad++ == 0) b.firstBad = e.getMessage();
+                    if (table[4 * s + 3]++ == 0) firstBadOf[s] = e.getMessage();
                     return;
                 }
             }
-            bucketOf[rows++] = b.index;
-            b.n++;
+            slotOf[rows++] = s;
+            table[4 * s + 2]++;
         }
 
-        /** Row {@code r}'s bucket: found by its hash, then by its key; a new one if none. */
-        Bucket bucket(InternalRow r, long hash) {
-            int mask = table.length - 1;
-            int i = slot(hash, mask);
-            while (table[i] != null && table[i].hash != hash) i = (i + 1) & mask;
-            for (Bucket b = table[i]; b != null; b = b.sameHash) {
-                if (keys.sameKey(r, b.key)) return b;
+        /** Row {@code r}'s slot: found by its hash and key; a new one if none. */
+        int slot(InternalRow r, long hash) {
+            long bits = keys.bits(r);
+            int mask = keyOf.length - 1;
+            int i = (int) (hash ^ (hash >>> 29)) & mask;
+            while (table[4 * i + 2] != 0) {
+                if (table[4 * i] == hash && table[4 * i + 1] == bits && keys.sameKey(r, keyOf[i], bits)) return i;
+                i = (i + 1) & mask;
             }
-            Bucket b = new Bucket(keys.copyKey(r), hash, held.size());
-            b.sameHash = table[i];
-            table[i] = b;
-            held.add(b);
-            if (2 * held.size() > table.length) rehash();
-            return b;
+            table[4 * i] = hash;
+            table[4 * i + 1] = bits;
+            table[4 * i + 2] = 1;
+            table[4 * i + 3] = 0;
+            keyOf[i] = keys.copyKey(r);
+            if (groups == usedSlots.length) usedSlots = Arrays.copyOf(usedSlots, 2 * groups);
+            usedSlots[groups++] = i;
+            return 2 * groups > keyOf.length ? grow(i) : i;
         }
 
-        int slot(long hash, int mask) {
-            return (int) (hash ^ (hash >>> 29)) & mask;
-        }
-
-        void rehash() {
-            Bucket[] old = table;
-            table = new Bucket[2 * old.length];
-            int mask = table.length - 1;
-            for (Bucket first : old) {
-                if (first == null) continue;
-                int i = slot(first.hash, mask);
-                while (table[i] != null) i = (i + 1) & mask;
-                table[i] = first;
+        /** The table, twice as large: every group to its new slot, the held rows' slots too; slot {@code i}'s new one. */
+        int grow(int i) {
+            long[] oldTable = table;
+            Object[][] oldKeys = keyOf;
+            String[] oldFirstBad = firstBadOf;
+            table = new long[2 * oldTable.length];
+            keyOf = new Object[2 * oldKeys.length][];
+            firstBadOf = new String[keyOf.length];
+            int mask = keyOf.length - 1;
+            int[] moved = new int[oldKeys.length];
+            for (int u = 0; u < groups; u++) {
+                int old = usedSlots[u];
+                long hash = oldTable[4 * old];
+                int j = (int) (hash ^ (hash >>> 29)) & mask;
+                while (table[4 * j + 2] != 0) j = (j + 1) & mask;
+                System.arraycopy(oldTable, 4 * old, table, 4 * j, 4);
+                keyOf[j] = oldKeys[old];
+                firstBadOf[j] = oldFirstBad[old];
+                moved[old] = j;
+                usedSlots[u] = j;
             }
+            for (int x = 0; x < rows; x++) slotOf[x] = moved[slotOf[x]];
+            return moved[i];
         }
 
-        /** The held rows' indices ordered by bucket (a counting sort), each bucket's rows in the order they came. */
+        /** The held rows' indices ordered by group (a counting sort), each group's rows in the order they came. */
         void startEmitting() {
+            int[] fill = new int[keyOf.length];
             int at = 0;
-            for (Bucket b : held) {
-                b.start = at;
-                at += b.n;
+            for (int u = 0; u < groups; u++) {
+                int s = usedSlots[u];
+                fill[s] = at;
+                at += (int) table[4 * s + 2] - 1;
             }
             if (order.length < rows) order = new int[Math.max(rows, 2 * order.length)];
-            int[] fill = new int[held.size()];
-            for (Bucket b : held) fill[b.index] = b.start;
-            for (int i = 0; i < rows; i++) order[fill[bucketOf[i]]++] = i;
+            for (int x = 0; x < rows; x++) order[fill[slotOf[x]]++] = x;
             emitting = true;
             cursor = 0;
+            from = 0;
+            sent = 0;
         }
 
-        /** The next chunk: up to {@code chunkRows} rows of the current bucket (its bad rows with the first); null when all are out. */
+        /** The next chunk: up to {@code chunkRows} rows of the current group (its bad rows with the first); null when all are out. */
         InternalRow chunk() {
-            if (cursor == held.size()) return null;
-            Bucket b = held.get(cursor);
-            int n = Math.min(b.n - b.sent, chunkRows);
+            if (cursor == groups) return null;
+            int s = usedSlots[cursor];
+            int held = (int) table[4 * s + 2] - 1;
+            int n = Math.min(held - sent, chunkRows);
             if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
-            for (int i = 0; i < n; i++) System.arraycopy(values, order[b.start + b.sent + i] * width, chunk, i * width, width);
-            int k = b.key.length;
+            for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
+            Object[] key = keyOf[s];
+            int k = key.length;
             Object[] v = new Object[k + 4];
-            System.arraycopy(b.key, 0, v, 0, k);
-            v[hashColumn(k)] = b.hash;
-            v[badColumn(k)] = b.sent == 0 ? b.bad : 0L;
-            v[firstBadColumn(k)] = b.sent == 0 && b.firstBad != null ? UTF8String.fromString(b.firstBad) : null;
+            System.arraycopy(key, 0, v, 0, k);
+            v[hashColumn(k)] = table[4 * s];
+            v[badColumn(k)] = sent == 0 ? table[4 * s + 3] : 0L;
+            v[firstBadColumn(k)] = sent == 0 && firstBadOf[s] != null ? UTF8String.fromString(firstBadOf[s]) : null;
             v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(chunk, Platform.DOUBLE_ARRAY_OFFSET, n * width, 8);
-            b.sent += n;
-            if (b.sent == b.n) cursor++;
+            sent += n;
+            if (sent == held) {
+                cursor++;
+                from += held;
+                sent = 0;
+            }
             return new GenericInternalRow(v);
         }
 
-        /** Every bucket is out: the buffers start again. */
+        /** Every group is out: the buffers and the table start again. */
         void clear() {
-            held.clear();
-            Arrays.fill(table, null);
+            for (int u = 0; u < groups; u++) {
+                int s = usedSlots[u];
+                table[4 * s + 2] = 0;
+                keyOf[s] = null;
+                firstBadOf[s] = null;
+            }
+            groups = 0;
             rows = 0;
             emitting = false;
         }
@@ -298,8 +314,32 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         }
 
         /**
+         * A one-number key's (a long, int or double column's) 64 bits ({@code doubleToLongBits}, as
+         * {@link #sameKey} compares doubles), a null key's {@code 0x7ff8dead}; 0 for other keys. Equal
+         * keys have equal bits.
+         */
+        long bits(InternalRow r) {
+            if (types.length != 1 || kinds[0] > DOUBLE) return 0;
+            if (r.isNullAt(0)) return 0x7ff8deadL;
+            return switch (kinds[0]) {
+                case LONG -> r.getLong(0);
+                case INT -> r.getInt(0);
+                default -> Double.doubleToLongBits(r.getDouble(0));
+            };
+        }
+
+        /**
+         * {@link #sameKey(InternalRow, Object[])} where {@code rowBits} is row {@code r}'s {@link #bits} and
+         * equals {@code key}'s: for a one-number key that decides it, unless a null is involved.
+         */
+        boolean sameKey(InternalRow r, Object[] key, long rowBits) {
+            if (types.length == 1 && kinds[0] <= DOUBLE && rowBits != 0x7ff8deadL) return true;
+            return sameKey(r, key);
+        }
+
+        /**
          * Does row {@code r}'s key (its first columns) equal {@code key}? As {@code equals} of Spark's
-         * internal values, without boxing the row's value for the common key types (this runs for every row).
+         * internal values, without boxing the row's value for the common key types.
          */
         boolean sameKey(InternalRow r, Object[] key) {
             for (int i = 0; i < key.length; i++) {
