@@ -69,6 +69,9 @@ final class TrustStep implements StepRule {
     private transient double[] c;
     private transient double[] unorm;
     private transient double[] pred;
+    private transient double[] modelGrad;
+    private transient double[] norm0;
+    private transient NewtonAcceptance.Judged[] judged;
     private transient boolean[] trying;
     private transient boolean[] accepted;
     private transient double[][] matrix;
@@ -94,6 +97,9 @@ final class TrustStep implements StepRule {
         c = new double[m];
         unorm = new double[lanes];
         pred = new double[lanes];
+        modelGrad = new double[lanes];
+        norm0 = new double[lanes];
+        judged = new NewtonAcceptance.Judged[lanes];
         trying = new boolean[lanes];
         accepted = new boolean[lanes];
         matrix = new double[m][m];
@@ -112,6 +118,7 @@ final class TrustStep implements StepRule {
         for (int p = 0; p < active; p++) {
             cost0[p] = cost[p];
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            norm0[p] = second.gradNorm(p);
             second.hessian(p, h);
             boolean fresh = tr.stage(p) == 0;
             // A diagonal entry far below the largest (a variable the cost barely sees here) would make
@@ -181,6 +188,15 @@ final class TrustStep implements StepRule {
                 }
                 pred[p] = pr;
                 unorm[p] = Math.sqrt(un);
+                // The model's gradient at the trial, D V (a + l c), for a trial the cost cannot judge.
+                double mg = 0;
+                for (int k = 0; k < m; k++) {
+                    double gk = 0;
+                    for (int i = 0; i < m; i++) gk += vec[p][i][k] * (a[p][i] + lam[p][i] * c[i]);
+                    gk *= tr.diag(k, p);
+                    mg += gk * gk;
+                }
+                modelGrad[p] = Math.sqrt(mg);
                 for (int k = 0; k < m; k++) {
                     double u = 0;
                     for (int i = 0; i < m; i++) u += vec[p][i][k] * c[i];
@@ -188,15 +204,33 @@ final class TrustStep implements StepRule {
                 }
             }
             tape.forwardTo(costNode);
+            boolean byGradient = false;
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                // The ratio test where the cost resolves the change (a fall of at least ETA times the
+                // predicted one, by more than the cost's rounding); the gradient where it cannot.
+                judged[p] = NewtonAcceptance.byCost(cost0[p], cost[p], 1, -pred[p], ETA, dtype);
+                byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+            }
+            if (byGradient) tape.forward(); // only near a stationary point: the trials' gradients
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];
                 double rho = (cost0[p] - f) / pred[p];
+                boolean take;
+                if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
+                    // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
+                    // fell by at least half of what the model says, and then leave the radius as it is.
+                    take = NewtonAcceptance.byModelGradient(norm0[p], second.trialGradNorm(p), modelGrad[p]);
+                    rho = take ? 0.5 : Double.NaN;
+                } else {
+                    take = judged[p] == NewtonAcceptance.Judged.TAKE;
+                }
                 double delta = tr.delta(p);
                 if (!(rho >= 0.25)) delta = 0.25 * Math.min(delta, unorm[p]); // also NaN: a non-finite cost
                 else if (rho > 0.75 && unorm[p] >= 0.99 * delta) delta = 2 * delta;
                 tr.delta(p, delta);
-                if (rho >= ETA && f < cost0[p]) {
+                if (take) {
                     double sn = 0;
                     for (int k = 0; k < m; k++) {
                         double s = values[k][p] - x0[k][p];
