@@ -3,7 +3,7 @@
 scripts/bench-rowfit.py generates them (the same seed, the first ROWS of its stream), with scipy's
 answer per row, for RowFitTest (trust, newton and lm must end every row CONVERGED at that answer).
 
-    python3 scripts/rowfit-reference.py [EXP3_ROWS [LOGISTIC_ROWS]]    # default 120 and 40
+    python3 scripts/rowfit-reference.py [EXP3_ROWS [LOGISTIC_ROWS]]    # default 250 and 24
 
 exp3:     residuals = y - (a exp(-b x) + c), x = linspace(0, 4, 50); scipy least_squares (trf, exact
           Jacobian, ftol = xtol = gtol = 1e-15), then polished by Gauss-Newton steps until they stop
@@ -65,8 +65,8 @@ def logistic_fit(X, y):
 
 def main():
     warnings.simplefilter("ignore")
-    n_exp3 = int(sys.argv[1]) if len(sys.argv) > 1 else 120
-    n_log = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    n_exp3 = int(sys.argv[1]) if len(sys.argv) > 1 else 250
+    n_log = int(sys.argv[2]) if len(sys.argv) > 2 else 24
     os.makedirs(OUT, exist_ok=True)
     for kind, rows in (("exp3", n_exp3), ("logistic", n_log)):
         tmp = os.path.join(OUT, kind + ".jsonl.tmp")
