@@ -61,7 +61,10 @@ public class GroupSolveBenchmark {
     static final int GROUPS = 500;
     static final int FEATURES = 5;
 
-    /** {@code ls}: {@code (y - (b + dot(w, x)))^2}; {@code logistic}: {@code softplus(m) - y m}, m = b + w.x. */
+    /**
+     * {@code ls}: {@code (y - (b + dot(w, x)))^2}; {@code logistic}: {@code softplus(m) - y m}, m = b + w.x
+     * (the bench script's); {@code logistic1}: {@code softplus((1 - 2 y) m)}, the same for 0/1 labels.
+     */
     @Param({"ls", "logistic"})
     public String loss;
 
@@ -77,9 +80,9 @@ public class GroupSolveBenchmark {
 
     @Setup
     public void setup() {
-        boolean logistic = loss.equals("logistic");
+        boolean logistic = loss.startsWith("logistic");
         block = GroupSolveDriver.data(GROUPS, rows, FEATURES, logistic, 42);
-        problem = problem(logistic, optimizer);
+        problem = problem(loss, optimizer);
         GroupFit[] fits = solver.solve(problem, block);
         long passes = 0;
         Map<TrainLoop.Status, Integer> count = new java.util.TreeMap<>();
@@ -91,11 +94,17 @@ public class GroupSolveBenchmark {
     }
 
     /** The job's problem for scripts/bench-grouped.sh's loss and optimizer, compiled before timing. */
-    static GroupProblem problem(boolean logistic, String optimizer) {
+    static GroupProblem problem(String loss, String optimizer) {
         Map<String, Integer> in = new LinkedHashMap<>();
         in.put("y", 1);
         in.put("x", FEATURES);
-        String src = logistic ? "softplus(b + dot(w, x)) - y * (b + dot(w, x))" : "(y - (b + dot(w, x)))^2";
+        String src = switch (loss) {
+            case "ls" -> "(y - (b + dot(w, x)))^2";
+            case "logistic" -> "softplus(b + dot(w, x)) - y * (b + dot(w, x))";
+            // The same objective for 0/1 labels with the linear predictor written once.
+            case "logistic1" -> "softplus((1 - 2 * y) * (b + dot(w, x)))";
+            default -> throw new IllegalArgumentException("loss " + loss);
+        };
         LossModel m = new LossModel(Expression.parse("loss", src),
                 List.of(new VariableSpec("b", 1), new VariableSpec("w", FEATURES)), in, DType.FLOAT64, 4096, true);
         String why = GradientAggregator.awaitCompiled(m);
