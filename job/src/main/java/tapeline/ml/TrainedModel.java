@@ -217,7 +217,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         k.put("params.path", "<model " + uid + ">");
         try {
             GroupedScoreJob.Config c = new GroupedScoreJob().configure(k, new ArrayList<>());
-            return GroupedScoreJob.bind(c, frame, groups, source);
+            // The vectors' sizes from the fit's record: binding reads no row, so transform runs no job.
+            return GroupedScoreJob.bind(c, frame, groups, source, GroupedScoreJob.sizes(record));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
