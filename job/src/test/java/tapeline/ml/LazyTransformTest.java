@@ -99,18 +99,27 @@ class LazyTransformTest extends SparkSuite {
                 stages.incrementAndGet();
             }
         };
-        spark().sparkContext().listenerBus().waitUntilEmpty();
+        drain();
         spark().sparkContext().addSparkListener(listener);
         try {
             T built = build.get();
-            spark().sparkContext().listenerBus().waitUntilEmpty();
+            drain();
             int buildJobs = jobs.get();
             int buildStages = stages.get();
             action.accept(built);
-            spark().sparkContext().listenerBus().waitUntilEmpty();
+            drain();
             return new Counts(buildJobs, buildStages, jobs.get() - buildJobs);
         } finally {
             spark().sparkContext().removeSparkListener(listener);
+        }
+    }
+
+    /** Waits until the listeners have seen every event posted so far. */
+    void drain() {
+        try {
+            spark().sparkContext().listenerBus().waitUntilEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the listener bus did not drain", e);
         }
     }
 
@@ -239,7 +248,7 @@ class LazyTransformTest extends SparkSuite {
         }
 
         // the sweep minimises (x0 - v)^2 per row: v = x0
-        Sweep sweep = new Sweep().setCost("(x0 - v)^2").setVariables("v").setOptimizer("lbfgs").setSteps(50);
+        Sweep sweep = new Sweep().setCost("(x0 - v)^2").setVariables("v").setOptimizer("newton").setSteps(20);
         List<List<Row>> swept = new ArrayList<>();
         Counts s = count(() -> sweep.transform(shuffled), out -> swept.add(out.collectAsList()));
         assertThat(s.buildJobs()).as("jobs at build, sweep over a repartition").isZero();
