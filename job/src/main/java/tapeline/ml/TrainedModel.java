@@ -384,7 +384,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         Map<String, Double> scalars;
         try {
             dir = ModelDirectory.open("path", path, null, hadoop);
-            scalars = ScoreJob.readScalars(spark, dir.paramsDirectory(), dir.format());
+            scalars = ScoreJob.readScalars(spark, dir); // a read error says where the format came from, as job = score's
         } catch (ConfigException e) {
             throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage(), e);
         }
@@ -416,8 +416,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         JsonNode r;
         try (java.io.InputStream in = fs.open(file)) {
             r = JSON.readTree(in);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return null; // ModelDirectory says what is wrong with it
+        } catch (IOException e) {
+            return null; // damaged JSON, a checksum that fails: ModelDirectory says what is wrong with it
         }
         return r != null && !r.path("config").path("group.by").asText("").isBlank() ? r : null;
     }

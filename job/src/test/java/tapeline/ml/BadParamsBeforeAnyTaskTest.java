@@ -131,7 +131,7 @@ class BadParamsBeforeAnyTaskTest extends SparkSuite {
                 cat(base, "loss = " + LOSS, "dtype = float32"));
         sameMessage("dtype: optimizer = lbfgs computes in float64", () -> plain().setDtype("float32").fit(frame),
                 cat(base, "loss = " + LOSS, "dtype = float32"));
-        sameMessage("steps:", () -> plain().setSteps(0), cat(base, "loss = " + LOSS, "steps = 0"));
+        sameMessage("steps:", () -> plain().setSteps(-1), cat(base, "loss = " + LOSS, "steps = -1"));
         sameMessage("optimizer:", () -> plain().setOptimizer("lbgfs"), cat(base, "loss = " + LOSS, "optimizer = lbgfs"));
         sameMessage("residuals", () -> plain().setResiduals("y - b").fit(frame), cat(base, "loss = " + LOSS, "residuals = y - b"));
     }

@@ -150,7 +150,7 @@ class DamagedModelDirectoryTest extends SparkSuite {
             write(p, "name,value\nb,1.0\n");
             delete(p.resolveSibling("." + p.getFileName() + ".crc"));
         }
-        clearError(csvInside, false, "cannot read parameters from", "as parquet", "_tapeline.json says");
+        clearError(csvInside, false, "cannot read parameters", "as parquet", "_tapeline.json says", "not a Parquet file");
 
         Path gone = copy(plain, "params-gone");
         delete(gone.resolve("params"));
@@ -173,7 +173,7 @@ class DamagedModelDirectoryTest extends SparkSuite {
             throw new UncheckedIOException(e);
         }
         write(notes.resolve("readme.txt"), "not a model\n");
-        clearError(notes, false, "cannot read parameters from", "readme.txt");
+        clearError(notes, false, "cannot read parameters", "readme.txt", "not a Parquet file");
 
         // a Sweep stage saved (Spark ML's metadata/ only): a stage's Params, no fitted parameters
         Path sweep = dir.resolve("saved-sweep");
