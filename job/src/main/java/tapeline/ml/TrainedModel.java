@@ -376,6 +376,10 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     private static TrainedModel load(SparkSession spark, String path) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (StageMetadata.exists(path, hadoop) && !new Path(path, RunRecord.FILE).getFileSystem(hadoop)
+                .exists(new Path(path, RunRecord.FILE))) {
+            StageMetadata.read(path, TrainedModel.class, hadoop); // another stage saved there (a Sweep's Params): says which
+        }
         JsonNode grouped = groupedRecord(path, hadoop);
         if (grouped != null) {
             return loadGroups(spark, path, grouped, hadoop);

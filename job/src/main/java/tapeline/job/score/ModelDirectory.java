@@ -150,7 +150,7 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
     public Dataset<Row> read(SparkSession spark) throws ConfigException {
         try {
             return reader(spark, format).load(paramsDirectory);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's AnalysisException (no files to read) is checked, though undeclared
             throw cannotRead(spark, grouped() ? "a grouped train's parameters" : "parameters", e);
         }
     }
