@@ -378,7 +378,11 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (StageMetadata.exists(path, hadoop) && !new Path(path, RunRecord.FILE).getFileSystem(hadoop)
                 .exists(new Path(path, RunRecord.FILE))) {
-            StageMetadata.read(path, TrainedModel.class, hadoop); // another stage saved there (a Sweep's Params): says which
+            try {
+                StageMetadata.read(path, TrainedModel.class, hadoop); // another stage saved there (a Sweep's Params): says which
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage() + ": it holds no fitted parameters", e);
+            }
         }
         JsonNode grouped = groupedRecord(path, hadoop);
         if (grouped != null) {
