@@ -148,11 +148,6 @@ class BadParamsBeforeAnyTaskTest extends SparkSuite {
                 cat(base, "group.by = shop"));
         sameMessage("batch.fraction: not for a grouped train", () -> grouped.copy(new org.apache.spark.ml.param.ParamMap())
                 .setBatchFraction(0.5).fit(frame), cat(base, "group.by = store", "batch.fraction = 0.5"));
-        sameMessage("stderr: a grouped train (group.by) does not write standard errors",
-                () -> new Trainer().setResiduals("y - (b + dot(w, x))").setVariables("b, w[2]").setOptimizer("lm").setStderr(true)
-                        .setGroupBy("store").fit(frame),
-                "job = train", "residuals = y - (b + dot(w, x))", "variables = b, w[2]", "optimizer = lm", "stderr = true",
-                "group.by = store", "input.path = " + train);
         sameMessage("group.max.rows", () -> grouped.setGroupMaxRows(0), cat(base, "group.by = store", "group.max.rows = 0"));
     }
 
