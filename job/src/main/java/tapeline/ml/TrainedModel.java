@@ -217,7 +217,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         k.put("params.path", "<model " + uid + ">");
         try {
             GroupedScoreJob.Config c = new GroupedScoreJob().configure(k, new ArrayList<>());
-            return GroupedScoreJob.bind(c, frame, groups, source);
+            // The vectors' sizes from the fit's record: binding reads no row, so transform runs no job.
+            return GroupedScoreJob.bind(c, frame, groups, source, GroupedScoreJob.sizes(record));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -375,6 +376,14 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     private static TrainedModel load(SparkSession spark, String path) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (StageMetadata.exists(path, hadoop) && !new Path(path, RunRecord.FILE).getFileSystem(hadoop)
+                .exists(new Path(path, RunRecord.FILE))) {
+            try {
+                StageMetadata.read(path, TrainedModel.class, hadoop); // another stage saved there (a Sweep's Params): says which
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage() + ": it holds no fitted parameters", e);
+            }
+        }
         JsonNode grouped = groupedRecord(path, hadoop);
         if (grouped != null) {
             return loadGroups(spark, path, grouped, hadoop);
@@ -383,7 +392,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         Map<String, Double> scalars;
         try {
             dir = ModelDirectory.open("path", path, null, hadoop);
-            scalars = ScoreJob.readScalars(spark, dir.paramsDirectory(), dir.format());
+            scalars = ScoreJob.readScalars(spark, dir); // a read error says where the format came from, as job = score's
         } catch (ConfigException e) {
             throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage(), e);
         }
@@ -415,8 +424,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         JsonNode r;
         try (java.io.InputStream in = fs.open(file)) {
             r = JSON.readTree(in);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return null; // ModelDirectory says what is wrong with it
+        } catch (IOException e) {
+            return null; // damaged JSON, a checksum that fails: ModelDirectory says what is wrong with it
         }
         return r != null && !r.path("config").path("group.by").asText("").isBlank() ? r : null;
     }

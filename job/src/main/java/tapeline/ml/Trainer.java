@@ -490,11 +490,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             if (!Frames.onlyUnknownSizes(bad)) {
                 throw bad;
             }
-            for (var v : c.variables()) { // the names, as LossModel gives them; the sizes come with the frame
-                for (int k = 0; k < v.size(); k++) {
-                    zeros.put(v.size() == 1 ? v.name() : v.name() + "[" + k + "]", 0.0);
-                }
-            }
+            zeros.putAll(zeros(c));
         }
         if (getOrDefault(outputs).length == 0) {
             return schema;
@@ -521,10 +517,28 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         if (getOrDefault(outputs).length == 0) {
             return schema;
         }
-        TrainedModel probe = layout == null ? new TrainedModel(uid)
-                : TrainedModel.grouped(uid, Frames.empty(layout), "<model>", TrainedModel.json(Map.of()));
+        if (layout == null) {
+            // A vector's size comes with the frame (a VectorAssembler's transformSchema does not say it): the
+            // columns a grouped model adds are an ungrouped one's, so its schema stands in; fit checks the rest.
+            TrainedModel probe = new TrainedModel(uid, zeros(g.train()), null, TrainedModel.json(Map.of()));
+            copyValues(probe, ParamMap.empty());
+            probe.clear(probe.groupBy());
+            return probe.transformSchema(schema);
+        }
+        TrainedModel probe = TrainedModel.grouped(uid, Frames.empty(layout), "<model>", TrainedModel.json(Map.of()));
         copyValues(probe, ParamMap.empty());
         return probe.transformSchema(schema);
+    }
+
+    /** A zero for every scalar parameter the variables declare, named as LossModel names them (b, w[0], ...). */
+    private static Map<String, Double> zeros(TrainConfig c) {
+        Map<String, Double> zeros = new LinkedHashMap<>();
+        for (var v : c.variables()) {
+            for (int k = 0; k < v.size(); k++) {
+                zeros.put(v.size() == 1 ? v.name() : v.name() + "[" + k + "]", 0.0);
+            }
+        }
+        return zeros;
     }
 
     @Override

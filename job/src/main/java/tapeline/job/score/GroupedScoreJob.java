@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.engine.expr.Expression;
 import tapeline.job.Job;
@@ -33,6 +34,7 @@ import tapeline.job.Phases;
 import tapeline.job.QualityGate;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
+import tapeline.job.config.GroupedTrainConfig;
 import tapeline.job.config.ScoreConfig;
 import tapeline.job.config.Suggest;
 import tapeline.job.io.InputReader;
@@ -132,8 +134,9 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
         Dataset<Row> params = null;
         String dir = null;
+        ModelDirectory model = null;
         try {
-            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+            model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
                     spark.sparkContext().hadoopConfiguration());
             dir = model.paramsDirectory();
             List<String> misfit = fitsGroupBy(model, g.groupBy(), spark);
@@ -145,7 +148,17 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
             problems.addAll(e.problems());
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
-        return bind(g, input, params, dir, problems, outputProblems);
+        Map<String, Integer> sizes = sizes(model == null ? null : model.record());
+        return bind(g, input, params, dir, sizes, problems, outputProblems);
+    }
+
+    /**
+     * The parameters' vector sizes a grouped train's run record declares (its config's {@code variables}),
+     * so that binding reads no row; empty without a record (the rows tell, one row read).
+     */
+    public static Map<String, Integer> sizes(com.fasterxml.jackson.databind.JsonNode record) {
+        String variables = record == null ? "" : record.path("config").path("variables").asText("");
+        return variables.isBlank() ? Map.of() : GroupedTrainConfig.variableSizes(variables);
     }
 
     /**
@@ -156,11 +169,21 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
      * @throws ConfigException with every problem
      */
     public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source) throws ConfigException {
-        return bind(g, input, params, source, new ArrayList<>(), List.of());
+        return bind(g, input, params, source, Map.of(), new ArrayList<>(), List.of());
     }
 
-    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, List<String> problems,
-                                 List<String> outputProblems) throws ConfigException {
+    /**
+     * {@link #bind(Config, Dataset, Dataset, String)} with the parameters' vector sizes known
+     * ({@link #sizes}: from the grouped train's record), so that no Spark job runs: the score stays a
+     * plan until an action. A row whose vector has another size is {@code INVALID} with that reason.
+     */
+    public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source, Map<String, Integer> sizes)
+            throws ConfigException {
+        return bind(g, input, params, source, sizes, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, Map<String, Integer> sizes,
+                                 List<String> problems, List<String> outputProblems) throws ConfigException {
         ScoreConfig c = g.score();
         SparkSession spark = input.sparkSession();
         List<String> inputNames = List.of(input.schema().fieldNames());
@@ -210,10 +233,14 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         }
         Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();
         Dataset<Row> fittedForLengths = fitted;
+        // A parameter vector's size: the record's, or its CSV components' count; else one row is read for it.
+        Map<String, Integer> known = new LinkedHashMap<>(sizes);
+        known.putAll(componentSizes(params.schema(), g.groupBy()));
         for (Expression e : c.outputs().values()) {
             try {
                 for (SweepPlan.Input i : ColumnBinder.bindInputs(e, List.of(), InputReader.columns(joined),
-                        name -> InputReader.arrayLength(inputNames.contains(name) ? input : fittedForLengths, name))) {
+                        name -> inputNames.contains(name) ? InputReader.arrayLength(input, name)
+                                : known.containsKey(name) ? known.get(name) : InputReader.arrayLength(fittedForLengths, name))) {
                     bound.putIfAbsent(i.name(), i);
                 }
             } catch (ConfigException ex) {
@@ -299,6 +326,19 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         return out;
     }
 
+    /** The sizes of the vectors a CSV output holds as components ({@code w_0, w_1, ..}): their counts. */
+    static Map<String, Integer> componentSizes(StructType params, List<String> keys) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (StructField f : params.fields()) {
+            Matcher m = COMPONENT.matcher(f.name());
+            if (!keys.contains(f.name()) && !GroupedOutput.RESULT_COLUMNS.contains(f.name())
+                    && !(f.dataType() instanceof ArrayType) && m.matches()) {
+                out.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
     @Override
     public ScoreSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
         ScoreConfig c = p.config().score();
@@ -341,14 +381,15 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         StructType scoredSchema = matchedSchema;
         for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
         scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
-        RDD<InternalRow> scoredRows = matched.queryExecution().toRdd().toJavaRDD()
+        // LazyRows: the join is planned (and, with adaptive execution, its exchanges run) by the action, not here.
+        RDD<InternalRow> scoredRows = LazyRows.of(matched).toJavaRDD()
                 .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
         List<Column> outColumns = new ArrayList<>();
         for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
         Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
                 .select(outColumns.toArray(Column[]::new));
         int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
-        RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
+        RDD<InternalRow> noModelRows = LazyRows.of(unmatched).toJavaRDD()
                 .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
                 .rdd();
         return scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));

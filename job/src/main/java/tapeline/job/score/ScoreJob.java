@@ -23,6 +23,7 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
@@ -219,7 +220,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
      */
     public static Dataset<Row> score(Prepared p, LongAccumulator scored, LongAccumulator invalid) {
         ScorePartition f = new ScorePartition(p.model(), p.input().schema(), p.config().blockSize(), scored, invalid);
-        RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        RDD<InternalRow> rows = LazyRows.of(p.input()).toJavaRDD().mapPartitions(f).rdd(); // planned by the action (LazyRows)
         return SparkLine.internalDataFrame(p.input().sparkSession(), rows, p.schema());
     }
 

@@ -15,6 +15,7 @@ import tapeline.job.columns.ColumnBinder;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
@@ -145,7 +146,7 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         SweepConfig c = p.config();
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
-        RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        RDD<InternalRow> out = LazyRows.of(p.input()).toJavaRDD().mapPartitions(f).rdd(); // planned by the action (LazyRows)
         return SparkLine.internalDataFrame(p.input().sparkSession(), out, p.layout().schema());
     }
 
