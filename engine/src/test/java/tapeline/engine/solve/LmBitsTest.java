@@ -91,7 +91,8 @@ class LmBitsTest {
                     Map.of("x", n, "y", n), opt, Map.of(), new SolverSettings(200, 1e-12, 0, false, 1e-15), DType.FLOAT64);
             BlockResult r = s.solve(1, Map.of("x", x, "y", y), Map.of("a", new double[][] {{1}}, "b", new double[][] {{0.5}}), Map.of());
             assertThat(s.kernelPath().compiled()).isFalse();
-            assertThat(s.kernelPath().describe()).contains("a per-row " + opt + " step on a cost of").contains("over 64");
+            if (opt.equals("lm")) assertThat(s.kernelPath().describe()).contains("element tape"); // ElementTapeTest
+            else assertThat(s.kernelPath().describe()).contains("a per-row " + opt + " step on a cost of").contains("over 64");
             assertThat(r.values()[0][0][0]).as(opt).isCloseTo(3.0, within(1e-8));
             assertThat(r.values()[1][0][0]).as(opt).isCloseTo(0.7, within(1e-8));
             assertThat(r.values()[2][0][0]).as(opt).isCloseTo(0.5, within(1e-8));
