@@ -154,14 +154,14 @@ public final class BlockRun implements Serializable {
             for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
         }
         optimizer.build(n, perLane, variableOfSlot);
-        second = compiled.hessian() == null ? null
+        ElementKernel ek = compiled.elements() == null ? null
+                : new ElementKernel(compiled.elements(), tape, costNode, values, dtype, optimizer instanceof LevenbergMarquardt);
+        second = compiled.hessian() == null && (ek == null || !compiled.elements().secondOrder()) ? null
                 : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype,
-                        optimizer instanceof Newton nw ? nw : null);
-        ElementKernel ek = null;
+                        optimizer instanceof Newton nw ? nw : null, ek);
         if (optimizer instanceof Newton) rule = second;
         else if (optimizer instanceof TrustRegion tr) rule = new TrustStep(second, tape, costNode, slots, dtype, tr, solver.settings());
         else if (optimizer instanceof LevenbergMarquardt lm) {
-            if (compiled.elements() != null) ek = new ElementKernel(compiled.elements(), tape, costNode, values, dtype);
             rule = new LmStep(tape, costNode, compiled.residuals(), varNodes.clone(), dtype, lm, solver.settings(), ek);
         } else rule = null;
         elementKernel = ek;
@@ -236,14 +236,14 @@ public final class BlockRun implements Serializable {
         }
         int[] leafNodes = leaves.stream().mapToInt(Integer::intValue).toArray();
         // The derivative program goes after the cost: forwardTo(cost) still computes the cost alone.
-        HessianProgram hessian = secondOrder(solver)
-                ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
-        tape.close();
-        // A residual whose body reads the arrays element by element is recorded once more, on lanes
-        // that are the elements (ElementTape); lm evaluates it there. Otherwise the reason is logged.
+        // A residual or a sum(body) that reads the arrays element by element is recorded once more, on
+        // lanes that are the elements (ElementTape); newton, trust and lm evaluate it there (and the
+        // row tape's derivative program is not recorded). Otherwise the reason is logged.
         ElementTape elements = null;
         String unrolled = null;
-        if (solver.elementTape() && LevenbergMarquardt.NAME.equals(solver.optimizer()) && hasArrays(solver)) {
+        boolean perRow = LevenbergMarquardt.NAME.equals(solver.optimizer()) || "newton".equals(solver.optimizer())
+                || TrustRegion.NAME.equals(solver.optimizer());
+        if (solver.elementTape() && perRow && hasArrays(solver)) {
             unrolled = ElementTape.why(solver);
             if (unrolled == null) {
                 int[][] rowInputs = new int[solver.inputSizes().size()][];
@@ -253,9 +253,12 @@ public final class BlockRun implements Serializable {
                     rowInputs[j++] = Arrays.copyOfRange(leafNodes, at, at + size);
                     at += size;
                 }
-                elements = ElementTape.record(solver, rowInputs);
+                elements = ElementTape.record(solver, rowInputs, secondOrder(solver));
             }
         }
+        HessianProgram hessian = secondOrder(solver) && elements == null
+                ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
+        tape.close();
         return new Compiled(tape, leafNodes, cost, hessian, residuals, elements, unrolled);
     }
 

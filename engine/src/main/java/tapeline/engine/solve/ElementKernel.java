@@ -7,12 +7,14 @@ import tapeline.engine.tape.DType;
 import tapeline.engine.tape.Tape;
 
 /**
- * A least-squares block's cost and gradient from its {@link ElementTape}: the residuals r and
- * their Jacobian J of every row from the element tape, the cost {@code sum r_i^2} (the unrolled
- * tape's bits) into the row tape's cost buffer, and the gradient {@code 2 J^T r} summed per row in
- * the elements' order. It keeps r and J for {@link LmStep}, which would otherwise take them again
- * at the same point ({@link #take}). The same path whether codegen is on or off: the element tape
- * is the interpreter's, and a body of a few nodes leaves nothing to compile.
+ * A block's cost, gradient (and for newton and trust its Hessian) from its {@link ElementTape},
+ * into the row tape's cost buffer and per-row arrays. For lm: the residuals r and their Jacobian J
+ * of every row, the cost {@code sum r_i^2} (the unrolled tape's bits) and the gradient
+ * {@code 2 J^T r} summed per row in the elements' order; it keeps r and J for {@link LmStep}, which
+ * would otherwise take them again at the same point ({@link #take}). Otherwise: the body's
+ * per-element gradients (one reverse pass) and Hessians (its Hessian program) summed per row in
+ * the elements' order, never across rows. The same path whether codegen is on or off: the element
+ * tape is the interpreter's, and a body of a few nodes leaves nothing to compile.
  */
 final class ElementKernel implements StepKernel, java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -31,10 +33,15 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     private final double[][][] jac;
     private final double[][] grads;
     private final int[] all;
+    /** Whether r and J are kept for lm (else only the body's sums are taken). */
+    private final boolean lm;
+    private final int[] rows;
+    private double[][] trialGrad;
     /** Whether r and J hold the rows' values at their current point, in their current positions. */
     private boolean fresh;
 
-    ElementKernel(ElementTape elements, Tape rowTape, int costNode, double[][] values, DType dtype) {
+    ElementKernel(ElementTape elements, Tape rowTape, int costNode, double[][] values, DType dtype, boolean lm) {
+        this.lm = lm;
         this.elements = elements;
         this.rowTape = rowTape;
         this.costNode = costNode;
@@ -43,9 +50,10 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.n = elements.elements();
         this.m = values.length;
         int lanes = rowTape.lanes();
-        this.r = new double[n][lanes];
-        this.trial = new double[n][lanes];
-        this.jac = new double[n][m][lanes];
+        this.r = lm ? new double[n][lanes] : null;
+        this.trial = lm ? new double[n][lanes] : null;
+        this.jac = lm ? new double[n][m][lanes] : null;
+        this.rows = new int[lanes];
         this.grads = new double[m][lanes];
         this.all = new int[lanes];
         for (int p = 0; p < lanes; p++) all[p] = p;
@@ -85,8 +93,38 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         elements.sumOfSquares(trial, rows, count, rowTape.valueBuffer(costNode));
     }
 
+    /** The cost, gradient and Hessian of the first {@code active} rows (newton, trust, the verdict). */
+    void derivatives(int active, double[][] g, double[][][] h) {
+        elements.derivatives(rowTape, values, all, active, rowTape.valueBuffer(costNode), g, h);
+    }
+
+    /** The cost of the rows with {@code which[p]} among the first {@code active}, into the row tape's cost buffer. */
+    void costs(boolean[] which, int active) {
+        int count = 0;
+        for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
+        elements.costs(rowTape, values, rows, count, rowTape.valueBuffer(costNode));
+    }
+
+    /** The gradient of the rows with {@code which[p]} among the first {@code active}, at their current values, into {@link #trialGradients()}. */
+    void gradientsOf(boolean[] which, int active) {
+        if (trialGrad == null) trialGrad = new double[m][rowTape.lanes()];
+        int count = 0;
+        for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
+        elements.gradients(rowTape, values, rows, count, null, trialGrad);
+    }
+
+    /** The buffers {@link #gradientsOf} fills, {@code [m][lanes]}. */
+    double[][] trialGradients() {
+        return trialGrad;
+    }
+
     @Override
     public boolean gradients(boolean withCost, double[][] out, int active) {
+        if (!lm) {
+            elements.gradients(rowTape, values, all, active, rowTape.valueBuffer(costNode), grads);
+            for (int k = 0; k < m; k++) out[k] = grads[k];
+            return withCost && finite(active);
+        }
         evaluate(active);
         elements.sumOfSquares(r, all, active, rowTape.valueBuffer(costNode));
         for (int k = 0; k < m; k++) {
@@ -98,7 +136,10 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
             }
             out[k] = g;
         }
-        if (!withCost) return false;
+        return withCost && finite(active);
+    }
+
+    private boolean finite(int active) {
         double[] cost = rowTape.valueBuffer(costNode);
         boolean ok = true;
         for (int p = 0; p < active && ok; p++) {

@@ -187,7 +187,7 @@ final class TrustStep implements StepRule {
                     values[k][p] = dtype.round(x0[k][p] + u / tr.diag(k, p));
                 }
             }
-            tape.forwardTo(costNode);
+            second.trialCosts(trying, active);
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];
