@@ -650,10 +650,12 @@ public final class BlockRun implements Serializable {
             p++;
         }
         Arrays.fill(retired, 0, active, false);
-        if (elementKernel != null) elementKernel.stale();
         active = end;
         tape.setActiveLanes(active);
-        tape.recomputeAll();
+        // On the element path nothing reads the row tape's derived nodes (the next evaluation writes
+        // the cost), and recomputing its unrolled nodes at every pack cost as much as the steps.
+        if (elementKernel != null) elementKernel.stale();
+        else tape.recomputeAll();
     }
 
     private void moveLane(int from, int to) {
