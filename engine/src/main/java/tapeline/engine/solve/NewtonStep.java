@@ -176,10 +176,7 @@ final class NewtonStep implements StepRule {
             }
             // Only near the optimum: the whole tape's forward pass (the derivative program's nodes hold the
             // gradient), for the lanes whose cost cannot judge the trial.
-            if (byGradient) {
-                if (elements == null) tape.forward();
-                else elements.gradientsOf(searching, active);
-            }
+            if (byGradient) trialGradients(searching, active);
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
                 boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
@@ -212,8 +209,18 @@ final class NewtonStep implements StepRule {
         else elements.costs(which, active);
     }
 
+    /**
+     * The gradients of the lanes with {@code which[p]} at their trial values, for
+     * {@link #trialGradNorm}: the row tape's whole forward pass (its gradient program), or the
+     * element tape's reverse pass.
+     */
+    void trialGradients(boolean[] which, int active) {
+        if (elements == null) tape.forward();
+        else elements.gradientsOf(which, active);
+    }
+
     /** Lane p's gradient norm at its trial point, from the gradient program's nodes (after a full forward pass). */
-    private double trialGradNorm(int p) {
+    double trialGradNorm(int p) {
         if (elements != null) {
             double[][] tg = elements.trialGradients();
             double s = 0;
