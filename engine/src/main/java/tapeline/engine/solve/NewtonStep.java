@@ -46,6 +46,8 @@ final class NewtonStep implements StepRule {
     private final DType dtype;
     /** The settings and per-lane state of {@code optimizer = newton}, or null when only the verdict's Hessian is wanted. */
     private final Newton newton;
+    /** The cost, gradient, Hessian and trial costs from an element tape, or null: the row tape's. */
+    private final ElementKernel elements;
 
     private transient double[][] g;
     private transient double[][][] h;
@@ -66,6 +68,12 @@ final class NewtonStep implements StepRule {
     private transient int[] gradientNodes;
 
     NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton) {
+        this(tape, costNode, hessian, slots, dtype, newton, null);
+    }
+
+    /** With {@code elements} not null, every evaluation runs on its element tape ({@code hessian} may be null then). */
+    NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton, ElementKernel elements) {
+        this.elements = elements;
         this.newton = newton;
         this.tape = tape;
         this.costNode = costNode;
@@ -102,6 +110,10 @@ final class NewtonStep implements StepRule {
      */
     void evaluate() {
         if (g == null) allocate();
+        if (elements != null) {
+            elements.derivatives(tape.activeLanes(), g, h);
+            return;
+        }
         tape.forward();
         hessian.evaluate(g, h);
     }
@@ -162,7 +174,7 @@ final class NewtonStep implements StepRule {
                 if (!searching[p]) continue;
                 for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
             }
-            tape.forwardTo(costNode);
+            trialCosts(searching, active);
             boolean byGradient = false;
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
@@ -171,7 +183,7 @@ final class NewtonStep implements StepRule {
             }
             // Only near the optimum: the whole tape's forward pass (the derivative program's nodes hold the
             // gradient), for the lanes whose cost cannot judge the trial.
-            if (byGradient) tape.forward();
+            if (byGradient) trialGradients(searching, active);
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
                 boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
@@ -195,8 +207,33 @@ final class NewtonStep implements StepRule {
         }
     }
 
+    /**
+     * The cost of the lanes with {@code which[p]} at their current (trial) values, into the cost
+     * node's buffer: a forward pass of the row tape up to the cost, or the element tape's.
+     */
+    void trialCosts(boolean[] which, int active) {
+        if (elements == null) tape.forwardTo(costNode);
+        else elements.costs(which, active);
+    }
+
+    /**
+     * The gradients of the lanes with {@code which[p]} at their trial values, for
+     * {@link #trialGradNorm}: the row tape's whole forward pass (its gradient program), or the
+     * element tape's reverse pass.
+     */
+    void trialGradients(boolean[] which, int active) {
+        if (elements == null) tape.forward();
+        else elements.gradientsOf(which, active);
+    }
+
     /** Lane p's gradient norm at its trial point, from the gradient program's nodes (after a full forward pass). */
     double trialGradNorm(int p) {
+        if (elements != null) {
+            double[][] tg = elements.trialGradients();
+            double s = 0;
+            for (int k = 0; k < m; k++) s += tg[k][p] * tg[k][p];
+            return Math.sqrt(s);
+        }
         if (gradientNodes == null) gradientNodes = hessian.gradientNodes();
         double s = 0;
         for (int node : gradientNodes) {
