@@ -28,6 +28,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import tapeline.engine.train.TrainState.HistoryPoint;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
@@ -216,7 +217,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         k.putAll(configKeys());
         k.put("params.path", "<model " + uid + ">");
         try {
-            GroupedScoreJob.Config c = new GroupedScoreJob().configure(k, new ArrayList<>());
+            GroupedScoreJob.Config c = GroupedScoreJob.parse(k, new ArrayList<>());
             return GroupedScoreJob.bind(c, frame, groups, source);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
@@ -251,8 +252,87 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                     spark.sparkContext().longAccumulator("tapeline score: " + GroupedScoreJob.NO_MODEL));
         }
         ScoreJob.Prepared p = prepare(Frames.withArrays(dataset));
-        return ScoreJob.score(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
+        return transform(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
                 spark.sparkContext().longAccumulator("tapeline score: INVALID"));
+    }
+
+    /**
+     * {@link #transform(Dataset)} of a frame already bound to this model's config and parameters
+     * ({@link ScoreJob#bind}, or the score job's check of {@link #jobConfig} with the parameters of
+     * {@code params.path}): the rows, counted by status, lazily. The score job's rows are this
+     * ({@code tapeline.job.StageJobs}).
+     */
+    public Dataset<Row> transform(ScoreJob.Prepared bound, LongAccumulator scored, LongAccumulator invalid) {
+        return ScoreJob.score(bound, scored, invalid);
+    }
+
+    /**
+     * The grouped score's rows for a frame already bound to this model's config and the groups'
+     * parameters (the grouped score job's check of {@link #groupedJobConfig}), counted by status, lazily.
+     * The grouped score job's rows are this ({@code tapeline.job.StageJobs}); a grouped model's
+     * {@link #transform(Dataset)} runs the same {@link GroupedScoreJob#score}.
+     */
+    public Dataset<Row> transform(GroupedScoreJob.Prepared bound, LongAccumulator scored, LongAccumulator invalid,
+                                  LongAccumulator noModel) {
+        return GroupedScoreJob.score(bound, scored, invalid, noModel);
+    }
+
+    /**
+     * A model for {@code job = score}: its Params ({@code outputs}, {@code dtype}, {@code blockSize},
+     * {@code groupBy}) set from a score config's keys, which the score job's parser has checked; its
+     * parameters are the ones the job reads from {@code params.path} and binds ({@link #transform(ScoreJob.Prepared,
+     * LongAccumulator, LongAccumulator)}). {@code tapeline.job.StageJobs} makes the score job's model so.
+     */
+    public static TrainedModel forScoreJob(Map<String, String> configKeys) {
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"));
+        Map<String, String> own = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (isOwnScoreKey(k)) {
+                own.put(k, v);
+            }
+        });
+        m.keys.setKeys(own);
+        return m;
+    }
+
+    /** Whether a score config's key is a Param of this model: an output, {@code dtype}, {@code block.size}, {@code group.by}. */
+    private static boolean isOwnScoreKey(String k) {
+        if (k.startsWith("output.")) {
+            // output.path, output.format, ... and output.option.* are the job's output, not columns.
+            return !ScoreConfig.fixedKeys().contains(k) && !k.startsWith("output.option.");
+        }
+        return k.equals("dtype") || k.equals("block.size") || k.equals("group.by");
+    }
+
+    /** The keys of a score config that are the job's (input, output, params.path, Spark, ...). */
+    private static Map<String, String> jobOnly(Map<String, String> configKeys) {
+        Map<String, String> job = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (!isOwnScoreKey(k)) {
+                job.put(k, v);
+            }
+        });
+        return job;
+    }
+
+    /**
+     * The Params as the score job's config, with the job's own keys (input, output, {@code params.path},
+     * Spark, ...) taken from {@code jobKeys}: what {@code ./submit.sh} runs with.
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public ScoreConfig jobConfig(Map<String, String> jobKeys) {
+        Map<String, String> all = jobOnly(jobKeys);
+        all.putAll(configKeys());
+        all.remove("group.by");
+        return ConfigParams.parse(ScoreConfig::parse, all);
+    }
+
+    /** {@link #jobConfig} with {@code group.by}: the grouped score job's config. */
+    public GroupedScoreJob.Config groupedJobConfig(Map<String, String> jobKeys) {
+        Map<String, String> all = jobOnly(jobKeys);
+        all.putAll(configKeys());
+        return ConfigParams.parse(k -> GroupedScoreJob.parse(k, new ArrayList<>()), all);
     }
 
     @Override

@@ -320,6 +320,17 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         return isDefined(groupBy);
     }
 
+    /** The names in a {@code variables} value ({@code b, w[3]}: b, w). */
+    static List<String> variableNames(String variables) {
+        List<String> names = new ArrayList<>();
+        for (String part : variables.split(",")) {
+            String n = part.trim();
+            int bracket = n.indexOf('[');
+            names.add((bracket < 0 ? n : n.substring(0, bracket)).trim());
+        }
+        return names;
+    }
+
     /** The expression with the name {@code lambda} replaced by the value's text (in parentheses: it may be negative). */
     static String withLambda(String expression, double value) {
         Matcher m = LAMBDA.matcher(expression);
@@ -339,7 +350,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             m.remove("group.max.rows");
             m.remove("group.block.rows");
         }
-        if (m.containsKey("regularization")) {
+        if (m.containsKey("regularization") && !variableNames(m.getOrDefault("variables", "")).contains("lambda")) {
+            // A variable named lambda is the variable (a config file's regularization may read it), not the Param.
             m.put("regularization", withLambda(m.get("regularization"), (Double) getOrDefault(lambda)));
         }
         return m;
@@ -379,6 +391,28 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     }
 
     /**
+     * The Params as the train job's config, with the job's own keys (input, output, checkpoints, Spark,
+     * ...) taken from {@code jobKeys}: what {@code ./submit.sh} runs with ({@code tapeline.job.StageJobs}
+     * makes the stage with {@link #fromConfig} and runs this config).
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public TrainConfig jobConfig(Map<String, String> jobKeys) {
+        return ConfigParams.parse(TrainConfig::parse, withJobKeys(jobKeys));
+    }
+
+    /** {@link #jobConfig} of a grouped trainer ({@link #isGrouped()}): the grouped train job's config. */
+    public GroupedTrainConfig groupedJobConfig(Map<String, String> jobKeys) {
+        return ConfigParams.parse(k -> GroupedTrainConfig.parse(k, new ArrayList<>()), withJobKeys(jobKeys));
+    }
+
+    private Map<String, String> withJobKeys(Map<String, String> jobKeys) {
+        Map<String, String> all = keys.jobOnly(jobKeys);
+        all.putAll(configKeys());
+        return all;
+    }
+
+    /**
      * Fits the frame's rows: caches them, runs the train job's loop, returns the model (its outputs set
      * from {@link #outputs()}). A vector column ({@code VectorAssembler}'s) is read as an array.
      *
@@ -399,7 +433,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         RunRecord record = new RunRecord("train", configKeys(), c.effectiveDefaults(), c);
         try {
             p = TrainJob.bind(c, frame);
-            fit = TrainJob.fit(spark, p, QualityGate.NONE, phases);
+            fit = fit(spark, p, QualityGate.NONE, phases);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -429,6 +463,27 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     }
 
     /**
+     * {@link #fit(Dataset)}'s loop on rows already bound to this stage's config ({@link TrainJob#bind}, or
+     * the train job's {@code prepare} of {@link #jobConfig}, which adds its checkpoints): caches and checks
+     * the rows (bad rows, {@code gate}), runs the driver loop, computes the standard errors when asked;
+     * writes nothing but checkpoints. The train job's fit is this ({@code tapeline.job.StageJobs}).
+     *
+     * @throws ConfigException bad rows under {@code badRows = fatal}, or no usable row
+     */
+    public TrainJob.Fit fit(SparkSession spark, TrainJob.Prepared bound, QualityGate gate, Phases phases) throws Exception {
+        return TrainJob.fit(spark, bound, gate, phases);
+    }
+
+    /**
+     * The grouped fit's rows (one a group) for rows already bound to this stage's grouped config
+     * ({@link GroupedTrainJob#bind}, or the grouped train job's {@code prepare} of {@link #groupedJobConfig}),
+     * counted into {@code counts}; lazy. The grouped train job's rows are this ({@code tapeline.job.StageJobs}).
+     */
+    public Dataset<Row> fit(GroupedTrainJob.Prepared bound, GroupedCounts counts, Phases phases) {
+        return GroupedTrainJob.fit(bound, counts, phases);
+    }
+
+    /**
      * The grouped fit: the grouped train's code ({@link GroupedTrainJob#bind}, {@link GroupedTrainJob#fit})
      * on the frame, its rows (one a group) computed here and kept (persisted) as the model's.
      */
@@ -450,7 +505,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             spark.sparkContext().setJobDescription(null);
         }
         GroupedCounts counts = GroupedCounts.register(spark.sparkContext());
-        Dataset<Row> groups = GroupedTrainJob.fit(p, counts, phases).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> groups = fit(p, counts, phases).persist(StorageLevel.MEMORY_AND_DISK());
         phases.begin("solve_and_write");
         spark.sparkContext().setJobDescription("tapeline fit: solve every group (" + g.train().optimizer() + ")");
         long t0 = System.nanoTime();
