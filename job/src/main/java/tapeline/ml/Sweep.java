@@ -233,7 +233,7 @@ public final class Sweep extends Transformer implements MLWritable {
     public SweepConfig jobConfig(Map<String, String> jobKeys) {
         Map<String, String> all = keys.jobOnly(jobKeys);
         all.putAll(configKeys());
-        return ConfigParams.parse(SweepConfig::parse, all);
+        return ConfigParams.parseJob(SweepConfig::parse, all);
     }
 
     /**

@@ -29,6 +29,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import tapeline.engine.train.ParameterErrors;
 import tapeline.engine.train.TrainState.HistoryPoint;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
@@ -71,6 +72,11 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     private final String uid;
     private final Map<String, Double> parameters;
     private final TrainingSummary summary;
+    /**
+     * The fit's standard errors and covariance ({@code stderr = true}; all NaN, with the reason, when the
+     * fit has none), or null when they were not asked for. Written as the train job writes them.
+     */
+    private ParameterErrors errors;
     /** The run record of the fit (or of the loaded directory), rewritten with each save. */
     private final ObjectNode record;
     /** A grouped model's parameters: the grouped train's rows (keys, variables, results), else null. */
@@ -168,6 +174,85 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                     + "): one set of parameters per group, in groupParameters()");
         }
         return parameters;
+    }
+
+    /** This model with the fit's standard errors ({@code null}: not asked for); for the fit and the loader. */
+    TrainedModel withErrors(ParameterErrors e) {
+        if (e != null && (e.se().length != parameters.size() || e.covariance().length != parameters.size())) {
+            throw new IllegalArgumentException("standard errors for " + e.se().length + " parameters, the model has "
+                    + parameters.size());
+        }
+        this.errors = e;
+        return this;
+    }
+
+    /**
+     * The fitted parameters' standard errors by scalar name, in {@link #parameters()}' order: what
+     * {@code job = train} with {@code stderr = true} writes in the params' {@code se} column
+     * ({@code Trainer.setStderr(true)}; for residuals {@code sqrt(diag((J^T J)^-1) * RSS / (n - p))}, for
+     * {@code costKind = nll} {@code sqrt(diag(H^-1))}). Empty when the fit was not asked for them or has
+     * none ({@link #standardErrorsReason()} says why).
+     *
+     * <pre>{@code
+     * TrainedModel m = new Trainer().setResiduals("y - (b + w * x)").setVariables("b, w").setOptimizer("lm")
+     *         .setStderr(true).fit(points);
+     * m.standardErrors().get("w");   // statsmodels' bse for w
+     * }</pre>
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Map<String, Double> standardErrors() {
+        Map<String, Double> names = parameters();
+        if (errors == null || errors.reason() != null) {
+            return Map.of();
+        }
+        Map<String, Double> se = new LinkedHashMap<>();
+        int k = 0;
+        for (String name : names.keySet()) {
+            se.put(name, errors.se()[k++]);
+        }
+        return Collections.unmodifiableMap(se);
+    }
+
+    /**
+     * The parameters' covariance matrix (statsmodels' {@code cov_params()}), rows and columns in
+     * {@link #parameters()}' order, as the train job's {@code covariance} table; empty when there are no
+     * standard errors ({@link #standardErrorsReason()}).
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Optional<org.apache.spark.ml.linalg.Matrix> covariance() {
+        int p = parameters().size();
+        if (errors == null || errors.reason() != null) {
+            return Optional.empty();
+        }
+        double[] columnMajor = new double[p * p];
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                columnMajor[j * p + i] = errors.covariance()[i][j];
+            }
+        }
+        return Optional.of(new org.apache.spark.ml.linalg.DenseMatrix(p, p, columnMajor));
+    }
+
+    /**
+     * Why {@link #standardErrors()} is empty, or empty when it is not: the fit was not asked for them
+     * ({@code stderr} unset), or the fit's reason as the train job's run record gives it
+     * ({@code train.standard_errors.reason}: {@code J^T J is singular ...}, the run DIVERGED, ...).
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Optional<String> standardErrorsReason() {
+        parameters();
+        if (errors == null) {
+            return Optional.of("the fit was not asked for standard errors (stderr = false)");
+        }
+        return Optional.ofNullable(errors.reason());
+    }
+
+    /** Whether the fit was asked for standard errors ({@code stderr = true}): then a save writes {@code se} and {@code covariance}. */
+    boolean hasErrorColumns() {
+        return errors != null;
     }
 
     /** Whether the model knows how its fit went (a bare params directory loaded does not). */
@@ -325,14 +410,14 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         Map<String, String> all = jobOnly(jobKeys);
         all.putAll(configKeys());
         all.remove("group.by");
-        return ConfigParams.parse(ScoreConfig::parse, all);
+        return ConfigParams.parseJob(ScoreConfig::parse, all);
     }
 
     /** {@link #jobConfig} with {@code group.by}: the grouped score job's config. */
     public GroupedScoreJob.Config groupedJobConfig(Map<String, String> jobKeys) {
         Map<String, String> all = jobOnly(jobKeys);
         all.putAll(configKeys());
-        return ConfigParams.parse(k -> GroupedScoreJob.parse(k, new ArrayList<>()), all);
+        return ConfigParams.parseJob(k -> GroupedScoreJob.parse(k, new ArrayList<>()), all);
     }
 
     @Override
@@ -356,6 +441,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     @Override
     public TrainedModel copy(ParamMap extra) {
         TrainedModel m = new TrainedModel(uid, parameters, summary, record.deepCopy(), groups, source);
+        m.errors = errors;
         return copyValues(m, extra).setParent(parent());
     }
 
@@ -387,8 +473,9 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         } else {
             List<String> names = new ArrayList<>(parameters.keySet());
             double[] values = parameters.values().stream().mapToDouble(Double::doubleValue).toArray();
+            // The train job's own writer: with standard errors, the se column and covariance/ as stderr = true writes them.
             TrainJob.write(spark, new OutputSpec(path, Format.PARQUET, OutputMode.ERROR), names, values,
-                    summary == null ? List.of() : summary.points(), "tapeline model " + uid);
+                    summary == null ? List.of() : summary.points(), "tapeline model " + uid, errors);
         }
         StageMetadata.write(this, path, spark.version(), hadoop);
         // The record says what is there and how it was written: the params are parquet here, wherever they came from.
@@ -471,7 +558,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                 ? StageMetadata.read(dir.root(), TrainedModel.class, hadoop) : null;
         ObjectNode record = dir.record() == null ? JSON.createObjectNode() : (ObjectNode) dir.record().deepCopy();
         TrainedModel m = new TrainedModel(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(),
-                scalars, summary(spark, dir), record);
+                scalars, summary(spark, dir), record).withErrors(errors(spark, dir, List.copyOf(scalars.keySet())));
         String dtype = record.path("config").path("dtype").asText("");
         if (!dtype.isEmpty()) {
             m.set(m.dtype, dtype); // outputs computed in the fit's number type unless the metadata says otherwise
@@ -480,6 +567,54 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             StageMetadata.setParams(m, metadata, m::set);
         }
         return m;
+    }
+
+    /**
+     * The standard errors a train output holds ({@code stderr = true}: the params' {@code se} column and
+     * {@code covariance/} beside them, in the directory's format), or null when it has none. A null
+     * {@code se} (a fit without them) is NaN with the record's {@code train.standard_errors.reason}.
+     */
+    private static ParameterErrors errors(SparkSession spark, ModelDirectory dir, List<String> names) throws IOException {
+        Dataset<Row> params = ModelDirectory.reader(spark, dir.format()).load(dir.paramsDirectory());
+        if (!List.of(params.schema().fieldNames()).contains("se")) {
+            return null;
+        }
+        int p = names.size();
+        double[] se = new double[p];
+        double[][] cov = new double[p][p];
+        java.util.Arrays.fill(se, Double.NaN);
+        for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
+        for (Row r : params.select("name", "se").collectAsList()) {
+            int k = names.indexOf(r.getString(0));
+            if (k >= 0) se[k] = number(r, 1);
+        }
+        Path covariance = new Path(dir.root() == null ? dir.paramsDirectory() + "/.." : dir.root(), "covariance");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (covariance.getFileSystem(hadoop).exists(covariance)) {
+            Dataset<Row> c = ModelDirectory.reader(spark, dir.format()).load(covariance.toString());
+            List<String> columns = List.of(c.schema().fieldNames());
+            for (Row r : c.collectAsList()) {
+                int i = names.indexOf(r.getString(columns.indexOf("name")));
+                for (int j = 0; i >= 0 && j < p; j++) {
+                    int at = columns.indexOf(names.get(j));
+                    if (at >= 0) cov[i][j] = number(r, at);
+                }
+            }
+        }
+        JsonNode why = dir.record() == null ? null : dir.record().path("train").path("standard_errors").path("reason");
+        String reason = why != null && why.isTextual() ? why.asText() : null;
+        boolean complete = java.util.Arrays.stream(se).noneMatch(Double::isNaN);
+        if (reason == null && !complete) {
+            reason = "no standard errors in " + dir.paramsDirectory() + " (its se column has nulls)";
+        }
+        return new ParameterErrors(se, cov, complete ? null : reason);
+    }
+
+    /** A number cell: null as NaN, a CSV's all-null column (read as text) too. */
+    private static double number(Row r, int i) {
+        if (r.isNullAt(i)) return Double.NaN;
+        Object v = r.get(i);
+        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
     }
 
     /**

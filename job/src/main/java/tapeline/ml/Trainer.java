@@ -398,12 +398,12 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
      * @throws IllegalArgumentException with the parser's messages
      */
     public TrainConfig jobConfig(Map<String, String> jobKeys) {
-        return ConfigParams.parse(TrainConfig::parse, withJobKeys(jobKeys));
+        return ConfigParams.parseJob(TrainConfig::parse, withJobKeys(jobKeys));
     }
 
     /** {@link #jobConfig} of a grouped trainer ({@link #isGrouped()}): the grouped train job's config. */
     public GroupedTrainConfig groupedJobConfig(Map<String, String> jobKeys) {
-        return ConfigParams.parse(k -> GroupedTrainConfig.parse(k, new ArrayList<>()), withJobKeys(jobKeys));
+        return ConfigParams.parseJob(k -> GroupedTrainConfig.parse(k, new ArrayList<>()), withJobKeys(jobKeys));
     }
 
     private Map<String, String> withJobKeys(Map<String, String> jobKeys) {
@@ -447,7 +447,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         List<String> names = p.model().parameterNames();
         TrainSummary s = new TrainSummary(fit.result().status(), fit.result().message(), end.step(), last.loss(),
                 last.gradNorm(), fit.rows(), fit.badRows(), fit.partitions(), fit.resumedFrom(), fit.result().passes(),
-                fit.result().passSeconds(), "<model>", names, end.params());
+                fit.result().passSeconds(), "<model>", names, end.params(), fit.errors());
         Map<String, Double> parameters = new LinkedHashMap<>();
         double[] values = end.params();
         for (int k = 0; k < values.length; k++) {
@@ -457,7 +457,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
                 s.skippedRows(), s.finalLoss(), s.finalGradNorm(), h);
         Map<String, Object> fields = record.succeeded(spark, phases, s, QualityGate.NONE).fields();
         fields.put("input", DATASET_INPUT);
-        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields));
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields))
+                .withErrors(fit.errors()); // null unless stderr: the fit's standard errors and covariance, or why none
         copyValues(m, ParamMap.empty());
         return m.setParent(this);
     }
