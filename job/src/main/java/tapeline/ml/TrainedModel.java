@@ -588,7 +588,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             int k = names.indexOf(r.getString(0));
             if (k >= 0) se[k] = number(r, 1);
         }
-        Path covariance = new Path(dir.root() == null ? dir.paramsDirectory() + "/.." : dir.root(), "covariance");
+        // Beside params/, as the train job writes it (a bare params directory: beside it too).
+        Path covariance = new Path(new Path(dir.paramsDirectory()).getParent(), "covariance");
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         if (covariance.getFileSystem(hadoop).exists(covariance)) {
             Dataset<Row> c = ModelDirectory.reader(spark, dir.format()).load(covariance.toString());
