@@ -1,5 +1,6 @@
 package tapeline.job;
 
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -24,7 +25,8 @@ import tapeline.ml.Trainer;
 /**
  * The jobs built on the Spark ML stages (issue #22, "one implementation"): a config file's keys make
  * the stage ({@link Sweep#fromConfig}, {@link Trainer#fromConfig}, {@link TrainedModel#forScoreJob}:
- * keys to Params), the job runs with the config those Params stand for ({@code jobConfig}), and what it
+ * keys to Params; a score's model takes the parameters read from {@code params.path}), the job runs
+ * with the config those Params stand for ({@code jobConfig}), and what it
  * writes is the stage's {@code transform} or {@code fit} of the checked input. The job adds the rest:
  * reading, the checks ({@code --check}, exit 2), checkpoints, the writer, the run record, the summary.
  *
@@ -110,6 +112,12 @@ public final class StageJobs {
                 public ScoreConfig config() throws ConfigException {
                     model = TrainedModel.forScoreJob(keys);
                     return checked(() -> model.jobConfig(keys));
+                }
+
+                @Override
+                public Map<String, Double> parameters(Map<String, Double> read) {
+                    model = TrainedModel.forScoreJob(keys, read);
+                    return model.parameters();
                 }
 
                 @Override

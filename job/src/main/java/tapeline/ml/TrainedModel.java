@@ -364,12 +364,20 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     /**
      * A model for {@code job = score}: its Params ({@code outputs}, {@code dtype}, {@code blockSize},
-     * {@code groupBy}) set from a score config's keys, which the score job's parser has checked; its
-     * parameters are the ones the job reads from {@code params.path} and binds ({@link #transform(ScoreJob.Prepared,
-     * LongAccumulator, LongAccumulator)}). {@code tapeline.job.StageJobs} makes the score job's model so.
+     * {@code groupBy}) set from a score config's keys, which the score job's parser has checked, without
+     * parameters (a grouped model's are the groups' rows the job reads). {@code tapeline.job.StageJobs}
+     * makes the score job's model so, then with the parameters the job reads from {@code params.path}.
      */
     public static TrainedModel forScoreJob(Map<String, String> configKeys) {
-        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"));
+        return forScoreJob(configKeys, Map.of());
+    }
+
+    /**
+     * {@link #forScoreJob(Map)} with its parameters ({@code b}, {@code w[0]}, ...: what the score job read
+     * from {@code params.path}, as {@link #load} reads them).
+     */
+    public static TrainedModel forScoreJob(Map<String, String> configKeys, Map<String, Double> parameters) {
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, null, JSON.createObjectNode());
         Map<String, String> own = new LinkedHashMap<>();
         configKeys.forEach((k, v) -> {
             if (isOwnScoreKey(k)) {

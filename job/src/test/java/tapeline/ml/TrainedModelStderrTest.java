@@ -130,6 +130,10 @@ class TrainedModelStderrTest extends SparkSuite {
             assertSameFrame(spark().read().parquet(cli.resolve(table).toString()),
                     spark().read().parquet(saved.resolve(table).toString()));
         }
+        // Its record says where they are, as the CLI's does, and holds to the published schema.
+        assertThat(Files.readString(saved.resolve("_tapeline.json"))).contains("\"standard_errors\"")
+                .containsPattern("\"available\"\\s*:\\s*true");
+        assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(saved))).isEmpty();
         TrainedModel back = TrainedModel.load(saved.toString());
         assertThat(back.standardErrors()).containsExactlyEntriesOf(m.standardErrors());
         assertThat(back.covariance().orElseThrow().toArray()).containsExactly(m.covariance().orElseThrow().toArray());

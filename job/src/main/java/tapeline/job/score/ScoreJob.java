@@ -55,7 +55,13 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         /** The config the model's Params stand for, with the job's own keys (input, output, params.path, ...). */
         ScoreConfig config() throws ConfigException;
 
-        /** The model's rows for the checked input and parameters, counted by status; lazy. */
+        /**
+         * The model made from the config's keys and the parameters read from {@code params.path}
+         * ({@code b}, {@code w[0]}, ...): its parameters, which the job binds.
+         */
+        Map<String, Double> parameters(Map<String, Double> read);
+
+        /** The model's rows for the checked input and its parameters, counted by status; lazy. */
         Dataset<Row> rows(Prepared p, LongAccumulator scored, LongAccumulator invalid);
     }
 
@@ -114,7 +120,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
                         + " says group.by = " + String.join(", ", model.groupBy()) + "): one set of parameters per group;"
                         + " add group.by = " + String.join(", ", model.groupBy()) + " to score each row with its group's");
             }
-            params = vectors(readScalars(spark, model), paramsDir);
+            params = vectors(stage.parameters(readScalars(spark, model)), paramsDir); // the model's, read from the directory
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
