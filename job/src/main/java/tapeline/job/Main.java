@@ -18,10 +18,8 @@ import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
-import tapeline.job.score.GroupedScoreJob;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
-import tapeline.job.train.grouped.GroupedTrainJob;
 import tapeline.job.config.GroupedTrainConfig;
 
 /**

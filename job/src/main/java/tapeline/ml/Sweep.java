@@ -32,8 +32,9 @@ import tapeline.job.sweep.SweepJob;
  *
  * <p>Each Param is named after the config key it stands for ({@code toleranceGrad} is
  * {@code tolerance.grad}) and is checked by the sweep job's own parser, with its messages: a value at
- * {@code set}, the whole at {@link #transformSchema}. The job ({@code ./submit.sh}) and this stage run
- * the same code ({@link SweepJob#bind}, {@link SweepJob#sweep}) and give the same bits.
+ * {@code set}, the whole at {@link #transformSchema}. The sweep job ({@code ./submit.sh}) runs this
+ * stage: the config's keys become its Params ({@link #fromConfig}), the job runs their config
+ * ({@link #jobConfig}) and writes {@link #transform(SweepJob.Prepared, SweepCounts)}; so the two give the same bits.
  *
  * <pre>{@code
  * Dataset<Row> out = new Sweep().setCost("x0 * w^2 + x1 * w + x2").setVariables("w")

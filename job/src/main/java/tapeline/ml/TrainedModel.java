@@ -51,7 +51,13 @@ import tapeline.job.train.TrainJob;
  * <p>Saved, it <em>is</em> a train job's output directory: {@code params/}, {@code history/},
  * {@code loss.png}, the run record {@code _tapeline.json}, and Spark ML's {@code metadata/}. So a
  * saved model scores with {@code job = score}, and a train job's output loads as a model
- * ({@link #load}); the format is read from the directory's record.
+ * ({@link #load}); the format is read from the directory's record. A fit asked for standard errors
+ * ({@code Trainer.setStderr(true)}) keeps them ({@link #standardErrors()}, {@link #covariance()}) and
+ * saves them as {@code job = train} with {@code stderr = true} does: the {@code se} column of
+ * {@code params/} and {@code covariance/}.
+ *
+ * <p>{@code job = score} runs this stage: its keys become the Params ({@link #forScoreJob}) and its
+ * rows are {@link #transform(ScoreJob.Prepared, LongAccumulator, LongAccumulator)}.
  *
  * <pre>{@code
  * TrainedModel m = new Trainer().setLoss("(y - (b + dot(w, x)))^2").setVariables("b, w[3]").fit(train);

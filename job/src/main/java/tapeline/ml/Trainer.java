@@ -42,7 +42,11 @@ import tapeline.job.train.grouped.GroupedTrainJob;
 /**
  * The train job as a Spark ML {@link Estimator}: {@link #fit} runs the train job's driver loop on the
  * frame (the same code: {@link TrainJob#bind}, {@link TrainJob#fit}) and returns a
- * {@link TrainedModel} with the fitted parameters and a summary.
+ * {@link TrainedModel} with the fitted parameters, a summary and (asked for) their standard errors.
+ * The train job ({@code ./submit.sh}) runs this stage: the config's keys become its Params
+ * ({@link #fromConfig}), the job runs their config ({@link #jobConfig}) and writes the fit of
+ * {@link #fit(SparkSession, TrainJob.Prepared, QualityGate, Phases)} (grouped:
+ * {@link #fit(GroupedTrainJob.Prepared, GroupedCounts, Phases)}).
  *
  * <p>Each Param is named after its config key ({@code toleranceGrad} is {@code tolerance.grad},
  * {@code batchFraction} is {@code batch.fraction}) and is checked by the train job's parser, with its
