@@ -519,7 +519,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         spark.sparkContext().setJobDescription(null);
         phases.end();
         GroupedSummary s = new GroupedSummary(counts.groupsByStatus(), counts.groups(), counts.rowsUsed(), counts.badRows(),
-                counts.steps(), GroupedTrainJob.partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), "<model>", List.of());
+                counts.steps(), GroupedTrainJob.partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), "<model>", List.of(),
+                p.layout().stderr() ? counts.groupsWithoutStandardErrors() : -1, List.of());
         Map<String, Object> fields = new RunRecord("train", keys, g.effectiveDefaults(), g)
                 .succeeded(spark, phases, s, QualityGate.NONE).fields();
         fields.put("input", DATASET_INPUT);

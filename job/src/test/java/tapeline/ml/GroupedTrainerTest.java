@@ -190,6 +190,26 @@ class GroupedTrainerTest extends SparkSuite {
                 .isEqualTo("no fitted parameters for group store=bad in model " + m.uid());
     }
 
+    /**
+     * {@code setStderr(true)} with {@code setGroupBy}: the groups' standard-error columns are the CLI's
+     * bit for bit (their values are tested in GroupedStderrTest), and the model still scores with the
+     * parameters alone.
+     */
+    @Test
+    void standardErrorsPerGroupAreTheClisBitForBit() {
+        Path cli = dir.resolve("cli-se");
+        Run run = main(config(dir, "job = train", "group.by = store", "residuals = y - (b + dot(w, x))", "variables = b, w[2]",
+                "optimizer = lm", "stderr = true", "bad.rows = skip", "input.path = " + train, "output.path = " + cli).toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        TrainedModel m = new Trainer().setGroupBy("store").setResiduals("y - (b + dot(w, x))").setVariables("b, w[2]")
+                .setOptimizer("lm").setStderr(true).setBadRows("skip").setOutput("prediction", "b + dot(w, x)").fit(read(train));
+        Dataset<Row> groups = throughParquet(m.groupParameters(), "api-se", "store");
+        assertThat(groups.columns()).contains("b_se", "w_se", "covariance", "se_reason");
+        assertSameFrame(spark().read().parquet(cli.toString()).orderBy("store"), groups);
+        Dataset<Row> scored = m.transform(read(score));
+        assertThat(scored.where("status = 'SCORED'").count()).isEqualTo(25);
+    }
+
     @Test
     void aSavedGroupedModelScoresWithTheScoreJobAndLoadsBack() throws Exception {
         TrainedModel m = perStore().fit(read(train));

@@ -52,6 +52,37 @@ public record ParameterErrors(double[] se, double[][] covariance, String reason)
         return new ParameterErrors(se, cov, null);
     }
 
+    /** None, with the reason: every standard error and covariance NaN. */
+    public static ParameterErrors none(int p, String reason) {
+        java.util.Objects.requireNonNull(reason, "reason");
+        double[] se = new double[p];
+        double[][] cov = new double[p][p];
+        java.util.Arrays.fill(se, Double.NaN);
+        for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
+        return new ParameterErrors(se, cov, reason);
+    }
+
+    /**
+     * A negative log-likelihood's: {@code rowsHessian} is the rows' summed Hessian at {@code x} (the
+     * likelihood is the sum of the rows' terms, whatever the objective's reduce); the regularization's
+     * Hessian is added as the objective adds it (times {@code rows} under {@code reduce = mean}, where
+     * the objective is the mean loss plus the regularization). The train job and the grouped train
+     * (per group) both come here.
+     */
+    public static ParameterErrors fromNll(double[][] rowsHessian, Regularizer regularizer, GradientSums.Reduce reduce,
+                                          long rows, double[] x) {
+        int p = x.length;
+        double[][] h = new double[p][p];
+        for (int i = 0; i < p; i++) h[i] = rowsHessian[i].clone();
+        if (regularizer != null) {
+            double[][] hr = new double[p][p];
+            regularizer.addHessian(x, hr);
+            double scale = reduce == GradientSums.Reduce.MEAN ? rows : 1;
+            for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) h[i][j] += scale * hr[i][j];
+        }
+        return fromHessian(h);
+    }
+
     /** From the Hessian of a negative log-likelihood at the solution. */
     public static ParameterErrors fromHessian(double[][] h) {
         int p = h.length;

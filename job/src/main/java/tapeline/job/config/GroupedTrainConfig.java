@@ -91,11 +91,6 @@ public record GroupedTrainConfig(TrainConfig train, List<String> groupBy, int ma
                 rest.remove(k);
             }
         }
-        if ("true".equalsIgnoreCase(raw.getOrDefault("stderr", "false").trim())) {
-            // Not yet: each group's standard errors need _se columns in the grouped output (job = train has them).
-            problems.add("stderr: a grouped train (group.by) does not write standard errors yet; job = train without"
-                    + " group.by does (params' se column, covariance)");
-        }
         TrainConfig train = TrainConfig.parse(rest, problems); // its ConfigException holds the problems above too
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

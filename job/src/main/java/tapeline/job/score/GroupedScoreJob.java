@@ -300,15 +300,18 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
     }
 
     /**
-     * The variable columns of a grouped train's output: every column but the keys and the results; a
-     * vector is an array column, or (CSV) columns {@code w_0, w_1, ..}, gathered into one array.
+     * The variable columns of a grouped train's output: every column but the keys, the results and the
+     * standard errors ({@code stderr = true}); a vector is an array column, or (CSV) columns
+     * {@code w_0, w_1, ..}, gathered into one array.
      */
     static Map<String, Column> variables(StructType params, List<String> keys) {
         Map<String, Column> out = new LinkedHashMap<>();
         Map<String, TreeMap<Integer, String>> components = new LinkedHashMap<>();
+        List<String> names = List.of(params.fieldNames());
         for (StructField f : params.fields()) {
             String n = f.name();
             if (keys.contains(n) || GroupedOutput.RESULT_COLUMNS.contains(n)) continue;
+            if (GroupedOutput.isStandardErrorColumn(n, names)) continue; // stderr = true: not parameters
             Matcher m = COMPONENT.matcher(n);
             if (!(f.dataType() instanceof ArrayType) && m.matches()) {
                 components.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(Integer.parseInt(m.group(2)), n);

@@ -295,24 +295,14 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         double[] x = result.state().params();
         int p = x.length;
         if (result.status() == TrainLoop.Status.DIVERGED) {
-            double[] se = new double[p];
-            double[][] cov = new double[p][p];
-            java.util.Arrays.fill(se, Double.NaN);
-            for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
-            return new ParameterErrors(se, cov, "the run DIVERGED: its parameters are not a fit");
+            return ParameterErrors.none(p, "the run DIVERGED: its parameters are not a fit");
         }
         ParameterErrors e;
         if (c.stderr() == tapeline.engine.solve.StandardErrors.Kind.RESIDUALS) {
             e = ParameterErrors.fromResiduals(pass.jacobianPass(x, result.state().step()));
         } else {
-            double[][] h = pass.hessianPass(x).hessian(tapeline.engine.train.GradientSums.Reduce.SUM);
-            if (regularizer != null) {
-                double[][] hr = new double[p][p];
-                regularizer.addHessian(x, hr);
-                double scale = c.reduce() == tapeline.engine.train.GradientSums.Reduce.MEAN ? rows : 1;
-                for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) h[i][j] += scale * hr[i][j];
-            }
-            e = ParameterErrors.fromHessian(h);
+            e = ParameterErrors.fromNll(pass.hessianPass(x).hessian(tapeline.engine.train.GradientSums.Reduce.SUM),
+                    regularizer, c.reduce(), rows, x);
         }
         if (e.reason() != null) LOG.warn("no standard errors: {}", e.reason());
         return e;

@@ -153,9 +153,18 @@ class TrainLmJobTest extends SparkSuite {
         // The train job sums its rows by bucket, the group as one sequence: the same fit, not the same last bits.
         assertThat((double) byGroup.get(1).getAs("b1")).isCloseTo(p.get(0).getDouble(1), within(1e-9 * CERTIFIED[0]));
         assertThat((double) byGroup.get(1).getAs("b2")).isCloseTo(p.get(1).getDouble(1), within(1e-9 * CERTIFIED[1]));
+        // With stderr = true each group also gets its standard errors: group 1's are Misra1a's certified ones
+        // (more in GroupedStderrTest), group 2's b1 error twice that (y doubled), b2's the same.
+        Path gse = dir.resolve("gse");
         Run se = main(config(dir, "job = train", "group.by = g", "residuals = y - b1 * (1 - exp(-b2 * x))", "variables = b1, b2",
-                "optimizer = lm", "stderr = true", "input.path = " + grouped, "output.path = " + dir.resolve("gse")).toString());
-        assertThat(se.code()).isEqualTo(2);
-        assertThat(se.err()).contains("stderr: a grouped train (group.by) does not write standard errors yet");
+                "optimizer = lm", "init.b1 = 500", "init.b2 = 0.0001", "steps = 500", "tolerance.loss = 1e-15",
+                "tolerance.step = 1e-15", "tolerance.grad = 0", "reduce = sum", "stderr = true", "input.path = " + grouped,
+                "output.path = " + gse).toString());
+        assertThat(se.code()).as(se.err() + se.out()).isZero();
+        for (Row row : spark().read().parquet(gse.toString()).collectAsList()) {
+            int g = row.getAs("g");
+            assertThat(digits(row.getAs("b1_se"), g * CERTIFIED_SE[0])).as("group %d b1_se", g).isGreaterThanOrEqualTo(4);
+            assertThat(digits(row.getAs("b2_se"), CERTIFIED_SE[1])).as("group %d b2_se", g).isGreaterThanOrEqualTo(4);
+        }
     }
 }

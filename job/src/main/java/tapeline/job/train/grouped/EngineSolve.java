@@ -5,9 +5,12 @@ import tapeline.engine.group.GroupBlock;
 import tapeline.engine.group.GroupFit;
 import tapeline.engine.group.GroupProblem;
 import tapeline.engine.group.GroupSolver;
+import tapeline.engine.group.GroupStandardErrors;
 import tapeline.engine.group.PerGroupSolver;
 import tapeline.engine.train.GradientSums.Reduce;
+import tapeline.engine.solve.StandardErrors;
 import tapeline.engine.train.LossModel;
+import tapeline.engine.train.ParameterErrors;
 import tapeline.engine.train.Regularizer;
 import tapeline.engine.train.TrainLoop;
 
@@ -22,10 +25,12 @@ import tapeline.engine.train.TrainLoop;
  * }</pre>
  *
  * @param batched {@link BatchedGroupSolver} (the job's) or {@link PerGroupSolver} (the reference, for tests)
+ * @param stderr  {@code stderr}, {@code cost.kind}: each solved group's standard errors
+ *                ({@link GroupStandardErrors}, one more pass over its rows), or NONE
  */
 public record EngineSolve(LossModel model, int steps, double gradTolerance, double lossTolerance, Reduce reduce,
                           Regularizer regularizer, GroupStart start, boolean batched,
-                          tapeline.engine.train.ResidualModel residuals, double stepTolerance)
+                          tapeline.engine.train.ResidualModel residuals, double stepTolerance, StandardErrors.Kind stderr)
         implements GroupedPartition.BlockSolve {
 
     /** Without residuals (every optimizer but lm). */
@@ -34,30 +39,48 @@ public record EngineSolve(LossModel model, int steps, double gradTolerance, doub
         this(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, batched, null, 0);
     }
 
+    /** Without standard errors. */
+    public EngineSolve(LossModel model, int steps, double gradTolerance, double lossTolerance, Reduce reduce,
+                       Regularizer regularizer, GroupStart start, boolean batched,
+                       tapeline.engine.train.ResidualModel residuals, double stepTolerance) {
+        this(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, batched, residuals, stepTolerance,
+                StandardErrors.Kind.NONE);
+    }
+
+    public EngineSolve {
+        java.util.Objects.requireNonNull(stderr, "stderr");
+    }
+
     @Override
     public GroupedPartition.GroupResult[] solve(double[][] columns, int[] starts) {
         GroupProblem problem = new GroupProblem(model,
                 new TrainLoop.Settings(steps, gradTolerance, lossTolerance, reduce, 0, regularizer, stepTolerance), start, residuals);
         GroupSolver solver = batched ? new BatchedGroupSolver() : new PerGroupSolver();
-        GroupFit[] fits = solver.solve(problem, new GroupBlock(columns, starts));
+        GroupBlock block = new GroupBlock(columns, starts);
+        GroupFit[] fits = solver.solve(problem, block);
         GroupedPartition.GroupResult[] out = new GroupedPartition.GroupResult[fits.length];
-        for (int g = 0; g < fits.length; g++) out[g] = result(fits[g]);
+        for (int g = 0; g < fits.length; g++) {
+            out[g] = result(fits[g], GroupStandardErrors.of(problem, stderr, block, g, fits[g]));
+        }
         return out;
     }
 
-    /** A fit as its output row shows it: no parameters for an INVALID group; the message only where something went wrong. */
-    static GroupedPartition.GroupResult result(GroupFit f) {
+    /**
+     * A fit as its output row shows it: no parameters for an INVALID group; the message only where
+     * something went wrong; its standard errors (null without {@code stderr}, or for an INVALID group).
+     */
+    static GroupedPartition.GroupResult result(GroupFit f, ParameterErrors errors) {
         return switch (f.status()) {
             case INVALID -> GroupedPartition.invalid(f.message());
             case DIVERGED, STALLED -> new GroupedPartition.GroupResult(f.params(), f.loss(), f.gradNorm(), f.steps(), f.passes(),
-                    f.status().name(), f.message());
+                    f.status().name(), f.message(), errors);
             default -> new GroupedPartition.GroupResult(f.params(), f.loss(), f.gradNorm(), f.steps(), f.passes(),
-                    f.status().name(), null);
+                    f.status().name(), null, errors);
         };
     }
 
     /** The same solve by the other solver. */
     public EngineSolve withBatched(boolean on) {
-        return new EngineSolve(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, on, residuals, stepTolerance);
+        return new EngineSolve(model, steps, gradTolerance, lossTolerance, reduce, regularizer, start, on, residuals, stepTolerance, stderr);
     }
 }

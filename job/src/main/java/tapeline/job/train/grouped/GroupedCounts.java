@@ -36,6 +36,8 @@ public final class GroupedCounts implements Serializable {
     final LongAccumulator readCpuNanos;
     final LongAccumulator orderNanos;
     final LongAccumulator solveCpuNanos;
+    /** Solved groups (not INVALID, not DIVERGED) whose standard errors are null ({@code stderr = true}). */
+    final LongAccumulator noStandardErrors;
 
     private GroupedCounts(SparkContext sc) {
         for (int i = 0; i < groups.length; i++) groups[i] = sc.longAccumulator("tapeline groups " + STATUSES.get(i));
@@ -49,6 +51,7 @@ public final class GroupedCounts implements Serializable {
         readCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time reading rows into columns, canonical order included (ns)");
         orderNanos = sc.longAccumulator("tapeline grouped: task time putting groups in canonical order (ns)");
         solveCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time solving (ns)");
+        noStandardErrors = sc.longAccumulator("tapeline grouped: solved groups without standard errors");
     }
 
     public static GroupedCounts register(SparkContext sc) {
@@ -60,6 +63,19 @@ public final class GroupedCounts implements Serializable {
         steps.add(groupSteps);
         rows.add(used);
         badRows.add(bad);
+    }
+
+    /** A solved group (not INVALID, not DIVERGED) whose standard errors are null: J^T J or H singular, or n <= p. */
+    void countStandardErrors(GroupedPartition.GroupResult fit) {
+        if (fit.errors() != null && fit.errors().reason() != null
+                && !fit.status().equals("INVALID") && !fit.status().equals("DIVERGED")) {
+            noStandardErrors.add(1);
+        }
+    }
+
+    /** With {@code stderr = true}: the solved groups (not INVALID, not DIVERGED) whose standard errors are null. */
+    public long groupsWithoutStandardErrors() {
+        return noStandardErrors.value();
     }
 
     /** Groups by status, every status listed. */

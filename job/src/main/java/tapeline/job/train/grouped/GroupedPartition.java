@@ -54,9 +54,18 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         GroupResult[] solve(double[][] columns, int[] starts);
     }
 
-    /** One group's fit, as the output row shows it. */
+    /**
+     * One group's fit, as the output row shows it.
+     *
+     * @param errors its standard errors ({@code stderr = true}; NaN with a reason where there are none), or null
+     */
     public record GroupResult(double[] params, double loss, double gradNorm, int steps, int passes, String status,
-                              String error) {}
+                              String error, tapeline.engine.train.ParameterErrors errors) {
+        /** Without standard errors. */
+        public GroupResult(double[] params, double loss, double gradNorm, int steps, int passes, String status, String error) {
+            this(params, loss, gradNorm, steps, passes, status, error, null);
+        }
+    }
 
     private final StructType schema;
     private final DataType[] keyTypes;
@@ -334,6 +343,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 }
                 long used = g.held > 0 ? g.held : 0;
                 counts.count(fit.status(), used, g.bad, fit.steps());
+                counts.countStandardErrors(fit);
                 rows.add(layout.row(g.key, fit, used, g.bad));
             }
             block.clear();

@@ -21,9 +21,19 @@ import tapeline.job.JobResult;
  * @param groupsByStatus groups by status
  * @param tasks          the tasks' time by part, summed over tasks
  * @param shown          the first groups that did not converge, described
+ * @param withoutStandardErrors with {@code stderr = true}: the solved groups (not INVALID, not DIVERGED)
+ *                       whose standard errors are null; -1 without {@code stderr}
+ * @param shownWithoutStandardErrors the first of those, with the reason
  */
 public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long rowsUsed, long badRows, long steps,
-                             int partitions, double solveAndWriteSeconds, TaskSeconds tasks, String output, List<String> shown) implements JobResult {
+                             int partitions, double solveAndWriteSeconds, TaskSeconds tasks, String output, List<String> shown,
+                             long withoutStandardErrors, List<String> shownWithoutStandardErrors) implements JobResult {
+
+    /** Without standard errors. */
+    public GroupedSummary(Map<String, Long> groupsByStatus, long groups, long rowsUsed, long badRows, long steps,
+                          int partitions, double solveAndWriteSeconds, TaskSeconds tasks, String output, List<String> shown) {
+        this(groupsByStatus, groups, rowsUsed, badRows, steps, partitions, solveAndWriteSeconds, tasks, output, shown, -1, List.of());
+    }
 
     /**
      * The tasks' seconds, summed over tasks: until their first sorted row (fetching and sorting; wall
@@ -83,6 +93,14 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
         t.put("solve", tasks.solve());
         t.put("solve_cpu", tasks.solveCpu());
         g.put("task_seconds", t);
+        if (withoutStandardErrors >= 0) {
+            Map<String, Object> se = new LinkedHashMap<>();
+            se.put("groups_without", withoutStandardErrors);
+            se.put("columns", "<variable>_se");
+            se.put("covariance", GroupedOutput.COVARIANCE);
+            se.put("reason_column", GroupedOutput.SE_REASON);
+            g.put("standard_errors", se);
+        }
         return Map.of("groups", g);
     }
 
@@ -103,6 +121,11 @@ public record GroupedSummary(Map<String, Long> groupsByStatus, long groups, long
         if (!shown.isEmpty()) {
             s.append("  not converged (the first):\n");
             shown.forEach(line -> s.append("    ").append(line).append('\n'));
+        }
+        if (withoutStandardErrors >= 0) {
+            s.append(String.format(Locale.ROOT, "  %d solved group%s without standard errors (J^T J or H singular, or n <= p;"
+                    + " the reason in %s)%n", withoutStandardErrors, withoutStandardErrors == 1 ? "" : "s", GroupedOutput.SE_REASON));
+            shownWithoutStandardErrors.forEach(line -> s.append("    ").append(line).append('\n'));
         }
         return s.toString();
     }

@@ -174,7 +174,16 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         } catch (IllegalArgumentException e) { // ExpressionException among them: it names the position
             problems.add(e.getMessage());
         }
-        GroupedOutput layout = new GroupedOutput(keyFields, c.variables(), c.output().format().hasArrays());
+        GroupedOutput layout = new GroupedOutput(keyFields, c.variables(), c.output().format().hasArrays(),
+                c.stderr() != tapeline.engine.solve.StandardErrors.Kind.NONE);
+        Set<String> seen = new java.util.HashSet<>();
+        for (String n : layout.schema().fieldNames()) {
+            // A key or variable named as a result or standard-error column would make two columns of one name.
+            if (!seen.add(n.toLowerCase(java.util.Locale.ROOT))) {
+                problems.add("output: two columns would be named '" + n + "' (a group.by column or variable with the name of"
+                        + " an output column: rename it; output columns: " + List.of(layout.schema().fieldNames()) + ")");
+            }
+        }
         if (keyFields.size() == g.groupBy().size()) {
             problems.addAll(OutputWriter.checkPartitions(c.output(), layout.schema()));
         }
@@ -210,8 +219,11 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
             long groups = counts.groups();
             StructType written = OutputWriter.forFormat(out, c.output().format()).schema();
             List<String> shown = byStatus.get("CONVERGED") == groups ? List.of() : firstNotConverged(spark, p, written);
+            long noErrors = p.layout().stderr() ? counts.groupsWithoutStandardErrors() : -1;
+            List<String> shownNoErrors = noErrors > 0 ? firstWithoutStandardErrors(spark, p, written) : List.of();
             GroupedSummary s = new GroupedSummary(byStatus, groups, counts.rowsUsed(), counts.badRows(), counts.steps(),
-                    partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), c.output().describe(), shown);
+                    partitions(p), seconds, GroupedSummary.TaskSeconds.of(counts), c.output().describe(), shown,
+                    noErrors, shownNoErrors);
             // Counted in groups: an INVALID group is one invalid result, whatever its size.
             gate.check(byStatus.get("INVALID"), groups, byStatus, s.stepsTaken(),
                     () -> OutputWriter.firstErrors(spark, c.output(), written, QualityGate.SHOWN_REASONS));
@@ -312,7 +324,8 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         return new EngineSolve(p.model(), c.steps(), c.gradTolerance(), c.lossTolerance(), c.reduce(),
                 c.regularization() == null ? null : new Regularizer(c.regularization(), c.variables(), c.dtype()),
                 GroupStart.of(c, p.model()), true,
-                c.residuals().isEmpty() ? null : tapeline.engine.train.ResidualModel.of(c.residuals(), p.model()), c.stepTolerance());
+                c.residuals().isEmpty() ? null : tapeline.engine.train.ResidualModel.of(c.residuals(), p.model()), c.stepTolerance(),
+                c.stderr());
     }
 
     /** {@code bad.rows = fatal}: a read of the input before any group is solved; a bad row stops the run (exit 2, nothing written). */
@@ -384,6 +397,25 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
             s.append(": ").append(r.getString(keys.size()));
             if (!r.isNullAt(keys.size() + 1)) s.append(" (").append(r.getString(keys.size() + 1)).append(')');
             out.add(s.toString());
+        }
+        return out;
+    }
+
+    /** The first few solved groups without standard errors, with the reason, read back from the output. */
+    private static List<String> firstWithoutStandardErrors(SparkSession spark, Prepared p, StructType written) {
+        spark.sparkContext().setJobDescription("tapeline train: read the first groups without standard errors");
+        List<String> keys = p.config().groupBy();
+        List<Column> cols = new ArrayList<>();
+        keys.forEach(k -> cols.add(functions.col(quote(k))));
+        cols.add(functions.col(GroupedOutput.SE_REASON));
+        List<String> out = new ArrayList<>();
+        for (Row r : OutputWriter.readBack(spark, p.config().train().output(), written)
+                .where(functions.col(GroupedOutput.SE_REASON).isNotNull()
+                        .and(functions.col("status").isin("INVALID", "DIVERGED").unary_$bang()))
+                .select(cols.toArray(Column[]::new)).limit(GroupedSummary.SHOWN).collectAsList()) {
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < keys.size(); i++) s.append(i == 0 ? "" : ", ").append(keys.get(i)).append('=').append(r.get(i));
+            out.add(s.append(": ").append(r.getString(keys.size())).toString());
         }
         return out;
     }
