@@ -6,7 +6,8 @@
 scripts/bench-grouped.sh runs the job with spark.eventLog.enabled=true and calls this. Prints, per
 stage, its wall time and the tasks' summed run time, CPU time and GC time, then the load's parts
 summed over tasks: the Parquet scan, the shuffle's map-side write, the reduce side's fetch wait, the
-sort, the reading of the sorted rows into primitive columns (tapeline's own accumulators: canonical
+sort, the map side's reading of the rows and packing them into chunks, the reading of the sorted
+chunks into primitive columns (tapeline's own accumulators: canonical
 order included), the solve, and what is left of the result tasks (the output write, the output rows'
 conversion). With the process's start time (ms since the epoch), also the JVM's and Spark's start:
 from the process start to the application start event, and from there to the first job.
@@ -82,6 +83,7 @@ def main():
     order = acc(all_tasks, g + "task time putting groups in canonical order (ns)") / 1e9
     solve = acc(all_tasks, g + "task time solving (ns)") / 1e9
     solve_cpu = acc(all_tasks, g + "task CPU time solving (ns)") / 1e9
+    pack = acc(all_tasks, g + "map task time reading rows and packing them into chunks (ns)") / 1e9
     written = acc(all_tasks, "shuffle bytes written") / 2**20
     records = acc(all_tasks, "shuffle records written")
     # The result stage: the tasks that solved (they carry tapeline's accumulators).
@@ -90,7 +92,8 @@ def main():
     print()
     print("load parts, seconds summed over tasks:")
     print("  scan (Parquet read, 'scan time')            %8.2f" % scan)
-    print("  shuffle write (map side)                    %8.2f   (%.0f MB, %.0f rows, %.1f bytes a row)"
+    print("  read rows, pack into chunks (map side)      %8.2f" % pack)
+    print("  shuffle write (map side)                    %8.2f   (%.0f MB, %.0f records, %.1f bytes a record)"
           % (write, written, records, written * 2**20 / records if records else 0))
     print("  shuffle fetch wait (reduce side)            %8.2f" % fetch)
     print("  sort ('sort time')                          %8.2f" % sort)

@@ -36,6 +36,7 @@ public final class GroupedCounts implements Serializable {
     final LongAccumulator readCpuNanos;
     final LongAccumulator orderNanos;
     final LongAccumulator solveCpuNanos;
+    final LongAccumulator packNanos;
     /** Solved groups (not INVALID, not DIVERGED) whose standard errors are null ({@code stderr = true}). */
     final LongAccumulator noStandardErrors;
 
@@ -51,6 +52,8 @@ public final class GroupedCounts implements Serializable {
         readCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time reading rows into columns, canonical order included (ns)");
         orderNanos = sc.longAccumulator("tapeline grouped: task time putting groups in canonical order (ns)");
         solveCpuNanos = sc.longAccumulator("tapeline grouped: task CPU time solving (ns)");
+        // Kept by the map tasks (a retried map task adds again): for the event log's parts, not the run record.
+        packNanos = sc.longAccumulator("tapeline grouped: map task time reading rows and packing them into chunks (ns)");
         noStandardErrors = sc.longAccumulator("tapeline grouped: solved groups without standard errors");
     }
 

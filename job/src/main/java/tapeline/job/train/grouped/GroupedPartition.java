@@ -6,42 +6,38 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.catalyst.util.MapData;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
-import tapeline.job.columns.Cell;
-import tapeline.job.columns.CellReader;
 
 /**
- * The grouped train's loop, inside one task: the partition's rows arrive sorted by a 64-bit hash of
- * their key (Spark's exchange and a radix sort on one long did that), so each group's rows are
- * contiguous; they are read into primitive columns, each group's rows are put in canonical order
- * here, on those columns, the groups are cut into blocks of about {@code blockRows} rows, each block
- * solved at once ({@link BlockSolve}), and one output row is emitted per group. Memory is a block and
- * the group being read, whatever the number of groups.
+ * The grouped train's loop, inside one task: the partition's chunks ({@link GroupPacker}: a group's
+ * rows from one map task, as one array) arrive sorted by a 64-bit hash of their key (Spark's exchange
+ * and a radix sort on one long did that), so each group's chunks are contiguous; their arrays are
+ * copied into primitive columns, each group's rows are put in canonical order here, on those columns,
+ * the groups are cut into blocks of about {@code blockRows} rows, each block solved at once
+ * ({@link BlockSolve}), and one output row is emitted per group. Memory is a block and the group
+ * being read, whatever the number of groups.
  *
  * <pre>{@code
- * rdd.mapPartitions(new GroupedPartition(schema, keyTypes, hashColumn, cells, maxRows, 65536, solve, layout, counts))
+ * rdd.mapPartitions(new GroupedPartition(keyTypes, width, maxRows, 65536, solve, layout, counts))
  * }</pre>
  *
  * <p><b>Canonical order.</b> A group's rows are sorted by their values as the solver sees them (the
  * model's columns, in its order, each by {@link Double#compare}): rows tied in every column are the same
  * bits, so a group's order, and so its fit, depends on its rows alone. Sorting a group of a few hundred
  * rows of doubles here costs microseconds, where Spark's sort by (key, every used column) compared
- * whole rows field by field.
+ * whole rows field by field. The order a group's chunks arrive in (and how its rows were cut into
+ * chunks) therefore changes no bit either.
  *
  * <p><b>Hash ties.</b> The rows of a run of equal hashes are one group unless two keys share a hash;
- * every row's key is compared with its group's (by value: {@code equals} of Spark's internal values,
+ * every chunk's key is compared with its group's (by value: {@code equals} of Spark's internal values,
  * bytes for strings), and a run holding several keys is split by key before it is ordered.
  *
- * <p>A group is {@code INVALID} (and not solved) when every one of its rows is bad, or when it has
- * more than {@code maxRows} good rows: its rows stop being held once the limit is passed and are only
- * counted, so a giant group costs its count, never an out-of-memory. The other groups go on.
+ * <p>A group is {@code INVALID} (and not solved) when every one of its rows is bad (the chunks count
+ * them), or when it has more than {@code maxRows} good rows: its rows stop being held once the limit
+ * is passed and are only counted, so a giant group costs its count, never an out-of-memory. The other groups go on.
  */
 public final class GroupedPartition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
@@ -67,11 +63,9 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         }
     }
 
-    private final StructType schema;
-    private final DataType[] keyTypes;
-    private final byte[] keyKinds;
-    private final int hashColumn;
-    private final List<Cell> cells;
+    private final GroupPacker.GroupKeys keys;
+    private final int k;
+    private final int width;
     private final int maxRows;
     private final int blockRows;
     private final BlockSolve solve;
@@ -79,18 +73,14 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
     private final GroupedCounts counts;
 
     /**
-     * @param schema     the sorted rows' schema: the key columns first ({@code keyTypes.length} of them), then the
-     *                   used columns; {@code hashColumn} is the key's hash (a long), the sort's order
-     * @param cells      where each model column is read from, in the model's column order
+     * @param keyTypes the key columns' types: the chunks are {@link GroupPacker#schema} of them
+     * @param width    the model's columns: a chunk's array holds rows of {@code width} values
      */
-    public GroupedPartition(StructType schema, DataType[] keyTypes, int hashColumn, List<Cell> cells, int maxRows,
+    public GroupedPartition(DataType[] keyTypes, int width, int maxRows,
                             int blockRows, BlockSolve solve, GroupedOutput layout, GroupedCounts counts) {
-        this.schema = schema;
-        this.keyTypes = keyTypes.clone();
-        this.keyKinds = new byte[keyTypes.length];
-        for (int i = 0; i < keyTypes.length; i++) keyKinds[i] = keyKind(keyTypes[i]);
-        this.hashColumn = hashColumn;
-        this.cells = List.copyOf(cells);
+        this.keys = new GroupPacker.GroupKeys(keyTypes);
+        this.k = keyTypes.length;
+        this.width = width;
         this.maxRows = maxRows;
         this.blockRows = blockRows;
         this.solve = solve;
@@ -122,9 +112,6 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
     /** The output rows of a partition, computed a block at a time as they are asked for. */
     private final class Groups implements Iterator<InternalRow> {
         final Iterator<InternalRow> in;
-        final CellReader reader = new CellReader(schema);
-        final int width = cells.size();
-        final Cell[] cellArray = cells.toArray(new Cell[0]);
         double[][] columns = new double[width][1024];
         int[] tags = new int[1024];            // the group (in its run) of each held row
         int size;                              // rows held in columns
@@ -132,9 +119,8 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         final List<Group> run = new ArrayList<>();     // the groups of the current run of equal hashes
         long runHash;
         int runFrom;
-        Group last;                            // the run's group of the previous row
+        Group last;                            // the run's group of the previous chunk
         Iterator<InternalRow> out = java.util.Collections.emptyIterator();
-        final double[] row = new double[width];
         final CanonicalOrder order = new CanonicalOrder();
         boolean waited;
         final long created = System.nanoTime();
@@ -163,7 +149,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
             return out.next();
         }
 
-        /** Reads rows until a block is full (or the input ends), solves it; false when nothing is left. */
+        /** Reads chunks until a block is full (or the input ends), solves it; false when nothing is left. */
         boolean fill() {
             if (run.isEmpty() && block.isEmpty() && !in.hasNext()) {
                 return false;
@@ -187,7 +173,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                         waitedCpu = nowCpu - Math.max(startCpu, createdCpu);
                         counts.sortCpuNanos.add(nowCpu - createdCpu);
                     }
-                    long h = r.getLong(hashColumn);
+                    long h = r.getLong(GroupPacker.hashColumn(k));
                     if (!run.isEmpty() && h == runHash) {
                         add(r, groupOf(r));
                         continue;
@@ -211,33 +197,25 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
             }
         }
 
-        /** The run's group of row {@code r}'s key: the previous row's, another of the run (a hash tie), or a new one. */
+        /** The run's group of chunk {@code r}'s key: the previous chunk's, another of the run (a hash tie), or a new one. */
         Group groupOf(InternalRow r) {
-            if (last != null && sameKey(r, last.key)) return last;
+            if (last != null && keys.sameKey(r, last.key)) return last;
             for (Group g : run) {
-                if (sameKey(r, g.key)) return last = g;
+                if (keys.sameKey(r, g.key)) return last = g;
             }
-            Object[] key = new Object[keyTypes.length];
-            for (int i = 0; i < key.length; i++) key[i] = r.isNullAt(i) ? null : copy(r.get(i, keyTypes[i]));
-            Group g = new Group(key, run.size());
+            Group g = new Group(keys.copyKey(r), run.size());
             run.add(g);
             return last = g;
         }
 
+        /** Chunk {@code r} of group {@code g}: its bad rows counted, its rows copied into the columns. */
         void add(InternalRow r, Group g) {
-            String problem = null;
-            for (int c = 0; c < width && problem == null; c++) {
-                try {
-                    row[c] = reader.read(r, cellArray[c], false);
-                } catch (CellReader.BadCell e) {
-                    problem = e.getMessage();
-                }
-            }
-            if (problem != null) {
-                if (g.bad++ == 0) g.firstBad = problem;
-                return;
-            }
-            g.total++;
+            long bad = r.getLong(GroupPacker.badColumn(k));
+            if (bad > 0 && g.bad == 0) g.firstBad = r.getUTF8String(GroupPacker.firstBadColumn(k)).toString();
+            g.bad += bad;
+            ArrayData values = r.getArray(GroupPacker.valuesColumn(k));
+            int n = values.numElements() / width;
+            g.total += n;
             if (g.total > maxRows) {
                 if (g.held > 0) { // over the limit: let go of its rows, count the rest
                     drop(g);
@@ -245,14 +223,17 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 }
                 return;
             }
-            if (size == columns[0].length) {
-                for (int c = 0; c < width; c++) columns[c] = Arrays.copyOf(columns[c], size * 2);
-                tags = Arrays.copyOf(tags, size * 2);
+            if (size + n > columns[0].length) {
+                int grown = Math.max(size + n, size * 2);
+                for (int c = 0; c < width; c++) columns[c] = Arrays.copyOf(columns[c], grown);
+                tags = Arrays.copyOf(tags, grown);
             }
-            for (int c = 0; c < width; c++) columns[c][size] = row[c];
-            tags[size] = g.tag;
-            size++;
-            g.held++;
+            for (int i = 0, at = 0; i < n; i++) {
+                for (int c = 0; c < width; c++) columns[c][size + i] = values.getDouble(at++);
+            }
+            Arrays.fill(tags, size, size + n, g.tag);
+            size += n;
+            g.held += n;
         }
 
         /** Lets go of group {@code g}'s held rows (the run's rows of the other groups move up). */
@@ -429,47 +410,5 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
 
     static GroupResult invalid(String error) {
         return new GroupResult(null, Double.NaN, Double.NaN, 0, 0, "INVALID", error);
-    }
-
-    /**
-     * Does row {@code r}'s key equal {@code key}? As {@code equals} of Spark's internal values, without
-     * boxing the row's value for the common key types (this runs for every row).
-     */
-    private boolean sameKey(InternalRow r, Object[] key) {
-        for (int i = 0; i < key.length; i++) {
-            Object k = key[i];
-            if (r.isNullAt(i) || k == null) {
-                if (r.isNullAt(i) != (k == null)) return false;
-                continue;
-            }
-            boolean same = switch (keyKinds[i]) {
-                case LONG -> r.getLong(i) == (Long) k;
-                case INT -> r.getInt(i) == (Integer) k;
-                case DOUBLE -> Double.doubleToLongBits(r.getDouble(i)) == Double.doubleToLongBits((Double) k);
-                case STRING -> k.equals(r.getUTF8String(i));
-                default -> k.equals(r.get(i, keyTypes[i]));
-            };
-            if (!same) return false;
-        }
-        return true;
-    }
-
-    private static final byte LONG = 0, INT = 1, DOUBLE = 2, STRING = 3, OTHER = 4;
-
-    private static byte keyKind(DataType t) {
-        if (t instanceof org.apache.spark.sql.types.LongType) return LONG;
-        if (t instanceof org.apache.spark.sql.types.IntegerType) return INT;
-        if (t instanceof org.apache.spark.sql.types.DoubleType) return DOUBLE;
-        if (t instanceof org.apache.spark.sql.types.StringType) return STRING;
-        return OTHER;
-    }
-
-    /** An internal value that outlives its row (the sorter's rows share buffers). */
-    private static Object copy(Object v) {
-        if (v instanceof UTF8String s) return s.clone();
-        if (v instanceof ArrayData a) return a.copy();
-        if (v instanceof InternalRow r) return r.copy();
-        if (v instanceof MapData m) return m.copy();
-        return v;
     }
 }

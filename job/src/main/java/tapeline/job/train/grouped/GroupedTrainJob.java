@@ -47,10 +47,11 @@ import tapeline.job.sweep.SweepPlan;
  * }</pre>
  *
  * <p>How it runs: the key (float keys normalised as {@code groupBy} does), the used columns and a
- * 64-bit hash of the key only are selected; Spark SQL's own exchange (Tungsten rows, not
- * Java-serialised objects) brings each group's rows to one partition, and a sort by the hash alone (a
- * radix sort of longs) makes each group's rows contiguous. Then one {@code mapPartitions}
- * ({@link GroupedPartition}) reads them into primitive columns, puts each group's rows in canonical
+ * 64-bit hash of the key only are selected; each map task reads its rows into doubles and packs them
+ * by key into chunks, one record per (group, chunk) with the rows in one array ({@link GroupPacker});
+ * Spark SQL's own exchange (Tungsten rows, not Java-serialised objects) brings each group's chunks to
+ * one partition, and a sort by the hash alone (a radix sort of longs) makes them contiguous. Then one
+ * {@code mapPartitions} ({@link GroupedPartition}) copies their arrays into primitive columns, puts each group's rows in canonical
  * order there (by their values; rows equal in every value are interchangeable, so ties do not change
  * a bit), streams them in blocks of whole groups through the solver and emits one row per group. A group's parameters therefore depend on its rows
  * alone: not on the input's order, files, splits or partitioning, nor on task retries.
@@ -245,15 +246,16 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
 
     /** {@link #fit(Prepared, GroupedCounts, Phases)} with another solve of the blocks (tests: one that fails once). */
     static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve) {
-        return fit(p, counts, phases, solve, functions::xxhash64);
+        return fit(p, counts, phases, solve, functions::xxhash64, GroupPacker.BUDGET, GroupPacker.CHUNK);
     }
 
     /**
-     * {@link #fit(Prepared, GroupedCounts, Phases)} with another solve and another hash of the key
-     * columns, a long (tests: a hash with many ties between keys).
+     * {@link #fit(Prepared, GroupedCounts, Phases)} with another solve, another hash of the key
+     * columns (a long; tests: a hash with many ties between keys) and other map-side buffers
+     * ({@link GroupPacker}'s budget in doubles and rows a chunk; tests: tiny ones, many chunks a group).
      */
     static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
-                            java.util.function.Function<Column[], Column> keyHash) {
+                            java.util.function.Function<Column[], Column> keyHash, int packBudget, int chunkRows) {
         GroupedTrainConfig g = p.config();
         TrainConfig c = g.train();
         Dataset<Row> in = p.input();
@@ -270,26 +272,31 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         for (int i = 0; i < p.usedColumns().size(); i++) {
             select.add(functions.col(quote(p.usedColumns().get(i))).as("_used_" + i));
         }
-        // One shuffle by a 64-bit hash of the key, and a sort by that hash alone: one long, so Spark's
-        // sorter radix-sorts its prefixes and never compares rows. Each group's rows are then contiguous
-        // (hash ties between keys are split in GroupedPartition) and are put in canonical order there.
-        Column hash = functions.col("_hash");
-        Dataset<Row> sorted = in.select(select.toArray(Column[]::new))
-                .withColumn("_hash", keyHash.apply(keys.toArray(Column[]::new)).cast("long"))
-                .repartition(partitions(p), hash)
-                .sortWithinPartitions(hash);
-        StructType schema = sorted.schema();
-        int hashColumn = schema.fieldIndex("_hash");
+        Dataset<Row> selected = in.select(select.toArray(Column[]::new))
+                .withColumn("_hash", keyHash.apply(keys.toArray(Column[]::new)).cast("long"));
+        StructType schema = selected.schema();
+        StructField[] keyFields = java.util.Arrays.copyOf(schema.fields(), k);
         DataType[] keyTypes = new DataType[k];
-        for (int i = 0; i < k; i++) keyTypes[i] = schema.fields()[i].dataType();
+        for (int i = 0; i < k; i++) keyTypes[i] = keyFields[i].dataType();
         List<Cell> cells = new ArrayList<>();
         for (Cell cell : p.cells()) { // the same cell, in the selected frame
             int column = k + p.usedColumns().indexOf(cell.name());
             cells.add(new Cell(column, cell.name(), cell.element(), cell.length()));
         }
+        // Map side: rows packed by key into chunks of primitive arrays (far fewer, larger shuffle records).
+        GroupPacker pack = new GroupPacker(schema, keyTypes, schema.fieldIndex("_hash"), cells, packBudget, chunkRows,
+                counts.packNanos);
+        RDD<InternalRow> chunks = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(pack).rdd();
+        // One shuffle by a 64-bit hash of the key, and a sort by that hash alone: one long, so Spark's
+        // sorter radix-sorts its prefixes and never compares records. Each group's chunks are then contiguous
+        // (hash ties between keys are split in GroupedPartition) and its rows are put in canonical order there.
+        Column hash = functions.col("_hash");
+        Dataset<Row> sorted = SparkLine.internalDataFrame(spark, chunks, GroupPacker.schema(keyFields))
+                .repartition(partitions(p), hash)
+                .sortWithinPartitions(hash);
         spark.sparkContext().setJobDescription("tapeline train: read " + c.input().describe() + " and bring each group's rows together");
         RDD<InternalRow> rows = sorted.queryExecution().toRdd();
-        GroupedPartition f = new GroupedPartition(schema, keyTypes, hashColumn, cells, g.maxRows(), g.blockRows(),
+        GroupedPartition f = new GroupedPartition(keyTypes, cells.size(), g.maxRows(), g.blockRows(),
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
         return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());

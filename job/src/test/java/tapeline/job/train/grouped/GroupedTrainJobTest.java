@@ -258,7 +258,7 @@ class GroupedTrainJobTest extends SparkSuite {
         GroupedCounts counts = GroupedCounts.register(spark().sparkContext());
         OutputWriter.write(GroupedTrainJob.fit(p, counts, new Phases(), GroupedTrainJob.solver(p),
                 keys -> org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.hash(keys),
-                        org.apache.spark.sql.functions.lit(3))), c.output());
+                        org.apache.spark.sql.functions.lit(3)), 40, 5), c.output());
         Map<String, Row> tied = byKey(dir.resolve("tied"));
         Map<String, Row> reference = byKey(dir.resolve("plain"));
         assertThat(counts.groups()).isEqualTo(sizes.size() + 1);
@@ -276,6 +276,45 @@ class GroupedTrainJobTest extends SparkSuite {
         assertSameBits(solvedReference, solvedTied);
         for (String k : solvedTied.keySet()) {
             assertThat(tied.get(k).<Long>getAs("rows")).as(k).isEqualTo(reference.get(k).<Long>getAs("rows"));
+        }
+    }
+
+    @Test
+    void aOneNumberKeyIsComparedByValueUnderSharedHashesAndAcrossChunks() throws Exception {
+        // One long key (the map side compares such a key by its bits), a null key among them, a hash of three
+        // values (every key shares its hash with many others) and map-side buffers of a few rows: the groups
+        // leave each map task in many chunks. The same groups and bits as the plain run.
+        Map<String, Long> ids = new TreeMap<>();
+        for (String k : sizes.keySet()) ids.put(k, (ids.size() + 1) * 1_000_000_007L);
+        List<String> keyed = new ArrayList<>();
+        for (String l : lines) {
+            String[] f = l.split(",", 3);
+            keyed.add(ids.get(f[0] + "|" + f[1]) + "," + f[2]);
+        }
+        for (int i = 0; i < 12; i++) keyed.add(i * 17 % 12 == 0 ? ",0.5,1,2" : "," + (0.1 * i) + "," + (i % 5) + "," + (i % 3));
+        Collections.shuffle(keyed, new Random(5));
+        Path in = csv(dir.resolve("in.csv"), "k,y,x0,x1", keyed);
+        String[] extra = {"group.by = k", "partitions = 3"};
+        Run plain = main(job(in, dir.resolve("plain"), extra));
+        assertThat(plain.code()).as(plain.err()).isZero();
+        GroupedTrainConfig c = GroupedTrainConfig.parse(tapeline.job.config.ConfigFile.read(
+                Path.of(job(in, dir.resolve("tied"), extra)[0]), List.of(), new ArrayList<>()), new ArrayList<>());
+        GroupedTrainJob.Prepared p = GroupedTrainJob.prepare(spark(), c);
+        GroupedCounts counts = GroupedCounts.register(spark().sparkContext());
+        OutputWriter.write(GroupedTrainJob.fit(p, counts, new Phases(), GroupedTrainJob.solver(p),
+                keys -> org.apache.spark.sql.functions.pmod(org.apache.spark.sql.functions.hash(keys),
+                        org.apache.spark.sql.functions.lit(3)), 30, 4), c.output());
+        Map<String, Row> tied = new TreeMap<>();
+        Map<String, Row> reference = new TreeMap<>();
+        for (Row r : spark().read().parquet(dir.resolve("tied").toString()).collectAsList()) tied.put(String.valueOf((Object) r.getAs("k")), r);
+        for (Row r : spark().read().parquet(dir.resolve("plain").toString()).collectAsList()) reference.put(String.valueOf((Object) r.getAs("k")), r);
+        assertThat(counts.groups()).isEqualTo(sizes.size() + 1);
+        assertThat(reference).hasSize(sizes.size() + 1).containsKey("null");
+        assertThat(reference.get("null").<Long>getAs("rows")).isEqualTo(12L);
+        assertSameBits(reference, tied);
+        for (String k : ids.keySet()) {
+            String id = String.valueOf(ids.get(k));
+            assertThat(tied.get(id).<Long>getAs("rows")).as(k).isEqualTo(rowsByKey(lines).get(k).size());
         }
     }
 

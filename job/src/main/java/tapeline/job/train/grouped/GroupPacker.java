@@ -1,0 +1,386 @@
+package tapeline.job.train.grouped;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.LongAccumulator;
+import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
+
+/**
+ * The grouped train's map side: a map task's rows, read into doubles once and gathered by key, leave
+ * as one record per (group, chunk) with the chunk's rows in one {@code array<double>} (row after row,
+ * the model's columns in order), instead of one shuffle record per row. The shuffle then carries
+ * primitive arrays with a key and a hash per chunk, and the reduce side ({@link GroupedPartition})
+ * copies arrays instead of reading rows one by one out of Spark's sorter.
+ *
+ * <pre>{@code
+ * rows.mapPartitions(new GroupPacker(schema, keyTypes, hashColumn, cells, GroupPacker.BUDGET, GroupPacker.CHUNK, time))
+ * }</pre>
+ *
+ * <p>Memory is bounded: when the task's buffer holds {@code budget} doubles (a group counted as
+ * {@link #GROUP_COST} of them besides its rows), every group is emitted, in chunks of at most
+ * {@code chunkRows} rows, and the buffer starts again. So a group may leave a map task in several
+ * chunks, and its chunks arrive in any order: the reduce side puts each group's rows in canonical
+ * order, so the chunking changes no bit of a fit.
+ *
+ * <p>A bad row (a cell {@link CellReader} rejects) is not held: its group counts it and keeps the
+ * first reason, and the chunk carries both ({@code _bad}, {@code _first_bad}; a chunk of bad rows
+ * only has an empty array).
+ */
+public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+    private static final long serialVersionUID = 1L;
+
+    /** Doubles a map task holds before it emits every group: 8 M (64 MB per task slot). */
+    public static final int BUDGET = 1 << 23;
+    /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
+    public static final int CHUNK = 1 << 13;
+    /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
+    static final int GROUP_COST = 16;
+
+    private final StructType schema;
+    private final GroupKeys keys;
+    private final int hashColumn;
+    private final List<Cell> cells;
+    private final int budget;
+    private final int chunkRows;
+    private final LongAccumulator nanos;
+
+    /**
+     * @param schema     the input rows' schema: the key columns first, then the used columns; {@code hashColumn}
+     *                   holds the key's hash (a long)
+     * @param cells      where each model column is read from, in the model's column order
+     * @param nanos      the tasks' time packing, summed (reading the rows in included)
+     */
+    public GroupPacker(StructType schema, DataType[] keyTypes, int hashColumn, List<Cell> cells, int budget, int chunkRows,
+                       LongAccumulator nanos) {
+        if (budget < 1 || chunkRows < 1) {
+            throw new IllegalArgumentException("budget and chunkRows must be positive, got " + budget + " and " + chunkRows);
+        }
+        this.schema = schema;
+        this.keys = new GroupKeys(keyTypes);
+        this.hashColumn = hashColumn;
+        this.cells = List.copyOf(cells);
+        this.budget = budget;
+        this.chunkRows = chunkRows;
+        this.nanos = nanos;
+    }
+
+    /** The chunks' schema: the key fields, then {@code _hash}, {@code _bad}, {@code _first_bad}, {@code _values}. */
+    public static StructType schema(StructField[] keyFields) {
+        List<StructField> f = new ArrayList<>(Arrays.asList(keyFields));
+        f.add(DataTypes.createStructField("_hash", DataTypes.LongType, false));
+        f.add(DataTypes.createStructField("_bad", DataTypes.LongType, false));
+        f.add(DataTypes.createStructField("_first_bad", DataTypes.StringType, true));
+        f.add(DataTypes.createStructField("_values", new ArrayType(DataTypes.DoubleType, false), false));
+        return new StructType(f.toArray(StructField[]::new));
+    }
+
+    /** In a chunk of {@code k} key columns: the hash's column; then bad, first bad and values follow. */
+    static int hashColumn(int k) {
+        return k;
+    }
+
+    static int badColumn(int k) {
+        return k + 1;
+    }
+
+    static int firstBadColumn(int k) {
+        return k + 2;
+    }
+
+    static int valuesColumn(int k) {
+        return k + 3;
+    }
+
+    @Override
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+        return new Chunks(rows);
+    }
+
+    /**
+     * The chunks of a partition: rows are read into one buffer ({@code values}, row after row, as
+     * they come) until it holds {@code budget} doubles; then the rows are ordered by group (a
+     * counting sort of row indices) and each group leaves in chunks of at most {@code chunkRows}
+     * rows, one chunk at a time; then the buffer starts again. Nothing is allocated per row.
+     *
+     * <p>The groups are found in an open-addressing table of primitive slots, {@code [hash, key bits,
+     * 1 + rows held, bad rows]} (a slot is empty while its third value is 0): this runs for every
+     * row, in random order over a table far larger than the cache, so a row reads one slot and
+     * nothing else for a one-number key (its {@link GroupKeys#bits} decide); other keys are also
+     * compared by value ({@code keys[slot]}).
+     */
+    private final class Chunks implements Iterator<InternalRow> {
+        final Iterator<InternalRow> in;
+        final CellReader reader = new CellReader(schema);
+        final Cell[] cellArray = cells.toArray(new Cell[0]);
+        final int width = cellArray.length;
+        double[] values = new double[Math.max(width, Math.min(budget, 1 << 16))];
+        int[] slotOf = new int[values.length / Math.max(1, width)];   // each held row's slot
+        int rows;
+        long[] table = new long[4 << 12];
+        Object[][] keyOf = new Object[1 << 12][];
+        String[] firstBadOf = new String[1 << 12];
+        int[] usedSlots = new int[1 << 11];
+        int groups;
+        int[] order = new int[0];       // row indices by group, while emitting
+        double[] chunk = new double[0];
+        boolean emitting;
+        int cursor;                      // the group (its index in usedSlots) being emitted
+        int from;                        // its first row in order
+        int sent;                        // its rows emitted so far
+        InternalRow next;
+
+        Chunks(Iterator<InternalRow> in) {
+            this.in = in;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next != null) return true;
+            long t0 = System.nanoTime();
+            try {
+                while (next == null) {
+                    if (emitting) {
+                        next = chunk();
+                        if (next == null) clear();
+                    } else if (in.hasNext()) {
+                        do add(in.next());
+                        while (in.hasNext() && (long) rows * width + (long) groups * GROUP_COST < budget);
+                        startEmitting();
+                    } else {
+                        return false;
+                    }
+                }
+                return true;
+            } finally {
+                nanos.add(System.nanoTime() - t0);
+            }
+        }
+
+        @Override
+        public InternalRow next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            InternalRow r = next;
+            next = null;
+            return r;
+        }
+
+        /** Row {@code r}: its cells read into the buffer, or counted as bad in its group's slot. */
+        void add(InternalRow r) {
+            int s = slot(r, r.getLong(hashColumn));
+            if ((rows + 1) * width > values.length) {
+                values = Arrays.copyOf(values, Math.max((rows + 1) * width, 2 * values.length));
+                slotOf = Arrays.copyOf(slotOf, values.length / width);
+            }
+            int at = rows * width;
+            for (int c = 0; c < width; c++) {
+                try {
+                    values[at + c] = reader.read(r, cellArray[c], false);
+                } catch (CellReader.BadCell e) {
+                    if (table[4 * s + 3]++ == 0) firstBadOf[s] = e.getMessage();
+                    return;
+                }
+            }
+            slotOf[rows++] = s;
+            table[4 * s + 2]++;
+        }
+
+        /** Row {@code r}'s slot: found by its hash and key; a new one if none. */
+        int slot(InternalRow r, long hash) {
+            long bits = keys.bits(r);
+            int mask = keyOf.length - 1;
+            int i = (int) (hash ^ (hash >>> 29)) & mask;
+            while (table[4 * i + 2] != 0) {
+                if (table[4 * i] == hash && table[4 * i + 1] == bits && keys.sameKey(r, keyOf[i], bits)) return i;
+                i = (i + 1) & mask;
+            }
+            table[4 * i] = hash;
+            table[4 * i + 1] = bits;
+            table[4 * i + 2] = 1;
+            table[4 * i + 3] = 0;
+            keyOf[i] = keys.copyKey(r);
+            if (groups == usedSlots.length) usedSlots = Arrays.copyOf(usedSlots, 2 * groups);
+            usedSlots[groups++] = i;
+            return 2 * groups > keyOf.length ? grow(i) : i;
+        }
+
+        /** The table, twice as large: every group to its new slot, the held rows' slots too; slot {@code i}'s new one. */
+        int grow(int i) {
+            long[] oldTable = table;
+            Object[][] oldKeys = keyOf;
+            String[] oldFirstBad = firstBadOf;
+            table = new long[2 * oldTable.length];
+            keyOf = new Object[2 * oldKeys.length][];
+            firstBadOf = new String[keyOf.length];
+            int mask = keyOf.length - 1;
+            int[] moved = new int[oldKeys.length];
+            for (int u = 0; u < groups; u++) {
+                int old = usedSlots[u];
+                long hash = oldTable[4 * old];
+                int j = (int) (hash ^ (hash >>> 29)) & mask;
+                while (table[4 * j + 2] != 0) j = (j + 1) & mask;
+                System.arraycopy(oldTable, 4 * old, table, 4 * j, 4);
+                keyOf[j] = oldKeys[old];
+                firstBadOf[j] = oldFirstBad[old];
+                moved[old] = j;
+                usedSlots[u] = j;
+            }
+            for (int x = 0; x < rows; x++) slotOf[x] = moved[slotOf[x]];
+            return moved[i];
+        }
+
+        /** The held rows' indices ordered by group (a counting sort), each group's rows in the order they came. */
+        void startEmitting() {
+            int[] fill = new int[keyOf.length];
+            int at = 0;
+            for (int u = 0; u < groups; u++) {
+                int s = usedSlots[u];
+                fill[s] = at;
+                at += (int) table[4 * s + 2] - 1;
+            }
+            if (order.length < rows) order = new int[Math.max(rows, 2 * order.length)];
+            for (int x = 0; x < rows; x++) order[fill[slotOf[x]]++] = x;
+            emitting = true;
+            cursor = 0;
+            from = 0;
+            sent = 0;
+        }
+
+        /** The next chunk: up to {@code chunkRows} rows of the current group (its bad rows with the first); null when all are out. */
+        InternalRow chunk() {
+            if (cursor == groups) return null;
+            int s = usedSlots[cursor];
+            int held = (int) table[4 * s + 2] - 1;
+            int n = Math.min(held - sent, chunkRows);
+            if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
+            for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
+            Object[] key = keyOf[s];
+            int k = key.length;
+            Object[] v = new Object[k + 4];
+            System.arraycopy(key, 0, v, 0, k);
+            v[hashColumn(k)] = table[4 * s];
+            v[badColumn(k)] = sent == 0 ? table[4 * s + 3] : 0L;
+            v[firstBadColumn(k)] = sent == 0 && firstBadOf[s] != null ? UTF8String.fromString(firstBadOf[s]) : null;
+            v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(chunk, Platform.DOUBLE_ARRAY_OFFSET, n * width, 8);
+            sent += n;
+            if (sent == held) {
+                cursor++;
+                from += held;
+                sent = 0;
+            }
+            return new GenericInternalRow(v);
+        }
+
+        /** Every group is out: the buffers and the table start again. */
+        void clear() {
+            for (int u = 0; u < groups; u++) {
+                int s = usedSlots[u];
+                table[4 * s + 2] = 0;
+                keyOf[s] = null;
+                firstBadOf[s] = null;
+            }
+            groups = 0;
+            rows = 0;
+            emitting = false;
+        }
+    }
+
+    /** Key columns compared and copied as Spark's internal values (by value: bytes for strings). */
+    static final class GroupKeys implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private static final byte LONG = 0, INT = 1, DOUBLE = 2, STRING = 3, OTHER = 4;
+        private final DataType[] types;
+        private final byte[] kinds;
+
+        GroupKeys(DataType[] types) {
+            this.types = types.clone();
+            this.kinds = new byte[types.length];
+            for (int i = 0; i < types.length; i++) kinds[i] = kind(types[i]);
+        }
+
+        /**
+         * A one-number key's (a long, int or double column's) 64 bits ({@code doubleToLongBits}, as
+         * {@link #sameKey} compares doubles), a null key's {@code 0x7ff8dead}; 0 for other keys. Equal
+         * keys have equal bits.
+         */
+        long bits(InternalRow r) {
+            if (types.length != 1 || kinds[0] > DOUBLE) return 0;
+            if (r.isNullAt(0)) return 0x7ff8deadL;
+            return switch (kinds[0]) {
+                case LONG -> r.getLong(0);
+                case INT -> r.getInt(0);
+                default -> Double.doubleToLongBits(r.getDouble(0));
+            };
+        }
+
+        /**
+         * {@link #sameKey(InternalRow, Object[])} where {@code rowBits} is row {@code r}'s {@link #bits} and
+         * equals {@code key}'s: for a one-number key that decides it, unless a null is involved.
+         */
+        boolean sameKey(InternalRow r, Object[] key, long rowBits) {
+            if (types.length == 1 && kinds[0] <= DOUBLE && rowBits != 0x7ff8deadL) return true;
+            return sameKey(r, key);
+        }
+
+        /**
+         * Does row {@code r}'s key (its first columns) equal {@code key}? As {@code equals} of Spark's
+         * internal values, without boxing the row's value for the common key types.
+         */
+        boolean sameKey(InternalRow r, Object[] key) {
+            for (int i = 0; i < key.length; i++) {
+                Object k = key[i];
+                if (r.isNullAt(i) || k == null) {
+                    if (r.isNullAt(i) != (k == null)) return false;
+                    continue;
+                }
+                boolean same = switch (kinds[i]) {
+                    case LONG -> r.getLong(i) == (Long) k;
+                    case INT -> r.getInt(i) == (Integer) k;
+                    case DOUBLE -> Double.doubleToLongBits(r.getDouble(i)) == Double.doubleToLongBits((Double) k);
+                    case STRING -> k.equals(r.getUTF8String(i));
+                    default -> k.equals(r.get(i, types[i]));
+                };
+                if (!same) return false;
+            }
+            return true;
+        }
+
+        /** Row {@code r}'s key, as values that outlive the row (Spark's rows share buffers). */
+        Object[] copyKey(InternalRow r) {
+            Object[] key = new Object[types.length];
+            for (int i = 0; i < key.length; i++) key[i] = r.isNullAt(i) ? null : copy(r.get(i, types[i]));
+            return key;
+        }
+
+        private static Object copy(Object v) {
+            if (v instanceof UTF8String s) return s.clone();
+            if (v instanceof org.apache.spark.sql.catalyst.util.ArrayData a) return a.copy();
+            if (v instanceof InternalRow r) return r.copy();
+            if (v instanceof org.apache.spark.sql.catalyst.util.MapData m) return m.copy();
+            return v;
+        }
+
+        private static byte kind(DataType t) {
+            if (t instanceof org.apache.spark.sql.types.LongType) return LONG;
+            if (t instanceof org.apache.spark.sql.types.IntegerType) return INT;
+            if (t instanceof org.apache.spark.sql.types.DoubleType) return DOUBLE;
+            if (t instanceof org.apache.spark.sql.types.StringType) return STRING;
+            return OTHER;
+        }
+    }
+}
