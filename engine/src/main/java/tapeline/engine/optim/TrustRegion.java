@@ -9,8 +9,9 @@ import tapeline.engine.tape.DType;
  * trial points, so the block solver runs it ({@code tapeline.engine.solve.TrustStep}); this class
  * has no first-order update and refuses {@link #applyGradients}.
  *
- * <p>Arguments: {@code factor} (default 100, as lm's and MINPACK's: the first radius is
- * {@code factor * ||D x||}, or {@code factor} when that is 0; it may be a per-row column) and
+ * <p>Arguments: {@code factor} (default 1, as scipy's {@code trf}: the first radius is
+ * {@code factor * ||D x||}, or {@code factor} when that is 0; it may be a per-row column; lm's
+ * MINPACK default of 100 lets the first trials of an exact-Hessian model jump into another basin) and
  * {@code hess_scaling} (default true: D is {@code sqrt(|H_kk|)}, never decreasing, MINPACK's
  * {@code mode = 1} with the Hessian's diagonal in place of the Jacobian's column norms; false: D = 1).
  *
@@ -36,7 +37,7 @@ public final class TrustRegion extends Optimizer {
 
     public TrustRegion(Arguments args, DType dtype) {
         super(args, dtype, 1.0);
-        factor = hyper("factor", 100, Arguments.Range.POSITIVE);
+        factor = hyper("factor", 1, Arguments.Range.POSITIVE);
         hessScaling = args.flag("hess_scaling", true);
         for (String h : new String[] {"learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) {
             if (args.has(h)) args.problem("optimizer trust does not take " + h + ": its step comes from a trust region on the Hessian");

@@ -72,6 +72,16 @@ public final class NewtonAcceptance {
         return Judged.BY_GRADIENT;
     }
 
+    /**
+     * The gradient's verdict on a trust-region trial the cost cannot judge: the gradient norm fell by
+     * at least half of what the model predicts, {@code ||g(x + s)|| <= (||g(x)|| + ||g + H s||) / 2}
+     * ({@code modelGradNorm} is {@code ||g + H s||}, 0 for an interior Newton step, where this is
+     * {@link #byGradient} at {@code t = 1}). False when the model predicts no fall of the gradient.
+     */
+    public static boolean byModelGradient(double gradNorm0, double gradNorm, double modelGradNorm) {
+        return modelGradNorm < gradNorm0 && gradNorm <= 0.5 * (gradNorm0 + modelGradNorm); // false for NaN
+    }
+
     /** The gradient's verdict on a trial the cost cannot judge: {@code ||g(x + t d)|| <= (1 - t/2) ||g(x)||}. */
     public static boolean byGradient(double gradNorm0, double gradNorm, double t) {
         return gradNorm <= (1 - t / 2) * gradNorm0; // false for NaN

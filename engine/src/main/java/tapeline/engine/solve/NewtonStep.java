@@ -189,7 +189,7 @@ final class NewtonStep implements StepRule {
     }
 
     /** Lane p's gradient norm at its trial point, from the gradient program's nodes (after a full forward pass). */
-    private double trialGradNorm(int p) {
+    double trialGradNorm(int p) {
         if (gradientNodes == null) gradientNodes = hessian.gradientNodes();
         double s = 0;
         for (int node : gradientNodes) {

@@ -25,10 +25,18 @@ import tapeline.engine.tape.Tape;
  *
  * <p>Trials: the ratio {@code rho} of the actual to the predicted fall; {@code rho < 1/4} (or a
  * non-finite cost) shrinks the radius to a quarter of {@code min(delta, ||u||)}, {@code rho > 3/4}
- * with the step on the boundary doubles it (Nocedal-Wright Algorithm 4.1). A trial is accepted only
- * if {@code rho >= 1e-4} and the cost fell: the lane never climbs. All lanes try together, each
- * trial one forward pass of the cost over the lanes still trying; a lane with no accepted step after
- * {@value #TRIALS} trials stays where it is and goes on from its smaller radius at the next iteration.
+ * with the step on the boundary doubles it (Nocedal-Wright Algorithm 4.1). A trial is taken where
+ * the cost resolves the change ({@link NewtonAcceptance#byCost}) if it fell by more than the cost's
+ * rounding and {@code rho >= }{@value #ETA}; near a stationary point, where the predicted and the
+ * actual change are both within the cost's rounding and rho is noise, if the trial's gradient norm
+ * fell by at least half of what the model predicts ({@link NewtonAcceptance#byModelGradient}),
+ * the radius then unchanged (a ratio of noise shrank it to nothing, and the lane ended
+ * {@code MAX_STEPS} a few ulps from the optimum). The lane never climbs by more than the cost's
+ * rounding. All lanes try together, each trial one forward pass of the cost over the lanes still
+ * trying (the whole tape's forward pass when a lane needs its trial's gradient); a lane with no
+ * accepted step after {@value #TRIALS} trials stays where it is and goes on from its smaller radius
+ * at the next iteration. The first radius is {@code factor * ||D x0||} (factor 1 by default, as
+ * scipy's {@code trf}).
  *
  * <p>Convergence is only by the tolerances, tested at the lane's evaluated point
  * ({@link #converged}): the gradient norm at most {@code tolerance.grad} (where set) and the last
@@ -45,13 +53,13 @@ final class TrustStep implements StepRule {
 
     /** Trial steps per lane per iteration before it waits for the next iteration. */
     static final int TRIALS = 20;
-    /** The smallest ratio of actual to predicted fall that accepts a step. */
-    static final double ETA = 1e-4;
     /**
-     * The scaling's smallest entry relative to its largest (on the MGH corpus 1e-8 and 0 solve 89
-     * starts, 1e-4 90, 1e-2 87: chosen there, see docs/curve-fitting.md).
+     * The smallest ratio of actual to predicted fall that accepts a step: scipy's trust-region
+     * methods' 0.15 (Nocedal-Wright's eta in [0, 1/4)). With lmder's 1e-4 a first trial that fell by
+     * a twentieth of its prediction was taken, and on exp3 it crossed into the basin of b < 0, whose
+     * cost runs down a valley to infinity (31 of 2,000 bench rows ended MAX_STEPS there).
      */
-    static final double FLOOR = 1e-4;
+    static final double ETA = 0.15;
 
     private final NewtonStep second;
     private final Tape tape;
@@ -69,6 +77,9 @@ final class TrustStep implements StepRule {
     private transient double[] c;
     private transient double[] unorm;
     private transient double[] pred;
+    private transient double[] modelGrad;
+    private transient double[] norm0;
+    private transient NewtonAcceptance.Judged[] judged;
     private transient boolean[] trying;
     private transient boolean[] accepted;
     private transient double[][] matrix;
@@ -94,6 +105,9 @@ final class TrustStep implements StepRule {
         c = new double[m];
         unorm = new double[lanes];
         pred = new double[lanes];
+        modelGrad = new double[lanes];
+        norm0 = new double[lanes];
+        judged = new NewtonAcceptance.Judged[lanes];
         trying = new boolean[lanes];
         accepted = new boolean[lanes];
         matrix = new double[m][m];
@@ -112,17 +126,11 @@ final class TrustStep implements StepRule {
         for (int p = 0; p < active; p++) {
             cost0[p] = cost[p];
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            norm0[p] = second.gradNorm(p);
             second.hessian(p, h);
             boolean fresh = tr.stage(p) == 0;
-            // A diagonal entry far below the largest (a variable the cost barely sees here) would make
-            // the radius, in D x, unbounded along it: D is floored at FLOOR times its largest entry.
-            double big = 0;
             for (int k = 0; k < m; k++) {
                 double dk = Math.sqrt(Math.abs(h[k][k]));
-                if (dk < Double.POSITIVE_INFINITY) big = Math.max(big, dk);
-            }
-            for (int k = 0; k < m; k++) {
-                double dk = Math.max(Math.sqrt(Math.abs(h[k][k])), FLOOR * big);
                 if (!tr.hessScaling() || !(dk > 0) || dk == Double.POSITIVE_INFINITY) dk = fresh || !tr.hessScaling() ? 1 : tr.diag(k, p);
                 tr.diag(k, p, fresh ? dk : Math.max(tr.diag(k, p), dk));
             }
@@ -181,6 +189,15 @@ final class TrustStep implements StepRule {
                 }
                 pred[p] = pr;
                 unorm[p] = Math.sqrt(un);
+                // The model's gradient at the trial, D V (a + l c), for a trial the cost cannot judge.
+                double mg = 0;
+                for (int k = 0; k < m; k++) {
+                    double gk = 0;
+                    for (int i = 0; i < m; i++) gk += vec[p][i][k] * (a[p][i] + lam[p][i] * c[i]);
+                    gk *= tr.diag(k, p);
+                    mg += gk * gk;
+                }
+                modelGrad[p] = Math.sqrt(mg);
                 for (int k = 0; k < m; k++) {
                     double u = 0;
                     for (int i = 0; i < m; i++) u += vec[p][i][k] * c[i];
@@ -188,15 +205,35 @@ final class TrustStep implements StepRule {
                 }
             }
             tape.forwardTo(costNode);
+            boolean byGradient = false;
+            for (int p = 0; p < active; p++) {
+                if (!trying[p]) continue;
+                // The ratio test where the cost resolves the change (a fall of at least ETA times the
+                // predicted one, by more than the cost's rounding); the gradient where it cannot.
+                // A cost of -inf fell without bound: taken, so that the block's rules end the lane DIVERGED.
+                judged[p] = cost[p] == Double.NEGATIVE_INFINITY ? NewtonAcceptance.Judged.TAKE
+                        : NewtonAcceptance.byCost(cost0[p], cost[p], 1, -pred[p], ETA, dtype);
+                byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+            }
+            if (byGradient) tape.forward(); // only near a stationary point: the trials' gradients
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];
                 double rho = (cost0[p] - f) / pred[p];
+                boolean take;
+                if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
+                    // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
+                    // fell by at least half of what the model says, and then leave the radius as it is.
+                    take = NewtonAcceptance.byModelGradient(norm0[p], second.trialGradNorm(p), modelGrad[p]);
+                    rho = take ? 0.5 : Double.NaN;
+                } else {
+                    take = judged[p] == NewtonAcceptance.Judged.TAKE;
+                }
                 double delta = tr.delta(p);
                 if (!(rho >= 0.25)) delta = 0.25 * Math.min(delta, unorm[p]); // also NaN: a non-finite cost
                 else if (rho > 0.75 && unorm[p] >= 0.99 * delta) delta = 2 * delta;
                 tr.delta(p, delta);
-                if (rho >= ETA && f < cost0[p]) {
+                if (take) {
                     double sn = 0;
                     for (int k = 0; k < m; k++) {
                         double s = values[k][p] - x0[k][p];

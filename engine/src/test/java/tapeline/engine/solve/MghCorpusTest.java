@@ -81,10 +81,10 @@ class MghCorpusTest {
         System.out.println(report + "trust solved " + solved + " of " + 3 * MghProblem.all().size());
         assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
         // scipy on the same starts: trust-exact 93, trf 95 (bench-curvefit.py). Not solved: Powell badly
-        // scaled 10x/100x, Beale 10x/100x, Meyer 100x, Biggs EXP6 1x (MAX_STEPS, short of a stationary
-        // point), Jennrich-Sampson 100x (cost overflows at the start), Gaussian 10x, Gulf 100x (gradient
-        // exactly 0 at the start), Box 3D 100x, Trigonometric 10x, Brown almost-linear 10x (stationary points of
-        // higher cost: CONVERGED there, stationary).
+        // scaled 10x/100x, Beale 10x/100x, Meyer 100x, Biggs EXP6 1x/100x (MAX_STEPS, short of a stationary
+        // point), Jennrich-Sampson 100x (cost overflows at the start), Gulf 100x (gradient exactly 0 at the
+        // start), Box 3D 100x, Osborne 1 100x, Trigonometric 10x (stationary points of higher cost:
+        // CONVERGED there, stationary).
         assertThat(solved).isEqualTo(93);
     }
 }

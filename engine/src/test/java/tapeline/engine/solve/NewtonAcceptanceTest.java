@@ -117,6 +117,12 @@ class NewtonAcceptanceTest {
         assertThat(NewtonAcceptance.byGradient(1e-8, 0.76e-8, 0.5)).isFalse();
         assertThat(NewtonAcceptance.byGradient(1e-14, 0.99e-14, 1)).isFalse();  // moved within the gradient's rounding
         assertThat(NewtonAcceptance.byGradient(1e-8, Double.NaN, 1)).isFalse();
+        // A trust-region trial: half of the model's predicted fall of the gradient norm, (g0 + model) / 2.
+        assertThat(NewtonAcceptance.byModelGradient(1e-8, 1e-15, 0)).isTrue();       // an interior Newton step
+        assertThat(NewtonAcceptance.byModelGradient(1e-8, 0.59e-8, 0.2e-8)).isTrue();  // below (1 + 0.2) / 2
+        assertThat(NewtonAcceptance.byModelGradient(1e-8, 0.61e-8, 0.2e-8)).isFalse();
+        assertThat(NewtonAcceptance.byModelGradient(1e-8, 0.5e-8, 1e-8)).isFalse();   // the model predicts no fall
+        assertThat(NewtonAcceptance.byModelGradient(1e-8, Double.NaN, 0)).isFalse();
         // float32: its own ulps.
         assertThat(NewtonAcceptance.resolution(1.0, DType.FLOAT32)).isEqualTo(4096 * (double) Math.ulp(1.0f));
     }

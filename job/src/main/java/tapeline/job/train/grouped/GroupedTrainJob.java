@@ -170,6 +170,11 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
             }
             model = new LossModel(c.loss(), c.variables(), sizes, c.dtype(), c.blockSize()).withCodegen(c.codegen());
             new LossModel(c.loss(), c.variables(), sizes, c.dtype(), 1).compile(); // names, sizes, a scalar loss
+            if (cells.isEmpty()) {
+                // Each group is fitted to its rows' values: a loss of the variables alone fits every group alike.
+                problems.add("loss: reads no input column, so every group would get the same fit (group.by fits each"
+                        + " group to its own rows: write the loss over the input's columns, e.g. (y - b * x)^2)");
+            }
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         } catch (IllegalArgumentException e) { // ExpressionException among them: it names the position

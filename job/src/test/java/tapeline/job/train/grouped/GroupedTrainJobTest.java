@@ -431,6 +431,9 @@ class GroupedTrainJobTest extends SparkSuite {
         Run missing = main(job(in, dir.resolve("out"), "group.by = stor, sku", "input.path = " + in)[0], "--check");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("group.by: no column 'stor' in the input; did you mean 'store'?");
+        Run noColumn = main(job(in, dir.resolve("out"), "loss = (b - 3)^2 + sum(w^2)")[0], "--check");
+        assertThat(noColumn.code()).isEqualTo(2);
+        assertThat(noColumn.err()).contains("loss: reads no input column");
         Run ok = main(job(in, dir.resolve("out"))[0], "--check");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(dir.resolve("out")).doesNotExist();
