@@ -8,9 +8,10 @@ import tapeline.engine.tape.Tape;
 /**
  * One damped Newton step for every running lane of a block ({@code optimizer = newton}).
  *
- * <p>Per lane: the gradient g and Hessian H from the recorded derivative program, H's
- * eigen-decomposition {@code H = V diag(l) V^T} ({@link SymmetricEigen}), and the direction
- * {@code d = -V diag(1 / max(|l_i|, zero)) V^T g}. Where H is positive definite (every
+ * <p>Per lane: the gradient g and Hessian H from the recorded derivative program, and the direction
+ * {@code d = -V diag(1 / max(|l_i|, zero)) V^T g} from H's eigen-decomposition {@code H = V diag(l) V^T}
+ * ({@link NewtonDirection}, the train job's rule too: by Cholesky where H is positive definite and well
+ * conditioned, {@link SymmetricEigen} otherwise). Where H is positive definite (every
  * {@code l_i > zero}) that is exactly the Newton step {@code -H^-1 g}; elsewhere negative
  * eigenvalues are taken by magnitude and zero ones replaced by the tolerance, a positive-definite
  * matrix in both cases, so d is a descent direction ({@code g.d < 0}) that also moves away from a
@@ -50,6 +51,9 @@ final class NewtonStep implements StepRule {
     private transient double[][][] h;
     private transient double[][] matrix;
     private transient SymmetricEigen eigen;
+    private transient NewtonDirection rule;
+    private transient double[] gLane;
+    private transient double[] dLane;
     private transient double[][] d;
     private transient double[][] x0;
     private transient double[] cost0;
@@ -76,6 +80,9 @@ final class NewtonStep implements StepRule {
         h = new double[m][m][lanes];
         matrix = new double[m][m];
         eigen = new SymmetricEigen(m);
+        rule = new NewtonDirection(m);
+        gLane = new double[m];
+        dLane = new double[m];
         d = new double[m][lanes];
         x0 = new double[m][lanes];
         cost0 = new double[lanes];
@@ -200,20 +207,14 @@ final class NewtonStep implements StepRule {
         return Math.sqrt(s);
     }
 
-    /** d for lane p (see the class comment), with slope g.d, bend d.H.d and the smallest eigenvalue. */
+    /** d for lane p by Newton's one rule ({@link NewtonDirection}), with slope g.d and bend d.H.d. */
     private void direction(int p) {
-        SymmetricEigen e = decompose(p);
-        double zero = Verdict.zero(e, dtype);
-        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
-        for (int k = 0; k < m; k++) d[k][p] = flat ? -g[k][p] : 0;
-        if (!flat) {
-            for (int i = 0; i < m; i++) {
-                double proj = 0; // v_i . g
-                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k][p];
-                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
-                for (int k = 0; k < m; k++) d[k][p] -= scale * e.vector(i, k);
-            }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) matrix[i][j] = h[i][j][p];
+            gLane[i] = g[i][p];
         }
+        rule.direction(matrix, gLane, dtype, dLane);
+        for (int k = 0; k < m; k++) d[k][p] = dLane[k];
         double s = 0;
         double b = 0;
         for (int i = 0; i < m; i++) {
