@@ -48,8 +48,11 @@ import tapeline.job.train.grouped.GroupedOutput;
  * (no such group, or one that ended {@code INVALID} or {@code DIVERGED}) is {@code NO_MODEL}, with
  * its key in {@code error}; the others are {@code SCORED} or {@code INVALID} as in an ungrouped score.
  *
+ * <p>The job scores through a {@link Stage}: the grouped {@code tapeline.ml.TrainedModel} stage made from
+ * the config's keys ({@code tapeline.job.StageJobs} wires it; this package does not know {@code tapeline.ml}).
+ *
  * <pre>{@code
- * GroupedScoreJob job = new GroupedScoreJob();
+ * GroupedScoreJob job = tapeline.job.StageJobs.groupedScore();
  * GroupedScoreJob.Prepared p = job.check(spark, config);
  * ScoreSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
@@ -93,6 +96,23 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         }
     }
 
+    /** The score the job runs: the grouped {@code tapeline.ml.TrainedModel} stage's, made from the config's keys. */
+    public interface Stage {
+        /** The config the model's Params stand for, with the job's own keys (input, output, params.path, ...). */
+        Config config() throws ConfigException;
+
+        /** The model's rows for the checked input and groups' parameters, counted by status; lazy. */
+        Dataset<Row> rows(Prepared p, LongAccumulator scored, LongAccumulator invalid, LongAccumulator noModel);
+    }
+
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
+    /** A grouped score job scoring through the stages {@code stages} makes of a config's keys. */
+    public GroupedScoreJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
+
     /** Everything a grouped score needs, checked: the parameters as a frame of key and variable columns. */
     public record Prepared(Config config, Dataset<Row> input, Dataset<Row> params, List<String> variables,
                            ScoreModel model, StructType schema, String paramsDirectory) {}
@@ -109,6 +129,13 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
 
     @Override
     public Config configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        return stage.config(); // the same keys, through the model's Params
+    }
+
+    /** The keys as a grouped score's config: {@code group.by} and the score's keys. */
+    public static Config parse(Map<String, String> keys, List<String> problems) throws ConfigException {
         Map<String, String> rest = new LinkedHashMap<>(keys);
         String text = rest.remove("group.by");
         List<String> groupBy = new ArrayList<>();
@@ -348,7 +375,7 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
-        return ScoreJob.write(spark, c, score(p, scored, invalid, noModel), "with each group's parameters from "
+        return ScoreJob.write(spark, c, stage.rows(p, scored, invalid, noModel), "with each group's parameters from "
                 + p.paramsDirectory(), t0, phases, gate,
                 (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
                         List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written,
