@@ -12,7 +12,7 @@ import tapeline.job.config.ConfigException;
  * nothing), run, summarise. {@code --check} stops after the second step.
  *
  * <pre>{@code
- * Job<SweepConfig, SweepJob.Prepared, SweepSummary> job = new SweepJob();
+ * Job<SweepConfig, SweepJob.Prepared, SweepSummary> job = StageJobs.sweep();   // computes through tapeline.ml.Sweep
  * SweepConfig c = job.configure(keys, problems);        // ConfigException: exit 2
  * SweepJob.Prepared p = job.check(spark, c);            // ConfigException: exit 2, nothing written
  * SweepSummary s = job.run(spark, p, gate, phases);     // the output is committed when it returns

@@ -18,17 +18,15 @@ import tapeline.job.config.CommonConfig;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.ConfigFile;
 import tapeline.job.sweep.SweepJob;
-import tapeline.job.score.GroupedScoreJob;
 import tapeline.job.score.ScoreJob;
 import tapeline.job.train.TrainJob;
-import tapeline.job.train.grouped.GroupedTrainJob;
 import tapeline.job.config.GroupedTrainConfig;
 
 /**
  * The entry point {@code submit.sh} and {@code spark-submit} call:
  * {@code tapeline.job.Main CONF [key=value ...]}. It reads the keys, picks the {@link Job} the
- * {@code job} key names ({@link SweepJob}, {@link TrainJob}, {@link ScoreJob}) and takes it through its steps; the work
- * is in the job.
+ * {@code job} key names ({@link SweepJob}, {@link TrainJob}, {@link ScoreJob}, each computing through its
+ * Spark ML stage: {@link StageJobs}) and takes it through its steps; the work is in the job and its stage.
  *
  * <p>Exit codes: 0 the job ran; 2 a usage or configuration error (the message names the key, the
  * expression position or the column; nothing is written); 1 a failure while running; 3 the
@@ -62,9 +60,10 @@ public final class Main {
 
     private static Map<String, Supplier<Job<?, ?, ?>>> jobs() {
         Map<String, Supplier<Job<?, ?, ?>>> m = new LinkedHashMap<>();
-        m.put("sweep", SweepJob::new);
-        m.put("train", TrainJob::new);
-        m.put("score", ScoreJob::new);
+        // Each job runs its stage (tapeline.ml): the keys become the stage's Params, the job writes what it computes.
+        m.put("sweep", StageJobs::sweep);
+        m.put("train", StageJobs::train);
+        m.put("score", StageJobs::score);
         return Collections.unmodifiableMap(m);
     }
 
@@ -107,9 +106,9 @@ public final class Main {
             return USAGE;
         }
         if (kind.equals("train") && GroupedTrainConfig.isGrouped(keys)) {
-            job = GroupedTrainJob::new; // one fit per group: its own loop (docs/grouped-train.md)
+            job = StageJobs::groupedTrain; // one fit per group: its own loop (docs/grouped-train.md)
         } else if (kind.equals("score") && GroupedTrainConfig.isGrouped(keys)) {
-            job = GroupedScoreJob::new; // each row with its group's parameters
+            job = StageJobs::groupedScore; // each row with its group's parameters
         }
         QualityGate gate = QualityGate.parse(keys.get(QualityGate.KEY), problems);
         return run(job.get(), keys, problems, gate, checkOnly, conf, out, err);

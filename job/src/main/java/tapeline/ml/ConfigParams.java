@@ -100,6 +100,18 @@ final class ConfigParams {
     }
 
     /**
+     * Parses a job's whole key map (its input and output keys among them, no {@link #FRAME}) with the job's
+     * parser; a problem is an {@link IllegalArgumentException} with the parser's message.
+     */
+    static <C> C parseJob(Parser<C> parser, Map<String, String> keys) {
+        try {
+            return parser.parse(new LinkedHashMap<>(keys));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Checks one key's value at {@code set}, as the parser checks it: {@code base} (a minimal valid
      * config) with {@code key = value}; only the problems about {@code key} count (the others are about
      * keys still to be set).

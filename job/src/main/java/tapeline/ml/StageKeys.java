@@ -76,6 +76,17 @@ final class StageKeys {
         return own;
     }
 
+    /** The keys of {@code configKeys} that are the job's, not this stage's (input, output, Spark, ...). */
+    Map<String, String> jobOnly(Map<String, String> configKeys) {
+        Map<String, String> job = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (!ConfigParams.isStageKey(keys, k)) {
+                job.put(k, v);
+            }
+        });
+        return job;
+    }
+
     /**
      * Sets the Params of {@code checked} keys (the parser has read them), each read as its Param's
      * type; a key that is exactly a Param's wins over an entry prefix ({@code optimizer.learning_rate}

@@ -21,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
+import tapeline.job.sweep.SweepCounts;
 import tapeline.job.sweep.SweepJob;
 
 /**
@@ -31,8 +32,9 @@ import tapeline.job.sweep.SweepJob;
  *
  * <p>Each Param is named after the config key it stands for ({@code toleranceGrad} is
  * {@code tolerance.grad}) and is checked by the sweep job's own parser, with its messages: a value at
- * {@code set}, the whole at {@link #transformSchema}. The job ({@code ./submit.sh}) and this stage run
- * the same code ({@link SweepJob#bind}, {@link SweepJob#sweep}) and give the same bits.
+ * {@code set}, the whole at {@link #transformSchema}. The sweep job ({@code ./submit.sh}) runs this
+ * stage: the config's keys become its Params ({@link #fromConfig}), the job runs their config
+ * ({@link #jobConfig}) and writes {@link #transform(SweepJob.Prepared, SweepCounts)}; so the two give the same bits.
  *
  * <pre>{@code
  * Dataset<Row> out = new Sweep().setCost("x0 * w^2 + x1 * w + x2").setVariables("w")
@@ -223,6 +225,19 @@ public final class Sweep extends Transformer implements MLWritable {
     }
 
     /**
+     * The Params as the sweep job's config, with the job's own keys (input, output, Spark, ...) taken
+     * from {@code jobKeys}: what {@code ./submit.sh} runs with ({@code tapeline.job.StageJobs} makes the
+     * stage with {@link #fromConfig} and runs this config).
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public SweepConfig jobConfig(Map<String, String> jobKeys) {
+        Map<String, String> all = keys.jobOnly(jobKeys);
+        all.putAll(configKeys());
+        return ConfigParams.parseJob(SweepConfig::parse, all);
+    }
+
+    /**
      * The frame with the sweep's columns, as a plan: nothing runs until an action. A vector column
      * ({@code VectorAssembler}'s) is read as an array of its size and comes out as one.
      *
@@ -231,7 +246,17 @@ public final class Sweep extends Transformer implements MLWritable {
      */
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
-        return SweepJob.sweep(prepare(Frames.withArrays(dataset)));
+        SweepJob.Prepared p = prepare(Frames.withArrays(dataset));
+        return transform(p, SweepCounts.register(p.input().sparkSession().sparkContext()));
+    }
+
+    /**
+     * {@link #transform(Dataset)} of a frame already bound to this stage's config ({@link SweepJob#bind},
+     * or the sweep job's {@code prepare} of {@link #jobConfig}): the rows, counted by status into
+     * {@code counts}, lazily. The sweep job's rows are this ({@code tapeline.job.StageJobs}).
+     */
+    public Dataset<Row> transform(SweepJob.Prepared bound, SweepCounts counts) {
+        return SweepJob.sweep(bound, counts);
     }
 
     private SweepJob.Prepared prepare(Dataset<Row> frame) {

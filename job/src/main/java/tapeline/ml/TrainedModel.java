@@ -28,6 +28,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import tapeline.engine.train.ParameterErrors;
 import tapeline.engine.train.TrainState.HistoryPoint;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
@@ -49,7 +51,13 @@ import tapeline.job.train.TrainJob;
  * <p>Saved, it <em>is</em> a train job's output directory: {@code params/}, {@code history/},
  * {@code loss.png}, the run record {@code _tapeline.json}, and Spark ML's {@code metadata/}. So a
  * saved model scores with {@code job = score}, and a train job's output loads as a model
- * ({@link #load}); the format is read from the directory's record.
+ * ({@link #load}); the format is read from the directory's record. A fit asked for standard errors
+ * ({@code Trainer.setStderr(true)}) keeps them ({@link #standardErrors()}, {@link #covariance()}) and
+ * saves them as {@code job = train} with {@code stderr = true} does: the {@code se} column of
+ * {@code params/} and {@code covariance/}.
+ *
+ * <p>{@code job = score} runs this stage: its keys become the Params ({@link #forScoreJob}) and its
+ * rows are {@link #transform(ScoreJob.Prepared, LongAccumulator, LongAccumulator)}.
  *
  * <pre>{@code
  * TrainedModel m = new Trainer().setLoss("(y - (b + dot(w, x)))^2").setVariables("b, w[3]").fit(train);
@@ -70,6 +78,11 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     private final String uid;
     private final Map<String, Double> parameters;
     private final TrainingSummary summary;
+    /**
+     * The fit's standard errors and covariance ({@code stderr = true}; all NaN, with the reason, when the
+     * fit has none), or null when they were not asked for. Written as the train job writes them.
+     */
+    private ParameterErrors errors;
     /** The run record of the fit (or of the loaded directory), rewritten with each save. */
     private final ObjectNode record;
     /** A grouped model's parameters: the grouped train's rows (keys, variables, results), else null. */
@@ -169,6 +182,85 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         return parameters;
     }
 
+    /** This model with the fit's standard errors ({@code null}: not asked for); for the fit and the loader. */
+    TrainedModel withErrors(ParameterErrors e) {
+        if (e != null && (e.se().length != parameters.size() || e.covariance().length != parameters.size())) {
+            throw new IllegalArgumentException("standard errors for " + e.se().length + " parameters, the model has "
+                    + parameters.size());
+        }
+        this.errors = e;
+        return this;
+    }
+
+    /**
+     * The fitted parameters' standard errors by scalar name, in {@link #parameters()}' order: what
+     * {@code job = train} with {@code stderr = true} writes in the params' {@code se} column
+     * ({@code Trainer.setStderr(true)}; for residuals {@code sqrt(diag((J^T J)^-1) * RSS / (n - p))}, for
+     * {@code costKind = nll} {@code sqrt(diag(H^-1))}). Empty when the fit was not asked for them or has
+     * none ({@link #standardErrorsReason()} says why).
+     *
+     * <pre>{@code
+     * TrainedModel m = new Trainer().setResiduals("y - (b + w * x)").setVariables("b, w").setOptimizer("lm")
+     *         .setStderr(true).fit(points);
+     * m.standardErrors().get("w");   // statsmodels' bse for w
+     * }</pre>
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Map<String, Double> standardErrors() {
+        Map<String, Double> names = parameters();
+        if (errors == null || errors.reason() != null) {
+            return Map.of();
+        }
+        Map<String, Double> se = new LinkedHashMap<>();
+        int k = 0;
+        for (String name : names.keySet()) {
+            se.put(name, errors.se()[k++]);
+        }
+        return Collections.unmodifiableMap(se);
+    }
+
+    /**
+     * The parameters' covariance matrix (statsmodels' {@code cov_params()}), rows and columns in
+     * {@link #parameters()}' order, as the train job's {@code covariance} table; empty when there are no
+     * standard errors ({@link #standardErrorsReason()}).
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Optional<org.apache.spark.ml.linalg.Matrix> covariance() {
+        int p = parameters().size();
+        if (errors == null || errors.reason() != null) {
+            return Optional.empty();
+        }
+        double[] columnMajor = new double[p * p];
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                columnMajor[j * p + i] = errors.covariance()[i][j];
+            }
+        }
+        return Optional.of(new org.apache.spark.ml.linalg.DenseMatrix(p, p, columnMajor));
+    }
+
+    /**
+     * Why {@link #standardErrors()} is empty, or empty when it is not: the fit was not asked for them
+     * ({@code stderr} unset), or the fit's reason as the train job's run record gives it
+     * ({@code train.standard_errors.reason}: {@code J^T J is singular ...}, the run DIVERGED, ...).
+     *
+     * @throws IllegalStateException for a grouped model (as {@link #parameters()})
+     */
+    public Optional<String> standardErrorsReason() {
+        parameters();
+        if (errors == null) {
+            return Optional.of("the fit was not asked for standard errors (stderr = false)");
+        }
+        return Optional.ofNullable(errors.reason());
+    }
+
+    /** Whether the fit was asked for standard errors ({@code stderr = true}): then a save writes {@code se} and {@code covariance}. */
+    boolean hasErrorColumns() {
+        return errors != null;
+    }
+
     /** Whether the model knows how its fit went (a bare params directory loaded does not). */
     public boolean hasSummary() {
         return summary != null;
@@ -216,8 +308,9 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         k.putAll(configKeys());
         k.put("params.path", "<model " + uid + ">");
         try {
-            GroupedScoreJob.Config c = new GroupedScoreJob().configure(k, new ArrayList<>());
-            return GroupedScoreJob.bind(c, frame, groups, source);
+            GroupedScoreJob.Config c = GroupedScoreJob.parse(k, new ArrayList<>());
+            // The vectors' sizes from the fit's record: binding reads no row, so transform runs no job.
+            return GroupedScoreJob.bind(c, frame, groups, source, GroupedScoreJob.sizes(record));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -251,8 +344,95 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                     spark.sparkContext().longAccumulator("tapeline score: " + GroupedScoreJob.NO_MODEL));
         }
         ScoreJob.Prepared p = prepare(Frames.withArrays(dataset));
-        return ScoreJob.score(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
+        return transform(p, spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED),
                 spark.sparkContext().longAccumulator("tapeline score: INVALID"));
+    }
+
+    /**
+     * {@link #transform(Dataset)} of a frame already bound to this model's config and parameters
+     * ({@link ScoreJob#bind}, or the score job's check of {@link #jobConfig} with the parameters of
+     * {@code params.path}): the rows, counted by status, lazily. The score job's rows are this
+     * ({@code tapeline.job.StageJobs}).
+     */
+    public Dataset<Row> transform(ScoreJob.Prepared bound, LongAccumulator scored, LongAccumulator invalid) {
+        return ScoreJob.score(bound, scored, invalid);
+    }
+
+    /**
+     * The grouped score's rows for a frame already bound to this model's config and the groups'
+     * parameters (the grouped score job's check of {@link #groupedJobConfig}), counted by status, lazily.
+     * The grouped score job's rows are this ({@code tapeline.job.StageJobs}); a grouped model's
+     * {@link #transform(Dataset)} runs the same {@link GroupedScoreJob#score}.
+     */
+    public Dataset<Row> transform(GroupedScoreJob.Prepared bound, LongAccumulator scored, LongAccumulator invalid,
+                                  LongAccumulator noModel) {
+        return GroupedScoreJob.score(bound, scored, invalid, noModel);
+    }
+
+    /**
+     * A model for {@code job = score}: its Params ({@code outputs}, {@code dtype}, {@code blockSize},
+     * {@code groupBy}) set from a score config's keys, which the score job's parser has checked, without
+     * parameters (a grouped model's are the groups' rows the job reads). {@code tapeline.job.StageJobs}
+     * makes the score job's model so, then with the parameters the job reads from {@code params.path}.
+     */
+    public static TrainedModel forScoreJob(Map<String, String> configKeys) {
+        return forScoreJob(configKeys, Map.of());
+    }
+
+    /**
+     * {@link #forScoreJob(Map)} with its parameters ({@code b}, {@code w[0]}, ...: what the score job read
+     * from {@code params.path}, as {@link #load} reads them).
+     */
+    public static TrainedModel forScoreJob(Map<String, String> configKeys, Map<String, Double> parameters) {
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, null, JSON.createObjectNode());
+        Map<String, String> own = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (isOwnScoreKey(k)) {
+                own.put(k, v);
+            }
+        });
+        m.keys.setKeys(own);
+        return m;
+    }
+
+    /** Whether a score config's key is a Param of this model: an output, {@code dtype}, {@code block.size}, {@code group.by}. */
+    private static boolean isOwnScoreKey(String k) {
+        if (k.startsWith("output.")) {
+            // output.path, output.format, ... and output.option.* are the job's output, not columns.
+            return !ScoreConfig.fixedKeys().contains(k) && !k.startsWith("output.option.");
+        }
+        return k.equals("dtype") || k.equals("block.size") || k.equals("group.by");
+    }
+
+    /** The keys of a score config that are the job's (input, output, params.path, Spark, ...). */
+    private static Map<String, String> jobOnly(Map<String, String> configKeys) {
+        Map<String, String> job = new LinkedHashMap<>();
+        configKeys.forEach((k, v) -> {
+            if (!isOwnScoreKey(k)) {
+                job.put(k, v);
+            }
+        });
+        return job;
+    }
+
+    /**
+     * The Params as the score job's config, with the job's own keys (input, output, {@code params.path},
+     * Spark, ...) taken from {@code jobKeys}: what {@code ./submit.sh} runs with.
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public ScoreConfig jobConfig(Map<String, String> jobKeys) {
+        Map<String, String> all = jobOnly(jobKeys);
+        all.putAll(configKeys());
+        all.remove("group.by");
+        return ConfigParams.parseJob(ScoreConfig::parse, all);
+    }
+
+    /** {@link #jobConfig} with {@code group.by}: the grouped score job's config. */
+    public GroupedScoreJob.Config groupedJobConfig(Map<String, String> jobKeys) {
+        Map<String, String> all = jobOnly(jobKeys);
+        all.putAll(configKeys());
+        return ConfigParams.parseJob(k -> GroupedScoreJob.parse(k, new ArrayList<>()), all);
     }
 
     @Override
@@ -276,6 +456,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
     @Override
     public TrainedModel copy(ParamMap extra) {
         TrainedModel m = new TrainedModel(uid, parameters, summary, record.deepCopy(), groups, source);
+        m.errors = errors;
         return copyValues(m, extra).setParent(parent());
     }
 
@@ -307,8 +488,9 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         } else {
             List<String> names = new ArrayList<>(parameters.keySet());
             double[] values = parameters.values().stream().mapToDouble(Double::doubleValue).toArray();
+            // The train job's own writer: with standard errors, the se column and covariance/ as stderr = true writes them.
             TrainJob.write(spark, new OutputSpec(path, Format.PARQUET, OutputMode.ERROR), names, values,
-                    summary == null ? List.of() : summary.points(), "tapeline model " + uid);
+                    summary == null ? List.of() : summary.points(), "tapeline model " + uid, errors);
         }
         StageMetadata.write(this, path, spark.version(), hadoop);
         // The record says what is there and how it was written: the params are parquet here, wherever they came from.
@@ -375,6 +557,14 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
 
     private static TrainedModel load(SparkSession spark, String path) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (StageMetadata.exists(path, hadoop) && !new Path(path, RunRecord.FILE).getFileSystem(hadoop)
+                .exists(new Path(path, RunRecord.FILE))) {
+            try {
+                StageMetadata.read(path, TrainedModel.class, hadoop); // another stage saved there (a Sweep's Params): says which
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage() + ": it holds no fitted parameters", e);
+            }
+        }
         JsonNode grouped = groupedRecord(path, hadoop);
         if (grouped != null) {
             return loadGroups(spark, path, grouped, hadoop);
@@ -383,7 +573,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         Map<String, Double> scalars;
         try {
             dir = ModelDirectory.open("path", path, null, hadoop);
-            scalars = ScoreJob.readScalars(spark, dir.paramsDirectory(), dir.format());
+            scalars = ScoreJob.readScalars(spark, dir); // a read error says where the format came from, as job = score's
         } catch (ConfigException e) {
             throw new IllegalArgumentException("TrainedModel.load: " + e.getMessage(), e);
         }
@@ -391,7 +581,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                 ? StageMetadata.read(dir.root(), TrainedModel.class, hadoop) : null;
         ObjectNode record = dir.record() == null ? JSON.createObjectNode() : (ObjectNode) dir.record().deepCopy();
         TrainedModel m = new TrainedModel(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(),
-                scalars, summary(spark, dir), record);
+                scalars, summary(spark, dir), record).withErrors(errors(spark, dir, List.copyOf(scalars.keySet())));
         String dtype = record.path("config").path("dtype").asText("");
         if (!dtype.isEmpty()) {
             m.set(m.dtype, dtype); // outputs computed in the fit's number type unless the metadata says otherwise
@@ -400,6 +590,55 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             StageMetadata.setParams(m, metadata, m::set);
         }
         return m;
+    }
+
+    /**
+     * The standard errors a train output holds ({@code stderr = true}: the params' {@code se} column and
+     * {@code covariance/} beside them, in the directory's format), or null when it has none. A null
+     * {@code se} (a fit without them) is NaN with the record's {@code train.standard_errors.reason}.
+     */
+    private static ParameterErrors errors(SparkSession spark, ModelDirectory dir, List<String> names) throws IOException {
+        Dataset<Row> params = ModelDirectory.reader(spark, dir.format()).load(dir.paramsDirectory());
+        if (!List.of(params.schema().fieldNames()).contains("se")) {
+            return null;
+        }
+        int p = names.size();
+        double[] se = new double[p];
+        double[][] cov = new double[p][p];
+        java.util.Arrays.fill(se, Double.NaN);
+        for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
+        for (Row r : params.select("name", "se").collectAsList()) {
+            int k = names.indexOf(r.getString(0));
+            if (k >= 0) se[k] = number(r, 1);
+        }
+        // Beside params/, as the train job writes it (a bare params directory: beside it too).
+        Path covariance = new Path(new Path(dir.paramsDirectory()).getParent(), "covariance");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (covariance.getFileSystem(hadoop).exists(covariance)) {
+            Dataset<Row> c = ModelDirectory.reader(spark, dir.format()).load(covariance.toString());
+            List<String> columns = List.of(c.schema().fieldNames());
+            for (Row r : c.collectAsList()) {
+                int i = names.indexOf(r.getString(columns.indexOf("name")));
+                for (int j = 0; i >= 0 && j < p; j++) {
+                    int at = columns.indexOf(names.get(j));
+                    if (at >= 0) cov[i][j] = number(r, at);
+                }
+            }
+        }
+        JsonNode why = dir.record() == null ? null : dir.record().path("train").path("standard_errors").path("reason");
+        String reason = why != null && why.isTextual() ? why.asText() : null;
+        boolean complete = java.util.Arrays.stream(se).noneMatch(Double::isNaN);
+        if (reason == null && !complete) {
+            reason = "no standard errors in " + dir.paramsDirectory() + " (its se column has nulls)";
+        }
+        return new ParameterErrors(se, cov, complete ? null : reason);
+    }
+
+    /** A number cell: null as NaN, a CSV's all-null column (read as text) too. */
+    private static double number(Row r, int i) {
+        if (r.isNullAt(i)) return Double.NaN;
+        Object v = r.get(i);
+        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
     }
 
     /**
@@ -415,8 +654,8 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
         JsonNode r;
         try (java.io.InputStream in = fs.open(file)) {
             r = JSON.readTree(in);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return null; // ModelDirectory says what is wrong with it
+        } catch (IOException e) {
+            return null; // damaged JSON, a checksum that fails: ModelDirectory says what is wrong with it
         }
         return r != null && !r.path("config").path("group.by").asText("").isBlank() ? r : null;
     }

@@ -42,7 +42,11 @@ import tapeline.job.train.grouped.GroupedTrainJob;
 /**
  * The train job as a Spark ML {@link Estimator}: {@link #fit} runs the train job's driver loop on the
  * frame (the same code: {@link TrainJob#bind}, {@link TrainJob#fit}) and returns a
- * {@link TrainedModel} with the fitted parameters and a summary.
+ * {@link TrainedModel} with the fitted parameters, a summary and (asked for) their standard errors.
+ * The train job ({@code ./submit.sh}) runs this stage: the config's keys become its Params
+ * ({@link #fromConfig}), the job runs their config ({@link #jobConfig}) and writes the fit of
+ * {@link #fit(SparkSession, TrainJob.Prepared, QualityGate, Phases)} (grouped:
+ * {@link #fit(GroupedTrainJob.Prepared, GroupedCounts, Phases)}).
  *
  * <p>Each Param is named after its config key ({@code toleranceGrad} is {@code tolerance.grad},
  * {@code batchFraction} is {@code batch.fraction}) and is checked by the train job's parser, with its
@@ -320,6 +324,17 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         return isDefined(groupBy);
     }
 
+    /** The names in a {@code variables} value ({@code b, w[3]}: b, w). */
+    static List<String> variableNames(String variables) {
+        List<String> names = new ArrayList<>();
+        for (String part : variables.split(",")) {
+            String n = part.trim();
+            int bracket = n.indexOf('[');
+            names.add((bracket < 0 ? n : n.substring(0, bracket)).trim());
+        }
+        return names;
+    }
+
     /** The expression with the name {@code lambda} replaced by the value's text (in parentheses: it may be negative). */
     static String withLambda(String expression, double value) {
         Matcher m = LAMBDA.matcher(expression);
@@ -339,7 +354,8 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             m.remove("group.max.rows");
             m.remove("group.block.rows");
         }
-        if (m.containsKey("regularization")) {
+        if (m.containsKey("regularization") && !variableNames(m.getOrDefault("variables", "")).contains("lambda")) {
+            // A variable named lambda is the variable (a config file's regularization may read it), not the Param.
             m.put("regularization", withLambda(m.get("regularization"), (Double) getOrDefault(lambda)));
         }
         return m;
@@ -379,6 +395,28 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
     }
 
     /**
+     * The Params as the train job's config, with the job's own keys (input, output, checkpoints, Spark,
+     * ...) taken from {@code jobKeys}: what {@code ./submit.sh} runs with ({@code tapeline.job.StageJobs}
+     * makes the stage with {@link #fromConfig} and runs this config).
+     *
+     * @throws IllegalArgumentException with the parser's messages
+     */
+    public TrainConfig jobConfig(Map<String, String> jobKeys) {
+        return ConfigParams.parseJob(TrainConfig::parse, withJobKeys(jobKeys));
+    }
+
+    /** {@link #jobConfig} of a grouped trainer ({@link #isGrouped()}): the grouped train job's config. */
+    public GroupedTrainConfig groupedJobConfig(Map<String, String> jobKeys) {
+        return ConfigParams.parseJob(k -> GroupedTrainConfig.parse(k, new ArrayList<>()), withJobKeys(jobKeys));
+    }
+
+    private Map<String, String> withJobKeys(Map<String, String> jobKeys) {
+        Map<String, String> all = keys.jobOnly(jobKeys);
+        all.putAll(configKeys());
+        return all;
+    }
+
+    /**
      * Fits the frame's rows: caches them, runs the train job's loop, returns the model (its outputs set
      * from {@link #outputs()}). A vector column ({@code VectorAssembler}'s) is read as an array.
      *
@@ -399,7 +437,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         RunRecord record = new RunRecord("train", configKeys(), c.effectiveDefaults(), c);
         try {
             p = TrainJob.bind(c, frame);
-            fit = TrainJob.fit(spark, p, QualityGate.NONE, phases);
+            fit = fit(spark, p, QualityGate.NONE, phases);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -413,7 +451,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         List<String> names = p.model().parameterNames();
         TrainSummary s = new TrainSummary(fit.result().status(), fit.result().message(), end.step(), last.loss(),
                 last.gradNorm(), fit.rows(), fit.badRows(), fit.partitions(), fit.resumedFrom(), fit.result().passes(),
-                fit.result().passSeconds(), "<model>", names, end.params());
+                fit.result().passSeconds(), "<model>", names, end.params(), fit.errors());
         Map<String, Double> parameters = new LinkedHashMap<>();
         double[] values = end.params();
         for (int k = 0; k < values.length; k++) {
@@ -423,9 +461,31 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
                 s.skippedRows(), s.finalLoss(), s.finalGradNorm(), h);
         Map<String, Object> fields = record.succeeded(spark, phases, s, QualityGate.NONE).fields();
         fields.put("input", DATASET_INPUT);
-        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields));
+        TrainedModel m = new TrainedModel(ConfigParams.uid("trained"), parameters, summary, TrainedModel.json(fields))
+                .withErrors(fit.errors()); // null unless stderr: the fit's standard errors and covariance, or why none
         copyValues(m, ParamMap.empty());
         return m.setParent(this);
+    }
+
+    /**
+     * {@link #fit(Dataset)}'s loop on rows already bound to this stage's config ({@link TrainJob#bind}, or
+     * the train job's {@code prepare} of {@link #jobConfig}, which adds its checkpoints): caches and checks
+     * the rows (bad rows, {@code gate}), runs the driver loop, computes the standard errors when asked;
+     * writes nothing but checkpoints. The train job's fit is this ({@code tapeline.job.StageJobs}).
+     *
+     * @throws ConfigException bad rows under {@code badRows = fatal}, or no usable row
+     */
+    public TrainJob.Fit fit(SparkSession spark, TrainJob.Prepared bound, QualityGate gate, Phases phases) throws Exception {
+        return TrainJob.fit(spark, bound, gate, phases);
+    }
+
+    /**
+     * The grouped fit's rows (one a group) for rows already bound to this stage's grouped config
+     * ({@link GroupedTrainJob#bind}, or the grouped train job's {@code prepare} of {@link #groupedJobConfig}),
+     * counted into {@code counts}; lazy. The grouped train job's rows are this ({@code tapeline.job.StageJobs}).
+     */
+    public Dataset<Row> fit(GroupedTrainJob.Prepared bound, GroupedCounts counts, Phases phases) {
+        return GroupedTrainJob.fit(bound, counts, phases);
     }
 
     /**
@@ -450,7 +510,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             spark.sparkContext().setJobDescription(null);
         }
         GroupedCounts counts = GroupedCounts.register(spark.sparkContext());
-        Dataset<Row> groups = GroupedTrainJob.fit(p, counts, phases).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> groups = fit(p, counts, phases).persist(StorageLevel.MEMORY_AND_DISK());
         phases.begin("solve_and_write");
         spark.sparkContext().setJobDescription("tapeline fit: solve every group (" + g.train().optimizer() + ")");
         long t0 = System.nanoTime();
@@ -490,11 +550,7 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
             if (!Frames.onlyUnknownSizes(bad)) {
                 throw bad;
             }
-            for (var v : c.variables()) { // the names, as LossModel gives them; the sizes come with the frame
-                for (int k = 0; k < v.size(); k++) {
-                    zeros.put(v.size() == 1 ? v.name() : v.name() + "[" + k + "]", 0.0);
-                }
-            }
+            zeros.putAll(zeros(c));
         }
         if (getOrDefault(outputs).length == 0) {
             return schema;
@@ -521,10 +577,28 @@ public final class Trainer extends Estimator<TrainedModel> implements MLWritable
         if (getOrDefault(outputs).length == 0) {
             return schema;
         }
-        TrainedModel probe = layout == null ? new TrainedModel(uid)
-                : TrainedModel.grouped(uid, Frames.empty(layout), "<model>", TrainedModel.json(Map.of()));
+        if (layout == null) {
+            // A vector's size comes with the frame (a VectorAssembler's transformSchema does not say it): the
+            // columns a grouped model adds are an ungrouped one's, so its schema stands in; fit checks the rest.
+            TrainedModel probe = new TrainedModel(uid, zeros(g.train()), null, TrainedModel.json(Map.of()));
+            copyValues(probe, ParamMap.empty());
+            probe.clear(probe.groupBy());
+            return probe.transformSchema(schema);
+        }
+        TrainedModel probe = TrainedModel.grouped(uid, Frames.empty(layout), "<model>", TrainedModel.json(Map.of()));
         copyValues(probe, ParamMap.empty());
         return probe.transformSchema(schema);
+    }
+
+    /** A zero for every scalar parameter the variables declare, named as LossModel names them (b, w[0], ...). */
+    private static Map<String, Double> zeros(TrainConfig c) {
+        Map<String, Double> zeros = new LinkedHashMap<>();
+        for (var v : c.variables()) {
+            for (int k = 0; k < v.size(); k++) {
+                zeros.put(v.size() == 1 ? v.name() : v.name() + "[" + k + "]", 0.0);
+            }
+        }
+        return zeros;
     }
 
     @Override

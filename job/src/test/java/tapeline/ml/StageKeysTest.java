@@ -14,7 +14,8 @@ import tapeline.job.config.TrainConfig;
  * The guard that the stages and the jobs cannot drift apart in what they can be told: every key the
  * sweep, train and score jobs' parsers know is a Param of the stage or one of the job's own keys (where to
  * read and write, the Spark application, checkpoints), so a key added to a job without its Param fails
- * here. (The jobs do not go through the stages: {@code tapeline.ml} is built on the jobs' code, one way.)
+ * here. (The jobs run through the stages, {@code tapeline.job.StageJobs}: a key without its Param would
+ * still reach the job, as one of its own, and be missing from the API.)
  */
 class StageKeysTest {
 

@@ -7,7 +7,7 @@ import tapeline.engine.tape.Tape;
 /**
  * A chunk's Hessian sums compiled to Java ({@link HessianSource}): the same bits as
  * {@link tapeline.engine.tape.HessianProgram#evaluate} on the same tape (its forward pass, one reverse
- * pass per parameter, then {@code (H + H^T) / 2}), without the interpreter's buffer per node and op
+ * pass per parameter, then the upper triangle mirrored into the lower), without the interpreter's buffer per node and op
  * per loop. Prepared in the background like {@link PassKernel}; until {@link #ready()}, or for a tape
  * the generator does not handle ({@link #reason()}), the caller runs the interpreter.
  *
@@ -102,13 +102,9 @@ public final class HessianKernel {
         java.util.Arrays.fill(out, 0.0);
         generated.pass(buffers, scratch, two, out, lanes);
         for (int k = 0; k < out.length; k++) if (!has[k]) out[k] = 0.0;
-        // HessianProgram's symmetrisation: both halves computed, their mean in both.
+        // HessianProgram's symmetrisation: the upper triangle (the only one generated) mirrored into the lower.
         for (int i = 0; i < m; i++) {
-            for (int j = i + 1; j < m; j++) {
-                double h = 0.5 * (out[i * m + j] + out[j * m + i]);
-                out[i * m + j] = h;
-                out[j * m + i] = h;
-            }
+            for (int j = i + 1; j < m; j++) out[j * m + i] = out[i * m + j];
         }
         return out;
     }

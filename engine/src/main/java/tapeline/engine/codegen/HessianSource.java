@@ -21,8 +21,9 @@ import tapeline.engine.tape.Tape;
  * Row i is the reverse pass from gradient node i: its shared part above the lane sums (a gradient
  * node is a sum over the lanes: its cotangent reaches every lane as one value), one loop of per-lane
  * cotangents and terms, the lane sums by {@link Op}'s own reductions, then the shared part down to
- * the parameters; {@code out[i * m + j]} is d(gradient i)/d(parameter j). The caller symmetrises
- * as {@link tapeline.engine.tape.HessianProgram} does.
+ * the parameters; {@code out[i * m + j]} is d(gradient i)/d(parameter j), for {@code j >= i} only (the
+ * upper triangle: the lane sums only the lower one reads are not generated). The caller mirrors it
+ * into the lower triangle, as {@link tapeline.engine.tape.HessianProgram} does.
  *
  * <p>A tape whose gradient program has a lane reduction a reverse pass would have to read in its
  * loop (a loss with a mean inside it), or an op without a generated rule, is {@link KernelSource.Unsupported}:
@@ -147,8 +148,23 @@ final class HessianSource {
 
     /** One reverse pass, as the method {@code row<i>}. */
     private String row(int i, PassSource w, boolean[] has, int m) throws KernelSource.Unsupported {
+        // Only the upper triangle (j >= i) is written: the Hessian is symmetric and HessianProgram mirrors
+        // its upper triangle into the lower, so the lower half's lane sums are not computed at all.
+        java.util.Set<String> read = new java.util.HashSet<>();
+        for (int j = i; j < m; j++) {
+            String a = params[j] < w.adj.length ? w.adj[params[j]] : null;
+            if (a != null) read.addAll(identifiers(a));
+        }
+        List<String> scalarPart = new ArrayList<>();
+        for (int k = w.scalarPart.size() - 1; k >= 0; k--) { // backwards: a statement reads earlier ones
+            String stmt = w.scalarPart.get(k);
+            Matcher d = DEFINES.matcher(stmt);
+            if (d.lookingAt() && !read.contains(d.group(1))) continue;
+            read.addAll(identifiers(stmt.contains("//") ? stmt.substring(0, stmt.indexOf("//")) : stmt));
+            scalarPart.add(0, stmt);
+        }
         StringBuilder sums = new StringBuilder();
-        w.sums(sums);
+        w.sums(sums, read::contains);
         StringBuilder loop = new StringBuilder();
         for (java.util.Map.Entry<String, Integer> t : w.terms.entrySet()) {
             loop.append("            t").append(t.getValue()).append("[i] = ").append(t.getKey()).append(";\n");
@@ -156,12 +172,12 @@ final class HessianSource {
         StringBuilder back = new StringBuilder();
         for (String b : w.loopBackward) back.append("            ").append(b).append('\n');
         StringBuilder out = new StringBuilder();
-        for (int j = 0; j < m; j++) {
+        for (int j = i; j < m; j++) {
             String a = params[j] < w.adj.length ? w.adj[params[j]] : null;
             has[i * m + j] = a != null;
             if (a != null) out.append("        out[").append(i * m + j).append("] = ").append(a).append(";\n");
         }
-        String all = String.join("\n", w.scalarPre) + loop + back + sums + String.join("\n", w.scalarPart) + out;
+        String all = String.join("\n", w.scalarPre) + loop + back + sums + String.join("\n", scalarPart) + out;
         // Values read: shared ones before the loop, per-lane ones from their buffers in the loop.
         TreeSet<Integer> shared = new TreeSet<>();
         TreeSet<Integer> lane = new TreeSet<>();
@@ -205,10 +221,20 @@ final class HessianSource {
             s.append("        for (int i = 0; i < lanes; i++) {\n").append(readLoop).append(back).append(loop).append("        }\n");
         }
         s.append(sums);
-        for (String p : w.scalarPart) s.append("        ").append(p).append('\n');
+        for (String p : scalarPart) s.append("        ").append(p).append('\n');
         s.append(out);
         s.append("    }\n");
         return s.toString();
+    }
+
+    private static final Pattern DEFINES = Pattern.compile("final double (\\w+) = ");
+    private static final Pattern IDENTIFIER = Pattern.compile("\\b[A-Za-z_]\\w*\\b");
+
+    private static List<String> identifiers(String code) {
+        List<String> out = new ArrayList<>();
+        Matcher x = IDENTIFIER.matcher(code);
+        while (x.find()) out.add(x.group());
+        return out;
     }
 
     /** Forward buffers are numbered in node order once all rows are known: a marker the source step replaces. */

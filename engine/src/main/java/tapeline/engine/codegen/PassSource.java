@@ -485,7 +485,17 @@ final class PassSource {
 
     /** The reductions: two lane dots over the same terms in one sweep where possible (the same bits as two). */
     void sums(StringBuilder s) {
+        sums(s, name -> true);
+    }
+
+    /**
+     * The reductions whose names {@code wanted} accepts (the Hessian's rows skip those only its lower
+     * triangle reads), paired as {@link #sums(StringBuilder)} pairs them: a lane dot's bits do not
+     * depend on whether it ran alone or in a pair.
+     */
+    void sums(StringBuilder s, java.util.function.Predicate<String> wanted) {
         boolean[] done = new boolean[sums.size()];
+        for (int m = 0; m < sums.size(); m++) done[m] = !wanted.test(sums.get(m).name());
         String op = "tapeline.engine.tape.Op.";
         for (int m = 0; m < sums.size(); m++) {
             if (done[m]) continue;

@@ -263,21 +263,37 @@ public abstract class Optimizer implements Serializable {
     }
 
     private static int[][] group(int[] variableOfSlot, boolean[] perLane) {
-        java.util.Map<Integer, List<Integer>> byVar = new java.util.TreeMap<>();
+        // The slots of each variable that has any, variables ascending, slots ascending. Plain arrays, no
+        // maps or streams: a grouped fit builds an optimizer per group, where this was a tenth of a
+        // small group's solve.
+        int max = -1;
         for (int k = 0; k < variableOfSlot.length; k++) {
             if (variableOfSlot[k] < 0) throw new IllegalArgumentException("slot " + k + " has variable " + variableOfSlot[k]);
-            byVar.computeIfAbsent(variableOfSlot[k], v -> new ArrayList<>()).add(k);
+            max = Math.max(max, variableOfSlot[k]);
         }
-        int[][] out = new int[byVar.size()][];
-        int v = 0;
-        for (List<Integer> slots : byVar.values()) {
-            out[v] = slots.stream().mapToInt(Integer::intValue).toArray();
+        int[] count = new int[max + 1];
+        for (int var : variableOfSlot) count[var]++;
+        int used = 0;
+        for (int c : count) if (c > 0) used++;
+        int[][] out = new int[used][];
+        int[] index = new int[max + 1];
+        for (int var = 0, v = 0; var <= max; var++) {
+            if (count[var] > 0) {
+                index[var] = v;
+                out[v++] = new int[count[var]];
+            }
+        }
+        int[] filled = new int[used];
+        for (int k = 0; k < variableOfSlot.length; k++) {
+            int v = index[variableOfSlot[k]];
+            out[v][filled[v]++] = k;
+        }
+        for (int v = 0; v < out.length; v++) {
             for (int k : out[v]) {
                 if (perLane[k] != perLane[out[v][0]]) {
                     throw new IllegalArgumentException("variable " + v + " mixes per-lane and shared slots");
                 }
             }
-            v++;
         }
         return out;
     }

@@ -47,6 +47,8 @@ public final class BlockRun implements Serializable {
     private final StepRule rule;
     /** With the verdict on and a first-order optimizer: the watch for an unbounded fall, else null. */
     private final CurvatureWatch watch;
+    /** With lm on residuals that qualify ({@link ElementTape#why}): r, J, cost and gradient from the element tape, else null. */
+    private final ElementKernel elementKernel;
 
     // Lane bookkeeping, by position: laneAt[p] is the original lane at position p.
     private final int[] laneAt;
@@ -113,6 +115,7 @@ public final class BlockRun implements Serializable {
             second = null;
             rule = null;
             watch = null;
+            elementKernel = null;
             return;
         }
         // The recorded cost is reused from the previous block when it has room: recording and
@@ -151,14 +154,17 @@ public final class BlockRun implements Serializable {
             for (int j = 0; j < solver.variables().get(v).size(); j++) variableOfSlot[at++] = v;
         }
         optimizer.build(n, perLane, variableOfSlot);
-        second = compiled.hessian() == null ? null
+        ElementKernel ek = compiled.elements() == null ? null
+                : new ElementKernel(compiled.elements(), tape, costNode, values, dtype, optimizer instanceof LevenbergMarquardt);
+        second = compiled.hessian() == null && (ek == null || !compiled.elements().secondOrder()) ? null
                 : new NewtonStep(tape, costNode, compiled.hessian(), slots, dtype,
-                        optimizer instanceof Newton nw ? nw : null);
+                        optimizer instanceof Newton nw ? nw : null, ek);
         if (optimizer instanceof Newton) rule = second;
         else if (optimizer instanceof TrustRegion tr) rule = new TrustStep(second, tape, costNode, slots, dtype, tr, solver.settings());
         else if (optimizer instanceof LevenbergMarquardt lm) {
-            rule = new LmStep(tape, costNode, compiled.residuals(), varNodes.clone(), dtype, lm, solver.settings());
+            rule = new LmStep(tape, costNode, compiled.residuals(), varNodes.clone(), dtype, lm, solver.settings(), ek);
         } else rule = null;
+        elementKernel = ek;
         watch = solver.settings().verdict() && rule == null ? new CurvatureWatch(compiled.hessian(), slots, n) : null;
     }
 
@@ -177,7 +183,8 @@ public final class BlockRun implements Serializable {
      * A recorded cost: the tape, its leaves (variable slots, then input components), the cost node
      * and, for newton or the verdict, the program of its gradient and Hessian (else null).
      */
-    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian, int[] residuals) implements Serializable { }
+    record Compiled(Tape tape, int[] leaves, int cost, HessianProgram hessian, int[] residuals, ElementTape elements,
+                    String unrolled) implements Serializable { }
 
     /** Whether the solver needs Hessians: newton's steps, or the verdict on every result. */
     private static boolean secondOrder(BlockSolver solver) {
@@ -229,10 +236,36 @@ public final class BlockRun implements Serializable {
         }
         int[] leafNodes = leaves.stream().mapToInt(Integer::intValue).toArray();
         // The derivative program goes after the cost: forwardTo(cost) still computes the cost alone.
-        HessianProgram hessian = secondOrder(solver)
+        // A residual or a sum(body) that reads the arrays element by element is recorded once more, on
+        // lanes that are the elements (ElementTape); newton, trust and lm evaluate it there (and the
+        // row tape's derivative program is not recorded). Otherwise the reason is logged.
+        ElementTape elements = null;
+        String unrolled = null;
+        boolean perRow = LevenbergMarquardt.NAME.equals(solver.optimizer()) || "newton".equals(solver.optimizer())
+                || TrustRegion.NAME.equals(solver.optimizer());
+        if (solver.elementTape() && perRow && hasArrays(solver)) {
+            unrolled = ElementTape.why(solver);
+            if (unrolled == null) {
+                int[][] rowInputs = new int[solver.inputSizes().size()][];
+                int at = slotCount(solver);
+                int j = 0;
+                for (int size : solver.inputSizes().values()) {
+                    rowInputs[j++] = Arrays.copyOfRange(leafNodes, at, at + size);
+                    at += size;
+                }
+                elements = ElementTape.record(solver, rowInputs, secondOrder(solver));
+            }
+        }
+        HessianProgram hessian = secondOrder(solver) && elements == null
                 ? HessianProgram.record(tape, cost, java.util.Arrays.copyOf(leafNodes, slotCount(solver))) : null;
         tape.close();
-        return new Compiled(tape, leafNodes, cost, hessian, residuals);
+        return new Compiled(tape, leafNodes, cost, hessian, residuals, elements, unrolled);
+    }
+
+    /** Whether some input is an array (a row that is a small dataset). */
+    private static boolean hasArrays(BlockSolver solver) {
+        for (int size : solver.inputSizes().values()) if (size > 1) return true;
+        return false;
     }
 
     private static int slotCount(BlockSolver solver) {
@@ -556,9 +589,17 @@ public final class BlockRun implements Serializable {
         double[] se = new double[m];
         if (solver.standardErrors() == StandardErrors.Kind.RESIDUALS) {
             int[] res = compiled.residuals();
-            double[][] r = new double[res.length][tape.lanes()];
-            double[][][] jac = new double[res.length][m][tape.lanes()];
-            LmStep.jacobian(tape, costNode, res, varNodes, active, r, jac);
+            double[][] r;
+            double[][][] jac;
+            if (elementKernel != null) {
+                elementKernel.evaluate(active); // the same bits as the row tape's reverse passes
+                r = elementKernel.r();
+                jac = elementKernel.jac();
+            } else {
+                r = new double[res.length][tape.lanes()];
+                jac = new double[res.length][m][tape.lanes()];
+                LmStep.jacobian(tape, costNode, res, varNodes, active, r, jac);
+            }
             double[][] laneJac = new double[res.length][m];
             for (int p = 0; p < active; p++) {
                 if (!retired[p] || !solved(outStatus[laneAt[p]])) continue;
@@ -611,7 +652,10 @@ public final class BlockRun implements Serializable {
         Arrays.fill(retired, 0, active, false);
         active = end;
         tape.setActiveLanes(active);
-        tape.recomputeAll();
+        // On the element path nothing reads the row tape's derived nodes (the next evaluation writes
+        // the cost), and recomputing its unrolled nodes at every pack cost as much as the steps.
+        if (elementKernel != null) elementKernel.stale();
+        else tape.recomputeAll();
     }
 
     private void moveLane(int from, int to) {
@@ -633,6 +677,10 @@ public final class BlockRun implements Serializable {
 
     /** The step kernel, made on first use (also after the run was deserialised). */
     private StepKernel kernel() {
+        if (kernel == null && elementKernel != null) {
+            kernel = elementKernel;
+            solver.ranOn(kernel.path());
+        }
         if (kernel == null) {
             // A step rule runs its own passes on the interpreter (the Hessian program, the
             // Jacobian's reverse passes, the trial points) and asks the kernel for one gradient per
@@ -641,7 +689,8 @@ public final class BlockRun implements Serializable {
             // warm (measured: 5 to 6 s for a 50-point exponential fit, where the interpreted gradient
             // is as fast once warm: docs/curve-fitting.md), so it never repays itself there.
             kernel = solver.codegen() && rule != null && costNode + 1 > RULE_COMPILE_NODES
-                    ? StepKernel.interpreted(tape, costNode, varNodes, "a per-row " + solver.optimizer()
+                    ? StepKernel.interpreted(tape, costNode, varNodes, (compiled.unrolled() == null ? ""
+                            : "unrolled tape: " + compiled.unrolled() + "; ") + "a per-row " + solver.optimizer()
                             + " step on a cost of " + (costNode + 1) + " nodes, over " + RULE_COMPILE_NODES
                             + ": its one gradient per iteration does not repay compiling")
                     : StepKernel.create(tape, costNode, varNodes, optimizer, solver.codegen());

@@ -49,6 +49,8 @@ public final class BlockSolver implements Serializable {
     private final boolean codegen;
     /** What standard errors each solved lane gets ({@link #withStandardErrors}). */
     private final StandardErrors.Kind stderr;
+    /** Whether residuals that qualify are evaluated on an element tape ({@link ElementTape}); off only to compare. */
+    private final boolean elementTape;
     /** The path the last block that ran took, for the caller's log. */
     private transient volatile KernelPath lastPath;
     /** A recorded cost left by the last finished block, for the next one to reuse. */
@@ -59,7 +61,7 @@ public final class BlockSolver implements Serializable {
     public BlockSolver(Expression cost, List<VariableSpec> variables, Map<String, Integer> inputSizes,
                        String optimizer, Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
         this(Objects.requireNonNull(cost, "cost"), List.of(), variables, inputSizes, optimizer, optimizerArgs,
-                settings, dtype, true, StandardErrors.Kind.NONE);
+                settings, dtype, true, StandardErrors.Kind.NONE, true);
     }
 
     /**
@@ -78,13 +80,15 @@ public final class BlockSolver implements Serializable {
                                            Map<String, Double> optimizerArgs, SolverSettings settings, DType dtype) {
         if (residuals.isEmpty()) throw new IllegalArgumentException("at least one residual expression is needed");
         return new BlockSolver(null, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, true,
-                StandardErrors.Kind.NONE);
+                StandardErrors.Kind.NONE, true);
     }
 
     private BlockSolver(Expression cost, List<Expression> residuals, List<VariableSpec> variables,
                         Map<String, Integer> inputSizes, String optimizer, Map<String, Double> optimizerArgs,
-                        SolverSettings settings, DType dtype, boolean codegen, StandardErrors.Kind stderr) {
+                        SolverSettings settings, DType dtype, boolean codegen, StandardErrors.Kind stderr,
+                        boolean elementTape) {
         this.codegen = codegen;
+        this.elementTape = elementTape;
         this.stderr = Objects.requireNonNull(stderr, "stderr");
         if (stderr == StandardErrors.Kind.RESIDUALS && residuals.isEmpty()) {
             throw new IllegalArgumentException("standard errors from residuals need the cost as residuals (residuals = ...);"
@@ -136,7 +140,7 @@ public final class BlockSolver implements Serializable {
      */
     public BlockSolver withCodegen(boolean on) {
         return on == codegen ? this
-                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, on, stderr);
+                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, on, stderr, elementTape);
     }
 
     /**
@@ -151,7 +155,21 @@ public final class BlockSolver implements Serializable {
      */
     public BlockSolver withStandardErrors(StandardErrors.Kind kind) {
         return kind == stderr ? this
-                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, codegen, kind);
+                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, codegen, kind, elementTape);
+    }
+
+    /**
+     * The same solver with the element tape off: every residual on the row's own (unrolled) tape.
+     * For tests and benchmarks that compare the two paths; the element tape is on by default.
+     */
+    BlockSolver withElementTape(boolean on) {
+        return on == elementTape ? this
+                : new BlockSolver(cost, residuals, variables, inputSizes, optimizer, optimizerArgs, settings, dtype, codegen, stderr, on);
+    }
+
+    /** Whether residuals that qualify go on an element tape. */
+    boolean elementTape() {
+        return elementTape;
     }
 
     /** The standard errors asked for. */

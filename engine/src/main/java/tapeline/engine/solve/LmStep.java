@@ -44,6 +44,8 @@ final class LmStep implements StepRule {
     private final SolverSettings settings;
     private final int n;
     private final int m;
+    /** The residuals and Jacobian from an element tape, or null: the row tape's reverse passes. */
+    private final ElementKernel elements;
 
     private transient double[][] r;
     private transient double[][][] jac;
@@ -60,9 +62,16 @@ final class LmStep implements StepRule {
     private transient double[] prered;
     private transient double[] dirder;
     private transient boolean[] trying;
+    private transient int[] rows;
 
     LmStep(Tape tape, int costNode, int[] residuals, int[] vars, DType dtype, LevenbergMarquardt lm,
            SolverSettings settings) {
+        this(tape, costNode, residuals, vars, dtype, lm, settings, null);
+    }
+
+    /** With {@code elements} not null, r, J and the trial points' costs come from its element tape. */
+    LmStep(Tape tape, int costNode, int[] residuals, int[] vars, DType dtype, LevenbergMarquardt lm,
+           SolverSettings settings, ElementKernel elements) {
         if (residuals == null) throw new IllegalArgumentException("optimizer lm needs the cost as residuals");
         this.tape = tape;
         this.costNode = costNode;
@@ -73,12 +82,19 @@ final class LmStep implements StepRule {
         this.settings = settings;
         this.n = residuals.length;
         this.m = vars.length;
+        this.elements = elements;
     }
 
     private void allocate() {
         int lanes = tape.lanes();
-        r = new double[n][lanes];
-        jac = new double[n][m][lanes];
+        if (elements == null) {
+            r = new double[n][lanes];
+            jac = new double[n][m][lanes];
+        } else {
+            r = elements.r();
+            jac = elements.jac();
+            rows = new int[lanes];
+        }
         laneJac = new double[n][m];
         laneR = new double[n];
         laneDiag = new double[m];
@@ -122,7 +138,8 @@ final class LmStep implements StepRule {
     @Override
     public void step(double[][] values, int active) {
         if (r == null) allocate();
-        evaluate(active, r, jac);
+        if (elements == null) evaluate(active, r, jac);
+        else if (!elements.take()) elements.evaluate(active); // else the block's gradient just took them here
         double ftol = settings.costTolerance();
         double xtol = settings.stepTolerance();
         double gtol = settings.gradTolerance();
@@ -174,7 +191,12 @@ final class LmStep implements StepRule {
                 propose(p);
                 for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
             }
-            tape.forwardTo(costNode);
+            if (elements == null) tape.forwardTo(costNode);
+            else {
+                int count = 0;
+                for (int p = 0; p < active; p++) if (trying[p]) rows[count++] = p;
+                elements.costs(rows, count);
+            }
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 if (judge(p, cost[p], values, ftol, xtol)) {

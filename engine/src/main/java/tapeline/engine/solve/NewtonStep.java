@@ -8,9 +8,10 @@ import tapeline.engine.tape.Tape;
 /**
  * One damped Newton step for every running lane of a block ({@code optimizer = newton}).
  *
- * <p>Per lane: the gradient g and Hessian H from the recorded derivative program, H's
- * eigen-decomposition {@code H = V diag(l) V^T} ({@link SymmetricEigen}), and the direction
- * {@code d = -V diag(1 / max(|l_i|, zero)) V^T g}. Where H is positive definite (every
+ * <p>Per lane: the gradient g and Hessian H from the recorded derivative program, and the direction
+ * {@code d = -V diag(1 / max(|l_i|, zero)) V^T g} from H's eigen-decomposition {@code H = V diag(l) V^T}
+ * ({@link NewtonDirection}, the train job's rule too: by Cholesky where H is positive definite and well
+ * conditioned, {@link SymmetricEigen} otherwise). Where H is positive definite (every
  * {@code l_i > zero}) that is exactly the Newton step {@code -H^-1 g}; elsewhere negative
  * eigenvalues are taken by magnitude and zero ones replaced by the tolerance, a positive-definite
  * matrix in both cases, so d is a descent direction ({@code g.d < 0}) that also moves away from a
@@ -45,11 +46,16 @@ final class NewtonStep implements StepRule {
     private final DType dtype;
     /** The settings and per-lane state of {@code optimizer = newton}, or null when only the verdict's Hessian is wanted. */
     private final Newton newton;
+    /** The cost, gradient, Hessian and trial costs from an element tape, or null: the row tape's. */
+    private final ElementKernel elements;
 
     private transient double[][] g;
     private transient double[][][] h;
     private transient double[][] matrix;
     private transient SymmetricEigen eigen;
+    private transient NewtonDirection rule;
+    private transient double[] gLane;
+    private transient double[] dLane;
     private transient double[][] d;
     private transient double[][] x0;
     private transient double[] cost0;
@@ -62,6 +68,12 @@ final class NewtonStep implements StepRule {
     private transient int[] gradientNodes;
 
     NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton) {
+        this(tape, costNode, hessian, slots, dtype, newton, null);
+    }
+
+    /** With {@code elements} not null, every evaluation runs on its element tape ({@code hessian} may be null then). */
+    NewtonStep(Tape tape, int costNode, HessianProgram hessian, int slots, DType dtype, Newton newton, ElementKernel elements) {
+        this.elements = elements;
         this.newton = newton;
         this.tape = tape;
         this.costNode = costNode;
@@ -76,6 +88,9 @@ final class NewtonStep implements StepRule {
         h = new double[m][m][lanes];
         matrix = new double[m][m];
         eigen = new SymmetricEigen(m);
+        rule = new NewtonDirection(m);
+        gLane = new double[m];
+        dLane = new double[m];
         d = new double[m][lanes];
         x0 = new double[m][lanes];
         cost0 = new double[lanes];
@@ -95,6 +110,10 @@ final class NewtonStep implements StepRule {
      */
     void evaluate() {
         if (g == null) allocate();
+        if (elements != null) {
+            elements.derivatives(tape.activeLanes(), g, h);
+            return;
+        }
         tape.forward();
         hessian.evaluate(g, h);
     }
@@ -155,7 +174,7 @@ final class NewtonStep implements StepRule {
                 if (!searching[p]) continue;
                 for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
             }
-            tape.forwardTo(costNode);
+            trialCosts(searching, active);
             boolean byGradient = false;
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
@@ -164,7 +183,7 @@ final class NewtonStep implements StepRule {
             }
             // Only near the optimum: the whole tape's forward pass (the derivative program's nodes hold the
             // gradient), for the lanes whose cost cannot judge the trial.
-            if (byGradient) tape.forward();
+            if (byGradient) trialGradients(searching, active);
             for (int p = 0; p < active; p++) {
                 if (!searching[p]) continue;
                 boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
@@ -188,8 +207,33 @@ final class NewtonStep implements StepRule {
         }
     }
 
+    /**
+     * The cost of the lanes with {@code which[p]} at their current (trial) values, into the cost
+     * node's buffer: a forward pass of the row tape up to the cost, or the element tape's.
+     */
+    void trialCosts(boolean[] which, int active) {
+        if (elements == null) tape.forwardTo(costNode);
+        else elements.costs(which, active);
+    }
+
+    /**
+     * The gradients of the lanes with {@code which[p]} at their trial values, for
+     * {@link #trialGradNorm}: the row tape's whole forward pass (its gradient program), or the
+     * element tape's reverse pass.
+     */
+    void trialGradients(boolean[] which, int active) {
+        if (elements == null) tape.forward();
+        else elements.gradientsOf(which, active);
+    }
+
     /** Lane p's gradient norm at its trial point, from the gradient program's nodes (after a full forward pass). */
     double trialGradNorm(int p) {
+        if (elements != null) {
+            double[][] tg = elements.trialGradients();
+            double s = 0;
+            for (int k = 0; k < m; k++) s += tg[k][p] * tg[k][p];
+            return Math.sqrt(s);
+        }
         if (gradientNodes == null) gradientNodes = hessian.gradientNodes();
         double s = 0;
         for (int node : gradientNodes) {
@@ -200,20 +244,14 @@ final class NewtonStep implements StepRule {
         return Math.sqrt(s);
     }
 
-    /** d for lane p (see the class comment), with slope g.d, bend d.H.d and the smallest eigenvalue. */
+    /** d for lane p by Newton's one rule ({@link NewtonDirection}), with slope g.d and bend d.H.d. */
     private void direction(int p) {
-        SymmetricEigen e = decompose(p);
-        double zero = Verdict.zero(e, dtype);
-        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
-        for (int k = 0; k < m; k++) d[k][p] = flat ? -g[k][p] : 0;
-        if (!flat) {
-            for (int i = 0; i < m; i++) {
-                double proj = 0; // v_i . g
-                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k][p];
-                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
-                for (int k = 0; k < m; k++) d[k][p] -= scale * e.vector(i, k);
-            }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) matrix[i][j] = h[i][j][p];
+            gLane[i] = g[i][p];
         }
+        rule.direction(matrix, gLane, dtype, dLane);
+        for (int k = 0; k < m; k++) d[k][p] = dLane[k];
         double s = 0;
         double b = 0;
         for (int i = 0; i < m; i++) {

@@ -204,7 +204,7 @@ final class TrustStep implements StepRule {
                     values[k][p] = dtype.round(x0[k][p] + u / tr.diag(k, p));
                 }
             }
-            tape.forwardTo(costNode);
+            second.trialCosts(trying, active);
             boolean byGradient = false;
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
@@ -215,7 +215,7 @@ final class TrustStep implements StepRule {
                         : NewtonAcceptance.byCost(cost0[p], cost[p], 1, -pred[p], ETA, dtype);
                 byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
             }
-            if (byGradient) tape.forward(); // only near a stationary point: the trials' gradients
+            if (byGradient) second.trialGradients(trying, active); // only near a stationary point: the trials' gradients
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];

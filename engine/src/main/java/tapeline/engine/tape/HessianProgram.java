@@ -18,8 +18,13 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>A lane is one problem: with per-lane sources, lane {@code l} of the result is the Hessian of
- * lane {@code l}'s cost. The result is symmetrised ({@code (H + H^T) / 2}): both halves are
- * computed and agree to rounding. A Hessian-vector product needs one pass instead of one per
+ * lane {@code l}'s cost. The result is symmetric. Both halves are computed here and agree to
+ * rounding. For per-lane sources (a sweep's variables) each entry is their mean, {@code (H + H^T) / 2}.
+ * For shared sources (a train tape's parameters, whose Hessian is a sum over the lanes) the upper
+ * triangle ({@code j >= i}, row i's reverse pass) is mirrored into the lower, so that the compiled
+ * Hessian ({@code codegen.HessianKernel}, train tapes only), which computes only the upper triangle's
+ * lane sums, gives the same bits; the upper half is as accurate as the mean. (The sweep keeps the mean:
+ * no compiled Hessian runs there, and its solvers' bits, the trust region's included, stay as they were.) A Hessian-vector product needs one pass instead of one per
  * source: {@link #hessianVectorProduct}.
  */
 public final class HessianProgram implements Serializable {
@@ -47,7 +52,8 @@ public final class HessianProgram implements Serializable {
 
     /**
      * Fills {@code grad[i][lane]} and {@code hess[i][j][lane]} for the tape's active lanes, from the
-     * values of the last {@link Tape#forward()}. Rows are symmetrised.
+     * values of the last {@link Tape#forward()}. Symmetrised: the mean of both halves per lane, the upper
+     * triangle mirrored for shared sources (see the class comment).
      */
     public void evaluate(double[][] grad, double[][][] hess) {
         int n = sources.length;
@@ -70,10 +76,13 @@ public final class HessianProgram implements Serializable {
             for (int j = i + 1; j < n; j++) {
                 boolean lane = tape.isLaneShaped(sources[i]);
                 if (lane != tape.isLaneShaped(sources[j])) continue; // a shared and a per-lane source: no pairing
+                if (!lane) { // shared sources (a train tape's parameters): the upper triangle, mirrored
+                    hess[j][i][0] = hess[i][j][0];
+                    continue;
+                }
                 double[] a = hess[i][j];
                 double[] b = hess[j][i];
-                int len = lane ? tape.activeLanes() : 1;
-                for (int l = 0; l < len; l++) {
+                for (int l = 0; l < tape.activeLanes(); l++) {
                     double m = 0.5 * (a[l] + b[l]);
                     a[l] = m;
                     b[l] = m;

@@ -65,6 +65,7 @@ public final class TrainRun {
     private int trials;
     private int stepPasses;
     private TrainState checkpoint;
+    private tapeline.engine.solve.NewtonDirection newtonRule;
 
     // Levenberg-Marquardt (optimizer = lm): a pass gives the least-squares sums (tellLm).
     private final tapeline.engine.optim.LevenbergMarquardt lmState;
@@ -412,27 +413,14 @@ public final class TrainRun {
     }
 
     /**
-     * {@code d = -V diag(1 / max(|l_i|, zero)) V' g}: the Newton step where H is positive definite,
-     * else a descent direction with negative curvature taken by magnitude; {@code -g} for a zero H.
+     * The direction by Newton's one rule ({@link tapeline.engine.solve.NewtonDirection}, the sweep's too):
+     * {@code -H^-1 g} where H is positive definite, else a descent direction with negative curvature taken
+     * by magnitude; {@code -g} for a zero H.
      */
-    static double[] newtonDirection(double[] g, double[][] h, tapeline.engine.tape.DType dtype) {
-        int m = g.length;
-        double[][] a = new double[m][];
-        for (int i = 0; i < m; i++) a[i] = h[i].clone();
-        tapeline.engine.solve.SymmetricEigen e = new tapeline.engine.solve.SymmetricEigen(m);
-        e.decompose(a);
-        double zero = tapeline.engine.solve.Verdict.zero(e, dtype);
-        boolean flat = !(Math.max(Math.abs(e.smallest()), Math.abs(e.largest())) > Double.MIN_NORMAL);
-        double[] d = new double[m];
-        for (int k = 0; k < m; k++) d[k] = flat ? -g[k] : 0;
-        if (!flat) {
-            for (int i = 0; i < m; i++) {
-                double proj = 0;
-                for (int k = 0; k < m; k++) proj += e.vector(i, k) * g[k];
-                double scale = proj / Math.max(Math.abs(e.value(i)), zero);
-                for (int k = 0; k < m; k++) d[k] -= scale * e.vector(i, k);
-            }
-        }
+    private double[] newtonDirection(double[] g, double[][] h, tapeline.engine.tape.DType dtype) {
+        if (newtonRule == null) newtonRule = new tapeline.engine.solve.NewtonDirection(g.length);
+        double[] d = new double[g.length];
+        newtonRule.direction(h, g, dtype, d);
         return d;
     }
 

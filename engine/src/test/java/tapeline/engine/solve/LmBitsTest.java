@@ -89,12 +89,17 @@ class LmBitsTest {
             BlockSolver s = BlockSolver.leastSquares(List.of(Expression.parse("residuals", "y - (a * exp(-b * x) + c)")),
                     List.of(new VariableSpec("a", 1), new VariableSpec("b", 1), new VariableSpec("c", 1)),
                     Map.of("x", n, "y", n), opt, Map.of(), new SolverSettings(200, 1e-12, 0, false, 1e-15), DType.FLOAT64);
-            BlockResult r = s.solve(1, Map.of("x", x, "y", y), Map.of("a", new double[][] {{1}}, "b", new double[][] {{0.5}}), Map.of());
-            assertThat(s.kernelPath().compiled()).isFalse();
-            assertThat(s.kernelPath().describe()).contains("a per-row " + opt + " step on a cost of").contains("over 64");
-            assertThat(r.values()[0][0][0]).as(opt).isCloseTo(3.0, within(1e-8));
-            assertThat(r.values()[1][0][0]).as(opt).isCloseTo(0.7, within(1e-8));
-            assertThat(r.values()[2][0][0]).as(opt).isCloseTo(0.5, within(1e-8));
+            BlockResult e = s.solve(1, Map.of("x", x, "y", y), Map.of("a", new double[][] {{1}}, "b", new double[][] {{0.5}}), Map.of());
+            assertThat(s.kernelPath().describe()).contains("element tape"); // ElementTapeTest
+            BlockSolver unrolled = s.withElementTape(false);
+            BlockResult r = unrolled.solve(1, Map.of("x", x, "y", y), Map.of("a", new double[][] {{1}}, "b", new double[][] {{0.5}}), Map.of());
+            assertThat(unrolled.kernelPath().compiled()).isFalse();
+            assertThat(unrolled.kernelPath().describe()).contains("a per-row " + opt + " step on a cost of").contains("over 64");
+            for (BlockResult b : List.of(e, r)) {
+                assertThat(b.values()[0][0][0]).as(opt).isCloseTo(3.0, within(1e-8));
+                assertThat(b.values()[1][0][0]).as(opt).isCloseTo(0.7, within(1e-8));
+                assertThat(b.values()[2][0][0]).as(opt).isCloseTo(0.5, within(1e-8));
+            }
         }
     }
 

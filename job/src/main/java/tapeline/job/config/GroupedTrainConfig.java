@@ -54,6 +54,18 @@ public record GroupedTrainConfig(TrainConfig train, List<String> groupBy, int ma
         }
     }
 
+    /**
+     * The vector sizes a grouped train's {@code variables} value declares, by name ({@code "b, w[3]"}:
+     * {@code {b=1, w=3}}), as its parser reads it; empty for a value it refuses (or null). A grouped
+     * score takes its parameters' sizes from here (the run record's config) instead of reading a row.
+     */
+    public static Map<String, Integer> variableSizes(String variables) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        ConfigParts.variables(variables, problems).forEach(v -> sizes.put(v.name(), v.size()));
+        return problems.isEmpty() ? sizes : Map.of();
+    }
+
     /** Whether {@code keys} ask for a grouped train: {@code job = train} with a non-blank {@code group.by}. */
     public static boolean isGrouped(Map<String, String> keys) {
         String g = keys.get("group.by");

@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.engine.expr.Expression;
 import tapeline.job.Job;
@@ -33,6 +34,7 @@ import tapeline.job.Phases;
 import tapeline.job.QualityGate;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
+import tapeline.job.config.GroupedTrainConfig;
 import tapeline.job.config.ScoreConfig;
 import tapeline.job.config.Suggest;
 import tapeline.job.io.InputReader;
@@ -46,8 +48,11 @@ import tapeline.job.train.grouped.GroupedOutput;
  * (no such group, or one that ended {@code INVALID} or {@code DIVERGED}) is {@code NO_MODEL}, with
  * its key in {@code error}; the others are {@code SCORED} or {@code INVALID} as in an ungrouped score.
  *
+ * <p>The job scores through a {@link Stage}: the grouped {@code tapeline.ml.TrainedModel} stage made from
+ * the config's keys ({@code tapeline.job.StageJobs} wires it; this package does not know {@code tapeline.ml}).
+ *
  * <pre>{@code
- * GroupedScoreJob job = new GroupedScoreJob();
+ * GroupedScoreJob job = tapeline.job.StageJobs.groupedScore();
  * GroupedScoreJob.Prepared p = job.check(spark, config);
  * ScoreSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
@@ -91,6 +96,23 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         }
     }
 
+    /** The score the job runs: the grouped {@code tapeline.ml.TrainedModel} stage's, made from the config's keys. */
+    public interface Stage {
+        /** The config the model's Params stand for, with the job's own keys (input, output, params.path, ...). */
+        Config config() throws ConfigException;
+
+        /** The model's rows for the checked input and groups' parameters, counted by status; lazy. */
+        Dataset<Row> rows(Prepared p, LongAccumulator scored, LongAccumulator invalid, LongAccumulator noModel);
+    }
+
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
+    /** A grouped score job scoring through the stages {@code stages} makes of a config's keys. */
+    public GroupedScoreJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
+
     /** Everything a grouped score needs, checked: the parameters as a frame of key and variable columns. */
     public record Prepared(Config config, Dataset<Row> input, Dataset<Row> params, List<String> variables,
                            ScoreModel model, StructType schema, String paramsDirectory) {}
@@ -107,6 +129,13 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
 
     @Override
     public Config configure(Map<String, String> keys, List<String> problems) throws ConfigException {
+        parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        return stage.config(); // the same keys, through the model's Params
+    }
+
+    /** The keys as a grouped score's config: {@code group.by} and the score's keys. */
+    public static Config parse(Map<String, String> keys, List<String> problems) throws ConfigException {
         Map<String, String> rest = new LinkedHashMap<>(keys);
         String text = rest.remove("group.by");
         List<String> groupBy = new ArrayList<>();
@@ -132,8 +161,9 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         List<String> outputProblems = OutputWriter.check(spark, c.output(), c.input());
         Dataset<Row> params = null;
         String dir = null;
+        ModelDirectory model = null;
         try {
-            ModelDirectory model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
+            model = ModelDirectory.open("params.path", c.paramsPath(), c.paramsFormat(),
                     spark.sparkContext().hadoopConfiguration());
             dir = model.paramsDirectory();
             List<String> misfit = fitsGroupBy(model, g.groupBy(), spark);
@@ -145,7 +175,17 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
             problems.addAll(e.problems());
         }
         Dataset<Row> input = InputReader.readChecked(spark, c.input(), "tapeline score", problems, outputProblems);
-        return bind(g, input, params, dir, problems, outputProblems);
+        Map<String, Integer> sizes = sizes(model == null ? null : model.record());
+        return bind(g, input, params, dir, sizes, problems, outputProblems);
+    }
+
+    /**
+     * The parameters' vector sizes a grouped train's run record declares (its config's {@code variables}),
+     * so that binding reads no row; empty without a record (the rows tell, one row read).
+     */
+    public static Map<String, Integer> sizes(com.fasterxml.jackson.databind.JsonNode record) {
+        String variables = record == null ? "" : record.path("config").path("variables").asText("");
+        return variables.isBlank() ? Map.of() : GroupedTrainConfig.variableSizes(variables);
     }
 
     /**
@@ -156,11 +196,21 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
      * @throws ConfigException with every problem
      */
     public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source) throws ConfigException {
-        return bind(g, input, params, source, new ArrayList<>(), List.of());
+        return bind(g, input, params, source, Map.of(), new ArrayList<>(), List.of());
     }
 
-    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, List<String> problems,
-                                 List<String> outputProblems) throws ConfigException {
+    /**
+     * {@link #bind(Config, Dataset, Dataset, String)} with the parameters' vector sizes known
+     * ({@link #sizes}: from the grouped train's record), so that no Spark job runs: the score stays a
+     * plan until an action. A row whose vector has another size is {@code INVALID} with that reason.
+     */
+    public static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String source, Map<String, Integer> sizes)
+            throws ConfigException {
+        return bind(g, input, params, source, sizes, new ArrayList<>(), List.of());
+    }
+
+    private static Prepared bind(Config g, Dataset<Row> input, Dataset<Row> params, String dir, Map<String, Integer> sizes,
+                                 List<String> problems, List<String> outputProblems) throws ConfigException {
         ScoreConfig c = g.score();
         SparkSession spark = input.sparkSession();
         List<String> inputNames = List.of(input.schema().fieldNames());
@@ -210,10 +260,14 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         }
         Map<String, SweepPlan.Input> bound = new LinkedHashMap<>();
         Dataset<Row> fittedForLengths = fitted;
+        // A parameter vector's size: the record's, or its CSV components' count; else one row is read for it.
+        Map<String, Integer> known = new LinkedHashMap<>(sizes);
+        known.putAll(componentSizes(params.schema(), g.groupBy()));
         for (Expression e : c.outputs().values()) {
             try {
                 for (SweepPlan.Input i : ColumnBinder.bindInputs(e, List.of(), InputReader.columns(joined),
-                        name -> InputReader.arrayLength(inputNames.contains(name) ? input : fittedForLengths, name))) {
+                        name -> inputNames.contains(name) ? InputReader.arrayLength(input, name)
+                                : known.containsKey(name) ? known.get(name) : InputReader.arrayLength(fittedForLengths, name))) {
                     bound.putIfAbsent(i.name(), i);
                 }
             } catch (ConfigException ex) {
@@ -299,6 +353,19 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         return out;
     }
 
+    /** The sizes of the vectors a CSV output holds as components ({@code w_0, w_1, ..}): their counts. */
+    static Map<String, Integer> componentSizes(StructType params, List<String> keys) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (StructField f : params.fields()) {
+            Matcher m = COMPONENT.matcher(f.name());
+            if (!keys.contains(f.name()) && !GroupedOutput.RESULT_COLUMNS.contains(f.name())
+                    && !(f.dataType() instanceof ArrayType) && m.matches()) {
+                out.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
     @Override
     public ScoreSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
         ScoreConfig c = p.config().score();
@@ -308,7 +375,7 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + ScoreJob.SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         LongAccumulator noModel = spark.sparkContext().longAccumulator("tapeline score: " + NO_MODEL);
-        return ScoreJob.write(spark, c, score(p, scored, invalid, noModel), "with each group's parameters from "
+        return ScoreJob.write(spark, c, stage.rows(p, scored, invalid, noModel), "with each group's parameters from "
                 + p.paramsDirectory(), t0, phases, gate,
                 (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), p.variables().size(),
                         List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), noModel.value(), seconds, written,
@@ -341,14 +408,15 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
         StructType scoredSchema = matchedSchema;
         for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
         scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
-        RDD<InternalRow> scoredRows = matched.queryExecution().toRdd().toJavaRDD()
+        // LazyRows: the join is planned (and, with adaptive execution, its exchanges run) by the action, not here.
+        RDD<InternalRow> scoredRows = LazyRows.of(matched).toJavaRDD()
                 .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
         List<Column> outColumns = new ArrayList<>();
         for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
         Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
                 .select(outColumns.toArray(Column[]::new));
         int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
-        RDD<InternalRow> noModelRows = unmatched.queryExecution().toRdd().toJavaRDD()
+        RDD<InternalRow> noModelRows = LazyRows.of(unmatched).toJavaRDD()
                 .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
                 .rdd();
         return scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));

@@ -150,7 +150,7 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
     public Dataset<Row> read(SparkSession spark) throws ConfigException {
         try {
             return reader(spark, format).load(paramsDirectory);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's AnalysisException (no files to read) is checked, though undeclared
             throw cannotRead(spark, grouped() ? "a grouped train's parameters" : "parameters", e);
         }
     }
@@ -179,7 +179,9 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
     public static ConfigException cannotRead(SparkSession spark, String what, String dir, Format format, String whence,
                                              Exception e) {
         Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && t.getMessage().contains("CANNOT_READ")) {
+        // Down to the cause that says what is wrong: past CANNOT_READ and the wrapper of an awaited future.
+        while (t.getCause() != null && t.getCause() != t && t.getMessage() != null && (t.getMessage().contains("CANNOT_READ")
+                || t.getMessage().startsWith("Exception thrown in awaitResult"))) {
             t = t.getCause();
         }
         String m = String.valueOf(t.getMessage());

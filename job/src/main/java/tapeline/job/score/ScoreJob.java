@@ -23,6 +23,7 @@ import tapeline.engine.solve.VariableSpec;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.job.columns.ColumnBinder;
 import tapeline.job.config.ConfigException;
@@ -37,13 +38,41 @@ import tapeline.job.sweep.SweepPlan;
  * input row appears once, followed by one column per {@code output.<column>} expression, then
  * {@code status} ({@code SCORED} or {@code INVALID}) and {@code error}, as the sweep writes its rows.
  *
+ * <p>The job scores through a {@link Stage}: the {@code tapeline.ml.TrainedModel} stage made from the
+ * config's keys and the parameters read from {@code params.path} ({@code tapeline.job.StageJobs} wires
+ * it; this package does not know {@code tapeline.ml}). The config the job runs with is the one the
+ * model's Params stand for, and the rows it writes are the model's transform of the checked input.
+ *
  * <pre>{@code
- * ScoreJob job = new ScoreJob();
- * ScoreJob.Prepared p = job.check(spark, config);   // ConfigException: a parameter the params do not have, ...
+ * ScoreJob job = tapeline.job.StageJobs.score();
+ * ScoreJob.Prepared p = job.check(spark, job.configure(keys, problems));   // ConfigException: a parameter the params do not have, ...
  * ScoreSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
  */
 public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, ScoreSummary> {
+
+    /** The score the job runs: the {@code tapeline.ml.TrainedModel} stage's, made from the config's keys. */
+    public interface Stage {
+        /** The config the model's Params stand for, with the job's own keys (input, output, params.path, ...). */
+        ScoreConfig config() throws ConfigException;
+
+        /**
+         * The model made from the config's keys and the parameters read from {@code params.path}
+         * ({@code b}, {@code w[0]}, ...): its parameters, which the job binds.
+         */
+        Map<String, Double> parameters(Map<String, Double> read);
+
+        /** The model's rows for the checked input and its parameters, counted by status; lazy. */
+        Dataset<Row> rows(Prepared p, LongAccumulator scored, LongAccumulator invalid);
+    }
+
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
+    /** A score job scoring through the stages {@code stages} makes of a config's keys. */
+    public ScoreJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
 
     /** The status of a row whose outputs were computed. */
     public static final String SCORED = "SCORED";
@@ -66,7 +95,9 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
 
     @Override
     public ScoreConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        return ScoreConfig.parse(keys, problems);
+        ScoreConfig.parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        return stage.config(); // the same keys, through the model's Params
     }
 
     /**
@@ -90,7 +121,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
                         + " says group.by = " + String.join(", ", model.groupBy()) + "): one set of parameters per group;"
                         + " add group.by = " + String.join(", ", model.groupBy()) + " to score each row with its group's");
             }
-            params = vectors(readScalars(spark, model), paramsDir);
+            params = vectors(stage.parameters(readScalars(spark, model)), paramsDir); // the model's, read from the directory
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -174,7 +205,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
         LongAccumulator scored = spark.sparkContext().longAccumulator("tapeline score: " + SCORED);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("tapeline score: INVALID");
         int parameters = p.model().params().values().stream().mapToInt(v -> v.length).sum();
-        return write(spark, c, score(p, scored, invalid), "with the parameters of " + p.paramsDirectory(), t0, phases, gate,
+        return write(spark, c, stage.rows(p, scored, invalid), "with the parameters of " + p.paramsDirectory(), t0, phases, gate,
                 (written, seconds, preview) -> new ScoreSummary(c.output().describe(), p.paramsDirectory(), parameters,
                         List.copyOf(c.outputs().keySet()), scored.value(), invalid.value(), seconds, written, preview));
     }
@@ -219,7 +250,7 @@ public final class ScoreJob implements Job<ScoreConfig, ScoreJob.Prepared, Score
      */
     public static Dataset<Row> score(Prepared p, LongAccumulator scored, LongAccumulator invalid) {
         ScorePartition f = new ScorePartition(p.model(), p.input().schema(), p.config().blockSize(), scored, invalid);
-        RDD<InternalRow> rows = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        RDD<InternalRow> rows = LazyRows.of(p.input()).toJavaRDD().mapPartitions(f).rdd(); // planned by the action (LazyRows)
         return SparkLine.internalDataFrame(p.input().sparkSession(), rows, p.schema());
     }
 

@@ -15,6 +15,7 @@ import tapeline.job.columns.ColumnBinder;
 import tapeline.job.Job;
 import tapeline.job.Phases;
 import tapeline.job.QualityGate;
+import tapeline.job.LazyRows;
 import tapeline.job.SparkLine;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.SweepConfig;
@@ -26,15 +27,42 @@ import tapeline.job.io.OutputWriter;
  * (still before any row is optimised), {@link #sweep} is the transformation (one {@code mapPartitions},
  * no shuffle), {@link #run} writes and summarises.
  *
+ * <p>The job computes through a {@link Stage}: the {@code tapeline.ml.Sweep} stage made from the
+ * config's keys ({@code tapeline.job.StageJobs} wires it; this package does not know {@code tapeline.ml}).
+ * The config the job runs with is the one the stage's Params stand for, and the rows it writes are the
+ * stage's transform of the checked input: the job adds the reading, the checks, the writer and the summary.
+ *
  * <pre>{@code
- * SweepJob.Prepared p = SweepJob.prepare(spark, config);  // ConfigException: exit 2, nothing written
- * SweepSummary s = SweepJob.run(spark, p);
+ * SweepJob job = tapeline.job.StageJobs.sweep();
+ * SweepConfig c = job.configure(keys, problems);          // ConfigException: exit 2
+ * SweepJob.Prepared p = job.check(spark, c);              // ConfigException: exit 2, nothing written
+ * SweepSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
  */
 public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, SweepSummary> {
 
+    /**
+     * The computation the job runs: the {@code tapeline.ml.Sweep} stage's, made from the config's keys.
+     */
+    public interface Stage {
+        /** The config the stage's Params stand for, with the job's own keys (input, output, ...). */
+        SweepConfig config() throws ConfigException;
+
+        /** The stage's rows for the checked input, counted by status into {@code counts}; lazy. */
+        Dataset<Row> rows(Prepared p, SweepCounts counts);
+    }
+
+    /** The stage of a config's keys (the keys already checked by the job's parser). */
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
     /** The run record's defaults: with those of the optimizer configured. */
     private Map<String, String> defaults = SweepConfig.defaults();
+
+    /** A sweep job computing through the stages {@code stages} makes of a config's keys. */
+    public SweepJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
 
     @Override
     public Map<String, String> defaults() {
@@ -48,7 +76,9 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
 
     @Override
     public SweepConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        SweepConfig c = SweepConfig.parse(keys, problems); // every problem at once (exit 2)
+        SweepConfig.parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        SweepConfig c = stage.config(); // the same keys, through the stage's Params
         defaults = c.effectiveDefaults();
         return c;
     }
@@ -145,35 +175,28 @@ public final class SweepJob implements Job<SweepConfig, SweepJob.Prepared, Sweep
         SweepConfig c = p.config();
         SweepPartition f = new SweepPartition(p.plan(), new CellReader(p.input().schema()), p.solver(), p.layout(),
                 c.optimizer(), c.fixedOptimizerArgs(), c.blockSize(), counts);
-        RDD<InternalRow> out = p.input().queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+        RDD<InternalRow> out = LazyRows.of(p.input()).toJavaRDD().mapPartitions(f).rdd(); // planned by the action (LazyRows)
         return SparkLine.internalDataFrame(p.input().sparkSession(), out, p.layout().schema());
     }
 
     /**
-     * Runs the sweep and writes it; returns the summary. The rows by status are counted by the tasks
+     * Runs the stage's sweep and writes it, then the gate. The rows by status are counted by the tasks
      * that wrote them ({@link SweepCounts}), not read back from the output: only the preview rows are.
-     */
-    public static SweepSummary run(SparkSession spark, Prepared p) {
-        return write(spark, p, new Phases());
-    }
-
-    /**
-     * {@link #run(SparkSession, Prepared)}, then the gate: the {@code INVALID} rows are counted by the
-     * tasks that wrote them, so the output is committed when the gate is judged, and stays (with the
-     * first reasons read back from it).
+     * So the output is committed when the gate is judged, and stays (with the first reasons read back
+     * from it).
      */
     @Override
     public SweepSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws QualityGate.Failed {
-        SweepSummary s = write(spark, p, phases);
+        SweepSummary s = write(spark, p, phases, stage);
         gate.check(s.invalidRows(), s.rowsRead(), s.rowsByStatus(), s.stepsTaken(), () -> OutputWriter.firstErrors(spark, p.config().output(), s.schema(), QualityGate.SHOWN_REASONS));
         return s;
     }
 
     /** Sweeps, writes and summarises, timing {@code solve_and_write} and {@code summary} into {@code phases}. */
-    private static SweepSummary write(SparkSession spark, Prepared p, Phases phases) {
+    private static SweepSummary write(SparkSession spark, Prepared p, Phases phases, Stage stage) {
         SweepConfig c = p.config();
         SweepCounts counts = SweepCounts.register(spark.sparkContext());
-        Dataset<Row> out = OutputWriter.forFormat(sweep(p, counts), c.output().format());
+        Dataset<Row> out = OutputWriter.forFormat(stage.rows(p, counts), c.output().format());
         StructType written = out.schema();
         phases.begin("solve_and_write");
         long t0 = System.nanoTime();

@@ -49,13 +49,36 @@ import tapeline.job.sweep.SweepPlan;
  * rows as column blocks, runs the driver loop over {@link GradientPass}, and writes params, history
  * and the loss curve.
  *
+ * <p>The job fits through a {@link Stage}: the {@code tapeline.ml.Trainer} stage made from the config's
+ * keys ({@code tapeline.job.StageJobs} wires it; this package does not know {@code tapeline.ml}). The
+ * config the job runs with is the one the stage's Params stand for, and the fit it writes is the
+ * stage's ({@link #fit} is the loop both run).
+ *
  * <pre>{@code
- * TrainJob.Prepared p = TrainJob.prepare(spark, config);   // ConfigException: exit 2, nothing written
- * TrainSummary s = TrainJob.run(spark, p);
+ * TrainJob job = tapeline.job.StageJobs.train();
+ * TrainJob.Prepared p = job.check(spark, job.configure(keys, problems));   // ConfigException: exit 2
+ * TrainSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
  */
 public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, TrainSummary> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    /** The fit the job runs: the {@code tapeline.ml.Trainer} stage's, made from the config's keys. */
+    public interface Stage {
+        /** The config the stage's Params stand for, with the job's own keys (input, output, checkpoints, ...). */
+        TrainConfig config() throws ConfigException;
+
+        /** The stage's fit of the checked input (checkpoints as {@code p} says); writes nothing else. */
+        Fit fit(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception;
+    }
+
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
+    /** A train job fitting through the stages {@code stages} makes of a config's keys. */
+    public TrainJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
 
     /** The run record's defaults: those of the optimizer configured (lbfgs and owlqn have their own tolerances). */
     private Map<String, String> defaults = TrainConfig.defaults();
@@ -72,7 +95,9 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
 
     @Override
     public TrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        TrainConfig c = TrainConfig.parse(keys, problems); // every problem at once (exit 2)
+        TrainConfig.parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        TrainConfig c = stage.config(); // the same keys, through the stage's Params
         defaults = c.effectiveDefaults();
         return c;
     }
@@ -86,7 +111,7 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
     @Override
     public TrainSummary run(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
         try {
-            return train(spark, p, gate, phases);
+            return train(spark, p, gate, phases, stage);
         } catch (Checkpoints.CheckpointException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -163,14 +188,11 @@ public final class TrainJob implements Job<TrainConfig, TrainJob.Prepared, Train
         return new Prepared(c, input, model, List.copyOf(cells), checkpoints);
     }
 
-    /** Caches, trains, writes. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
-    public static TrainSummary run(SparkSession spark, Prepared p) throws Exception {
-        return train(spark, p, QualityGate.NONE, new Phases());
-    }
-
-    private static TrainSummary train(SparkSession spark, Prepared p, QualityGate gate, Phases phases) throws Exception {
+    /** The stage's fit, then the writer. Bad rows under {@code bad.rows=fatal} are a ConfigException (nothing written). */
+    private static TrainSummary train(SparkSession spark, Prepared p, QualityGate gate, Phases phases, Stage stage)
+            throws Exception {
         TrainConfig c = p.config();
-        Fit fit = fit(spark, p, gate, phases);
+        Fit fit = stage.fit(spark, p, gate, phases);
         TrainLoop.TrainResult result = fit.result();
         write(spark, c.output(), p.model().parameterNames(), result.state().params(), result.state().history(),
                 "tapeline train: " + c.loss().source(), fit.errors());

@@ -35,13 +35,17 @@ public final class SweepBench {
                 "output.mode=overwrite"));
         overrides.addAll(Arrays.asList(args).subList(Math.min(args.length, 5), args.length));
         SweepConfig config = SweepConfig.load(Path.of(args[0]), overrides);
+        java.util.Map<String, String> keys = tapeline.job.config.ConfigFile.read(Path.of(args[0]), overrides, new ArrayList<>());
         SparkSession spark = SparkSession.builder().master("local[2]").appName("tapeline sweep bench")
                 .config(new SparkConf().set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false"))
                 .getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         List<Double> rates = new ArrayList<>();
         for (int i = 0; i < warmup + runs; i++) {
-            SweepSummary s = SweepJob.run(spark, SweepJob.prepare(spark, config));
+            // As ./submit.sh runs it: the keys through the Sweep stage (StageJobs), its rows written.
+            SweepJob job = tapeline.job.StageJobs.sweep();
+            SweepConfig c = job.configure(keys, new ArrayList<>());
+            SweepSummary s = job.run(spark, job.check(spark, c), tapeline.job.QualityGate.NONE, new tapeline.job.Phases());
             double rate = s.stepsPerSecond();
             System.out.printf(Locale.ROOT, "%s %d: %.2f s, %.3g config-steps/s%n", i < warmup ? "warm-up" : "run", i + 1,
                     s.seconds(), rate);

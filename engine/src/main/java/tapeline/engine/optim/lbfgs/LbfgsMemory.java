@@ -62,7 +62,7 @@ final class LbfgsMemory implements Serializable {
         double[] q = v.clone();
         int m = s.length;
         double[] alpha = new double[m];
-        for (int i = 0, j = newest; i < size; i++, j = (j - 1 + m) % m) { // newest to oldest
+        for (int i = 0, j = newest; i < size; i++, j = j == 0 ? m - 1 : j - 1) { // newest to oldest (no integer division)
             alpha[j] = rho[j] * dot(s[j], q);
             axpy(-alpha[j], y[j], q);
         }
@@ -70,7 +70,7 @@ final class LbfgsMemory implements Serializable {
             double gamma = 1 / (rho[newest] * dot(y[newest], y[newest]));
             for (int k = 0; k < q.length; k++) q[k] *= gamma;
         }
-        for (int i = 0, j = (newest - size + 1 + m) % m; i < size; i++, j = (j + 1) % m) { // oldest to newest
+        for (int i = 0, j = (newest - size + 1 + m) % m; i < size; i++, j = j + 1 == m ? 0 : j + 1) { // oldest to newest
             double beta = rho[j] * dot(y[j], q);
             axpy(alpha[j] - beta, s[j], q);
         }

@@ -41,7 +41,7 @@ import tapeline.job.sweep.SweepPlan;
  * what {@code job = train} would fit to that group's rows alone.
  *
  * <pre>{@code
- * GroupedTrainJob job = new GroupedTrainJob();
+ * GroupedTrainJob job = tapeline.job.StageJobs.groupedTrain();
  * GroupedTrainJob.Prepared p = job.check(spark, config);   // ConfigException: exit 2, nothing written
  * GroupedSummary s = job.run(spark, p, QualityGate.NONE, new Phases());
  * }</pre>
@@ -66,6 +66,26 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
 
     private Map<String, String> defaults = new LinkedHashMap<>(TrainConfig.defaults());
 
+    /**
+     * The fit the job runs: the {@code tapeline.ml.Trainer} stage's with {@code group.by}, made from the
+     * config's keys ({@code tapeline.job.StageJobs} wires it; this package does not know {@code tapeline.ml}).
+     */
+    public interface Stage {
+        /** The config the stage's Params stand for, with the job's own keys (input, output, ...). */
+        GroupedTrainConfig config() throws ConfigException;
+
+        /** The stage's rows, one a group, for the checked input ({@link #fit(Prepared, GroupedCounts, Phases)}); lazy. */
+        Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases);
+    }
+
+    private final java.util.function.Function<Map<String, String>, Stage> stages;
+    private Stage stage;
+
+    /** A grouped train job fitting through the stages {@code stages} makes of a config's keys. */
+    public GroupedTrainJob(java.util.function.Function<Map<String, String>, Stage> stages) {
+        this.stages = stages;
+    }
+
     /** Everything a grouped run needs, checked. */
     public record Prepared(GroupedTrainConfig config, Dataset<Row> input, LossModel model, List<Cell> cells,
                            List<String> usedColumns, GroupedOutput layout) {}
@@ -77,7 +97,9 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
 
     @Override
     public GroupedTrainConfig configure(Map<String, String> keys, List<String> problems) throws ConfigException {
-        GroupedTrainConfig c = GroupedTrainConfig.parse(keys, problems);
+        GroupedTrainConfig.parse(keys, problems); // every problem at once (exit 2), with the job's messages
+        stage = stages.apply(keys);
+        GroupedTrainConfig c = stage.config(); // the same keys, through the stage's Params
         defaults = c.effectiveDefaults();
         return c;
     }
@@ -191,7 +213,7 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
                 failOnBadRows(spark, p);
             }
             GroupedCounts counts = GroupedCounts.register(spark.sparkContext());
-            Dataset<Row> out = fit(p, counts, phases);
+            Dataset<Row> out = stage.fit(p, counts, phases);
             phases.begin("solve_and_write");
             spark.sparkContext().setJobDescription("tapeline train: solve every group of " + c.input().describe()
                     + " (" + c.optimizer() + ") and write " + c.output().describe());
