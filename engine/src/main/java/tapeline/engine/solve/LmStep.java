@@ -275,12 +275,12 @@ final class LmStep implements StepRule {
 
     /**
      * Whether lane p, whose ftol or xtol test just passed, is where those tests may end it: its
-     * residuals negligible (||r|| at most {@value #NEGLIGIBLE} of its start's, or at the rounding of
-     * unit-sized terms), or r orthogonal to J's columns to {@value #COSINE} (MINPACK's gtol measure,
+     * residuals at the rounding of unit-sized terms, or r orthogonal to J's columns to {@value #COSINE} (MINPACK's gtol measure,
      * blind to the parameters' units), or its gradient J'r small against its sum of squares
-     * (||J'r|| <= {@value #FLAT} ||r||^2, which sees a row whose columns of J vanish), or its
-     * largest |x_k| within {@value #RUNAWAY} times its start's. Otherwise the tests only say the steps became small, as
-     * they do on a valley that runs to infinity with the cost falling to an asymptote (Beale from
+     * (||J'r|| <= {@value #FLAT} ||r||^2, which sees a row whose columns of J vanish), or, with its
+     * largest |x_k| within {@value #RUNAWAY} times its start's, its residuals at most {@value #NEGLIGIBLE}
+     * of its start's or its cosine at most {@value #ALLOWANCE}. Otherwise the tests only say the steps
+     * became small, as they do on a valley that runs to infinity with the cost falling to an asymptote (Beale from
      * 10x its start): the lane goes on, and ends MAX_STEPS if it never gets there.
      */
     private boolean stationary(int p) {
@@ -289,11 +289,17 @@ final class LmStep implements StepRule {
 
     /** {@link #stationary(int)} from its figures: ||r||, the residual count, the gtol cosine, ||J'r||, the largest |x_k|. */
     static boolean stationary(LevenbergMarquardt lm, int p, double fn, double n, double gnorm, double jtr, double xmax) {
-        if (fn <= NEGLIGIBLE * lm.fnorm0(p) || fn <= Math.sqrt(n) * ROUNDING) return true;
+        if (fn <= Math.sqrt(n) * ROUNDING) return true;
         if (gnorm <= COSINE || jtr <= FLAT * fn * fn) return true;
-        // An ill-conditioned fit (NIST's Lanczos2) fails both gradient measures where it is in
-        // fact stationary; a valley to infinity shows itself by the run-away of x.
-        return xmax < RUNAWAY * Math.max(1, lm.xmax0(p));
+        // A lane that ran away is judged by the gradient alone: its start may be so far off that
+        // 1e-12 of its ||r|| is large (Jennrich-Sampson 10x unscaled starts at ||r|| 2.4e17 and
+        // ended CONVERGED at ||r|| 1.2e5 with cosine 0.999), and a valley to infinity shows itself so.
+        if (xmax >= RUNAWAY * Math.max(1, lm.xmax0(p))) return false;
+        if (fn <= NEGLIGIBLE * lm.fnorm0(p)) return true;
+        // An ill-conditioned fit (NIST's Lanczos2, cosine 1e-7) or a zero-residual one at its rounding
+        // (cosines to 9e-4) fails both gradient measures where it is in fact stationary; a cosine
+        // above ALLOWANCE is not that (Meyer 100x unscaled: 0.12 where xtol passed, cost 1.8e8).
+        return gnorm <= ALLOWANCE;
     }
 
     /**
@@ -338,6 +344,9 @@ final class LmStep implements StepRule {
 
     /** How far the largest |x_k| must have grown past its start (or 1) for a lane to be running away. */
     static final double RUNAWAY = 1e4;
+
+    /** The largest cosine of a lane that did not run away and that ftol or xtol may end (see {@link #stationary(int)}). */
+    static final double ALLOWANCE = 1e-2;
 
     /** MINPACK's gtol measure (the largest cosine between r and a column of J) of a stationary row: sqrt(eps). */
     static final double COSINE = 1.4901161193847656e-8;
