@@ -581,7 +581,7 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
                 ? StageMetadata.read(dir.root(), TrainedModel.class, hadoop) : null;
         ObjectNode record = dir.record() == null ? JSON.createObjectNode() : (ObjectNode) dir.record().deepCopy();
         TrainedModel m = new TrainedModel(metadata == null ? ConfigParams.uid("trained") : metadata.get("uid").asText(),
-                scalars, summary(spark, dir), record).withErrors(errors(spark, dir, List.copyOf(scalars.keySet())));
+                scalars, summary(spark, dir), record).withErrors(dir.standardErrors(spark, List.copyOf(scalars.keySet())));
         String dtype = record.path("config").path("dtype").asText("");
         if (!dtype.isEmpty()) {
             m.set(m.dtype, dtype); // outputs computed in the fit's number type unless the metadata says otherwise
@@ -590,55 +590,6 @@ public final class TrainedModel extends Model<TrainedModel> implements MLWritabl
             StageMetadata.setParams(m, metadata, m::set);
         }
         return m;
-    }
-
-    /**
-     * The standard errors a train output holds ({@code stderr = true}: the params' {@code se} column and
-     * {@code covariance/} beside them, in the directory's format), or null when it has none. A null
-     * {@code se} (a fit without them) is NaN with the record's {@code train.standard_errors.reason}.
-     */
-    private static ParameterErrors errors(SparkSession spark, ModelDirectory dir, List<String> names) throws IOException {
-        Dataset<Row> params = ModelDirectory.reader(spark, dir.format()).load(dir.paramsDirectory());
-        if (!List.of(params.schema().fieldNames()).contains("se")) {
-            return null;
-        }
-        int p = names.size();
-        double[] se = new double[p];
-        double[][] cov = new double[p][p];
-        java.util.Arrays.fill(se, Double.NaN);
-        for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
-        for (Row r : params.select("name", "se").collectAsList()) {
-            int k = names.indexOf(r.getString(0));
-            if (k >= 0) se[k] = number(r, 1);
-        }
-        // Beside params/, as the train job writes it (a bare params directory: beside it too).
-        Path covariance = new Path(new Path(dir.paramsDirectory()).getParent(), "covariance");
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        if (covariance.getFileSystem(hadoop).exists(covariance)) {
-            Dataset<Row> c = ModelDirectory.reader(spark, dir.format()).load(covariance.toString());
-            List<String> columns = List.of(c.schema().fieldNames());
-            for (Row r : c.collectAsList()) {
-                int i = names.indexOf(r.getString(columns.indexOf("name")));
-                for (int j = 0; i >= 0 && j < p; j++) {
-                    int at = columns.indexOf(names.get(j));
-                    if (at >= 0) cov[i][j] = number(r, at);
-                }
-            }
-        }
-        JsonNode why = dir.record() == null ? null : dir.record().path("train").path("standard_errors").path("reason");
-        String reason = why != null && why.isTextual() ? why.asText() : null;
-        boolean complete = java.util.Arrays.stream(se).noneMatch(Double::isNaN);
-        if (reason == null && !complete) {
-            reason = "no standard errors in " + dir.paramsDirectory() + " (its se column has nulls)";
-        }
-        return new ParameterErrors(se, cov, complete ? null : reason);
-    }
-
-    /** A number cell: null as NaN, a CSV's all-null column (read as text) too. */
-    private static double number(Row r, int i) {
-        if (r.isNullAt(i)) return Double.NaN;
-        Object v = r.get(i);
-        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
     }
 
     /**

@@ -14,6 +14,7 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import tapeline.engine.train.ParameterErrors;
 import tapeline.job.RunRecord;
 import tapeline.job.config.ConfigException;
 import tapeline.job.config.Format;
@@ -239,5 +240,55 @@ public record ModelDirectory(String root, String paramsDirectory, Format format,
         } catch (IOException e) {
             return List.of("(cannot list: " + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * The standard errors this train output holds ({@code stderr = true}: the params' {@code se} column and
+     * {@code covariance/} beside them, in the directory's format, as the train job writes them), or null
+     * when it has none; read here, beside the params, for {@code TrainedModel.load}. A null
+     * {@code se} (a fit without them) is NaN with the record's {@code train.standard_errors.reason}.
+     */
+    public ParameterErrors standardErrors(SparkSession spark, List<String> names) throws IOException {
+        Dataset<Row> params = reader(spark, format).load(paramsDirectory);
+        if (!List.of(params.schema().fieldNames()).contains("se")) {
+            return null;
+        }
+        int p = names.size();
+        double[] se = new double[p];
+        double[][] cov = new double[p][p];
+        java.util.Arrays.fill(se, Double.NaN);
+        for (double[] row : cov) java.util.Arrays.fill(row, Double.NaN);
+        for (Row r : params.select("name", "se").collectAsList()) {
+            int k = names.indexOf(r.getString(0));
+            if (k >= 0) se[k] = number(r, 1);
+        }
+        // Beside params/, as the train job writes it (a bare params directory: beside it too).
+        Path covariance = new Path(new Path(paramsDirectory).getParent(), "covariance");
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        if (covariance.getFileSystem(hadoop).exists(covariance)) {
+            Dataset<Row> c = reader(spark, format).load(covariance.toString());
+            List<String> columns = List.of(c.schema().fieldNames());
+            for (Row r : c.collectAsList()) {
+                int i = names.indexOf(r.getString(columns.indexOf("name")));
+                for (int j = 0; i >= 0 && j < p; j++) {
+                    int at = columns.indexOf(names.get(j));
+                    if (at >= 0) cov[i][j] = number(r, at);
+                }
+            }
+        }
+        JsonNode why = record == null ? null : record.path("train").path("standard_errors").path("reason");
+        String reason = why != null && why.isTextual() ? why.asText() : null;
+        boolean complete = java.util.Arrays.stream(se).noneMatch(Double::isNaN);
+        if (reason == null && !complete) {
+            reason = "no standard errors in " + paramsDirectory + " (its se column has nulls)";
+        }
+        return new ParameterErrors(se, cov, complete ? null : reason);
+    }
+
+    /** A number cell: null as NaN, a CSV's all-null column (read as text) too. */
+    private static double number(Row r, int i) {
+        if (r.isNullAt(i)) return Double.NaN;
+        Object v = r.get(i);
+        return v instanceof Number n ? n.doubleValue() : Double.parseDouble(v.toString());
     }
 }
