@@ -60,6 +60,7 @@ import tapeline.job.sweep.SweepPlan;
  * shares little with small ones, and the other slots keep working through the rest.
  */
 public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTrainJob.Prepared, GroupedSummary> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupedTrainJob.class);
 
     /** Partitions per task slot when {@code partitions} is not set. */
     static final int PARTITIONS_PER_SLOT = 8;
@@ -261,6 +262,17 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
      */
     static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
                             java.util.function.Function<Column[], Column> keyHash, int packBudget, int chunkRows) {
+        return fit(p, counts, phases, solve, keyHash, packBudget, chunkRows, true);
+    }
+
+    /**
+     * {@link #fit(Prepared, GroupedCounts, Phases, GroupedPartition.BlockSolve, java.util.function.Function, int, int)},
+     * the map side reading columnar batches where the input's plan gives them ({@link ColumnarScan}) or,
+     * with {@code columnar} false, rows always (tests: both paths give the same bits).
+     */
+    static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
+                            java.util.function.Function<Column[], Column> keyHash, int packBudget, int chunkRows,
+                            boolean columnar) {
         GroupedTrainConfig g = p.config();
         TrainConfig c = g.train();
         Dataset<Row> in = p.input();
@@ -291,7 +303,15 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         // Map side: rows packed by key into chunks of primitive arrays (far fewer, larger shuffle records).
         GroupPacker pack = new GroupPacker(schema, keyTypes, schema.fieldIndex("_hash"), cells, packBudget, chunkRows,
                 counts.packNanos);
-        RDD<InternalRow> chunks = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(pack).rdd();
+        java.util.Optional<ColumnarScan> scan = columnar ? ColumnarScan.of(selected, k, cells) : java.util.Optional.empty();
+        RDD<InternalRow> chunks;
+        if (scan.isPresent()) {
+            LOG.info("grouped train: the map side reads the columnar batches of {}", scan.get().describe());
+            chunks = scan.get().batches().toJavaRDD().mapPartitions(pack.batches(scan.get())).rdd();
+        } else {
+            LOG.info("grouped train: the map side reads rows ({})", columnar ? "the input's plan gives no columnar batches" : "asked");
+            chunks = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(pack).rdd();
+        }
         // One shuffle by a 64-bit hash of the key, and a sort by that hash alone: one long, so Spark's
         // sorter radix-sorts its prefixes and never compares records. Each group's chunks are then contiguous
         // (hash ties between keys are split in GroupedPartition) and its rows are put in canonical order there.
