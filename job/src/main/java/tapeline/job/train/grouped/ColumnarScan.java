@@ -141,12 +141,14 @@ public final class ColumnarScan implements Serializable {
 
     /**
      * The rows of a task's batches: the key and its hash projected (Spark's generated code, the selected
-     * frame's expressions), a double column's values read from its vector; anything else, a null and a value
+     * frame's expressions; the hashes of a batch's rows at once, for the packer's look ahead), a double column's values read from its vector; anything else, a null and a value
      * that is not finite by {@link CellReader} from the batch's row (its messages are the row path's).
      */
     private final class BatchFeed extends GroupPacker.Feed {
         final Iterator<ColumnarBatch> in;
-        final UnsafeProjection project = UnsafeProjection.create(keyAndHash, input);
+        final UnsafeProjection project = UnsafeProjection.create(keyAndHash.take(k), input);
+        final UnsafeProjection hashOf = UnsafeProjection.create(keyAndHash.drop(k), input);
+        long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
         ColumnarBatch batch;
@@ -158,6 +160,7 @@ public final class ColumnarScan implements Serializable {
         BatchFeed(Iterator<ColumnarBatch> in) {
             this.in = in;
             project.initialize(org.apache.spark.TaskContext.getPartitionId());
+            hashOf.initialize(org.apache.spark.TaskContext.getPartitionId());
         }
 
         @Override
@@ -169,6 +172,8 @@ public final class ColumnarScan implements Serializable {
                 rows = batch.numRows();
                 row = 0;
                 for (int c = 0; c < cells.length; c++) vectors[c] = batch.column(columns[c]);
+                if (hashes.length < rows) hashes = new long[rows];
+                for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
             }
             batchRow = batch.getRow(row);
             key = project.apply(batchRow);
@@ -182,7 +187,12 @@ public final class ColumnarScan implements Serializable {
 
         @Override
         long hash() {
-            return key.getLong(k);
+            return hashes[row];
+        }
+
+        @Override
+        long hashAhead(int d) {
+            return row + d < rows ? hashes[row + d] : hashes[row];
         }
 
         @Override
