@@ -50,8 +50,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
     public static final int BUDGET = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
-    /** How many rows ahead a row's slot is loaded into the cache (columnar batches know their rows' hashes ahead). */
-    static final int AHEAD = 12;
+    /** Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead). */
+    static final int AHEAD = 16;
     /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
     static final int GROUP_COST = 16;
 
@@ -220,7 +220,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         int from;                        // its first row in order
         int sent;                        // its rows emitted so far
         InternalRow next;
-        long touched;                    // the prefetching reads' sum: kept so that they are not optimised away
+        long touched;                    // the look-ahead reads' sum: kept so that they are not optimised away
+        int untilTouch;                  // rows until the next look ahead
 
         Chunks(Feed in) {
             this.in = in;
@@ -260,10 +261,18 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         /** The feed's current row: its cells read into the buffer, or counted as bad in its group's slot. */
         void add() {
             // The table is far larger than the cache and rows come in random order, so a row's probe is a cache
-            // miss: a row a few places ahead has its slot's line loaded now (only read: no effect but the cache's),
-            // and the misses of several rows overlap instead of being paid one after another.
-            long ahead = in.hashAhead(AHEAD);
-            touched += table[4 * ((int) (ahead ^ (ahead >>> 29)) & (keyOf.length - 1)) + 2];
+            // miss. Every AHEAD rows, the slots of the next AHEAD rows are read at once, back to back (only read:
+            // no effect but the cache's): their misses overlap instead of being paid one after another.
+            if (--untilTouch <= 0) {
+                untilTouch = AHEAD;
+                int mask = keyOf.length - 1;
+                long sum = 0;
+                for (int d = 0; d < AHEAD; d++) {
+                    long h = in.hashAhead(d);
+                    sum += table[4 * ((int) (h ^ (h >>> 29)) & mask) + 2];
+                }
+                touched += sum;
+            }
             int s = slot(in.key(), in.hash());
             if ((rows + 1) * width > values.length) {
                 values = Arrays.copyOf(values, Math.max((rows + 1) * width, 2 * values.length));
@@ -291,7 +300,9 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             table[4 * i + 1] = bits;
             table[4 * i + 2] = 1;
             table[4 * i + 3] = 0;
-            keyOf[i] = keys.copyKey(r);
+            // A one-number key is its bits (GroupKeys.fromBits): no object per group and flush, and no store of a young
+            // object into the old table (the profile's largest map-side cost after the probe).
+            if (!keys.byBits(bits)) keyOf[i] = keys.copyKey(r);
             if (groups == usedSlots.length) usedSlots = Arrays.copyOf(usedSlots, 2 * groups);
             usedSlots[groups++] = i;
             return 2 * groups > keyOf.length ? grow(i) : i;
@@ -347,7 +358,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             int n = Math.min(held - sent, chunkRows);
             if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
             for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
-            Object[] key = keyOf[s];
+            Object[] key = keys.byBits(table[4 * s + 1]) ? keys.fromBits(table[4 * s + 1]) : keyOf[s];
             int k = key.length;
             Object[] v = new Object[k + 4];
             System.arraycopy(key, 0, v, 0, k);
@@ -406,12 +417,26 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             };
         }
 
+        /** Is a key of these {@link #bits} decided by them: a one-number key, not null (and not null's bits)? */
+        boolean byBits(long bits) {
+            return types.length == 1 && kinds[0] <= DOUBLE && bits != 0x7ff8deadL;
+        }
+
+        /** The key whose {@link #bits} are {@code bits}, where {@link #byBits} holds: what {@link #copyKey} gives. */
+        Object[] fromBits(long bits) {
+            return new Object[] {switch (kinds[0]) {
+                case LONG -> Long.valueOf(bits);
+                case INT -> Integer.valueOf((int) bits);
+                default -> Double.valueOf(Double.longBitsToDouble(bits));
+            }};
+        }
+
         /**
          * {@link #sameKey(InternalRow, Object[])} where {@code rowBits} is row {@code r}'s {@link #bits} and
          * equals {@code key}'s: for a one-number key that decides it, unless a null is involved.
          */
         boolean sameKey(InternalRow r, Object[] key, long rowBits) {
-            if (types.length == 1 && kinds[0] <= DOUBLE && rowBits != 0x7ff8deadL) return true;
+            if (byBits(rowBits)) return true;
             return sameKey(r, key);
         }
 
@@ -441,7 +466,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         /**
          * Row {@code r}'s key, as values that outlive the row (Spark's rows share buffers). The common
          * types by their own getters: {@code get(i, type)} finds its reader by the type on every call, and
-         * a map task copies a key per group each time its buffer fills (the profile's largest map-side cost).
+         * a map task copies a key per group each time its buffer fills.
          */
         Object[] copyKey(InternalRow r) {
             Object[] key = new Object[types.length];
