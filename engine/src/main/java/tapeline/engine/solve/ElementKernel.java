@@ -13,8 +13,8 @@ import tapeline.engine.tape.Tape;
  * {@code 2 J^T r} summed per row in the elements' order; it keeps r and J for {@link LmStep}, which
  * would otherwise take them again at the same point ({@link #take}). Otherwise: the body's
  * per-element gradients (one reverse pass) and Hessians (its Hessian program) summed per row in
- * the elements' order, never across rows. The same path whether codegen is on or off: the element
- * tape is the interpreter's, and a body of a few nodes leaves nothing to compile.
+ * the elements' order, never across rows. With codegen on, the element tape's passes run compiled
+ * ({@link tapeline.engine.codegen.ElementProgram}), with the interpreter's bits.
  */
 final class ElementKernel implements StepKernel, java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -166,7 +166,11 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
 
     @Override
     public KernelPath path() {
-        if (path == null) path = new KernelPath(false, false, elements.describe(costNode + 1), null);
+        if (path == null) {
+            String why = elements.interpretedBecause();
+            path = why == null ? new KernelPath(true, false, elements.describe(costNode + 1), elements.source())
+                    : new KernelPath(false, false, elements.describe(costNode + 1) + "; its passes interpreted: " + why, elements.source());
+        }
         return path;
     }
 }

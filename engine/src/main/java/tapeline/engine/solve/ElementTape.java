@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import tapeline.engine.codegen.ElementProgram;
 import tapeline.engine.expr.Compiler;
 import tapeline.engine.expr.Expr;
 import tapeline.engine.expr.Expression;
@@ -60,9 +61,13 @@ final class ElementTape implements Serializable {
     private final HessianProgram hessian;
     private final int rows;
     private final String expression;
+    /** Whether the passes run compiled ({@link ElementProgram}) when the generator handles the tape. */
+    private final boolean codegen;
+    /** The compiled passes, made on first use (also after deserialisation), or null before. */
+    private transient ElementProgram program;
 
     private ElementTape(Tape tape, DType dtype, int n, int[] vars, int[] inputs, int[][] rowInputs, int residual,
-                        int body, HessianProgram hessian, String expression) {
+                        int body, HessianProgram hessian, String expression, boolean codegen) {
         this.tape = tape;
         this.dtype = dtype;
         this.n = n;
@@ -74,6 +79,32 @@ final class ElementTape implements Serializable {
         this.hessian = hessian;
         this.rows = Math.max(1, CHUNK_LANES / n);
         this.expression = expression;
+        this.codegen = codegen;
+    }
+
+    /**
+     * The compiled passes, or null when they do not run: codegen off, or a tape the generator does
+     * not handle ({@link #describe} says why). The interpreter is the reference: the same bits.
+     */
+    private ElementProgram program() {
+        if (!codegen) return null;
+        if (program == null) {
+            program = ElementProgram.prepare(tape, residual, body, vars, hessian == null ? null : hessian.gradientNodes());
+        }
+        return program.compiled() ? program : null;
+    }
+
+    /** Why the passes run on the interpreter ("engine.codegen = false", the generator's or compiler's reason), or null when compiled. */
+    String interpretedBecause() {
+        if (!codegen) return "engine.codegen = false";
+        program();
+        return program.reason();
+    }
+
+    /** The generated source, or null. */
+    String source() {
+        if (codegen) program();
+        return program == null ? null : program.source();
     }
 
     /**
@@ -190,7 +221,8 @@ final class ElementTape implements Serializable {
         int[] varNodes = vars.stream().mapToInt(Integer::intValue).toArray();
         HessianProgram hessian = secondOrder ? HessianProgram.record(tape, body, varNodes) : null;
         tape.close();
-        return new ElementTape(tape, solver.dtype(), n, varNodes, inputs, rowInputs, res, body, hessian, expr.source());
+        return new ElementTape(tape, solver.dtype(), n, varNodes, inputs, rowInputs, res, body, hessian, expr.source(),
+                solver.codegen());
     }
 
     private static int perLane(Tape tape, Tensor t) {
@@ -221,8 +253,13 @@ final class ElementTape implements Serializable {
     void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
         int m = vars.length;
         double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiledResiduals(compiled, rows, c0, rc, r, jac);
+                continue;
+            }
             tape.forwardTo(residual);
             double[] rv = tape.valueBuffer(residual);
             for (int q = 0; q < rc; q++) {
@@ -240,6 +277,29 @@ final class ElementTape implements Serializable {
                     if (g == null) for (int i = 0; i < n; i++) jac[i][k][p] = 0;
                     else for (int i = 0; i < n; i++) jac[i][k][p] = g[at + i];
                 }
+            }
+        }
+    }
+
+    private transient double[] cr;
+    private transient double[][] cjac;
+
+    /** {@link #residuals} of one loaded chunk by the compiled pass: the same per-element values, scattered the same way. */
+    private void compiledResiduals(ElementProgram compiled, int[] rows, int c0, int rc, double[][] r, double[][][] jac) {
+        int m = vars.length;
+        if (cr == null) {
+            cr = new double[tape.lanes()];
+            cjac = new double[m][tape.lanes()];
+        }
+        compiled.residuals(cr, jac == null ? null : cjac, rc * n);
+        for (int q = 0; q < rc; q++) {
+            int p = rows[c0 + q];
+            int at = q * n;
+            for (int i = 0; i < n; i++) r[i][p] = cr[at + i];
+            if (jac == null) continue;
+            for (int k = 0; k < m; k++) {
+                double[] g = cjac[k];
+                for (int i = 0; i < n; i++) jac[i][k][p] = g[at + i];
             }
         }
     }
@@ -298,8 +358,13 @@ final class ElementTape implements Serializable {
      */
     void costs(Tape rowTape, double[][] values, int[] rows, int count, double[] cost) {
         double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.costs(rows, c0, rc, n, cost);
+                continue;
+            }
             tape.forwardTo(body);
             double[] b = tape.valueBuffer(body);
             for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
@@ -312,8 +377,13 @@ final class ElementTape implements Serializable {
      */
     void gradients(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad) {
         double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.gradients(rows, c0, rc, n, cost, grad);
+                continue;
+            }
             tape.forwardTo(body);
             double[] b = tape.valueBuffer(body);
             if (cost != null) for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
@@ -341,8 +411,13 @@ final class ElementTape implements Serializable {
             eh = new double[m][m][tape.lanes()];
         }
         double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.derivatives(rows, c0, rc, n, cost, grad, hess);
+                continue;
+            }
             tape.forward(); // the body and its gradient program
             double[] b = tape.valueBuffer(body);
             for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
