@@ -90,9 +90,13 @@ public final class ElementProgram {
         generated.gradients(n(), rows, c0, count, per, cost, grad);
     }
 
-    /** The cost, gradient and Hessian ({@code hess[i][j][p]}) of the chunk's rows, as {@link #costs}. */
-    public void derivatives(int[] rows, int c0, int count, int per, double[] cost, double[][] grad, double[][][] hess) {
+    /**
+     * The cost, the gradient program's values and the Hessian ({@code hess[i][j][p]}) of the chunk's
+     * rows, as {@link #costs}; with {@code reverse} not null also {@link #gradients}' values, in one pass.
+     */
+    public void derivatives(int[] rows, int c0, int count, int per, double[] cost, double[][] grad, double[][][] hess,
+                            double[][] reverse) {
         if (t == null) t = new double[scratch][tape.lanes()];
-        generated.derivatives(n(), t, rows, c0, count, per, cost, grad, hess);
+        generated.derivatives(n(), t, rows, c0, count, per, cost, grad, hess, reverse);
     }
 }

@@ -88,7 +88,7 @@ final class ElementSource {
         if (gradient != null) derivatives(s);
         else {
             unsupported(s, "public void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost,"
-                    + " double[][] grad, double[][][] hess)", "no Hessian was generated");
+                    + " double[][] grad, double[][][] hess, double[][] reverse)", "no Hessian was generated");
         }
         s.append("}\n");
         return new Result(s.toString(), stored.size() + vars.length * vars.length);
@@ -196,11 +196,11 @@ final class ElementSource {
         for (int i = m - 1; i >= 0; i--) rows.add(hessianRow(i));
         s.append("    // each row's cost, gradient and Hessian, one row of the chunk at a time\n");
         s.append("    public void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost,"
-                + " double[][] grad, double[][][] hess) {\n");
+                + " double[][] grad, double[][][] hess, double[][] reverse) {\n");
         s.append("        for (int q = 0; q < count; q++) {\n");
         s.append("            final int at = q * per;\n");
         s.append("            final int p = rows[c0 + q];\n");
-        s.append("            forward(n, t, at, per, p, cost, grad);\n");
+        s.append("            forward(n, t, at, per, p, cost, grad, reverse);\n");
         for (int i = m - 1; i >= 0; i--) s.append("            hessianRow").append(i).append("(n, t, at, per, p, hess);\n");
         s.append("        }\n    }\n\n");
         int index = 0;
@@ -213,10 +213,15 @@ final class ElementSource {
         }
     }
 
-    /** The cost and the gradient program's values summed over a row's elements; the values the rows read into scratch. */
-    private void forward(StringBuilder s) {
+    /**
+     * The cost and the gradient program's values summed over a row's elements; the values the rows
+     * read into scratch; and the body's reverse pass summed ({@code gradients}' values, for a caller
+     * that wants both at one point: one forward pass instead of two).
+     */
+    private void forward(StringBuilder s) throws KernelSource.Unsupported {
         int m = vars.length;
         boolean[] needed = new boolean[tape.size()];
+        KernelSource.Walk w = KernelSource.walk(tape, body, vars, needed);
         int last = body;
         needed[body] = true;
         for (int g : gradient) {
@@ -232,22 +237,29 @@ final class ElementSource {
         List<String> loop = new ArrayList<>();
         KernelSource.forward(tape, needed, last, pre, loop);
         s.append("    // a row's elements forward: the cost and the gradient summed, the values the reverse passes read stored\n");
-        s.append("    private static void forward(double[][] n, double[][] t, int at, int per, int p, double[] cost, double[][] grad) {\n");
+        s.append("    private static void forward(double[][] n, double[][] t, int at, int per, int p, double[] cost, double[][] grad,"
+                + " double[][] reverse) {\n");
         pre.forEach(s::append);
         for (var e : stored.entrySet()) {
             s.append("        final double[] f").append(e.getKey()).append(" = t[").append(e.getValue()).append("];\n");
         }
         s.append("        double s = -0.0;\n");
         for (int k = 0; k < m; k++) if (gradient[k] >= 0) s.append("        double g").append(k).append(" = -0.0;\n");
+        for (int k = 0; k < m; k++) s.append("        double r").append(k).append(" = -0.0;\n");
         s.append("        for (int i = at; i < at + per; i++) {\n");
         StringBuilder in = new StringBuilder();
         loop.forEach(in::append);
+        for (String b : w.statements()) in.append("            ").append(b).append('\n');
         s.append(PassSource.shareExp(in)); // softplus(m) and sigmoid(m) of a logistic body: one exp
         for (int j : stored.keySet()) s.append("            f").append(j).append("[i] = v").append(j).append(";\n");
         s.append("            ").append(add("s", "v" + body)).append('\n');
         for (int k = 0; k < m; k++) if (gradient[k] >= 0) s.append("            ").append(add("g" + k, "v" + gradient[k])).append('\n');
+        for (int k = 0; k < m; k++) s.append("            ").append(add("r" + k, w.gradients()[k])).append('\n');
         s.append("        }\n");
         s.append("        cost[p] = s;\n");
+        s.append("        if (reverse != null) {\n");
+        for (int k = 0; k < m; k++) s.append("            reverse[").append(k).append("][p] = r").append(k).append(";\n");
+        s.append("        }\n");
         for (int k = 0; k < m; k++) {
             s.append("        grad[").append(k).append("][p] = ").append(gradient[k] >= 0 ? "g" + k : "0.0").append(";\n");
         }

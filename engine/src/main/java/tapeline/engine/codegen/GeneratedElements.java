@@ -24,8 +24,9 @@ public interface GeneratedElements {
 
     /**
      * The body, the gradient program's values and the symmetrised Hessian ({@code hess[i][j][p]}, the
-     * mean of both reverse passes per element) summed per row; only when the Hessian was generated.
+     * mean of both reverse passes per element) summed per row; with {@code reverse} not null also what
+     * {@link #gradients} gives ({@code reverse[k][p]}), from the same forward pass. Only when the Hessian was generated.
      */
     void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost, double[][] grad,
-                     double[][][] hess);
+                     double[][][] hess, double[][] reverse);
 }

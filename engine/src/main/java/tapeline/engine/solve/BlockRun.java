@@ -660,6 +660,7 @@ public final class BlockRun implements Serializable {
 
     private void moveLane(int from, int to) {
         tape.moveLane(from, to); // variables and inputs
+        if (elementKernel != null) elementKernel.moveLane(from, to); // its inputs, row by row
         optimizer.moveLane(from, to);
         if (watch != null) watch.moveLane(from, to);
         laneAt[to] = laneAt[from];

@@ -251,8 +251,12 @@ final class ElementTape implements Serializable {
      * Jacobian, {@code jac[i][k][p]}.
      */
     void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
+        residuals(inputs(rowTape), values, rows, count, r, jac);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void residuals(Rows in, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
         int m = vars.length;
-        double[][][] in = inputs(rowTape);
         ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
@@ -304,21 +308,64 @@ final class ElementTape implements Serializable {
         }
     }
 
-    /** The row tape's input buffers, per input and component. */
-    private double[][][] inputs(Tape rowTape) {
-        double[][][] in = new double[inputs.length][][];
-        for (int j = 0; j < inputs.length; j++) {
-            in[j] = new double[rowInputs[j].length][];
-            for (int c = 0; c < rowInputs[j].length; c++) in[j][c] = rowTape.valueBuffer(rowInputs[j][c]);
+    /**
+     * A block's inputs, row by row: array input j's elements of the row at lane position p at
+     * {@code [p n, p n + n)} of {@code byRow[j]} (a scalar input: {@code byRow[j][p]}). The row tape
+     * holds element i of every row in a buffer of its own, so copying a row's n elements from it
+     * touches n cache lines per input, on every pass; this copy is made once per block and a row's
+     * n elements are one contiguous copy ({@link #load}). The block moves its rows with {@link #moveLane}.
+     */
+    final class Rows implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final double[][] byRow;
+
+        Rows(Tape rowTape, int lanes) {
+            // The arrays of the last block, when they fit: a tape serves one block at a time.
+            boolean reuse = rowsBuffers != null && rowsLanes == lanes;
+            byRow = reuse ? rowsBuffers : new double[inputs.length][];
+            rowsBuffers = byRow;
+            rowsLanes = lanes;
+            for (int j = 0; j < inputs.length; j++) {
+                int size = rowInputs[j].length;
+                if (size != 1 && size != n) continue; // an input the body does not read
+                if (size == 1) {
+                    if (byRow[j] == null) byRow[j] = new double[lanes];
+                    System.arraycopy(rowTape.valueBuffer(rowInputs[j][0]), 0, byRow[j], 0, lanes);
+                    continue;
+                }
+                double[] to = byRow[j] == null ? new double[lanes * n] : byRow[j];
+                for (int i = 0; i < n; i++) {
+                    double[] from = rowTape.valueBuffer(rowInputs[j][i]);
+                    for (int p = 0; p < lanes; p++) to[p * n + i] = from[p];
+                }
+                byRow[j] = to;
+            }
         }
-        return in;
+
+        /** The row at lane position {@code from} is now at {@code to} (the row tape's moveLane). */
+        void moveLane(int from, int to) {
+            for (int j = 0; j < byRow.length; j++) {
+                double[] b = byRow[j];
+                if (b == null) continue;
+                if (rowInputs[j].length == 1) b[to] = b[from];
+                else System.arraycopy(b, from * n, b, to * n, n);
+            }
+        }
+    }
+
+    private transient double[][] rowsBuffers;
+    private transient int rowsLanes;
+
+    /** The row tape's inputs as {@link Rows}, for a call that is given the row tape (tests; the kernel keeps its Rows). */
+    private Rows inputs(Tape rowTape) {
+        return new Rows(rowTape, rowTape.lanes());
     }
 
     /**
      * Copies the chunk of rows {@code rows[c0..)} (at most a chunk's worth) into the element tape's
      * leaves and sets its active lanes; returns the number of rows in the chunk.
      */
-    private int load(double[][][] in, double[][] values, int[] rows, int c0, int count) {
+    private int load(Rows in, double[][] values, int[] rows, int c0, int count) {
         int m = vars.length;
         int rc = Math.min(this.rows, count - c0);
         for (int k = 0; k < m; k++) {
@@ -328,16 +375,12 @@ final class ElementTape implements Serializable {
         }
         for (int j = 0; j < inputs.length; j++) {
             double[] v = tape.valueBuffer(inputs[j]);
-            double[][] from = in[j];
-            if (from.length != 1 && from.length != n) continue; // an input the residual does not read
-            if (from.length == 1) {
-                for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[0][rows[c0 + q]]);
+            double[] from = in.byRow[j];
+            if (from == null) continue; // an input the residual does not read
+            if (rowInputs[j].length == 1) {
+                for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[rows[c0 + q]]);
             } else {
-                for (int q = 0; q < rc; q++) {
-                    int p = rows[c0 + q];
-                    int at = q * n;
-                    for (int i = 0; i < n; i++) v[at + i] = from[i][p];
-                }
+                for (int q = 0; q < rc; q++) System.arraycopy(from, rows[c0 + q] * n, v, q * n, n);
             }
         }
         tape.setActiveLanes(rc * n);
@@ -357,7 +400,11 @@ final class ElementTape implements Serializable {
      * body's values summed per row in the elements' order, as the unrolled tape sums them (its bits).
      */
     void costs(Tape rowTape, double[][] values, int[] rows, int count, double[] cost) {
-        double[][][] in = inputs(rowTape);
+        costs(inputs(rowTape), values, rows, count, cost);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void costs(Rows in, double[][] values, int[] rows, int count, double[] cost) {
         ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
@@ -376,7 +423,11 @@ final class ElementTape implements Serializable {
      * of the body gives every element's gradient, summed per row in the elements' order.
      */
     void gradients(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad) {
-        double[][][] in = inputs(rowTape);
+        gradients(inputs(rowTape), values, rows, count, cost, grad);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void gradients(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad) {
         ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
@@ -405,17 +456,35 @@ final class ElementTape implements Serializable {
      */
     void derivatives(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad,
                      double[][][] hess) {
+        derivatives(inputs(rowTape), values, rows, count, cost, grad, hess);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void derivatives(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad, double[][][] hess) {
+        derivatives(in, values, rows, count, cost, grad, hess, null);
+    }
+
+    /**
+     * As above; with {@code reverse} not null also {@link #gradients}' values at the same point
+     * ({@code reverse[k][p]}), from the same forward pass when compiled (the interpreter takes both passes).
+     */
+    void derivatives(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad, double[][][] hess,
+                     double[][] reverse) {
+        if (reverse != null && program() == null) {
+            derivatives(in, values, rows, count, cost, grad, hess, null);
+            gradients(in, values, rows, count, null, reverse);
+            return;
+        }
         int m = vars.length;
         if (eg == null) {
             eg = new double[m][tape.lanes()];
             eh = new double[m][m][tape.lanes()];
         }
-        double[][][] in = inputs(rowTape);
         ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
             if (compiled != null) {
-                compiled.derivatives(rows, c0, rc, n, cost, grad, hess);
+                compiled.derivatives(rows, c0, rc, n, cost, grad, hess, reverse);
                 continue;
             }
             tape.forward(); // the body and its gradient program
@@ -430,6 +499,11 @@ final class ElementTape implements Serializable {
                 }
             }
         }
+    }
+
+    /** Whether the passes run compiled. */
+    boolean compiledPasses() {
+        return program() != null;
     }
 
     /** Whether the body's Hessian program was recorded. */
