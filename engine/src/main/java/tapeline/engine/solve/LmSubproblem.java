@@ -102,6 +102,14 @@ final class LmSubproblem {
         }
     }
 
+    /** The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} for a given {@code par} (0: Gauss-Newton), for tests. */
+    double[] dampedStep(double[][] jac, double[] r, double[] diag, double par) {
+        factor(jac, r);
+        if (par == 0) gaussNewton();
+        else damped(diag, par);
+        return s.clone();
+    }
+
     /**
      * {@code J P = Q R} by Householder reflections, pivoting to the remaining column of largest norm,
      * and {@code Q^T (-r)} into b; the rank is the count of R's leading nonzero diagonal entries
