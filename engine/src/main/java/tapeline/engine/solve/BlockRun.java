@@ -143,7 +143,9 @@ public final class BlockRun implements Serializable {
             }
         }
         tape.setActiveLanes(n);
-        tape.recomputeAll();
+        // On the element path nothing reads the row tape's computed nodes (its kernel writes the cost),
+        // and recomputing a row's unrolled nodes (6,005 for a 200-point logistic) cost as much as a step.
+        if (compiled.elements() == null) tape.recomputeAll();
         optimizer = Optimizers.create(solver.optimizer(), solver.hypers(perLaneArgs, valid), solver.dtype());
         boolean[] perLane = new boolean[slots];
         Arrays.fill(perLane, true);
@@ -659,7 +661,15 @@ public final class BlockRun implements Serializable {
     }
 
     private void moveLane(int from, int to) {
-        tape.moveLane(from, to); // variables and inputs
+        if (elementKernel != null) {
+            // The element path reads the inputs row by row from its own copy (moved here): of the row
+            // tape only the variables are read, and moving its input leaves (a buffer per array
+            // element) cost a cache miss per element.
+            elementKernel.moveLane(from, to);
+            tape.moveLane(from, to, varNodes);
+        } else {
+            tape.moveLane(from, to); // variables and inputs
+        }
         optimizer.moveLane(from, to);
         if (watch != null) watch.moveLane(from, to);
         laneAt[to] = laneAt[from];
