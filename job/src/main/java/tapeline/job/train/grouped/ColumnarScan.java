@@ -51,19 +51,20 @@ public final class ColumnarScan implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final transient RDD<ColumnarBatch> batches;
-    private final scala.collection.immutable.List<Expression> keyAndHash;
+    private final scala.collection.immutable.List<Expression> keyExpressions;
+    private final scala.collection.immutable.List<Expression> hashExpression;
     private final scala.collection.immutable.List<Attribute> input;
     private final StructType schema;
     private final Cell[] cells;
     private final int[] columns;
     private final boolean[] doubles;
-    private final int k;
     private final String describe;
 
     private ColumnarScan(RDD<ColumnarBatch> batches, List<Expression> keyAndHash, List<Attribute> input, Cell[] cells,
                          int k, String describe) {
         this.batches = batches;
-        this.keyAndHash = scalaList(keyAndHash);
+        this.keyExpressions = scalaList(keyAndHash.subList(0, k));
+        this.hashExpression = scalaList(keyAndHash.subList(k, k + 1));
         this.input = scalaList(input);
         List<StructField> fields = new ArrayList<>();
         for (Attribute a : input) fields.add(new StructField(a.name(), a.dataType(), a.nullable(), Metadata.empty()));
@@ -75,7 +76,6 @@ public final class ColumnarScan implements Serializable {
             columns[c] = cells[c].column();
             doubles[c] = !cells[c].isArrayElement() && schema.fields()[columns[c]].dataType() instanceof DoubleType;
         }
-        this.k = k;
         this.describe = describe;
     }
 
@@ -146,8 +146,8 @@ public final class ColumnarScan implements Serializable {
      */
     private final class BatchFeed extends GroupPacker.Feed {
         final Iterator<ColumnarBatch> in;
-        final UnsafeProjection project = UnsafeProjection.create(keyAndHash.take(k), input);
-        final UnsafeProjection hashOf = UnsafeProjection.create(keyAndHash.drop(k), input);
+        final UnsafeProjection project = UnsafeProjection.create(keyExpressions, input);
+        final UnsafeProjection hashOf = UnsafeProjection.create(hashExpression, input);
         long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
