@@ -4,6 +4,9 @@
 #   scripts/bench-rowfit.sh                          # 2,000 rows of each problem, local[2]
 #   SKIP_BUILD=1 scripts/bench-rowfit.sh             # against the jar already built (e.g. from main)
 #   ROWS=2000 SAMPLE=200 PROBLEMS="exp3" OPTIMIZERS="lm trust" scripts/bench-rowfit.sh
+#   INTERPRETED=1 SKIP_BUILD=1 scripts/bench-rowfit.sh  # also "tapeline <opt> warm interp": the engine with
+#                                                      # engine.codegen = false in the same run
+#   ENGINE_ONLY=1 ...                                # only the warm engine lines (no Spark job, no scipy)
 #
 # Problems (scripts/bench-rowfit.py says exactly what they are; data under /tmp, never committed):
 #   exp3      residuals = y - (a * exp(-b * x) + c), 50 points per row (array columns x, y)
@@ -47,6 +50,7 @@ printf "$fmt" problem method rows wall_s solve_s us/row/core cpu_us/row task_cpu
 for problem in $problems; do
   echo "== generating $rows rows ($problem)" >&2
   python3 scripts/bench-rowfit.py gen "$problem" "$rows" "$work/$problem.jsonl"
+  if [ -z "${ENGINE_ONLY:-}" ]; then
   # shellcheck disable=SC2086
   java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -cp "$cp" bench/rowfit/RowFitPeer.java parquet \
     "$work/$problem.jsonl" "$work/$problem.parquet" 4 >&2
@@ -68,6 +72,9 @@ for problem in $problems; do
     printf "$fmt" "$problem" "commons-math3 LM" "$sample" - - "$(us cm3_lm_seconds_per_row "$work/cm3.txt")" \
       "$(us cm3_lm_cpu_seconds_per_row "$work/cm3.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" \
       "$(python3 scripts/bench-rowfit.py compare-peer "$work/cm3.csv" "$work/scipy-$problem.csv" 2>/dev/null || echo -)" >> "$table"
+  fi
+  fi
+  if [ "$problem" = exp3 ]; then
     fit='residuals = y - (a * exp(-b * x) + c)'; vars='a, b, c'; init=(init.a=1 init.b=0.5 init.c=0)
   else
     m='(b + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5)'
@@ -96,6 +103,7 @@ app.name = tapeline rowfit bench
 CONF
     if [ "$opt" = lm ]; then sed -i 's/^tolerance.grad = .*/tolerance.grad = 1e-12/' "$work/$problem-$opt.properties"; fi
     if [ "$opt" != lm ]; then sed -i "/^tolerance.cost/d; s/^tolerance.step = .*/tolerance.step = 0/" "$work/$problem-$opt.properties"; fi
+    if [ -z "${ENGINE_ONLY:-}" ]; then
     t0=$(date +%s.%N)
     # /usr/bin/time: the job JVM's CPU seconds (user + system), JVM start, Spark, JIT and GC included.
     /usr/bin/time -f '%U %S' -o "$work/time-$problem-$opt.txt" \
@@ -117,13 +125,21 @@ CONF
       printf fmt, p, o, n, sprintf("%.1f", w), sprintf("%.2f", s), sprintf("%.1f", s / n * 1e6),
         e == "-" ? "-" : sprintf("%.1f", e / n * 1e6), t == "-" ? "-" : sprintf("%.1f", t / n * 1e6),
         sprintf("%.1f", 2 * w / n * 1e6), sprintf("%.1f", j / n * 1e6), l, d }' >> "$table"
+    fi
     # The engine alone on the same rows, one thread, warm (as commons-math3 is measured): what a row costs
     # once the JVM's fixed costs (start, JIT) are paid, which a job of 2,000 rows does not amortise.
     # shellcheck disable=SC2086
     java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" > "$work/engine.txt"
     # shellcheck disable=SC2059
     printf "$fmt" "$problem" "tapeline $opt warm" "$rows" - - "$(us "engine_${opt}_seconds_per_row" "$work/engine.txt")" \
-      "$(us "engine_${opt}_cpu_seconds_per_row" "$work/engine.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+      "$(us "cpu_per_row_engine_${opt}" "$work/engine.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    if [ -n "${INTERPRETED:-}" ]; then
+      # shellcheck disable=SC2086
+      java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" interpreted > "$work/engine.txt"
+      # shellcheck disable=SC2059
+      printf "$fmt" "$problem" "tapeline $opt warm interp" "$rows" - - "$(us "engine_${opt}_seconds_per_row" "$work/engine.txt")" \
+        "$(us "cpu_per_row_engine_${opt}" "$work/engine.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    fi
   done
 done
 echo
@@ -148,5 +164,11 @@ for col, name in ((1, "wall"), (2, "cpu")):
         for m in ms:
             if m[0].startswith("tapeline") and m[col]:
                 print("%-8s %-20s " % (problem, m[0]) + "  ".join("%s %.2fx" % (pm, pus / m[col]) for pm, pus in peers))
+        # compiled element tape against the interpreter, same run (INTERPRETED=1)
+        d = {m[0]: m[col] for m in ms}
+        for m in ms:
+            base = m[0][:-len(" interp")]
+            if m[0].endswith(" warm interp") and d.get(base) and m[col]:
+                print("%-8s %-20s compiled is %.2fx faster than interpreted" % (problem, base, m[col] / d[base]))
 PY
 echo "load at the end: $(cat /proc/loadavg)"
