@@ -8,7 +8,9 @@ import tapeline.engine.tape.Tape;
  * One trust-region Newton iteration for every running lane of a block ({@code optimizer = trust}),
  * with the exact Hessian from the tape and each lane's own radius.
  *
- * <p>Per lane: the gradient g and Hessian H at its point, the scaling D (MINPACK's: on the first
+ * <p>Per lane: the gradient g and Hessian H at its point, the scaling D (1 by default, as scipy's
+ * {@code trf} and {@code trust-exact}: the Hessian's diagonal is no bounded scaling, see
+ * {@link TrustRegion}; with {@code hess_scaling} MINPACK's rule on the first
  * iteration {@code D_k = sqrt(|H_kk|)}, 1 where that is 0, then never decreasing), and in the scaled
  * variables {@code u = D s} the model {@code m(u) = gh.u + u.Hh.u / 2} with {@code gh = D^-1 g},
  * {@code Hh = D^-1 H D^-1}. The subproblem {@code min m(u), ||u|| <= delta} is solved exactly
@@ -41,7 +43,8 @@ import tapeline.engine.tape.Tape;
  * <p>Convergence is only by the tolerances, tested at the lane's evaluated point
  * ({@link #converged}): the gradient norm at most {@code tolerance.grad} (where set) and the last
  * accepted step no longer than {@code tolerance.step} (where set; an iteration that accepted no step
- * fails it), and the Hessian with no eigenvalue below {@code -}{@link Verdict#zero} (at a saddle the
+ * fails it, unless the gradient test is set and passes and the radius allows no step longer than
+ * {@code tolerance.step}, as lmder's xtol test on the radius), and the Hessian with no eigenvalue below {@code -}{@link Verdict#zero} (at a saddle the
  * tolerances may pass with a vanishing gradient, but a model step along the negative curvature still
  * falls, so the lane takes it). A lane whose radius collapses without progress, away from a point where those pass,
  * never ends CONVERGED: it runs to {@code MAX_STEPS} (or is DIVERGED by the block's rules).
@@ -151,8 +154,16 @@ final class TrustStep implements StepRule {
                     finite &= Double.isFinite(matrix[i][j]);
                 }
             }
-            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || second.gradNorm(p) <= gtol)
-                    && (stol == 0 || tr.lastStep(p) <= stol);
+            // The step test passes on the last accepted step, or, with the gradient test on and passed, on
+            // the radius: no step in the region is longer than tolerance.step (MINPACK's xtol test is on
+            // the radius, delta <= xtol ||D x||). At the precision limit no trial is accepted (the cost
+            // cannot see the change, the gradient cannot halve), so a row at its minimiser with a gradient
+            // of 1e-15 ran to MAX_STEPS on the last-step rule alone while its radius shrank to nothing.
+            double dmin = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < m; k++) dmin = Math.min(dmin, tr.diag(k, p));
+            boolean gradOk = gtol > 0 && second.gradNorm(p) <= gtol;
+            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || gradOk)
+                    && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / dmin <= stol));
             if (!finite) {
                 tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
                 continue;
