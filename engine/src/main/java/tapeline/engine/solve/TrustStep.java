@@ -230,7 +230,11 @@ final class TrustStep implements StepRule {
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];
-                double rho = (cost0[p] - f) / pred[p];
+                // A prediction of no fall is the model failing in rounding (the exact subproblem's step
+                // never predicts a rise): its rho says nothing, and the radius shrinks (trf's
+                // update_tr_radius: ratio 0 when the predicted reduction is not positive). A rise over a
+                // negative prediction gave rho > 0.75 and doubled the radius.
+                double rho = pred[p] > 0 ? (cost0[p] - f) / pred[p] : Double.NaN;
                 boolean take;
                 if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
                     // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
@@ -300,7 +304,11 @@ final class TrustStep implements StepRule {
             }
             if (along <= 1e-24 * gn2 && rest <= delta * delta) {
                 for (int i = 0; i < m; i++) c[i] = l[i] - lmin <= gap ? 0 : -ap[i] / (l[i] - lmin);
-                c[0] = Math.sqrt(delta * delta - rest);
+                // tau v_min with the sign that lowers the model (Moré-Sorensen 1983, section 3: of the two
+                // boundary points the one of smaller model value): the linear term a_0 tau <= 0. With +tau
+                // always, a gradient with a small part along v_min gave a step the model says climbs (MGH
+                // Meyer 100x: a predicted fall of -5.7e7 at every radius; the lane sat at one point to MAX_STEPS).
+                c[0] = (ap[0] > 0 ? -1 : 1) * Math.sqrt(delta * delta - rest);
                 return;
             }
         }
