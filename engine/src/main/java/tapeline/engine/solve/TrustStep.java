@@ -26,6 +26,7 @@ import tapeline.engine.tape.Tape;
  * H is applied without being formed.
  *
  * <p>Trials: the ratio {@code rho} of the actual to the predicted fall; {@code rho < 1/4} (or a
+ * predicted fall that is not positive, or a
  * non-finite cost) shrinks the radius to a quarter of {@code min(delta, ||u||)}, {@code rho > 3/4}
  * with the step on the boundary doubles it (Nocedal-Wright Algorithm 4.1). A trial is taken where
  * the cost resolves the change ({@link NewtonAcceptance#byCost}) if it fell by more than the cost's
