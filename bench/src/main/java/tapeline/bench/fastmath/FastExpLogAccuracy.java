@@ -13,6 +13,8 @@ import java.util.function.DoubleUnaryOperator;
  * <pre>
  * java -cp bench/target/benchmarks.jar tapeline.bench.fastmath.FastExpLogAccuracy [samples per range]
  * java --add-modules jdk.incubator.vector -Dfastmath=vector -cp bench/target/benchmarks.jar tapeline.bench.fastmath.FastExpLogAccuracy
+ * java --add-modules jdk.incubator.vector -Dfastmath=fastvector -cp ...   # FastExpLogVector, also bit for bit against FastExpLog
+ * java -Dfastmath=math -cp ...                                            # today's Math.exp/Math.log, for comparison
  * </pre>
  */
 public final class FastExpLogAccuracy {
@@ -41,6 +43,9 @@ public final class FastExpLogAccuracy {
         if (VECTOR) {
             VectorExpLog.exp(sx, se, sx.length);
             VectorExpLog.log(sx, sl, sx.length);
+        } else if (FAST_VECTOR) {
+            FastExpLogVector.exp(sx, se, sx.length);
+            FastExpLogVector.log(sx, sl, sx.length);
         } else {
             for (int i = 0; i < sx.length; i++) {
                 se[i] = FastExpLog.exp(sx[i]);
@@ -65,6 +70,10 @@ public final class FastExpLogAccuracy {
 
     /** Vector API's (SVML's) instead of FastExpLog's: {@code -Dfastmath=vector}, run with --add-modules jdk.incubator.vector. */
     static final boolean VECTOR = "vector".equals(System.getProperty("fastmath"));
+    /** FastExpLogVector's, also checked bit for bit against FastExpLog's: {@code -Dfastmath=fastvector}. */
+    static final boolean FAST_VECTOR = "fastvector".equals(System.getProperty("fastmath"));
+    /** Math's (HotSpot's intrinsics, today's pass): {@code -Dfastmath=math}, for comparison. */
+    static final boolean MATH = "math".equals(System.getProperty("fastmath"));
 
     static boolean range(String name, DoubleUnaryOperator fast, DoubleUnaryOperator ref, int n, Gen g) {
         double worst = 0;
@@ -77,6 +86,16 @@ public final class FastExpLogAccuracy {
         double[] fs = new double[n];
         if (VECTOR) {
             if (name.equals("exp")) VectorExpLog.exp(xs, fs, n); else VectorExpLog.log(xs, fs, n);
+        } else if (MATH) {
+            for (int i = 0; i < n; i++) fs[i] = name.equals("exp") ? Math.exp(xs[i]) : Math.log(xs[i]);
+        } else if (FAST_VECTOR) {
+            if (name.equals("exp")) FastExpLogVector.exp(xs, fs, n); else FastExpLogVector.log(xs, fs, n);
+            long notSame = 0;
+            for (int i = 0; i < n; i++) {
+                if (Double.doubleToRawLongBits(fs[i]) != Double.doubleToRawLongBits(fast.applyAsDouble(xs[i]))) notSame++;
+            }
+            System.out.printf(Locale.ROOT, "  vectorised: %d of %d results not FastExpLog's bits%n", notSame, n);
+            if (notSame > 0) return false;
         } else {
             for (int i = 0; i < n; i++) fs[i] = fast.applyAsDouble(xs[i]);
         }

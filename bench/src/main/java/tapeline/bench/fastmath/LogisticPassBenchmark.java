@@ -29,6 +29,8 @@ import tapeline.engine.train.GradientAggregator;
  * <ul>
  * <li>{@code enginePass}: the engine's compiled pass ({@link GradientAggregator.Chunks#run}, what
  *     {@code BatchedGroupSolver} calls once per evaluation);
+ * <li>{@code engineHessian}: a gradient pass and then Newton's Hessian pass ({@code Chunks.hessian},
+ *     compiled), as {@code BatchedGroupSolver} makes each Newton evaluation;
  * <li>{@code copyMath}: a copy of that generated pass's source (dumped with
  *     {@code -Dtapeline.codegen.dump}), the same calls: it must time as {@code enginePass} does, which
  *     shows the copy is faithful;
@@ -36,12 +38,17 @@ import tapeline.engine.train.GradientAggregator;
  *     {@link FastExpLog}'s;
  * <li>{@code copyNoTranscendentals}: the same with {@code e^-|m|} and the log taken as constants: the
  *     floor of what any exp/log could give;
- * <li>{@code mathExp}/{@code fastExp}, {@code mathLog}/{@code fastLog}: the functions alone over the
- *     pass's arguments ({@code -|m|}, and {@code 1 + e^-|m|}).
+ * <li>{@code copyVector}: the copy's lane loop written with the Vector API ({@link VectorExpLog}: SVML's
+ *     exp and log, 4 lanes at a time), the lane sums as before;
+ * <li>{@code copyFastVector}: {@link FastExpLogVector}'s lane loop: FastExpLog's bits (checked at setup),
+ *     four lanes at a time;
+ * <li>{@code mathExp}/{@code fastExp}/{@code vectorExp}, {@code mathLog}/{@code fastLog}/{@code vectorLog}:
+ *     the functions alone over the pass's arguments ({@code -|m|}, and {@code 1 + e^-|m|}).
  * </ul>
  *
  * <pre>
  *   java -jar bench/target/benchmarks.jar fastmath.LogisticPassBenchmark
+ *   java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar tapeline.bench.fastmath.LogisticPassCpuTime
  * </pre>
  */
 @State(Scope.Thread)
@@ -49,7 +56,7 @@ import tapeline.engine.train.GradientAggregator;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 6, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "--add-modules", "jdk.incubator.vector"})
 public class LogisticPassBenchmark {
     static final int K = 5;
 
@@ -96,7 +103,7 @@ public class LogisticPassBenchmark {
         t1 = new double[rows];
         t2 = new double[rows];
         d12 = new double[rows];
-        GroupProblem p = tapeline.bench.GroupSolveBenchmark.problem("logistic", "lbfgs");
+        GroupProblem p = tapeline.bench.GroupSolveBenchmark.problem("logistic", "newton"); // the Hessian compiled too
         chunks = GradientAggregator.chunks(p.model());
         double[][] cols = new double[K + 1][];
         cols[0] = y;
@@ -112,6 +119,11 @@ public class LogisticPassBenchmark {
                     + la + " " + Arrays.toString(a) + " against " + lc + " " + Arrays.toString(c));
         }
         double lf = copy(1);
+        double[] gf = g.clone();
+        double lfv = copy(4);
+        if (Double.doubleToRawLongBits(lf) != Double.doubleToRawLongBits(lfv) || !Arrays.equals(gf, g)) {
+            throw new IllegalStateException("FastExpLogVector's pass does not give FastExpLog's bits");
+        }
         double lv = copy(3);
         System.out.printf("%nloss sum: Math %s, FastExpLog %s (difference %.3g relative), Vector API %s (%.3g)%n", lc, lf,
                 (lf - lc) / lc, lv, (lv - lc) / lc);
@@ -120,6 +132,13 @@ public class LogisticPassBenchmark {
     @Benchmark
     public double enginePass() {
         return chunks.run(params, rows, g);
+    }
+
+    /** Newton's Hessian pass over the loaded rows (after a gradient pass, as BatchedGroupSolver calls it). */
+    @Benchmark
+    public double[] engineHessian() {
+        chunks.run(params, rows, g);
+        return chunks.hessian(rows);
     }
 
     @Benchmark
@@ -135,6 +154,23 @@ public class LogisticPassBenchmark {
     @Benchmark
     public double copyVector() {
         return copy(3);
+    }
+
+    @Benchmark
+    public double copyFastVector() {
+        return copy(4);
+    }
+
+    @Benchmark
+    public double[] fastVectorExp() {
+        FastExpLogVector.exp(negAbsM, out, rows);
+        return out;
+    }
+
+    @Benchmark
+    public double[] fastVectorLog() {
+        FastExpLogVector.log(onePlusT, out, rows);
+        return out;
     }
 
     @Benchmark
@@ -218,6 +254,8 @@ public class LogisticPassBenchmark {
             }
         } else if (how == 3) {
             VectorExpLog.logisticLanes(v0, d12, d15, n6, t0, t1, t2, lanes);
+        } else if (how == 4) {
+            FastExpLogVector.logisticLanes(v0, d12, d15, n6, t0, t1, t2, lanes);
         } else {
             for (int i = 0; i < lanes; i++) {
                 final double v13 = v0 + d12[i];

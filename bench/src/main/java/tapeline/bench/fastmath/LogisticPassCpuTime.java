@@ -12,7 +12,7 @@ import java.util.Locale;
  * hold where JMH's wall-clock scores swing. Prints ns per call and per row.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar tapeline.bench.fastmath.LogisticPassCpuTime [rows=200]
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar tapeline.bench.fastmath.LogisticPassCpuTime [rows=200]
  * </pre>
  */
 public final class LogisticPassCpuTime {
@@ -22,7 +22,7 @@ public final class LogisticPassCpuTime {
         LogisticPassBenchmark b = new LogisticPassBenchmark();
         b.rows = a.length > 0 ? Integer.parseInt(a[0]) : 200;
         b.setup();
-        String[] names = {"enginePass", "copyMath", "copyFast", "copyNoTranscendentals", "mathExp", "fastExp", "mathLog", "fastLog", "copyVector", "vectorExp", "vectorLog"};
+        String[] names = {"enginePass", "copyMath", "copyFast", "copyNoTranscendentals", "mathExp", "fastExp", "mathLog", "fastLog", "copyVector", "vectorExp", "vectorLog", "engineHessian", "copyFastVector", "fastVectorExp", "fastVectorLog"};
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         int calls = 20_000;
         double sink = 0;
@@ -57,7 +57,11 @@ public final class LogisticPassCpuTime {
                 case 7 -> b.fastLog()[c % b.rows];
                 case 8 -> b.copyVector();
                 case 9 -> b.vectorExp()[c % b.rows];
-                default -> b.vectorLog()[c % b.rows];
+                case 10 -> b.vectorLog()[c % b.rows];
+                case 11 -> b.engineHessian()[c % 36];
+                case 12 -> b.copyFastVector();
+                case 13 -> b.fastVectorExp()[c % b.rows];
+                default -> b.fastVectorLog()[c % b.rows];
             };
         }
         return s;
