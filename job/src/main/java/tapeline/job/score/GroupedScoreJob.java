@@ -1,24 +1,20 @@
 package tapeline.job.score;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
@@ -397,73 +393,33 @@ public final class GroupedScoreJob implements Job<GroupedScoreJob.Config, Groupe
             on = on == null ? eq : on.and(eq);
         }
         Dataset<Row> joined = p.input().join(p.params(), on, "left");
-        List<Column> inputColumns = new ArrayList<>();
-        for (String f : p.input().schema().fieldNames()) inputColumns.add(p.input().col(quote(f)));
-        List<Column> withParams = new ArrayList<>(inputColumns);
-        p.variables().forEach(v -> withParams.add(p.params().col(quote(v))));
-        Dataset<Row> matched = joined.where(p.params().col(MATCHED).isNotNull()).select(withParams.toArray(Column[]::new));
-        Dataset<Row> unmatched = joined.where(p.params().col(MATCHED).isNull()).select(inputColumns.toArray(Column[]::new));
+        // One frame, one pass: the row's columns, its group's parameters and the flag that is null
+        // where the group has none (the join is planned once per action and its input read once).
+        List<Column> columns = new ArrayList<>();
+        for (String f : p.input().schema().fieldNames()) columns.add(p.input().col(quote(f)));
+        p.variables().forEach(v -> columns.add(p.params().col(quote(v))));
+        columns.add(p.params().col(MATCHED));
+        Dataset<Row> withParams = joined.select(columns.toArray(Column[]::new));
 
-        StructType matchedSchema = matched.schema();
-        StructType scoredSchema = matchedSchema;
+        StructType withParamsSchema = withParams.schema();
+        StructType scoredSchema = withParamsSchema;
         for (String column : c.outputs().keySet()) scoredSchema = scoredSchema.add(column, DataTypes.DoubleType, true);
         scoredSchema = scoredSchema.add("status", DataTypes.StringType, false).add("error", DataTypes.StringType, true);
+        List<String> inputNames = List.of(p.input().schema().fieldNames());
+        int[] keyIndex = keys.stream().mapToInt(inputNames::indexOf).toArray();
+        ScorePartition.Unmodelled unmodelled = new ScorePartition.Unmodelled(withParamsSchema.fieldIndex(MATCHED),
+                keyIndex, keys, p.paramsDirectory(), UTF8String.fromString(NO_MODEL), noModel);
         // LazyRows: the join is planned (and, with adaptive execution, its exchanges run) by the action, not here.
-        RDD<InternalRow> scoredRows = LazyRows.of(matched).toJavaRDD()
-                .mapPartitions(new ScorePartition(p.model(), matchedSchema, c.blockSize(), scored, invalid)).rdd();
+        RDD<InternalRow> scoredRows = LazyRows.of(withParams).toJavaRDD()
+                .mapPartitions(new ScorePartition(p.model(), withParamsSchema, c.blockSize(), scored, invalid, unmodelled)).rdd();
         List<Column> outColumns = new ArrayList<>();
         for (String f : p.schema().fieldNames()) outColumns.add(functions.col(quote(f)));
-        Dataset<Row> scoredFrame = SparkLine.internalDataFrame(spark, scoredRows, scoredSchema)
-                .select(outColumns.toArray(Column[]::new));
-        int[] keyIndex = keys.stream().mapToInt(k -> List.of(p.input().schema().fieldNames()).indexOf(k)).toArray();
-        RDD<InternalRow> noModelRows = LazyRows.of(unmatched).toJavaRDD()
-                .mapPartitions(new NoModel(p.input().schema(), keyIndex, keys, c.outputs().size(), p.paramsDirectory(), noModel))
-                .rdd();
-        return scoredFrame.union(SparkLine.internalDataFrame(spark, noModelRows, p.schema()));
+        return SparkLine.internalDataFrame(spark, scoredRows, scoredSchema).select(outColumns.toArray(Column[]::new));
     }
 
     @Override
     public String summarise(ScoreSummary result) {
         return result.render();
-    }
-
-    /** The rows of groups without parameters: the row, null outputs, {@code NO_MODEL} and the key. */
-    record NoModel(StructType schema, int[] keyIndex, List<String> keys, int outputs, String params, LongAccumulator count)
-            implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
-        @Override
-        public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
-            UTF8String status = UTF8String.fromString(NO_MODEL);
-            int width = schema.fields().length;
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
-
-                @Override
-                public InternalRow next() {
-                    InternalRow r = rows.next();
-                    Object[] v = new Object[width + outputs + 2];
-                    for (int i = 0; i < width; i++) {
-                        v[i] = r.isNullAt(i) ? null : r.get(i, schema.fields()[i].dataType());
-                        if (v[i] instanceof UTF8String s) v[i] = s.clone();
-                        else if (v[i] instanceof org.apache.spark.sql.catalyst.util.ArrayData a) v[i] = a.copy();
-                        else if (v[i] instanceof InternalRow x) v[i] = x.copy();
-                        else if (v[i] instanceof org.apache.spark.sql.catalyst.util.MapData m) v[i] = m.copy();
-                    }
-                    StringBuilder key = new StringBuilder();
-                    for (int k = 0; k < keyIndex.length; k++) {
-                        Object value = r.isNullAt(keyIndex[k]) ? null : r.get(keyIndex[k], schema.fields()[keyIndex[k]].dataType());
-                        key.append(k == 0 ? "" : ", ").append(keys.get(k)).append('=').append(value);
-                    }
-                    v[width + outputs] = status;
-                    v[width + outputs + 1] = UTF8String.fromString(String.format(Locale.ROOT,
-                            "no fitted parameters for group %s in %s", key, params));
-                    count.add(1);
-                    return new GenericInternalRow(v);
-                }
-            };
-        }
     }
 
     private static String quote(String column) {

@@ -88,6 +88,53 @@ class GroupedScoreTest extends SparkSuite {
         }
     }
 
+    /**
+     * The rows with a model and those without come out of one pass over the join, so the input is read
+     * once per score: the tasks read the input's rows once and the parameters' (two passes, one for the
+     * scored rows and one for the {@code NO_MODEL} ones, read both twice).
+     */
+    @Test
+    void theInputIsReadOnceWhetherRowsHaveAModelOrNot() {
+        Path fitted = groupedFit("parquet");
+        int n = 3000;
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) rows.add(i + "," + (i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "unseen") + ",1,2");
+        Path csv = csv(dir.resolve("read-once.csv"), "id,store,x0,x1", rows);
+        Path in = dir.resolve("read-once-in");
+        // Parquet, whose schema is in its footer: a CSV's schema inference would read the rows once more
+        spark().read().option("header", "true").option("inferSchema", "true").csv(csv.toString()).write().parquet(in.toString());
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.taskMetrics() != null) read.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
+            }
+        };
+        drain();
+        spark().sparkContext().addSparkListener(listener);
+        try {
+            Run s = main(config(dir, "job = score", "group.by = store", "params.path = " + fitted,
+                    "output.prediction = b + dot(w, x)", "input.path = " + in, "input.format = parquet",
+                    "output.path = " + dir.resolve("read-once"), "show.rows = 0") // no preview: it reads the output back
+                    .toString());
+            assertThat(s.code()).as(s.err()).isZero();
+            assertThat(s.out()).contains("SCORED 2,000").contains("NO_MODEL 1,000");
+            drain();
+        } finally {
+            spark().sparkContext().removeSparkListener(listener);
+        }
+        // the input's n rows and the fit's two parameter rows (groups a and b)
+        assertThat(read.get()).as("records read by the score's tasks").isEqualTo(n + 2L);
+    }
+
+    private void drain() {
+        try {
+            spark().sparkContext().listenerBus().waitUntilEmpty();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the listener bus did not drain", e);
+        }
+    }
+
     @Test
     void aGroupColumnTheParamsDoNotHaveIsNamed() throws Exception {
         Path fitted = groupedFit("parquet");
