@@ -4,6 +4,9 @@
 #   scripts/bench-rowfit.sh                          # 2,000 rows of each problem, local[2]
 #   SKIP_BUILD=1 scripts/bench-rowfit.sh             # against the jar already built (e.g. from main)
 #   ROWS=2000 SAMPLE=200 PROBLEMS="exp3" OPTIMIZERS="lm trust" scripts/bench-rowfit.sh
+#   INTERPRETED=1 SKIP_BUILD=1 scripts/bench-rowfit.sh  # also "tapeline <opt> warm interp": the engine with
+#                                                      # engine.codegen = false in the same run
+#   ENGINE_ONLY=1 ...                                # only the warm engine lines (no Spark job, no scipy)
 #
 # Problems (scripts/bench-rowfit.py says exactly what they are; data under /tmp, never committed):
 #   exp3      residuals = y - (a * exp(-b * x) + c), 50 points per row (array columns x, y)
@@ -41,6 +44,7 @@ printf '%-8s %-22s %6s %8s %8s %12s %12s %10s %s\n' problem method rows wall_s s
 for problem in $problems; do
   echo "== generating $rows rows ($problem)" >&2
   python3 scripts/bench-rowfit.py gen "$problem" "$rows" "$work/$problem.jsonl"
+  if [ -z "${ENGINE_ONLY:-}" ]; then
   # shellcheck disable=SC2086
   java $opens -Dlog4j2.configurationFile=conf/log4j2.properties -cp "$cp" bench/rowfit/RowFitPeer.java parquet \
     "$work/$problem.jsonl" "$work/$problem.parquet" 4 >&2
@@ -59,6 +63,9 @@ for problem in $problems; do
     printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s %s\n' "$problem" "commons-math3 LM" "$sample" - - \
       "$(awk -v s="$cm3" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" \
       "$(python3 scripts/bench-rowfit.py compare-peer "$work/cm3.csv" "$work/scipy-$problem.csv" 2>/dev/null || echo -)" >> "$table"
+  fi
+  fi
+  if [ "$problem" = exp3 ]; then
     fit='residuals = y - (a * exp(-b * x) + c)'; vars='a, b, c'; init=(init.a=1 init.b=0.5 init.c=0)
   else
     m='(b + w1 * x1 + w2 * x2 + w3 * x3 + w4 * x4 + w5 * x5)'
@@ -87,6 +94,7 @@ app.name = tapeline rowfit bench
 CONF
     if [ "$opt" = lm ]; then sed -i 's/^tolerance.grad = .*/tolerance.grad = 1e-12/' "$work/$problem-$opt.properties"; fi
     if [ "$opt" != lm ]; then sed -i "/^tolerance.cost/d; s/^tolerance.step = .*/tolerance.step = 0/" "$work/$problem-$opt.properties"; fi
+    if [ -z "${ENGINE_ONLY:-}" ]; then
     t0=$(date +%s.%N)
     ./submit.sh "$work/$problem-$opt.properties" "${init[@]}" > "$work/job-$problem-$opt.txt" 2> "$work/log-$problem-$opt.txt" \
       || { cat "$work/log-$problem-$opt.txt" >&2; exit 1; }
@@ -97,6 +105,7 @@ CONF
     d=$(python3 scripts/bench-rowfit.py compare "$problem" "$out" "$work/scipy-$problem.csv")
     awk -v p="$problem" -v o="tapeline $opt" -v n="$n" -v t0="$t0" -v t1="$t1" -v s="$solve" -v l="$load" -v d="$d" 'BEGIN {
       w = t1 - t0; printf "%-8s %-22s %6d %8.1f %8.2f %12.1f %12.1f %10s %s\n", p, o, n, w, s, s / n * 1e6, 2 * w / n * 1e6, l, d }' >> "$table"
+    fi
     # The engine alone on the same rows, one thread, warm (as commons-math3 is measured): what a row costs
     # once the JVM's fixed costs (start, JIT) are paid, which a job of 2,000 rows does not amortise.
     # shellcheck disable=SC2086
@@ -104,6 +113,13 @@ CONF
     warm=$(awk '/engine_.*_seconds_per_row/ {print $2}' "$work/engine.txt")
     printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "tapeline $opt warm" "$rows" - - \
       "$(awk -v s="$warm" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    if [ -n "${INTERPRETED:-}" ]; then
+      # shellcheck disable=SC2086
+      java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" interpreted > "$work/engine.txt"
+      warm=$(awk '/engine_.*_seconds_per_row/ {print $2}' "$work/engine.txt")
+      printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "tapeline $opt warm interp" "$rows" - - \
+        "$(awk -v s="$warm" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    fi
   done
 done
 echo
@@ -125,5 +141,10 @@ for problem, ms in by.items():
     for m, us in ms:
         if m.startswith("tapeline"):
             print("%-8s %-16s " % (problem, m) + "  ".join("%s %.2fx" % (pm, pus / us) for pm, pus in peers))
+    # compiled element tape against the interpreter, same run (INTERPRETED=1)
+    d = dict(ms)
+    for m, us in ms:
+        if m.endswith(" warm interp") and m[:-len(" interp")] in d:
+            print("%-8s %-16s compiled is %.2fx faster than interpreted" % (problem, m[:-len(" interp")], us / d[m[:-len(" interp")]]))
 PY
 echo "load at the end: $(cat /proc/loadavg)"

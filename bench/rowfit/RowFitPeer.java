@@ -6,9 +6,11 @@
 //                                    SAMPLE rows of the exp3 problem, one thread: what a Java user calls
 //                                    from a UDF. Prints cm3_lm_seconds_per_row (the best of 5 passes
 //                                    over the sample, after 3 for the JIT) and writes each row's a, b, c.
-//   engine exp3|logistic IN.jsonl ROWS OPT   tapeline's engine alone (BlockSolver, blocks of 1024 rows,
-//                                    the sweep config's settings), one thread, warm as cm3 is: prints
-//                                    engine_<opt>_seconds_per_row, the best of 5 passes after 3.
+//   engine exp3|logistic IN.jsonl ROWS OPT [interpreted]   tapeline's engine alone (BlockSolver, blocks
+//                                    of 1024 rows, the sweep config's settings), one thread, warm as cm3
+//                                    is: prints engine_<opt>_seconds_per_row, the best of 5 passes after 3.
+//                                    With "interpreted": engine.codegen = false (the element tape's
+//                                    passes on the interpreter, the reference), for same-run ratios.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -36,7 +38,7 @@ public class RowFitPeer {
                     .write().mode("overwrite").parquet(args[2]);
             spark.stop();
         } else if (args[0].equals("engine")) {
-            engine(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4]);
+            engine(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4], args.length > 5 && args[5].equals("interpreted"));
         } else if (args[0].equals("cm3")) {
             cm3(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
         } else {
@@ -97,7 +99,7 @@ public class RowFitPeer {
     }
 
     /** The sweep's own solve of the rows, without Spark: the job's per-row cost once the JVM is warm. */
-    static void engine(String problem, Path in, int limit, String opt) throws Exception {
+    static void engine(String problem, Path in, int limit, String opt, boolean interpreted) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> rows = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(in)) {
@@ -122,6 +124,7 @@ public class RowFitPeer {
                 : new tapeline.engine.solve.BlockSolver(
                         tapeline.engine.expr.Expression.parse("cost", "sum(softplus(" + m + ") - y * " + m + ")"),
                         vars, sizes, opt, java.util.Map.of(), settings, tapeline.engine.tape.DType.FLOAT64);
+        if (interpreted) solver = solver.withCodegen(false);
         int block = 1024;
         double best = Double.POSITIVE_INFINITY;
         for (int pass = 0; pass < 8; pass++) {
@@ -146,17 +149,27 @@ public class RowFitPeer {
                     init.put("b", half);
                 }
                 long s0 = System.nanoTime();
+                long c0 = cpu.getCurrentThreadCpuTime();
                 solver.solve(lanes, in2, init, java.util.Map.of());
                 solveNanos += System.nanoTime() - s0; // the solve only: not the copy of the rows into lanes
+                cpuNanos += cpu.getCurrentThreadCpuTime() - c0;
             }
             double s = solveNanos / 1e9 / rows.size();
+            double c = cpuNanos / 1e9 / rows.size();
             solveNanos = 0;
+            cpuNanos = 0;
             if (pass >= 3) best = Math.min(best, s);
+            if (pass >= 3) bestCpu = Math.min(bestCpu, c);
         }
         System.out.printf("engine_%s_seconds_per_row %.9f%n", opt, best);
+        // the thread's CPU time, for a loaded machine (the line above is wall time)
+        System.out.printf("cpu_per_row_engine_%s %.9f%n", opt, bestCpu);
     }
 
     private static long solveNanos;
+    private static long cpuNanos;
+    private static double bestCpu = Double.POSITIVE_INFINITY;
+    private static final java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
 
     static double[] array(JsonNode a) {
         double[] v = new double[a.size()];

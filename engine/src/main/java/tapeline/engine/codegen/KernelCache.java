@@ -52,6 +52,11 @@ public final class KernelCache {
         GeneratedPass pass() {
             return (GeneratedPass) instance;
         }
+
+        /** An element tape's class. */
+        GeneratedElements elements() {
+            return (GeneratedElements) instance;
+        }
     }
 
     private static final ConcurrentHashMap<String, Entry> CACHE = new ConcurrentHashMap<>();
@@ -120,7 +125,7 @@ public final class KernelCache {
                 return new Entry(null, "the generated method " + where + " has " + largest
                         + " bytes of bytecode, over the JIT's limit of " + JIT_LIMIT, nanos, largest);
             }
-            // The source declares one top-level class: GeneratedKernel (a step) or GeneratedTrainPass.
+            // The source declares one top-level class: GeneratedKernel (a step), GeneratedTrainPass, GeneratedHessian or GeneratedElements.
             Class<?> c = compiler.getClassLoader().loadClass(compiler.getClassFiles()[0].getThisClassName());
             return new Entry(c.getDeclaredConstructor().newInstance(), null, nanos, largest);
         } catch (Exception | LinkageError e) {

@@ -12,7 +12,8 @@ package tapeline.engine.codegen;
  *
  * @param compiled whether the generated code runs
  * @param fused whether the optimizer's update is part of the generated step
- * @param reason why the interpreter runs (null when compiled, or when codegen is off by request: "engine.codegen = false")
+ * @param reason why the interpreter runs (null when codegen is off by request: "engine.codegen = false"); when
+ *     compiled, null or what was compiled (an element tape's passes)
  * @param source the generated source (null when interpreted for any reason but a failed compilation)
  */
 public record KernelPath(boolean compiled, boolean fused, String reason, String source) {
@@ -35,6 +36,7 @@ public record KernelPath(boolean compiled, boolean fused, String reason, String 
     public String describe() {
         if (compiled) {
             String how = segmented() ? "compiled in segments" : "compiled";
+            if (reason != null) return how + " (" + reason + ")"; // what was compiled (an element tape's passes)
             return fused ? how + ", update fused" : how + " (optimizer update in Java)";
         }
         return reason == null ? "interpreted" : "interpreted (" + reason + ")";

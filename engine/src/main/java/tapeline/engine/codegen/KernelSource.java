@@ -218,32 +218,9 @@ final class KernelSource {
         List<String> backward = new ArrayList<>();
         String[] grads = gradients ? backward(needed, backward) : null;
         if (withCost) needed[cost] = true;
-        for (int j = cost; j >= 0; j--) { // inputs of a computed value are needed too
-            if (!needed[j] || tape.op(j) == Op.LEAF || !(tape.isVarying(j) || tape.op(j) == Op.BROADCAST)) continue;
-            for (int x = 0; x < tape.op(j).arity(); x++) needed[tape.input(j, x)] = true;
-        }
         List<String> pre = new ArrayList<>(); // one declaration each, before the loop
         List<String> loop = new ArrayList<>(); // one statement (or one update block) each, for lane i
-        for (int j = 0; j <= cost; j++) {
-            if (!needed[j]) continue;
-            Op op = tape.op(j);
-            boolean lane = tape.isLaneShaped(j);
-            if (op == Op.LEAF && !lane) {
-                double k = tape.valueBuffer(j)[0];
-                pre.add("        final double v" + j + " = " + literal(k) + ";\n");
-            } else if (op == Op.BROADCAST && !tape.isVarying(j)) { // a constant in every lane: its scalar
-                pre.add("        final double v" + j + " = v" + tape.input(j, 0) + ";\n");
-            } else if (!lane) { // a value computed once from constants
-                pre.add("        final double v" + j + " = n[" + j + "][0]; // " + op + "\n");
-            } else if (op == Op.LEAF || !tape.isVarying(j)) {
-                pre.add("        final double[] n" + j + " = n[" + j + "];\n");
-                loop.add("            final double v" + j + " = n" + j + "[i];\n");
-            } else {
-                int node = j;
-                String e = OpSource.forward(op, c -> "v" + tape.input(node, c - 'a'), literal(tape.param(j)));
-                loop.add("            final double v" + j + " = " + round(e) + "; // " + describe(j) + "\n");
-            }
-        }
+        forward(tape, needed, cost, pre, loop);
         for (String b : backward) loop.add("            " + b + "\n");
         List<String> second = new ArrayList<>();
         if (gradients && (update == null || split)) {
@@ -283,6 +260,61 @@ final class KernelSource {
             }
         }
         return new Body(pre, loop, second);
+    }
+
+    /**
+     * The values {@code needed} marks up to node {@code last}, and what they are computed from, as
+     * declarations before a loop over lanes {@code i} ({@code pre}) and statements in it ({@code loop}),
+     * in node order: the interpreter's forward pass for those nodes (shared with {@link ElementSource}).
+     */
+    static void forward(Tape tape, boolean[] needed, int last, List<String> pre, List<String> loop) {
+        boolean f32 = tape.dtype() == DType.FLOAT32;
+        for (int j = last; j >= 0; j--) { // inputs of a computed value are needed too
+            if (!needed[j] || tape.op(j) == Op.LEAF || !(tape.isVarying(j) || tape.op(j) == Op.BROADCAST)) continue;
+            for (int x = 0; x < tape.op(j).arity(); x++) needed[tape.input(j, x)] = true;
+        }
+        for (int j = 0; j <= last; j++) {
+            if (!needed[j]) continue;
+            Op op = tape.op(j);
+            boolean lane = tape.isLaneShaped(j);
+            if (op == Op.LEAF && !lane) {
+                double k = tape.valueBuffer(j)[0];
+                pre.add("        final double v" + j + " = " + literal(k) + ";\n");
+            } else if (op == Op.BROADCAST && !tape.isVarying(j)) { // a constant in every lane: its scalar
+                pre.add("        final double v" + j + " = v" + tape.input(j, 0) + ";\n");
+            } else if (!lane) { // a value computed once from constants
+                pre.add("        final double v" + j + " = n[" + j + "][0]; // " + op + "\n");
+            } else if (op == Op.LEAF || !tape.isVarying(j)) {
+                pre.add("        final double[] n" + j + " = n[" + j + "];\n");
+                loop.add("            final double v" + j + " = n" + j + "[i];\n");
+            } else {
+                int node = j;
+                String e = OpSource.forward(op, c -> "v" + tape.input(node, c - 'a'), literal(tape.param(j)));
+                loop.add("            final double v" + j + " = " + (f32 ? "(float) (" + e + ")" : e) + "; // " + describe(tape, j) + "\n");
+            }
+        }
+    }
+
+    /** A reverse pass's statements and each slot's cotangent (a name or a literal), for {@link ElementSource}. */
+    record Walk(List<String> statements, String[] gradients) { }
+
+    /**
+     * The interpreter's reverse pass from the per-lane node {@code target} to {@code slots}, walked as
+     * for a cost ({@link #backward}): marks the values its rules read in {@code needed}.
+     *
+     * @throws Unsupported when a node up to the target has no generated form or gradient
+     */
+    static Walk walk(Tape tape, int target, int[] slots, boolean[] needed) throws Unsupported {
+        KernelSource k = new KernelSource(tape, target, slots);
+        k.check();
+        List<String> out = new ArrayList<>();
+        String[] g = k.backward(needed, out);
+        return new Walk(out, g);
+    }
+
+    /** Checks that every node up to the per-lane {@code target} has a generated form (and gradient where one is needed). */
+    static void check(Tape tape, int target, int[] slots) throws Unsupported {
+        new KernelSource(tape, target, slots).check();
     }
 
     /**
@@ -382,7 +414,7 @@ final class KernelSource {
         return f32 ? "(float) (" + e + ")" : e;
     }
 
-    private String describe(int j) {
+    private static String describe(Tape tape, int j) {
         Op op = tape.op(j);
         StringBuilder d = new StringBuilder("node ").append(j).append(": ").append(op.name().toLowerCase(Locale.ROOT)).append('(');
         for (int x = 0; x < op.arity(); x++) d.append(x == 0 ? "" : ", ").append(tape.input(j, x));

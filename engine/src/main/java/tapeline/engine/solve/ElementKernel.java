@@ -13,8 +13,8 @@ import tapeline.engine.tape.Tape;
  * {@code 2 J^T r} summed per row in the elements' order; it keeps r and J for {@link LmStep}, which
  * would otherwise take them again at the same point ({@link #take}). Otherwise: the body's
  * per-element gradients (one reverse pass) and Hessians (its Hessian program) summed per row in
- * the elements' order, never across rows. The same path whether codegen is on or off: the element
- * tape is the interpreter's, and a body of a few nodes leaves nothing to compile.
+ * the elements' order, never across rows. With codegen on, the element tape's passes run compiled
+ * ({@link tapeline.engine.codegen.ElementProgram}), with the interpreter's bits.
  */
 final class ElementKernel implements StepKernel, java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -36,6 +36,8 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     /** Whether r and J are kept for lm (else only the body's sums are taken). */
     private final boolean lm;
     private final int[] rows;
+    /** The block's inputs row by row, made once (moved with the rows: {@link #moveLane}). */
+    private final ElementTape.Rows in;
     private double[][] trialGrad;
     /** Whether r and J hold the rows' values at their current point, in their current positions. */
     private boolean fresh;
@@ -57,6 +59,14 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.grads = new double[m][lanes];
         this.all = new int[lanes];
         for (int p = 0; p < lanes; p++) all[p] = p;
+        this.in = elements.new Rows(rowTape, lanes); // the row tape's inputs are loaded before the kernel is made
+        this.ahead = !lm && elements.secondOrder() && elements.compiledPasses() ? new Ahead() : null;
+    }
+
+    /** The row at lane position {@code from} moved to {@code to} (with the row tape's lanes). */
+    void moveLane(int from, int to) {
+        in.moveLane(from, to);
+        if (ahead != null) ahead.moveLane(from, to);
     }
 
     /** The residuals' buffers, {@code [n][lanes]}. */
@@ -83,26 +93,89 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
 
     /** r and J of the first {@code active} rows at their current values. */
     void evaluate(int active) {
-        elements.residuals(rowTape, values, all, active, r, jac);
+        elements.residuals(in, values, all, active, r, jac);
         fresh = true;
     }
 
     /** The sum of squares of rows {@code rows[0..count)} at their current values, into the row tape's cost buffer. */
     void costs(int[] rows, int count) {
-        elements.residuals(rowTape, values, rows, count, trial, null);
+        elements.residuals(in, values, rows, count, trial, null);
         elements.sumOfSquares(trial, rows, count, rowTape.valueBuffer(costNode));
     }
 
     /** The cost, gradient and Hessian of the first {@code active} rows (newton, trust, the verdict). */
     void derivatives(int active, double[][] g, double[][][] h) {
-        elements.derivatives(rowTape, values, all, active, rowTape.valueBuffer(costNode), g, h);
+        if (ahead != null && ahead.at(values, active)) {
+            ahead.into(rowTape.valueBuffer(costNode), g, h, active);
+            return;
+        }
+        elements.derivatives(in, values, all, active, rowTape.valueBuffer(costNode), g, h);
     }
+
+    /**
+     * The derivatives taken with the last {@link #gradients} (compiled, second order): a block's
+     * iteration asks for the gradient (its convergence test), then at the same point for the
+     * Hessian (newton's and trust's step); the compiled pass gives both from one forward pass
+     * (its exponentials and logarithms are most of a pass). The same values as a second pass would
+     * give: the same generated statements on the same inputs.
+     */
+    private final class Ahead implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        final double[] cost = new double[values[0].length];
+        final double[][] g = new double[m][values[0].length];
+        final double[][][] h = new double[m][m][values[0].length];
+        /** The point they were taken at, per row position, and how many rows. */
+        final double[][] x = new double[m][values[0].length];
+        int rows = -1;
+
+        void take(int active, double[] costs) {
+            elements.derivatives(in, values, all, active, cost, g, h, grads);
+            System.arraycopy(cost, 0, costs, 0, active);
+            for (int k = 0; k < m; k++) System.arraycopy(values[k], 0, x[k], 0, active);
+            rows = active;
+        }
+
+        /** Whether the rows {@code [0, active)} are where they were taken, bit for bit. */
+        boolean at(double[][] now, int active) {
+            if (rows < 0 || active > rows) return false;
+            for (int k = 0; k < m; k++) {
+                double[] a = now[k];
+                double[] b = x[k];
+                for (int p = 0; p < active; p++) {
+                    if (Double.doubleToRawLongBits(a[p]) != Double.doubleToRawLongBits(b[p])) return false;
+                }
+            }
+            return true;
+        }
+
+        void into(double[] costs, double[][] gOut, double[][][] hOut, int active) {
+            System.arraycopy(cost, 0, costs, 0, active);
+            for (int k = 0; k < m; k++) {
+                System.arraycopy(g[k], 0, gOut[k], 0, active);
+                for (int j = 0; j < m; j++) System.arraycopy(h[k][j], 0, hOut[k][j], 0, active);
+            }
+            rows = -1; // once: the step moves the rows next
+        }
+
+        void moveLane(int from, int to) {
+            if (rows < 0) return;
+            cost[to] = cost[from];
+            for (int k = 0; k < m; k++) {
+                g[k][to] = g[k][from];
+                x[k][to] = x[k][from];
+                for (int j = 0; j < m; j++) h[k][j][to] = h[k][j][from];
+            }
+        }
+    }
+
+    /** Set when the passes are compiled and second order (newton, trust): see {@link Ahead}. */
+    private final Ahead ahead;
 
     /** The cost of the rows with {@code which[p]} among the first {@code active}, into the row tape's cost buffer. */
     void costs(boolean[] which, int active) {
         int count = 0;
         for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
-        elements.costs(rowTape, values, rows, count, rowTape.valueBuffer(costNode));
+        elements.costs(in, values, rows, count, rowTape.valueBuffer(costNode));
     }
 
     /** The gradient of the rows with {@code which[p]} among the first {@code active}, at their current values, into {@link #trialGradients()}. */
@@ -110,7 +183,7 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         if (trialGrad == null) trialGrad = new double[m][rowTape.lanes()];
         int count = 0;
         for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
-        elements.gradients(rowTape, values, rows, count, null, trialGrad);
+        elements.gradients(in, values, rows, count, null, trialGrad);
     }
 
     /** The buffers {@link #gradientsOf} fills, {@code [m][lanes]}. */
@@ -121,7 +194,8 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     @Override
     public boolean gradients(boolean withCost, double[][] out, int active) {
         if (!lm) {
-            elements.gradients(rowTape, values, all, active, rowTape.valueBuffer(costNode), grads);
+            if (ahead != null) ahead.take(active, rowTape.valueBuffer(costNode));
+            else elements.gradients(in, values, all, active, rowTape.valueBuffer(costNode), grads);
             for (int k = 0; k < m; k++) out[k] = grads[k];
             return withCost && finite(active);
         }
@@ -166,7 +240,11 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
 
     @Override
     public KernelPath path() {
-        if (path == null) path = new KernelPath(false, false, elements.describe(costNode + 1), null);
+        if (path == null) {
+            String why = elements.interpretedBecause();
+            path = why == null ? new KernelPath(true, false, elements.describe(costNode + 1), elements.source())
+                    : new KernelPath(false, false, elements.describe(costNode + 1) + "; its passes interpreted: " + why, elements.source());
+        }
         return path;
     }
 }

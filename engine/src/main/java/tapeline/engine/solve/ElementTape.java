@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import tapeline.engine.codegen.ElementProgram;
 import tapeline.engine.expr.Compiler;
 import tapeline.engine.expr.Expr;
 import tapeline.engine.expr.Expression;
@@ -60,9 +61,13 @@ final class ElementTape implements Serializable {
     private final HessianProgram hessian;
     private final int rows;
     private final String expression;
+    /** Whether the passes run compiled ({@link ElementProgram}) when the generator handles the tape. */
+    private final boolean codegen;
+    /** The compiled passes, made on first use (also after deserialisation), or null before. */
+    private transient ElementProgram program;
 
     private ElementTape(Tape tape, DType dtype, int n, int[] vars, int[] inputs, int[][] rowInputs, int residual,
-                        int body, HessianProgram hessian, String expression) {
+                        int body, HessianProgram hessian, String expression, boolean codegen) {
         this.tape = tape;
         this.dtype = dtype;
         this.n = n;
@@ -74,6 +79,32 @@ final class ElementTape implements Serializable {
         this.hessian = hessian;
         this.rows = Math.max(1, CHUNK_LANES / n);
         this.expression = expression;
+        this.codegen = codegen;
+    }
+
+    /**
+     * The compiled passes, or null when they do not run: codegen off, or a tape the generator does
+     * not handle ({@link #describe} says why). The interpreter is the reference: the same bits.
+     */
+    private ElementProgram program() {
+        if (!codegen) return null;
+        if (program == null) {
+            program = ElementProgram.prepare(tape, residual, body, vars, hessian == null ? null : hessian.gradientNodes());
+        }
+        return program.compiled() ? program : null;
+    }
+
+    /** Why the passes run on the interpreter ("engine.codegen = false", the generator's or compiler's reason), or null when compiled. */
+    String interpretedBecause() {
+        if (!codegen) return "engine.codegen = false";
+        program();
+        return program.reason();
+    }
+
+    /** The generated source, or null. */
+    String source() {
+        if (codegen) program();
+        return program == null ? null : program.source();
     }
 
     /**
@@ -190,7 +221,8 @@ final class ElementTape implements Serializable {
         int[] varNodes = vars.stream().mapToInt(Integer::intValue).toArray();
         HessianProgram hessian = secondOrder ? HessianProgram.record(tape, body, varNodes) : null;
         tape.close();
-        return new ElementTape(tape, solver.dtype(), n, varNodes, inputs, rowInputs, res, body, hessian, expr.source());
+        return new ElementTape(tape, solver.dtype(), n, varNodes, inputs, rowInputs, res, body, hessian, expr.source(),
+                solver.codegen());
     }
 
     private static int perLane(Tape tape, Tensor t) {
@@ -219,10 +251,19 @@ final class ElementTape implements Serializable {
      * Jacobian, {@code jac[i][k][p]}.
      */
     void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
+        residuals(inputs(rowTape), values, rows, count, r, jac);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void residuals(Rows in, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
         int m = vars.length;
-        double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiledResiduals(compiled, rows, c0, rc, r, jac);
+                continue;
+            }
             tape.forwardTo(residual);
             double[] rv = tape.valueBuffer(residual);
             for (int q = 0; q < rc; q++) {
@@ -244,21 +285,87 @@ final class ElementTape implements Serializable {
         }
     }
 
-    /** The row tape's input buffers, per input and component. */
-    private double[][][] inputs(Tape rowTape) {
-        double[][][] in = new double[inputs.length][][];
-        for (int j = 0; j < inputs.length; j++) {
-            in[j] = new double[rowInputs[j].length][];
-            for (int c = 0; c < rowInputs[j].length; c++) in[j][c] = rowTape.valueBuffer(rowInputs[j][c]);
+    private transient double[] cr;
+    private transient double[][] cjac;
+
+    /** {@link #residuals} of one loaded chunk by the compiled pass: the same per-element values, scattered the same way. */
+    private void compiledResiduals(ElementProgram compiled, int[] rows, int c0, int rc, double[][] r, double[][][] jac) {
+        int m = vars.length;
+        if (cr == null) {
+            cr = new double[tape.lanes()];
+            cjac = new double[m][tape.lanes()];
         }
-        return in;
+        compiled.residuals(cr, jac == null ? null : cjac, rc * n);
+        for (int q = 0; q < rc; q++) {
+            int p = rows[c0 + q];
+            int at = q * n;
+            for (int i = 0; i < n; i++) r[i][p] = cr[at + i];
+            if (jac == null) continue;
+            for (int k = 0; k < m; k++) {
+                double[] g = cjac[k];
+                for (int i = 0; i < n; i++) jac[i][k][p] = g[at + i];
+            }
+        }
+    }
+
+    /**
+     * A block's inputs, row by row: array input j's elements of the row at lane position p at
+     * {@code [p n, p n + n)} of {@code byRow[j]} (a scalar input: {@code byRow[j][p]}). The row tape
+     * holds element i of every row in a buffer of its own, so copying a row's n elements from it
+     * touches n cache lines per input, on every pass; this copy is made once per block and a row's
+     * n elements are one contiguous copy ({@link #load}). The block moves its rows with {@link #moveLane}.
+     */
+    final class Rows implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final double[][] byRow;
+
+        Rows(Tape rowTape, int lanes) {
+            // The arrays of the last block, when they fit: a tape serves one block at a time.
+            boolean reuse = rowsBuffers != null && rowsLanes == lanes;
+            byRow = reuse ? rowsBuffers : new double[inputs.length][];
+            rowsBuffers = byRow;
+            rowsLanes = lanes;
+            for (int j = 0; j < inputs.length; j++) {
+                int size = rowInputs[j].length;
+                if (size != 1 && size != n) continue; // an input the body does not read
+                if (size == 1) {
+                    if (byRow[j] == null) byRow[j] = new double[lanes];
+                    System.arraycopy(rowTape.valueBuffer(rowInputs[j][0]), 0, byRow[j], 0, lanes);
+                    continue;
+                }
+                double[] to = byRow[j] == null ? new double[lanes * n] : byRow[j];
+                for (int i = 0; i < n; i++) {
+                    double[] from = rowTape.valueBuffer(rowInputs[j][i]);
+                    for (int p = 0; p < lanes; p++) to[p * n + i] = from[p];
+                }
+                byRow[j] = to;
+            }
+        }
+
+        /** The row at lane position {@code from} is now at {@code to} (the row tape's moveLane). */
+        void moveLane(int from, int to) {
+            for (int j = 0; j < byRow.length; j++) {
+                double[] b = byRow[j];
+                if (b == null) continue;
+                if (rowInputs[j].length == 1) b[to] = b[from];
+                else System.arraycopy(b, from * n, b, to * n, n);
+            }
+        }
+    }
+
+    private transient double[][] rowsBuffers;
+    private transient int rowsLanes;
+
+    /** The row tape's inputs as {@link Rows}, for a call that is given the row tape (tests; the kernel keeps its Rows). */
+    private Rows inputs(Tape rowTape) {
+        return new Rows(rowTape, rowTape.lanes());
     }
 
     /**
      * Copies the chunk of rows {@code rows[c0..)} (at most a chunk's worth) into the element tape's
      * leaves and sets its active lanes; returns the number of rows in the chunk.
      */
-    private int load(double[][][] in, double[][] values, int[] rows, int c0, int count) {
+    private int load(Rows in, double[][] values, int[] rows, int c0, int count) {
         int m = vars.length;
         int rc = Math.min(this.rows, count - c0);
         for (int k = 0; k < m; k++) {
@@ -268,16 +375,12 @@ final class ElementTape implements Serializable {
         }
         for (int j = 0; j < inputs.length; j++) {
             double[] v = tape.valueBuffer(inputs[j]);
-            double[][] from = in[j];
-            if (from.length != 1 && from.length != n) continue; // an input the residual does not read
-            if (from.length == 1) {
-                for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[0][rows[c0 + q]]);
+            double[] from = in.byRow[j];
+            if (from == null) continue; // an input the residual does not read
+            if (rowInputs[j].length == 1) {
+                for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[rows[c0 + q]]);
             } else {
-                for (int q = 0; q < rc; q++) {
-                    int p = rows[c0 + q];
-                    int at = q * n;
-                    for (int i = 0; i < n; i++) v[at + i] = from[i][p];
-                }
+                for (int q = 0; q < rc; q++) System.arraycopy(from, rows[c0 + q] * n, v, q * n, n);
             }
         }
         tape.setActiveLanes(rc * n);
@@ -297,9 +400,18 @@ final class ElementTape implements Serializable {
      * body's values summed per row in the elements' order, as the unrolled tape sums them (its bits).
      */
     void costs(Tape rowTape, double[][] values, int[] rows, int count, double[] cost) {
-        double[][][] in = inputs(rowTape);
+        costs(inputs(rowTape), values, rows, count, cost);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void costs(Rows in, double[][] values, int[] rows, int count, double[] cost) {
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.costs(rows, c0, rc, n, cost);
+                continue;
+            }
             tape.forwardTo(body);
             double[] b = tape.valueBuffer(body);
             for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
@@ -311,9 +423,18 @@ final class ElementTape implements Serializable {
      * of the body gives every element's gradient, summed per row in the elements' order.
      */
     void gradients(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad) {
-        double[][][] in = inputs(rowTape);
+        gradients(inputs(rowTape), values, rows, count, cost, grad);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void gradients(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad) {
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.gradients(rows, c0, rc, n, cost, grad);
+                continue;
+            }
             tape.forwardTo(body);
             double[] b = tape.valueBuffer(body);
             if (cost != null) for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
@@ -335,14 +456,37 @@ final class ElementTape implements Serializable {
      */
     void derivatives(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad,
                      double[][][] hess) {
+        derivatives(inputs(rowTape), values, rows, count, cost, grad, hess);
+    }
+
+    /** As above, with the block's {@link Rows}. */
+    void derivatives(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad, double[][][] hess) {
+        derivatives(in, values, rows, count, cost, grad, hess, null);
+    }
+
+    /**
+     * As above; with {@code reverse} not null also {@link #gradients}' values at the same point
+     * ({@code reverse[k][p]}), from the same forward pass when compiled (the interpreter takes both passes).
+     */
+    void derivatives(Rows in, double[][] values, int[] rows, int count, double[] cost, double[][] grad, double[][][] hess,
+                     double[][] reverse) {
+        if (reverse != null && program() == null) {
+            derivatives(in, values, rows, count, cost, grad, hess, null);
+            gradients(in, values, rows, count, null, reverse);
+            return;
+        }
         int m = vars.length;
         if (eg == null) {
             eg = new double[m][tape.lanes()];
             eh = new double[m][m][tape.lanes()];
         }
-        double[][][] in = inputs(rowTape);
+        ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
             int rc = load(in, values, rows, c0, count);
+            if (compiled != null) {
+                compiled.derivatives(rows, c0, rc, n, cost, grad, hess, reverse);
+                continue;
+            }
             tape.forward(); // the body and its gradient program
             double[] b = tape.valueBuffer(body);
             for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
@@ -355,6 +499,11 @@ final class ElementTape implements Serializable {
                 }
             }
         }
+    }
+
+    /** Whether the passes run compiled. */
+    boolean compiledPasses() {
+        return program() != null;
     }
 
     /** Whether the body's Hessian program was recorded. */

@@ -7,14 +7,16 @@ package tapeline.engine.solve;
  * either {@code par = 0} and {@code ||D s|| <= 1.1 delta} (the Gauss-Newton step fits), or
  * {@code | ||D s|| - delta | <= 0.1 delta}. {@code par} is found by Moré's safeguarded Newton
  * iteration on {@code phi(par) = ||D s(par)|| - delta} (at most 10 iterations, bounds
- * {@code parl <= par <= paru}), exactly lmpar's sequence.
+ * {@code parl <= par <= paru}), lmpar's sequence.
  *
- * <p>One difference in how: lmpar factors J once (QR with column pivoting) and folds
- * {@code sqrt(par) D} in with Givens rotations ({@code qrsolv}) for each trial {@code par}; this
- * class factors the stacked matrix {@code [J; sqrt(par) D]} afresh (Householder QR with column
- * pivoting) for each trial. The result is the same least-squares solution, without ever forming
- * {@code J^T J} (whose condition number is the square of J's), at {@code O((n + m) m^2)} a trial,
- * which is small for the dense, narrow Jacobians of per-row fits.
+ * <p>Factored as lmpar does: J once per call (Householder QR with column pivoting, {@code J P = Q R},
+ * and {@code Q^T r}), then for each trial {@code par} the rows {@code sqrt(par) D} folded into a copy
+ * of R by Givens rotations ({@code qrsolv}), whose right-hand side for those rows is 0. Factoring the
+ * stacked matrix {@code [J; sqrt(par) D]} afresh by Householder instead gives the same solution in
+ * exact arithmetic but not in floating point: where a column of J is tiny against {@code sqrt(par)}
+ * (Box 3D at x2 = 1000, a column of 1e-45), its reflector cancels an O(||r||) component of the
+ * right-hand side to its rounding, 1e-16, and divides that by the column's damped norm: a step of
+ * 1e4 where lmpar's is 1e-3, far outside the radius (session 22).
  *
  * <pre>{@code
  * LmSubproblem sub = new LmSubproblem(n, m);
@@ -27,28 +29,38 @@ final class LmSubproblem {
 
     private final int n;
     private final int m;
-    /** The stacked matrix, factored in place: R in its upper triangle. */
+    /** J, factored in place: R in the upper triangle of its first m rows. */
     private final double[][] a;
+    /** -r, then Q^T (-r). */
     private final double[] b;
     private final int[] perm;
+    /** R with the rows sqrt(par) D folded in (qrsolv's S), upper triangle. */
+    private final double[][] sm;
+    private final double[] rhs;
+    private final double[] row;
     private final double[] s;
     private final double[] z;
     private final double[] w;
     private final double[] norms;
+    /** R's diagonal is in {@code a}; the rank of J found by the factorisation. */
+    private int rank;
 
     LmSubproblem(int n, int m) {
         this.n = n;
         this.m = m;
-        a = new double[n + m][m];
-        b = new double[n + m];
+        a = new double[n][m];
+        b = new double[n];
         perm = new int[m];
+        sm = new double[m][m];
+        rhs = new double[m];
+        row = new double[m];
         s = new double[m];
         z = new double[m];
         w = new double[m];
         norms = new double[m];
     }
 
-    /** The step of the last {@link #solve} (or {@link #damped}). */
+    /** The step of the last {@link #solve}. */
     double[] step() {
         return s;
     }
@@ -58,12 +70,13 @@ final class LmSubproblem {
      * in {@link #step()}.
      */
     double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
-        int rank = damped(jac, r, diag, 0);
+        factor(jac, r);
+        gaussNewton();
         double dxnorm = scaledNorm(diag);
         double fp = dxnorm - delta;
         if (fp <= 0.1 * delta) return 0; // the Gauss-Newton step fits
         double parl = 0;
-        if (rank == m) parl = (fp / delta) / square(rTransposeSolveNorm(diag, dxnorm));
+        if (rank == m) parl = (fp / delta) / square(rTransposeSolveNorm(a, diag, dxnorm));
         double gnorm = 0; // ||D^-1 J^T r||
         for (int j = 0; j < m; j++) {
             double sum = 0;
@@ -77,46 +90,44 @@ final class LmSubproblem {
         if (par == 0) par = gnorm / dxnorm;
         for (int iter = 1; ; iter++) {
             if (par == 0) par = Math.max(DWARF, 0.001 * paru);
-            damped(jac, r, diag, par);
+            damped(diag, par);
             dxnorm = scaledNorm(diag);
             double before = fp;
             fp = dxnorm - delta;
             if (Math.abs(fp) <= 0.1 * delta || (parl == 0 && fp <= before && before < 0) || iter == 10) return par;
-            double parc = (fp / delta) / square(rTransposeSolveNorm(diag, dxnorm));
+            double parc = (fp / delta) / square(rTransposeSolveNorm(sm, diag, dxnorm));
             if (fp > 0) parl = Math.max(parl, par);
             if (fp < 0) paru = Math.min(paru, par);
             par = Math.max(parl, par + parc);
         }
     }
 
+    /** The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} for a given {@code par} (0: Gauss-Newton), for tests. */
+    double[] dampedStep(double[][] jac, double[] r, double[] diag, double par) {
+        factor(jac, r);
+        if (par == 0) gaussNewton();
+        else damped(diag, par);
+        return s.clone();
+    }
+
     /**
-     * The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} into {@link #step()},
-     * by Householder QR with column pivoting; returns the rank found (columns past it, whose
-     * diagonal of R is exactly 0 as in MINPACK, get 0 in the step).
+     * {@code J P = Q R} by Householder reflections, pivoting to the remaining column of largest norm,
+     * and {@code Q^T (-r)} into b; the rank is the count of R's leading nonzero diagonal entries
+     * (a column whose remaining norm is exactly 0 gives 0 there, as in MINPACK, and so do all after it).
      */
-    int damped(double[][] jac, double[] r, double[] diag, double par) {
-        int rows = par == 0 ? n : n + m;
+    private void factor(double[][] jac, double[] r) {
         for (int i = 0; i < n; i++) {
             System.arraycopy(jac[i], 0, a[i], 0, m);
             b[i] = -r[i];
         }
-        if (par != 0) {
-            double sp = Math.sqrt(par);
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(a[n + i], 0.0);
-                a[n + i][i] = sp * diag[i];
-                b[n + i] = 0;
-            }
-        }
         for (int j = 0; j < m; j++) perm[j] = j;
-        int steps = Math.min(rows, m);
+        int steps = Math.min(n, m);
         for (int k = 0; k < steps; k++) {
-            // Pivot: the remaining column with the largest norm below row k.
             int best = k;
             double bestNorm = -1;
             for (int j = k; j < m; j++) {
                 double sum = 0;
-                for (int i = k; i < rows; i++) sum += a[i][j] * a[i][j];
+                for (int i = k; i < n; i++) sum += a[i][j] * a[i][j];
                 norms[j] = sum;
                 if (sum > bestNorm) {
                     bestNorm = sum;
@@ -124,7 +135,7 @@ final class LmSubproblem {
                 }
             }
             if (best != k) {
-                for (int i = 0; i < rows; i++) {
+                for (int i = 0; i < n; i++) {
                     double t = a[i][k];
                     a[i][k] = a[i][best];
                     a[i][best] = t;
@@ -142,24 +153,28 @@ final class LmSubproblem {
             // v = x - alpha e1, stored in column k below the diagonal; beta = v.v
             double v0 = a[k][k] - alpha;
             double beta = v0 * v0;
-            for (int i = k + 1; i < rows; i++) beta += a[i][k] * a[i][k];
+            for (int i = k + 1; i < n; i++) beta += a[i][k] * a[i][k];
             a[k][k] = v0;
             if (beta != 0) {
                 for (int j = k + 1; j < m; j++) {
                     double dot = 0;
-                    for (int i = k; i < rows; i++) dot += a[i][k] * a[i][j];
+                    for (int i = k; i < n; i++) dot += a[i][k] * a[i][j];
                     double t = 2 * dot / beta;
-                    for (int i = k; i < rows; i++) a[i][j] -= t * a[i][k];
+                    for (int i = k; i < n; i++) a[i][j] -= t * a[i][k];
                 }
                 double dot = 0;
-                for (int i = k; i < rows; i++) dot += a[i][k] * b[i];
+                for (int i = k; i < n; i++) dot += a[i][k] * b[i];
                 double t = 2 * dot / beta;
-                for (int i = k; i < rows; i++) b[i] -= t * a[i][k];
+                for (int i = k; i < n; i++) b[i] -= t * a[i][k];
             }
             a[k][k] = alpha; // R's diagonal (the reflector's vector is no longer needed)
         }
-        int rank = 0;
+        rank = 0; // fewer residuals than columns: at most n
         while (rank < steps && a[rank][rank] != 0) rank++;
+    }
+
+    /** The (minimum-rank) Gauss-Newton step {@code R z = Q^T (-r)}, 0 past the rank, into {@link #step()}. */
+    private void gaussNewton() {
         for (int j = m - 1; j >= 0; j--) {
             if (j >= rank) {
                 z[j] = 0;
@@ -170,7 +185,63 @@ final class LmSubproblem {
             z[j] = sum / a[j][j];
         }
         for (int j = 0; j < m; j++) s[perm[j]] = z[j];
-        return rank;
+    }
+
+    /**
+     * The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} into {@link #step()} from
+     * the factorisation: the rows {@code sqrt(par) D} (in R's column order) are folded into a copy of
+     * R one at a time by Givens rotations, each row's right-hand side starting at 0, giving the
+     * triangular S with {@code S^T S = P^T (J^T J + par D^2) P} (qrsolv); a zero on S's diagonal
+     * ends the solve there (0 in the step past it).
+     */
+    private void damped(double[] diag, double par) {
+        double sp = Math.sqrt(par);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) sm[i][j] = j >= i && i < n ? a[i][j] : 0;
+            rhs[i] = i < n ? b[i] : 0;
+        }
+        for (int j = 0; j < m; j++) {
+            double d = sp * diag[perm[j]];
+            if (d == 0) continue;
+            java.util.Arrays.fill(row, j, m, 0.0);
+            row[j] = d;
+            double extra = 0; // the folded row's right-hand side
+            for (int k = j; k < m; k++) {
+                if (row[k] == 0) continue;
+                double cos;
+                double sin;
+                if (Math.abs(sm[k][k]) < Math.abs(row[k])) {
+                    double cot = sm[k][k] / row[k];
+                    sin = 0.5 / Math.sqrt(0.25 + 0.25 * cot * cot);
+                    cos = sin * cot;
+                } else {
+                    double tan = row[k] / sm[k][k];
+                    cos = 0.5 / Math.sqrt(0.25 + 0.25 * tan * tan);
+                    sin = cos * tan;
+                }
+                sm[k][k] = cos * sm[k][k] + sin * row[k];
+                double t = cos * rhs[k] + sin * extra;
+                extra = -sin * rhs[k] + cos * extra;
+                rhs[k] = t;
+                for (int i = k + 1; i < m; i++) {
+                    t = cos * sm[k][i] + sin * row[i];
+                    row[i] = -sin * sm[k][i] + cos * row[i];
+                    sm[k][i] = t;
+                }
+            }
+        }
+        int nsing = 0;
+        while (nsing < m && sm[nsing][nsing] != 0) nsing++;
+        for (int j = m - 1; j >= 0; j--) {
+            if (j >= nsing) {
+                z[j] = 0;
+                continue;
+            }
+            double sum = rhs[j];
+            for (int k = j + 1; k < nsing; k++) sum -= sm[j][k] * z[k];
+            z[j] = sum / sm[j][j];
+        }
+        for (int j = 0; j < m; j++) s[perm[j]] = z[j];
     }
 
     /** {@code ||D s||} of the current step. */
@@ -181,10 +252,11 @@ final class LmSubproblem {
     }
 
     /**
-     * {@code ||R^-T P^T D (D s) / ||D s|| ||} with the last factorisation's R and pivots: lmpar's
-     * derivative of phi, up to the factor {@code -1 / ||D s||}.
+     * {@code ||T^-T P^T D (D s) / ||D s|| ||} for the upper triangular T (R, or S at the current
+     * {@code par}) in the factorisation's column order: lmpar's derivative of phi, up to the factor
+     * {@code -1 / ||D s||}.
      */
-    private double rTransposeSolveNorm(double[] diag, double dxnorm) {
+    private double rTransposeSolveNorm(double[][] t, double[] diag, double dxnorm) {
         for (int j = 0; j < m; j++) {
             int l = perm[j];
             w[j] = diag[l] * (diag[l] * s[l]) / dxnorm;
@@ -192,8 +264,8 @@ final class LmSubproblem {
         double sum = 0;
         for (int j = 0; j < m; j++) {
             double v = w[j];
-            for (int k = 0; k < j; k++) v -= a[k][j] * w[k];
-            w[j] = v / a[j][j];
+            for (int k = 0; k < j; k++) v -= t[k][j] * w[k];
+            w[j] = v / t[j][j];
             sum += w[j] * w[j];
         }
         return Math.sqrt(sum);

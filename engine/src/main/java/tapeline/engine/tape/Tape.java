@@ -644,6 +644,18 @@ public final class Tape implements Serializable {
     }
 
     /**
+     * Moves lane {@code from}'s values to lane {@code to} in the given per-lane leaves only: for a
+     * caller that keeps the other leaves' values elsewhere (a row's array elements, which the tape
+     * holds one buffer per element: moving them all costs a cache miss each).
+     */
+    public void moveLane(int from, int to, int[] leaves) {
+        for (int i : leaves) {
+            if (op[i] != Op.LEAF || !laneShaped[i]) throw new IllegalArgumentException("node " + i + " is not a per-lane leaf");
+            value[i][to] = value[i][from];
+        }
+    }
+
+    /**
      * Makes a per-lane variable read {@code storage} from now on, instead of the array it was
      * recorded with: a chunk of rows that already lies in an array of its own is used where it is,
      * not copied in. The tape reads {@code storage[0..activeLanes())}, so it must be at least that

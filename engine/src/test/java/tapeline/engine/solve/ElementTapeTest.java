@@ -102,7 +102,7 @@ class ElementTapeTest {
         }
     }
 
-    /** Compiled and interpreted are one path here (the element tape), and a row's bits do not depend on its block. */
+    /** The element tape's compiled passes give its interpreter's bits (ElementCompiledTest has every op), and a row's bits do not depend on its block. */
     @Test
     void codegenAndPartitioningDoNotChangeTheBits() {
         int lanes = 120;

@@ -133,7 +133,12 @@ class MghCorpusTest {
         // Beale from 10x and 100x creep along Beale's valley to infinity (x1 -> inf, the cost falling to
         // its infimum 0.4520): lmder's xtol passes there, but LmStep's stationarity guard keeps them running.
         assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
-        assertThat(solved).isEqualTo(92); // scipy on the same starts: trf 95, lm 92 (93 in session 20), BFGS 92, trust-exact 93 (bench-curvefit.py)
+        // MINPACK's own lmder (scipy's leastsq, mode 1) solves 93 of the same starts with the same
+        // tolerances, the same starts as this (scripts/mgh-minpack.py). Before session 22 this was 92:
+        // lmpar's damped solve refactored [J; sqrt(par) D] by Householder, which on a column of J tiny
+        // against sqrt(par) returns a step far outside the radius (LmSubproblem), and Gaussian 100x
+        // ended at a stationary point of cost 0.281. scipy: trf 95, BFGS 92, trust-exact 93 (bench-curvefit.py).
+        assertThat(solved).isEqualTo(93);
     }
 
     @Test
@@ -160,7 +165,11 @@ class MghCorpusTest {
         // Before LmStep's runaway test came ahead of its other allowances, Jennrich-Sampson 10x (cosine
         // 0.999, cost 1.9e9) and Meyer 100x (cosine 0.12, cost 1.8e8) ended CONVERGED here.
         assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
-        assertThat(solved).isEqualTo(96); // scipy's trf (x_scale 1, no scaling) 95 on the same starts
+        // MINPACK's lmder with diag = 1 (leastsq, mode 2) solves the same 95 (scripts/mgh-minpack.py);
+        // scipy's trf (x_scale 1) 95. It was 96 before session 22's lmpar (LmSubproblem): Biggs EXP6
+        // 100x then reached 5.66e-3 through a step that the Householder refactoring put outside the
+        // radius; now it stalls at 0.306 as MINPACK's does, and Box 3D 10x, lost to such a step, is solved.
+        assertThat(solved).isEqualTo(95);
     }
 
     @Test
@@ -169,12 +178,11 @@ class MghCorpusTest {
         List<String> bad = new ArrayList<>();
         int solved = run("newton", Map.of(), new SolverSettings(2000, 1e-10, 0), report, bad);
         System.out.println(report + "newton solved " + solved + " of " + 3 * MghProblem.all().size());
-        // Open (#23): newton ends by the absolute gradient tolerance (||g|| <= 1e-10), which these two
-        // pass with ||g|| 1e-10 and 7e-11 where the scale-free cosine is 1e-5 and 0.57. Pinned, so that
-        // a change either way shows here.
-        assertThat(bad).as("rows CONVERGED away from a stationary point")
-                .map(b -> b.substring(0, b.indexOf(':')))
-                .containsExactlyInAnyOrder("kowalik_osborne 100x", "osborne1 100x");
+        // Before the sweep's newton also asked for a minimum at working precision (Stationarity: no
+        // negative curvature and a Newton decrement within the cost's rounding, in the variables scaled to
+        // unit curvature), Kowalik-Osborne 100x and Osborne 1 100x ended CONVERGED by the absolute
+        // tolerance.grad alone (||g|| 1e-10 and 7e-11, cosine 1e-5 and 0.57).
+        assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
         assertThat(solved).isEqualTo(87);
     }
 }

@@ -67,7 +67,7 @@ class NistStrdTest {
         for (NistProblem p : NistProblem.all()) {
             BlockResult r = solve(solver(p, "lm", TIGHT).withStandardErrors(StandardErrors.Kind.RESIDUALS), p);
             for (int s = 0; s < 2; s++) {
-                if (r.status()[s] != LaneStatus.CONVERGED) continue; // BoxBOD 1: MAX_STEPS, errors at where it stopped
+                if (r.status()[s] != LaneStatus.CONVERGED) continue; // none since session 22 (BoxBOD 1 was MAX_STEPS)
                 double[] se = new double[p.parameters()];
                 for (int k = 0; k < se.length; k++) se[k] = r.standardErrors()[k][0][s];
                 double digits = NistProblem.correctDigits(se, p.certifiedSe());
@@ -81,7 +81,7 @@ class NistStrdTest {
             }
         }
         assertThat(worse).isEmpty();
-        assertThat(checked).isEqualTo(2 * NistProblem.models().size() - 1);
+        assertThat(checked).isEqualTo(2 * NistProblem.models().size());
     }
 
     /** A row whose Jacobian is rank-deficient at the result gets no standard errors (NaN), its status unchanged. */
@@ -114,8 +114,7 @@ class NistStrdTest {
     /**
      * Every start that scipy's MINPACK lm solves to 6 digits, tapeline's lm solves too; a row ends
      * CONVERGED exactly when it is solved (never converged away from the certified optimum); and
-     * the starts scipy's trf solves but lm does not are exactly BoxBOD's first (MINPACK's scaling
-     * by the Jacobian's column norms walks it onto the plateau at b2 -> infinity, as scipy's lm).
+     * no start that scipy's trf solves is missed (all 54 are solved).
      */
     @Test
     void lmSolvesEveryStartScipySolves() {
@@ -142,7 +141,11 @@ class NistStrdTest {
         }
         System.out.println(report + "lm solved " + solved);
         assertThat(missed).as("starts scipy's lm solves and tapeline's lm does not").isEmpty();
-        assertThat(trfOnly).containsExactly("BoxBOD 1");
-        assertThat(solved).isEqualTo(2 * NistProblem.models().size() - 1);
+        // Before session 22, BoxBOD 1 was the one start trf solves and lm did not: MINPACK's own lmder
+        // (scipy's leastsq, mode 1) ends it on the plateau b2 -> infinity (b = 172.5, 87.9). Since
+        // LmSubproblem folds sqrt(par) D into J's R by Givens rotations as lmpar does, tapeline's lm
+        // reaches the certified values from it (a path difference in rounding; it is not a rule of MINPACK's).
+        assertThat(trfOnly).isEmpty();
+        assertThat(solved).isEqualTo(2 * NistProblem.models().size());
     }
 }
