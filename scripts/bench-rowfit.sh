@@ -20,7 +20,11 @@
 # it fits least squares), bench/rowfit/RowFitPeer.java, timed warm (best of 5 passes after 3 for the
 # JIT). "tapeline <opt> warm" is the engine alone on all the rows (BlockSolver in blocks of 1024, the
 # job's settings), one thread, timed the same way: a row's cost once a JVM's fixed costs are paid.
-# Ratios are the peer's time per row over tapeline's; dparam is the largest
+# CPU columns (the same measures in thread or process CPU seconds, which a shared machine disturbs
+# far less than wall): cpu_us/row the engine's (tapeline: the tasks' engine CPU / rows; peers: their
+# own), task_cpu/row the task threads' whole CPU / rows (reading rows, engine, Spark's scan and writer),
+# whole_cpu/row the job JVM's CPU / rows (JVM start, Spark, the JIT and GC included).
+# Ratios are the peer's time per row over tapeline's, on wall and on CPU; dparam is the largest
 # |tapeline - peer| / max(1, |peer|) over the sample rows.
 # Take figures only on a quiet machine: the load is printed with them.
 set -euo pipefail
@@ -39,7 +43,9 @@ cp="job/target/tapeline-job_2.12-0.1.0-SNAPSHOT.jar:job/target/lib/*"  # the def
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
 table="$work/table.txt"
-printf '%-8s %-22s %6s %8s %8s %12s %12s %10s %s\n' problem method rows wall_s solve_s us/row/core whole_us/row \
+fmt='%-8s %-22s %6s %8s %8s %12s %10s %10s %12s %12s %10s %s\n'
+# shellcheck disable=SC2059
+printf "$fmt" problem method rows wall_s solve_s us/row/core cpu_us/row task_cpu/row whole_us/row whole_cpu/row \
   load1 "dparam vs scipy, statuses" > "$table"
 for problem in $problems; do
   echo "== generating $rows rows ($problem)" >&2
@@ -50,18 +56,21 @@ for problem in $problems; do
     "$work/$problem.jsonl" "$work/$problem.parquet" 4 >&2
   echo "== scipy on $sample rows ($problem); load: $(cat /proc/loadavg)" >&2
   python3 scripts/bench-rowfit.py scipy "$problem" "$work/$problem.jsonl" "$sample" "$work/scipy-$problem.csv" > "$work/scipy-$problem.txt"
+  us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
   while read -r key secs; do
-    m="${key#scipy_}"; m="scipy ${m%_seconds_per_row}"
-    printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "$m" "$sample" - - "$(awk -v s="$secs" 'BEGIN{print s*1e6}')" - \
-      "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    case "$key" in *_cpu_seconds_per_row) continue ;; esac
+    m="${key#scipy_}"; m="${m%_seconds_per_row}"
+    # shellcheck disable=SC2059
+    printf "$fmt" "$problem" "scipy $m" "$sample" - - "$(us "$key" "$work/scipy-$problem.txt")" \
+      "$(us "scipy_${m}_cpu_seconds_per_row" "$work/scipy-$problem.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
   done < "$work/scipy-$problem.txt"
   if [ "$problem" = exp3 ]; then
     echo "== commons-math3 LevenbergMarquardtOptimizer on $sample rows; load: $(cat /proc/loadavg)" >&2
     # shellcheck disable=SC2086
     java $opens -cp "$cp" bench/rowfit/RowFitPeer.java cm3 "$work/$problem.jsonl" "$sample" "$work/cm3.csv" > "$work/cm3.txt"
-    cm3=$(awk '/cm3_lm_seconds_per_row/ {print $2}' "$work/cm3.txt")
-    printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s %s\n' "$problem" "commons-math3 LM" "$sample" - - \
-      "$(awk -v s="$cm3" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" \
+    # shellcheck disable=SC2059
+    printf "$fmt" "$problem" "commons-math3 LM" "$sample" - - "$(us cm3_lm_seconds_per_row "$work/cm3.txt")" \
+      "$(us cm3_lm_cpu_seconds_per_row "$work/cm3.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" \
       "$(python3 scripts/bench-rowfit.py compare-peer "$work/cm3.csv" "$work/scipy-$problem.csv" 2>/dev/null || echo -)" >> "$table"
   fi
   fi
@@ -96,29 +105,40 @@ CONF
     if [ "$opt" != lm ]; then sed -i "/^tolerance.cost/d; s/^tolerance.step = .*/tolerance.step = 0/" "$work/$problem-$opt.properties"; fi
     if [ -z "${ENGINE_ONLY:-}" ]; then
     t0=$(date +%s.%N)
-    ./submit.sh "$work/$problem-$opt.properties" "${init[@]}" > "$work/job-$problem-$opt.txt" 2> "$work/log-$problem-$opt.txt" \
+    # /usr/bin/time: the job JVM's CPU seconds (user + system), JVM start, Spark, JIT and GC included.
+    /usr/bin/time -f '%U %S' -o "$work/time-$problem-$opt.txt" \
+      ./submit.sh "$work/$problem-$opt.properties" "${init[@]}" > "$work/job-$problem-$opt.txt" 2> "$work/log-$problem-$opt.txt" \
       || { cat "$work/log-$problem-$opt.txt" >&2; exit 1; }
     t1=$(date +%s.%N)
     grep -E "partition [0-9]+: .* in the engine" "$work/log-$problem-$opt.txt" >&2 || true
     solve=$(sed -n 's/.* s (\([0-9.]*\) s of it in the engine.*/\1/p' "$work/log-$problem-$opt.txt" | awk '{s += $1} END {print s}')
     n=$(sed -n 's/.*partition [0-9]*: \([0-9]*\) rows, .* in the engine.*/\1/p' "$work/log-$problem-$opt.txt" | awk '{s += $1} END {print s}')
+    # The tasks' CPU seconds (the task log's "CPU: engine E s, ... of T s in the task"; a jar from before
+    # that log line gives "-"): the engine's, and the task thread's whole (reading, engine, Spark's scan and writer).
+    ecpu=$(sed -n 's/.*CPU: engine \([0-9.]*\) s.*/\1/p' "$work/log-$problem-$opt.txt" | awk '{s += $1} END {if (NR) print s}')
+    tcpu=$(sed -n 's/.* of \([0-9.]*\) s in the task.*/\1/p' "$work/log-$problem-$opt.txt" | awk '{s += $1} END {if (NR) print s}')
+    jcpu=$(awk 'END {print $1 + $2}' "$work/time-$problem-$opt.txt")
     d=$(python3 scripts/bench-rowfit.py compare "$problem" "$out" "$work/scipy-$problem.csv")
-    awk -v p="$problem" -v o="tapeline $opt" -v n="$n" -v t0="$t0" -v t1="$t1" -v s="$solve" -v l="$load" -v d="$d" 'BEGIN {
-      w = t1 - t0; printf "%-8s %-22s %6d %8.1f %8.2f %12.1f %12.1f %10s %s\n", p, o, n, w, s, s / n * 1e6, 2 * w / n * 1e6, l, d }' >> "$table"
+    awk -v p="$problem" -v o="tapeline $opt" -v n="$n" -v t0="$t0" -v t1="$t1" -v s="$solve" -v l="$load" -v d="$d" \
+        -v e="${ecpu:--}" -v t="${tcpu:--}" -v j="$jcpu" -v fmt="$fmt" 'BEGIN {
+      w = t1 - t0
+      printf fmt, p, o, n, sprintf("%.1f", w), sprintf("%.2f", s), sprintf("%.1f", s / n * 1e6),
+        e == "-" ? "-" : sprintf("%.1f", e / n * 1e6), t == "-" ? "-" : sprintf("%.1f", t / n * 1e6),
+        sprintf("%.1f", 2 * w / n * 1e6), sprintf("%.1f", j / n * 1e6), l, d }' >> "$table"
     fi
     # The engine alone on the same rows, one thread, warm (as commons-math3 is measured): what a row costs
     # once the JVM's fixed costs (start, JIT) are paid, which a job of 2,000 rows does not amortise.
     # shellcheck disable=SC2086
     java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" > "$work/engine.txt"
-    warm=$(awk '/engine_.*_seconds_per_row/ {print $2}' "$work/engine.txt")
-    printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "tapeline $opt warm" "$rows" - - \
-      "$(awk -v s="$warm" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+    # shellcheck disable=SC2059
+    printf "$fmt" "$problem" "tapeline $opt warm" "$rows" - - "$(us "engine_${opt}_seconds_per_row" "$work/engine.txt")" \
+      "$(us "cpu_per_row_engine_${opt}" "$work/engine.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
     if [ -n "${INTERPRETED:-}" ]; then
       # shellcheck disable=SC2086
       java $opens -cp "$cp" bench/rowfit/RowFitPeer.java engine "$problem" "$work/$problem.jsonl" "$rows" "$opt" interpreted > "$work/engine.txt"
-      warm=$(awk '/engine_.*_seconds_per_row/ {print $2}' "$work/engine.txt")
-      printf '%-8s %-22s %6d %8s %8s %12.1f %12s %10s\n' "$problem" "tapeline $opt warm interp" "$rows" - - \
-        "$(awk -v s="$warm" 'BEGIN{print s*1e6}')" - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
+      # shellcheck disable=SC2059
+      printf "$fmt" "$problem" "tapeline $opt warm interp" "$rows" - - "$(us "engine_${opt}_seconds_per_row" "$work/engine.txt")" \
+        "$(us "cpu_per_row_engine_${opt}" "$work/engine.txt")" - - - "$(cut -d' ' -f1 /proc/loadavg)" >> "$table"
     fi
   done
 done
@@ -135,16 +155,20 @@ for r in rows:
     # method names have spaces: the fields after them are fixed in number from the 'rows' column on
     i = next(k for k in range(2, len(r)) if r[k].isdigit())
     method, us = " ".join(r[1:i]), float(r[i + 3])
-    by.setdefault(problem, []).append((method, us))
-for problem, ms in by.items():
-    peers = [(m, us) for m, us in ms if not m.startswith("tapeline")]
-    for m, us in ms:
-        if m.startswith("tapeline"):
-            print("%-8s %-16s " % (problem, m) + "  ".join("%s %.2fx" % (pm, pus / us) for pm, pus in peers))
-    # compiled element tape against the interpreter, same run (INTERPRETED=1)
-    d = dict(ms)
-    for m, us in ms:
-        if m.endswith(" warm interp") and m[:-len(" interp")] in d:
-            print("%-8s %-16s compiled is %.2fx faster than interpreted" % (problem, m[:-len(" interp")], us / d[m[:-len(" interp")]]))
+    cpu = float(r[i + 4]) if r[i + 4] != "-" else None
+    by.setdefault(problem, []).append((method, us, cpu))
+for col, name in ((1, "wall"), (2, "cpu")):
+    print("ratios on %s seconds per row (%s):" % (name, "us/row/core" if col == 1 else "cpu_us/row"))
+    for problem, ms in by.items():
+        peers = [(m[0], m[col]) for m in ms if not m[0].startswith("tapeline") and m[col]]
+        for m in ms:
+            if m[0].startswith("tapeline") and m[col]:
+                print("%-8s %-20s " % (problem, m[0]) + "  ".join("%s %.2fx" % (pm, pus / m[col]) for pm, pus in peers))
+        # compiled element tape against the interpreter, same run (INTERPRETED=1)
+        d = {m[0]: m[col] for m in ms}
+        for m in ms:
+            base = m[0][:-len(" interp")]
+            if m[0].endswith(" warm interp") and d.get(base) and m[col]:
+                print("%-8s %-20s compiled is %.2fx faster than interpreted" % (problem, base, m[col] / d[base]))
 PY
 echo "load at the end: $(cat /proc/loadavg)"

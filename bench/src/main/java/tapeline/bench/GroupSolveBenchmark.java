@@ -94,7 +94,7 @@ public class GroupSolveBenchmark {
     }
 
     /** The job's problem for scripts/bench-grouped.sh's loss and optimizer, compiled before timing. */
-    static GroupProblem problem(String loss, String optimizer) {
+    public static GroupProblem problem(String loss, String optimizer) {
         Map<String, Integer> in = new LinkedHashMap<>();
         in.put("y", 1);
         in.put("x", FEATURES);

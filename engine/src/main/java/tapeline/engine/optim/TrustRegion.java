@@ -12,8 +12,16 @@ import tapeline.engine.tape.DType;
  * <p>Arguments: {@code factor} (default 1, as scipy's {@code trf}: the first radius is
  * {@code factor * ||D x||}, or {@code factor} when that is 0; it may be a per-row column; lm's
  * MINPACK default of 100 lets the first trials of an exact-Hessian model jump into another basin) and
- * {@code hess_scaling} (default true: D is {@code sqrt(|H_kk|)}, never decreasing, MINPACK's
- * {@code mode = 1} with the Hessian's diagonal in place of the Jacobian's column norms; false: D = 1).
+ * {@code hess_scaling} (default false: D = 1, the scaling of scipy's {@code trf} ({@code x_scale = 1})
+ * and {@code trust-exact}; true: D is {@code sqrt(|H_kk|)}, never decreasing, MINPACK's
+ * {@code mode = 1} with the Hessian's diagonal in place of the Jacobian's column norms). The default
+ * is D = 1 because the exact Hessian's diagonal is no bounded scaling, which the convergence theory of
+ * scaled trust regions needs (Nocedal-Wright 4.5; Conn-Gould-Toint 6.7, the norms uniformly
+ * equivalent: D's entries within fixed positive bounds): where a variable has next to no curvature at the start its D is next to 0 and its
+ * first steps are huge (MGH Biggs EXP6 100x: D_4 = 3e-9, x4 jumped from 100 to -1.35e6), and a
+ * transient curvature, never forgotten, freezes a variable (Meyer 100x: D_1 grew to 5e37 while x1
+ * passed 1e-33, and x1 could then move 1e-31 a step). Column norms of a Jacobian (lmder) stay bounded
+ * on a bounded level set; the residual-curvature term of a Hessian's diagonal does not.
  *
  * <pre>{@code
  * BlockSolver s = new BlockSolver(cost, vars, inputs, "trust", Map.of(), new SolverSettings(200, 1e-10, 0), DType.FLOAT64);
@@ -38,7 +46,7 @@ public final class TrustRegion extends Optimizer {
     public TrustRegion(Arguments args, DType dtype) {
         super(args, dtype, 1.0);
         factor = hyper("factor", 1, Arguments.Range.POSITIVE);
-        hessScaling = args.flag("hess_scaling", true);
+        hessScaling = args.flag("hess_scaling", false);
         for (String h : new String[] {"learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) {
             if (args.has(h)) args.problem("optimizer trust does not take " + h + ": its step comes from a trust region on the Hessian");
         }
@@ -64,7 +72,7 @@ public final class TrustRegion extends Optimizer {
 
     /** Lane p's initial radius factor. */
     public double factor(int p) { return factor.at(p); }
-    /** Whether D follows the Hessian's diagonal ({@code hess_scaling}, default true). */
+    /** Whether D follows the Hessian's diagonal ({@code hess_scaling}, default false: D = 1). */
     public boolean hessScaling() { return hessScaling; }
     /** Lane p's trust-region radius, in the scaled variables D x. */
     public double delta(int p) { return delta[p]; }

@@ -59,6 +59,9 @@ public final class BlockRun implements Serializable {
     private final boolean[] retired;
     private transient double[][] grads;
     private transient double[][] before;
+    /** newton: by position, whether the lane passed {@link #judgeStationarity} this round (null before the first such round). */
+    private transient boolean[] stationary;
+    private transient Stationarity stationarity;
     /** The values from before a kept step's update (see {@link StepKernel#keptStep}). */
     private transient double[][] kept;
     private transient double[] norms;
@@ -417,6 +420,7 @@ public final class BlockRun implements Serializable {
             if (!quiet) {
                 if (!withCost) k.cost(active); // a lane may end: its cost is part of its result
                 if (check && watch != null) watchCurvature(cost);
+                if (rule != null && rule == second) judgeStationarity(cost, s);
                 int ended = 0;
                 for (int p = 0; p < active; p++) {
                     if (judge(p, cost[p], s) != null) ended++;
@@ -508,7 +512,10 @@ public final class BlockRun implements Serializable {
             if (rule.converged(p)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         } else if (s.testsConvergence()) {
             boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
-            if (gradOk && stepOk(p, s)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
+            // newton: and a minimum at working precision (judgeStationarity, this round)
+            if (gradOk && stepOk(p, s) && (stationary == null || stationary[p])) {
+                return end(p, LaneStatus.CONVERGED, cost, norm, null);
+            }
         }
         // Curvature, where it is known, says sooner (and why) what the path-based rule would say later.
         if (watch != null) {
@@ -560,6 +567,38 @@ public final class BlockRun implements Serializable {
         if (watch.observe(values, cost, norms, active)) {
             kernel().gradients(false, grads, active); // the product's reverse pass may have reused their buffers
         }
+    }
+
+    /**
+     * newton's second condition for CONVERGED, beside the tolerances ({@link Stationarity}): for the
+     * lanes that pass {@code tolerance.grad} and {@code tolerance.step} this round, whether the point is
+     * a minimum at working precision (no negative curvature, and a Newton decrement within the cost's
+     * rounding), into {@link #stationary}. One Hessian evaluation for the block, only in a round where a
+     * lane passes the tolerances; the cost's gradient is taken again after, as in {@link #judgeCurvature}.
+     */
+    private void judgeStationarity(double[] cost, SolverSettings s) {
+        int m = values.length;
+        if (stationary == null) {
+            stationary = new boolean[tape.lanes()];
+            stationarity = new Stationarity(m);
+        }
+        // Marked before the Hessian's reverse passes, which may reuse the gradient buffers norm() reads.
+        boolean any = false;
+        for (int p = 0; p < active; p++) {
+            stationary[p] = s.testsConvergence() && (s.gradTolerance() == 0 || norm(p) <= s.gradTolerance()) && stepOk(p, s);
+            any |= stationary[p];
+        }
+        if (!any) return;
+        second.evaluate();
+        double[][] h = new double[m][m];
+        double[] g = new double[m];
+        for (int p = 0; p < active; p++) {
+            if (!stationary[p]) continue;
+            second.hessian(p, h);
+            for (int k = 0; k < m; k++) g[k] = second.gradient(k, p);
+            stationary[p] = stationarity.atMinimum(h, g, cost[p], solver.dtype());
+        }
+        kernel().gradients(false, grads, active);
     }
 
     /**

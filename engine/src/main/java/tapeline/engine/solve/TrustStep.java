@@ -8,7 +8,9 @@ import tapeline.engine.tape.Tape;
  * One trust-region Newton iteration for every running lane of a block ({@code optimizer = trust}),
  * with the exact Hessian from the tape and each lane's own radius.
  *
- * <p>Per lane: the gradient g and Hessian H at its point, the scaling D (MINPACK's: on the first
+ * <p>Per lane: the gradient g and Hessian H at its point, the scaling D (1 by default, as scipy's
+ * {@code trf} and {@code trust-exact}: the Hessian's diagonal is no bounded scaling, see
+ * {@link TrustRegion}; with {@code hess_scaling} MINPACK's rule on the first
  * iteration {@code D_k = sqrt(|H_kk|)}, 1 where that is 0, then never decreasing), and in the scaled
  * variables {@code u = D s} the model {@code m(u) = gh.u + u.Hh.u / 2} with {@code gh = D^-1 g},
  * {@code Hh = D^-1 H D^-1}. The subproblem {@code min m(u), ||u|| <= delta} is solved exactly
@@ -24,6 +26,7 @@ import tapeline.engine.tape.Tape;
  * H is applied without being formed.
  *
  * <p>Trials: the ratio {@code rho} of the actual to the predicted fall; {@code rho < 1/4} (or a
+ * predicted fall that is not positive, or a
  * non-finite cost) shrinks the radius to a quarter of {@code min(delta, ||u||)}, {@code rho > 3/4}
  * with the step on the boundary doubles it (Nocedal-Wright Algorithm 4.1). A trial is taken where
  * the cost resolves the change ({@link NewtonAcceptance#byCost}) if it fell by more than the cost's
@@ -41,7 +44,8 @@ import tapeline.engine.tape.Tape;
  * <p>Convergence is only by the tolerances, tested at the lane's evaluated point
  * ({@link #converged}): the gradient norm at most {@code tolerance.grad} (where set) and the last
  * accepted step no longer than {@code tolerance.step} (where set; an iteration that accepted no step
- * fails it), and the Hessian with no eigenvalue below {@code -}{@link Verdict#zero} (at a saddle the
+ * fails it, unless the gradient test is set and passes and the radius allows no step longer than
+ * {@code tolerance.step}, as lmder's xtol test on the radius), and the Hessian with no eigenvalue below {@code -}{@link Verdict#zero} (at a saddle the
  * tolerances may pass with a vanishing gradient, but a model step along the negative curvature still
  * falls, so the lane takes it). A lane whose radius collapses without progress, away from a point where those pass,
  * never ends CONVERGED: it runs to {@code MAX_STEPS} (or is DIVERGED by the block's rules).
@@ -151,8 +155,16 @@ final class TrustStep implements StepRule {
                     finite &= Double.isFinite(matrix[i][j]);
                 }
             }
-            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || second.gradNorm(p) <= gtol)
-                    && (stol == 0 || tr.lastStep(p) <= stol);
+            // The step test passes on the last accepted step, or, with the gradient test on and passed, on
+            // the radius: no step in the region is longer than tolerance.step (MINPACK's xtol test is on
+            // the radius, delta <= xtol ||D x||). At the precision limit no trial is accepted (the cost
+            // cannot see the change, the gradient cannot halve), so a row at its minimiser with a gradient
+            // of 1e-15 ran to MAX_STEPS on the last-step rule alone while its radius shrank to nothing.
+            double dmin = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < m; k++) dmin = Math.min(dmin, tr.diag(k, p));
+            boolean gradOk = gtol > 0 && second.gradNorm(p) <= gtol;
+            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || gradOk)
+                    && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / dmin <= stol));
             if (!finite) {
                 tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
                 continue;
@@ -219,7 +231,11 @@ final class TrustStep implements StepRule {
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
                 double f = cost[p];
-                double rho = (cost0[p] - f) / pred[p];
+                // A prediction of no fall is the model failing in rounding (the exact subproblem's step
+                // never predicts a rise): its rho says nothing, and the radius shrinks (trf's
+                // update_tr_radius: ratio 0 when the predicted reduction is not positive). A rise over a
+                // negative prediction gave rho > 0.75 and doubled the radius.
+                double rho = pred[p] > 0 ? (cost0[p] - f) / pred[p] : Double.NaN;
                 boolean take;
                 if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
                     // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
@@ -289,7 +305,11 @@ final class TrustStep implements StepRule {
             }
             if (along <= 1e-24 * gn2 && rest <= delta * delta) {
                 for (int i = 0; i < m; i++) c[i] = l[i] - lmin <= gap ? 0 : -ap[i] / (l[i] - lmin);
-                c[0] = Math.sqrt(delta * delta - rest);
+                // tau v_min with the sign that lowers the model (Moré-Sorensen 1983, section 3: of the two
+                // boundary points the one of smaller model value): the linear term a_0 tau <= 0. With +tau
+                // always, a gradient with a small part along v_min gave a step the model says climbs (MGH
+                // Meyer 100x: a predicted fall of -5.7e7 at every radius; the lane sat at one point to MAX_STEPS).
+                c[0] = (ap[0] > 0 ? -1 : 1) * Math.sqrt(delta * delta - rest);
                 return;
             }
         }

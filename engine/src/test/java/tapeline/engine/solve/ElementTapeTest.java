@@ -331,7 +331,7 @@ class ElementTapeTest {
                 }
             }
             assertThat(Math.abs(convergedE - convergedU)).as(opt + " exp3").isLessThanOrEqualTo(lanes / 20);
-            assertThat(convergedE).as(opt + " exp3").isGreaterThan(lanes / 6); // measured: trust 24 of 60 (its MAX_STEPS on exp3, issue 23), on both paths
+            assertThat(convergedE).as(opt + " exp3").isGreaterThan(lanes / 6); // measured: trust 51 of 60 on both paths (24 before session 22: rows at the minimiser whose radius had collapsed failed the step test); the 9 left have gradients of 1e-10..1e-7 against the absolute 1e-12
         }
     }
 

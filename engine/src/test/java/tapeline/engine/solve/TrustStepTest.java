@@ -77,6 +77,20 @@ class TrustStepTest {
     }
 
     @Test
+    void theHardCaseStepsAlongTheNegativeCurvatureDownhill() {
+        // H = diag(-1e-3, 1e30), g = (1e7, 1e20) at (0, 0), first radius 1: g's part along u is 1e-13 of
+        // its norm, so the subproblem is solved as the hard case, u = tau, |tau| = sqrt(1 - v^2). The
+        // subproblem's minimiser (Moré-Sorensen) has u = -a_u / (l_u + lam) < 0: the linear term 1e7 u
+        // must fall. Before session 22 tau was always +, and the step climbed along u (the model's
+        // predicted fall went negative where the v part was smaller: MGH Meyer 100x sat to MAX_STEPS).
+        String cost = "-0.0005 * u^2 + 5e29 * v^2 + 1e7 * u + 1e20 * v";
+        BlockResult r = solver(cost, new SolverSettings(1, 0, 0)).solve(1, Map.of(), start(new double[] {0}, new double[] {0}), Map.of());
+        assertThat(r.values()[0][0][0]).isCloseTo(-1, within(1e-9));
+        assertThat(r.values()[1][0][0]).isCloseTo(-1e-10, within(1e-15)); // -g_v / H_vv
+        assertThat(r.cost()[0]).isCloseTo(-0.0005 - 1e7 + 5e9 - 1e10, within(1e-3));
+    }
+
+    @Test
     void anUnboundedCostIsNeverConverged() {
         // u^2 - v^2 falls without bound along v: the radius doubles on every accepted step.
         BlockResult r = solver("u^2 - v^2", new SolverSettings(2000, 1e-8, 0)).solve(1, Map.of(), start(new double[] {1}, new double[] {0.5}), Map.of());

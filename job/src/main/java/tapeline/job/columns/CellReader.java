@@ -98,6 +98,85 @@ public final class CellReader implements Serializable {
         return number(a, cell.element(), elementKinds[col], ((ArrayType) types[col]).elementType(), cell, booleans);
     }
 
+    /**
+     * Whether {@code cells} are the elements 0, 1, ..., n-1 of one array column of n elements, in
+     * order: such an input is read by {@link #readArray}, the array taken from the row once.
+     */
+    public static boolean isWholeArray(java.util.List<Cell> cells) {
+        if (cells.isEmpty()) return false;
+        int col = cells.get(0).column();
+        for (int k = 0; k < cells.size(); k++) {
+            Cell c = cells.get(k);
+            if (!c.isArrayElement() || c.column() != col || c.element() != k || c.length() != cells.size()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Every element of an array column at once ({@link #isWholeArray}): element k into
+     * {@code into[k][lane]}. The values and messages are those of {@link #read} on each cell in turn,
+     * each distinct message added once to {@code errors} in that order; but the array is taken from
+     * the row once, not once per element (an {@code ArrayData} made and its length checked 50 times
+     * for a 50-point row).
+     *
+     * <pre>{@code
+     * List<String> errors = cells.readArray(row, plan.inputs().get(0).cells(), columns, lane, null);
+     * // null: every element read; else e.g. ["column x, element 3: missing value"]
+     * }</pre>
+     *
+     * @return {@code errors}, made when the first problem is found (null while there is none)
+     */
+    public java.util.List<String> readArray(InternalRow row, java.util.List<Cell> cells, double[][] into, int lane,
+                                            java.util.List<String> errors) {
+        Cell first = cells.get(0);
+        int col = first.column();
+        try {
+            // The row-level checks of read(), which every element would fail alike (one message).
+            if (row.isNullAt(col)) throw new BadCell("column " + first.name() + ": missing value");
+            if (kinds[col] != ARRAY) {
+                throw new BadCell("column " + first.name() + ": not an array: " + types[col].simpleString());
+            }
+        } catch (BadCell e) {
+            return add(errors, e.getMessage());
+        }
+        ArrayData a = row.getArray(col);
+        if (a.numElements() != first.length()) {
+            return add(errors, "column " + first.name() + ": expected an array of " + first.length()
+                    + " elements, got " + a.numElements());
+        }
+        byte kind = elementKinds[col];
+        DataType type = ((ArrayType) types[col]).elementType();
+        int n = cells.size();
+        if (kind == DOUBLE) {
+            // The common case (Parquet, JSON): no dispatch per element; a bad element takes the general path.
+            for (int k = 0; k < n; k++) {
+                double d;
+                if (!a.isNullAt(k) && Double.isFinite(d = a.getDouble(k))) into[k][lane] = d;
+                else errors = element(a, k, kind, type, cells.get(k), into, lane, errors);
+            }
+            return errors;
+        }
+        for (int k = 0; k < n; k++) errors = element(a, k, kind, type, cells.get(k), into, lane, errors);
+        return errors;
+    }
+
+    private static java.util.List<String> element(ArrayData a, int k, byte kind, DataType type, Cell cell,
+                                                  double[][] into, int lane, java.util.List<String> errors) {
+        try {
+            if (a.isNullAt(k)) throw new BadCell(where(cell) + ": missing value");
+            into[k][lane] = number(a, k, kind, type, cell, false);
+            return errors;
+        } catch (BadCell e) {
+            return add(errors, e.getMessage());
+        }
+    }
+
+    private static java.util.List<String> add(java.util.List<String> errors, String message) {
+        if (errors == null) errors = new java.util.ArrayList<>(2);
+        if (!errors.contains(message)) errors.add(message);
+        return errors;
+    }
+
     /** Value {@code i} of a row or an array, of the given kind; messages built only for a bad cell. */
     private static double number(SpecializedGetters g, int i, byte kind, DataType type, Cell cell, boolean booleans)
             throws BadCell {

@@ -34,6 +34,8 @@ public final class BlockBuffer {
     private final double[][][] inputs;   // [input][component][lane]
     private final double[][][] init;     // [init][component][lane]
     private final double[][] laneArgs;   // [arg][lane]
+    /** By input: whether it is a whole array column, read from the row at once ({@link CellReader#readArray}). */
+    private final boolean[] wholeArray;
     private int lanes;
 
     /**
@@ -58,6 +60,8 @@ public final class BlockBuffer {
             init[i] = new double[plan.init().get(i).size()][capacity];
         }
         laneArgs = new double[plan.laneArgs().size()][capacity];
+        wholeArray = new boolean[inputs.length];
+        for (int i = 0; i < inputs.length; i++) wholeArray[i] = CellReader.isWholeArray(plan.inputs().get(i).cells());
     }
 
     /** Lanes filled so far. */
@@ -87,6 +91,10 @@ public final class BlockBuffer {
         int lane = lanes;
         for (int i = 0; i < inputs.length; i++) {
             List<Cell> cells = plan.inputs().get(i).cells();
+            if (wholeArray[i]) {
+                errors = reader.readArray(row, cells, inputs[i], lane, errors);
+                continue;
+            }
             for (int c = 0; c < cells.size(); c++) {
                 errors = read(row, cells.get(c), false, inputs[i][c], lane, errors);
             }

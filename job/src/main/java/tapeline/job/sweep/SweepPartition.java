@@ -83,6 +83,9 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
         private long rowCount;
         private long stepCount;
         private long solveNanos;
+        // Where the task's time goes (logged at its end): thread CPU in the engine, reading the input's
+        // rows into lanes, and making output rows; the rest of the task's CPU is Spark's (scan, writer).
+        private final TaskClock clock = new TaskClock();
 
         Blocks(Iterator<InternalRow> input) {
             this.input = input;
@@ -108,12 +111,15 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
                 throw new NoSuchElementException();
             }
             int i = next++;
+            long e0 = System.nanoTime();
             InternalRow in = rows[i];
             rows[i] = null; // a copied row (not one of HeldRows' slots) can go as soon as its output row exists
             int lane = laneOf[i];
             if (lane < 0) {
                 counts.count(LaneStatus.INVALID, 0);
-                return out.invalid(in, errors[i]);
+                InternalRow o = out.invalid(in, errors[i]);
+                clock.emitted(System.nanoTime() - e0);
+                return o;
             }
             // Counted as emitted, not as solved: a consumer that stops early (a limit) counts what it took.
             counts.count(result.status()[lane], result.steps()[lane]);
@@ -123,7 +129,9 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
                     && Double.isNaN(se[0][0][lane])) {
                 counts.countNoStandardErrors(); // solved, but J^T J or H singular (or n <= p): null errors
             }
-            return out.solved(in, result, lane);
+            InternalRow o = out.solved(in, result, lane);
+            clock.emitted(System.nanoTime() - e0);
+            return o;
         }
 
         private void fill() {
@@ -131,6 +139,7 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             held.clear(); // every row of the previous block has been emitted (and copied by whoever keeps it)
             size = 0;
             next = 0;
+            clock.startReading();
             while (size < blockSize && input.hasNext()) {
                 // Spark reuses the row object it hands out; a block keeps its rows until they are emitted.
                 InternalRow r = held.hold(size, input.next());
@@ -140,9 +149,11 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
                 laneOf[size] = error == null ? buffer.lanes() - 1 : -1;
                 size++;
             }
+            clock.startSolving();
             long t0 = System.nanoTime();
             result = buffer.lanes() > 0 ? buffer.solve(solver) : null;
             solveNanos += System.nanoTime() - t0;
+            clock.solved();
             rowCount += size;
             if (result != null) {
                 for (int s : result.steps()) {
@@ -164,9 +175,10 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
             double seconds = (System.nanoTime() - started) / 1e9;
             // Which engine path ran: compiled (generated code) or interpreted, and why if it fell back.
             tapeline.engine.codegen.KernelPath path = solver.kernelPath();
-            LOG.info("partition {}: {} rows, {} steps in {} s ({} s of it in the engine, {})",
+            LOG.info("partition {}: {} rows, {} steps in {} s ({} s of it in the engine, {}); {}",
                     tc == null ? "-" : tc.partitionId(), rowCount, stepCount, String.format("%.2f", seconds),
-                    String.format("%.2f", solveNanos / 1e9), path == null ? "no lane solved" : path.describe());
+                    String.format("%.2f", solveNanos / 1e9), path == null ? "no lane solved" : path.describe(),
+                    clock.describe());
             rowCount = 0; // log once
         }
     }

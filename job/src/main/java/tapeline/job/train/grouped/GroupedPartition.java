@@ -6,10 +6,13 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The grouped train's loop, inside one task: the partition's chunks ({@link GroupPacker}: a group's
@@ -40,6 +43,7 @@ import org.apache.spark.sql.types.DataType;
  * is passed and are only counted, so a giant group costs its count, never an out-of-memory. The other groups go on.
  */
 public final class GroupedPartition implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupedPartition.class);
     private static final long serialVersionUID = 1L;
 
     /**
@@ -128,6 +132,11 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         long solveNanos;
         long solveCpu;
         long orderNanos;
+        // The task's whole solve, split by the scheduler (ThreadSchedule) for its log line.
+        long taskSolveWall;
+        long taskSolveOnCpu;
+        long taskSolveWaiting;
+        boolean logged;
 
         Groups(Iterator<InternalRow> in) {
             this.in = in;
@@ -137,6 +146,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         public boolean hasNext() {
             while (!out.hasNext()) {
                 if (!fill()) {
+                    logSolve();
                     return false;
                 }
             }
@@ -147,6 +157,25 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
         public InternalRow next() {
             if (!hasNext()) throw new NoSuchElementException();
             return out.next();
+        }
+
+        /**
+         * One line per task: its solve's wall time split into on a CPU, runnable but waiting for a CPU,
+         * and stopped (the rest: safepoints and GC pauses, I/O, locks), from {@link ThreadSchedule}.
+         */
+        void logSolve() {
+            if (logged || taskSolveWall == 0) return;
+            logged = true;
+            TaskContext tc = TaskContext.get();
+            if (taskSolveOnCpu + taskSolveWaiting == 0) {
+                LOG.info("partition {}: solve {} s wall (no scheduler counters here to split it)",
+                        tc == null ? "-" : tc.partitionId(), String.format("%.3f", taskSolveWall / 1e9));
+                return;
+            }
+            LOG.info("partition {}: solve {} s wall = {} s on a CPU + {} s waiting for a CPU + {} s stopped (safepoints, GC, I/O)",
+                    tc == null ? "-" : tc.partitionId(), String.format("%.3f", taskSolveWall / 1e9),
+                    String.format("%.3f", taskSolveOnCpu / 1e9), String.format("%.3f", taskSolveWaiting / 1e9),
+                    String.format("%.3f", Math.max(0, taskSolveWall - taskSolveOnCpu - taskSolveWaiting) / 1e9));
         }
 
         /** Reads chunks until a block is full (or the input ends), solves it; false when nothing is left. */
@@ -304,8 +333,15 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 for (int c = 0; c < width; c++) cols[c] = columns[c]; // the solver reads rows [0, size) only
                 long t0 = System.nanoTime();
                 long c0 = cpu();
+                long[] s0 = ThreadSchedule.now();
                 fits = solve.solve(cols, starts);
+                long[] s1 = ThreadSchedule.now();
                 long t1 = System.nanoTime();
+                if (s0 != null && s1 != null) {
+                    taskSolveOnCpu += s1[0] - s0[0];
+                    taskSolveWaiting += s1[1] - s0[1];
+                }
+                taskSolveWall += t1 - t0;
                 counts.solveNanos.add(t1 - t0);
                 long c1 = cpu();
                 counts.solveCpuNanos.add(c1 - c0);
