@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
@@ -49,6 +50,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
     public static final int BUDGET = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
+    /** Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead). */
+    static final int AHEAD = 16;
     /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
     static final int GROUP_COST = 16;
 
@@ -109,7 +112,82 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
 
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
-        return new Chunks(rows);
+        return new Chunks(new RowFeed(rows, new CellReader(schema), cells.toArray(new Cell[0]), hashColumn));
+    }
+
+    /**
+     * The same chunks from the columnar batches of {@code scan} (see {@link ColumnarScan}): the same
+     * keys, hashes and values, and so the same chunks, as {@link #call} gives for the scan's rows.
+     */
+    public FlatMapFunction<Iterator<ColumnarBatch>, InternalRow> batches(ColumnarScan scan) {
+        return batches -> new Chunks(scan.feed(batches));
+    }
+
+    /**
+     * The rows of a map task, one at a time, as the packer reads them: the current row's key (its first
+     * columns, as {@link GroupKeys} reads them), the key's hash, and its model values.
+     */
+    abstract static class Feed {
+        /** Moves to the next row; false at the end. */
+        abstract boolean advance();
+
+        /** The current row's key: an internal row whose first columns are the key's. */
+        abstract InternalRow key();
+
+        abstract long hash();
+
+        /** The hash of the row {@code d} places ahead where the feed knows it already, else the current row's. */
+        long hashAhead(int d) {
+            return hash();
+        }
+
+        /** The current row's model values into {@code into[at, at + width)}; null, or the first bad cell's reason. */
+        abstract String values(double[] into, int at);
+    }
+
+    /** Rows of the selected frame (keys, used columns, hash), their cells read by {@link CellReader}. */
+    static final class RowFeed extends Feed {
+        private final Iterator<InternalRow> in;
+        private final CellReader reader;
+        private final Cell[] cells;
+        private final int hashColumn;
+        private InternalRow row;
+
+        RowFeed(Iterator<InternalRow> in, CellReader reader, Cell[] cells, int hashColumn) {
+            this.in = in;
+            this.reader = reader;
+            this.cells = cells;
+            this.hashColumn = hashColumn;
+        }
+
+        @Override
+        boolean advance() {
+            if (!in.hasNext()) return false;
+            row = in.next();
+            return true;
+        }
+
+        @Override
+        InternalRow key() {
+            return row;
+        }
+
+        @Override
+        long hash() {
+            return row.getLong(hashColumn);
+        }
+
+        @Override
+        String values(double[] into, int at) {
+            for (int c = 0; c < cells.length; c++) {
+                try {
+                    into[at + c] = reader.read(row, cells[c], false);
+                } catch (CellReader.BadCell e) {
+                    return e.getMessage();
+                }
+            }
+            return null;
+        }
     }
 
     /**
@@ -125,10 +203,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
      * compared by value ({@code keys[slot]}).
      */
     private final class Chunks implements Iterator<InternalRow> {
-        final Iterator<InternalRow> in;
-        final CellReader reader = new CellReader(schema);
-        final Cell[] cellArray = cells.toArray(new Cell[0]);
-        final int width = cellArray.length;
+        final Feed in;
+        final int width = cells.size();
         double[] values = new double[Math.max(width, Math.min(budget, 1 << 16))];
         int[] slotOf = new int[values.length / Math.max(1, width)];   // each held row's slot
         int rows;
@@ -144,8 +220,10 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         int from;                        // its first row in order
         int sent;                        // its rows emitted so far
         InternalRow next;
+        long touched;                    // the look-ahead reads' sum: kept so that they are not optimised away
+        int untilTouch;                  // rows until the next look ahead
 
-        Chunks(Iterator<InternalRow> in) {
+        Chunks(Feed in) {
             this.in = in;
         }
 
@@ -158,9 +236,9 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
                     if (emitting) {
                         next = chunk();
                         if (next == null) clear();
-                    } else if (in.hasNext()) {
-                        do add(in.next());
-                        while (in.hasNext() && (long) rows * width + (long) groups * GROUP_COST < budget);
+                    } else if (in.advance()) {
+                        add();
+                        while ((long) rows * width + (long) groups * GROUP_COST < budget && in.advance()) add();
                         startEmitting();
                     } else {
                         return false;
@@ -180,21 +258,30 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             return r;
         }
 
-        /** Row {@code r}: its cells read into the buffer, or counted as bad in its group's slot. */
-        void add(InternalRow r) {
-            int s = slot(r, r.getLong(hashColumn));
+        /** The feed's current row: its cells read into the buffer, or counted as bad in its group's slot. */
+        void add() {
+            // The table is far larger than the cache and rows come in random order, so a row's probe is a cache
+            // miss. Every AHEAD rows, the slots of the next AHEAD rows are read at once, back to back (only read:
+            // no effect but the cache's): their misses overlap instead of being paid one after another.
+            if (--untilTouch <= 0) {
+                untilTouch = AHEAD;
+                int mask = keyOf.length - 1;
+                long sum = 0;
+                for (int d = 0; d < AHEAD; d++) {
+                    long h = in.hashAhead(d);
+                    sum += table[4 * ((int) (h ^ (h >>> 29)) & mask) + 2];
+                }
+                touched += sum;
+            }
+            int s = slot(in.key(), in.hash());
             if ((rows + 1) * width > values.length) {
                 values = Arrays.copyOf(values, Math.max((rows + 1) * width, 2 * values.length));
                 slotOf = Arrays.copyOf(slotOf, values.length / width);
             }
-            int at = rows * width;
-            for (int c = 0; c < width; c++) {
-                try {
-                    values[at + c] = reader.read(r, cellArray[c], false);
-                } catch (CellReader.BadCell e) {
-                    if (table[4 * s + 3]++ == 0) firstBadOf[s] = e.getMessage();
-                    return;
-                }
+            String bad = in.values(values, rows * width);
+            if (bad != null) {
+                if (table[4 * s + 3]++ == 0) firstBadOf[s] = bad;
+                return;
             }
             slotOf[rows++] = s;
             table[4 * s + 2]++;
@@ -213,7 +300,9 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             table[4 * i + 1] = bits;
             table[4 * i + 2] = 1;
             table[4 * i + 3] = 0;
-            keyOf[i] = keys.copyKey(r);
+            // A one-number key is its bits (GroupKeys.fromBits): no object per group and flush, and no store of a young
+            // object into the old table (the profile's largest map-side cost after the probe).
+            if (!keys.byBits(bits)) keyOf[i] = keys.copyKey(r);
             if (groups == usedSlots.length) usedSlots = Arrays.copyOf(usedSlots, 2 * groups);
             usedSlots[groups++] = i;
             return 2 * groups > keyOf.length ? grow(i) : i;
@@ -269,7 +358,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             int n = Math.min(held - sent, chunkRows);
             if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
             for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
-            Object[] key = keyOf[s];
+            Object[] key = keys.byBits(table[4 * s + 1]) ? keys.fromBits(table[4 * s + 1]) : keyOf[s];
             int k = key.length;
             Object[] v = new Object[k + 4];
             System.arraycopy(key, 0, v, 0, k);
@@ -328,12 +417,26 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             };
         }
 
+        /** Is a key of these {@link #bits} decided by them: a one-number key, not null (and not null's bits)? */
+        boolean byBits(long bits) {
+            return types.length == 1 && kinds[0] <= DOUBLE && bits != 0x7ff8deadL;
+        }
+
+        /** The key whose {@link #bits} are {@code bits}, where {@link #byBits} holds: what {@link #copyKey} gives. */
+        Object[] fromBits(long bits) {
+            return new Object[] {switch (kinds[0]) {
+                case LONG -> Long.valueOf(bits);
+                case INT -> Integer.valueOf((int) bits);
+                default -> Double.valueOf(Double.longBitsToDouble(bits));
+            }};
+        }
+
         /**
          * {@link #sameKey(InternalRow, Object[])} where {@code rowBits} is row {@code r}'s {@link #bits} and
          * equals {@code key}'s: for a one-number key that decides it, unless a null is involved.
          */
         boolean sameKey(InternalRow r, Object[] key, long rowBits) {
-            if (types.length == 1 && kinds[0] <= DOUBLE && rowBits != 0x7ff8deadL) return true;
+            if (byBits(rowBits)) return true;
             return sameKey(r, key);
         }
 
@@ -360,10 +463,23 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             return true;
         }
 
-        /** Row {@code r}'s key, as values that outlive the row (Spark's rows share buffers). */
+        /**
+         * Row {@code r}'s key, as values that outlive the row (Spark's rows share buffers). The common
+         * types by their own getters: {@code get(i, type)} finds its reader by the type on every call, and
+         * a map task copies a key per group each time its buffer fills.
+         */
         Object[] copyKey(InternalRow r) {
             Object[] key = new Object[types.length];
-            for (int i = 0; i < key.length; i++) key[i] = r.isNullAt(i) ? null : copy(r.get(i, types[i]));
+            for (int i = 0; i < key.length; i++) {
+                if (r.isNullAt(i)) continue;
+                key[i] = switch (kinds[i]) {
+                    case LONG -> Long.valueOf(r.getLong(i));
+                    case INT -> Integer.valueOf(r.getInt(i));
+                    case DOUBLE -> Double.valueOf(r.getDouble(i));
+                    case STRING -> r.getUTF8String(i).clone();
+                    default -> copy(r.get(i, types[i]));
+                };
+            }
             return key;
         }
 

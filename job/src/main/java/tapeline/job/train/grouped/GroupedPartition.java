@@ -257,8 +257,10 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
                 for (int c = 0; c < width; c++) columns[c] = Arrays.copyOf(columns[c], grown);
                 tags = Arrays.copyOf(tags, grown);
             }
-            for (int i = 0, at = 0; i < n; i++) {
-                for (int c = 0; c < width; c++) columns[c][size + i] = values.getDouble(at++);
+            double[] flat = values.toDoubleArray(); // one bulk copy out of the shuffle's row, then a transpose
+            for (int c = 0; c < width; c++) {
+                double[] column = columns[c];
+                for (int i = 0, at = c; i < n; i++, at += width) column[size + i] = flat[at];
             }
             Arrays.fill(tags, size, size + n, g.tag);
             size += n;

@@ -60,6 +60,7 @@ import tapeline.job.sweep.SweepPlan;
  * shares little with small ones, and the other slots keep working through the rest.
  */
 public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTrainJob.Prepared, GroupedSummary> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupedTrainJob.class);
 
     /** Partitions per task slot when {@code partitions} is not set. */
     static final int PARTITIONS_PER_SLOT = 8;
@@ -261,37 +262,39 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
      */
     static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
                             java.util.function.Function<Column[], Column> keyHash, int packBudget, int chunkRows) {
+        return fit(p, counts, phases, solve, keyHash, packBudget, chunkRows, true);
+    }
+
+    /**
+     * {@link #fit(Prepared, GroupedCounts, Phases, GroupedPartition.BlockSolve, java.util.function.Function, int, int)},
+     * the map side reading columnar batches where the input's plan gives them ({@link ColumnarScan}) or,
+     * with {@code columnar} false, rows always (tests: both paths give the same bits).
+     */
+    static Dataset<Row> fit(Prepared p, GroupedCounts counts, Phases phases, GroupedPartition.BlockSolve solve,
+                            java.util.function.Function<Column[], Column> keyHash, int packBudget, int chunkRows,
+                            boolean columnar) {
         GroupedTrainConfig g = p.config();
         TrainConfig c = g.train();
-        Dataset<Row> in = p.input();
-        SparkSession spark = in.sparkSession();
+        SparkSession spark = p.input().sparkSession();
         int k = g.groupBy().size();
-        StructType inSchema = in.schema();
-        List<Column> select = new ArrayList<>();
-        List<Column> keys = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            String name = g.groupBy().get(i);
-            select.add(normalised(functions.col(quote(name)), inSchema.apply(name).dataType()).as("_group_" + i));
-            keys.add(functions.col("_group_" + i));
-        }
-        for (int i = 0; i < p.usedColumns().size(); i++) {
-            select.add(functions.col(quote(p.usedColumns().get(i))).as("_used_" + i));
-        }
-        Dataset<Row> selected = in.select(select.toArray(Column[]::new))
-                .withColumn("_hash", keyHash.apply(keys.toArray(Column[]::new)).cast("long"));
+        Dataset<Row> selected = select(p, keyHash);
         StructType schema = selected.schema();
         StructField[] keyFields = java.util.Arrays.copyOf(schema.fields(), k);
         DataType[] keyTypes = new DataType[k];
         for (int i = 0; i < k; i++) keyTypes[i] = keyFields[i].dataType();
-        List<Cell> cells = new ArrayList<>();
-        for (Cell cell : p.cells()) { // the same cell, in the selected frame
-            int column = k + p.usedColumns().indexOf(cell.name());
-            cells.add(new Cell(column, cell.name(), cell.element(), cell.length()));
-        }
+        List<Cell> cells = selectedCells(p);
         // Map side: rows packed by key into chunks of primitive arrays (far fewer, larger shuffle records).
         GroupPacker pack = new GroupPacker(schema, keyTypes, schema.fieldIndex("_hash"), cells, packBudget, chunkRows,
                 counts.packNanos);
-        RDD<InternalRow> chunks = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(pack).rdd();
+        java.util.Optional<ColumnarScan> scan = columnar ? ColumnarScan.of(selected, k, cells) : java.util.Optional.empty();
+        RDD<InternalRow> chunks;
+        if (scan.isPresent()) {
+            LOG.info("grouped train: the map side reads the columnar batches of {}", scan.get().describe());
+            chunks = scan.get().batches().toJavaRDD().mapPartitions(pack.batches(scan.get())).rdd();
+        } else {
+            LOG.info("grouped train: the map side reads rows ({})", columnar ? "the input's plan gives no columnar batches" : "asked");
+            chunks = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(pack).rdd();
+        }
         // One shuffle by a 64-bit hash of the key, and a sort by that hash alone: one long, so Spark's
         // sorter radix-sorts its prefixes and never compares records. Each group's chunks are then contiguous
         // (hash ties between keys are split in GroupedPartition) and its rows are put in canonical order there.
@@ -305,6 +308,36 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
         return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());
+    }
+
+    /** The map side's input: the key columns ({@code _group_i}, normalised), the used columns ({@code _used_i}), {@code _hash}. */
+    static Dataset<Row> select(Prepared p, java.util.function.Function<Column[], Column> keyHash) {
+        Dataset<Row> in = p.input();
+        List<String> groupBy = p.config().groupBy();
+        StructType inSchema = in.schema();
+        List<Column> select = new ArrayList<>();
+        List<Column> keys = new ArrayList<>();
+        for (int i = 0; i < groupBy.size(); i++) {
+            String name = groupBy.get(i);
+            select.add(normalised(functions.col(quote(name)), inSchema.apply(name).dataType()).as("_group_" + i));
+            keys.add(functions.col("_group_" + i));
+        }
+        for (int i = 0; i < p.usedColumns().size(); i++) {
+            select.add(functions.col(quote(p.usedColumns().get(i))).as("_used_" + i));
+        }
+        return in.select(select.toArray(Column[]::new))
+                .withColumn("_hash", keyHash.apply(keys.toArray(Column[]::new)).cast("long"));
+    }
+
+    /** The model's cells, as columns of {@link #select}'s frame. */
+    static List<Cell> selectedCells(Prepared p) {
+        int k = p.config().groupBy().size();
+        List<Cell> cells = new ArrayList<>();
+        for (Cell cell : p.cells()) {
+            int column = k + p.usedColumns().indexOf(cell.name());
+            cells.add(new Cell(column, cell.name(), cell.element(), cell.length()));
+        }
+        return cells;
     }
 
     /**
