@@ -86,9 +86,10 @@ use_line() {
     echo "  $jar is missing. Build it with:  $(line_build "$line" | sed 's/-q //; s/-Dstyle.color=never //')" >&2
     exit 2
   fi
-  # (target/ is the build's own; hidden files are tools' state, e.g. a test library's database)
+  # (target/ is the build's own; src/test/ is not in the jar; hidden files are tools' state, e.g. a test
+  # library's database)
   if [[ ! -f "$jar" || ! -d "$lib" || -n "$(find "$here/pom.xml" "$here/engine" "$here/job" \
-          \( -path '*/target' -o -name '.*' \) -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
+          \( -path '*/target' -o -path '*/src/test' -o -name '.*' \) -prune -o -type f -newer "$jar" -print 2>/dev/null | head -n 1)" ]]; then
     echo "tapeline: building the Spark $line job jar ($(line_build "$line")) ..." >&2
     (cd "$here" && $(line_build "$line") >&2) || { echo "tapeline: the build failed" >&2; exit 1; }
   fi
