@@ -511,9 +511,8 @@ public final class BlockRun implements Serializable {
         if (rule != null && rule.ownsConvergence()) {
             if (rule.converged(p)) return end(p, LaneStatus.CONVERGED, cost, norm, null);
         } else if (s.testsConvergence()) {
-            boolean gradOk = s.gradTolerance() == 0 || norm <= s.gradTolerance();
             // newton: and a minimum at working precision (judgeStationarity, this round)
-            if (gradOk && stepOk(p, s) && (stationary == null || stationary[p])) {
+            if (withinTolerances(p, norm, s) && (stationary == null || stationary[p])) {
                 return end(p, LaneStatus.CONVERGED, cost, norm, null);
             }
         }
@@ -554,6 +553,11 @@ public final class BlockRun implements Serializable {
     }
 
     /** Lane position p's gradient norm. */
+    /** Lane p's tolerance tests ({@code tolerance.grad} on {@code norm}, {@code tolerance.step}), those set. */
+    private boolean withinTolerances(int p, double norm, SolverSettings s) {
+        return (s.gradTolerance() == 0 || norm <= s.gradTolerance()) && stepOk(p, s);
+    }
+
     private double norm(int p) {
         double n2 = 0;
         for (double[] g : grads) n2 += g[p] * g[p];
@@ -585,7 +589,7 @@ public final class BlockRun implements Serializable {
         // Marked before the Hessian's reverse passes, which may reuse the gradient buffers norm() reads.
         boolean any = false;
         for (int p = 0; p < active; p++) {
-            stationary[p] = s.testsConvergence() && (s.gradTolerance() == 0 || norm(p) <= s.gradTolerance()) && stepOk(p, s);
+            stationary[p] = s.testsConvergence() && withinTolerances(p, norm(p), s);
             any |= stationary[p];
         }
         if (!any) return;

@@ -175,14 +175,22 @@ final class LmSubproblem {
 
     /** The (minimum-rank) Gauss-Newton step {@code R z = Q^T (-r)}, 0 past the rank, into {@link #step()}. */
     private void gaussNewton() {
+        backSubstitute(a, b, rank);
+    }
+
+    /**
+     * {@code T z = y} for the upper triangular T's leading {@code k} columns (0 in z past them), then
+     * the step {@code s = P z} into {@link #step()}.
+     */
+    private void backSubstitute(double[][] t, double[] y, int k) {
         for (int j = m - 1; j >= 0; j--) {
-            if (j >= rank) {
+            if (j >= k) {
                 z[j] = 0;
                 continue;
             }
-            double sum = b[j];
-            for (int k = j + 1; k < rank; k++) sum -= a[j][k] * z[k];
-            z[j] = sum / a[j][j];
+            double sum = y[j];
+            for (int i = j + 1; i < k; i++) sum -= t[j][i] * z[i];
+            z[j] = sum / t[j][j];
         }
         for (int j = 0; j < m; j++) s[perm[j]] = z[j];
     }
@@ -232,16 +240,7 @@ final class LmSubproblem {
         }
         int nsing = 0;
         while (nsing < m && sm[nsing][nsing] != 0) nsing++;
-        for (int j = m - 1; j >= 0; j--) {
-            if (j >= nsing) {
-                z[j] = 0;
-                continue;
-            }
-            double sum = rhs[j];
-            for (int k = j + 1; k < nsing; k++) sum -= sm[j][k] * z[k];
-            z[j] = sum / sm[j][j];
-        }
-        for (int j = 0; j < m; j++) s[perm[j]] = z[j];
+        backSubstitute(sm, rhs, nsing);
     }
 
     /** {@code ||D s||} of the current step. */
