@@ -160,11 +160,9 @@ final class TrustStep implements StepRule {
             // the radius, delta <= xtol ||D x||). At the precision limit no trial is accepted (the cost
             // cannot see the change, the gradient cannot halve), so a row at its minimiser with a gradient
             // of 1e-15 ran to MAX_STEPS on the last-step rule alone while its radius shrank to nothing.
-            double dmin = Double.POSITIVE_INFINITY;
-            for (int k = 0; k < m; k++) dmin = Math.min(dmin, tr.diag(k, p));
             boolean gradOk = gtol > 0 && second.gradNorm(p) <= gtol;
             boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || gradOk)
-                    && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / dmin <= stol));
+                    && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / smallestScale(tr, p, m) <= stol));
             if (!finite) {
                 tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
                 continue;
@@ -364,5 +362,12 @@ final class TrustStep implements StepRule {
     @Override
     public boolean converged(int p) {
         return tr.converged(p);
+    }
+
+    /** The smallest entry of lane p's scaling D: the longest step the radius allows is {@code delta / min D}. */
+    private static double smallestScale(TrustRegion tr, int p, int m) {
+        double dmin = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < m; k++) dmin = Math.min(dmin, tr.diag(k, p));
+        return dmin;
     }
 }
