@@ -269,7 +269,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
                 long sum = 0;
                 for (int d = 0; d < AHEAD; d++) {
                     long h = in.hashAhead(d);
-                    sum += table[4 * ((int) (h ^ (h >>> 29)) & mask) + 2];
+                    sum += table[4 * home(h, mask) + 2];
                 }
                 touched += sum;
             }
@@ -288,10 +288,15 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         }
 
         /** Row {@code r}'s slot: found by its hash and key; a new one if none. */
+        /** A hash's first slot in a table of {@code mask + 1} slots (its high bits folded in). */
+        int home(long hash, int mask) {
+            return (int) (hash ^ (hash >>> 29)) & mask;
+        }
+
         int slot(InternalRow r, long hash) {
             long bits = keys.bits(r);
             int mask = keyOf.length - 1;
-            int i = (int) (hash ^ (hash >>> 29)) & mask;
+            int i = home(hash, mask);
             while (table[4 * i + 2] != 0) {
                 if (table[4 * i] == hash && table[4 * i + 1] == bits && keys.sameKey(r, keyOf[i], bits)) return i;
                 i = (i + 1) & mask;
@@ -321,7 +326,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             for (int u = 0; u < groups; u++) {
                 int old = usedSlots[u];
                 long hash = oldTable[4 * old];
-                int j = (int) (hash ^ (hash >>> 29)) & mask;
+                int j = home(hash, mask);
                 while (table[4 * j + 2] != 0) j = (j + 1) & mask;
                 System.arraycopy(oldTable, 4 * old, table, 4 * j, 4);
                 keyOf[j] = oldKeys[old];
