@@ -362,12 +362,7 @@ public final class GradientAggregator implements Serializable {
             return w.lastCompiled;
         }
 
-        /** Whether the last {@link #runNewton} ran compiled ({@link HessianKernel}). */
-        public boolean newtonCompiled() {
-            return w.hessian().lastCompiled;
-        }
-
-        /** Whether the last {@link #hessian} ran compiled ({@link HessianKernel}). */
+        /** Whether the last {@link #runNewton} or {@link #hessian} ran compiled ({@link HessianKernel}). */
         public boolean hessianCompiled() {
             return w.hessian().lastCompiled;
         }
