@@ -31,6 +31,10 @@ import tapeline.engine.train.TrainState;
  * pass over those lanes; the start's solver is used in place ({@link TrainRun#owning}). A group ends
  * when its own run does and the next group's rows take its place, so a block costs the sum of its
  * groups' evaluations (packing, one group at a time; the group's rows stay in cache over its passes).
+ * Newton's evaluation is one pass ({@link GradientAggregator.Chunks#runNewton}) whose loop also keeps the
+ * values its Hessian reads (no {@code e^-|x|} computed twice), and the Hessian is computed only where the
+ * run reads it ({@link TrainRun#tell(GradientSums, java.util.function.Supplier, double)}: not at a refused
+ * line-search trial).
  *
  * <p>A group's exception (its start failing, no rows, an evaluation throwing) becomes its fit with
  * status INVALID and the reason; a loss not finite at the start is DIVERGED, as in a train run.

@@ -90,7 +90,8 @@ public final class GradientAggregator implements Serializable {
     /**
      * An empty aggregate that also sums the rows' Hessians ({@code optimizer = newton}): per chunk, the
      * Hessian of the chunk's summed loss from the tape's derivative program
-     * ({@link tapeline.engine.tape.HessianProgram}, interpreted), added exactly as the gradient is.
+     * ({@link tapeline.engine.tape.HessianProgram}; compiled, {@link HessianKernel}: one pass for the loss,
+     * the gradient and the Hessian, the same bits), added exactly as the gradient is.
      */
     public GradientAggregator(LossModel model, boolean hessian) {
         this.model = model;
