@@ -457,7 +457,8 @@ public final class GradientAggregator implements Serializable {
      * nodes, forward and backward) and keeps the forward values; {@link #hessian} then takes one reverse
      * pass per parameter through the gradient program from them. With {@code engine.codegen} the same
      * compiled ({@link HessianKernel}: the same bits, no forward value computed twice) once it is ready,
-     * else on the interpreter ({@link tapeline.engine.tape.HessianProgram}, the reference).
+     * else on the interpreter ({@link tapeline.engine.tape.HessianProgram}, the reference; the loss and
+     * gradient then by the train pass's kernel when it is ready, the same bits).
      */
     private static final class HessianWork {
         final Work pass;
@@ -470,6 +471,8 @@ public final class GradientAggregator implements Serializable {
         boolean lastCompiled;
         /** Whether the tape (or the kernel) holds the values of a pass at the parameters last asked for. */
         boolean kept;
+        /** Whether the last interpreted pass ran this tape's forward pass (not the train pass's kernel). */
+        boolean forwardDone;
 
         HessianWork(Work pass) {
             this.pass = pass;
@@ -507,6 +510,13 @@ public final class GradientAggregator implements Serializable {
                 return kernel.lossSum();
             }
             lastCompiled = false;
+            if (pass.kernel != null && pass.kernel.ready()) {
+                // A Hessian the generator does not take (its reverse pass reads a lane sum): the pass
+                // compiled as the train pass runs it, the Hessian from this tape's own forward pass.
+                forwardDone = false;
+                return evaluate(pass, n, grad, has);
+            }
+            forwardDone = true;
             tape.forward();
             tape.backward(compiled.lossNode());
             double l = Op.laneSum(tape.valueBuffer(compiled.lossNode()), n);
@@ -523,6 +533,7 @@ public final class GradientAggregator implements Serializable {
         double[] hessian(int n) {
             if (!kept) throw new IllegalStateException("the Hessian is read after Newton's pass");
             if (lastCompiled) return kernel.hessian(n);
+            if (!forwardDone) compiled.tape().forward();
             program.evaluate(g, h);
             int m = g.length;
             for (int i = 0; i < m; i++) {
