@@ -99,7 +99,7 @@ use_line() {
 java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$here/pom.xml")"
 log_conf="$here/conf/log4j2.properties"
 
-# Class-data sharing for embedded runs (docs/running.md, "Class-data sharing"): the driver's first use of
+# Class-data sharing for embedded runs (docs/class-data-sharing.md): the driver's first use of
 # Spark's classes (looked up in ~250 MB of jars, verified, linked) costs seconds per run; a dynamic CDS
 # archive of them, one per Spark line and Java runtime, kept in <line dir>/cds/, takes most of that off.
 # A run that finds no current archive makes one at its exit (-XX:ArchiveClassesAtExit, ~15 s once per

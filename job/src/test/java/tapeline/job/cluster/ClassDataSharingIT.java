@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tapeline.job.testing.SparkSuite;
 
 /**
- * {@code submit.sh}'s class-data-sharing archive for embedded runs (docs/running.md): the first run
+ * {@code submit.sh}'s class-data-sharing archive for embedded runs (docs/class-data-sharing.md): the first run
  * makes it, the next one maps the job's classes from it (the JVM's {@code -Xlog:class+load} says
  * {@code source: shared objects file (top)}) and writes the same bits; a stale archive (older than the
  * job jar) is remade; {@code TAPELINE_CDS=0} neither uses nor makes one; no CDS message reaches stdout.
