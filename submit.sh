@@ -129,6 +129,10 @@ cds_setup() {
   # A --check run loads too few of the job's classes to be worth archiving.
   for a in ${args[@]+"${args[@]}"}; do [[ "$a" != --check ]] || return 0; done
   mkdir -p "$dir" 2>/dev/null && [[ -w "$dir" ]] || return 0
+  # (what a JVM killed while dumping left behind)
+  find "$dir" -maxdepth 1 -name '.tapeline-jdk*.jsa' -mmin +120 -delete 2>/dev/null || true
+  echo "tapeline: this run also writes the class-data-sharing archive that later runs start from (once per build," >&2
+  echo "  some seconds at its end; TAPELINE_CDS=0 for none; docs/class-data-sharing.md)" >&2
   cds_dump="$dir/.tapeline-jdk$id.$$.jsa"
   cds_flags=("-XX:ArchiveClassesAtExit=$cds_dump" "-Xlog:cds*=off")
   trap 'rm -f "$cds_dump"' EXIT
@@ -136,8 +140,12 @@ cds_setup() {
 # After a dumping run that succeeded: the archive goes into place if a JVM can map it with these flags.
 cds_keep() {
   [[ -n "$cds_dump" ]] || return 0
+  local o opts=()
+  # The run's options but its -Xlog ones (a log file of the user's is not this check's to overwrite).
+  # shellcheck disable=SC2086 # TAPELINE_JAVA_OPTS is a list of options
+  for o in ${TAPELINE_JAVA_OPTS:-}; do [[ "$o" == -Xlog* ]] || opts+=("$o"); done
   # shellcheck disable=SC2086 # java_flags is a list of flags
-  if [[ "$1" == 0 && -s "$cds_dump" ]] && "$java" $java_flags ${TAPELINE_JAVA_OPTS:-} "-XX:SharedArchiveFile=$cds_dump" \
+  if [[ "$1" == 0 && -s "$cds_dump" ]] && "$java" $java_flags ${opts[@]+"${opts[@]}"} "-XX:SharedArchiveFile=$cds_dump" \
        -Xshare:on "-Xlog:cds*=off" -cp "$jar:$lib/*" -version >/dev/null 2>&1; then
     mv -f "$cds_dump" "$cds_archive" 2>/dev/null || true
   fi
