@@ -27,7 +27,7 @@ import tapeline.job.testing.SparkSuite;
 class ClassDataSharingIT extends SparkSuite {
     private static final String LINE = System.getenv().getOrDefault("TAPELINE_SPARK_LINE", "3.5");
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(8);
     private static final String SHARED = "tapeline.job.Main source: shared objects file (top)";
 
     @TempDir
