@@ -163,8 +163,9 @@ if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
   cds_setup
   set +e
+  # (the archive's flags before the user's, so that an -Xlog:cds of theirs is heard)
   # shellcheck disable=SC2086 # java_flags is a list of flags
-  "$java" $java_flags ${TAPELINE_JAVA_OPTS:-} ${cds_flags[@]+"${cds_flags[@]}"} -Dlog4j2.configurationFile="$log_conf" \
+  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} ${TAPELINE_JAVA_OPTS:-} -Dlog4j2.configurationFile="$log_conf" \
     -cp "$jar:$lib/*" tapeline.job.Main "$conf" ${args[@]+"${args[@]}"}
   rc=$?
   cds_keep "$rc"
