@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Canonical order.</b> A group's rows are sorted by their values as the solver sees them (the
  * model's columns, in its order, each by {@link Double#compare}): rows tied in every column are the same
  * bits, so a group's order, and so its fit, depends on its rows alone. {@link CanonicalOrder} sorts a
- * group's rows by one primitive sort of 64-bit prefix keys, comparing whole rows only where prefixes
- * tie (an earlier design had Spark sort by (key, every used column), comparing whole rows field by
- * field). The order a group's chunks arrive in (and how its rows were cut into chunks) therefore
+ * group's rows by a counting (radix) sort of 64-bit keys that order as {@code Double.compare}, column
+ * by column where values tie (an earlier design had Spark sort by (key, every used column), comparing
+ * whole rows field by field). The order a group's chunks arrive in (and how its rows were cut into chunks) therefore
  * changes no bit either.
  *
  * <p><b>Hash ties.</b> The rows of a run of equal hashes are one group unless two keys share a hash;

@@ -9,13 +9,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link CanonicalOrder} (prefix keys, a primitive sort, full comparisons only where prefixes tie)
+ * {@link CanonicalOrder} (a counting sort of 64-bit keys, column by column where values tie)
  * against two references on the same rows: the merge sort it replaced (copied below as it was in
  * {@code GroupedPartition}) and a plain stable sort of boxed row indices by the lexicographic
  * {@link Double#compare}. Compared bit for bit ({@link Double#doubleToRawLongBits}: NaNs with
  * different payloads tell a stable order from another), on rows built to hit every path: ties,
- * NaNs, -0.0 and 0.0, infinities, subnormals, runs of values that share a prefix but not their last
- * bits, a constant first column, sorted input, groups of 0 to 5,000 rows at an offset.
+ * NaNs, -0.0 and 0.0, infinities, subnormals, values that share their high bits but not their last
+ * ones, a constant first column, sorted input, groups of 0 to 5,000 rows at an offset.
  */
 class CanonicalOrderTest {
 
