@@ -6,15 +6,16 @@ import tapeline.engine.tape.DType;
  * Levenberg-Marquardt, one least-squares problem per lane: the settings and the per-lane state of
  * {@code optimizer = lm}, as MINPACK's {@code lmder} keeps them (the trust region's radius
  * {@code delta}, the Levenberg-Marquardt parameter {@code par}, the diagonal scaling {@code diag}
- * from the Jacobian's column norms, never decreasing). The step needs each lane's residuals and
+ * from the Jacobian's column norms, never decreasing, here to the power {@code jac_scaling}). The step needs each lane's residuals and
  * their Jacobian, so the block solver runs it ({@code tapeline.engine.solve.LmStep}); this class has
  * no first-order update and refuses {@link #applyGradients}.
  *
  * <p>Arguments: {@code factor} (default 100, as MINPACK's and scipy's: the first radius is
  * {@code factor * ||diag * x||}, or {@code factor} when that is 0; it may be a per-row column) and
- * {@code jac_scaling} (default true: D is the Jacobian's column norms, MINPACK's {@code mode = 1},
- * scipy's {@code x_scale='jac'}; false: D = 1, MINPACK's {@code mode = 2} with unit {@code diag},
- * scipy's {@code x_scale=1}).
+ * {@code jac_scaling} (in [0, 1], default 1: D_k is the largest norm of the Jacobian's column k
+ * met so far, to that power; 1 (or true) is MINPACK's {@code mode = 1}, scipy's {@code x_scale='jac'};
+ * 0 (or false) is D = 1, MINPACK's {@code mode = 2} with unit {@code diag}, scipy's {@code x_scale=1};
+ * 0.5, their geometric mean, solves more of the MGH corpus: docs/curve-fitting.md gives the counts).
  *
  * <pre>{@code
  * BlockSolver s = BlockSolver.leastSquares(residuals, vars, inputs, "lm", Map.of(),
@@ -37,8 +38,8 @@ public final class LevenbergMarquardt extends Optimizer {
     public static final int GTOL = 4;
 
     private final Hyper factor;
-    /** Whether D follows the Jacobian's column norms (MINPACK's mode 1), or stays 1 (mode 2). */
-    private final boolean jacScaling;
+    /** The power of the Jacobian's column norms in D: 1 (the default) MINPACK's mode 1, 0 D = 1 (mode 2). */
+    private final double jacScaling;
     private double[] delta;
     private double[] par;
     private double[] xnorm;
@@ -54,7 +55,7 @@ public final class LevenbergMarquardt extends Optimizer {
     public LevenbergMarquardt(Arguments args, DType dtype) {
         super(args, dtype, 1.0);
         factor = hyper("factor", 100, Arguments.Range.POSITIVE);
-        jacScaling = args.flag("jac_scaling", true);
+        jacScaling = args.number("jac_scaling", 1, Arguments.Range.UNIT_CLOSED);
         for (String h : new String[] {"learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) {
             if (args.has(h)) args.problem("optimizer lm does not take " + h + ": its step comes from a trust region on the residuals' Jacobian");
         }
@@ -83,8 +84,23 @@ public final class LevenbergMarquardt extends Optimizer {
 
     /** Lane p's initial step bound factor. */
     public double factor(int p) { return factor.at(p); }
-    /** Whether the scaling follows the Jacobian's column norms ({@code jac_scaling}, default true). */
-    public boolean jacScaling() { return jacScaling; }
+    /** The power of the Jacobian's column norms in the scaling ({@code jac_scaling}, default 1). */
+    public double jacScaling() { return jacScaling; }
+
+    /**
+     * Lane p's scaling of slot k at a new iterate whose Jacobian column k has norm {@code norm}:
+     * {@code norm^jac_scaling} (1 for a zero column) on the lane's first iterate, after that the
+     * largest such value met (MINPACK's {@code diag(j) = max(diag(j), wa2(j))}).
+     */
+    public void scale(int k, int p, double norm, boolean first) {
+        double d;
+        if (jacScaling == 0) d = 1;
+        else if (jacScaling == 1) d = norm;
+        else if (jacScaling == 0.5) d = Math.sqrt(norm); // sqrt, not pow: correctly rounded, the same bits everywhere
+        else d = Math.pow(norm, jacScaling);
+        if (first) diag[k][p] = d == 0 ? 1 : d;
+        else diag[k][p] = Math.max(diag[k][p], d);
+    }
     /** Lane p's trust-region radius. */
     public double delta(int p) { return delta[p]; }
     public void delta(int p, double v) { delta[p] = v; }

@@ -97,9 +97,7 @@ public final class LmNormalStep {
         for (int k = 0; k < m; k++) {
             double c = Math.sqrt(jtj[k][k]);
             sq += jtr[k] * jtr[k];
-            if (!lm.jacScaling()) lm.diag(k, 0, 1);
-            else if (fresh) lm.diag(k, 0, c == 0 ? 1 : c);
-            else lm.diag(k, 0, Math.max(lm.diag(k, 0), c));
+            lm.scale(k, 0, c, fresh);
             if (c != 0 && fnorm != 0) g = Math.max(g, Math.abs(jtr[k] / fnorm) / c);
         }
         gnorm = g;

@@ -7,7 +7,7 @@ import tapeline.engine.tape.Tape;
 /**
  * One outer iteration of MINPACK's {@code lmder} for every running lane ({@code optimizer = lm}):
  * the residuals r and their Jacobian J at the lane's point, the scaling D (the Jacobian's column
- * norms, never decreasing), the gtol test, then trial steps from {@link LmSubproblem} inside the
+ * norms to the power {@code jac_scaling}, never decreasing), the gtol test, then trial steps from {@link LmSubproblem} inside the
  * lane's trust region until one is accepted ({@code ratio >= 1e-4}: the actual fall of the sum of
  * squares at least 1e-4 of the fall the linear model predicts), updating the radius and
  * {@code par} by lmder's rules, with its ftol and xtol tests after each trial.
@@ -161,9 +161,7 @@ final class LmStep implements StepRule {
                 }
                 c = Math.sqrt(c);
                 jtrSq += jr * jr;
-                if (!lm.jacScaling()) lm.diag(k, p, 1);
-                else if (fresh) lm.diag(k, p, c == 0 ? 1 : c);
-                else lm.diag(k, p, Math.max(lm.diag(k, p), c));
+                lm.scale(k, p, c, fresh);
                 if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
             }
             gnorm[p] = g;
@@ -277,9 +275,10 @@ final class LmStep implements StepRule {
      * Whether lane p, whose ftol or xtol test just passed, is where those tests may end it: its
      * residuals at the rounding of unit-sized terms, or r orthogonal to J's columns to {@value #COSINE} (MINPACK's gtol measure,
      * blind to the parameters' units), or its gradient J'r small against its sum of squares
-     * (||J'r|| <= {@value #FLAT} ||r||^2, which sees a row whose columns of J vanish), or, with its
-     * largest |x_k| within {@value #RUNAWAY} times its start's, its residuals at most {@value #NEGLIGIBLE}
-     * of its start's or its cosine at most {@value #ALLOWANCE}. Otherwise the tests only say the steps
+     * (||J'r|| <= {@value #FLAT} ||r||^2, which sees a row whose columns of J vanish; for a lane that ran
+     * away, its largest |x_k| past {@value #RUNAWAY} times its start's, only at {@value #COSINE}), or, with
+     * its largest |x_k| within that, its residuals at most {@value #NEGLIGIBLE} of its start's or its cosine
+     * c at most sqrt(n eps) (see {@link #roundingCosine}). Otherwise the tests only say the steps
      * became small, as they do on a valley that runs to infinity with the cost falling to an asymptote (Beale from
      * 10x its start): the lane goes on, and ends MAX_STEPS if it never gets there.
      */
@@ -290,16 +289,32 @@ final class LmStep implements StepRule {
     /** {@link #stationary(int)} from its figures: ||r||, the residual count, the gtol cosine, ||J'r||, the largest |x_k|. */
     static boolean stationary(LevenbergMarquardt lm, int p, double fn, double n, double gnorm, double jtr, double xmax) {
         if (fn <= Math.sqrt(n) * ROUNDING) return true;
-        if (gnorm <= COSINE || jtr <= FLAT * fn * fn) return true;
-        // A lane that ran away is judged by the gradient alone: its start may be so far off that
-        // 1e-12 of its ||r|| is large (Jennrich-Sampson 10x unscaled starts at ||r|| 2.4e17 and
-        // ended CONVERGED at ||r|| 1.2e5 with cosine 0.999), and a valley to infinity shows itself so.
-        if (xmax >= RUNAWAY * Math.max(1, lm.xmax0(p))) return false;
+        if (gnorm <= COSINE) return true;
+        // A lane that ran away is judged by the gradient alone, at working precision: its start may be
+        // so far off that 1e-12 of its ||r|| is large (Jennrich-Sampson 10x unscaled starts at ||r||
+        // 2.4e17 and ended CONVERGED at ||r|| 1.2e5 with cosine 0.999), and a valley to infinity shows
+        // itself so. Bard's columns vanish in float64 as x2, x3 grow (||J'r|| / ||r||^2 = 1e-16 at its
+        // published end 17.43); Beale's valley, with jac_scaling = 0.5, reaches x1 = -4e6, where
+        // ||J'r|| / ||r||^2 is 3.7e-4 and the cosine 7.6e-8: still falling toward its infimum, not an end.
+        boolean ranAway = xmax >= RUNAWAY * Math.max(1, lm.xmax0(p));
+        if (jtr <= (ranAway ? COSINE : FLAT) * fn * fn) return true;
+        if (ranAway) return false;
         if (fn <= NEGLIGIBLE * lm.fnorm0(p)) return true;
-        // An ill-conditioned fit (NIST's Lanczos2, cosine 1e-7) or a zero-residual one at its rounding
-        // (cosines to 9e-4) fails both gradient measures where it is in fact stationary; a cosine
-        // above ALLOWANCE is not that (Meyer 100x unscaled: 0.12 where xtol passed, cost 1.8e8).
-        return gnorm <= ALLOWANCE;
+        return gnorm <= roundingCosine(n);
+    }
+
+    /**
+     * The largest cosine c between r and a column of J at which a lane may still be stationary at
+     * working precision: sqrt(n eps) for n residuals. The best step along column k lowers ||r||^2 by
+     * c_k^2 ||r||^2 (to first order), and the computed sum of n squares carries a rounding error of up to
+     * about n eps of itself: with c^2 <= n eps no step the cosine promises can show in the cost, so
+     * the steps that ftol and xtol found too small to matter are so. lmder's own gtol guard,
+     * {@link #COSINE} = sqrt(eps), is the case n = 1. (Until session 23 this was 1e-2, which let a
+     * row end CONVERGED where a relative fall of 1e-4 was still on offer; NIST's MGH10 start 1 with
+     * jac_scaling = 1 ends at cosine 4.0e-8, within sqrt(16 eps) = 6.0e-8.)
+     */
+    static double roundingCosine(double n) {
+        return Math.sqrt(n * EPS);
     }
 
     /**
@@ -345,8 +360,8 @@ final class LmStep implements StepRule {
     /** How far the largest |x_k| must have grown past its start (or 1) for a lane to be running away. */
     static final double RUNAWAY = 1e4;
 
-    /** The largest cosine of a lane that did not run away and that ftol or xtol may end (see {@link #stationary(int)}). */
-    static final double ALLOWANCE = 1e-2;
+    /** The spacing of doubles at 1. */
+    static final double EPS = 0x1p-52;
 
     /** MINPACK's gtol measure (the largest cosine between r and a column of J) of a stationary row: sqrt(eps). */
     static final double COSINE = 1.4901161193847656e-8;
