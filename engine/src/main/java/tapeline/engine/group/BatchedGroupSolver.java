@@ -58,51 +58,41 @@ public final class BatchedGroupSolver implements GroupSolver {
                 out[grp] = PerGroupSolver.invalid(start.params(), "the group has no rows");
                 continue;
             }
-            out[grp] = fit(problem, block, model, s, chunks, g, start, from, n);
+            try {
+                TrainRun run = TrainRun.owning(start, s);
+                boolean oneChunk = n <= model.blockLanes();
+                if (oneChunk) chunks.load(block.columns(), from, n);
+                boolean done = false;
+                while (!done) {
+                    double[] p = run.point();
+                    if (run.needsJacobian()) {
+                        // lm: least-squares passes over the group's rows (interpreted), as job = train's.
+                        if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
+                        done = run.tell(new tapeline.engine.train.JacobianAggregator(problem.residuals())
+                                .add(p, block.columns(), from, from + n).snapshot(), 0);
+                        continue;
+                    }
+                    GradientSums sums;
+                    if (oneChunk) {
+                        double loss = chunks.run(p, n, g);
+                        for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
+                        double[] h = null;
+                        if (run.needsHessian()) {
+                            h = chunks.hessian(n);
+                            for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
+                        }
+                        sums = new GradientSums(n, rounded(loss), g, h);
+                    } else {
+                        sums = new GradientAggregator(model, run.needsHessian()).add(p, block.columns(), from, from + n).snapshot();
+                    }
+                    done = run.tell(sums, 0);
+                }
+                out[grp] = PerGroupSolver.fit(run.result());
+            } catch (RuntimeException e) {
+                out[grp] = PerGroupSolver.invalid(start.params(), PerGroupSolver.describe(e));
+            }
         }
         return out;
-    }
-
-    /**
-     * One group's whole fit. Its own method, not the block loop's body: the JIT then compiles it once,
-     * as a method called per group, rather than the block's loop on stack replacement again and again
-     * (each with everything the fit inlines, tens of kilobytes of machine code).
-     */
-    private static GroupFit fit(GroupProblem problem, GroupBlock block, LossModel model, TrainLoop.Settings s,
-                                GradientAggregator.Chunks chunks, double[] g, TrainState start, int from, int n) {
-        try {
-            TrainRun run = TrainRun.owning(start, s);
-            boolean oneChunk = n <= model.blockLanes();
-            if (oneChunk) chunks.load(block.columns(), from, n);
-            boolean done = false;
-            while (!done) {
-                double[] p = run.point();
-                if (run.needsJacobian()) {
-                    // lm: least-squares passes over the group's rows (interpreted), as job = train's.
-                    if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
-                    done = run.tell(new tapeline.engine.train.JacobianAggregator(problem.residuals())
-                            .add(p, block.columns(), from, from + n).snapshot(), 0);
-                    continue;
-                }
-                GradientSums sums;
-                if (oneChunk) {
-                    double loss = chunks.run(p, n, g);
-                    for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
-                    double[] h = null;
-                    if (run.needsHessian()) {
-                        h = chunks.hessian(n);
-                        for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
-                    }
-                    sums = new GradientSums(n, rounded(loss), g, h);
-                } else {
-                    sums = new GradientAggregator(model, run.needsHessian()).add(p, block.columns(), from, from + n).snapshot();
-                }
-                done = run.tell(sums, 0);
-            }
-            return PerGroupSolver.fit(run.result());
-        } catch (RuntimeException e) {
-            return PerGroupSolver.invalid(start.params(), PerGroupSolver.describe(e));
-        }
     }
 
     /** The exact sum of the one value x, rounded: x, but 0.0 for -0.0 and the canonical NaN. */
