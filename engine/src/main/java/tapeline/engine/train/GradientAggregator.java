@@ -369,6 +369,32 @@ public final class GradientAggregator implements Serializable {
         }
     }
 
+    /** The (model, Hessian) pairs {@link #precompile} was asked for in this JVM. */
+    private static final java.util.Set<java.util.Map.Entry<LossModel, Boolean>> PRECOMPILED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Starts compiling {@code model}'s pass (and its Hessian's, with {@code hessian}) on the code
+     * generator's background thread and returns at once; the classes land in the JVM's kernel cache,
+     * keyed by their source, where every thread's tape of this model then finds them. Once per JVM per
+     * model; nothing to do without {@code engine.codegen}.
+     *
+     * <p>Why: a task that meets its first chunk before the class is there runs the interpreter until
+     * it is (the same bits), and the JIT compiles that interpreted path first, then throws it away
+     * when the compiled pass takes over (a deoptimisation and a second compilation of the solver's
+     * hot loop). Started while the job still reads its input, the compilation is done when the solve
+     * begins.
+     *
+     * <pre>{@code
+     * GradientAggregator.precompile(model, true);   // the pass and the Hessian, in the background
+     * }</pre>
+     */
+    public static void precompile(LossModel model, boolean hessian) {
+        if (!model.codegen() || !PRECOMPILED.add(java.util.Map.entry(model, hessian))) return;
+        Work w = new Work(model, model.compile());
+        if (hessian) w.hessian();
+    }
+
     /** This thread's chunk evaluator for {@code model}. */
     public static Chunks chunks(LossModel model) {
         return new Chunks(model, work(model));

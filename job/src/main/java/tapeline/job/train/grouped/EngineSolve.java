@@ -51,6 +51,23 @@ public record EngineSolve(LossModel model, int steps, double gradTolerance, doub
         java.util.Objects.requireNonNull(stderr, "stderr");
     }
 
+    /**
+     * Starts compiling the pass (and the Hessian for newton) in the background, once per JVM: the
+     * task's load phase then hides the compilation, and its solve runs compiled from the first group
+     * ({@link tapeline.engine.train.GradientAggregator#precompile}). lm's passes are interpreted: nothing to start.
+     */
+    @Override
+    public void prepare() {
+        try {
+            tapeline.engine.train.TrainRun run = tapeline.engine.train.TrainRun.owning(start.start(),
+                    new TrainLoop.Settings(steps, gradTolerance, lossTolerance, reduce, 0, regularizer, stepTolerance));
+            if (run.needsJacobian()) return;
+            tapeline.engine.train.GradientAggregator.precompile(model, run.needsHessian());
+        } catch (RuntimeException e) {
+            // A start that fails is each group's INVALID status in the solve, with its reason; nothing to warm here.
+        }
+    }
+
     @Override
     public GroupedPartition.GroupResult[] solve(double[][] columns, int[] starts) {
         GroupProblem problem = new GroupProblem(model,

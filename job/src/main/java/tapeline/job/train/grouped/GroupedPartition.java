@@ -53,6 +53,13 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
      */
     public interface BlockSolve extends Serializable {
         GroupResult[] solve(double[][] columns, int[] starts);
+
+        /**
+         * Called once when a task starts, before it reads its rows: a solve may start work in the
+         * background that its first block would otherwise wait for (compiling its pass). Must not fail.
+         */
+        default void prepare() {
+        }
     }
 
     /**
@@ -95,6 +102,7 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
 
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+        solve.prepare();
         return new Groups(rows);
     }
 

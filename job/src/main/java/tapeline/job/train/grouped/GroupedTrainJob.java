@@ -304,6 +304,9 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
                 .sortWithinPartitions(hash);
         spark.sparkContext().setJobDescription("tapeline train: read " + c.input().describe() + " and bring each group's rows together");
         RDD<InternalRow> rows = sorted.queryExecution().toRdd();
+        // Embedded (local) Spark: the tasks run in this JVM, so compiling the solve's pass now overlaps
+        // it with the map stage; each task also asks (GroupedPartition.call), which is what a cluster's executors do.
+        if (spark.sparkContext().isLocal()) solve.prepare();
         GroupedPartition f = new GroupedPartition(keyTypes, cells.size(), g.maxRows(), g.blockRows(),
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
