@@ -30,9 +30,9 @@ import tapeline.engine.tape.Tape;
  * pass of gradient node i, mirrored. A chunk's rows are done one at a time (a row's elements stay in
  * L1/L2): {@code forward} computes every forward value once (an exp or log once per element and
  * step), stores those the reverse passes read in scratch and sums the cost and the gradient; then
- * {@code hessianRow0 .. hessianRow<m-1>} each walk one reverse pass, only the statements its upper
- * half reads, and sum that half in registers; a row's entries that the pass never reaches (structural
- * zeros) are written as 0.0 without a loop.
+ * the {@code hessianRow<i>_<m-1-i>} methods each walk two reverse passes (rows i and m-1-i, {@link #groups}),
+ * only the statements their upper halves read, and sum those halves in registers; entries that a pass
+ * never reaches (structural zeros) are written as 0.0 without a sum.
  */
 final class ElementSource {
     /** The generated source and the number of scratch buffers {@code derivatives} needs. */
@@ -194,7 +194,7 @@ final class ElementSource {
         for (int g : gradient) if (g >= 0) KernelSource.check(tape, g, vars);
         // The rows first: they say which forward values they read.
         List<String> rows = new ArrayList<>();
-        for (int i = 0; i < m; i++) rows.add(hessianRow(i));
+        for (int[] g : groups(m)) rows.add(hessianRows(g));
         s.append("    // each row's cost, gradient and Hessian, one row of the chunk at a time\n");
         s.append("    public void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost,"
                 + " double[][] grad, double[][][] hess, double[][] reverse) {\n");
@@ -202,7 +202,7 @@ final class ElementSource {
         s.append("            final int at = q * per;\n");
         s.append("            final int p = rows[c0 + q];\n");
         s.append("            forward(n, t, at, per, p, cost, grad, reverse);\n");
-        for (int i = 0; i < m; i++) s.append("            hessianRow").append(i).append("(n, t, at, per, p, hess);\n");
+        for (int[] g : groups(m)) s.append("            ").append(name(g)).append("(n, t, at, per, p, hess);\n");
         s.append("        }\n    }\n\n");
         int index = 0;
         for (var e : stored.entrySet()) e.setValue(index++); // in node order
@@ -267,53 +267,88 @@ final class ElementSource {
     }
 
     /**
-     * Row i of each element's Hessian, its upper half: the reverse pass from gradient node i, as
-     * {@link tapeline.engine.tape.HessianProgram#evaluateUpper} takes it, each entry {@code j >= i}
-     * summed over a row's elements and mirrored into {@code hess[j][i]}. Only the cotangents that
-     * reach variables {@code j >= i} are kept (javac's and the JIT's dead-code elimination drop the rest);
-     * an entry the pass never reaches (a structural zero) is written as 0.0, the sum of zeros, without a loop.
+     * Which rows of the Hessian share a loop: row i with row m-1-i, whose upper halves have m-i and
+     * i+1 entries, so every loop sums m+1 of them. A loop per row leaves the last rows one or two
+     * sums, each a chain of dependent additions (in the elements' order, for the bits) the core
+     * waits on; one loop for all rows keeps more sums than there are registers. Logistic, 6
+     * parameters, 200 points: 10.5-10.7 us a row for the pairs, 10.8-11.5 a loop per row, 11.4-11.7
+     * one loop (CPU, the compiled derivatives pass, interleaved, load 14-17).
      */
-    private String hessianRow(int i) throws KernelSource.Unsupported {
+    static List<int[]> groups(int m) {
+        List<int[]> g = new ArrayList<>();
+        for (int i = 0; i < m - 1 - i; i++) g.add(new int[] {i, m - 1 - i});
+        if (m % 2 == 1) g.add(new int[] {m / 2});
+        return g;
+    }
+
+    private static String name(int[] is) {
+        StringBuilder b = new StringBuilder("hessianRow");
+        for (int k = 0; k < is.length; k++) b.append(k == 0 ? "" : "_").append(is[k]);
+        return b.toString();
+    }
+
+    private static final java.util.regex.Pattern ADJ = java.util.regex.Pattern.compile("\\b(adj\\d+_\\d+)\\b");
+
+    /**
+     * Rows {@code is} of each element's Hessian, their upper halves: row i is the reverse pass from
+     * gradient node i, as {@link tapeline.engine.tape.HessianProgram#evaluateUpper} takes it, each entry
+     * {@code j >= i} summed over a row's elements and mirrored into {@code hess[j][i]}. Only the
+     * cotangents that reach variables {@code j >= i} are kept ({@link #live}); an entry the pass never
+     * reaches (a structural zero) is written as 0.0, the sum of zeros, without a sum.
+     */
+    private String hessianRows(int[] is) throws KernelSource.Unsupported {
         int m = vars.length;
         boolean[] needed = new boolean[tape.size()];
-        KernelSource.Walk w;
-        if (gradient[i] >= 0) {
-            w = KernelSource.walk(tape, gradient[i], vars, needed);
-        } else { // the body does not depend on variable i: HessianProgram writes a row of zeros
-            String[] zeros = new String[m];
-            java.util.Arrays.fill(zeros, "0.0");
-            w = new KernelSource.Walk(List.of(), zeros);
-        }
+        List<String> statements = new ArrayList<>();
+        StringBuilder decl = new StringBuilder();
+        StringBuilder sums = new StringBuilder();
+        StringBuilder out = new StringBuilder();
         boolean any = false;
-        for (int j = i; j < m; j++) any |= !w.gradients()[j].equals("0.0");
-        List<String> statements = live(w, i, needed);
+        for (int i : is) {
+            KernelSource.Walk w;
+            boolean[] mine = new boolean[tape.size()];
+            if (gradient[i] >= 0) {
+                w = KernelSource.walk(tape, gradient[i], vars, mine);
+            } else { // the body does not depend on variable i: HessianProgram writes a row of zeros
+                String[] zeros = new String[m];
+                java.util.Arrays.fill(zeros, "0.0");
+                w = new KernelSource.Walk(List.of(), zeros);
+            }
+            List<String> kept = live(w, i, mine);
+            for (int j = 0; j < needed.length; j++) needed[j] |= mine[j];
+            String suffix = is.length > 1 ? "_r" + i : ""; // each pass's cotangents named apart
+            for (String b : kept) statements.add(ADJ.matcher(b).replaceAll("$1" + suffix));
+            for (int j = i; j < m; j++) {
+                String g = ADJ.matcher(w.gradients()[j]).replaceAll("$1" + suffix);
+                boolean zero = g.equals("0.0");
+                String h = zero ? "0.0" : "h" + i + "_" + j;
+                if (!zero) {
+                    any = true;
+                    decl.append("        double ").append(h).append(" = -0.0;\n");
+                    sums.append("            ").append(add(h, g)).append('\n');
+                }
+                out.append("        hess[").append(i).append("][").append(j).append("][p] = ").append(h).append(";\n");
+                if (j > i) out.append("        hess[").append(j).append("][").append(i).append("][p] = ").append(h).append(";\n");
+            }
+        }
         StringBuilder s = new StringBuilder();
-        s.append("    // d(gradient node ").append(gradient[i]).append(")/d(variables ").append(i).append("..").append(m - 1)
-                .append("): row ").append(i).append(" of each element's Hessian, its upper half summed over a row's elements\n");
-        s.append("    private static void hessianRow").append(i).append("(double[][] n, double[][] t, int at, int per, int p,")
+        s.append("    // rows ").append(java.util.Arrays.toString(is)).append(" of each element's Hessian (the reverse passes from their")
+                .append(" gradient nodes), their upper halves summed over a row's elements\n");
+        s.append("    private static void ").append(name(is)).append("(double[][] n, double[][] t, int at, int per, int p,")
                 .append(" double[][][] hess) {\n");
         if (any) {
             StringBuilder pre = new StringBuilder();
             StringBuilder reads = new StringBuilder();
             boolean[] declared = new boolean[tape.size()];
             for (int j = 0; j < tape.size(); j++) if (needed[j]) declare(j, declared, pre, reads);
-            s.append(pre);
-            for (int j = i; j < m; j++) {
-                if (!w.gradients()[j].equals("0.0")) s.append("        double h").append(i).append('_').append(j).append(" = -0.0;\n");
-            }
+            s.append(pre).append(decl);
             s.append("        for (int i = at; i < at + per; i++) {\n");
             s.append(reads);
             for (String b : statements) s.append("            ").append(b).append('\n');
-            for (int j = i; j < m; j++) {
-                if (!w.gradients()[j].equals("0.0")) s.append("            ").append(add("h" + i + "_" + j, w.gradients()[j])).append('\n');
-            }
+            s.append(sums);
             s.append("        }\n");
         }
-        for (int j = i; j < m; j++) {
-            String h = w.gradients()[j].equals("0.0") ? "0.0" : "h" + i + "_" + j;
-            s.append("        hess[").append(i).append("][").append(j).append("][p] = ").append(h).append(";\n");
-            if (j > i) s.append("        hess[").append(j).append("][").append(i).append("][p] = ").append(h).append(";\n");
-        }
+        s.append(out);
         s.append("    }\n\n");
         return s.toString();
     }

@@ -223,6 +223,21 @@ class ElementCompiledTest {
             same(g1[k], g2[k], what + ": derivatives' gradient " + k);
             for (int j = 0; j < 2; j++) same(h1[k][j], h2[k][j], what + ": H[" + k + "][" + j + "]");
         }
+        // The one pass newton and trust take per point (ElementKernel.Known): cost, gradient program, Hessian and
+        // the reverse pass's gradient together, each with the bits of the interpreter's own pass for it.
+        double[] c3 = new double[ROWS];
+        double[][] g3 = new double[2][ROWS];
+        double[][] r3 = new double[2][ROWS];
+        double[][][] h3 = new double[2][2][ROWS];
+        a.derivatives(a.new Rows(on.tape(), ROWS), values, rows, count, c3, g3, h3, r3);
+        double[][] gr = new double[2][ROWS];
+        b.gradients(off.tape(), values, rows, count, null, gr);
+        same(c3, c2, what + ": the one pass's costs");
+        for (int k = 0; k < 2; k++) {
+            same(g3[k], g2[k], what + ": the one pass's gradient program " + k);
+            same(r3[k], gr[k], what + ": the one pass's reverse gradient " + k);
+            for (int j = 0; j < 2; j++) same(h3[k][j], h2[k][j], what + ": the one pass's H[" + k + "][" + j + "]");
+        }
     }
 
     /** Random inputs on the row tape (x with exact zeros, for the kinks), rounded to the dtype. */
