@@ -25,13 +25,14 @@ import tapeline.engine.tape.Tape;
  *       {@code s = b[0]; s += b[1] ...}. In float32 the first element is taken as it is and each
  *       further sum rounded, as {@code DType.round} rounds the interpreter's.</li>
  * </ul>
- * The Hessian ({@code derivatives}) is {@link tapeline.engine.tape.HessianProgram#evaluate} on per-lane
- * sources: one reverse pass per gradient node, each element's entry the mean of both passes,
- * {@code 0.5 * (a_ij + a_ji)}. A chunk's rows are done one at a time (a row's elements stay in L1/L2):
- * {@code forward} stores the values the reverse passes read in scratch and sums the cost and the
- * gradient, then {@code hessianRow<m-1> .. hessianRow0} each walk one reverse pass; row i keeps its
- * {@code a_ij} for {@code j < i} in scratch for the rows after it and sums the upper triangle
- * {@code j >= i} (the mean is symmetric bit for bit: {@code a + b == b + a}).
+ * The Hessian ({@code derivatives}) is {@link tapeline.engine.tape.HessianProgram#evaluateUpper} on
+ * per-lane sources: row i of each element's Hessian, its upper half {@code j >= i}, from the reverse
+ * pass of gradient node i, mirrored. A chunk's rows are done one at a time (a row's elements stay in
+ * L1/L2): {@code forward} computes every forward value once (an exp or log once per element and
+ * step), stores those the reverse passes read in scratch and sums the cost and the gradient; then
+ * the {@code hessianRow<i>_<m-1-i>} methods each walk two reverse passes (rows i and m-1-i, {@link #groups}),
+ * only the statements their upper halves read, and sum those halves in registers; entries that a pass
+ * never reaches (structural zeros) are written as 0.0 without a sum.
  */
 final class ElementSource {
     /** The generated source and the number of scratch buffers {@code derivatives} needs. */
@@ -74,7 +75,7 @@ final class ElementSource {
                 .append(tape.size()).append(" nodes, ").append(vars.length).append(" variables): one array element per lane,")
                 .append(" a row's elements at lanes [at, at + per). Do not edit.\n");
         s.append("// v<k>: node k's value in lane i; adj<k>_<m>: its cotangent; n<k>: its buffer; f<k>: its scratch;")
-                .append(" a<i>_<j>: d(gradient i)/d(variable j); s, g<k>, h<i>_<j>: sums over a row's elements.\n");
+                .append(" s, g<k>, h<i>_<j>: sums over a row's elements.\n");
         s.append("public final class GeneratedElements implements tapeline.engine.codegen.GeneratedElements {\n\n");
         if (residual >= 0) {
             residuals(s);
@@ -91,7 +92,7 @@ final class ElementSource {
                     + " double[][] grad, double[][][] hess, double[][] reverse)", "no Hessian was generated");
         }
         s.append("}\n");
-        return new Result(s.toString(), stored.size() + vars.length * vars.length);
+        return new Result(s.toString(), stored.size());
     }
 
     private static void unsupported(StringBuilder s, String signature, String why) {
@@ -193,7 +194,7 @@ final class ElementSource {
         for (int g : gradient) if (g >= 0) KernelSource.check(tape, g, vars);
         // The rows first: they say which forward values they read.
         List<String> rows = new ArrayList<>();
-        for (int i = m - 1; i >= 0; i--) rows.add(hessianRow(i));
+        for (int[] g : groups(m)) rows.add(hessianRows(g));
         s.append("    // each row's cost, gradient and Hessian, one row of the chunk at a time\n");
         s.append("    public void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost,"
                 + " double[][] grad, double[][][] hess, double[][] reverse) {\n");
@@ -201,13 +202,12 @@ final class ElementSource {
         s.append("            final int at = q * per;\n");
         s.append("            final int p = rows[c0 + q];\n");
         s.append("            forward(n, t, at, per, p, cost, grad, reverse);\n");
-        for (int i = m - 1; i >= 0; i--) s.append("            hessianRow").append(i).append("(n, t, at, per, p, hess);\n");
+        for (int[] g : groups(m)) s.append("            ").append(name(g)).append("(n, t, at, per, p, hess);\n");
         s.append("        }\n    }\n\n");
         int index = 0;
         for (var e : stored.entrySet()) e.setValue(index++); // in node order
         forward(s);
         for (String r : rows) {
-            r = r.replace("@A@", Integer.toString(stored.size()));
             java.util.regex.Matcher x = java.util.regex.Pattern.compile("@f(\\d+)@").matcher(r);
             s.append(x.replaceAll(g -> Integer.toString(stored.get(Integer.parseInt(g.group(1))))));
         }
@@ -266,53 +266,122 @@ final class ElementSource {
         s.append("    }\n\n");
     }
 
-    /** Row i of each element's Hessian: the reverse pass from gradient node i, summed (upper triangle) over a row's elements. */
-    private String hessianRow(int i) throws KernelSource.Unsupported {
+    /**
+     * Which rows of the Hessian share a loop: row i with row m-1-i, whose upper halves have m-i and
+     * i+1 entries, so every loop sums m+1 of them. A loop per row leaves the last rows one or two
+     * sums, each a chain of dependent additions (in the elements' order, for the bits) the core
+     * waits on; one loop for all rows keeps more sums than there are registers. Logistic, 6
+     * parameters, 200 points: 10.5-10.7 us a row for the pairs, 10.8-11.5 a loop per row, 11.4-11.7
+     * one loop (CPU, the compiled derivatives pass, interleaved, load 14-17).
+     */
+    static List<int[]> groups(int m) {
+        List<int[]> g = new ArrayList<>();
+        for (int i = 0; i < m - 1 - i; i++) g.add(new int[] {i, m - 1 - i});
+        if (m % 2 == 1) g.add(new int[] {m / 2});
+        return g;
+    }
+
+    private static String name(int[] is) {
+        StringBuilder b = new StringBuilder("hessianRow");
+        for (int k = 0; k < is.length; k++) b.append(k == 0 ? "" : "_").append(is[k]);
+        return b.toString();
+    }
+
+    private static final java.util.regex.Pattern ADJ = java.util.regex.Pattern.compile("\\b(adj\\d+_\\d+)\\b");
+
+    /**
+     * Rows {@code is} of each element's Hessian, their upper halves: row i is the reverse pass from
+     * gradient node i, as {@link tapeline.engine.tape.HessianProgram#evaluateUpper} takes it, each entry
+     * {@code j >= i} summed over a row's elements and mirrored into {@code hess[j][i]}. Only the
+     * cotangents that reach variables {@code j >= i} are kept ({@link #live}); an entry the pass never
+     * reaches (a structural zero) is written as 0.0, the sum of zeros, without a sum.
+     */
+    private String hessianRows(int[] is) throws KernelSource.Unsupported {
         int m = vars.length;
         boolean[] needed = new boolean[tape.size()];
-        KernelSource.Walk w;
-        if (gradient[i] >= 0) {
-            w = KernelSource.walk(tape, gradient[i], vars, needed);
-        } else { // the body does not depend on variable i: HessianProgram writes a row of zeros
-            String[] zeros = new String[m];
-            java.util.Arrays.fill(zeros, "0.0");
-            w = new KernelSource.Walk(List.of(), zeros);
+        List<String> statements = new ArrayList<>();
+        StringBuilder decl = new StringBuilder();
+        StringBuilder sums = new StringBuilder();
+        StringBuilder out = new StringBuilder();
+        boolean any = false;
+        for (int i : is) {
+            KernelSource.Walk w;
+            boolean[] mine = new boolean[tape.size()];
+            if (gradient[i] >= 0) {
+                w = KernelSource.walk(tape, gradient[i], vars, mine);
+            } else { // the body does not depend on variable i: HessianProgram writes a row of zeros
+                String[] zeros = new String[m];
+                java.util.Arrays.fill(zeros, "0.0");
+                w = new KernelSource.Walk(List.of(), zeros);
+            }
+            List<String> kept = live(w, i, mine);
+            for (int j = 0; j < needed.length; j++) needed[j] |= mine[j];
+            String suffix = is.length > 1 ? "_r" + i : ""; // each pass's cotangents named apart
+            for (String b : kept) statements.add(ADJ.matcher(b).replaceAll("$1" + suffix));
+            for (int j = i; j < m; j++) {
+                String g = ADJ.matcher(w.gradients()[j]).replaceAll("$1" + suffix);
+                boolean zero = g.equals("0.0");
+                String h = zero ? "0.0" : "h" + i + "_" + j;
+                if (!zero) {
+                    any = true;
+                    decl.append("        double ").append(h).append(" = -0.0;\n");
+                    sums.append("            ").append(add(h, g)).append('\n');
+                }
+                out.append("        hess[").append(i).append("][").append(j).append("][p] = ").append(h).append(";\n");
+                if (j > i) out.append("        hess[").append(j).append("][").append(i).append("][p] = ").append(h).append(";\n");
+            }
         }
-        StringBuilder pre = new StringBuilder();
-        StringBuilder reads = new StringBuilder();
-        boolean[] declared = new boolean[tape.size()];
-        for (int j = 0; j < tape.size(); j++) if (needed[j]) declare(j, declared, pre, reads);
         StringBuilder s = new StringBuilder();
-        s.append("    // d(gradient node ").append(gradient[i]).append(")/d(variables): row ").append(i)
-                .append(" of each element's Hessian, the upper triangle summed over a row's elements\n");
-        s.append("    private static void hessianRow").append(i).append("(double[][] n, double[][] t, int at, int per, int p,")
+        s.append("    // rows ").append(java.util.Arrays.toString(is)).append(" of each element's Hessian (the reverse passes from their")
+                .append(" gradient nodes), their upper halves summed over a row's elements\n");
+        s.append("    private static void ").append(name(is)).append("(double[][] n, double[][] t, int at, int per, int p,")
                 .append(" double[][][] hess) {\n");
-        s.append(pre);
-        for (int j = 0; j < m; j++) {
-            if (j == i) continue;
-            String name = j < i ? "a" + i + "_" + j : "a" + j + "_" + i;
-            int index = j < i ? i * m + j : j * m + i;
-            // the a_ij buffers follow the stored values' (@A@: their number, known once all rows are)
-            s.append("        final double[] ").append(name).append(" = t[@A@ + ").append(index).append("];").append(j < i ? " // written here\n" : " // written by row " + j + "\n");
+        if (any) {
+            StringBuilder pre = new StringBuilder();
+            StringBuilder reads = new StringBuilder();
+            boolean[] declared = new boolean[tape.size()];
+            for (int j = 0; j < tape.size(); j++) if (needed[j]) declare(j, declared, pre, reads);
+            s.append(pre).append(decl);
+            s.append("        for (int i = at; i < at + per; i++) {\n");
+            s.append(reads);
+            for (String b : statements) s.append("            ").append(b).append('\n');
+            s.append(sums);
+            s.append("        }\n");
         }
-        for (int j = i; j < m; j++) s.append("        double h").append(i).append('_').append(j).append(" = -0.0;\n");
-        s.append("        for (int i = at; i < at + per; i++) {\n");
-        s.append(reads);
-        for (String b : w.statements()) s.append("            ").append(b).append('\n');
-        for (int j = 0; j < i; j++) s.append("            a").append(i).append('_').append(j).append("[i] = ").append(w.gradients()[j]).append(";\n");
-        s.append("            ").append(add("h" + i + "_" + i, w.gradients()[i])).append('\n');
-        for (int j = i + 1; j < m; j++) {
-            // HessianProgram's mean of the two passes, unrounded (as it computes it), then summed
-            s.append("            ").append(add("h" + i + "_" + j, "0.5 * (" + w.gradients()[j] + " + a" + j + "_" + i + "[i])")).append('\n');
-        }
-        s.append("        }\n");
-        s.append("        hess[").append(i).append("][").append(i).append("][p] = h").append(i).append('_').append(i).append(";\n");
-        for (int j = i + 1; j < m; j++) {
-            s.append("        hess[").append(i).append("][").append(j).append("][p] = h").append(i).append('_').append(j).append(";\n");
-            s.append("        hess[").append(j).append("][").append(i).append("][p] = h").append(i).append('_').append(j).append(";\n");
-        }
+        s.append(out);
         s.append("    }\n\n");
         return s.toString();
+    }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("\\b(?:adj\\d+_\\d+|v\\d+)\\b");
+
+    /**
+     * The statements of walk {@code w} that the cotangents of variables {@code from..} read, in order
+     * (a backward liveness pass over the generated names), with {@code needed} set to the node values
+     * they and those cotangents read: row i's pass stores and reads nothing for its lower half.
+     */
+    private List<String> live(KernelSource.Walk w, int from, boolean[] needed) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (int j = from; j < vars.length; j++) names(w.gradients()[j], live);
+        List<String> kept = new ArrayList<>();
+        List<String> all = w.statements();
+        for (int k = all.size() - 1; k >= 0; k--) {
+            String b = all.get(k);
+            String code = b.contains(" // ") ? b.substring(0, b.indexOf(" // ")) : b;
+            if (!code.startsWith("final double ")) throw new IllegalStateException("unexpected statement: " + b);
+            String defined = code.substring("final double ".length(), code.indexOf(" = "));
+            if (!live.contains(defined)) continue;
+            names(code.substring(code.indexOf(" = ") + 3), live);
+            kept.add(0, b);
+        }
+        java.util.Arrays.fill(needed, false);
+        for (String name : live) if (name.startsWith("v")) needed[Integer.parseInt(name.substring(1))] = true;
+        return kept;
+    }
+
+    private static void names(String code, java.util.Set<String> into) {
+        java.util.regex.Matcher x = NAME.matcher(code);
+        while (x.find()) into.add(x.group());
     }
 
     /** Declares value j for a reverse pass: a constant, a data buffer's element, or a computed value from scratch. */

@@ -23,8 +23,8 @@ public interface GeneratedElements {
     void gradients(double[][] n, int[] rows, int c0, int count, int per, double[] cost, double[][] grad);
 
     /**
-     * The body, the gradient program's values and the symmetrised Hessian ({@code hess[i][j][p]}, the
-     * mean of both reverse passes per element) summed per row; with {@code reverse} not null also what
+     * The body, the gradient program's values and the Hessian ({@code hess[i][j][p]}: per element the
+     * upper half, row i from gradient node i's reverse pass, mirrored) summed per row; with {@code reverse} not null also what
      * {@link #gradients} gives ({@code reverse[k][p]}), from the same forward pass. Only when the Hessian was generated.
      */
     void derivatives(double[][] n, double[][] t, int[] rows, int c0, int count, int per, double[] cost, double[][] grad,

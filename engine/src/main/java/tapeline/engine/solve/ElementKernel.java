@@ -60,13 +60,13 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.all = new int[lanes];
         for (int p = 0; p < lanes; p++) all[p] = p;
         this.in = elements.new Rows(rowTape, lanes); // the row tape's inputs are loaded before the kernel is made
-        this.ahead = !lm && elements.secondOrder() && elements.compiledPasses() ? new Ahead() : null;
+        this.known = !lm && elements.secondOrder() && elements.compiledPasses() ? new Known() : null;
     }
 
     /** The row at lane position {@code from} moved to {@code to} (with the row tape's lanes). */
     void moveLane(int from, int to) {
         in.moveLane(from, to);
-        if (ahead != null) ahead.moveLane(from, to);
+        if (known != null) known.moveLane(from, to);
     }
 
     /** The residuals' buffers, {@code [n][lanes]}. */
@@ -105,74 +105,89 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
 
     /** The cost, gradient and Hessian of the first {@code active} rows (newton, trust, the verdict). */
     void derivatives(int active, double[][] g, double[][][] h) {
-        if (ahead != null && ahead.at(values, active)) {
-            ahead.into(rowTape.valueBuffer(costNode), g, h, active);
+        if (known == null) {
+            elements.derivatives(in, values, all, active, rowTape.valueBuffer(costNode), g, h);
             return;
         }
-        elements.derivatives(in, values, all, active, rowTape.valueBuffer(costNode), g, h);
+        known.ensure(null, active);
+        System.arraycopy(known.cost, 0, rowTape.valueBuffer(costNode), 0, active);
+        for (int k = 0; k < m; k++) {
+            System.arraycopy(known.g[k], 0, g[k], 0, active);
+            for (int j = 0; j < m; j++) System.arraycopy(known.h[k][j], 0, h[k][j], 0, active);
+        }
     }
 
     /**
-     * The derivatives taken with the last {@link #gradients} (compiled, second order): a block's
-     * iteration asks for the gradient (its convergence test), then at the same point for the
-     * Hessian (newton's and trust's step); the compiled pass gives both from one forward pass
-     * (its exponentials and logarithms are most of a pass). The same values as a second pass would
-     * give: the same generated statements on the same inputs.
+     * Each row's cost, gradient, Hessian and reverse-pass gradient at the point they were last taken
+     * (compiled, second order: newton and trust), by the compiled pass that gives them all from one
+     * forward pass, whose exponentials and logarithms are most of its time. A block's iteration asks
+     * for the gradient (its convergence test), then at the same point for the Hessian (the step), then
+     * for the costs (and near the end the gradients) of its trial points, and the next iteration
+     * for the gradient and Hessian where the trial was accepted: each of these is served from here
+     * when the row is where they were taken, bit for bit, so a row's forward pass runs once per point,
+     * not once per question. The trial's cost pass takes the whole derivatives (about 1.7x a cost
+     * pass: the gradient and Hessian on top of the same exp and log) and they are used unless the
+     * trial is rejected. The same values as separate passes give: the same generated statements on
+     * the same inputs ({@code costs}, {@code gradients} and {@code derivatives} of the element
+     * program agree bit for bit; ElementCompiledTest).
      */
-    private final class Ahead implements java.io.Serializable {
+    private final class Known implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         final double[] cost = new double[values[0].length];
         final double[][] g = new double[m][values[0].length];
         final double[][][] h = new double[m][m][values[0].length];
-        /** The point they were taken at, per row position, and how many rows. */
+        final double[][] reverse = new double[m][values[0].length];
+        /** The point row p's values were taken at, when {@code taken[p]}. */
         final double[][] x = new double[m][values[0].length];
-        int rows = -1;
+        final boolean[] taken = new boolean[values[0].length];
+        private final int[] todo = new int[values[0].length];
 
-        void take(int active, double[] costs) {
-            elements.derivatives(in, values, all, active, cost, g, h, grads);
-            System.arraycopy(cost, 0, costs, 0, active);
-            for (int k = 0; k < m; k++) System.arraycopy(values[k], 0, x[k], 0, active);
-            rows = active;
+        /** Rows {@code [0, active)} with {@code which[p]} (all when null) known at their current values: takes those that are not. */
+        void ensure(boolean[] which, int active) {
+            int count = 0;
+            for (int p = 0; p < active; p++) if ((which == null || which[p]) && !at(p)) todo[count++] = p;
+            if (count == 0) return;
+            elements.derivatives(in, values, todo, count, cost, g, h, reverse);
+            for (int q = 0; q < count; q++) {
+                int p = todo[q];
+                taken[p] = true;
+                for (int k = 0; k < m; k++) x[k][p] = values[k][p];
+            }
         }
 
-        /** Whether the rows {@code [0, active)} are where they were taken, bit for bit. */
-        boolean at(double[][] now, int active) {
-            if (rows < 0 || active > rows) return false;
+        /** Whether row p's values are where they were taken, bit for bit. */
+        private boolean at(int p) {
+            if (!taken[p]) return false;
             for (int k = 0; k < m; k++) {
-                double[] a = now[k];
-                double[] b = x[k];
-                for (int p = 0; p < active; p++) {
-                    if (Double.doubleToRawLongBits(a[p]) != Double.doubleToRawLongBits(b[p])) return false;
-                }
+                if (Double.doubleToRawLongBits(values[k][p]) != Double.doubleToRawLongBits(x[k][p])) return false;
             }
             return true;
         }
 
-        void into(double[] costs, double[][] gOut, double[][][] hOut, int active) {
-            System.arraycopy(cost, 0, costs, 0, active);
-            for (int k = 0; k < m; k++) {
-                System.arraycopy(g[k], 0, gOut[k], 0, active);
-                for (int j = 0; j < m; j++) System.arraycopy(h[k][j], 0, hOut[k][j], 0, active);
-            }
-            rows = -1; // once: the step moves the rows next
-        }
-
         void moveLane(int from, int to) {
-            if (rows < 0) return;
+            taken[to] = taken[from];
+            if (!taken[from]) return;
             cost[to] = cost[from];
             for (int k = 0; k < m; k++) {
                 g[k][to] = g[k][from];
+                reverse[k][to] = reverse[k][from];
                 x[k][to] = x[k][from];
                 for (int j = 0; j < m; j++) h[k][j][to] = h[k][j][from];
             }
         }
     }
 
-    /** Set when the passes are compiled and second order (newton, trust): see {@link Ahead}. */
-    private final Ahead ahead;
+    /** Set when the passes are compiled and second order (newton, trust): see {@link Known}. */
+    private final Known known;
 
     /** The cost of the rows with {@code which[p]} among the first {@code active}, into the row tape's cost buffer. */
     void costs(boolean[] which, int active) {
+        if (known != null) {
+            known.ensure(which, active);
+            double[] c = rowTape.valueBuffer(costNode);
+            for (int p = 0; p < active; p++) if (which[p]) c[p] = known.cost[p];
+            return;
+        }
         int count = 0;
         for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
         elements.costs(in, values, rows, count, rowTape.valueBuffer(costNode));
@@ -181,6 +196,13 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     /** The gradient of the rows with {@code which[p]} among the first {@code active}, at their current values, into {@link #trialGradients()}. */
     void gradientsOf(boolean[] which, int active) {
         if (trialGrad == null) trialGrad = new double[m][rowTape.lanes()];
+        if (known != null) {
+            known.ensure(which, active);
+            for (int k = 0; k < m; k++) {
+                for (int p = 0; p < active; p++) if (which[p]) trialGrad[k][p] = known.reverse[k][p];
+            }
+            return;
+        }
         int count = 0;
         for (int p = 0; p < active; p++) if (which[p]) rows[count++] = p;
         elements.gradients(in, values, rows, count, null, trialGrad);
@@ -194,8 +216,13 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     @Override
     public boolean gradients(boolean withCost, double[][] out, int active) {
         if (!lm) {
-            if (ahead != null) ahead.take(active, rowTape.valueBuffer(costNode));
-            else elements.gradients(in, values, all, active, rowTape.valueBuffer(costNode), grads);
+            if (known != null) {
+                known.ensure(null, active);
+                System.arraycopy(known.cost, 0, rowTape.valueBuffer(costNode), 0, active);
+                for (int k = 0; k < m; k++) System.arraycopy(known.reverse[k], 0, grads[k], 0, active);
+            } else {
+                elements.gradients(in, values, all, active, rowTape.valueBuffer(costNode), grads);
+            }
             for (int k = 0; k < m; k++) out[k] = grads[k];
             return withCost && finite(active);
         }

@@ -451,8 +451,9 @@ final class ElementTape implements Serializable {
 
     /**
      * The cost, gradient and Hessian of rows {@code rows[0..count)}: the body's Hessian program on
-     * the element lanes (every element's gradient and Hessian), summed per row in the elements'
-     * order ({@code hess[i][j][p]}).
+     * the element lanes (every element's gradient and the upper half of its Hessian, row i of it
+     * from the reverse pass of gradient node i: {@link HessianProgram#evaluateUpper}), summed per row
+     * in the elements' order ({@code hess[i][j][p]}, the lower half the upper's mirror).
      */
     void derivatives(Tape rowTape, double[][] values, int[] rows, int count, double[] cost, double[][] grad,
                      double[][][] hess) {
@@ -490,12 +491,16 @@ final class ElementTape implements Serializable {
             tape.forward(); // the body and its gradient program
             double[] b = tape.valueBuffer(body);
             for (int q = 0; q < rc; q++) cost[rows[c0 + q]] = rowSum(b, q);
-            hessian.evaluate(eg, eh);
+            hessian.evaluateUpper(eg, eh); // each element's upper half, from one reverse pass per row of it
             for (int k = 0; k < m; k++) {
                 for (int q = 0; q < rc; q++) grad[k][rows[c0 + q]] = rowSum(eg[k], q);
-                for (int j = 0; j < m; j++) {
+                for (int j = k; j < m; j++) {
                     double[] e = eh[k][j];
-                    for (int q = 0; q < rc; q++) hess[k][j][rows[c0 + q]] = rowSum(e, q);
+                    for (int q = 0; q < rc; q++) {
+                        int p = rows[c0 + q];
+                        hess[k][j][p] = rowSum(e, q);
+                        hess[j][k][p] = hess[k][j][p];
+                    }
                 }
             }
         }

@@ -23,9 +23,10 @@ import java.util.Arrays;
  * For shared sources (a train tape's parameters, whose Hessian is a sum over the lanes) the upper
  * triangle ({@code j >= i}, row i's reverse pass) is mirrored into the lower, so that the compiled
  * Hessian ({@code codegen.HessianKernel}, train tapes only), which computes only the upper triangle's
- * lane sums, gives the same bits; the upper half is as accurate as the mean. (The sweep keeps the mean:
- * no compiled Hessian runs there, and its solvers' bits, the trust region's included, stay as they were.) A Hessian-vector product needs one pass instead of one per
- * source: {@link #hessianVectorProduct}.
+ * lane sums, gives the same bits; the upper half is as accurate as the mean. (The sweep's row tape keeps
+ * the mean: no compiled Hessian runs there, and its solvers' bits stay as they were; the sweep's element
+ * tape, whose Hessian is compiled, takes the upper half: {@link #evaluateUpper}.) A Hessian-vector product
+ * needs one pass instead of one per source: {@link #hessianVectorProduct}.
  */
 public final class HessianProgram implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -87,6 +88,43 @@ public final class HessianProgram implements Serializable {
                     a[l] = m;
                     b[l] = m;
                 }
+            }
+        }
+    }
+
+    /**
+     * As {@link #evaluate}, but every entry from one pass, for per-lane sources too: {@code hess[i][j]}
+     * for {@code j >= i} is row i's reverse pass (from gradient node i) at source j, mirrored into
+     * {@code hess[j][i]}; the passes' lower halves are not read. The element tape's Hessian
+     * ({@code solve.ElementTape}), whose compiled form ({@code codegen.ElementSource}) then walks
+     * only what each row's upper half needs and keeps no lower half to average with. Either half is
+     * the same derivative rounded along a different path; the mean of both is no more accurate than one.
+     */
+    public void evaluateUpper(double[][] grad, double[][][] hess) {
+        int n = sources.length;
+        for (int source : sources) {
+            if (!tape.isLaneShaped(source)) {
+                throw new IllegalStateException("evaluateUpper is for per-lane sources; node " + source + " is shared (use evaluate)");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int len = tape.activeLanes();
+            if (gradient[i] < 0) {
+                Arrays.fill(grad[i], 0, len, 0.0);
+                for (int j = i; j < n; j++) Arrays.fill(hess[i][j], 0, len, 0.0);
+                continue;
+            }
+            copy(tape.valueBuffer(gradient[i]), tape.isLaneShaped(gradient[i]), grad[i], len);
+            tape.backward(gradient[i]);
+            for (int j = i; j < n; j++) {
+                double[] h = tape.gradient(sources[j]);
+                if (h == null) Arrays.fill(hess[i][j], 0, len, 0.0);
+                else copy(h, tape.isLaneShaped(sources[j]), hess[i][j], len);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                System.arraycopy(hess[i][j], 0, hess[j][i], 0, tape.activeLanes());
             }
         }
     }

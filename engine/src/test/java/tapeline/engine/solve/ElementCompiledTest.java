@@ -10,7 +10,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import tapeline.engine.expr.Expression;
 import tapeline.engine.tape.DType;
@@ -31,8 +31,7 @@ class ElementCompiledTest {
     static final List<VariableSpec> UV = List.of(new VariableSpec("u", 1), new VariableSpec("v", 1));
 
     /** One body per op (each used twice, or with an array and a scalar), as EveryOpTest has them for the sweep. */
-    @ParameterizedTest
-    @ValueSource(strings = {
+    static final String[] BODIES = {
         "u * x + v * c + u * u * y", "u - v * x - c * u", "u / (1.5 + square(v) + x * x) + v / (c + 3)", "-u * x + -(v * c)",
         "pow(1.5 + square(u), v * x) + pow(1.5 + square(v), 0.3 * u)", "(1.5 + square(u * x))^-2.5 + u^3 * y + v^0 * u",
         "square(u - y) + square(u * v * x)", "sqrt(1.5 + square(u * x)) * v + sqrt(2 + square(v))",
@@ -47,7 +46,14 @@ class ElementCompiledTest {
         "atan(u * x) * v + atan(v * c)", "asin(0.9 * tanh(u * x)) * v + asin(0.5 * tanh(v))",
         "acos(0.9 * tanh(u * x)) * v + acos(0.5 * tanh(v))", "sinh(u * x) * v + sinh(v * c)", "cosh(u * x) * v + cosh(v * c)",
         "atan2(u, x + 3) * v + atan2(v * c, 1 + u * u)", "pi * u * x + v", "y - x + 0 * u",
-        "softplus(u + v * x) - y * (u + v * x)", "y - (u * exp(-v * x) + c)"})
+        "softplus(u + v * x) - y * (u + v * x)", "y - (u * exp(-v * x) + c)"};
+
+    static String[] bodies() {
+        return BODIES;
+    }
+
+    @ParameterizedTest
+    @MethodSource("bodies")
     void everyOpGivesTheInterpretersBits(String body) {
         for (DType dtype : DType.values()) {
             // as residuals (residuals, Jacobian, and newton's passes on the squares) and as a cost sum(body)
@@ -55,6 +61,95 @@ class ElementCompiledTest {
                     new SolverSettings(50, 1e-10, 0), dtype), body + " as residuals in " + dtype);
             compare(new BlockSolver(Expression.parse("cost", "sum(" + body + ")"), UV, sizes(), "newton", Map.of(),
                     new SolverSettings(50, 1e-10, 0), dtype), "sum(" + body + ") in " + dtype);
+        }
+    }
+
+    /**
+     * The element Hessian (each element's upper half, row i from gradient node i's reverse pass,
+     * summed per row) against two references, for every body, both dtypes, as residuals and as a
+     * cost: the row's own unrolled tape's {@code HessianProgram.evaluate} (the mean of both halves per
+     * lane, the element path's arithmetic before session 23, on a tape of its own with its own order
+     * of sums), to rounding; and in float64 central differences of the element gradient (float32's
+     * rounding leaves a difference quotient no digits to compare). Symmetric bit for bit.
+     */
+    @ParameterizedTest
+    @MethodSource("bodies")
+    void hessianMatchesTheUnrolledMeanAndCentralDifferences(String body) {
+        for (DType dtype : DType.values()) {
+            hessianAgainstReferences(BlockSolver.leastSquares(List.of(Expression.parse("residuals", body)), UV, sizes(), "newton",
+                    Map.of(), new SolverSettings(50, 1e-10, 0), dtype), body + " as residuals in " + dtype);
+            hessianAgainstReferences(new BlockSolver(Expression.parse("cost", "sum(" + body + ")"), UV, sizes(), "newton", Map.of(),
+                    new SolverSettings(50, 1e-10, 0), dtype), "sum(" + body + ") in " + dtype);
+        }
+    }
+
+    private static void hessianAgainstReferences(BlockSolver solver, String what) {
+        DType dtype = solver.dtype();
+        boolean f64 = dtype == DType.FLOAT64;
+        BlockRun.Compiled on = BlockRun.compile(solver, ROWS);
+        BlockRun.Compiled unrolled = BlockRun.compile(solver.withElementTape(false).withCodegen(false), ROWS);
+        assertThat(on.elements().interpretedBecause()).as(what).isNull();
+        assertThat(unrolled.elements()).as(what).isNull();
+        Random rnd = new Random(what.hashCode() + 1);
+        fillInputs(on, rnd, dtype);
+        copyInputs(on, unrolled);
+        double[][] values = new double[2][ROWS];
+        for (int p = 0; p < ROWS; p++) {
+            values[0][p] = p == 0 ? 0 : dtype.round(rnd.nextGaussian());
+            values[1][p] = p == 0 ? 0 : dtype.round(0.8 * rnd.nextGaussian());
+        }
+        int[] rows = new int[ROWS];
+        for (int p = 0; p < ROWS; p++) rows[p] = p;
+        double[] cost = new double[ROWS];
+        double[][] grad = new double[2][ROWS];
+        double[][][] hess = new double[2][2][ROWS];
+        on.elements().derivatives(on.tape(), values, rows, ROWS, cost, grad, hess);
+        // the unrolled row tape at the same points: its Hessian program, both halves averaged
+        Tape t = unrolled.tape();
+        for (int k = 0; k < 2; k++) System.arraycopy(values[k], 0, t.valueBuffer(unrolled.leaves()[k]), 0, ROWS);
+        t.recomputeAll(); // the inputs were written after recording: every node, the ones without a variable too
+        double[][] g0 = new double[2][ROWS];
+        double[][][] h0 = new double[2][2][ROWS];
+        unrolled.hessian().evaluate(g0, h0);
+        // the sums' order and the halves differ: a few ulps of the terms (7 of them, of either sign)
+        double tol = f64 ? 1e-11 : 1e-4;
+        for (int p = 0; p < ROWS; p++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < 2; j++) {
+                    assertThat(Double.doubleToLongBits(hess[k][j][p])).as("%s: symmetric, row %d", what, p)
+                            .isEqualTo(Double.doubleToLongBits(hess[j][k][p]));
+                    double want = h0[k][j][p];
+                    if (!Double.isFinite(want)) {
+                        assertThat(hess[k][j][p]).as("%s: H[%d][%d] row %d", what, k, j, p).isEqualTo(want);
+                        continue;
+                    }
+                    assertThat(hess[k][j][p]).as("%s: H[%d][%d] row %d against the unrolled mean", what, k, j, p)
+                            .isCloseTo(want, within(tol * Math.max(1, Math.abs(want))));
+                }
+            }
+        }
+        if (!f64) return;
+        double h = 1e-6;
+        double[][] gp = new double[2][ROWS];
+        double[][] gm = new double[2][ROWS];
+        for (int k = 0; k < 2; k++) {
+            double[][] plus = copy(values);
+            double[][] minus = copy(values);
+            for (int p = 0; p < ROWS; p++) {
+                plus[k][p] += h;
+                minus[k][p] -= h;
+            }
+            on.elements().gradients(on.tape(), plus, rows, ROWS, null, gp);
+            on.elements().gradients(on.tape(), minus, rows, ROWS, null, gm);
+            for (int p = 1; p < ROWS; p++) { // row 0 sits on the kinks (u = v = x = 0): no difference quotient there
+                for (int j = 0; j < 2; j++) {
+                    double fd = (gp[j][p] - gm[j][p]) / (2 * h);
+                    if (!Double.isFinite(fd) || !Double.isFinite(hess[j][k][p])) continue;
+                    // truncation h^2 |g'''| and the gradient's rounding 1e-16 |g| / h
+                    assertThat(hess[j][k][p]).as("%s: H[%d][%d] row %d against central differences", what, j, k, p)
+                            .isCloseTo(fd, within(1e-5 * Math.max(1, Math.abs(fd))));
+                }
+            }
         }
     }
 
@@ -127,6 +222,21 @@ class ElementCompiledTest {
         for (int k = 0; k < 2; k++) {
             same(g1[k], g2[k], what + ": derivatives' gradient " + k);
             for (int j = 0; j < 2; j++) same(h1[k][j], h2[k][j], what + ": H[" + k + "][" + j + "]");
+        }
+        // The one pass newton and trust take per point (ElementKernel.Known): cost, gradient program, Hessian and
+        // the reverse pass's gradient together, each with the bits of the interpreter's own pass for it.
+        double[] c3 = new double[ROWS];
+        double[][] g3 = new double[2][ROWS];
+        double[][] r3 = new double[2][ROWS];
+        double[][][] h3 = new double[2][2][ROWS];
+        a.derivatives(a.new Rows(on.tape(), ROWS), values, rows, count, c3, g3, h3, r3);
+        double[][] gr = new double[2][ROWS];
+        b.gradients(off.tape(), values, rows, count, null, gr);
+        same(c3, c2, what + ": the one pass's costs");
+        for (int k = 0; k < 2; k++) {
+            same(g3[k], g2[k], what + ": the one pass's gradient program " + k);
+            same(r3[k], gr[k], what + ": the one pass's reverse gradient " + k);
+            for (int j = 0; j < 2; j++) same(h3[k][j], h2[k][j], what + ": the one pass's H[" + k + "][" + j + "]");
         }
     }
 

@@ -49,6 +49,47 @@ class SecondOrderTest {
         }
     }
 
+    /**
+     * {@link HessianProgram#evaluateUpper} (the element tape's Hessian: row i's pass for {@code j >= i},
+     * mirrored) against central differences of the gradient, symmetric bit for bit, and equal to
+     * {@link HessianProgram#evaluate}'s mean of both halves to rounding; shared sources are refused.
+     */
+    @Test
+    void upperHalfMatchesFiniteDifferencesAndTheMean() {
+        Theories.qt(300).forAll(OpGradientTest.binaryCases()).checkAssert(c -> {
+            BinaryOperator<Tensor> f = c.op().f();
+            double[][][] mean = hessian(c.a(), c.b(), f);
+            Tape tape = new Tape(DType.FLOAT64);
+            int na = tape.variable(c.a().clone(), true, true);
+            int nb = tape.variable(c.b().clone(), true, true);
+            int y = f.apply(tape.tensor(na), tape.tensor(nb)).node();
+            HessianProgram h = HessianProgram.record(tape, y, new int[] {na, nb});
+            double[][] g = new double[2][c.a().length];
+            double[][][] upper = new double[2][2][c.a().length];
+            tape.forward();
+            h.evaluateUpper(g, upper);
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    double[] numeric = new double[c.a().length];
+                    for (int l = 0; l < numeric.length; l++) numeric[l] = derivativeOfGradient(c.a(), c.b(), f, i, j, l);
+                    OpGradientTest.assertClose(c.op().name() + " upper H[" + i + "][" + j + "]", upper[i][j], numeric);
+                    for (int l = 0; l < numeric.length; l++) {
+                        assertThat(Double.doubleToLongBits(upper[i][j][l])).isEqualTo(Double.doubleToLongBits(upper[j][i][l]));
+                        assertThat(upper[i][j][l]).as("%s H[%d][%d] lane %d against the mean", c.op().name(), i, j, l)
+                                .isCloseTo(mean[i][j][l], within(1e-12 * Math.max(1, Math.abs(mean[i][j][l]))));
+                    }
+                }
+            }
+        });
+        Tape tape = new Tape(DType.FLOAT64);
+        int w = tape.variable(new double[] {2.0}, false, true);
+        int y = tape.tensor(w).square().node();
+        HessianProgram h = HessianProgram.record(tape, y, new int[] {w});
+        tape.forward();
+        assertThatThrownBy(() -> h.evaluateUpper(new double[1][1], new double[1][1][1]))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("node " + w);
+    }
+
     /** The gradient program's values equal the first-order rules' gradients, bit for bit where they can. */
     @Test
     void gradientProgramGivesTheFirstOrderGradient() {
