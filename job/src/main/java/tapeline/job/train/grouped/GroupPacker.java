@@ -52,8 +52,11 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
     public static final int BUDGET = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
-    /** Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead). */
-    static final int AHEAD = Integer.getInteger("tapeline.pack.ahead", 16);   // MEASURE-ONLY toggle
+    /**
+     * Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead).
+     * Measured (BENCHMARKS.md, issue 21, s23-mapside): without it the map stage took 9-19% more CPU.
+     */
+    static final int AHEAD = 16;
     /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
     static final int GROUP_COST = 16;
 
