@@ -99,6 +99,59 @@ use_line() {
 java_flags="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$here/pom.xml")"
 log_conf="$here/conf/log4j2.properties"
 
+# Class-data sharing for embedded runs (docs/class-data-sharing.md): the driver's first use of
+# Spark's classes (looked up in ~250 MB of jars, verified, linked) costs seconds per run; a dynamic CDS
+# archive of them, one per Spark line and Java runtime, kept in <line dir>/cds/, takes most of that off.
+# A run that finds no current archive makes one at its exit (-XX:ArchiveClassesAtExit, ~15 s once per
+# build) under a temporary name; the archive is checked (-Xshare:on) and renamed into place only then,
+# so no run ever maps a half-written file (JDK 17 dies of SIGBUS on a truncated one). Current = newer
+# than the job jar and every file of lib/ (the JVM also refuses an archive whose jars changed, silently
+# here); another Java runtime has its own file name. CDS messages never reach stdout (-Xlog:cds*=off).
+# TAPELINE_CDS=0: none; TAPELINE_CDS_DIR: where the archives are kept. Sets cds_flags and cds_dump.
+cds_flags=()
+cds_dump=""
+cds_archive=""
+cds_setup() {
+  [[ "${TAPELINE_CDS:-1}" != 0 ]] || return 0
+  # The user's own CDS flags win.
+  case " ${TAPELINE_JAVA_OPTS:-} " in *-Xshare:*|*SharedArchiveFile*|*ArchiveClassesAtExit*|*AutoCreateSharedArchive*) return 0 ;; esac
+  local real id dir a
+  # The runtime, by its libjvm (each build of the JVM has its own; the JVM refuses another's archive).
+  real="$(readlink -f "$(command -v "$java" || true)" 2>/dev/null || true)"
+  [[ -n "$real" && -f "${real%/bin/java}/lib/server/libjvm.so" ]] || return 0
+  id="$(printf '%s %s\n' "$real" "$(stat -L -c '%s %Y' "${real%/bin/java}/lib/server/libjvm.so")" | cksum | cut -d ' ' -f 1)"
+  dir="${TAPELINE_CDS_DIR:-$(dirname "$jar")/cds}"
+  cds_archive="$dir/tapeline-jdk$id.jsa"
+  if [[ -f "$cds_archive" && ! "$jar" -nt "$cds_archive" && -z "$(find "$lib" -newer "$cds_archive" -print -quit 2>/dev/null)" ]]; then
+    cds_flags=("-XX:SharedArchiveFile=$cds_archive" -Xshare:auto "-Xlog:cds*=off")
+    return 0
+  fi
+  # A --check run loads too few of the job's classes to be worth archiving.
+  for a in ${args[@]+"${args[@]}"}; do [[ "$a" != --check ]] || return 0; done
+  mkdir -p "$dir" 2>/dev/null && [[ -w "$dir" ]] || return 0
+  # (what a JVM killed while dumping left behind)
+  find "$dir" -maxdepth 1 -name '.tapeline-jdk*.jsa' -mmin +120 -delete 2>/dev/null || true
+  echo "tapeline: this run also writes the class-data-sharing archive that later runs start from (once per build," >&2
+  echo "  some seconds at its end; TAPELINE_CDS=0 for none; docs/class-data-sharing.md)" >&2
+  cds_dump="$dir/.tapeline-jdk$id.$$.jsa"
+  cds_flags=("-XX:ArchiveClassesAtExit=$cds_dump" "-Xlog:cds*=off")
+  trap 'rm -f "$cds_dump"' EXIT
+}
+# After a dumping run that succeeded: the archive goes into place if a JVM can map it with these flags.
+cds_keep() {
+  [[ -n "$cds_dump" ]] || return 0
+  local o opts=()
+  # The run's options but its -Xlog ones (a log file of the user's is not this check's to overwrite).
+  # shellcheck disable=SC2086 # TAPELINE_JAVA_OPTS is a list of options
+  for o in ${TAPELINE_JAVA_OPTS:-}; do [[ "$o" == -Xlog* ]] || opts+=("$o"); done
+  # shellcheck disable=SC2086 # java_flags is a list of flags
+  if [[ "$1" == 0 && -s "$cds_dump" ]] && "$java" $java_flags ${opts[@]+"${opts[@]}"} "-XX:SharedArchiveFile=$cds_dump" \
+       -Xshare:on "-Xlog:cds*=off" -cp "$jar:$lib/*" -version >/dev/null 2>&1; then
+    mv -f "$cds_dump" "$cds_archive" 2>/dev/null || true
+  fi
+  rm -f "$cds_dump"
+}
+
 # local and local[N] run embedded; anything else (spark://, yarn, k8s://, local-cluster[...]) needs spark-submit.
 if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   line="${TAPELINE_SPARK_LINE:-$default_line}"
@@ -108,11 +161,15 @@ if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   [[ -n "$master" ]] && args+=("spark.master=$master")
   # Loopback unless told otherwise: an embedded run needs no network.
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  cds_setup
   set +e
+  # (the archive's flags before the user's, so that an -Xlog:cds of theirs is heard)
   # shellcheck disable=SC2086 # java_flags is a list of flags
-  "$java" $java_flags ${TAPELINE_JAVA_OPTS:-} -Dlog4j2.configurationFile="$log_conf" \
+  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} ${TAPELINE_JAVA_OPTS:-} -Dlog4j2.configurationFile="$log_conf" \
     -cp "$jar:$lib/*" tapeline.job.Main "$conf" ${args[@]+"${args[@]}"}
-  exit $?
+  rc=$?
+  cds_keep "$rc"
+  exit "$rc"
 fi
 
 # A master on the loopback interface (scripts/local-cluster.sh): the driver binds there too, so the

@@ -38,6 +38,14 @@ trap 'rm -rf "$work"' EXIT
 opens="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' pom.xml)"
 cp="job/target/tapeline-job_2.12-0.1.0-SNAPSHOT.jar:job/target/lib/*"  # the default Spark line (docs/spark-lines.md)
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+# submit.sh keeps a class-data-sharing archive for embedded runs (docs/class-data-sharing.md) and makes
+# it in the first run that finds none current, a run ~15 s slower: one untimed seed sweep first, so no
+# timed run is that one (it only uses the archive when it is current). TAPELINE_CDS=0 times runs without.
+if [ "${TAPELINE_CDS:-1}" != 0 ]; then
+  echo "== class-data-sharing archive: made or checked by an untimed ./submit.sh conf/seed-sweep.properties" >&2
+  ./submit.sh conf/seed-sweep.properties "output.path=$work/cds-warm-up" spark.ui.showConsoleProgress=false >/dev/null 2>"$work/cds-warm-up.log" \
+    || { cat "$work/cds-warm-up.log" >&2; exit 1; }
+fi
 
 printf '%-9s %-6s %8s %6s %10s %10s %10s %12s %12s %9s %9s %10s %8s\n' loss opt groups rows wall_s solve_s sort_s \
   solve_us/g scipy_us/g solve_x whole_x max_dparam rss_mb > "$work/table.txt"
@@ -105,6 +113,6 @@ PY
         per * 1e6, scipy * 1e6, scipy / per, scipy / whole, d, rss }' >> "$work/table.txt"
   done
 done
-echo "load after: $(cat /proc/loadavg)"
+echo "load after: $(cat /proc/loadavg); class-data-sharing archive (submit.sh): $([ "${TAPELINE_CDS:-1}" = 0 ] && echo off || echo on)"
 cat "$work/parts.txt"
 cat "$work/table.txt"

@@ -29,8 +29,9 @@ import tapeline.engine.train.GradientAggregator;
  * <ul>
  * <li>{@code enginePass}: the engine's compiled pass ({@link GradientAggregator.Chunks#run}, what
  *     {@code BatchedGroupSolver} calls once per evaluation);
- * <li>{@code engineHessian}: a gradient pass and then Newton's Hessian pass ({@code Chunks.hessian},
- *     compiled), as {@code BatchedGroupSolver} makes each Newton evaluation;
+ * <li>{@code engineHessian}: Newton's pass ({@code Chunks.runNewton}: the gradient pass whose loop keeps the
+ *     values the Hessian reads) and then its Hessian ({@code Chunks.hessian}), compiled, as
+ *     {@code BatchedGroupSolver} makes each Newton evaluation;
  * <li>{@code copyMath}: a copy of that generated pass's source (dumped with
  *     {@code -Dtapeline.codegen.dump}), the same calls: it must time as {@code enginePass} does, which
  *     shows the copy is faithful;
@@ -137,7 +138,7 @@ public class LogisticPassBenchmark {
     /** Newton's Hessian pass over the loaded rows (after a gradient pass, as BatchedGroupSolver calls it). */
     @Benchmark
     public double[] engineHessian() {
-        chunks.run(params, rows, g);
+        chunks.runNewton(params, rows, g);
         return chunks.hessian(rows);
     }
 

@@ -53,6 +53,11 @@ public final class KernelCache {
             return (GeneratedPass) instance;
         }
 
+        /** Newton's pass's class. */
+        GeneratedNewton newton() {
+            return (GeneratedNewton) instance;
+        }
+
         /** An element tape's class. */
         GeneratedElements elements() {
             return (GeneratedElements) instance;

@@ -31,6 +31,10 @@ import tapeline.engine.train.TrainState;
  * pass over those lanes; the start's solver is used in place ({@link TrainRun#owning}). A group ends
  * when its own run does and the next group's rows take its place, so a block costs the sum of its
  * groups' evaluations (packing, one group at a time; the group's rows stay in cache over its passes).
+ * Newton's evaluation is one pass ({@link GradientAggregator.Chunks#runNewton}) whose loop also keeps the
+ * values its Hessian reads (no {@code e^-|x|} computed twice), and the Hessian is computed only where the
+ * run reads it ({@link TrainRun#tell(GradientSums, java.util.function.Supplier, double)}: not at a refused
+ * line-search trial).
  *
  * <p>A group's exception (its start failing, no rows, an evaluation throwing) becomes its fit with
  * status INVALID and the reason; a loss not finite at the start is DIVERGED, as in a train run.
@@ -72,20 +76,22 @@ public final class BatchedGroupSolver implements GroupSolver {
                                 .add(p, block.columns(), from, from + n).snapshot(), 0);
                         continue;
                     }
-                    GradientSums sums;
                     if (oneChunk) {
-                        double loss = chunks.run(p, n, g);
+                        // Newton: its pass keeps the values the Hessian reads, and the Hessian is computed
+                        // only where the run reads it (not at a refused line-search trial).
+                        boolean newton = run.needsHessian();
+                        double loss = newton ? chunks.runNewton(p, n, g) : chunks.run(p, n, g);
                         for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
-                        double[] h = null;
-                        if (run.needsHessian()) {
-                            h = chunks.hessian(n);
+                        GradientSums sums = new GradientSums(n, rounded(loss), g);
+                        done = newton ? run.tell(sums, () -> {
+                            double[] h = chunks.hessian(n);
                             for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
-                        }
-                        sums = new GradientSums(n, rounded(loss), g, h);
+                            return h;
+                        }, 0) : run.tell(sums, 0);
                     } else {
-                        sums = new GradientAggregator(model, run.needsHessian()).add(p, block.columns(), from, from + n).snapshot();
+                        done = run.tell(new GradientAggregator(model, run.needsHessian())
+                                .add(p, block.columns(), from, from + n).snapshot(), 0);
                     }
-                    done = run.tell(sums, 0);
                 }
                 out[grp] = PerGroupSolver.fit(run.result());
             } catch (RuntimeException e) {

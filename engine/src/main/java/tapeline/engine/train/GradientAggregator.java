@@ -90,7 +90,8 @@ public final class GradientAggregator implements Serializable {
     /**
      * An empty aggregate that also sums the rows' Hessians ({@code optimizer = newton}): per chunk, the
      * Hessian of the chunk's summed loss from the tape's derivative program
-     * ({@link tapeline.engine.tape.HessianProgram}, interpreted), added exactly as the gradient is.
+     * ({@link tapeline.engine.tape.HessianProgram}; compiled, {@link HessianKernel}: one pass for the loss,
+     * the gradient and the Hessian, the same bits), added exactly as the gradient is.
      */
     public GradientAggregator(LossModel model, boolean hessian) {
         this.model = model;
@@ -234,20 +235,26 @@ public final class GradientAggregator implements Serializable {
     private void run(Work w, int n) {
         double[] g = w.chunkGradient;
         boolean[] has = w.chunkHas;
-        double l = evaluate(w, n, g, has);
+        // Newton: one pass for the loss, the gradient and the Hessian (the same bits as the pass and the
+        // Hessian apart, without computing the forward values twice).
+        HessianWork hw = hessian != null ? w.hessian() : null;
+        double l = hw != null ? hw.pass(n, g, has) : evaluate(w, n, g, has);
         loss.add(l);
         for (int p = 0; p < gradient.length; p++) {
             if (has[p]) gradient[p].add(g[p]); // none: the loss does not use it, 0
         }
-        if (hessian != null) {
-            double[] h = w.hessian().evaluate(n);
+        if (hw != null) {
+            double[] h = hw.hessian(n);
             for (int k = 0; k < h.length; k++) hessian[k].add(h[k]);
         }
-        if (w.lastCompiled) {
+        if (hw != null ? hw.lastCompiled : w.lastCompiled) {
             compiledChunks++;
         } else {
             interpretedChunks++;
-            if (fallback == null) fallback = w.kernel == null ? "engine.codegen = false" : w.kernel.reason();
+            if (fallback == null) {
+                String why = hw != null ? (hw.kernel == null ? null : hw.kernel.reason()) : (w.kernel == null ? null : w.kernel.reason());
+                fallback = why == null ? "engine.codegen = false" : why;
+            }
         }
         count += n;
     }
@@ -325,15 +332,30 @@ public final class GradientAggregator implements Serializable {
         public double run(double[] params, int n, double[] gradient) {
             double[][] p = w.compiled.params();
             for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
+            if (w.hessian != null) w.hessian.kept = false;
             return evaluate(w, n, gradient, has);
         }
 
         /**
-         * The Hessian of the loaded chunk's summed loss at the parameters of the last {@link #run}
-         * (row-major, n x n; the array is reused), as the aggregate with Hessian sums adds it.
+         * As {@link #run}, the same bits, by Newton's pass: it also keeps the per-lane values the
+         * Hessian reads, so that {@link #hessian} right after it computes none of them again; a caller
+         * that needs the Hessian only at some points (a line search's taken trials) asks for it there.
+         */
+        public double runNewton(double[] params, int n, double[] gradient) {
+            double[][] p = w.compiled.params();
+            for (int k = 0; k < p.length; k++) p[k][0] = model.dtype().round(params[k]);
+            return w.hessian().pass(n, gradient, has);
+        }
+
+        /**
+         * The Hessian of the loaded chunk's summed loss at the parameters of the last {@link #run} or
+         * {@link #runNewton} (row-major, n x n; the array is reused), as the aggregate with Hessian sums
+         * adds it: after {@link #runNewton}, from the values it kept; after {@link #run}, Newton's pass first.
          */
         public double[] hessian(int n) {
-            return w.hessian().evaluate(n);
+            HessianWork h = w.hessian();
+            if (!h.kept) h.pass(n, new double[has.length], new boolean[has.length]);
+            return h.hessian(n);
         }
 
         /** Whether the last {@link #run} ran the compiled pass. */
@@ -341,7 +363,7 @@ public final class GradientAggregator implements Serializable {
             return w.lastCompiled;
         }
 
-        /** Whether the last {@link #hessian} ran compiled ({@link HessianKernel}). */
+        /** Whether the last {@link #runNewton} or {@link #hessian} ran compiled ({@link HessianKernel}). */
         public boolean hessianCompiled() {
             return w.hessian().lastCompiled;
         }
@@ -429,11 +451,14 @@ public final class GradientAggregator implements Serializable {
     }
 
     /**
-     * The Hessian of a chunk's summed loss: a second recording of the loss with its gradient program
-     * (so the pass's tape and its compiled kernel stay as they are), reading the same column arrays and
-     * parameter values as the pass's tape; one forward pass and one reverse pass per parameter. With
-     * {@code engine.codegen} the same program compiled ({@link HessianKernel}: the same bits) once it is
-     * ready, else on the interpreter ({@link tapeline.engine.tape.HessianProgram}, the reference).
+     * Newton's pass over a chunk: a second recording of the loss with its gradient program (so the pass's
+     * tape and its compiled kernel stay as they are), reading the same column arrays and parameter values
+     * as the pass's tape. {@link #pass} gives the loss and gradient sums (the train pass's bits: the same
+     * nodes, forward and backward) and keeps the forward values; {@link #hessian} then takes one reverse
+     * pass per parameter through the gradient program from them. With {@code engine.codegen} the same
+     * compiled ({@link HessianKernel}: the same bits, no forward value computed twice) once it is ready,
+     * else on the interpreter ({@link tapeline.engine.tape.HessianProgram}, the reference; the loss and
+     * gradient then by the train pass's kernel when it is ready, the same bits).
      */
     private static final class HessianWork {
         final Work pass;
@@ -444,6 +469,10 @@ public final class GradientAggregator implements Serializable {
         final double[][][] h;
         final double[] out;
         boolean lastCompiled;
+        /** Whether the tape (or the kernel) holds the values of a pass at the parameters last asked for. */
+        boolean kept;
+        /** Whether the last interpreted pass ran this tape's forward pass (not the train pass's kernel). */
+        boolean forwardDone;
 
         HessianWork(Work pass) {
             this.pass = pass;
@@ -457,8 +486,12 @@ public final class GradientAggregator implements Serializable {
             out = new double[n * n];
         }
 
-        /** The first n lanes, with the pass tape's current rows and parameters. */
-        double[] evaluate(int n) {
+        /**
+         * The first n lanes, with the pass tape's current rows and parameters: the loss sum (returned)
+         * and the gradient sums ({@code has[k]} false: the loss does not use parameter k, {@code grad[k]} 0),
+         * as {@link GradientAggregator#evaluate} gives them.
+         */
+        double pass(int n, double[] grad, boolean[] has) {
             LossModel.Compiled src = pass.compiled;
             Tape tape = compiled.tape();
             tape.setActiveLanes(n);
@@ -466,12 +499,41 @@ public final class GradientAggregator implements Serializable {
                 tape.rebind(compiled.columnNodes()[c], src.tape().valueBuffer(src.columnNodes()[c]));
             }
             for (int k = 0; k < compiled.params().length; k++) compiled.params()[k][0] = src.params()[k][0];
+            kept = true;
             if (kernel != null && kernel.ready()) {
                 lastCompiled = true;
-                return kernel.run(n);
+                kernel.run(n);
+                for (int p = 0; p < grad.length; p++) {
+                    has[p] = kernel.hasGradient(p);
+                    grad[p] = has[p] ? kernel.gradient(p) : 0.0;
+                }
+                return kernel.lossSum();
             }
             lastCompiled = false;
+            if (pass.kernel != null && pass.kernel.ready()) {
+                // A Hessian the generator does not take (its reverse pass reads a lane sum): the pass
+                // compiled as the train pass runs it, the Hessian from this tape's own forward pass.
+                forwardDone = false;
+                return evaluate(pass, n, grad, has);
+            }
+            forwardDone = true;
             tape.forward();
+            tape.backward(compiled.lossNode());
+            double l = Op.laneSum(tape.valueBuffer(compiled.lossNode()), n);
+            int[] nodes = compiled.paramNodes();
+            for (int k = 0; k < nodes.length; k++) {
+                double[] gk = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
+                has[k] = gk != null;
+                grad[k] = has[k] ? gk[0] : 0.0;
+            }
+            return l;
+        }
+
+        /** The Hessian of the last {@link #pass}'s n lanes, from the values it kept (row-major; the array is reused). */
+        double[] hessian(int n) {
+            if (!kept) throw new IllegalStateException("the Hessian is read after Newton's pass");
+            if (lastCompiled) return kernel.hessian(n);
+            if (!forwardDone) compiled.tape().forward();
             program.evaluate(g, h);
             int m = g.length;
             for (int i = 0; i < m; i++) {

@@ -45,6 +45,11 @@ public record GradientSums(long count, double lossSum, double[] gradientSum, dou
         return hessianSum == null ? null : hessianSum.clone();
     }
 
+    /** Whether the pass summed the Hessian. */
+    public boolean hasHessian() {
+        return hessianSum != null;
+    }
+
     /** The Hessian of {@link #loss(Reduce)} as a matrix, or null when the pass did not sum it. */
     public double[][] hessian(Reduce reduce) {
         if (hessianSum == null) return null;

@@ -181,6 +181,16 @@ public final class TrainRun {
      * @throws IllegalStateException if the pass saw no rows
      */
     public boolean tell(GradientSums sums, double seconds) {
+        return tell(sums, null, seconds);
+    }
+
+    /**
+     * As {@link #tell(GradientSums, double)}, with Newton's Hessian sums (in {@link GradientSums#hessianSum}'s
+     * layout) asked for only where the run reads them: at an iterate, not at a line-search trial it
+     * refuses. {@code hessianSum} is called at most once, during this call (so it may read what the
+     * caller's pass has just kept); null: they are in {@code sums}.
+     */
+    public boolean tell(GradientSums sums, java.util.function.Supplier<double[]> hessianSum, double seconds) {
         if (result != null) throw new IllegalStateException("the run has ended");
         if (lmState != null) throw new IllegalStateException("optimizer lm is told least-squares sums (JacobianSums), not a gradient");
         int evalStep = step();
@@ -194,11 +204,18 @@ public final class TrainRun {
         if (s.regularizer() != null) {
             loss += s.regularizer().addTo(at, g);
         }
-        double[][] h = null;
+        java.util.function.Supplier<double[][]> h = null;
         if (newton != null) {
-            h = sums.hessian(s.reduce());
-            if (h == null) throw new IllegalStateException("optimizer newton needs the pass to sum the rows' Hessians");
-            if (s.regularizer() != null) s.regularizer().addHessian(at, h);
+            if (hessianSum == null && !sums.hasHessian()) {
+                throw new IllegalStateException("optimizer newton needs the pass to sum the rows' Hessians");
+            }
+            h = () -> {
+                GradientSums with = hessianSum == null ? sums
+                        : new GradientSums(sums.count(), sums.lossSum(), sums.gradientSum(), hessianSum.get());
+                double[][] m = with.hessian(s.reduce());
+                if (s.regularizer() != null) s.regularizer().addHessian(at, m);
+                return m;
+            };
         }
         passes++;
         this.seconds += seconds;
@@ -292,10 +309,10 @@ public final class TrainRun {
      * search runs out: no trial taken in {@value #BACKTRACKS} halvings, or a trial point that is x
      * itself (every smaller step is x too).
      */
-    private void tellNewton(double loss, double[] g, double[][] h, double dt) {
+    private void tellNewton(double loss, double[] g, java.util.function.Supplier<double[][]> hessian, double dt) {
         stepPasses++;
         if (!trialPhase) {
-            judgeNewton(loss, g, h, dt);
+            judgeNewton(loss, g, hessian.get(), dt);
             return;
         }
         double norm = TrainLoop.norm(g);
@@ -315,6 +332,7 @@ public final class TrainRun {
             stallIfUnmoved();
             return;
         }
+        double[][] h = hessian.get(); // a taken trial is the next iterate: its Hessian is read (at the trial point)
         trialPhase = false;
         boolean sample = divergence.samples(step);
         System.arraycopy(trialPoint, 0, params, 0, params.length);

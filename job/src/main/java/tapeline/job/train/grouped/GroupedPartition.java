@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Canonical order.</b> A group's rows are sorted by their values as the solver sees them (the
  * model's columns, in its order, each by {@link Double#compare}): rows tied in every column are the same
- * bits, so a group's order, and so its fit, depends on its rows alone. Sorting a group of a few hundred
- * rows of doubles here costs microseconds, where Spark's sort by (key, every used column) compared
- * whole rows field by field. The order a group's chunks arrive in (and how its rows were cut into
- * chunks) therefore changes no bit either.
+ * bits, so a group's order, and so its fit, depends on its rows alone. {@link CanonicalOrder} sorts a
+ * group's rows by a counting (radix) sort of 64-bit keys that order as {@code Double.compare}, column
+ * by column where values tie (an earlier design had Spark sort by (key, every used column), comparing
+ * whole rows field by field). The order a group's chunks arrive in (and how its rows were cut into chunks) therefore
+ * changes no bit either.
  *
  * <p><b>Hash ties.</b> The rows of a run of equal hashes are one group unless two keys share a hash;
  * every chunk's key is compared with its group's (by value: {@code equals} of Spark's internal values,
@@ -369,74 +370,6 @@ public final class GroupedPartition implements FlatMapFunction<Iterator<Internal
             size = 0;
             runFrom = 0;
             out = rows.iterator();
-        }
-    }
-
-    /**
-     * Sorts a group's rows, held column by column, into canonical order: lexicographically by the
-     * columns, each by {@link Double#compare}. A merge sort of row indices (insertion sort for short
-     * runs), then one permutation of each column; nothing is moved when the rows are in order already.
-     */
-    static final class CanonicalOrder {
-        private int[] index = new int[0];
-        private int[] spare = new int[0];
-        private double[] moved = new double[0];
-        private double[][] columns;
-
-        void sort(double[][] columns, int from, int n) {
-            if (n < 2) return;
-            this.columns = columns;
-            if (index.length < n) {
-                index = new int[Math.max(n, 2 * index.length)];
-                spare = new int[index.length];
-                moved = new double[index.length];
-            }
-            boolean sorted = true;
-            for (int i = 0; i < n; i++) {
-                index[i] = from + i;
-                if (sorted && i > 0 && compare(from + i - 1, from + i) > 0) sorted = false;
-            }
-            if (sorted) return;
-            mergeSort(index, spare, 0, n);
-            for (double[] col : columns) {
-                for (int i = 0; i < n; i++) moved[i] = col[index[i]];
-                System.arraycopy(moved, 0, col, from, n);
-            }
-            this.columns = null;
-        }
-
-        /** Sorts {@code a[lo, hi)}, with {@code b} as scratch. */
-        private void mergeSort(int[] a, int[] b, int lo, int hi) {
-            if (hi - lo <= 16) {
-                for (int i = lo + 1; i < hi; i++) {
-                    int v = a[i];
-                    int j = i - 1;
-                    while (j >= lo && compare(a[j], v) > 0) {
-                        a[j + 1] = a[j];
-                        j--;
-                    }
-                    a[j + 1] = v;
-                }
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            mergeSort(a, b, lo, mid);
-            mergeSort(a, b, mid, hi);
-            if (compare(a[mid - 1], a[mid]) <= 0) return;
-            System.arraycopy(a, lo, b, lo, hi - lo);
-            int i = lo;
-            int j = mid;
-            for (int k = lo; k < hi; k++) {
-                a[k] = j >= hi || (i < mid && compare(b[i], b[j]) <= 0) ? b[i++] : b[j++];
-            }
-        }
-
-        private int compare(int x, int y) {
-            for (double[] col : columns) {
-                int c = Double.compare(col[x], col[y]);
-                if (c != 0) return c;
-            }
-            return 0;
         }
     }
 
