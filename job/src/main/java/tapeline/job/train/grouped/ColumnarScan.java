@@ -151,6 +151,7 @@ public final class ColumnarScan implements Serializable {
         long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
+        final boolean[] direct = new boolean[cells.length];   // a double column of this batch without nulls: read with no null check
         ColumnarBatch batch;
         int row;
         int rows;
@@ -171,7 +172,10 @@ public final class ColumnarScan implements Serializable {
                 batch = in.next();
                 rows = batch.numRows();
                 row = 0;
-                for (int c = 0; c < cells.length; c++) vectors[c] = batch.column(columns[c]);
+                for (int c = 0; c < cells.length; c++) {
+                    vectors[c] = batch.column(columns[c]);
+                    direct[c] = doubles[c] && !vectors[c].hasNull();
+                }
                 if (hashes.length < rows) hashes = new long[rows];
                 for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
             }
@@ -198,7 +202,13 @@ public final class ColumnarScan implements Serializable {
         @Override
         String values(double[] into, int at) {
             for (int c = 0; c < vectors.length; c++) {
-                if (doubles[c]) {
+                if (direct[c]) {
+                    double d = vectors[c].getDouble(row);
+                    if (Double.isFinite(d)) {
+                        into[at + c] = d;
+                        continue;
+                    }
+                } else if (doubles[c]) {
                     ColumnVector v = vectors[c];
                     if (!v.isNullAt(row)) {
                         double d = v.getDouble(row);

@@ -10,6 +10,8 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -50,7 +52,10 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
     public static final int BUDGET = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
-    /** Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead). */
+    /**
+     * Rows whose table slots are loaded into the cache at once (columnar batches know their rows' hashes ahead).
+     * Measured (BENCHMARKS.md, issue 21, s23-mapside): without it the map stage took 9-19% more CPU.
+     */
     static final int AHEAD = 16;
     /** A group's own cost, in doubles (its slot, key and chunk record), for the budget. */
     static final int GROUP_COST = 16;
@@ -214,7 +219,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         int[] usedSlots = new int[1 << 11];
         int groups;
         int[] order = new int[0];       // row indices by group, while emitting
-        double[] chunk = new double[0];
+        double[] chunk = new double[0];  // the generic path's chunk values
+        final ChunkWriter writer = ChunkWriter.supports(keys) ? new ChunkWriter(keys) : null;
         boolean emitting;
         int cursor;                      // the group (its index in usedSlots) being emitted
         int from;                        // its first row in order
@@ -298,7 +304,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             int mask = keyOf.length - 1;
             int i = home(hash, mask);
             while (table[4 * i + 2] != 0) {
-                if (table[4 * i] == hash && table[4 * i + 1] == bits && keys.sameKey(r, keyOf[i], bits)) return i;
+                // keyOf[i] is read only where the bits do not decide: it is another cache miss
+                if (table[4 * i] == hash && table[4 * i + 1] == bits && (keys.byBits(bits) || keys.sameKey(r, keyOf[i]))) return i;
                 i = (i + 1) & mask;
             }
             table[4 * i] = hash;
@@ -361,23 +368,26 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             int s = usedSlots[cursor];
             int held = (int) table[4 * s + 2] - 1;
             int n = Math.min(held - sent, chunkRows);
-            if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
-            for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
-            Object[] key = keys.byBits(table[4 * s + 1]) ? keys.fromBits(table[4 * s + 1]) : keyOf[s];
-            int k = key.length;
-            Object[] v = new Object[k + 4];
-            System.arraycopy(key, 0, v, 0, k);
-            v[hashColumn(k)] = table[4 * s];
-            v[badColumn(k)] = sent == 0 ? table[4 * s + 3] : 0L;
-            v[firstBadColumn(k)] = sent == 0 && firstBadOf[s] != null ? UTF8String.fromString(firstBadOf[s]) : null;
-            v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(chunk, Platform.DOUBLE_ARRAY_OFFSET, n * width, 8);
+            long bits = table[4 * s + 1];
+            long bad = sent == 0 ? table[4 * s + 3] : 0L;
+            String firstBad = sent == 0 ? firstBadOf[s] : null;
+            InternalRow r;
+            if (writer != null) {
+                r = writer.write(keys.byBits(bits) ? null : keyOf[s], bits, table[4 * s], bad, firstBad, values, order,
+                        from + sent, n, width);
+            } else {
+                if (chunk.length < n * width) chunk = new double[Math.max(n * width, 2 * chunk.length)];
+                for (int i = 0; i < n; i++) System.arraycopy(values, order[from + sent + i] * width, chunk, i * width, width);
+                Object[] key = keys.byBits(bits) ? keys.fromBits(bits) : keyOf[s];
+                r = genericChunk(key, table[4 * s], bad, firstBad, chunk, n * width);
+            }
             sent += n;
             if (sent == held) {
                 cursor++;
                 from += held;
                 sent = 0;
             }
-            return new GenericInternalRow(v);
+            return r;
         }
 
         /** Every group is out: the buffers and the table start again. */
@@ -391,6 +401,79 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             groups = 0;
             rows = 0;
             emitting = false;
+        }
+    }
+
+    /**
+     * A chunk as a generic row: the key's values, the hash, the bad rows, the first bad row's reason (or null) and
+     * the first {@code length} doubles of {@code values}. The exchange copies it into an {@code UnsafeRow}; keys of
+     * the common types are written straight as that row by {@link ChunkWriter} (the same bytes).
+     */
+    static InternalRow genericChunk(Object[] key, long hash, long bad, String firstBad, double[] values, int length) {
+        int k = key.length;
+        Object[] v = new Object[k + 4];
+        System.arraycopy(key, 0, v, 0, k);
+        v[hashColumn(k)] = hash;
+        v[badColumn(k)] = bad;
+        v[firstBadColumn(k)] = firstBad != null ? UTF8String.fromString(firstBad) : null;
+        v[valuesColumn(k)] = UnsafeArrayData.fromPrimitiveArray(values, Platform.DOUBLE_ARRAY_OFFSET, length, 8);
+        return new GenericInternalRow(v);
+    }
+
+    /**
+     * Writes a chunk straight as the {@code UnsafeRow} the exchange would make of {@link #genericChunk} (the same
+     * bytes), its rows gathered from the packer's buffer into the row's array: no {@code double[]} and no
+     * {@code UnsafeArrayData} per chunk (2 M chunks, 1 GB at 100,000 groups x 200 rows), no boxed key.
+     * Keys of longs, ints, doubles and strings only ({@link #supports}); other keys take {@link #genericChunk}.
+     * The row is reused: the next {@code write} overwrites it (the exchange copies each row as it comes).
+     */
+    static final class ChunkWriter {
+        private final GroupKeys keys;
+        private final int k;
+        private final UnsafeRowWriter w;
+
+        ChunkWriter(GroupKeys keys) {
+            this.keys = keys;
+            this.k = keys.size();
+            this.w = new UnsafeRowWriter(k + 4, 1 << 16);
+        }
+
+        static boolean supports(GroupKeys keys) {
+            return keys.writable();
+        }
+
+        /**
+         * The chunk of {@code n} rows {@code order[first ..]} of {@code values} (rows of {@code width} doubles), under
+         * {@code key}, or under a one-number key's {@code bits} where {@code key} is null ({@link GroupKeys#byBits}).
+         */
+        UnsafeRow write(Object[] key, long bits, long hash, long bad, String firstBad, double[] values, int[] order,
+                        int first, int n, int width) {
+            w.reset();
+            w.zeroOutNullBytes();
+            if (key == null) keys.writeBits(w, bits);
+            else keys.write(w, key);
+            w.write(hashColumn(k), hash);
+            w.write(badColumn(k), bad);
+            if (firstBad == null) w.setNullAt(firstBadColumn(k));
+            else w.write(firstBadColumn(k), UTF8String.fromString(firstBad));
+            // UnsafeArrayData's layout (as fromPrimitiveArray writes it): the element count, the null bits (none), the doubles.
+            int length = n * width;
+            int header = UnsafeArrayData.calculateHeaderPortionInBytes(length);
+            int size = header + 8 * length;
+            int start = w.cursor();
+            w.grow(size);
+            byte[] buf = w.getBuffer();
+            Platform.putLong(buf, start, length);
+            for (int b = 8; b < header; b += 8) Platform.putLong(buf, start + b, 0L);
+            long at = start + header;
+            long rowBytes = 8L * width;
+            for (int i = 0; i < n; i++) {
+                Platform.copyMemory(values, Platform.DOUBLE_ARRAY_OFFSET + rowBytes * order[first + i], buf, at, rowBytes);
+                at += rowBytes;
+            }
+            w.increaseCursor(size);
+            w.setOffsetAndSizeFromPreviousCursor(valuesColumn(k), start);
+            return w.getRow();
         }
     }
 
@@ -422,6 +505,42 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             };
         }
 
+        int size() {
+            return types.length;
+        }
+
+        /** Are the key's columns all longs, ints, doubles or strings (what {@link #write} writes)? */
+        boolean writable() {
+            for (byte kind : kinds) if (kind > STRING) return false;
+            return true;
+        }
+
+        /** {@code key} (a {@link #copyKey}, of {@link #writable} types) into the first columns of {@code w}'s row. */
+        void write(UnsafeRowWriter w, Object[] key) {
+            for (int i = 0; i < key.length; i++) {
+                Object v = key[i];
+                if (v == null) {
+                    w.setNullAt(i);
+                    continue;
+                }
+                switch (kinds[i]) {
+                    case LONG -> w.write(i, (long) (Long) v);
+                    case INT -> w.write(i, (int) (Integer) v);
+                    case DOUBLE -> w.write(i, (double) (Double) v);
+                    default -> w.write(i, (UTF8String) v);
+                }
+            }
+        }
+
+        /** The key of these {@link #bits} (where {@link #byBits} holds) into column 0 of {@code w}'s row: {@link #fromBits}, unboxed. */
+        void writeBits(UnsafeRowWriter w, long bits) {
+            switch (kinds[0]) {
+                case LONG -> w.write(0, bits);
+                case INT -> w.write(0, (int) bits);
+                default -> w.write(0, Double.longBitsToDouble(bits));
+            }
+        }
+
         /** Is a key of these {@link #bits} decided by them: a one-number key, not null (and not null's bits)? */
         boolean byBits(long bits) {
             return types.length == 1 && kinds[0] <= DOUBLE && bits != 0x7ff8deadL;
@@ -434,15 +553,6 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
                 case INT -> Integer.valueOf((int) bits);
                 default -> Double.valueOf(Double.longBitsToDouble(bits));
             }};
-        }
-
-        /**
-         * {@link #sameKey(InternalRow, Object[])} where {@code rowBits} is row {@code r}'s {@link #bits} and
-         * equals {@code key}'s: for a one-number key that decides it, unless a null is involved.
-         */
-        boolean sameKey(InternalRow r, Object[] key, long rowBits) {
-            if (byBits(rowBits)) return true;
-            return sameKey(r, key);
         }
 
         /**

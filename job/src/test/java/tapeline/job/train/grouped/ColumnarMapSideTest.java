@@ -175,7 +175,8 @@ class ColumnarMapSideTest extends SparkSuite {
 
     @Test
     void arrayCellsGiveTheSameBitsColumnarAndAsRowsAndAsJson() throws Exception {
-        // x as array<double>: a null array, one of the wrong length, a null element, a NaN element are bad cells.
+        // x as array<double>: a null array, one of the wrong length, a null element, a NaN element are bad cells; so are
+        // a NaN and an infinite y.
         Random r = new Random(8);
         List<Row> rows = new ArrayList<>();
         for (int g = 0; g < 25; g++) {
@@ -187,8 +188,11 @@ class ColumnarMapSideTest extends SparkSuite {
                 if (bad == 1) x.add(3.0);
                 if (bad == 2) x.set(1, null);
                 if (bad == 3) x.set(0, Double.NaN);
-                rows.add(RowFactory.create((long) g * 1_000_003L, bad == 0 ? null : x.toArray(new Double[0]),
-                        1 + g * 0.1 - x0 + 2 * x1 + 0.1 * r.nextGaussian()));
+                // y has no null, so the columnar read takes a batch's y without null checks: a NaN or infinite y is still bad.
+                double y = 1 + g * 0.1 - x0 + 2 * x1 + 0.1 * r.nextGaussian();
+                if (bad == 4) y = Double.NaN;
+                if (bad == 5) y = Double.NEGATIVE_INFINITY;
+                rows.add(RowFactory.create((long) g * 1_000_003L, bad == 0 ? null : x.toArray(new Double[0]), y));
             }
         }
         Collections.shuffle(rows, new Random(2));
@@ -213,7 +217,7 @@ class ColumnarMapSideTest extends SparkSuite {
         long bad = 0;
         for (String s : columnar.values()) bad += Long.parseLong(s.replaceAll(".*bad_rows=(\\d+) .*", "$1"));
         long expectedBad = rows.stream().filter(row -> {
-            if (row.isNullAt(1)) return true;
+            if (row.isNullAt(1) || !Double.isFinite(row.getDouble(2))) return true;
             List<Double> x = java.util.Arrays.asList((Double[]) row.get(1)); // the rows as made, before Spark
             return x.size() != 2 || x.contains(null) || x.stream().anyMatch(d -> d != null && !Double.isFinite(d));
         }).count();
