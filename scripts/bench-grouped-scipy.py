@@ -5,10 +5,13 @@ compute of PySpark's applyInPandas pattern), on a sample of the groups, in one p
     bench-grouped-scipy.py SAMPLE_CSV_DIR linear|logistic FEATURES PARAMS_OUT_CSV
 
 Prints 'scipy_seconds_per_group <s>' (compute only: the minimize calls, not the CSV read) and writes
-each group's optimum (g, b, w_0..) for the comparison with tapeline's. The objective is the job's:
+each group's optimum (g, b, w_0..) for the comparison with tapeline's. The sample is solved REPEATS
+times (environment, default 5) and the median time is printed: one pass over a few hundred groups takes
+0.2-0.4 s, and on this machine such a pass varied from 700 to 1,200 us a group between runs. The objective is the job's:
 the mean over the group's rows of (y - (b + w.x))^2, or of log(1 + exp(m)) - y m with m = b + w.x.
 """
 import csv
+import os
 import glob
 import sys
 import time
@@ -40,20 +43,28 @@ def main():
         return loss, np.concatenate(([d.sum()], X.T @ d)) / n
 
     f = linear if kind == "linear" else logistic
-    results = []
-    t0 = time.perf_counter()
-    for rows in groups:
-        X, y = rows[:, 2:2 + features], rows[:, 1]
-        r = minimize(f, np.zeros(features + 1), args=(X, y), jac=True, method="L-BFGS-B",
-                     options={"gtol": 1e-9, "ftol": 1e-15, "maxiter": 1000})
-        results.append((int(rows[0, 0]), r.x))
-    seconds = time.perf_counter() - t0
+    def solve_all():
+        out = []
+        for rows in groups:
+            X, y = rows[:, 2:2 + features], rows[:, 1]
+            r = minimize(f, np.zeros(features + 1), args=(X, y), jac=True, method="L-BFGS-B",
+                         options={"gtol": 1e-9, "ftol": 1e-15, "maxiter": 1000})
+            out.append((int(rows[0, 0]), r.x))
+        return out
+
+    times = []
+    for _ in range(max(1, int(os.environ.get("REPEATS", "5")))):
+        t0 = time.perf_counter()
+        results = solve_all()
+        times.append(time.perf_counter() - t0)
+    seconds = float(np.median(times))
     with open(out, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["g", "b"] + ["w_%d" % j for j in range(features)])
         for key, x in results:
             w.writerow([key] + ["%.17g" % v for v in x])
     print("scipy_groups %d" % len(groups))
+    print("scipy_repeats %d (seconds a pass: %s)" % (len(times), " ".join("%.3f" % t for t in times)))
     print("scipy_seconds_per_group %.9f" % (seconds / len(groups)))
 
 
