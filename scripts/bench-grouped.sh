@@ -66,6 +66,7 @@ for kind in $kinds; do
   echo "== scipy L-BFGS-B on $sample groups ($kind)" >&2
   python3 scripts/bench-grouped-scipy.py "$data/sample.csv" "$kind" "$features" "$work/scipy-$kind.csv" > "$work/scipy-$kind.txt"
   scipy=$(awk '/scipy_seconds_per_group/ {print $2}' "$work/scipy-$kind.txt")
+  grep scipy_repeats "$work/scipy-$kind.txt" >&2 || true
   for opt in $optimizers; do
     out="$work/out-$kind-$opt"
     events="$work/events-$kind-$opt"
