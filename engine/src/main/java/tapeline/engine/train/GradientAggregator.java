@@ -252,7 +252,7 @@ public final class GradientAggregator implements Serializable {
         } else {
             interpretedChunks++;
             if (fallback == null) {
-                String why = hw != null ? (hw.kernel == null ? null : hw.kernel.reason()) : (w.kernel == null ? null : w.kernel.reason());
+                String why = hw != null ? hw.kernelReason() : w.kernel == null ? null : w.kernel.reason();
                 fallback = why == null ? "engine.codegen = false" : why;
             }
         }
@@ -279,10 +279,19 @@ public final class GradientAggregator implements Serializable {
             return pass.lossSum();
         }
         w.lastCompiled = false;
+        return interpret(w.compiled, n, g, has);
+    }
+
+    /**
+     * The interpreter's pass over a recording's first n lanes (its active lanes already set): forward,
+     * backward from the loss, the loss sum returned and the parameters' gradient sums written.
+     */
+    private static double interpret(LossModel.Compiled c, int n, double[] g, boolean[] has) {
+        Tape tape = c.tape();
         tape.forward();
-        tape.backward(w.compiled.lossNode());
-        double l = Op.laneSum(tape.valueBuffer(w.compiled.lossNode()), n);
-        int[] nodes = w.compiled.paramNodes();
+        tape.backward(c.lossNode());
+        double l = Op.laneSum(tape.valueBuffer(c.lossNode()), n);
+        int[] nodes = c.paramNodes();
         for (int k = 0; k < nodes.length; k++) {
             double[] gk = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
             has[k] = gk != null; // null: the loss does not use it, 0
@@ -543,16 +552,12 @@ public final class GradientAggregator implements Serializable {
                 return evaluate(pass, n, grad, has);
             }
             forwardDone = true;
-            tape.forward();
-            tape.backward(compiled.lossNode());
-            double l = Op.laneSum(tape.valueBuffer(compiled.lossNode()), n);
-            int[] nodes = compiled.paramNodes();
-            for (int k = 0; k < nodes.length; k++) {
-                double[] gk = tape.gradient(nodes[k]); // shared: one value, the chunk's sum
-                has[k] = gk != null;
-                grad[k] = has[k] ? gk[0] : 0.0;
-            }
-            return l;
+            return interpret(compiled, n, grad, has);
+        }
+
+        /** Why the compiled Hessian did not run, or null without {@code engine.codegen}. */
+        String kernelReason() {
+            return kernel == null ? null : kernel.reason();
         }
 
         /** The Hessian of the last {@link #pass}'s n lanes, from the values it kept (row-major; the array is reused). */
