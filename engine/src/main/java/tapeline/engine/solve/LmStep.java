@@ -199,12 +199,14 @@ final class LmStep implements StepRule {
                     trying[p] = false;
                     continue;
                 }
-                if (!probing[p]) probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
+                probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
             }
             trying[p] = true;
             left++;
         }
         double[] cost = tape.valueBuffer(costNode);
+        // A probe starts by trial TRIALS - 1 and takes at most PROBES more: it always ends within this
+        // iteration, so no probe state outlives step() (BlockRun moves lanes between steps).
         for (int trial = 0; trial < TRIALS + PROBES && left > 0; trial++) {
             for (int p = 0; p < active; p++) {
                 if (!trying[p]) continue;
