@@ -118,19 +118,22 @@ class NistStrdTest {
      */
     @Test
     void lmSolvesEveryStartScipySolves() {
+        // The per-row default since session 24: D = the square root of the column norms (jac_scaling = 0.5).
+        // It solves all 54 per row; job = train's lm with it does not (MGH17 start 1 ends MAX_STEPS, see
+        // docs/curve-fitting.md and TrainLmTest), so train keeps 1.
         solvesEveryStartScipySolves(Map.of());
     }
 
     /**
-     * With D = the square root of the column norms (jac_scaling = 0.5) the sweep's lm solves the same 54
-     * (job = train's lm does not: MGH17 start 1 ends MAX_STEPS, see docs/curve-fitting.md and TrainLmTest). With D = 1 (jac_scaling = 0)
+     * With D = the column norms (jac_scaling = 1, MINPACK's mode 1; the per-row default until session 24)
+     * the sweep's lm solves the same 54. With D = 1 (jac_scaling = 0)
      * MGH10 start 1 ends MAX_STEPS at cost 1.79e8, x = (64174, 66.2, -125), where MINPACK's lmder with
      * diag = 1 (leastsq; scipy's least_squares lm with x_scale = 1) ends too, and calls it converged
      * (info 2, xtol); scipy's trf with x_scale = 1 solves it.
      */
     @Test
-    void lmSqrtScaledSolvesEveryStartScipySolves() {
-        solvesEveryStartScipySolves(Map.of("jac_scaling", 0.5));
+    void lmMinpackScaledSolvesEveryStartScipySolves() {
+        solvesEveryStartScipySolves(Map.of("jac_scaling", 1.0));
     }
 
     private static void solvesEveryStartScipySolves(Map<String, Double> args) {
