@@ -18,7 +18,7 @@ class LmPerRowScalingTest {
 
     /** Powell's badly scaled function (MGH 3), residuals 1e4 u v - 1 and exp(-u) + exp(-v) - 1.0001. */
     private static BlockSolver powell(String optimizer, Map<String, Double> args) {
-        return BlockSolver.leastSquares(List.of(Expression.parse("residuals", "1e4 * u * v - 1, exp(-u) + exp(-v) - 1.0001")),
+        return BlockSolver.leastSquares(List.of(Expression.parse("residuals", "1e4 * u * v - 1"), Expression.parse("residuals", "exp(-u) + exp(-v) - 1.0001")),
                 List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of(), optimizer, args, TIGHT, DType.FLOAT64);
     }
 
