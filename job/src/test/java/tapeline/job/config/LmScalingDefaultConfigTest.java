@@ -46,7 +46,7 @@ class LmScalingDefaultConfigTest {
     void theSweepDefaultsToHalf() throws ConfigException {
         SweepConfig c = SweepConfig.parse(ResidualsConfigTest.lm());
         assertThat(sweepScaling(c)).isEqualTo(0.5);
-        assertThat(c.effectiveDefaults()).containsEntry("optimizer.jac_scaling", "0.5").containsEntry("optimizer.factor", "100");
+        assertThat(c.effectiveDefaults()).containsEntry("optimizer.jac_scaling", "0.5");
     }
 
     @Test
@@ -73,7 +73,9 @@ class LmScalingDefaultConfigTest {
     void trainTakesAGivenScaling() throws ConfigException {
         assertThat(trainScaling(TrainConfig.parse(train("optimizer.jac_scaling = 0.5")))).isEqualTo(0.5);
         assertThat(trainScaling(TrainConfig.parse(train("optimizer.jac_scaling = 0")))).isEqualTo(0.0);
-        // grouped train builds its lm from the same arguments (GroupStart): the same default
-        assertThat(trainScaling(TrainConfig.parse(train("group.by = g")))).isEqualTo(1.0);
+        // grouped train builds its lm from its TrainConfig's arguments (GroupStart): the same default, and a given value wins
+        assertThat(trainScaling(GroupedTrainConfig.parse(train("group.by = g"), new java.util.ArrayList<>()).train())).isEqualTo(1.0);
+        assertThat(trainScaling(GroupedTrainConfig.parse(train("group.by = g", "optimizer.jac_scaling = 0.5"),
+                new java.util.ArrayList<>()).train())).isEqualTo(0.5);
     }
 }
