@@ -41,6 +41,9 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     private final double[][] trialAt;
     private final boolean[] have;
     private final boolean[] haveTrial;
+    /** lm: each row's sum of squares at {@code at}, and at its trial point (swapped in with the trial's r and J). */
+    private final double[] rowCost;
+    private final double[] trialCost;
     private final double[][] grads;
     private final int[] all;
     /** Whether r and J are kept for lm (else only the body's sums are taken). */
@@ -68,6 +71,8 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.trialAt = lm ? new double[m][lanes] : null;
         this.have = lm ? new boolean[lanes] : null;
         this.haveTrial = lm ? new boolean[lanes] : null;
+        this.rowCost = lm ? new double[lanes] : null;
+        this.trialCost = lm ? new double[lanes] : null;
         this.rows = new int[lanes];
         this.grads = new double[m][lanes];
         this.all = new int[lanes];
@@ -88,6 +93,8 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
             swap(trialJac, from, to);
             have[to] = have[from];
             haveTrial[to] = haveTrial[from];
+            rowCost[to] = rowCost[from];
+            trialCost[to] = trialCost[from];
             for (int k = 0; k < m; k++) {
                 at[k][to] = at[k][from];
                 trialAt[k][to] = trialAt[k][from];
@@ -129,6 +136,7 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
                 jac[p] = trialJac[p];
                 trialJac[p] = tj;
                 for (int k = 0; k < m; k++) at[k][p] = trialAt[k][p];
+                rowCost[p] = trialCost[p];
                 have[p] = true;
                 haveTrial[p] = false;
                 continue;
@@ -137,6 +145,7 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         }
         if (count == 0) return;
         elements.residuals(in, values, rows, count, r, jac);
+        elements.sumOfSquares(r, rows, count, rowCost);
         mark(rows, count, at, have);
     }
 
@@ -163,7 +172,9 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     void costs(int[] rows, int count) {
         elements.residuals(in, values, rows, count, trial, trialJac);
         mark(rows, count, trialAt, haveTrial);
-        elements.sumOfSquares(trial, rows, count, rowTape.valueBuffer(costNode));
+        double[] cost = rowTape.valueBuffer(costNode);
+        elements.sumOfSquares(trial, rows, count, cost);
+        for (int q = 0; q < count; q++) trialCost[rows[q]] = cost[rows[q]];
     }
 
     /** The cost, gradient and Hessian of the first {@code active} rows (newton, trust, the verdict). */
@@ -290,7 +301,7 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
             return withCost && finite(active);
         }
         ensure(active);
-        elements.sumOfSquares(r, all, active, rowTape.valueBuffer(costNode));
+        System.arraycopy(rowCost, 0, rowTape.valueBuffer(costNode), 0, active);
         for (int p = 0; p < active; p++) {
             double[] rp = r[p];
             double[][] jp = jac[p];
