@@ -176,6 +176,16 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
 
         /** The current row's model values into {@code into[at, at + width)}; null, or the first bad cell's reason. */
         abstract String values(double[] into, int at);
+
+        /** Is the current row's one-column key null? */
+        boolean keyNull() {
+            return key().isNullAt(0);
+        }
+
+        /** The current row's {@link GroupKeys#bits} (a feed may know them without {@link #key}: a batch's at once). */
+        long keyBits(GroupKeys keys) {
+            return keys.bits(key());
+        }
     }
 
     /** Rows of the selected frame (keys, used columns, hash), their cells read by {@link CellReader}. */

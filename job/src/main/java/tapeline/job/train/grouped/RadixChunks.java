@@ -169,9 +169,8 @@ final class RadixChunks implements Iterator<InternalRow> {
     private void hold() {
         while (true) {
             long h = in.hash();
-            InternalRow key = in.key();
-            boolean isNull = key.isNullAt(0);
-            long bits = keys.bits(key);
+            boolean isNull = in.keyNull();
+            long bits = in.keyBits(keys);
             int b = isNull ? buckets : (int) ((h >>> 1) >>> shift);
             boolean needsPage = fill[b] == pageRows;
             boolean held = pages > 0 || bads > 0;
