@@ -44,6 +44,10 @@ import tapeline.job.columns.CellReader;
  * <p>A bad row (a cell {@link CellReader} rejects) is not held: its group counts it and keeps the
  * first reason, and the chunk carries both ({@code _bad}, {@code _first_bad}; a chunk of bad rows
  * only has an empty array).
+ *
+ * <p>Two ways to gather a flush's rows by key, giving each group the same rows: a key of one number (a long, int
+ * or double column) by a radix partition on the key's hash ({@link RadixChunks}: no table probed per row, each
+ * bucket grouped in the cache); other keys by a table of groups probed per row ({@link Chunks}).
  */
 public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;

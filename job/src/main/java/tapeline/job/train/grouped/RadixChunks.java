@@ -87,6 +87,12 @@ final class RadixChunks implements Iterator<InternalRow> {
     private InternalRow next;
 
     RadixChunks(GroupPacker.Feed in, GroupPacker.GroupKeys keys, int width, int budget, int chunkRows, LongAccumulator nanos) {
+        this(in, keys, width, budget, chunkRows, nanos, BUCKETS, PAGE_ROWS);
+    }
+
+    /** With other most buckets and rows a page (powers of two; a bench compares them). */
+    RadixChunks(GroupPacker.Feed in, GroupPacker.GroupKeys keys, int width, int budget, int chunkRows, LongAccumulator nanos,
+                int maxBuckets, int maxPageRows) {
         if (!keys.oneNumber()) throw new IllegalArgumentException("a radix partition needs a key of one number, got " + keys.size() + " columns");
         this.in = in;
         this.keys = keys;
@@ -96,9 +102,9 @@ final class RadixChunks implements Iterator<InternalRow> {
         this.chunkRows = chunkRows;
         this.nanos = nanos;
         long rowsBudget = Math.max(1, budget / rec);
-        this.buckets = (int) Math.min(BUCKETS, Long.highestOneBit(Math.max(1, rowsBudget / 2048)));
+        this.buckets = (int) Math.min(maxBuckets, Long.highestOneBit(Math.max(1, rowsBudget / 2048)));
         this.shift = 63 - Integer.numberOfTrailingZeros(buckets);
-        this.pageRows = (int) Math.max(1, Math.min(PAGE_ROWS, rowsBudget / (8L * (buckets + 1))));
+        this.pageRows = (int) Math.max(1, Math.min(maxPageRows, rowsBudget / (8L * (buckets + 1))));
         this.page = pageRows * rec;
         this.cap = Math.max(budget, page);
         int initialPages = (int) Math.min(cap / page, Math.max(buckets + 1L, (1 << 16) / page));

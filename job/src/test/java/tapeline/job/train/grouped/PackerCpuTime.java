@@ -22,7 +22,10 @@ import tapeline.job.columns.Cell;
  * alternated, the median of the rounds. Not a test (no timed assertion): a bench (BENCHMARKS.md, issue 21).
  *
  * <pre>
- * java -cp job/target/test-classes:job/target/classes:'job/target/lib/*' tapeline.job.train.grouped.PackerCpuTime [rows] [groups] [rounds]
+ * java -cp job/target/test-classes:job/target/classes:'job/target/lib/*' tapeline.job.train.grouped.PackerCpuTime [rows] [groups] [rounds] [ways]
+ * </pre>
+ * ways: 2 (probed, radix) or up to 6 (radix with other buckets x rows a page too).
+ * <pre>
  * </pre>
  */
 public final class PackerCpuTime {
@@ -44,17 +47,25 @@ public final class PackerCpuTime {
         }
         for (int i = 0; i < values.length; i++) values[i] = r.nextGaussian();
         StructType schema = new StructType().add("g", DataTypes.LongType);
-        GroupPacker packer = new GroupPacker(schema, new DataType[] {DataTypes.LongType}, 0,
-                List.of(Cell.scalar(0, "x")), GroupPacker.BUDGET, GroupPacker.CHUNK, new LongAccumulator());
+        List<Cell> cells = new java.util.ArrayList<>();
+        for (int c = 0; c < width; c++) cells.add(Cell.scalar(c, "x" + c));   // read by the feed, not by these cells
+        GroupPacker packer = new GroupPacker(schema, new DataType[] {DataTypes.LongType}, 0, cells, GroupPacker.BUDGET,
+                GroupPacker.CHUNK, new LongAccumulator());
         GroupPacker probed = packer.probed();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        double[][] us = new double[2][rounds];
-        long[] check = new long[2];
+        // the probed table, then the radix partition with its most buckets and rows a page: the default, then others
+        int[][] layouts = {{0, 0}, {RadixChunks.BUCKETS, RadixChunks.PAGE_ROWS}, {128, 256}, {512, 256}, {1024, 128}, {256, 64}};
+        int ways = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        double[][] us = new double[ways][rounds];
+        long[] check = new long[ways];
+        GroupPacker.GroupKeys longKey = new GroupPacker.GroupKeys(new DataType[] {DataTypes.LongType});
         for (int round = -2; round < rounds; round++) {   // two rounds of warm-up
-            for (int which = 0; which < 2; which++) {
-                GroupPacker p = which == 0 ? probed : packer;
+            for (int which = 0; which < ways; which++) {
+                int[] layout = layouts[which];
                 long t0 = mx.getCurrentThreadCpuTime();
-                Iterator<InternalRow> it = p.chunks(new ArrayFeed(keys, hashes, values, width));
+                ArrayFeed feed = new ArrayFeed(keys, hashes, values, width);
+                Iterator<InternalRow> it = which == 0 ? probed.chunks(feed) : new RadixChunks(feed, longKey, width,
+                        GroupPacker.BUDGET, GroupPacker.CHUNK, new LongAccumulator(), layout[0], layout[1]);
                 long sum = 0;
                 while (it.hasNext()) sum += it.next().getArray(GroupPacker.valuesColumn(1)).numElements();
                 long t1 = mx.getCurrentThreadCpuTime();
@@ -62,12 +73,15 @@ public final class PackerCpuTime {
                 if (round >= 0) us[which][round] = (t1 - t0) / 1e3 / n;
             }
         }
-        if (check[0] != check[1] || check[0] != (long) n * width) throw new AssertionError(Arrays.toString(check) + " values");
-        for (int which = 0; which < 2; which++) {
+        for (long c : check) if (c != (long) n * width) throw new AssertionError(Arrays.toString(check) + " values");
+        for (int which = 0; which < ways; which++) {
             double[] s = us[which].clone();
             Arrays.sort(s);
-            System.out.printf("%-8s %d rows, %d groups: CPU %.4f us a row (median of %d; rounds %s)%n",
-                    which == 0 ? "probed" : "radix", n, groups, s[rounds / 2], rounds, Arrays.toString(us[which]));
+            String label = which == 0 ? "probed" : "radix " + layouts[which][0] + "x" + layouts[which][1];
+            StringBuilder all = new StringBuilder();
+            for (double u : us[which]) all.append(String.format(" %.4f", u));
+            System.out.printf("%-16s %d rows, %d groups: CPU %.4f us a row (median of %d:%s)%n", label, n, groups,
+                    s[rounds / 2], rounds, all);
         }
     }
 
