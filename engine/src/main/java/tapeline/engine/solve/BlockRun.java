@@ -295,9 +295,13 @@ public final class BlockRun implements Serializable {
             }
             for (int c = 0; c < cols.length; c++) {
                 checkLength(cols[c], lanes, "input " + e.getKey());
+                double[] col = cols[c];
+                boolean finite = true;
+                for (int i = 0; i < lanes; i++) finite &= Double.isFinite(col[i]);
+                if (finite) continue; // the usual column: no label, no look at why[]
                 String label = cols.length == 1 ? e.getKey() : e.getKey() + "[" + c + "]";
                 for (int i = 0; i < lanes; i++) {
-                    if (why[i] == null && !Double.isFinite(cols[c][i])) why[i] = "input " + label + " is " + cols[c][i];
+                    if (why[i] == null && !Double.isFinite(col[i])) why[i] = "input " + label + " is " + col[i];
                 }
             }
         }

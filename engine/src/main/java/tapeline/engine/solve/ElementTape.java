@@ -313,6 +313,8 @@ final class ElementTape implements Serializable {
      */
     final class Rows implements Serializable {
         private static final long serialVersionUID = 1L;
+        /** Lanes per tile of the transpose: a cache line of each element's buffer. */
+        private static final int TILE = 8;
         private final double[][] byRow;
 
         Rows(Tape rowTape, int lanes) {
@@ -330,9 +332,17 @@ final class ElementTape implements Serializable {
                     continue;
                 }
                 double[] to = byRow[j] == null ? new double[lanes * n] : byRow[j];
-                for (int i = 0; i < n; i++) {
-                    double[] from = rowTape.valueBuffer(rowInputs[j][i]);
-                    for (int p = 0; p < lanes; p++) to[p * n + i] = from[p];
+                // A transpose in tiles of TILE lanes: each tile's rows (TILE n doubles) stay in the
+                // cache while every element's buffer is read into them (one element at a time over all
+                // lanes wrote a cache line per value, n doubles apart).
+                double[][] from = new double[n][];
+                for (int i = 0; i < n; i++) from[i] = rowTape.valueBuffer(rowInputs[j][i]);
+                for (int p0 = 0; p0 < lanes; p0 += TILE) {
+                    int p1 = Math.min(lanes, p0 + TILE);
+                    for (int i = 0; i < n; i++) {
+                        double[] f = from[i];
+                        for (int p = p0; p < p1; p++) to[p * n + i] = f[p];
+                    }
                 }
                 byRow[j] = to;
             }
