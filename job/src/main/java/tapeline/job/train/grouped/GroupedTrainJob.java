@@ -210,6 +210,9 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         TrainConfig c = g.train();
         try {
             phases.begin("load");
+            // Embedded Spark: compile the solve's pass on the core the driver's planning leaves idle
+            // (fit asks again before the map stage; the second ask finds it under way).
+            if (spark.sparkContext().isLocal()) precompile(solver(p));
             if (c.badRows() == TrainConfig.BadRows.FATAL) {
                 failOnBadRows(spark, p);
             }
