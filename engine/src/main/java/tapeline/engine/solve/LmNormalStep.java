@@ -47,7 +47,7 @@ public final class LmNormalStep {
     private final DType dtype;
     private final int m;
     private final LmSubproblem sub;
-    private final SymmetricEigen eigen;
+    private final RangeAngle angle;
     private final double[][] a;
     private final double[] b;
     private final double[] diag;
@@ -56,6 +56,16 @@ public final class LmNormalStep {
     private double fnorm;
     private double gnorm;
     private double jtrNorm;
+    /** ||P r|| / ||r|| at the iterate ({@link RangeAngle}), from the subproblem's b. */
+    private double range;
+    /** Whether the next trial is the Gauss-Newton probe ({@link LmStep#PROBE}), and the test that ends the run if it fails. */
+    private boolean probing;
+    private int probeHow;
+    private int probeCount;
+    private double probeScale;
+    private double[] probeDir;
+    /** The trial just taken passed ftol or xtol with r partly in J's range: judge its point by a probe ({@code pendingHow} the tests). */
+    private int pendingHow;
     private long residuals;
     private double pnorm;
     private double prered;
@@ -74,7 +84,7 @@ public final class LmNormalStep {
         this.gtol = gtol;
         this.dtype = dtype;
         sub = new LmSubproblem(m, m);
-        eigen = new SymmetricEigen(m);
+        angle = new RangeAngle(m);
         a = new double[m][m];
         b = new double[m];
         diag = new double[m];
@@ -110,27 +120,29 @@ public final class LmNormalStep {
             lm.delta(0, xn == 0 ? lm.factor(0) : lm.factor(0) * xn);
             lm.stage(0, 1);
         }
-        if (gtol > 0 && g <= gtol) {
-            lm.converged(0, LevenbergMarquardt.GTOL);
-            return true;
-        }
         // With C the columns' norms and C^-1 J^T J C^-1 = V L V^T (unit diagonal: a badly scaled J
         // keeps its small directions): A = L^1/2 V^T C, b = L^-1/2 V^T C^-1 J^T r.
-        double[] c = new double[m];
-        for (int k = 0; k < m; k++) c[k] = jtj[k][k] > 0 ? Math.sqrt(jtj[k][k]) : 1;
-        double[][] scaled = new double[m][m];
-        for (int i = 0; i < m; i++) for (int k = 0; k < m; k++) scaled[i][k] = jtj[i][k] / c[i] / c[k];
-        eigen.decompose(scaled);
-        double floor = Math.max(0, eigen.largest()) * m * Math.ulp(1.0);
-        for (int i = 0; i < m; i++) {
-            double l = eigen.value(i);
-            double sl = l > floor ? Math.sqrt(l) : 0;
-            double proj = 0;
-            for (int k = 0; k < m; k++) {
-                a[i][k] = sl * eigen.vector(i, k) * c[k];
-                proj += eigen.vector(i, k) * jtr[k] / c[k];
+        angle.factor(jtj, jtr, a, b);
+        range = angle.angle(fnorm);
+        probing = false;
+        int pending = pendingHow;
+        pendingHow = 0;
+        if (pending != 0) {
+            // As the sweep's LmStep: the tests passed at the trial that made this iterate; it ends here
+            // unless r lies partly in J's range here and a probe along the Gauss-Newton step lowers the cost.
+            if (LmStep.inRange(range, residuals)) {
+                lm.converged(0, pending);
+                return true;
             }
-            b[i] = sl == 0 ? 0 : proj / sl;
+            startProbe(pending);
+            return false;
+        }
+        if (gtol > 0 && g <= gtol) {
+            if (LmStep.inRange(range, residuals)) {
+                lm.converged(0, LevenbergMarquardt.GTOL);
+                return true;
+            }
+            startProbe(LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
         }
         return false;
     }
@@ -138,6 +150,16 @@ public final class LmNormalStep {
     /** The next trial point from the current radius (lmpar), rounded to the dtype. */
     public double[] propose() {
         for (int k = 0; k < m; k++) diag[k] = lm.diag(k, 0);
+        if (probing) {
+            double[] s = new double[m];
+            for (int k = 0; k < m; k++) s[k] = dtype.round(probeScale * probeDir[k]);
+            double pn = 0;
+            for (int k = 0; k < m; k++) pn += (diag[k] * s[k]) * (diag[k] * s[k]);
+            pnorm = Math.sqrt(pn);
+            trial = new double[m];
+            for (int k = 0; k < m; k++) trial[k] = dtype.round(x0[k] + s[k]);
+            return trial.clone();
+        }
         double par = sub.solve(a, b, diag, lm.delta(0), lm.par(0));
         lm.par(0, par);
         double[] s = sub.step();
@@ -162,6 +184,22 @@ public final class LmNormalStep {
 
     /** The trial's sum of squares: lmder's ratio test, radius update and ftol/xtol tests. */
     public Trial judge(double rss) {
+        if (probing) {
+            if (LmStep.probeLowers(rss, fnorm, residuals)) {
+                probing = false;
+                lm.xnorm(0, scaledNorm(trial));
+                lm.stage(0, 2);
+                LmStep.probed(lm, 0, pnorm);
+                return Trial.ACCEPTED;
+            }
+            if (++probeCount < LmStep.PROBES) {
+                probeScale *= 0.1;
+                return Trial.REJECTED;
+            }
+            probing = false;
+            lm.converged(0, probeHow); // no step along it lowers the cost visibly: the fall was the model's, not the cost's
+            return Trial.CONVERGED_REJECTED;
+        }
         double[] ar = LmStep.radius(lm, 0, rss, fnorm, prered, dirder, pnorm);
         boolean accepted = ar[1] >= 1e-4 && rss < fnorm * fnorm;
         double xmax = maxAbs(x0);
@@ -171,11 +209,35 @@ public final class LmNormalStep {
             xmax = maxAbs(trial);
         }
         int how = LmStep.tolerances(lm, 0, rss, ar[0], ar[1], prered, ftol, xtol);
-        if (how != 0 && LmStep.stationary(lm, 0, fnorm, residuals, gnorm, jtrNorm, xmax)) {
+        int verdict = how == 0 ? LmStep.MOVING : LmStep.stationary(lm, 0, fnorm, residuals, gnorm, jtrNorm, xmax, () -> range);
+        if (verdict == LmStep.STATIONARY) {
             lm.converged(0, how);
             return accepted ? Trial.CONVERGED_ACCEPTED : Trial.CONVERGED_REJECTED;
         }
+        if (verdict == LmStep.PROBE) {
+            if (accepted) pendingHow = how;
+            else startProbe(how);
+        }
         return accepted ? Trial.ACCEPTED : Trial.REJECTED;
+    }
+
+    /** The next trials probe along the floored Gauss-Newton step from the iterate ({@link LmStep#PROBE}); {@code how} ends the run if none lowers the cost. */
+    private void startProbe(int how) {
+        probeDir = new double[m];
+        angle.probe(probeDir);
+        probing = true;
+        probeHow = how;
+        probeCount = 0;
+        probeScale = 1;
+    }
+
+    /**
+     * Whether the next trial is a probe along the Gauss-Newton step: its refusals do not count toward
+     * the run's trials per step (a probe's at most {@value LmStep#PROBES} trials end in an acceptance or in
+     * convergence, as they do within one iteration of a sweep row).
+     */
+    public boolean probing() {
+        return probing;
     }
 
     /** Which tests ended the run ({@link LevenbergMarquardt#FTOL}, {@code XTOL}, {@code GTOL}, a sum), or 0. */

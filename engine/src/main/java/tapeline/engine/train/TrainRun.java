@@ -497,7 +497,7 @@ public final class TrainRun {
                 endLm(Status.CONVERGED, null);
             }
             case REJECTED -> {
-                if (++lmTrials >= LM_TRIALS) {
+                if (!lmStep.probing() && ++lmTrials >= LM_TRIALS) {
                     // A step that stayed put: recorded at the same parameters, judged by the step limit.
                     lmTrialPhase = false;
                     step++;

@@ -29,7 +29,7 @@ class LmStationarityTest {
     }
 
     static boolean stationary(LevenbergMarquardt lm, double fn, int n, double cosine, double flat, double xmax) {
-        return LmStep.stationary(lm, 0, fn, n, cosine, flat * fn * fn, xmax);
+        return LmStep.stationary(lm, 0, fn, n, cosine, flat * fn * fn, xmax, () -> 0) == LmStep.STATIONARY;
     }
 
     @Test
@@ -68,6 +68,33 @@ class LmStationarityTest {
         // which the former allowance (1e-2) let end CONVERGED.
         assertThat(stationary(lm, 9.38, 16, 1.5e-6, 4.7e-2, 6181)).isFalse();
         assertThat(stationary(lm, 9.38, 16, 1e-3, 4.7e-2, 6181)).isFalse();
+    }
+
+    @Test
+    void rLyingPartlyInJsRangeIsProbedNotConverged() {
+        // job = train's lm, jac_scaling = 0.5, NIST MGH17 start 1 (session 23): ||r|| 8.93e-3, 33 residuals,
+        // cosine 4.16e-9, ||J'r|| / ||r||^2 1.34e-5, largest |x_k| 99.8; r's angle with J's range 0.088
+        // (RangeAngle; 0.55 in exact arithmetic). Every allowance but the range angle passes.
+        LevenbergMarquardt lm = lane(1, 100);
+        assertThat(LmStep.stationary(lm, 0, 8.93e-3, 33, 4.16e-9, 1.34e-5 * 8.93e-3 * 8.93e-3, 99.8, () -> 0.088))
+                .isEqualTo(LmStep.PROBE);
+        // the same figures with r orthogonal to J's range to rounding (scipy trf's ends: at most 4.5e-7)
+        assertThat(LmStep.stationary(lm, 0, 8.93e-3, 33, 4.16e-9, 1.34e-5 * 8.93e-3 * 8.93e-3, 99.8, () -> 4.5e-7))
+                .isEqualTo(LmStep.STATIONARY);
+        // a zero-residual fit and a lane that ran away are not asked (their angle is noise)
+        assertThat(LmStep.stationary(lm, 0, 1e-16, 33, 0.5, 1, 99.8, () -> 1)).isEqualTo(LmStep.STATIONARY);
+        assertThat(LmStep.stationary(lm, 0, 4.17, 15, 0.835, 1.53e-16 * 4.17 * 4.17, 1e9, () -> 1)).isEqualTo(LmStep.STATIONARY);
+        // a NaN angle is not an end
+        assertThat(LmStep.stationary(lm, 0, 8.93e-3, 33, 4.16e-9, 1e-9, 99.8, () -> Double.NaN)).isEqualTo(LmStep.PROBE);
+    }
+
+    @Test
+    void aProbeCountsOnlyAFallAboveTheRoundingOfTheSum() {
+        // n = 33: a fall of 33 eps of the sum of squares is rounding; 1e-9 of it (MGH17's probes) is not
+        double eps = Math.ulp(1.0);
+        assertThat(LmStep.probeLowers(1 - 1e-9, 1, 33)).isTrue();
+        assertThat(LmStep.probeLowers(1 - 30 * eps, 1, 33)).isFalse();
+        assertThat(LmStep.probeLowers(Double.NaN, 1, 33)).isFalse();
     }
 
     @Test

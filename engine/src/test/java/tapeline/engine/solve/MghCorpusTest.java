@@ -154,8 +154,8 @@ class MghCorpusTest {
         // every scaling misses (Powell badly scaled 100x, Beale 10x/100x, Jennrich-Sampson 10x/100x, Gulf
         // 100x, Box 3D 100x), Box 3D 10x (CONVERGED at the stationary point of cost 0.07559, cosine 6e-11)
         // and Chebyquad 10x/100x (MAX_STEPS). Against the default (jac_scaling = 1, 93) it gains Powell badly
-        // scaled 10x and Biggs EXP6 100x. Not the default: job = train's lm with it ends NIST's MGH17 start 1
-        // CONVERGED unsolved (docs/curve-fitting.md).
+        // scaled 10x and Biggs EXP6 100x. Not the default: job = train's lm with it cannot solve NIST's MGH17
+        // start 1 (MAX_STEPS since session 24's range-angle test; CONVERGED unsolved before, docs/curve-fitting.md).
         assertThat(solved).isEqualTo(95);
     }
 

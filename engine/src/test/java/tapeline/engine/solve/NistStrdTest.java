@@ -123,7 +123,7 @@ class NistStrdTest {
 
     /**
      * With D = the square root of the column norms (jac_scaling = 0.5) the sweep's lm solves the same 54
-     * (job = train's lm does not: MGH17 start 1, see docs/curve-fitting.md). With D = 1 (jac_scaling = 0)
+     * (job = train's lm does not: MGH17 start 1 ends MAX_STEPS, see docs/curve-fitting.md and TrainLmTest). With D = 1 (jac_scaling = 0)
      * MGH10 start 1 ends MAX_STEPS at cost 1.79e8, x = (64174, 66.2, -125), where MINPACK's lmder with
      * diag = 1 (leastsq; scipy's least_squares lm with x_scale = 1) ends too, and calls it converged
      * (info 2, xtol); scipy's trf with x_scale = 1 solves it.
