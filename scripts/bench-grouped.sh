@@ -19,8 +19,9 @@
 #   3. the ratios, per group per core: scipy / (solve seconds / groups), and scipy / (2 x wall / groups);
 #      and the largest difference between tapeline's and scipy's parameters on the sample groups;
 #   4. the run's parts from Spark's event log (scripts/grouped-load-parts.py: scan, shuffle write,
-#      fetch, sort, reading into columns, solve, write; the JVM's and Spark's start; peak memory),
-#      printed after the table.
+#      fetch, sort, reading into columns, solve, write; the JVM's and Spark's start; peak memory;
+#      the whole wall from start to exit as a timeline that adds up: start, jobs, the driver's gaps,
+#      after the last job, stop and exit), printed after the table.
 # Take figures only on a quiet machine: the load is printed with them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -78,6 +79,7 @@ for kind in $kinds; do
       "output.path=$out" "loss=$loss" "optimizer=$opt" spark.master='local[2]' \
       tolerance.grad=1e-9 spark.eventLog.enabled=true "spark.eventLog.dir=file://$events" \
       spark.eventLog.logStageExecutorMetrics=true > "$work/job.txt"
+    ended=$(date +%s%3N)
     cat "$work/job.txt" >&2
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$work/time.txt")
@@ -104,7 +106,7 @@ print("%.2e" % worst)
 PY
 )
     { echo "== $kind $opt, $groups groups x $rows rows (load before: $load)"
-      python3 scripts/grouped-load-parts.py "$(ls "$events"/* | head -1)" "$started"
+      python3 scripts/grouped-load-parts.py "$(ls "$events"/* | head -1)" "$started" "$ended"
       python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["seconds"]; print("  the run record'"'"'s phases (driver wall s): " + ", ".join("%s %.2f" % kv for kv in s.items()))' "$out/_tapeline.json"
       echo "  peak RSS of the whole JVM (driver + both task slots): $rss MB"; echo; } >> "$work/parts.txt"
     awk -v k="$kind" -v o="$opt" -v n="$n" -v rows="$rows" -v wall="$wall" -v solve="$solve" -v sort="$sort" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The parts of a grouped train run, from Spark's event log (Spark's own task and SQL metrics).
 
-    python3 scripts/grouped-load-parts.py EVENT_LOG_FILE [PROCESS_START_EPOCH_MS]
+    python3 scripts/grouped-load-parts.py EVENT_LOG_FILE [PROCESS_START_EPOCH_MS [PROCESS_END_EPOCH_MS]]
 
 scripts/bench-grouped.sh runs the job with spark.eventLog.enabled=true and calls this. Prints, per
 stage, its wall time and the tasks' summed run time, CPU time and GC time, then the load's parts
@@ -10,7 +10,10 @@ sort, the map side's reading of the rows and packing them into chunks, the readi
 chunks into primitive columns (tapeline's own accumulators: canonical
 order included), the solve, and what is left of the result tasks (the output write, the output rows'
 conversion). With the process's start time (ms since the epoch), also the JVM's and Spark's start:
-from the process start to the application start event, and from there to the first job.
+from the process start to the application start event, and from there to the first job. With the
+process's end too, the whole wall as a timeline that adds up to it: the start, each job (its stages'
+wall), the driver's time between jobs and stages, after the last job (the output's commit, the
+summary, the run record), and Spark's stop and the JVM's exit (docs/start-and-stop.md).
 Task times are summed over tasks: on local[2], two tasks run at once.
 """
 import json
@@ -20,6 +23,10 @@ import sys
 def main():
     events = [json.loads(line) for line in open(sys.argv[1])]
     start_ms = float(sys.argv[2]) if len(sys.argv) > 2 else None
+    end_ms = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    jobs = []  # (start, end, description)
+    job_starts = {}
+    submitted = {}
     stages = {}
     tasks = {}
     app_start = job_start = app_end = None
@@ -30,8 +37,18 @@ def main():
             app_start = e["Timestamp"]
         elif kind == "SparkListenerApplicationEnd":
             app_end = e["Timestamp"]
-        elif kind == "SparkListenerJobStart" and job_start is None:
-            job_start = e["Submission Time"]
+        elif kind == "SparkListenerJobStart":
+            if job_start is None:
+                job_start = e["Submission Time"]
+            props = e.get("Properties") or {}
+            names = [si.get("Stage Name", "") for si in e.get("Stage Infos", [])]
+            job_starts[e["Job ID"]] = (e["Submission Time"], props.get("spark.job.description") or (names[-1] if names else ""))
+        elif kind == "SparkListenerJobEnd":
+            t, name = job_starts.get(e["Job ID"], (None, ""))
+            if t is not None:
+                jobs.append((t, e["Completion Time"], e["Job ID"], name))
+        elif kind == "SparkListenerStageSubmitted":
+            submitted[e["Stage Info"]["Stage ID"]] = e["Stage Info"].get("Submission Time")
         elif kind == "SparkListenerStageCompleted":
             s = e["Stage Info"]
             stages[s["Stage ID"]] = s
@@ -110,6 +127,29 @@ def main():
               ((app_start - start_ms) / 1e3, ((job_start or app_start) - app_start) / 1e3))
     if app_start is not None and app_end is not None:
         print("  application wall (app start -> end)         %8.2f" % ((app_end - app_start) / 1e3))
+    if start_ms is not None and end_ms is not None and app_start is not None and app_end is not None:
+        timeline(start_ms, end_ms, app_start, app_end, sorted(jobs), stages)
+
+
+def timeline(start_ms, end_ms, app_start, app_end, jobs, stages):
+    """The wall from the process's start to its exit, every second in one line (wall s, driver's view)."""
+    rows = [("submit.sh, JVM start, config, Spark's start (process -> app start)", app_start - start_ms)]
+    at = app_start
+    for t0, t1, jid, name in jobs:
+        rows.append(("driver: app start -> job %d (the session, the config's checks, the input's listing)" % jid if at == app_start
+                     else "driver: between jobs -> job %d (planning, adaptive re-planning, code generation)" % jid, t0 - at))
+        within = sorted((s.get("Submission Time") or t0, s.get("Completion Time") or t1, sid) for sid, s in stages.items()
+                        if s.get("Submission Time") and t0 <= s["Submission Time"] <= t1)
+        covered = sum(b - a for a, b, _ in within)
+        rows.append(("job %d: %s (stages %s: %.2f s of stage wall)" % (jid, name[:60], ",".join(str(x[2]) for x in within) or "-",
+                                                                      covered / 1e3), t1 - t0))
+        at = max(at, t1)
+    rows.append(("after the last job: commit, summary, run record, stop() begins (-> app end)", app_end - at))
+    rows.append(("Spark's stop (shuffle files deleted), JVM exit, submit.sh's end (app end -> exit)", end_ms - app_end))
+    print("  the whole wall, process start to exit (s):")
+    for name, ms in rows:
+        print("    %8.2f  %s" % (ms / 1e3, name))
+    print("    %8.2f  total (the process's wall: %.2f)" % (sum(ms for _, ms in rows) / 1e3, (end_ms - start_ms) / 1e3))
 
 
 if __name__ == "__main__":

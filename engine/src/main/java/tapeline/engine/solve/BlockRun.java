@@ -295,9 +295,13 @@ public final class BlockRun implements Serializable {
             }
             for (int c = 0; c < cols.length; c++) {
                 checkLength(cols[c], lanes, "input " + e.getKey());
+                double[] col = cols[c];
+                boolean finite = true;
+                for (int i = 0; i < lanes; i++) finite &= Double.isFinite(col[i]);
+                if (finite) continue; // the usual column: no label, no look at why[]
                 String label = cols.length == 1 ? e.getKey() : e.getKey() + "[" + c + "]";
                 for (int i = 0; i < lanes; i++) {
-                    if (why[i] == null && !Double.isFinite(cols[c][i])) why[i] = "input " + label + " is " + cols[c][i];
+                    if (why[i] == null && !Double.isFinite(col[i])) why[i] = "input " + label + " is " + col[i];
                 }
             }
         }
@@ -637,23 +641,19 @@ public final class BlockRun implements Serializable {
             double[][] r;
             double[][][] jac;
             if (elementKernel != null) {
-                elementKernel.evaluate(active); // the same bits as the row tape's reverse passes
+                elementKernel.ensure(active); // the same bits as the row tape's reverse passes
                 r = elementKernel.r();
                 jac = elementKernel.jac();
             } else {
-                r = new double[res.length][tape.lanes()];
-                jac = new double[res.length][m][tape.lanes()];
+                r = new double[tape.lanes()][res.length];
+                jac = new double[tape.lanes()][res.length][m];
                 LmStep.jacobian(tape, costNode, res, varNodes, active, r, jac);
             }
-            double[][] laneJac = new double[res.length][m];
             for (int p = 0; p < active; p++) {
                 if (!retired[p] || !solved(outStatus[laneAt[p]])) continue;
                 double rss = 0;
-                for (int i = 0; i < res.length; i++) {
-                    rss += r[i][p] * r[i][p];
-                    for (int k = 0; k < m; k++) laneJac[i][k] = jac[i][k][p];
-                }
-                StandardErrors.fromJacobian(laneJac, rss, se);
+                for (int i = 0; i < res.length; i++) rss += r[p][i] * r[p][i];
+                StandardErrors.fromJacobian(jac[p], rss, se);
                 for (int k = 0; k < m; k++) outStderr[k][laneAt[p]] = se[k];
             }
         } else {
@@ -699,8 +699,7 @@ public final class BlockRun implements Serializable {
         tape.setActiveLanes(active);
         // On the element path nothing reads the row tape's derived nodes (the next evaluation writes
         // the cost), and recomputing its unrolled nodes at every pack cost as much as the steps.
-        if (elementKernel != null) elementKernel.stale();
-        else tape.recomputeAll();
+        if (elementKernel == null) tape.recomputeAll();
     }
 
     private void moveLane(int from, int to) {

@@ -10,8 +10,8 @@ import tapeline.engine.tape.Tape;
  * A block's cost, gradient (and for newton and trust its Hessian) from its {@link ElementTape},
  * into the row tape's cost buffer and per-row arrays. For lm: the residuals r and their Jacobian J
  * of every row, the cost {@code sum r_i^2} (the unrolled tape's bits) and the gradient
- * {@code 2 J^T r} summed per row in the elements' order; it keeps r and J for {@link LmStep}, which
- * would otherwise take them again at the same point ({@link #take}). Otherwise: the body's
+ * {@code 2 J^T r} summed per row in the elements' order; it keeps r and J for {@link LmStep}, row by
+ * row with the point they were taken at, and a trial point's too ({@link #ensure}). Otherwise: the body's
  * per-element gradients (one reverse pass) and Hessians (its Hessian program) summed per row in
  * the elements' order, never across rows. With codegen on, the element tape's passes run compiled
  * ({@link tapeline.engine.codegen.ElementProgram}), with the interpreter's bits.
@@ -27,10 +27,23 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     private transient KernelPath path;
     private final int n;
     private final int m;
+    /** lm: each row's residuals {@code r[p][i]} and Jacobian {@code jac[p][i][k]} at {@code at[k][p]} (when {@code have[p]}). */
     private final double[][] r;
-    /** The trial points' residuals (r stays the current point's: the next trial's proposal reads it). */
-    private final double[][] trial;
     private final double[][][] jac;
+    /**
+     * lm: the same at each row's last trial point (r stays the current point's: the next trial's
+     * proposal reads it). An accepted trial's r and J are swapped in (row by row, by reference)
+     * instead of being taken again at the next iteration: lmder's order, J once per accepted step.
+     */
+    private final double[][] trial;
+    private final double[][][] trialJac;
+    private final double[][] at;
+    private final double[][] trialAt;
+    private final boolean[] have;
+    private final boolean[] haveTrial;
+    /** lm: each row's sum of squares at {@code at}, and at its trial point (swapped in with the trial's r and J). */
+    private final double[] rowCost;
+    private final double[] trialCost;
     private final double[][] grads;
     private final int[] all;
     /** Whether r and J are kept for lm (else only the body's sums are taken). */
@@ -39,8 +52,6 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     /** The block's inputs row by row, made once (moved with the rows: {@link #moveLane}). */
     private final ElementTape.Rows in;
     private double[][] trialGrad;
-    /** Whether r and J hold the rows' values at their current point, in their current positions. */
-    private boolean fresh;
 
     ElementKernel(ElementTape elements, Tape rowTape, int costNode, double[][] values, DType dtype, boolean lm) {
         this.lm = lm;
@@ -52,9 +63,16 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.n = elements.elements();
         this.m = values.length;
         int lanes = rowTape.lanes();
-        this.r = lm ? new double[n][lanes] : null;
-        this.trial = lm ? new double[n][lanes] : null;
-        this.jac = lm ? new double[n][m][lanes] : null;
+        this.r = lm ? new double[lanes][n] : null;
+        this.jac = lm ? new double[lanes][n][m] : null;
+        this.trial = lm ? new double[lanes][n] : null;
+        this.trialJac = lm ? new double[lanes][n][m] : null;
+        this.at = lm ? new double[m][lanes] : null;
+        this.trialAt = lm ? new double[m][lanes] : null;
+        this.have = lm ? new boolean[lanes] : null;
+        this.haveTrial = lm ? new boolean[lanes] : null;
+        this.rowCost = lm ? new double[lanes] : null;
+        this.trialCost = lm ? new double[lanes] : null;
         this.rows = new int[lanes];
         this.grads = new double[m][lanes];
         this.all = new int[lanes];
@@ -67,40 +85,96 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     void moveLane(int from, int to) {
         in.moveLane(from, to);
         if (known != null) known.moveLane(from, to);
+        if (lm) {
+            // exchanged, not copied: every position keeps arrays of its own
+            swap(r, from, to);
+            swap(jac, from, to);
+            swap(trial, from, to);
+            swap(trialJac, from, to);
+            have[to] = have[from];
+            haveTrial[to] = haveTrial[from];
+            rowCost[to] = rowCost[from];
+            trialCost[to] = trialCost[from];
+            for (int k = 0; k < m; k++) {
+                at[k][to] = at[k][from];
+                trialAt[k][to] = trialAt[k][from];
+            }
+        }
     }
 
-    /** The residuals' buffers, {@code [n][lanes]}. */
+    private static <T> void swap(T[] a, int i, int j) {
+        T t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+
+    /** The residuals, row by row: {@code r()[p][i]}, as {@link #ensure} leaves them. */
     double[][] r() {
         return r;
     }
 
-    /** The Jacobian's buffers, {@code [n][m][lanes]}. */
+    /** The Jacobian, row by row: {@code jac()[p][i][k]}. */
     double[][][] jac() {
         return jac;
     }
 
-    /** Whether r and J are those of the first {@code active} rows where they are now; clears it. */
-    boolean take() {
-        boolean f = fresh;
-        fresh = false;
-        return f;
+    /**
+     * r and J of the first {@code active} rows at their current values: kept where a row is at the
+     * point they were taken at, swapped in from its trial where it is at that (an accepted step),
+     * else taken (one pass for the rows left). The same bits either way: a row's pass reads only its
+     * own elements and point.
+     */
+    void ensure(int active) {
+        int count = 0;
+        for (int p = 0; p < active; p++) {
+            if (have[p] && at(at, p)) continue;
+            if (haveTrial[p] && at(trialAt, p)) {
+                double[] t = r[p];
+                r[p] = trial[p];
+                trial[p] = t;
+                double[][] tj = jac[p];
+                jac[p] = trialJac[p];
+                trialJac[p] = tj;
+                for (int k = 0; k < m; k++) at[k][p] = trialAt[k][p];
+                rowCost[p] = trialCost[p];
+                have[p] = true;
+                haveTrial[p] = false;
+                continue;
+            }
+            rows[count++] = p;
+        }
+        if (count == 0) return;
+        elements.residuals(in, values, rows, count, r, jac);
+        elements.sumOfSquares(r, rows, count, rowCost);
+        mark(rows, count, at, have);
     }
 
-    /** Rows moved or values changed: r and J are stale. */
-    void stale() {
-        fresh = false;
+    /** Whether row p's values are {@code point[.][p]}, bit for bit. */
+    private boolean at(double[][] point, int p) {
+        for (int k = 0; k < m; k++) {
+            if (Double.doubleToRawLongBits(values[k][p]) != Double.doubleToRawLongBits(point[k][p])) return false;
+        }
+        return true;
     }
 
-    /** r and J of the first {@code active} rows at their current values. */
-    void evaluate(int active) {
-        elements.residuals(in, values, all, active, r, jac);
-        fresh = true;
+    private void mark(int[] rows, int count, double[][] point, boolean[] known) {
+        for (int q = 0; q < count; q++) {
+            int p = rows[q];
+            known[p] = true;
+            for (int k = 0; k < m; k++) point[k][p] = values[k][p];
+        }
     }
 
-    /** The sum of squares of rows {@code rows[0..count)} at their current values, into the row tape's cost buffer. */
+    /**
+     * The sum of squares of rows {@code rows[0..count)} at their current (trial) values, into the row
+     * tape's cost buffer; their r and J there are kept for {@link #ensure}, where a trial is accepted.
+     */
     void costs(int[] rows, int count) {
-        elements.residuals(in, values, rows, count, trial, null);
-        elements.sumOfSquares(trial, rows, count, rowTape.valueBuffer(costNode));
+        elements.residuals(in, values, rows, count, trial, trialJac);
+        mark(rows, count, trialAt, haveTrial);
+        double[] cost = rowTape.valueBuffer(costNode);
+        elements.sumOfSquares(trial, rows, count, cost);
+        for (int q = 0; q < count; q++) trialCost[rows[q]] = cost[rows[q]];
     }
 
     /** The cost, gradient and Hessian of the first {@code active} rows (newton, trust, the verdict). */
@@ -226,17 +300,18 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
             for (int k = 0; k < m; k++) out[k] = grads[k];
             return withCost && finite(active);
         }
-        evaluate(active);
-        elements.sumOfSquares(r, all, active, rowTape.valueBuffer(costNode));
-        for (int k = 0; k < m; k++) {
-            double[] g = grads[k];
-            for (int p = 0; p < active; p++) {
+        ensure(active);
+        System.arraycopy(rowCost, 0, rowTape.valueBuffer(costNode), 0, active);
+        for (int p = 0; p < active; p++) {
+            double[] rp = r[p];
+            double[][] jp = jac[p];
+            for (int k = 0; k < m; k++) {
                 double s = 0;
-                for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * r[i][p]) * jac[i][k][p]));
-                g[p] = s;
+                for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * rp[i]) * jp[i][k]));
+                grads[k][p] = s;
             }
-            out[k] = g;
         }
+        for (int k = 0; k < m; k++) out[k] = grads[k];
         return withCost && finite(active);
     }
 

@@ -34,7 +34,7 @@ import tapeline.engine.tape.Tensor;
  *
  * <pre>{@code
  * ElementTape e = ElementTape.record(solver, rowInputLeaves);   // null where why(solver) != null
- * e.residuals(rowTape, values, rows, count, r, jac);           // r[i][p], jac[i][k][p]
+ * e.residuals(rowTape, values, rows, count, r, jac);           // r[p][i], jac[p][i][k]
  * }</pre>
  */
 final class ElementTape implements Serializable {
@@ -247,8 +247,9 @@ final class ElementTape implements Serializable {
 
     /**
      * The residuals of rows {@code rows[0..count)} (positions on the row tape) at the parameter
-     * values {@code values[k][p]}, into {@code r[i][p]}; with {@code jac} not null also their
-     * Jacobian, {@code jac[i][k][p]}.
+     * values {@code values[k][p]}, into {@code r[p][i]}; with {@code jac} not null also their
+     * Jacobian, {@code jac[p][i][k]}. Row by row, as lm reads them: a row's residuals and its
+     * Jacobian are a few contiguous arrays, not one cache line in each of n m buffers.
      */
     void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
         residuals(inputs(rowTape), values, rows, count, r, jac);
@@ -266,21 +267,24 @@ final class ElementTape implements Serializable {
             }
             tape.forwardTo(residual);
             double[] rv = tape.valueBuffer(residual);
-            for (int q = 0; q < rc; q++) {
-                int p = rows[c0 + q];
-                int at = q * n;
-                for (int i = 0; i < n; i++) r[i][p] = rv[at + i];
-            }
+            for (int q = 0; q < rc; q++) System.arraycopy(rv, q * n, r[rows[c0 + q]], 0, n);
             if (jac == null) continue;
             tape.backward(residual);
-            for (int k = 0; k < m; k++) {
-                double[] g = tape.gradient(vars[k]);
-                for (int q = 0; q < rc; q++) {
-                    int p = rows[c0 + q];
-                    int at = q * n;
-                    if (g == null) for (int i = 0; i < n; i++) jac[i][k][p] = 0;
-                    else for (int i = 0; i < n; i++) jac[i][k][p] = g[at + i];
-                }
+            double[][] g = new double[m][];
+            for (int k = 0; k < m; k++) g[k] = tape.gradient(vars[k]);
+            scatter(g, rows, c0, rc, jac);
+        }
+    }
+
+    /** Each chunk row's Jacobian from the per-element gradients {@code g[k][q n + i]} (null: 0) into {@code jac[p][i][k]}. */
+    private void scatter(double[][] g, int[] rows, int c0, int rc, double[][][] jac) {
+        int m = vars.length;
+        for (int q = 0; q < rc; q++) {
+            double[][] rowJac = jac[rows[c0 + q]];
+            int at = q * n;
+            for (int i = 0; i < n; i++) {
+                double[] ji = rowJac[i];
+                for (int k = 0; k < m; k++) ji[k] = g[k] == null ? 0 : g[k][at + i];
             }
         }
     }
@@ -296,16 +300,8 @@ final class ElementTape implements Serializable {
             cjac = new double[m][tape.lanes()];
         }
         compiled.residuals(cr, jac == null ? null : cjac, rc * n);
-        for (int q = 0; q < rc; q++) {
-            int p = rows[c0 + q];
-            int at = q * n;
-            for (int i = 0; i < n; i++) r[i][p] = cr[at + i];
-            if (jac == null) continue;
-            for (int k = 0; k < m; k++) {
-                double[] g = cjac[k];
-                for (int i = 0; i < n; i++) jac[i][k][p] = g[at + i];
-            }
-        }
+        for (int q = 0; q < rc; q++) System.arraycopy(cr, q * n, r[rows[c0 + q]], 0, n);
+        if (jac != null) scatter(cjac, rows, c0, rc, jac);
     }
 
     /**
@@ -317,6 +313,8 @@ final class ElementTape implements Serializable {
      */
     final class Rows implements Serializable {
         private static final long serialVersionUID = 1L;
+        /** Lanes per tile of the transpose: a cache line of each element's buffer. */
+        private static final int TILE = 8;
         private final double[][] byRow;
 
         Rows(Tape rowTape, int lanes) {
@@ -334,9 +332,17 @@ final class ElementTape implements Serializable {
                     continue;
                 }
                 double[] to = byRow[j] == null ? new double[lanes * n] : byRow[j];
-                for (int i = 0; i < n; i++) {
-                    double[] from = rowTape.valueBuffer(rowInputs[j][i]);
-                    for (int p = 0; p < lanes; p++) to[p * n + i] = from[p];
+                // A transpose in tiles of TILE lanes: each tile's rows (TILE n doubles) stay in the
+                // cache while every element's buffer is read into them (one element at a time over all
+                // lanes wrote a cache line per value, n doubles apart).
+                double[][] from = new double[n][];
+                for (int i = 0; i < n; i++) from[i] = rowTape.valueBuffer(rowInputs[j][i]);
+                for (int p0 = 0; p0 < lanes; p0 += TILE) {
+                    int p1 = Math.min(lanes, p0 + TILE);
+                    for (int i = 0; i < n; i++) {
+                        double[] f = from[i];
+                        for (int p = p0; p < p1; p++) to[p * n + i] = f[p];
+                    }
                 }
                 byRow[j] = to;
             }
@@ -522,14 +528,15 @@ final class ElementTape implements Serializable {
     }
 
     /**
-     * Each row's sum of squares from its residuals {@code r[i][p]}, in the elements' order, rounded
+     * Each row's sum of squares from its residuals {@code r[p][i]}, in the elements' order, rounded
      * as the unrolled tape rounds its chain of squares and sums (so it has the unrolled cost's bits).
      */
     void sumOfSquares(double[][] r, int[] rows, int count, double[] out) {
         for (int q = 0; q < count; q++) {
             int p = rows[q];
-            double s = dtype.round(r[0][p] * r[0][p]);
-            for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(r[i][p] * r[i][p]));
+            double[] rp = r[p];
+            double s = dtype.round(rp[0] * rp[0]);
+            for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(rp[i] * rp[i]));
             out[p] = s;
         }
     }

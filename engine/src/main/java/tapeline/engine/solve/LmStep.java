@@ -50,10 +50,9 @@ final class LmStep implements StepRule {
     /** The residuals and Jacobian from an element tape, or null: the row tape's reverse passes. */
     private final ElementKernel elements;
 
+    /** Row by row: {@code r[p][i]}, {@code jac[p][i][k]} (a lane's J is the subproblem's matrix as it is). */
     private transient double[][] r;
     private transient double[][][] jac;
-    private transient double[][] laneJac;
-    private transient double[] laneR;
     private transient double[] laneDiag;
     private transient LmSubproblem sub;
     private transient double[][] x0;
@@ -101,15 +100,11 @@ final class LmStep implements StepRule {
     private void allocate() {
         int lanes = tape.lanes();
         if (elements == null) {
-            r = new double[n][lanes];
-            jac = new double[n][m][lanes];
+            r = new double[lanes][n];
+            jac = new double[lanes][n][m];
         } else {
-            r = elements.r();
-            jac = elements.jac();
             rows = new int[lanes];
         }
-        laneJac = new double[n][m];
-        laneR = new double[n];
         laneDiag = new double[m];
         sub = new LmSubproblem(n, m);
         x0 = new double[m][lanes];
@@ -131,7 +126,7 @@ final class LmStep implements StepRule {
 
     /**
      * The residuals and their Jacobian of the first {@code active} lanes at the variables' current
-     * values, into {@code out} ({@code [n]} by lane) and {@code outJac} ({@code [n][m]} by lane).
+     * values, into {@code out[p][i]} and {@code outJac[p][i][k]}.
      */
     void evaluate(int active, double[][] out, double[][][] outJac) {
         jacobian(tape, costNode, residuals, vars, active, out, outJac);
@@ -143,30 +138,38 @@ final class LmStep implements StepRule {
         int n = residuals.length;
         int m = vars.length;
         tape.forwardTo(costNode);
-        for (int i = 0; i < n; i++) System.arraycopy(tape.valueBuffer(residuals[i]), 0, out[i], 0, active);
+        for (int i = 0; i < n; i++) {
+            double[] v = tape.valueBuffer(residuals[i]);
+            for (int p = 0; p < active; p++) out[p][i] = v[p];
+        }
         for (int i = 0; i < n; i++) {
             tape.backward(residuals[i]);
             for (int k = 0; k < m; k++) {
                 double[] g = tape.gradient(vars[k]);
-                if (g == null) java.util.Arrays.fill(outJac[i][k], 0, active, 0.0);
-                else System.arraycopy(g, 0, outJac[i][k], 0, active);
+                for (int p = 0; p < active; p++) outJac[p][i][k] = g == null ? 0 : g[p];
             }
         }
     }
 
     @Override
     public void step(double[][] values, int active) {
-        if (r == null) allocate();
+        if (laneDiag == null) allocate();
         if (elements == null) evaluate(active, r, jac);
-        else if (!elements.take()) elements.evaluate(active); // else the block's gradient just took them here
+        else {
+            elements.ensure(active); // the block's gradient just took them here, or an accepted trial did
+            r = elements.r(); // the kernel swaps rows' arrays in place: read them through these
+            jac = elements.jac();
+        }
         double ftol = settings.costTolerance();
         double xtol = settings.stepTolerance();
         double gtol = settings.gradTolerance();
         int left = 0;
         for (int p = 0; p < active; p++) {
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            double[] rp = r[p];
+            double[][] jp = jac[p];
             double fn = 0;
-            for (int i = 0; i < n; i++) fn += r[i][p] * r[i][p];
+            for (int i = 0; i < n; i++) fn += rp[i] * rp[i];
             fnorm[p] = Math.sqrt(fn);
             boolean fresh = lm.stage(p) == 0;
             double g = 0;
@@ -175,8 +178,8 @@ final class LmStep implements StepRule {
                 double c = 0;
                 double jr = 0;
                 for (int i = 0; i < n; i++) {
-                    c += jac[i][k][p] * jac[i][k][p];
-                    jr += jac[i][k][p] * r[i][p];
+                    c += jp[i][k] * jp[i][k];
+                    jr += jp[i][k] * rp[i];
                 }
                 c = Math.sqrt(c);
                 jtrSq += jr * jr;
@@ -252,12 +255,9 @@ final class LmStep implements StepRule {
             pnorm[p] = Math.sqrt(pn);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            laneR[i] = r[i][p];
-            for (int k = 0; k < m; k++) laneJac[i][k] = jac[i][k][p];
-        }
+        double[][] laneJac = jac[p];
         for (int k = 0; k < m; k++) laneDiag[k] = lm.diag(k, p);
-        double par = sub.solve(laneJac, laneR, laneDiag, lm.delta(p), lm.par(p));
+        double par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
         lm.par(p, par);
         double[] s = sub.step();
         double pn = 0;
@@ -389,13 +389,15 @@ final class LmStep implements StepRule {
             laneJtj = new double[m][m];
             laneJtr = new double[m];
         }
+        double[] rp = r[p];
+        double[][] jp = jac[p];
         for (int k = 0; k < m; k++) {
             double jr = 0;
-            for (int i = 0; i < n; i++) jr += jac[i][k][p] * r[i][p];
+            for (int i = 0; i < n; i++) jr += jp[i][k] * rp[i];
             laneJtr[k] = jr;
             for (int l = 0; l <= k; l++) {
                 double s = 0;
-                for (int i = 0; i < n; i++) s += jac[i][k][p] * jac[i][l][p];
+                for (int i = 0; i < n; i++) s += jp[i][k] * jp[i][l];
                 laneJtj[k][l] = s;
                 laneJtj[l][k] = s;
             }

@@ -22,7 +22,7 @@ import tapeline.engine.tape.DType;
  *
  * <p><b>How it is computed.</b> The eigen-decomposition (cyclic Jacobi) cost a fifth of a small
  * logistic group's fit, and at most iterates H is positive definite and well conditioned, where the rule
- * is {@code -H^-1 g}. So first the Cholesky factorisation {@code H = L D L'} (no square roots): when it
+ * is {@code -H^-1 g}. So first the Cholesky factorisation {@code H = L D L'} ({@link Ldl}, no square roots): when it
  * succeeds (every pivot positive) and {@code tr(H) tr(H^-1) < 1 / rel} (the trace of the inverse from
  * the factors), then
  * {@code l_max / l_min <= tr(H) tr(H^-1) < 1 / rel}, i.e. every eigenvalue is above {@code zero}
@@ -36,22 +36,16 @@ import tapeline.engine.tape.DType;
  */
 public final class NewtonDirection {
     private final int m;
-    private final double[][] l;
-    private final double[][] inv;
     private final double[][] copy;
-    private final double[] y;
-    private final double[] diag;
+    private final Ldl ldl;
     private final SymmetricEigen eigen;
     private boolean lastCholesky;
 
     public NewtonDirection(int m) {
         if (m < 1) throw new IllegalArgumentException("the matrix needs at least one row, got " + m);
         this.m = m;
-        l = new double[m][m];
-        inv = new double[m][m];
         copy = new double[m][m];
-        y = new double[m];
-        diag = new double[m];
+        ldl = new Ldl(m);
         eigen = new SymmetricEigen(m);
     }
 
@@ -61,20 +55,9 @@ public final class NewtonDirection {
      */
     public void direction(double[][] h, double[] g, DType dtype, double[] d) {
         double rel = dtype == DType.FLOAT32 ? 1e-4 : 1e-8;
-        if (factor(h) && wellConditioned(h, rel)) {
+        if (ldl.factor(h) && wellConditioned(h, rel)) {
             lastCholesky = true;
-            // L z = -g, z / D, then L' d = z (L unit lower triangular).
-            for (int i = 0; i < m; i++) {
-                double s = -g[i];
-                for (int k = 0; k < i; k++) s -= l[i][k] * y[k];
-                y[i] = s;
-            }
-            for (int i = 0; i < m; i++) y[i] /= diag[i];
-            for (int i = m - 1; i >= 0; i--) {
-                double s = y[i];
-                for (int k = i + 1; k < m; k++) s -= l[k][i] * d[k];
-                d[i] = s;
-            }
+            ldl.solveNegative(g, d);
             return;
         }
         lastCholesky = false;
@@ -99,47 +82,13 @@ public final class NewtonDirection {
     }
 
     /**
-     * {@code H = L D L'} (L unit lower triangular, in {@link #l} below its diagonal; D in {@link #diag}):
-     * Cholesky without square roots, so a diagonal H gives {@code d_i = -g_i / h_ii} exactly. False when a
-     * pivot {@code D_j} is not positive (or not finite).
-     */
-    private boolean factor(double[][] h) {
-        for (int j = 0; j < m; j++) {
-            double s = h[j][j];
-            for (int k = 0; k < j; k++) s -= l[j][k] * l[j][k] * diag[k];
-            if (!(s > 0) || s == Double.POSITIVE_INFINITY) return false;
-            diag[j] = s;
-            for (int i = j + 1; i < m; i++) {
-                double t = h[i][j];
-                for (int k = 0; k < j; k++) t -= l[i][k] * l[j][k] * diag[k];
-                l[i][j] = t / s;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * {@code tr(H) tr(H^-1) < 1 / rel} and {@code 1 / tr(H^-1) > MIN_NORMAL}: every eigenvalue of H above
-     * {@link Verdict#zero} ({@code l_max <= tr(H)}, {@code 1 / l_min <= tr(H^-1)}).
-     * {@code H^-1 = M' D^-1 M} with {@code M = L^-1} (unit lower triangular), so
-     * {@code tr(H^-1) = sum_j (sum_i M_ji^2) / D_j}.
+     * {@code tr(H) tr(H^-1) < 1 / rel} and {@code 1 / tr(H^-1) > MIN_NORMAL}, from the factors
+     * ({@link Ldl#traceInverse}): every eigenvalue of H above {@link Verdict#zero}
+     * ({@code l_max <= tr(H)}, {@code 1 / l_min <= tr(H^-1)}).
      */
     private boolean wellConditioned(double[][] h, double rel) {
-        double trace = 0;
-        for (int i = 0; i < m; i++) trace += h[i][i];
-        double traceInv = 0;
-        for (int j = 0; j < m; j++) {
-            // Row j of M: M_jj = 1, M_ji = -sum_{k=i..j-1} L_jk M_ki for i < j.
-            double row = 1;
-            inv[j][j] = 1;
-            for (int i = 0; i < j; i++) {
-                double s = 0;
-                for (int k = i; k < j; k++) s -= l[j][k] * inv[k][i];
-                inv[j][i] = s;
-                row += s * s;
-            }
-            traceInv += row / diag[j];
-        }
+        double trace = Ldl.trace(h, m);
+        double traceInv = ldl.traceInverse();
         return Double.isFinite(traceInv) && traceInv * Double.MIN_NORMAL < 1 && trace * traceInv * rel < 1;
     }
 }

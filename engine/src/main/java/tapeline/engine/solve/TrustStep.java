@@ -88,6 +88,7 @@ final class TrustStep implements StepRule {
     private transient boolean[] accepted;
     private transient double[][] matrix;
     private transient SymmetricEigen eigen;
+    private transient Ldl ldl;
 
     TrustStep(NewtonStep second, Tape tape, int costNode, int slots, DType dtype, TrustRegion tr, SolverSettings settings) {
         this.second = second;
@@ -116,6 +117,7 @@ final class TrustStep implements StepRule {
         accepted = new boolean[lanes];
         matrix = new double[m][m];
         eigen = new SymmetricEigen(m);
+        ldl = new Ldl(m);
     }
 
     @Override
@@ -167,9 +169,15 @@ final class TrustStep implements StepRule {
                 tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
                 continue;
             }
-            eigen.decompose(matrix);
             // The tolerances pass, and no direction of negative curvature leads down from here: a
             // saddle with a vanishing gradient is not where trust stops (the model's step leaves it).
+            // Where the factors show every eigenvalue far above zero (the usual last iteration), the
+            // eigen-decomposition would say so too and its step is not needed (Ldl#certainlyAboveZero).
+            if (tested && ldl.certainlyAboveZero(matrix, dtype == DType.FLOAT32 ? 1e-4 : 1e-8)) {
+                tr.converged(p, true);
+                continue;
+            }
+            eigen.decompose(matrix);
             if (tested && eigen.smallest() >= -Verdict.zero(eigen, dtype)) {
                 tr.converged(p, true); // stays put, ends at the next judgement
                 continue;

@@ -184,18 +184,18 @@ class ElementCompiledTest {
         ElementTape a = on.elements();
         ElementTape b = off.elements();
         if (a.residuals()) {
-            double[][] r1 = new double[N][ROWS];
-            double[][] r2 = new double[N][ROWS];
-            double[][][] j1 = new double[N][2][ROWS];
-            double[][][] j2 = new double[N][2][ROWS];
+            double[][] r1 = new double[ROWS][N]; // row by row: r[p][i], jac[p][i][k]
+            double[][] r2 = new double[ROWS][N];
+            double[][][] j1 = new double[ROWS][N][2];
+            double[][][] j2 = new double[ROWS][N][2];
             a.residuals(on.tape(), values, rows, count, r1, j1);
             b.residuals(off.tape(), values, rows, count, r2, j2);
-            for (int i = 0; i < N; i++) {
-                same(r1[i], r2[i], what + ": residual " + i);
-                for (int k = 0; k < 2; k++) same(j1[i][k], j2[i][k], what + ": J[" + i + "][" + k + "]");
+            for (int p = 0; p < ROWS; p++) {
+                same(r1[p], r2[p], what + ": residuals of row " + p);
+                for (int i = 0; i < N; i++) same(j1[p][i], j2[p][i], what + ": J[" + i + "] of row " + p);
             }
             a.residuals(on.tape(), values, rows, count, r1, null);
-            for (int i = 0; i < N; i++) same(r1[i], r2[i], what + ": residual " + i + " without J");
+            for (int p = 0; p < ROWS; p++) same(r1[p], r2[p], what + ": residuals of row " + p + " without J");
         }
         double[] c1 = new double[ROWS];
         double[] c2 = new double[ROWS];

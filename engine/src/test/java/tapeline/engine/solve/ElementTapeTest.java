@@ -148,11 +148,11 @@ class ElementTapeTest {
         }
         double[][] values = {{1.3, -0.4, 2.2, 0.7}, {0.2, 0.9, 1.5, 0.05}, {-0.3, 0.4, 2.0, -1.1}};
         int[] rows = {0, 1, 2, 3};
-        double[][] r = new double[N][4];
-        double[][][] jac = new double[N][3][4];
+        double[][] r = new double[4][N]; // row by row: r[p][i], jac[p][i][k]
+        double[][][] jac = new double[4][N][3];
         c.elements().residuals(rowTape, values, rows, 4, r, jac);
-        double[][] rp = new double[N][4];
-        double[][] rm = new double[N][4];
+        double[][] rp = new double[4][N];
+        double[][] rm = new double[4][N];
         for (int k = 0; k < 3; k++) {
             double[][] plus = copy(values);
             double[][] minus = copy(values);
@@ -166,10 +166,10 @@ class ElementTapeTest {
             for (int p = 0; p < 4; p++) {
                 double h = plus[k][p] - values[k][p];
                 for (int i = 0; i < N; i++) {
-                    double fd = (rp[i][p] - rm[i][p]) / (2 * h);
+                    double fd = (rp[p][i] - rm[p][i]) / (2 * h);
                     // truncation h^2 f''' and the residual's rounding eps |r| / h
-                    double tol = 1e-7 * Math.max(1, Math.abs(fd)) + 1e-9 * Math.abs(r[i][p]);
-                    assertThat(jac[i][k][p]).as("J[%d][%d] row %d", i, k, p).isCloseTo(fd, within(tol));
+                    double tol = 1e-7 * Math.max(1, Math.abs(fd)) + 1e-9 * Math.abs(r[p][i]);
+                    assertThat(jac[p][i][k]).as("J[%d][%d] row %d", i, k, p).isCloseTo(fd, within(tol));
                 }
             }
         }
@@ -181,7 +181,7 @@ class ElementTapeTest {
             for (int i = 0; i < N; i++) {
                 double x = in.get("x")[i][p];
                 double want = in.get("y")[i][p] - (a * Math.exp(-b * x) + cc) / (1 + cc * cc) + Math.sin(a * x);
-                assertThat(r[i][p]).isCloseTo(want, within(1e-12 * Math.max(1, Math.abs(want))));
+                assertThat(r[p][i]).isCloseTo(want, within(1e-12 * Math.max(1, Math.abs(want))));
             }
         }
     }

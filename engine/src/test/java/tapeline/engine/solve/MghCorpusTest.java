@@ -96,11 +96,11 @@ class MghCorpusTest {
         BlockRun.Compiled c = BlockRun.compile(s, 1);
         for (int k = 0; k < p.n(); k++) c.tape().valueBuffer(c.leaves()[k])[0] = result.values()[k][0][lane];
         int n = c.residuals().length;
-        double[][] r = new double[n][1];
-        double[][][] jac = new double[n][p.n()][1];
+        double[][] r = new double[1][n];
+        double[][][] jac = new double[1][n][p.n()];
         LmStep.jacobian(c.tape(), c.cost(), c.residuals(), java.util.Arrays.copyOf(c.leaves(), p.n()), 1, r, jac);
         double rn = 0;
-        for (int i = 0; i < n; i++) rn += r[i][0] * r[i][0];
+        for (int i = 0; i < n; i++) rn += r[0][i] * r[0][i];
         rn = Math.sqrt(rn);
         if (rn == 0) return 0;
         double[] jr = new double[p.n()];
@@ -108,8 +108,8 @@ class MghCorpusTest {
         double frob = 0;
         for (int k = 0; k < p.n(); k++) {
             for (int i = 0; i < n; i++) {
-                jr[k] += jac[i][k][0] * r[i][0];
-                jn[k] += jac[i][k][0] * jac[i][k][0];
+                jr[k] += jac[0][i][k] * r[0][i];
+                jn[k] += jac[0][i][k] * jac[0][i][k];
             }
             frob += jn[k];
             jn[k] = Math.sqrt(jn[k]);

@@ -58,7 +58,7 @@ public final class SweepPartition implements FlatMapFunction<Iterator<InternalRo
         this.layout = layout;
         this.optimizer = optimizer;
         this.fixedArgs = Map.copyOf(fixedArgs);
-        this.blockSize = blockSize;
+        this.blockSize = plan.lanesPerBlock(blockSize);   // fewer lanes for long array rows: memory
         this.counts = counts;
     }
 

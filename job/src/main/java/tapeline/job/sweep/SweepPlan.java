@@ -50,6 +50,27 @@ public record SweepPlan(List<Input> inputs, List<Init> init, List<LaneArg> laneA
         laneArgs = List.copyOf(laneArgs);
     }
 
+    /**
+     * Input values one block may hold, summed over its lanes (2^21). The solver keeps buffers per input
+     * element and lane (lm: r and J at the iterate and at the trial, about 100 bytes an element), so a
+     * block of 1,024 rows of 10,000-point arrays would hold about 1 GB; capped, it holds about 200 MB.
+     */
+    static final long VALUES_PER_BLOCK = 1L << 21;
+
+    /**
+     * Lanes per block: {@code blockSize}, fewer where each row's inputs are long arrays, at least one.
+     * Rows are solved on their own lanes, so the block's size never changes a row's result.
+     *
+     * <pre>{@code
+     * plan.lanesPerBlock(1024);   // 1024 for the notebook's three scalars; 104 for x[10000], y[10000]
+     * }</pre>
+     */
+    public int lanesPerBlock(int blockSize) {
+        if (blockSize < 1) throw new IllegalArgumentException("block size must be at least 1: " + blockSize);
+        long values = Math.max(1, inputs.stream().mapToLong(i -> i.cells().size()).sum());
+        return (int) Math.max(1, Math.min(blockSize, VALUES_PER_BLOCK / values));
+    }
+
     /** For the engine: every input name and its number of components. */
     public Map<String, Integer> inputSizes() {
         Map<String, Integer> m = new LinkedHashMap<>();

@@ -53,6 +53,7 @@ public final class ColumnarScan implements Serializable {
     private final transient RDD<ColumnarBatch> batches;
     private final scala.collection.immutable.List<Expression> keyExpressions;
     private final scala.collection.immutable.List<Expression> hashExpression;
+    private final scala.collection.immutable.List<Expression> keyAndHashExpressions;
     private final scala.collection.immutable.List<Attribute> input;
     private final StructType schema;
     private final Cell[] cells;
@@ -65,6 +66,7 @@ public final class ColumnarScan implements Serializable {
         this.batches = batches;
         this.keyExpressions = scalaList(keyAndHash.subList(0, k));
         this.hashExpression = scalaList(keyAndHash.subList(k, k + 1));
+        this.keyAndHashExpressions = scalaList(keyAndHash);
         this.input = scalaList(input);
         List<StructField> fields = new ArrayList<>();
         for (Attribute a : input) fields.add(new StructField(a.name(), a.dataType(), a.nullable(), Metadata.empty()));
@@ -148,7 +150,14 @@ public final class ColumnarScan implements Serializable {
         final Iterator<ColumnarBatch> in;
         final UnsafeProjection project = UnsafeProjection.create(keyExpressions, input);
         final UnsafeProjection hashOf = UnsafeProjection.create(hashExpression, input);
+        // A one-number key: the key and its hash in one projection, a batch's rows at once, kept as bits (what
+        // GroupKeys.bits reads); the key's row is projected only if asked (the probed table's path).
+        final GroupPacker.GroupKeys oneNumber = oneNumberKey();
+        final UnsafeProjection keyAndHash = oneNumber == null ? null
+                : UnsafeProjection.create(keyAndHashExpressions, input);
         long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
+        long[] bits = new long[0];       // a one-number key: the batch's rows' key bits
+        boolean[] nulls = new boolean[0];
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
         final boolean[] direct = new boolean[cells.length];   // a double column of this batch without nulls: read with no null check
@@ -162,6 +171,13 @@ public final class ColumnarScan implements Serializable {
             this.in = in;
             project.initialize(org.apache.spark.TaskContext.getPartitionId());
             hashOf.initialize(org.apache.spark.TaskContext.getPartitionId());
+            if (keyAndHash != null) keyAndHash.initialize(org.apache.spark.TaskContext.getPartitionId());
+        }
+
+        GroupPacker.GroupKeys oneNumberKey() {
+            if (keyExpressions.size() != 1) return null;
+            GroupPacker.GroupKeys k = new GroupPacker.GroupKeys(new org.apache.spark.sql.types.DataType[] {keyExpressions.head().dataType()});
+            return k.oneNumber() ? k : null;
         }
 
         @Override
@@ -176,17 +192,41 @@ public final class ColumnarScan implements Serializable {
                     vectors[c] = batch.column(columns[c]);
                     direct[c] = doubles[c] && !vectors[c].hasNull();
                 }
-                if (hashes.length < rows) hashes = new long[rows];
-                for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
+                if (hashes.length < rows) {
+                    hashes = new long[rows];
+                    bits = new long[oneNumber == null ? 0 : rows];
+                    nulls = new boolean[bits.length];
+                }
+                if (oneNumber == null) {
+                    for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
+                } else {
+                    for (int i = 0; i < rows; i++) {
+                        InternalRow kh = keyAndHash.apply(batch.getRow(i));
+                        nulls[i] = kh.isNullAt(0);
+                        bits[i] = oneNumber.bits(kh);
+                        hashes[i] = kh.getLong(1);
+                    }
+                }
             }
             batchRow = batch.getRow(row);
-            key = project.apply(batchRow);
+            key = null;
             return true;
         }
 
         @Override
         InternalRow key() {
+            if (key == null) key = project.apply(batchRow);
             return key;
+        }
+
+        @Override
+        boolean keyNull() {
+            return oneNumber != null ? nulls[row] : super.keyNull();
+        }
+
+        @Override
+        long keyBits(GroupPacker.GroupKeys keys) {
+            return oneNumber != null ? bits[row] : super.keyBits(keys);
         }
 
         @Override

@@ -44,6 +44,10 @@ import tapeline.job.columns.CellReader;
  * <p>A bad row (a cell {@link CellReader} rejects) is not held: its group counts it and keeps the
  * first reason, and the chunk carries both ({@code _bad}, {@code _first_bad}; a chunk of bad rows
  * only has an empty array).
+ *
+ * <p>Two ways to gather a flush's rows by key, giving each group the same rows: a key of one number (a long, int
+ * or double column) by a radix partition on the key's hash ({@link RadixChunks}: no table probed per row, each
+ * bucket grouped in the cache); other keys by a table of groups probed per row ({@link Chunks}).
  */
 public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
@@ -67,6 +71,8 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
     private final int budget;
     private final int chunkRows;
     private final LongAccumulator nanos;
+    /** Keys of one number by {@link RadixChunks} (false: always by the probed table, {@link Chunks}; tests compare the two). */
+    private final boolean radix;
 
     /**
      * @param schema     the input rows' schema: the key columns first, then the used columns; {@code hashColumn}
@@ -86,6 +92,32 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         this.budget = budget;
         this.chunkRows = chunkRows;
         this.nanos = nanos;
+        this.radix = true;
+    }
+
+    private GroupPacker(GroupPacker p, boolean radix) {
+        this.schema = p.schema;
+        this.keys = p.keys;
+        this.hashColumn = p.hashColumn;
+        this.cells = p.cells;
+        this.budget = p.budget;
+        this.chunkRows = p.chunkRows;
+        this.nanos = p.nanos;
+        this.radix = radix;
+    }
+
+    /** This packer with every key grouped in the probed table ({@link Chunks}), as before {@link RadixChunks} (tests). */
+    GroupPacker probed() {
+        return new GroupPacker(this, false);
+    }
+
+    /**
+     * A task's chunks: a one-number key's rows by a radix partition of each flush ({@link RadixChunks}: no table probed
+     * per row), other keys' by the probed table ({@link Chunks}).
+     */
+    Iterator<InternalRow> chunks(Feed in) {
+        if (radix && keys.oneNumber()) return new RadixChunks(in, keys, cells.size(), budget, chunkRows, nanos);
+        return new Chunks(in);
     }
 
     /** The chunks' schema: the key fields, then {@code _hash}, {@code _bad}, {@code _first_bad}, {@code _values}. */
@@ -117,7 +149,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
 
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
-        return new Chunks(new RowFeed(rows, new CellReader(schema), cells.toArray(new Cell[0]), hashColumn));
+        return chunks(new RowFeed(rows, new CellReader(schema), cells.toArray(new Cell[0]), hashColumn));
     }
 
     /**
@@ -125,7 +157,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
      * keys, hashes and values, and so the same chunks, as {@link #call} gives for the scan's rows.
      */
     public FlatMapFunction<Iterator<ColumnarBatch>, InternalRow> batches(ColumnarScan scan) {
-        return batches -> new Chunks(scan.feed(batches));
+        return batches -> chunks(scan.feed(batches));
     }
 
     /**
@@ -148,6 +180,16 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
 
         /** The current row's model values into {@code into[at, at + width)}; null, or the first bad cell's reason. */
         abstract String values(double[] into, int at);
+
+        /** Is the current row's one-column key null? */
+        boolean keyNull() {
+            return key().isNullAt(0);
+        }
+
+        /** The current row's {@link GroupKeys#bits} (a feed may know them without {@link #key}: a batch's at once). */
+        long keyBits(GroupKeys keys) {
+            return keys.bits(key());
+        }
     }
 
     /** Rows of the selected frame (keys, used columns, hash), their cells read by {@link CellReader}. */
@@ -448,6 +490,15 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
          */
         UnsafeRow write(Object[] key, long bits, long hash, long bad, String firstBad, double[] values, int[] order,
                         int first, int n, int width) {
+            return write(key, bits, hash, bad, firstBad, values, order, first, n, width, width);
+        }
+
+        /**
+         * {@link #write}, the chunk's {@code i}-th row being the {@code width} doubles at {@code values[order[first + i] * stride]}
+         * ({@code stride} 1: {@code order} holds offsets in doubles; {@link RadixChunks}).
+         */
+        UnsafeRow write(Object[] key, long bits, long hash, long bad, String firstBad, double[] values, int[] order,
+                        int first, int n, int width, int stride) {
             w.reset();
             w.zeroOutNullBytes();
             if (key == null) keys.writeBits(w, bits);
@@ -467,8 +518,9 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
             for (int b = 8; b < header; b += 8) Platform.putLong(buf, start + b, 0L);
             long at = start + header;
             long rowBytes = 8L * width;
+            long strideBytes = 8L * stride;
             for (int i = 0; i < n; i++) {
-                Platform.copyMemory(values, Platform.DOUBLE_ARRAY_OFFSET + rowBytes * order[first + i], buf, at, rowBytes);
+                Platform.copyMemory(values, Platform.DOUBLE_ARRAY_OFFSET + strideBytes * order[first + i], buf, at, rowBytes);
                 at += rowBytes;
             }
             w.increaseCursor(size);
@@ -539,6 +591,11 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
                 case INT -> w.write(0, (int) bits);
                 default -> w.write(0, Double.longBitsToDouble(bits));
             }
+        }
+
+        /** Is the key one number (a long, int or double column): is a non-null key decided by its {@link #bits}? */
+        boolean oneNumber() {
+            return types.length == 1 && kinds[0] <= DOUBLE;
         }
 
         /** Is a key of these {@link #bits} decided by them: a one-number key, not null (and not null's bits)? */

@@ -210,6 +210,9 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
         TrainConfig c = g.train();
         try {
             phases.begin("load");
+            // Embedded Spark: compile the solve's pass on the core the driver's planning leaves idle
+            // (fit asks again before the map stage; the second ask finds it under way).
+            if (spark.sparkContext().isLocal()) precompile(solver(p));
             if (c.badRows() == TrainConfig.BadRows.FATAL) {
                 failOnBadRows(spark, p);
             }
@@ -303,14 +306,33 @@ public final class GroupedTrainJob implements Job<GroupedTrainConfig, GroupedTra
                 .repartition(partitions(p), hash)
                 .sortWithinPartitions(hash);
         spark.sparkContext().setJobDescription("tapeline train: read " + c.input().describe() + " and bring each group's rows together");
+        // Embedded (local) Spark: the tasks run in this JVM, so the solve's pass is compiled on a thread of
+        // its own while the map stage runs (toRdd below runs that stage, with adaptive execution, before it
+        // returns: compiled after it, the compile was a gap with no task running). Each task also asks
+        // (GroupedPartition.call), which is what a cluster's executors do, and waits for nothing.
+        if (spark.sparkContext().isLocal()) precompile(solve);
         RDD<InternalRow> rows = sorted.queryExecution().toRdd();
-        // Embedded (local) Spark: the tasks run in this JVM, so compiling the solve's pass now overlaps
-        // it with the map stage; each task also asks (GroupedPartition.call), which is what a cluster's executors do.
-        if (spark.sparkContext().isLocal()) solve.prepare();
         GroupedPartition f = new GroupedPartition(keyTypes, cells.size(), g.maxRows(), g.blockRows(),
                 solve, p.layout(), counts);
         JavaRDD<InternalRow> out = rows.toJavaRDD().mapPartitions(f);
         return SparkLine.internalDataFrame(spark, out.rdd(), p.layout().schema());
+    }
+
+    /**
+     * Starts {@code solve.prepare()} on a daemon thread and returns it: the driver goes on planning and
+     * running the map stage meanwhile. A prepare that fails is harmless (each task prepares again).
+     */
+    static Thread precompile(GroupedPartition.BlockSolve solve) {
+        Thread t = new Thread(() -> {
+            try {
+                solve.prepare();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("grouped train: compiling the solve ahead failed; the tasks compile it", e);
+            }
+        }, "tapeline-precompile");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** The map side's input: the key columns ({@code _group_i}, normalised), the used columns ({@code _used_i}), {@code _hash}. */

@@ -78,7 +78,11 @@ class ColumnarMapSideTest extends SparkSuite {
     }
 
     Path config(Path input, String format, Path out, String loss, String variables) {
-        return config(dir, "job = train", "group.by = store, sku", "loss = " + loss, "variables = " + variables,
+        return config(input, format, out, loss, variables, "store, sku");
+    }
+
+    Path config(Path input, String format, Path out, String loss, String variables, String groupBy) {
+        return config(dir, "job = train", "group.by = " + groupBy, "loss = " + loss, "variables = " + variables,
                 "optimizer = lbfgs", "regularization = 0.01 * sum(w^2)", "tolerance.grad = 1e-12", "tolerance.loss = 0",
                 "steps = 100", "bad.rows = skip", "group.max.rows = 250", "partitions = 3",
                 "input.path = " + input, "input.format = " + format, "output.path = " + out);
@@ -95,24 +99,27 @@ class ColumnarMapSideTest extends SparkSuite {
         GroupedTrainJob.Prepared p = GroupedTrainJob.prepare(spark(), c);
         // The input offers the columnar read where expected (else the comparison would prove nothing).
         Dataset<Row> selected = GroupedTrainJob.select(p, hash);
-        assertThat(ColumnarScan.of(selected, 2, GroupedTrainJob.selectedCells(p)).isPresent()).isEqualTo(offersColumnar);
+        int k = c.groupBy().size();
+        assertThat(ColumnarScan.of(selected, k, GroupedTrainJob.selectedCells(p)).isPresent()).isEqualTo(offersColumnar);
         GroupedCounts counts = GroupedCounts.register(spark().sparkContext());
         OutputWriter.write(GroupedTrainJob.fit(p, counts, new Phases(), GroupedTrainJob.solver(p), hash, budget, chunk,
                 columnar), c.output());
-        return bitsByKey(c.output().path());
+        return bitsByKey(c.output().path(), c.groupBy());
     }
 
     /** Every column of every output row, doubles (and arrays of them) as raw bits, by key. */
-    Map<String, String> bitsByKey(String out) {
+    Map<String, String> bitsByKey(String out, List<String> keyColumns) {
         Map<String, String> m = new TreeMap<>();
         for (Row r : spark().read().parquet(out).collectAsList()) {
             StringBuilder s = new StringBuilder();
             for (int i = 0; i < r.size(); i++) {
                 String name = r.schema().fields()[i].name();
-                if (name.equals("store") || name.equals("sku")) continue;
+                if (keyColumns.contains(name)) continue;
                 s.append(name).append('=').append(bits(r.get(i))).append(' ');
             }
-            String key = r.getAs("store") + "|" + r.getAs("sku");
+            StringBuilder keyOf = new StringBuilder();
+            for (String kc : keyColumns) keyOf.append(keyOf.length() > 0 ? "|" : "").append((Object) r.getAs(kc));
+            String key = keyOf.toString();
             assertThat(m.put(key, s.toString())).as("group %s once", key).isNull();
         }
         return m;
@@ -171,6 +178,49 @@ class ColumnarMapSideTest extends SparkSuite {
             if (isBad) expectedBad++;
         }
         assertThat(bad).isEqualTo(expectedBad);
+    }
+
+    /**
+     * A key of one number (its rows by {@link RadixChunks}; the columnar read gives their key bits a batch at once):
+     * the columnar read against the row read, with a null key, bad cells, hashes shared by many keys and buffers of a
+     * few rows; and against the two-column key's groups that it renames (the same rows, so the same bits).
+     */
+    @Test
+    void aOneNumberKeyGivesTheSameBitsColumnarAndAsRowsWithANullKeyHashTiesAndTinyBuffers() throws Exception {
+        // shop: one long a (store, sku) group; the group "k4" of store 2 has no shop (a null key).
+        List<Row> rows = new ArrayList<>();
+        for (Row r : rows()) {
+            String sku = r.getString(1);
+            Long shop = r.getInt(0) == 2 && sku.equals("k4") ? null : r.getInt(0) * 1_000_000_007L + sku.hashCode();
+            rows.add(RowFactory.create(r.get(0), sku, r.get(2), r.get(3), r.get(4), r.get(5), shop));
+        }
+        Path in = dir.resolve("in-shop.parquet");
+        spark().createDataFrame(rows, schema().add("shop", DataTypes.LongType)).repartition(3).write().parquet(in.toString());
+        assertThat(rows.stream().filter(r -> r.isNullAt(6)).count()).isPositive();
+        String loss = "(y - (b + dot(w, x) + c * n))^2";
+        Function<Column[], Column> xx = functions::xxhash64;
+        Function<Column[], Column> tied = keys -> functions.pmod(functions.hash(keys), functions.lit(3));
+        Map<String, String> byPair = run(config(in, "parquet", dir.resolve("pair"), loss, "b, w[2], c", "store, sku"),
+                xx, GroupPacker.BUDGET, GroupPacker.CHUNK, true, true);
+        Map<String, String> pairByShop = new TreeMap<>();
+        for (Row r : rows) pairByShop.put(String.valueOf(r.get(6)), r.get(0) + "|" + r.get(1));
+        for (Object[] v : new Object[][] {{xx, GroupPacker.BUDGET, GroupPacker.CHUNK}, {tied, 40, 5}, {xx, 64, 3}, {xx, 7, 1}}) {
+            @SuppressWarnings("unchecked") Function<Column[], Column> hash = (Function<Column[], Column>) v[0];
+            int budget = (int) v[1];
+            int chunk = (int) v[2];
+            String tag = budget + "-" + chunk + "-" + (hash == xx ? "xx" : "tied");
+            Map<String, String> rowsRead = run(config(in, "parquet", dir.resolve("shop-rows-" + tag), loss, "b, w[2], c", "shop"),
+                    hash, budget, chunk, false, true);
+            Map<String, String> columnar = run(config(in, "parquet", dir.resolve("shop-columnar-" + tag), loss, "b, w[2], c", "shop"),
+                    hash, budget, chunk, true, true);
+            assertThat(columnar).as(tag).isEqualTo(rowsRead);
+            assertThat(columnar).as(tag).hasSize(byPair.size());
+            for (Map.Entry<String, String> e : columnar.entrySet()) {
+                // the same bits; an error names its own key
+                assertThat(e.getValue().replaceAll(" \\(key [^)]*\\)", "")).as(tag + " shop " + e.getKey())
+                        .isEqualTo(byPair.get(pairByShop.get(e.getKey())).replaceAll(" \\(key [^)]*\\)", ""));
+            }
+        }
     }
 
     @Test

@@ -241,6 +241,65 @@ class GroupedTrainJobTest extends SparkSuite {
         assertSameBits(byKey(dir.resolve("clean")), byKey(dir.resolve("retried")));
     }
 
+    /** Held by {@link BlockingPrepare}: entered when a prepare starts; released by the test. */
+    static volatile java.util.concurrent.CountDownLatch entered;
+    static volatile java.util.concurrent.CountDownLatch release;
+
+    /** The real solve, whose {@code prepare} (the pass's compile ahead) blocks until the test releases it. */
+    record BlockingPrepare(GroupedPartition.BlockSolve real) implements GroupedPartition.BlockSolve {
+        @Override
+        public GroupedPartition.GroupResult[] solve(double[][] columns, int[] starts) {
+            return real.solve(columns, starts);
+        }
+
+        @Override
+        public void prepare() {
+            entered.countDown();
+            try {
+                release.await(5, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * The driver compiles the solve's pass on a thread of its own while the map stage runs (embedded
+     * Spark): {@code fit} runs the map stage and returns while that compile is still going; it was a
+     * gap with no task running when {@code fit} waited for it after the map stage. Same output.
+     */
+    @Test
+    void theSolveIsCompiledWhileTheMapStageRuns() throws Exception {
+        Path in = csv(dir.resolve("in.csv"), "store,sku,y,x0,x1", lines);
+        Run clean = main(job(in, dir.resolve("clean"), "partitions = 4"));
+        assertThat(clean.code()).as(clean.err()).isZero();
+        GroupedTrainConfig c = GroupedTrainConfig.parse(tapeline.job.config.ConfigFile.read(
+                Path.of(job(in, dir.resolve("overlapped"), "partitions = 4")[0]), List.of(), new ArrayList<>()), new ArrayList<>());
+        GroupedTrainJob.Prepared p = GroupedTrainJob.prepare(spark(), c);
+        entered = new java.util.concurrent.CountDownLatch(1);
+        release = new java.util.concurrent.CountDownLatch(1);
+        GroupedCounts counts = GroupedCounts.register(spark().sparkContext());
+        int jobsBefore = spark().sparkContext().statusTracker().getJobIdsForGroup(null).length;
+        java.util.concurrent.ExecutorService driver = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<org.apache.spark.sql.Dataset<Row>> fitted = driver.submit(
+                    () -> GroupedTrainJob.fit(p, counts, new Phases(), new BlockingPrepare(GroupedTrainJob.solver(p))));
+            // A fit that waited for the compile would never return before the release (a deadlock guard, not a speed bound).
+            org.apache.spark.sql.Dataset<Row> out = fitted.get(3, java.util.concurrent.TimeUnit.MINUTES);
+            assertThat(entered.await(1, java.util.concurrent.TimeUnit.MINUTES)).as("the compile ahead was started").isTrue();
+            assertThat(release.getCount()).as("and has not finished").isOne();
+            assertThat(spark().sparkContext().statusTracker().getJobIdsForGroup(null).length)
+                    .as("the map stage's job ran meanwhile").isGreaterThan(jobsBefore);
+            release.countDown();
+            OutputWriter.write(out, c.output());
+        } finally {
+            release.countDown();
+            driver.shutdownNow();
+        }
+        assertThat(counts.groups()).isEqualTo(sizes.size());
+        assertSameBits(byKey(dir.resolve("clean")), byKey(dir.resolve("overlapped")));
+    }
+
     @Test
     void keysThatShareAHashAreSplitAndGiveTheSameBits() throws Exception {
         // A hash of three values: every run of equal hashes holds many keys, their rows interleaved; the giant
