@@ -12,10 +12,14 @@ import tapeline.engine.tape.DType;
  *
  * <p>Arguments: {@code factor} (default 100, as MINPACK's and scipy's: the first radius is
  * {@code factor * ||diag * x||}, or {@code factor} when that is 0; it may be a per-row column) and
- * {@code jac_scaling} (in [0, 1], default 1: D_k is the largest norm of the Jacobian's column k
- * met so far, to that power; 1 (or true) is MINPACK's {@code mode = 1}, scipy's {@code x_scale='jac'};
- * 0 (or false) is D = 1, MINPACK's {@code mode = 2} with unit {@code diag}, scipy's {@code x_scale=1};
- * 0.5, their geometric mean, solves more of the MGH corpus: docs/curve-fitting.md gives the counts).
+ * {@code jac_scaling} (in [0, 1]: D_k is the largest norm of the Jacobian's column k met so far, to
+ * that power; 1 (or true) is MINPACK's {@code mode = 1}, scipy's {@code x_scale='jac'}; 0 (or false)
+ * is D = 1, MINPACK's {@code mode = 2} with unit {@code diag}, scipy's {@code x_scale=1}; 0.5 is their
+ * geometric mean). Its default depends on the path: {@value #PER_ROW_JAC_SCALING} for per-row fits
+ * (the block solver, {@code job = sweep}, which puts it in when the config gives none: MGH 95 of 105
+ * against 93, NIST 54), 1 here and so for {@code job = train} and grouped train, whose step works from
+ * the summed {@code J^T J} (J's condition number squared), where 0.5 misses NIST MGH17 start 1;
+ * docs/curve-fitting.md gives the counts. A value given always wins.
  *
  * <pre>{@code
  * BlockSolver s = BlockSolver.leastSquares(residuals, vars, inputs, "lm", Map.of(),
@@ -28,6 +32,14 @@ public final class LevenbergMarquardt extends Optimizer {
     /** The optimizer's config name. */
     public static final String NAME = "lm";
 
+    /** The argument naming the power of the Jacobian's column norms in the scaling D. */
+    public static final String JAC_SCALING = "jac_scaling";
+    /**
+     * {@link #JAC_SCALING}'s default for per-row fits (since session 24): D the square root of the
+     * column norms. This class's own default, for {@code job = train}'s summed {@code J^T J}, stays 1.
+     */
+    public static final double PER_ROW_JAC_SCALING = 0.5;
+
     /** How a lane's tests ended it (in {@link #converged}): none yet. */
     public static final int RUNNING = 0;
     /** Ended by ftol ({@code tolerance.cost}). */
@@ -38,7 +50,7 @@ public final class LevenbergMarquardt extends Optimizer {
     public static final int GTOL = 4;
 
     private final Hyper factor;
-    /** The power of the Jacobian's column norms in D: 1 (the default) MINPACK's mode 1, 0 D = 1 (mode 2). */
+    /** The power of the Jacobian's column norms in D: 1 (the default; per-row fits 0.5) MINPACK's mode 1, 0 D = 1 (mode 2). */
     private final double jacScaling;
     private double[] delta;
     private double[] par;
@@ -55,7 +67,7 @@ public final class LevenbergMarquardt extends Optimizer {
     public LevenbergMarquardt(Arguments args, DType dtype) {
         super(args, dtype, 1.0);
         factor = hyper("factor", 100, Arguments.Range.POSITIVE);
-        jacScaling = args.number("jac_scaling", 1, Arguments.Range.UNIT_CLOSED);
+        jacScaling = args.number(JAC_SCALING, 1, Arguments.Range.UNIT_CLOSED); // per-row fits: the block solver gives 0.5
         for (String h : new String[] {"learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) {
             if (args.has(h)) args.problem("optimizer lm does not take " + h + ": its step comes from a trust region on the residuals' Jacobian");
         }
@@ -84,7 +96,7 @@ public final class LevenbergMarquardt extends Optimizer {
 
     /** Lane p's initial step bound factor. */
     public double factor(int p) { return factor.at(p); }
-    /** The power of the Jacobian's column norms in the scaling ({@code jac_scaling}, default 1). */
+    /** The power of the Jacobian's column norms in the scaling ({@code jac_scaling}: default 1, per-row fits 0.5). */
     public double jacScaling() { return jacScaling; }
 
     /**

@@ -106,7 +106,7 @@ public final class BlockSolver implements Serializable {
         this.variables = List.copyOf(variables);
         this.inputSizes = Map.copyOf(inputSizes);
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
-        this.optimizerArgs = Map.copyOf(optimizerArgs);
+        this.optimizerArgs = Map.copyOf(withPerRowDefaults(optimizer, optimizerArgs));
         this.settings = Objects.requireNonNull(settings, "settings");
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         if (this.variables.isEmpty()) {
@@ -245,6 +245,24 @@ public final class BlockSolver implements Serializable {
     private synchronized java.util.concurrent.atomic.AtomicReference<BlockRun.Compiled> spare() {
         if (spare == null) spare = new java.util.concurrent.atomic.AtomicReference<>();
         return spare;
+    }
+
+    /**
+     * {@code args} with the defaults that differ for per-row fits put in where not given: lm's
+     * {@code jac_scaling} is {@value LevenbergMarquardt#PER_ROW_JAC_SCALING} per row (D the square
+     * root of J's column norms: MGH 95 of 105 against MINPACK's 1 at 93, NIST 54 both), where
+     * {@code job = train}'s summed {@code J^T J} keeps 1 (docs/curve-fitting.md, "default, session 24").
+     *
+     * <pre>{@code
+     * BlockSolver.withPerRowDefaults("lm", Map.of());                      // {jac_scaling=0.5}
+     * BlockSolver.withPerRowDefaults("lm", Map.of("jac_scaling", 1.0));    // {jac_scaling=1.0}: given wins
+     * }</pre>
+     */
+    public static Map<String, Double> withPerRowDefaults(String optimizer, Map<String, Double> args) {
+        if (!LevenbergMarquardt.NAME.equals(optimizer) || args.containsKey(LevenbergMarquardt.JAC_SCALING)) return args;
+        Map<String, Double> m = new LinkedHashMap<>(args);
+        m.put(LevenbergMarquardt.JAC_SCALING, LevenbergMarquardt.PER_ROW_JAC_SCALING);
+        return m;
     }
 
     Expression cost() { return cost; }

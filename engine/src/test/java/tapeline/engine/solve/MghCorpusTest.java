@@ -128,35 +128,37 @@ class MghCorpusTest {
     void lmSolvesTheCorpus() {
         StringBuilder report = new StringBuilder();
         List<String> bad = new ArrayList<>();
+        // The per-row default since session 24: jac_scaling = 0.5 (BlockSolver.withPerRowDefaults).
         int solved = run("lm", Map.of(), new SolverSettings(2000, 1e-15, 1e-15, false, 1e-15), report, bad);
-        System.out.println(report + "lm solved " + solved + " of " + 3 * MghProblem.all().size());
-        // Beale from 10x and 100x creep along Beale's valley to infinity (x1 -> inf, the cost falling to
-        // its infimum 0.4520): lmder's xtol passes there, but LmStep's stationarity guard keeps them running.
-        assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
-        // MINPACK's own lmder (scipy's leastsq, mode 1) solves 93 of the same starts with the same
-        // tolerances, the same starts as this (scripts/mgh-minpack.py). Before session 22 this was 92:
-        // lmpar's damped solve refactored [J; sqrt(par) D] by Householder, which on a column of J tiny
-        // against sqrt(par) returns a step far outside the radius (LmSubproblem), and Gaussian 100x
-        // ended at a stationary point of cost 0.281. scipy: trf 95, BFGS 92, trust-exact 93 (bench-curvefit.py).
-        assertThat(solved).isEqualTo(93);
-    }
-
-    @Test
-    void lmSqrtScaledSolvesTheCorpus() {
-        StringBuilder report = new StringBuilder();
-        List<String> bad = new ArrayList<>();
-        int solved = run("lm", Map.of("jac_scaling", 0.5), new SolverSettings(2000, 1e-15, 1e-15, false, 1e-15), report, bad);
-        System.out.println(report + "lm jac_scaling 0.5 solved " + solved + " of " + 3 * MghProblem.all().size());
+        System.out.println(report + "lm (default, jac_scaling 0.5) solved " + solved + " of " + 3 * MghProblem.all().size());
         // Beale 100x reaches x1 = -4e6 on its valley to infinity (||J'r|| / ||r||^2 3.7e-4, cosine 7.6e-8):
         // session 23's LmStep asks a row that ran away for ||J'r|| <= sqrt(eps) ||r||^2, so it ends MAX_STEPS.
         assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
         // D = the square root of the column norms, never decreasing: 95, scipy trf's count. Not solved: the 7
         // every scaling misses (Powell badly scaled 100x, Beale 10x/100x, Jennrich-Sampson 10x/100x, Gulf
         // 100x, Box 3D 100x), Box 3D 10x (CONVERGED at the stationary point of cost 0.07559, cosine 6e-11)
-        // and Chebyquad 10x/100x (MAX_STEPS). Against the default (jac_scaling = 1, 93) it gains Powell badly
-        // scaled 10x and Biggs EXP6 100x. Not the default: job = train's lm with it cannot solve NIST's MGH17
-        // start 1 (MAX_STEPS since session 24's range-angle test; CONVERGED unsolved before, docs/curve-fitting.md).
+        // and Chebyquad 10x/100x (MAX_STEPS). Against MINPACK's jac_scaling = 1 (93, below) it gains Powell
+        // badly scaled 10x and Biggs EXP6 100x. Only per row: job = train's lm keeps 1, since with 0.5 it
+        // cannot solve NIST's MGH17 start 1 (TrainLmTest, docs/curve-fitting.md).
         assertThat(solved).isEqualTo(95);
+    }
+
+    @Test
+    void lmMinpackScaledSolvesTheCorpus() {
+        StringBuilder report = new StringBuilder();
+        List<String> bad = new ArrayList<>();
+        int solved = run("lm", Map.of("jac_scaling", 1.0), new SolverSettings(2000, 1e-15, 1e-15, false, 1e-15), report, bad);
+        System.out.println(report + "lm jac_scaling 1 solved " + solved + " of " + 3 * MghProblem.all().size());
+        // Beale from 10x and 100x creep along Beale's valley to infinity (x1 -> inf, the cost falling to
+        // its infimum 0.4520): lmder's xtol passes there, but LmStep's stationarity guard keeps them running.
+        assertThat(bad).as("rows CONVERGED away from a stationary point").isEmpty();
+        // D = the column norms (MINPACK's mode 1; the per-row default until session 24). MINPACK's own lmder
+        // (scipy's leastsq, mode 1) solves 93 of the same starts with the same tolerances, the same starts
+        // as this (scripts/mgh-minpack.py). Before session 22 this was 92:
+        // lmpar's damped solve refactored [J; sqrt(par) D] by Householder, which on a column of J tiny
+        // against sqrt(par) returns a step far outside the radius (LmSubproblem), and Gaussian 100x
+        // ended at a stationary point of cost 0.281. scipy: trf 95, BFGS 92, trust-exact 93 (bench-curvefit.py).
+        assertThat(solved).isEqualTo(93);
     }
 
     @Test

@@ -58,7 +58,7 @@ class NistStrdTest {
 
     /**
      * {@code stderr} from the residuals against NIST's certified standard deviations of the
-     * parameters, at every start lm solves: 4 correct digits (LRE) or more (Lanczos1: 3, see below).
+     * parameters, at every start lm solves: 4 correct digits (LRE) or more (Lanczos1: 2.5, see below).
      */
     @Test
     void standardErrorsMatchTheCertifiedValues() {
@@ -73,9 +73,13 @@ class NistStrdTest {
                 double digits = NistProblem.correctDigits(se, p.certifiedSe());
                 checked++;
                 // Lanczos1's certified RSS, 1.43e-25, is the rounding of its data in NIST's 128-bit
-                // arithmetic; a double-precision fit's RSS (its residuals' own rounding) agrees to 3
-                // digits, and the standard errors, proportional to sqrt(RSS), with it.
-                double want = p.name().equals("Lanczos1") ? 3 : 4;
+                // arithmetic: its 24 residuals are about 7.7e-14 each, and a double's rounding of y (up
+                // to 2.51, half an ulp 2.2e-16) and of the model is 0.3-1% of that. So a double-precision
+                // fit's RSS carries about 2e-3 of relative noise, and the standard errors, proportional to
+                // sqrt(RSS), about 1e-3: 3 digits is where that noise lands, not a bound. With the per-row
+                // default q = 0.5 (session 24) the ends differ only in that noise and give 2.93 and 2.97
+                // digits (q = 1: at least 3); 2.5 is the bound the rounding supports.
+                double want = p.name().equals("Lanczos1") ? 2.5 : 4;
                 if (digits < want) worse.add(p.name() + " " + (s + 1) + ": " + java.util.Arrays.toString(se) + " vs "
                         + java.util.Arrays.toString(p.certifiedSe()) + " (" + digits + " digits)");
             }
@@ -118,19 +122,22 @@ class NistStrdTest {
      */
     @Test
     void lmSolvesEveryStartScipySolves() {
+        // The per-row default since session 24: D = the square root of the column norms (jac_scaling = 0.5).
+        // It solves all 54 per row; job = train's lm with it does not (MGH17 start 1 ends MAX_STEPS, see
+        // docs/curve-fitting.md and TrainLmTest), so train keeps 1.
         solvesEveryStartScipySolves(Map.of());
     }
 
     /**
-     * With D = the square root of the column norms (jac_scaling = 0.5) the sweep's lm solves the same 54
-     * (job = train's lm does not: MGH17 start 1 ends MAX_STEPS, see docs/curve-fitting.md and TrainLmTest). With D = 1 (jac_scaling = 0)
+     * With D = the column norms (jac_scaling = 1, MINPACK's mode 1; the per-row default until session 24)
+     * the sweep's lm solves the same 54. With D = 1 (jac_scaling = 0)
      * MGH10 start 1 ends MAX_STEPS at cost 1.79e8, x = (64174, 66.2, -125), where MINPACK's lmder with
      * diag = 1 (leastsq; scipy's least_squares lm with x_scale = 1) ends too, and calls it converged
      * (info 2, xtol); scipy's trf with x_scale = 1 solves it.
      */
     @Test
-    void lmSqrtScaledSolvesEveryStartScipySolves() {
-        solvesEveryStartScipySolves(Map.of("jac_scaling", 0.5));
+    void lmMinpackScaledSolvesEveryStartScipySolves() {
+        solvesEveryStartScipySolves(Map.of("jac_scaling", 1.0));
     }
 
     private static void solvesEveryStartScipySolves(Map<String, Double> args) {

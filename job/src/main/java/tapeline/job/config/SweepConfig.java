@@ -141,10 +141,16 @@ public record SweepConfig(
         return SweepConfigParser.DEFAULTS;
     }
 
-    /** {@link #defaults()} and this config's optimizer's arguments at Keras's defaults ({@code optimizer.beta_1 = 0.9}). */
+    /**
+     * {@link #defaults()} and this config's optimizer's arguments at Keras's defaults ({@code optimizer.beta_1 = 0.9}),
+     * or at the per-row ones where those differ ({@code optimizer.jac_scaling = 0.5} for lm; see
+     * {@link tapeline.engine.solve.BlockSolver#withPerRowDefaults}).
+     */
     public Map<String, String> effectiveDefaults() {
         Map<String, String> d = new LinkedHashMap<>(defaults());
         d.putAll(ConfigValues.optimizerDefaults(optimizer));
+        tapeline.engine.solve.BlockSolver.withPerRowDefaults(optimizer, Map.of())
+                .forEach((arg, v) -> d.put(ConfigValues.OPTIMIZER_ARG + arg, ConfigValues.text(v)));
         return Collections.unmodifiableMap(d);
     }
 }

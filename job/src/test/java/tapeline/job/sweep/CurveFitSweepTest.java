@@ -27,7 +27,7 @@ class CurveFitSweepTest extends SparkSuite {
     Path dir;
 
     @Test
-    void lmWithStandardErrorsMatchesClosedFormLeastSquares() {
+    void lmWithStandardErrorsMatchesClosedFormLeastSquares() throws Exception {
         List<String> lines = List.of("1,1.0,2.1,2.9", "2,0.5,0.4,0.7", "3,-3,1,4.5");
         Path in = csv(dir.resolve("pts.csv"), "id,y1,y2,y3", lines);
         Path out = dir.resolve("pts-out");
@@ -53,6 +53,9 @@ class CurveFitSweepTest extends SparkSuite {
             assertThat((Double) r.getAs("b_se")).as("row %d", id).isCloseTo(Math.sqrt(rss / 2), within(1e-9));
             assertThat((Double) r.getAs("a_se")).as("row %d", id).isCloseTo(Math.sqrt(rss * (1.0 / 3 + 2)), within(1e-9));
         }
+        // the per-row default scaling (session 24), as the run record's effective config shows it
+        assertThat(java.nio.file.Files.readString(out.resolve("_tapeline.json")))
+                .containsPattern("\"optimizer\\.jac_scaling\"\\s*:\\s*\"0\\.5\"");
     }
 
     /**

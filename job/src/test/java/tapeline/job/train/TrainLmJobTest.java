@@ -64,6 +64,8 @@ class TrainLmJobTest extends SparkSuite {
             covs.add(spark().read().parquet(out.resolve("covariance").toString()).orderBy("name").collectAsList());
             String record = Files.readString(out.resolve("_tapeline.json"));
             assertThat(record).contains("\"standard_errors\"").contains("\"covariance\"").containsPattern("\"available\"\\s*:\\s*true");
+            // train's lm keeps MINPACK's scaling (the sweep's per-row default is 0.5): the effective config says so
+            assertThat(record).containsPattern("\"optimizer\\.jac_scaling\"\\s*:\\s*\"1\"");
             assertThat(tapeline.job.testing.Records.errors(tapeline.job.testing.Records.read(out))).as("the published schema").isEmpty();
         }
         List<Row> p = params.get(0);
