@@ -120,11 +120,21 @@ final class Ldl {
      * {@link #inverseForm} and {@link #solveNegative}.
      */
     boolean certainlyAboveZero(double[][] h, double rel) {
+        return aboveZero(h, rel, 2);
+    }
+
+    /**
+     * Factors {@code h} and tells whether its pivots are positive, {@code tr(H) tr(H^-1) < 1 / (spare rel)}
+     * and {@code 1 / tr(H^-1) > spare MIN_NORMAL}: every eigenvalue above {@code rel} of the largest (and
+     * above {@code MIN_NORMAL}) with a factor of {@code spare} to spare. Newton's direction asks with
+     * spare 1 (the factors then give its step); the end tests with 2 ({@link #certainlyAboveZero}).
+     */
+    boolean aboveZero(double[][] h, double rel, double spare) {
         bound = Double.NaN;
         if (!factor(h)) return false;
         double traceInv = traceInverse();
         bound = trace(h, m) * traceInv;
-        return Double.isFinite(traceInv) && traceInv * (2 * Double.MIN_NORMAL) < 1 && bound * (2 * rel) < 1;
+        return Double.isFinite(traceInv) && traceInv * (spare * Double.MIN_NORMAL) < 1 && bound * (spare * rel) < 1;
     }
 
     /** The last {@link #certainlyAboveZero}'s {@code tr(H) tr(H^-1)}, at least {@code l_max / l_min} (NaN where it did not factor). */

@@ -54,8 +54,7 @@ public final class NewtonDirection {
      * read) into {@code d}.
      */
     public void direction(double[][] h, double[] g, DType dtype, double[] d) {
-        double rel = dtype == DType.FLOAT32 ? 1e-4 : 1e-8;
-        if (ldl.factor(h) && wellConditioned(h, rel)) {
+        if (ldl.aboveZero(h, Verdict.relativeZero(dtype), 1)) {
             lastCholesky = true;
             ldl.solveNegative(g, d);
             return;
@@ -79,16 +78,5 @@ public final class NewtonDirection {
     /** Whether the last {@link #direction} solved by Cholesky (H positive definite and well conditioned). */
     public boolean lastCholesky() {
         return lastCholesky;
-    }
-
-    /**
-     * {@code tr(H) tr(H^-1) < 1 / rel} and {@code 1 / tr(H^-1) > MIN_NORMAL}, from the factors
-     * ({@link Ldl#traceInverse}): every eigenvalue of H above {@link Verdict#zero}
-     * ({@code l_max <= tr(H)}, {@code 1 / l_min <= tr(H^-1)}).
-     */
-    private boolean wellConditioned(double[][] h, double rel) {
-        double trace = Ldl.trace(h, m);
-        double traceInv = ldl.traceInverse();
-        return Double.isFinite(traceInv) && traceInv * Double.MIN_NORMAL < 1 && trace * traceInv * rel < 1;
     }
 }

@@ -110,7 +110,7 @@ public final class Stationarity {
         }
         double resolution = NewtonAcceptance.resolution(Math.max(Math.abs(cost), 1), dtype);
         Ldl f = ldl[n];
-        if (f.certainlyAboveZero(a, dtype == DType.FLOAT32 ? 1e-4 : 1e-8)) {
+        if (f.certainlyAboveZero(a, Verdict.relativeZero(dtype))) {
             double margin = 1000 * n * Math.ulp(1.0) * f.conditionBound();
             double lam2 = f.inverseForm(gs);
             if (margin < 0.5 && Double.isFinite(lam2) && Double.isFinite(resolution)) {

@@ -173,7 +173,7 @@ final class TrustStep implements StepRule {
             // saddle with a vanishing gradient is not where trust stops (the model's step leaves it).
             // Where the factors show every eigenvalue far above zero (the usual last iteration), the
             // eigen-decomposition would say so too and its step is not needed (Ldl#certainlyAboveZero).
-            if (tested && ldl.certainlyAboveZero(matrix, dtype == DType.FLOAT32 ? 1e-4 : 1e-8)) {
+            if (tested && ldl.certainlyAboveZero(matrix, Verdict.relativeZero(dtype))) {
                 tr.converged(p, true);
                 continue;
             }

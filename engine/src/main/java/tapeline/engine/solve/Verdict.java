@@ -24,7 +24,12 @@ public enum Verdict {
      */
     public static double zero(SymmetricEigen e, DType dtype) {
         double scale = Math.max(Math.abs(e.smallest()), Math.abs(e.largest()));
-        return Math.max((dtype == DType.FLOAT32 ? 1e-4 : 1e-8) * scale, Double.MIN_NORMAL);
+        return Math.max(relativeZero(dtype) * scale, Double.MIN_NORMAL);
+    }
+
+    /** {@link #zero}'s fraction of the largest eigenvalue's magnitude: {@code 1e-8} in float64, {@code 1e-4} in float32. */
+    static double relativeZero(DType dtype) {
+        return dtype == DType.FLOAT32 ? 1e-4 : 1e-8;
     }
 
     /**

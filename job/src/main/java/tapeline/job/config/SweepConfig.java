@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import tapeline.engine.expr.Expression;
+import tapeline.engine.solve.BlockSolver;
 import tapeline.engine.solve.SolverSettings;
 import tapeline.engine.solve.StandardErrors;
 import tapeline.engine.solve.VariableSpec;
@@ -144,12 +145,12 @@ public record SweepConfig(
     /**
      * {@link #defaults()} and this config's optimizer's arguments at Keras's defaults ({@code optimizer.beta_1 = 0.9}),
      * or at the per-row ones where those differ ({@code optimizer.jac_scaling = 0.5} for lm; see
-     * {@link tapeline.engine.solve.BlockSolver#withPerRowDefaults}).
+     * {@link BlockSolver#withPerRowDefaults}).
      */
     public Map<String, String> effectiveDefaults() {
         Map<String, String> d = new LinkedHashMap<>(defaults());
         d.putAll(ConfigValues.optimizerDefaults(optimizer));
-        tapeline.engine.solve.BlockSolver.withPerRowDefaults(optimizer, Map.of())
+        BlockSolver.withPerRowDefaults(optimizer, Map.of())
                 .forEach((arg, v) -> d.put(ConfigValues.OPTIMIZER_ARG + arg, ConfigValues.text(v)));
         return Collections.unmodifiableMap(d);
     }
