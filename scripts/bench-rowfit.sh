@@ -81,6 +81,8 @@ if [ "${TAPELINE_CDS:-1}" != 0 ]; then
   [ -z "$a" ] || cds=("-XX:SharedArchiveFile=$a" -Xshare:auto "-Xlog:cds=info:file=$work/cds-cm3job.log")
 fi
 
+# A key's seconds in microseconds, from a peer's "key seconds" lines (defined here: ENGINE_ONLY needs it too).
+us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
 table="$work/table.txt"
 fmt='%-8s %-26s %6s %8s %8s %12s %10s %10s %12s %12s %10s %s\n'
 # shellcheck disable=SC2059
@@ -95,7 +97,6 @@ for problem in $problems; do
     "$work/$problem.jsonl" "$work/$problem.parquet" 4 >&2
   echo "== scipy on $sample rows ($problem); load: $(cat /proc/loadavg)" >&2
   python3 scripts/bench-rowfit.py scipy "$problem" "$work/$problem.jsonl" "$sample" "$work/scipy-$problem.csv" > "$work/scipy-$problem.txt"
-  us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
   while read -r key secs; do
     case "$key" in *_cpu_seconds_per_row) continue ;; esac
     m="${key#scipy_}"; m="${m%_seconds_per_row}"
@@ -122,7 +123,8 @@ for problem in $problems; do
       || { cat "$work/log-cm3job.txt" >&2; exit 1; }
     t1=$(date +%s.%N)
     cat "$work/cm3job.txt" >&2
-    if [ ${#cds[@]} -gt 0 ] && ! grep -q "Mapped dynamic region" "$work/cds-cm3job.log" 2>/dev/null; then
+    if [ ${#cds[@]} -gt 0 ] && { ! grep -q "Mapped dynamic region" "$work/cds-cm3job.log" 2>/dev/null \
+        || grep -qi "mismatch" "$work/cds-cm3job.log"; }; then
       echo "   (the commons-math3 job's JVM started without submit.sh's class-data-sharing archive)" >&2
     fi
     # (the fits' CSV against scipy's, as the sweep's; the failed rows are counted in the statuses)
