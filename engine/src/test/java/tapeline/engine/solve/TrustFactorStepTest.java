@@ -157,7 +157,7 @@ class TrustFactorStepTest {
         // factors' step and lands on the minimiser; the second iteration's tests end the lane.
         BlockSolver solver = new BlockSolver(Expression.parse("cost", "(u - 1)^2 + 2 * (v + 2)^2 + u * v"),
                 List.of(new VariableSpec("u", 1), new VariableSpec("v", 1)), Map.of(), "trust", Map.of("factor", 10.0),
-                new SolverSettings(50, 1e-10, 0), DType.FLOAT64);
+                new SolverSettings(50, 1e-10, 0, true), DType.FLOAT64);
         BlockResult r = solver.solve(1, Map.of(), TrustStepTest.start(new double[] {10}, new double[] {10}), Map.of());
         assertThat(r.status()).containsExactly(LaneStatus.CONVERGED);
         assertThat(r.verdict()).containsExactly(Verdict.MINIMUM);
