@@ -51,6 +51,8 @@ if [ "${TAPELINE_CDS:-1}" != 0 ] && [ -z "${ENGINE_ONLY:-}" ]; then
 fi
 
 table="$work/table.txt"
+# A key's seconds per row in a peer's or the engine's output, in µs (also for ENGINE_ONLY=1, which skips the peers).
+us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
 fmt='%-8s %-22s %6s %8s %8s %12s %10s %10s %12s %12s %10s %s\n'
 # shellcheck disable=SC2059
 printf "$fmt" problem method rows wall_s solve_s us/row/core cpu_us/row task_cpu/row whole_us/row whole_cpu/row \
@@ -64,7 +66,6 @@ for problem in $problems; do
     "$work/$problem.jsonl" "$work/$problem.parquet" 4 >&2
   echo "== scipy on $sample rows ($problem); load: $(cat /proc/loadavg)" >&2
   python3 scripts/bench-rowfit.py scipy "$problem" "$work/$problem.jsonl" "$sample" "$work/scipy-$problem.csv" > "$work/scipy-$problem.txt"
-  us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
   while read -r key secs; do
     case "$key" in *_cpu_seconds_per_row) continue ;; esac
     m="${key#scipy_}"; m="${m%_seconds_per_row}"
