@@ -22,6 +22,8 @@ public class BenchCsvNumbers {
         int columns = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
         String dir = args[3];
+        // The source launcher's classes (the UDF's lambda) live in its own loader: Spark's executor must see it.
+        Thread.currentThread().setContextClassLoader(BenchCsvNumbers.class.getClassLoader());
         SparkSession spark = SparkSession.builder().master("local[1]").appName("bench-csv-numbers")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
         List<Column> cols = new ArrayList<>();
