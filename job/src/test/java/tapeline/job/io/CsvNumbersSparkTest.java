@@ -114,6 +114,43 @@ class CsvNumbersSparkTest extends SparkSuite {
         assertThat(back.get(1).getDouble(0)).isEqualTo(0.1);
     }
 
+    @Test
+    void aSweepWritesItsCsvNumbersShortestInFloat32ToAndCopiedInputColumnsToo() throws IOException {
+        // A copied input double whose JDK 17 text is not the shortest (1.9999999999999998E23), a null, and
+        // float32 variables: the job's whole path, through Main.
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("x0", DataTypes.DoubleType)
+                .add("big", DataTypes.DoubleType);
+        Path in = dir.resolve("in.parquet");
+        spark().createDataFrame(List.of(RowFactory.create(1, 3.0, 2e23), RowFactory.create(2, 0.5, null)), schema)
+                .write().parquet(in.toString());
+        Path out = dir.resolve("sweep-csv");
+        Run r = main(config(dir, "cost = (w - x0)^2", "variables = w", "dtype = float32", "steps = 200", "optimizer.learning_rate = 0.25",
+                "input.path = " + in, "output.path = " + out, "output.format = csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path part : s.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                List<String> l = Files.readAllLines(part);
+                assertThat(l.get(0)).isEqualTo("id,x0,big,w,cost,grad_norm,steps,status,error");
+                lines.addAll(l.subList(1, l.size()));
+            }
+        }
+        assertThat(lines).hasSize(2);
+        Map<String, String[]> byId = new HashMap<>();
+        for (String line : lines) {
+            byId.put(line.split(",", -1)[0], line.split(",", -1));
+        }
+        assertThat(byId.get("1")[2]).isEqualTo("2.0E23");
+        assertThat(byId.get("2")[2]).isEmpty();
+        Row back = spark().read().option("header", "true").option("inferSchema", "true").csv(out.toString()).where("id = 1").first();
+        assertThat(back.<Double>getAs("big")).isEqualTo(2e23);
+        // float32: w, cost and grad_norm are floats; each cell is Float.toString's shortest text of the written float.
+        Row typed = output(out, "csv").where("id = 1").first();
+        float w = ((Number) typed.getAs("w")).floatValue();
+        assertThat(w).isCloseTo(3.0f, org.assertj.core.data.Offset.offset(1e-4f));
+        assertThat(byId.get("1")[3]).isEqualTo(CsvNumbers.text(Float.parseFloat(byId.get("1")[3])));
+    }
+
     private static Map<Integer, Row> byId(List<Row> rows) {
         Map<Integer, Row> m = new HashMap<>();
         for (Row r : rows) {
