@@ -56,7 +56,7 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
      * Doubles a map task holds at most before it emits every group: 32 M (256 MB per task), as far as Spark's
      * execution memory grants them to the task ({@link TaskBudget}), and {@link #FLOOR} at least. A flush's chunks
      * hold each group's rows held then, so the buffer sets the chunks' size: at 100,000 groups a 64 MB buffer gave
-     * chunks of about 10 rows (2 M shuffle records for 20 M rows), one the size of a map split about 19.
+     * chunks of about 10 rows (2 M shuffle records for 20 M rows), one holding a whole map split (2 M rows) about 20.
      */
     public static final int BUDGET = 1 << 25;
     /** Doubles a map task may hold whatever Spark grants: 8 M (64 MB, the fixed buffer before, safe in a 1 GB executor). */

@@ -14,7 +14,7 @@ import org.apache.spark.util.LongAccumulator;
  * which the groups leave differs, and the reduce side's canonical order makes a fit independent of that.
  *
  * <pre>{@code
- Iterator<InternalRow> chunks = new RadixChunks(feed, keys, width, TaskBudget.take(GroupPacker.BUDGET), GroupPacker.CHUNK, nanos);
+ * Iterator<InternalRow> chunks = new RadixChunks(feed, keys, width, TaskBudget.take(GroupPacker.BUDGET), GroupPacker.CHUNK, nanos);
  * }</pre>
  *
  * <p>Why: with 100,000 groups a task's table of groups is far larger than the cache and rows come in random order,

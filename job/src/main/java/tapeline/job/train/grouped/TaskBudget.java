@@ -13,7 +13,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * 1 GB executor). Outside a task (a bench of the packer alone) it holds the floor.
  *
  * <pre>{@code
- int doubles = TaskBudget.take(GroupPacker.BUDGET);   // in a task: as granted, given back at the task's end
+ * int doubles = TaskBudget.take(GroupPacker.BUDGET);   // in a task: as granted, given back at the task's end
  * new RadixChunks(feed, keys, width, doubles, GroupPacker.CHUNK, nanos);
  * }</pre>
  *
