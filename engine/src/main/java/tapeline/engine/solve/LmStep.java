@@ -38,6 +38,9 @@ final class LmStep implements StepRule {
     /** Trial steps per lane per iteration before it waits for the next iteration. */
     static final int TRIALS = 20;
 
+    /** The most doubles kept for the lanes' factorisations ({@link LmSubproblem#keep}). */
+    static final long KEPT_FACTORS = 1L << 20;
+
     private final Tape tape;
     private final int costNode;
     private final int[] residuals;
@@ -55,6 +58,8 @@ final class LmStep implements StepRule {
     private transient double[][][] jac;
     private transient double[] laneDiag;
     private transient LmSubproblem sub;
+    /** Whether lane p's J was factored this iteration (its factors kept in {@code sub}): lmder's one QR per iteration. */
+    private transient boolean[] factored;
     private transient double[][] x0;
     private transient double[][] step;
     private transient double[] fnorm;
@@ -106,7 +111,10 @@ final class LmStep implements StepRule {
             rows = new int[lanes];
         }
         laneDiag = new double[m];
-        sub = new LmSubproblem(n, m);
+        // Each lane's factors kept for its later trials of the iteration, unless that would take more than
+        // 2^20 doubles (many lanes of many variables): then a trial factors again, with the same bits.
+        sub = new LmSubproblem(n, m, (long) lanes * (Math.min(n, m) + 1) * m <= KEPT_FACTORS ? lanes : 0);
+        factored = new boolean[lanes];
         x0 = new double[m][lanes];
         step = new double[m][lanes];
         fnorm = new double[lanes];
@@ -165,6 +173,7 @@ final class LmStep implements StepRule {
         double gtol = settings.gradTolerance();
         int left = 0;
         for (int p = 0; p < active; p++) {
+            factored[p] = false;
             for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
             double[] rp = r[p];
             double[][] jp = jac[p];
@@ -257,7 +266,18 @@ final class LmStep implements StepRule {
         }
         double[][] laneJac = jac[p];
         for (int k = 0; k < m; k++) laneDiag[k] = lm.diag(k, p);
-        double par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        double par;
+        if (!sub.keepsLanes()) par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        else {
+            // J and r are the iterate's for every trial of this iteration: factor them at its first
+            if (factored[p]) sub.restore(p);
+            else {
+                sub.factor(laneJac, r[p]);
+                sub.keep(p);
+                factored[p] = true;
+            }
+            par = sub.solveFactored(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        }
         lm.par(p, par);
         double[] s = sub.step();
         double pn = 0;

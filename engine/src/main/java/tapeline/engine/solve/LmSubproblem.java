@@ -18,9 +18,17 @@ package tapeline.engine.solve;
  * right-hand side to its rounding, 1e-16, and divides that by the column's damped norm: a step of
  * 1e4 where lmpar's is 1e-3, far outside the radius (session 22).
  *
+ * <p>lmder factors J once per outer iteration and hands R to lmpar for every trial radius of that
+ * iteration: {@link #factor} then {@link #solveFactored} for each trial does the same, with the
+ * same bits as {@link #solve} (which factors every time). Built with a lane count, the factors of
+ * each lane are kept ({@link #keep}, {@link #restore}: R's upper triangle, {@code Q^T (-r)}, the
+ * pivots, the rank and {@code ||D^-1 J^T r||}), so lanes whose trials interleave each factor once.
+ *
  * <pre>{@code
  * LmSubproblem sub = new LmSubproblem(n, m);
  * double par = sub.solve(J, r, diag, delta, parBefore);   // sub.step() holds s
+ * sub.factor(J, r);                                        // or: once per iteration,
+ * double par2 = sub.solveFactored(J, r, diag, delta2, par); // then for each trial radius
  * }</pre>
  */
 final class LmSubproblem {
@@ -44,10 +52,32 @@ final class LmSubproblem {
     private final double[] norms;
     /** R's diagonal is in {@code a}; the rank of J found by the factorisation. */
     private int rank;
+    /** {@code ||D^-1 J^T r||} of the factored J and r, or NaN until a solve needs it. */
+    private double gnorm = Double.NaN;
+    /** The lane whose factors are in {@code a}, {@code b}, {@code perm}, {@code rank} (kept in the lane arrays), or -1. */
+    private int held = -1;
+    /**
+     * Per lane (when built with lanes): R's upper triangle row by row ({@code min(n, m)} rows of m, lower
+     * entries 0) and {@code Q^T (-r)}'s first {@code min(n, m)} entries, the pivots, the rank and gnorm.
+     */
+    private final double[][] laneR;
+    private final int[][] lanePerm;
+    private final int[] laneRank;
+    private final double[] laneGnorm;
 
     LmSubproblem(int n, int m) {
+        this(n, m, 0);
+    }
+
+    /** With {@code lanes > 0}, room to {@link #keep} each lane's factors. */
+    LmSubproblem(int n, int m, int lanes) {
         this.n = n;
         this.m = m;
+        int t = Math.min(n, m);
+        laneR = lanes > 0 ? new double[lanes][t * m + t] : null;
+        lanePerm = lanes > 0 ? new int[lanes][m] : null;
+        laneRank = lanes > 0 ? new int[lanes] : null;
+        laneGnorm = lanes > 0 ? new double[lanes] : null;
         a = new double[n][m];
         b = new double[n];
         perm = new int[m];
@@ -71,19 +101,21 @@ final class LmSubproblem {
      */
     double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
         factor(jac, r);
+        return solveFactored(jac, r, diag, delta, par0);
+    }
+
+    /**
+     * {@link #solve} from the factors of {@code jac} and {@code r} that {@link #factor} (or {@link #restore})
+     * left: the same operations after the factorisation, so the same bits.
+     */
+    double solveFactored(double[][] jac, double[] r, double[] diag, double delta, double par0) {
         gaussNewton();
         double dxnorm = scaledNorm(diag);
         double fp = dxnorm - delta;
         if (fp <= 0.1 * delta) return 0; // the Gauss-Newton step fits
         double parl = 0;
         if (rank == m) parl = (fp / delta) / square(rTransposeSolveNorm(a, diag, dxnorm));
-        double gnorm = 0; // ||D^-1 J^T r||
-        for (int j = 0; j < m; j++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += jac[i][j] * r[i];
-            gnorm += square(sum / diag[j]);
-        }
-        gnorm = Math.sqrt(gnorm);
+        double gnorm = gnorm(jac, r, diag);
         double paru = gnorm / delta;
         if (paru == 0) paru = DWARF / Math.min(delta, 0.1);
         double par = Math.min(Math.max(par0, parl), paru);
@@ -115,7 +147,9 @@ final class LmSubproblem {
      * and {@code Q^T (-r)} into b; the rank is the count of R's leading nonzero diagonal entries
      * (a column whose remaining norm is exactly 0 gives 0 there, as in MINPACK, and so do all after it).
      */
-    private void factor(double[][] jac, double[] r) {
+    void factor(double[][] jac, double[] r) {
+        held = -1;
+        gnorm = Double.NaN;
         for (int i = 0; i < n; i++) {
             System.arraycopy(jac[i], 0, a[i], 0, m);
             b[i] = -r[i];
@@ -171,6 +205,57 @@ final class LmSubproblem {
         }
         rank = 0; // fewer residuals than columns: at most n
         while (rank < steps && a[rank][rank] != 0) rank++;
+    }
+
+    /**
+     * {@code ||D^-1 J^T r||} of the factored J and r (the scaling is the same for every trial of an
+     * iteration): taken once, at the first solve that needs it.
+     */
+    private double gnorm(double[][] jac, double[] r, double[] diag) {
+        if (gnorm == gnorm) return gnorm;
+        double g = 0;
+        for (int j = 0; j < m; j++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += jac[i][j] * r[i];
+            g += square(sum / diag[j]);
+        }
+        gnorm = Math.sqrt(g);
+        if (held >= 0) laneGnorm[held] = gnorm;
+        return gnorm;
+    }
+
+    /** Keeps the factors just made ({@link #factor}) as lane p's, until its next {@link #factor}. */
+    void keep(int p) {
+        int t = Math.min(n, m);
+        double[] kept = laneR[p];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(a[i], i, kept, i * m + i, m - i);
+            kept[t * m + i] = b[i];
+        }
+        System.arraycopy(perm, 0, lanePerm[p], 0, m);
+        laneRank[p] = rank;
+        laneGnorm[p] = gnorm;
+        held = p;
+    }
+
+    /** Lane p's kept factors back in place for {@link #solveFactored} (nothing to do if they are there). */
+    void restore(int p) {
+        if (held == p) return;
+        int t = Math.min(n, m);
+        double[] kept = laneR[p];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(kept, i * m + i, a[i], i, m - i);
+            b[i] = kept[t * m + i];
+        }
+        System.arraycopy(lanePerm[p], 0, perm, 0, m);
+        rank = laneRank[p];
+        gnorm = laneGnorm[p];
+        held = p;
+    }
+
+    /** Whether this was built with room for each lane's factors. */
+    boolean keepsLanes() {
+        return laneR != null;
     }
 
     /** The (minimum-rank) Gauss-Newton step {@code R z = Q^T (-r)}, 0 past the rank, into {@link #step()}. */
