@@ -159,6 +159,10 @@ final class LmStep implements StepRule {
         }
     }
 
+    // step() is called once per iteration of a block and loops over its lanes: its loops only call a
+    // method per lane (begin, offer, judge, stay), so those small methods are what the JIT compiles, as
+    // methods and early (each is called lanes times per iteration), not step() on stack replacement at
+    // each of its loops in turn (a short job's cost: session 25). The same operations in the same order.
     @Override
     public void step(double[][] values, int active) {
         if (laneDiag == null) allocate();
@@ -172,65 +176,12 @@ final class LmStep implements StepRule {
         double xtol = settings.stepTolerance();
         double gtol = settings.gradTolerance();
         int left = 0;
-        for (int p = 0; p < active; p++) {
-            factored[p] = false;
-            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
-            double[] rp = r[p];
-            double[][] jp = jac[p];
-            double fn = 0;
-            for (int i = 0; i < n; i++) fn += rp[i] * rp[i];
-            fnorm[p] = Math.sqrt(fn);
-            boolean fresh = lm.stage(p) == 0;
-            double g = 0;
-            double jtrSq = 0;
-            for (int k = 0; k < m; k++) {
-                double c = 0;
-                double jr = 0;
-                for (int i = 0; i < n; i++) {
-                    c += jp[i][k] * jp[i][k];
-                    jr += jp[i][k] * rp[i];
-                }
-                c = Math.sqrt(c);
-                jtrSq += jr * jr;
-                lm.scale(k, p, c, fresh);
-                if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
-            }
-            gnorm[p] = g;
-            jtr[p] = Math.sqrt(jtrSq);
-            if (fresh) {
-                double xn = scaledNorm(x0, p);
-                lm.xnorm(p, xn);
-                lm.fnorm0(p, fnorm[p]);
-                lm.xmax0(p, maxAbs(x0, p));
-                lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
-                lm.stage(p, 1);
-            }
-            if (gtol > 0 && g <= gtol) {
-                if (inRange(range(p), n)) {
-                    lm.converged(p, LevenbergMarquardt.GTOL); // lmder's info 4: stays put, ends at the next judgement
-                    trying[p] = false;
-                    continue;
-                }
-                probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
-            }
-            trying[p] = true;
-            left++;
-        }
+        for (int p = 0; p < active; p++) if (begin(p, values, gtol)) left++;
         double[] cost = tape.valueBuffer(costNode);
         // A probe starts by trial TRIALS - 1 and takes at most PROBES more: it always ends within this
         // iteration, so no probe state outlives step() (BlockRun moves lanes between steps).
         for (int trial = 0; trial < TRIALS + PROBES && left > 0; trial++) {
-            for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                if (trial >= TRIALS && !probing[p]) {
-                    trying[p] = false; // its TRIALS are spent: it stays where it is this iteration
-                    for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
-                    left--;
-                    continue;
-                }
-                propose(p);
-                for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
-            }
+            for (int p = 0; p < active; p++) if (trying[p] && !offer(p, trial, values)) left--;
             if (left == 0) break;
             if (elements == null) tape.forwardTo(costNode);
             else {
@@ -239,18 +190,88 @@ final class LmStep implements StepRule {
                 elements.costs(rows, count);
             }
             for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                if (judge(p, cost[p], values, ftol, xtol)) {
+                if (trying[p] && judge(p, cost[p], values, ftol, xtol)) {
                     trying[p] = false;
                     left--;
                 }
             }
         }
-        for (int p = 0; p < active; p++) {
-            if (trying[p]) {
-                for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no step accepted this iteration
-            }
+        for (int p = 0; p < active; p++) if (trying[p]) stay(p, values); // no step accepted this iteration
+    }
+
+    /**
+     * Lane p at the start of an iteration: its point, ||r||, the scaling, the gtol cosine and ||J'r||, on
+     * its first iteration its radius; the gtol test. Returns whether it tries steps this iteration.
+     */
+    private boolean begin(int p, double[][] values, double gtol) {
+        factored[p] = false;
+        for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+        double[] rp = r[p];
+        double fn = 0;
+        for (int i = 0; i < n; i++) fn += rp[i] * rp[i];
+        fnorm[p] = Math.sqrt(fn);
+        boolean fresh = lm.stage(p) == 0;
+        columns(p, fresh);
+        if (fresh) {
+            double xn = scaledNorm(x0, p);
+            lm.xnorm(p, xn);
+            lm.fnorm0(p, fnorm[p]);
+            lm.xmax0(p, maxAbs(x0, p));
+            lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
+            lm.stage(p, 1);
         }
+        if (gtol > 0 && gnorm[p] <= gtol) {
+            if (inRange(range(p), n)) {
+                lm.converged(p, LevenbergMarquardt.GTOL); // lmder's info 4: stays put, ends at the next judgement
+                trying[p] = false;
+                return false;
+            }
+            probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
+        }
+        trying[p] = true;
+        return true;
+    }
+
+    /** Lane p's columns of J: the scaling from their norms, lmder's gtol cosine into gnorm and ||J'r|| into jtr. */
+    private void columns(int p, boolean fresh) {
+        double[] rp = r[p];
+        double[][] jp = jac[p];
+        double g = 0;
+        double jtrSq = 0;
+        for (int k = 0; k < m; k++) {
+            double c = 0;
+            double jr = 0;
+            for (int i = 0; i < n; i++) {
+                c += jp[i][k] * jp[i][k];
+                jr += jp[i][k] * rp[i];
+            }
+            c = Math.sqrt(c);
+            jtrSq += jr * jr;
+            lm.scale(k, p, c, fresh);
+            if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
+        }
+        gnorm[p] = g;
+        jtr[p] = Math.sqrt(jtrSq);
+    }
+
+    /**
+     * Lane p's trial number {@code trial}: its step proposed and its trial point put in {@code values}, or,
+     * its {@link #TRIALS} spent (and no probe on), back to its iterate: returns false then (it stops trying).
+     */
+    private boolean offer(int p, int trial, double[][] values) {
+        if (trial >= TRIALS && !probing[p]) {
+            trying[p] = false; // its TRIALS are spent: it stays where it is this iteration
+            stay(p, values);
+            return false;
+        }
+        propose(p);
+        for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
+        return true;
+    }
+
+    /** Lane p back at its iterate. */
+    private void stay(int p, double[][] values) {
+        for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
     }
 
     /** Lane p's next trial step from its radius: lmpar, into {@code step}. */
@@ -288,15 +309,21 @@ final class LmStep implements StepRule {
         pn = Math.sqrt(pn);
         pnorm[p] = pn;
         if (lm.stage(p) == 1) lm.delta(p, Math.min(lm.delta(p), pn)); // lmder: on the first iteration, fit the bound to the step
+        double js = squaredNorm(laneJac, s);
+        double[] pd = predicted(js, par, pn, fnorm[p]);
+        prered[p] = pd[0];
+        dirder[p] = pd[1];
+    }
+
+    /** {@code ||J s||^2}. */
+    private double squaredNorm(double[][] laneJac, double[] s) {
         double js = 0;
         for (int i = 0; i < n; i++) {
             double v = 0;
             for (int k = 0; k < m; k++) v += laneJac[i][k] * s[k];
             js += v * v;
         }
-        double[] pd = predicted(js, par, pn, fnorm[p]);
-        prered[p] = pd[0];
-        dirder[p] = pd[1];
+        return js;
     }
 
     /**

@@ -156,28 +156,11 @@ final class LmSubproblem {
         }
         for (int j = 0; j < m; j++) perm[j] = j;
         int steps = Math.min(n, m);
+        // One small method per stage (pivot, reflector, its application to a column): each is called
+        // many times per factorisation, so the JIT compiles them as methods early, where one method of
+        // nested loops was compiled on stack replacement at each of its loops in turn (a short job's cost).
         for (int k = 0; k < steps; k++) {
-            int best = k;
-            double bestNorm = -1;
-            for (int j = k; j < m; j++) {
-                double sum = 0;
-                for (int i = k; i < n; i++) sum += a[i][j] * a[i][j];
-                norms[j] = sum;
-                if (sum > bestNorm) {
-                    bestNorm = sum;
-                    best = j;
-                }
-            }
-            if (best != k) {
-                for (int i = 0; i < n; i++) {
-                    double t = a[i][k];
-                    a[i][k] = a[i][best];
-                    a[i][best] = t;
-                }
-                int t = perm[k];
-                perm[k] = perm[best];
-                perm[best] = t;
-            }
+            double bestNorm = pivot(k);
             double norm = Math.sqrt(bestNorm);
             if (norm == 0) {
                 a[k][k] = 0;
@@ -190,21 +173,55 @@ final class LmSubproblem {
             for (int i = k + 1; i < n; i++) beta += a[i][k] * a[i][k];
             a[k][k] = v0;
             if (beta != 0) {
-                for (int j = k + 1; j < m; j++) {
-                    double dot = 0;
-                    for (int i = k; i < n; i++) dot += a[i][k] * a[i][j];
-                    double t = 2 * dot / beta;
-                    for (int i = k; i < n; i++) a[i][j] -= t * a[i][k];
-                }
-                double dot = 0;
-                for (int i = k; i < n; i++) dot += a[i][k] * b[i];
-                double t = 2 * dot / beta;
-                for (int i = k; i < n; i++) b[i] -= t * a[i][k];
+                for (int j = k + 1; j < m; j++) reflectColumn(k, j, beta);
+                reflectRhs(k, beta);
             }
             a[k][k] = alpha; // R's diagonal (the reflector's vector is no longer needed)
         }
         rank = 0; // fewer residuals than columns: at most n
         while (rank < steps && a[rank][rank] != 0) rank++;
+    }
+
+    /** Column pivoting at step k: the remaining column of largest norm swapped into column k; returns its squared norm. */
+    private double pivot(int k) {
+        int best = k;
+        double bestNorm = -1;
+        for (int j = k; j < m; j++) {
+            double sum = 0;
+            for (int i = k; i < n; i++) sum += a[i][j] * a[i][j];
+            norms[j] = sum;
+            if (sum > bestNorm) {
+                bestNorm = sum;
+                best = j;
+            }
+        }
+        if (best != k) {
+            for (int i = 0; i < n; i++) {
+                double t = a[i][k];
+                a[i][k] = a[i][best];
+                a[i][best] = t;
+            }
+            int t = perm[k];
+            perm[k] = perm[best];
+            perm[best] = t;
+        }
+        return bestNorm;
+    }
+
+    /** Step k's reflector (column k from row k, {@code v.v = beta}) applied to column j. */
+    private void reflectColumn(int k, int j, double beta) {
+        double dot = 0;
+        for (int i = k; i < n; i++) dot += a[i][k] * a[i][j];
+        double t = 2 * dot / beta;
+        for (int i = k; i < n; i++) a[i][j] -= t * a[i][k];
+    }
+
+    /** Step k's reflector applied to the right-hand side b. */
+    private void reflectRhs(int k, double beta) {
+        double dot = 0;
+        for (int i = k; i < n; i++) dot += a[i][k] * b[i];
+        double t = 2 * dot / beta;
+        for (int i = k; i < n; i++) b[i] -= t * a[i][k];
     }
 
     /**
