@@ -49,6 +49,8 @@ public final class LmNormalStep {
     private final LmSubproblem sub;
     private final RangeAngle angle;
     private final double[][] a;
+    /** {@code a} column by column, as {@link LmSubproblem} takes it. */
+    private final double[] aColumns;
     private final double[] b;
     private final double[] diag;
     private double[] x0;
@@ -88,6 +90,7 @@ public final class LmNormalStep {
         sub = new LmSubproblem(m, m);
         angle = new RangeAngle(m);
         a = new double[m][m];
+        aColumns = new double[m * m];
         b = new double[m];
         diag = new double[m];
     }
@@ -164,10 +167,11 @@ public final class LmNormalStep {
             return trial.clone();
         }
         if (!factored) {
-            sub.factor(a, b);
+            LmSubproblem.columns(a, aColumns);
+            sub.factor(aColumns, b);
             factored = true;
         }
-        double par = sub.solveFactored(a, b, diag, lm.delta(0), lm.par(0));
+        double par = sub.solveFactored(aColumns, b, diag, lm.delta(0), lm.par(0));
         lm.par(0, par);
         double[] s = sub.step();
         double pn = 0;

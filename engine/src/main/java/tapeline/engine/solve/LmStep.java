@@ -53,9 +53,9 @@ final class LmStep implements StepRule {
     /** The residuals and Jacobian from an element tape, or null: the row tape's reverse passes. */
     private final ElementKernel elements;
 
-    /** Row by row: {@code r[p][i]}, {@code jac[p][i][k]} (a lane's J is the subproblem's matrix as it is). */
+    /** Row by row: {@code r[p][i]}, {@code jac[p][k n + i]} (a lane's J column by column: the subproblem's matrix as it is). */
     private transient double[][] r;
-    private transient double[][][] jac;
+    private transient double[][] jac;
     private transient double[] laneDiag;
     private transient LmSubproblem sub;
     /** Whether lane p's J was factored this iteration (its factors kept in {@code sub}): lmder's one QR per iteration. */
@@ -106,7 +106,7 @@ final class LmStep implements StepRule {
         int lanes = tape.lanes();
         if (elements == null) {
             r = new double[lanes][n];
-            jac = new double[lanes][n][m];
+            jac = new double[lanes][n * m];
         } else {
             rows = new int[lanes];
         }
@@ -134,15 +134,15 @@ final class LmStep implements StepRule {
 
     /**
      * The residuals and their Jacobian of the first {@code active} lanes at the variables' current
-     * values, into {@code out[p][i]} and {@code outJac[p][i][k]}.
+     * values, into {@code out[p][i]} and {@code outJac[p][k n + i]}.
      */
-    void evaluate(int active, double[][] out, double[][][] outJac) {
+    void evaluate(int active, double[][] out, double[][] outJac) {
         jacobian(tape, costNode, residuals, vars, active, out, outJac);
     }
 
     /** {@link #evaluate} for any recorded residuals: reverse mode, one pass per residual. */
     static void jacobian(Tape tape, int costNode, int[] residuals, int[] vars, int active, double[][] out,
-                         double[][][] outJac) {
+                         double[][] outJac) {
         int n = residuals.length;
         int m = vars.length;
         tape.forwardTo(costNode);
@@ -154,7 +154,7 @@ final class LmStep implements StepRule {
             tape.backward(residuals[i]);
             for (int k = 0; k < m; k++) {
                 double[] g = tape.gradient(vars[k]);
-                for (int p = 0; p < active; p++) outJac[p][i][k] = g == null ? 0 : g[p];
+                for (int p = 0; p < active; p++) outJac[p][k * n + i] = g == null ? 0 : g[p];
             }
         }
     }
@@ -235,15 +235,15 @@ final class LmStep implements StepRule {
     /** Lane p's columns of J: the scaling from their norms, lmder's gtol cosine into gnorm and ||J'r|| into jtr. */
     private void columns(int p, boolean fresh) {
         double[] rp = r[p];
-        double[][] jp = jac[p];
+        double[] jp = jac[p];
         double g = 0;
         double jtrSq = 0;
         for (int k = 0; k < m; k++) {
             double c = 0;
             double jr = 0;
-            for (int i = 0; i < n; i++) {
-                c += jp[i][k] * jp[i][k];
-                jr += jp[i][k] * rp[i];
+            for (int i = 0, at = k * n; i < n; i++) {
+                c += jp[at + i] * jp[at + i];
+                jr += jp[at + i] * rp[i];
             }
             c = Math.sqrt(c);
             jtrSq += jr * jr;
@@ -285,7 +285,7 @@ final class LmStep implements StepRule {
             pnorm[p] = Math.sqrt(pn);
             return;
         }
-        double[][] laneJac = jac[p];
+        double[] laneJac = jac[p];
         for (int k = 0; k < m; k++) laneDiag[k] = lm.diag(k, p);
         double par;
         if (!sub.keepsLanes()) par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
@@ -316,11 +316,11 @@ final class LmStep implements StepRule {
     }
 
     /** {@code ||J s||^2}. */
-    private double squaredNorm(double[][] laneJac, double[] s) {
+    private double squaredNorm(double[] laneJac, double[] s) {
         double js = 0;
         for (int i = 0; i < n; i++) {
             double v = 0;
-            for (int k = 0; k < m; k++) v += laneJac[i][k] * s[k];
+            for (int k = 0; k < m; k++) v += laneJac[k * n + i] * s[k];
             js += v * v;
         }
         return js;
@@ -437,14 +437,14 @@ final class LmStep implements StepRule {
             laneJtr = new double[m];
         }
         double[] rp = r[p];
-        double[][] jp = jac[p];
+        double[] jp = jac[p];
         for (int k = 0; k < m; k++) {
             double jr = 0;
-            for (int i = 0; i < n; i++) jr += jp[i][k] * rp[i];
+            for (int i = 0; i < n; i++) jr += jp[k * n + i] * rp[i];
             laneJtr[k] = jr;
             for (int l = 0; l <= k; l++) {
                 double s = 0;
-                for (int i = 0; i < n; i++) s += jp[i][k] * jp[i][l];
+                for (int i = 0; i < n; i++) s += jp[k * n + i] * jp[l * n + i];
                 laneJtj[k][l] = s;
                 laneJtj[l][k] = s;
             }

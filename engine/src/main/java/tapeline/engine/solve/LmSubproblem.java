@@ -27,8 +27,8 @@ package tapeline.engine.solve;
  * <pre>{@code
  * LmSubproblem sub = new LmSubproblem(n, m);
  * double par = sub.solve(J, r, diag, delta, parBefore);   // sub.step() holds s
- * sub.factor(J, r);                                        // or: once per iteration,
- * double par2 = sub.solveFactored(J, r, diag, delta2, par); // then for each trial radius
+ * sub.factor(jColumns, r);                                // or: once per iteration (J column by column),
+ * double par2 = sub.solveFactored(jColumns, r, diag, delta2, par); // then for each trial radius
  * }</pre>
  */
 final class LmSubproblem {
@@ -96,19 +96,41 @@ final class LmSubproblem {
     }
 
     /**
-     * lmpar: the parameter for radius {@code delta}, starting from {@code par0}; the step is left
-     * in {@link #step()}.
+     * lmpar: the parameter for radius {@code delta}, starting from {@code par0}, for J given column by
+     * column ({@code jac[k n + i]}, as lm keeps a row's J); the step is left in {@link #step()}.
      */
-    double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
+    double solve(double[] jac, double[] r, double[] diag, double delta, double par0) {
         factor(jac, r);
         return solveFactored(jac, r, diag, delta, par0);
+    }
+
+    /** {@link #solve} for J given row by row, {@code jac[i][k]}. */
+    double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
+        return solve(columns(jac), r, diag, delta, par0);
+    }
+
+    /** J given row by row ({@code jac[i][k]}) as this class takes it: column by column, {@code [k n + i]}. */
+    static double[] columns(double[][] jac) {
+        int rows = jac.length;
+        int cols = rows == 0 ? 0 : jac[0].length;
+        double[] out = new double[rows * cols];
+        columns(jac, out);
+        return out;
+    }
+
+    /** {@link #columns(double[][])} into {@code out}. */
+    static void columns(double[][] jac, double[] out) {
+        int rows = jac.length;
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < jac[i].length; k++) out[k * rows + i] = jac[i][k];
+        }
     }
 
     /**
      * {@link #solve} from the factors of {@code jac} and {@code r} that {@link #factor} (or {@link #restore})
      * left: the same operations after the factorisation, so the same bits.
      */
-    double solveFactored(double[][] jac, double[] r, double[] diag, double delta, double par0) {
+    double solveFactored(double[] jac, double[] r, double[] diag, double delta, double par0) {
         gaussNewton();
         double dxnorm = scaledNorm(diag);
         double fp = dxnorm - delta;
@@ -136,7 +158,7 @@ final class LmSubproblem {
 
     /** The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} for a given {@code par} (0: Gauss-Newton), for tests. */
     double[] dampedStep(double[][] jac, double[] r, double[] diag, double par) {
-        factor(jac, r);
+        factor(columns(jac), r);
         if (par == 0) gaussNewton();
         else damped(diag, par);
         return s.clone();
@@ -147,11 +169,11 @@ final class LmSubproblem {
      * and {@code Q^T (-r)} into b; the rank is the count of R's leading nonzero diagonal entries
      * (a column whose remaining norm is exactly 0 gives 0 there, as in MINPACK, and so do all after it).
      */
-    void factor(double[][] jac, double[] r) {
+    void factor(double[] jac, double[] r) {
         held = -1;
         gnorm = Double.NaN;
         for (int i = 0; i < n; i++) {
-            System.arraycopy(jac[i], 0, a[i], 0, m);
+            for (int k = 0; k < m; k++) a[i][k] = jac[k * n + i];
             b[i] = -r[i];
         }
         for (int j = 0; j < m; j++) perm[j] = j;
@@ -228,12 +250,12 @@ final class LmSubproblem {
      * {@code ||D^-1 J^T r||} of the factored J and r (the scaling is the same for every trial of an
      * iteration): taken once, at the first solve that needs it.
      */
-    private double gnorm(double[][] jac, double[] r, double[] diag) {
+    private double gnorm(double[] jac, double[] r, double[] diag) {
         if (gnorm == gnorm) return gnorm;
         double g = 0;
         for (int j = 0; j < m; j++) {
             double sum = 0;
-            for (int i = 0; i < n; i++) sum += jac[i][j] * r[i];
+            for (int i = 0; i < n; i++) sum += jac[j * n + i] * r[i];
             g += square(sum / diag[j]);
         }
         gnorm = Math.sqrt(g);

@@ -95,7 +95,7 @@ class LmSubproblemTest {
             int m = 1 + rnd.nextInt(6);
             int n = rnd.nextInt(4) == 0 ? Math.max(1, m - 1 - rnd.nextInt(m)) : m + rnd.nextInt(40);
             int lanes = 1 + rnd.nextInt(5);
-            double[][][] jac = new double[lanes][n][m];
+            double[][] jac = new double[lanes][n * m]; // column by column, as lm keeps a row's J
             double[][] r = new double[lanes][n];
             double[][] diag = new double[lanes][m];
             double[] delta = new double[lanes];
@@ -104,9 +104,9 @@ class LmSubproblemTest {
                 int kind = rnd.nextInt(4);
                 for (int i = 0; i < n; i++) {
                     r[p][i] = rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 2);
-                    for (int k = 0; k < m; k++) jac[p][i][k] = rnd.nextGaussian() * Math.pow(10, (k % 3) * 2 - 2);
-                    if (kind == 1) jac[p][i][m - 1] = 0; // a zero column: rank m - 1
-                    if (kind == 2 && m > 1) jac[p][i][1] = jac[p][i][0]; // two equal columns
+                    for (int k = 0; k < m; k++) jac[p][k * n + i] = rnd.nextGaussian() * Math.pow(10, (k % 3) * 2 - 2);
+                    if (kind == 1) jac[p][(m - 1) * n + i] = 0; // a zero column: rank m - 1
+                    if (kind == 2 && m > 1) jac[p][n + i] = jac[p][i]; // two equal columns
                 }
                 for (int k = 0; k < m; k++) diag[p][k] = Math.pow(10, 2 * rnd.nextDouble() - 1);
                 delta[p] = Math.pow(10, 3 - 4 * rnd.nextDouble());
