@@ -305,17 +305,20 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         }
         ensure(active);
         System.arraycopy(rowCost, 0, rowTape.valueBuffer(costNode), 0, active);
-        for (int p = 0; p < active; p++) {
-            double[] rp = r[p];
-            double[] jp = jac[p];
-            for (int k = 0; k < m; k++) {
-                double s = 0;
-                for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * rp[i]) * jp[k * n + i]));
-                grads[k][p] = s;
-            }
-        }
+        for (int p = 0; p < active; p++) gradient(p); // a method a row: compiled early, not this loop on stack replacement
         for (int k = 0; k < m; k++) out[k] = grads[k];
         return withCost && finite(active);
+    }
+
+    /** Row p's gradient {@code 2 J^T r}, summed in the elements' order, into {@code grads[k][p]}. */
+    private void gradient(int p) {
+        double[] rp = r[p];
+        double[] jp = jac[p];
+        for (int k = 0; k < m; k++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * rp[i]) * jp[k * n + i]));
+            grads[k][p] = s;
+        }
     }
 
     private boolean finite(int active) {

@@ -535,12 +535,13 @@ final class ElementTape implements Serializable {
      * as the unrolled tape rounds its chain of squares and sums (so it has the unrolled cost's bits).
      */
     void sumOfSquares(double[][] r, int[] rows, int count, double[] out) {
-        for (int q = 0; q < count; q++) {
-            int p = rows[q];
-            double[] rp = r[p];
-            double s = dtype.round(rp[0] * rp[0]);
-            for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(rp[i] * rp[i]));
-            out[p] = s;
-        }
+        for (int q = 0; q < count; q++) out[rows[q]] = sumOfSquares(r[rows[q]]); // a method a row: compiled early (LmStep)
+    }
+
+    /** One row's sum of squares, in the elements' order. */
+    private double sumOfSquares(double[] rp) {
+        double s = dtype.round(rp[0] * rp[0]);
+        for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(rp[i] * rp[i]));
+        return s;
     }
 }
