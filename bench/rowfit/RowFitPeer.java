@@ -11,6 +11,15 @@
 //                                    is: prints engine_<opt>_seconds_per_row, the best of 5 passes after 3.
 //                                    With "interpreted": engine.codegen = false (the element tape's
 //                                    passes on the interpreter, the reference), for same-run ratios.
+//   cm3job IN_PARQUET OUT_DIR MASTER commons-math3's LevenbergMarquardtOptimizer per row from a Spark UDF,
+//                                    in a Spark job (as a Java user would write it): reads the exp3 rows'
+//                                    Parquet (array columns x, y), fits each row in the UDF (the same fit()
+//                                    as cm3 above) and writes id, a, b, c, status, error as CSV, like the
+//                                    sweep. The UDF times each fit (wall and the task thread's CPU) into
+//                                    accumulators, summed over tasks as the sweep's task log lines are;
+//                                    prints cm3job_* lines. Run it compiled (javac -d DIR), not from source:
+//                                    the tasks deserialize the UDF's class by name, and the source
+//                                    launcher's classes live in a loader Spark's executor does not see.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -41,8 +50,10 @@ public class RowFitPeer {
             engine(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4], args.length > 5 && args[5].equals("interpreted"));
         } else if (args[0].equals("cm3")) {
             cm3(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
+        } else if (args[0].equals("cm3job")) {
+            cm3Job(args[1], args[2], args[3]);
         } else {
-            throw new IllegalArgumentException("usage: parquet|cm3 ...");
+            throw new IllegalArgumentException("usage: parquet|cm3|cm3job|engine ...");
         }
     }
 
@@ -57,8 +68,7 @@ public class RowFitPeer {
                 rows.add(new double[][] {array(n.get("x")), array(n.get("y"))});
             }
         }
-        LevenbergMarquardtOptimizer lm = new LevenbergMarquardtOptimizer()
-                .withCostRelativeTolerance(1e-12).withParameterRelativeTolerance(1e-12).withOrthoTolerance(1e-12);
+        LevenbergMarquardtOptimizer lm = cm3Optimizer();
         double[][] params = new double[rows.size()][];
         double best = Double.POSITIVE_INFINITY;
         double bestCm3Cpu = Double.POSITIVE_INFINITY;
@@ -79,6 +89,132 @@ public class RowFitPeer {
             for (int i = 0; i < rows.size(); i++) {
                 w.printf("%d,%.17g,%.17g,%.17g%n", ids.get(i), params[i][0], params[i][1], params[i][2]);
             }
+        }
+    }
+
+    /** The one commons-math3 setting both peers use (warm and in the job): its defaults, tolerances 1e-12. */
+    static LevenbergMarquardtOptimizer cm3Optimizer() {
+        return new LevenbergMarquardtOptimizer()
+                .withCostRelativeTolerance(1e-12).withParameterRelativeTolerance(1e-12).withOrthoTolerance(1e-12);
+    }
+
+    /**
+     * commons-math3 per row in a Spark job: a UDF on the Parquet rows' x and y that returns the fit as a
+     * struct, written as CSV. Spark's settings are the sweep's embedded run's (no web UI, Hadoop's local
+     * file system without a chmod process per file), so the job's wall compares with the sweep's.
+     */
+    static void cm3Job(String in, String out, String master) {
+        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf().setMaster(master)
+                .setAppName("commons-math3 rowfit bench").set("spark.ui.enabled", "false")
+                .set("spark.ui.showConsoleProgress", "false");
+        try {
+            Class.forName("tapeline.job.io.LocalFiles"); // on the job's class path: the sweep runs with it
+            conf.set("spark.hadoop.fs.file.impl", "tapeline.job.io.LocalFiles");
+        } catch (ClassNotFoundException e) {
+            // an older job jar: Hadoop's own local file system
+        }
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().config(conf).getOrCreate();
+        org.apache.spark.SparkContext sc = spark.sparkContext();
+        Cm3Udf udf = new Cm3Udf(sc.longAccumulator("rows"), sc.longAccumulator("fit wall ns"),
+                sc.longAccumulator("fit cpu ns"), sc.longAccumulator("failed"));
+        // The tasks' own CPU and run time (Spark's task metrics), as the sweep's "... of T s in the task".
+        TaskTimes tasks = new TaskTimes();
+        sc.addSparkListener(tasks);
+        org.apache.spark.sql.types.StructType fitType = new org.apache.spark.sql.types.StructType()
+                .add("a", org.apache.spark.sql.types.DataTypes.DoubleType)
+                .add("b", org.apache.spark.sql.types.DataTypes.DoubleType)
+                .add("c", org.apache.spark.sql.types.DataTypes.DoubleType)
+                .add("status", org.apache.spark.sql.types.DataTypes.StringType)
+                .add("error", org.apache.spark.sql.types.DataTypes.StringType);
+        // Nondeterministic: otherwise the optimizer may inline the UDF into each of the five field
+        // reads below and fit every row five times (the rows accumulator would show it).
+        org.apache.spark.sql.expressions.UserDefinedFunction fit =
+                org.apache.spark.sql.functions.udf(udf, fitType).asNondeterministic();
+        long t0 = System.nanoTime();
+        spark.read().parquet(in)
+                .select(org.apache.spark.sql.functions.col("id"),
+                        fit.apply(org.apache.spark.sql.functions.col("x"), org.apache.spark.sql.functions.col("y")).as("fit"))
+                .select("id", "fit.a", "fit.b", "fit.c", "fit.status", "fit.error")
+                .write().option("header", "true").csv(out);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long rows = udf.rows.value();
+        spark.stop(); // the listener's last events are in once the context has stopped
+        System.out.printf("cm3job_rows %d%n", rows);
+        System.out.printf("cm3job_failed %d%n", udf.failed.value());
+        System.out.printf("cm3job_tasks %d%n", tasks.count);
+        System.out.printf("cm3job_fit_seconds %.6f%n", udf.wallNanos.value() / 1e9);
+        System.out.printf("cm3job_fit_cpu_seconds %.6f%n", udf.cpuNanos.value() / 1e9);
+        System.out.printf("cm3job_task_cpu_seconds %.6f%n", tasks.cpuNanos / 1e9);
+        System.out.printf("cm3job_task_seconds %.6f%n", tasks.runMillis / 1e3);
+        System.out.printf("cm3job_write_seconds %.6f%n", seconds);
+    }
+
+    /** The UDF: one row's x and y to its fit (a, b, c, status, error); a fit that throws is a failed row. */
+    static final class Cm3Udf implements org.apache.spark.sql.api.java.UDF2<
+            scala.collection.Seq<Double>, scala.collection.Seq<Double>, org.apache.spark.sql.Row> {
+        final org.apache.spark.util.LongAccumulator rows;
+        final org.apache.spark.util.LongAccumulator wallNanos;
+        final org.apache.spark.util.LongAccumulator cpuNanos;
+        final org.apache.spark.util.LongAccumulator failed;
+        private transient LevenbergMarquardtOptimizer lm;
+
+        Cm3Udf(org.apache.spark.util.LongAccumulator rows, org.apache.spark.util.LongAccumulator wallNanos,
+                org.apache.spark.util.LongAccumulator cpuNanos, org.apache.spark.util.LongAccumulator failed) {
+            this.rows = rows;
+            this.wallNanos = wallNanos;
+            this.cpuNanos = cpuNanos;
+            this.failed = failed;
+        }
+
+        @Override
+        public org.apache.spark.sql.Row call(scala.collection.Seq<Double> xs, scala.collection.Seq<Double> ys) {
+            if (lm == null) lm = cm3Optimizer();
+            rows.add(1);
+            if (xs == null || ys == null || xs.length() != ys.length()) {
+                failed.add(1);
+                return org.apache.spark.sql.RowFactory.create(null, null, null, "INVALID", "x and y: null or of different lengths");
+            }
+            double[] x = new double[xs.length()];
+            double[] y = new double[ys.length()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = xs.apply(i);
+                y[i] = ys.apply(i);
+            }
+            // Only the fit is timed, as the sweep times only its engine (not the rows into lanes).
+            long t0 = System.nanoTime();
+            long c0 = cpu.getCurrentThreadCpuTime();
+            double[] p = null;
+            String error = null;
+            try {
+                p = fit(lm, x, y);
+            } catch (RuntimeException e) { // commons-math3's TooManyEvaluations, Convergence, ... exceptions
+                error = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            cpuNanos.add(cpu.getCurrentThreadCpuTime() - c0);
+            wallNanos.add(System.nanoTime() - t0);
+            if (p != null && !(Double.isFinite(p[0]) && Double.isFinite(p[1]) && Double.isFinite(p[2]))) {
+                error = "not finite: " + java.util.Arrays.toString(p);
+            }
+            if (error != null) {
+                failed.add(1);
+                return org.apache.spark.sql.RowFactory.create(null, null, null, "FAILED", error);
+            }
+            return org.apache.spark.sql.RowFactory.create(p[0], p[1], p[2], "CONVERGED", null);
+        }
+    }
+
+    /** Spark's task metrics summed over the job's tasks (the driver's listener thread writes, main reads after stop). */
+    static final class TaskTimes extends org.apache.spark.scheduler.SparkListener {
+        volatile long count;
+        volatile long cpuNanos;
+        volatile long runMillis;
+
+        @Override
+        public synchronized void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (end.taskMetrics() == null) return;
+            count++;
+            cpuNanos += end.taskMetrics().executorCpuTime();
+            runMillis += end.taskMetrics().executorRunTime();
         }
     }
 
