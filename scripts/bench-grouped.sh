@@ -8,7 +8,8 @@
 #   SKIP_BUILD=1 DATA=/tmp/groups NGROUPS=100000 ROWS=200 OPTIMIZERS="lbfgs newton" scripts/bench-grouped.sh
 #
 # SKIP_BUILD=1 uses the jar as built; DATA=dir keeps the generated data there and reuses it when the
-# same size is asked again (generation is never part of a timed run either way).
+# same size is asked again (generation is never part of a timed run either way). KEEP_OUT=dir keeps each
+# run's output rows, sorted, to compare two jars' bits (cmp).
 #
 # For each loss (least squares, logistic) and optimizer: the data is generated once (Parquet, rows in
 # random order; GenerateGroups), then
@@ -81,6 +82,12 @@ for kind in $kinds; do
       spark.eventLog.logStageExecutorMetrics=true > "$work/job.txt"
     ended=$(date +%s%3N)
     cat "$work/job.txt" >&2
+    # KEEP_OUT=dir: each run's output rows, sorted, kept as dir/<kind>-<opt>-<groups>-<rows>.csv (to compare two
+    # jars' bits: the same rows, byte for byte, mean the same bits, the CSV writing each double's shortest exact form)
+    if [ -n "${KEEP_OUT:-}" ]; then
+      mkdir -p "$KEEP_OUT"
+      cat "$out"/part-* | grep -v '^g,' | LC_ALL=C sort > "$KEEP_OUT/$kind-$opt-$groups-$rows.csv"
+    fi
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$work/time.txt")
     read -r solve sort n < <(python3 - "$out/_tapeline.json" <<'PY'

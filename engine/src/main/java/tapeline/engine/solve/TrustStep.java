@@ -20,6 +20,12 @@ import tapeline.engine.tape.Tape;
  * {@code ||u(lam)|| = delta} by safeguarded Newton on the secular equation
  * {@code 1/delta - 1/||u(lam)||}, and in the hard case (g orthogonal to l_min's eigenvectors, and
  * {@code ||u(-l_min)|| < delta}) {@code lam = -l_min} plus {@code tau v_min} to reach the boundary.
+ * Before any of that, Moré-Sorensen's first test by the cheap factors: where {@code Hh = L D L'}
+ * ({@link Ldl}) shows Hh positive definite with every eigenvalue above {@link Verdict#relativeZero} of
+ * the largest, and its Newton step {@code -Hh^-1 gh} lies inside the radius, that step is the
+ * subproblem's solution and the first trial, without the eigen-decomposition (the usual iteration
+ * near a minimum); the decomposition is done only if that trial is refused (the radius then shrinks
+ * below the step) or the factors cannot decide (indefinite, ill-conditioned, a step outside).
  * The eigen-decomposition is one Jacobi sweep series per lane per iteration and every trial radius
  * after it costs O(m) per secular iteration: on these small dense Hessians (a handful of parameters
  * per row) that is cheaper and more exact than Steihaug-CG, which pays off only when m is large and
@@ -73,6 +79,11 @@ final class TrustStep implements StepRule {
     private final TrustRegion tr;
     private final SolverSettings settings;
 
+    /** A lane's trial source this iteration: the eigen path, or the Newton step from the factors (untried, tried). */
+    private static final byte EIGEN = 0;
+    private static final byte FACTOR = 1;
+    private static final byte FACTOR_REFUSED = 2;
+
     private transient double[][] x0;
     private transient double[] cost0;
     private transient double[][] lam;
@@ -86,7 +97,15 @@ final class TrustStep implements StepRule {
     private transient NewtonAcceptance.Judged[] judged;
     private transient boolean[] trying;
     private transient boolean[] accepted;
-    private transient double[][] matrix;
+    private transient double[][] h;
+    /** Lane p's scaled Hessian {@code D^-1 H D^-1} (kept for an eigen-decomposition after a refused factor step). */
+    private transient double[][][] hs;
+    /** Lane p's gradient, unscaled (the eigen path's projection divides by D as it always did). */
+    private transient double[][] grad;
+    /** Lane p's Newton step {@code u = -Hh^-1 gh} in the scaled variables, where the factors gave it. */
+    private transient double[][] newton;
+    private transient byte[] mode;
+    private transient double[] gh;
     private transient SymmetricEigen eigen;
     private transient Ldl ldl;
 
@@ -115,176 +134,292 @@ final class TrustStep implements StepRule {
         judged = new NewtonAcceptance.Judged[lanes];
         trying = new boolean[lanes];
         accepted = new boolean[lanes];
-        matrix = new double[m][m];
+        h = new double[m][m];
+        hs = new double[lanes][m][m];
+        grad = new double[lanes][m];
+        newton = new double[lanes][m];
+        mode = new byte[lanes];
+        gh = new double[m];
         eigen = new SymmetricEigen(m);
         ldl = new Ldl(m);
     }
 
+    // The iteration is a short driver over lanes; each lane's work is a method of its own (prepare,
+    // propose, judge, settle), so that the JIT compiles each once as an ordinary method rather than
+    // recompiling one large on-stack-replaced loop whenever an inlined triangular loop trips a
+    // profiled predicate (docs/jit.md). The arithmetic and its order are the same as in one loop.
     @Override
     public void step(double[][] values, int active) {
         if (x0 == null) allocate();
         second.evaluate();
         double[] cost = tape.valueBuffer(costNode);
-        double gtol = settings.gradTolerance();
-        double stol = settings.stepTolerance();
-        double[][] h = new double[m][m];
         int left = 0;
         for (int p = 0; p < active; p++) {
-            cost0[p] = cost[p];
-            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
-            norm0[p] = second.gradNorm(p);
-            second.hessian(p, h);
-            boolean fresh = tr.stage(p) == 0;
-            for (int k = 0; k < m; k++) {
-                double dk = Math.sqrt(Math.abs(h[k][k]));
-                if (!tr.hessScaling() || !(dk > 0) || dk == Double.POSITIVE_INFINITY) dk = fresh || !tr.hessScaling() ? 1 : tr.diag(k, p);
-                tr.diag(k, p, fresh ? dk : Math.max(tr.diag(k, p), dk));
-            }
-            if (fresh) {
-                double xn = 0;
-                for (int k = 0; k < m; k++) xn += (tr.diag(k, p) * x0[k][p]) * (tr.diag(k, p) * x0[k][p]);
-                xn = Math.sqrt(xn);
-                tr.delta(p, xn == 0 ? tr.factor(p) : tr.factor(p) * xn);
-                tr.lastStep(p, Double.POSITIVE_INFINITY);
-                tr.stage(p, 1);
-            }
-            trying[p] = false;
-            tr.converged(p, false);
-            boolean finite = true;
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < m; j++) {
-                    matrix[i][j] = h[i][j] / (tr.diag(i, p) * tr.diag(j, p));
-                    finite &= Double.isFinite(matrix[i][j]);
-                }
-            }
-            // The step test passes on the last accepted step, or, with the gradient test on and passed, on
-            // the radius: no step in the region is longer than tolerance.step (MINPACK's xtol test is on
-            // the radius, delta <= xtol ||D x||). At the precision limit no trial is accepted (the cost
-            // cannot see the change, the gradient cannot halve), so a row at its minimiser with a gradient
-            // of 1e-15 ran to MAX_STEPS on the last-step rule alone while its radius shrank to nothing.
-            boolean gradOk = gtol > 0 && second.gradNorm(p) <= gtol;
-            boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || gradOk)
-                    && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / smallestScale(tr, p, m) <= stol));
-            if (!finite) {
-                tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
-                continue;
-            }
-            // The tolerances pass, and no direction of negative curvature leads down from here: a
-            // saddle with a vanishing gradient is not where trust stops (the model's step leaves it).
-            // Where the factors show every eigenvalue far above zero (the usual last iteration), the
-            // eigen-decomposition would say so too and its step is not needed (Ldl#certainlyAboveZero).
-            if (tested && ldl.certainlyAboveZero(matrix, Verdict.relativeZero(dtype))) {
-                tr.converged(p, true);
-                continue;
-            }
-            eigen.decompose(matrix);
-            if (tested && eigen.smallest() >= -Verdict.zero(eigen, dtype)) {
-                tr.converged(p, true); // stays put, ends at the next judgement
-                continue;
-            }
-            for (int i = 0; i < m; i++) {
-                lam[p][i] = eigen.value(i);
-                double proj = 0;
-                for (int k = 0; k < m; k++) {
-                    vec[p][i][k] = eigen.vector(i, k);
-                    proj += eigen.vector(i, k) * second.gradient(k, p) / tr.diag(k, p);
-                }
-                a[p][i] = proj;
-            }
-            trying[p] = true;
-            accepted[p] = false;
-            left++;
+            if (prepare(p, values, cost)) left++;
         }
         for (int trial = 0; trial < TRIALS && left > 0; trial++) {
             for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                subproblem(p, tr.delta(p));
-                double pr = 0;
-                double un = 0;
-                for (int i = 0; i < m; i++) {
-                    pr -= a[p][i] * c[i] + 0.5 * lam[p][i] * c[i] * c[i];
-                    un += c[i] * c[i];
-                }
-                pred[p] = pr;
-                unorm[p] = Math.sqrt(un);
-                // The model's gradient at the trial, D V (a + l c), for a trial the cost cannot judge.
-                double mg = 0;
-                for (int k = 0; k < m; k++) {
-                    double gk = 0;
-                    for (int i = 0; i < m; i++) gk += vec[p][i][k] * (a[p][i] + lam[p][i] * c[i]);
-                    gk *= tr.diag(k, p);
-                    mg += gk * gk;
-                }
-                modelGrad[p] = Math.sqrt(mg);
-                for (int k = 0; k < m; k++) {
-                    double u = 0;
-                    for (int i = 0; i < m; i++) u += vec[p][i][k] * c[i];
-                    values[k][p] = dtype.round(x0[k][p] + u / tr.diag(k, p));
-                }
+                if (trying[p]) propose(p, values);
             }
             second.trialCosts(trying, active);
             boolean byGradient = false;
             for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                // The ratio test where the cost resolves the change (a fall of at least ETA times the
-                // predicted one, by more than the cost's rounding); the gradient where it cannot.
-                // A cost of -inf fell without bound: taken, so that the block's rules end the lane DIVERGED.
-                judged[p] = cost[p] == Double.NEGATIVE_INFINITY ? NewtonAcceptance.Judged.TAKE
-                        : NewtonAcceptance.byCost(cost0[p], cost[p], 1, -pred[p], ETA, dtype);
-                byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+                if (trying[p]) byGradient |= judge(p, cost);
             }
             if (byGradient) second.trialGradients(trying, active); // only near a stationary point: the trials' gradients
             for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                double f = cost[p];
-                // A prediction of no fall is the model failing in rounding (the exact subproblem's step
-                // never predicts a rise): its rho says nothing, and the radius shrinks (trf's
-                // update_tr_radius: ratio 0 when the predicted reduction is not positive). A rise over a
-                // negative prediction gave rho > 0.75 and doubled the radius.
-                double rho = pred[p] > 0 ? (cost0[p] - f) / pred[p] : Double.NaN;
-                boolean take;
-                if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
-                    // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
-                    // fell by at least half of what the model says, and then leave the radius as it is.
-                    take = NewtonAcceptance.byModelGradient(norm0[p], second.trialGradNorm(p), modelGrad[p]);
-                    rho = take ? 0.5 : Double.NaN;
-                } else {
-                    take = judged[p] == NewtonAcceptance.Judged.TAKE;
-                }
-                double delta = tr.delta(p);
-                if (!(rho >= 0.25)) delta = 0.25 * Math.min(delta, unorm[p]); // also NaN: a non-finite cost
-                else if (rho > 0.75 && unorm[p] >= 0.99 * delta) delta = 2 * delta;
-                tr.delta(p, delta);
-                if (take) {
-                    double sn = 0;
-                    for (int k = 0; k < m; k++) {
-                        double s = values[k][p] - x0[k][p];
-                        sn += s * s;
-                    }
-                    tr.lastStep(p, Math.sqrt(sn));
-                    accepted[p] = true;
-                    trying[p] = false;
-                    left--;
-                } else if (!(delta > 0)) {
-                    trying[p] = false; // the radius underflowed: nothing smaller to try
-                    left--;
-                }
+                if (trying[p] && settle(p, cost, values)) left--;
             }
         }
         for (int p = 0; p < active; p++) {
-            if (accepted[p] || tr.converged(p)) continue;
-            for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no step accepted: stay
-            tr.lastStep(p, Double.POSITIVE_INFINITY); // and the step test cannot pass on it
+            if (!accepted[p] && !tr.converged(p)) stay(p, values);
         }
     }
 
     /**
-     * The subproblem's solution for lane p within radius {@code delta}, as coefficients on the
-     * scaled Hessian's eigenvectors, into {@code c}.
+     * Lane p's start of an iteration: its point, gradient, scaling, first radius, the tolerance tests,
+     * and the model its trials are drawn from. True when the lane tries steps this iteration.
      */
-    private void subproblem(int p, double delta) {
-        double[] l = lam[p];
-        double[] ap = a[p];
+    private boolean prepare(int p, double[][] values, double[] cost) {
+        double gtol = settings.gradTolerance();
+        double stol = settings.stepTolerance();
+        cost0[p] = cost[p];
+        for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+        norm0[p] = second.gradNorm(p);
+        second.hessian(p, h);
+        boolean fresh = tr.stage(p) == 0;
+        scaling(p, fresh);
+        if (fresh) {
+            double xn = 0;
+            for (int k = 0; k < m; k++) xn += (tr.diag(k, p) * x0[k][p]) * (tr.diag(k, p) * x0[k][p]);
+            xn = Math.sqrt(xn);
+            tr.delta(p, xn == 0 ? tr.factor(p) : tr.factor(p) * xn);
+            tr.lastStep(p, Double.POSITIVE_INFINITY);
+            tr.stage(p, 1);
+        }
+        trying[p] = false;
+        tr.converged(p, false);
+        double[][] matrix = hs[p];
+        boolean finite = true;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                matrix[i][j] = h[i][j] / (tr.diag(i, p) * tr.diag(j, p));
+                finite &= Double.isFinite(matrix[i][j]);
+            }
+        }
+        for (int k = 0; k < m; k++) grad[p][k] = second.gradient(k, p);
+        // The step test passes on the last accepted step, or, with the gradient test on and passed, on
+        // the radius: no step in the region is longer than tolerance.step (MINPACK's xtol test is on
+        // the radius, delta <= xtol ||D x||). At the precision limit no trial is accepted (the cost
+        // cannot see the change, the gradient cannot halve), so a row at its minimiser with a gradient
+        // of 1e-15 ran to MAX_STEPS on the last-step rule alone while its radius shrank to nothing.
+        boolean gradOk = gtol > 0 && norm0[p] <= gtol;
+        boolean tested = (gtol > 0 || stol > 0) && (gtol == 0 || gradOk)
+                && (stol == 0 || tr.lastStep(p) <= stol || (gradOk && tr.delta(p) / smallestScale(tr, p, m) <= stol));
+        if (!finite) {
+            tr.converged(p, tested); // no model to trust: the lane stays (the block's rules end it)
+            return false;
+        }
+        // The tolerances pass, and no direction of negative curvature leads down from here: a
+        // saddle with a vanishing gradient is not where trust stops (the model's step leaves it).
+        // Where the factors show every eigenvalue far above zero (the usual last iteration), the
+        // eigen-decomposition would say so too and its step is not needed (Ldl#certainlyAboveZero).
+        if (tested && ldl.certainlyAboveZero(matrix, Verdict.relativeZero(dtype))) {
+            tr.converged(p, true);
+            return false;
+        }
+        if (tested) {
+            decompose(p);
+            if (lam[p][0] >= -Verdict.zero(eigen, dtype)) {
+                tr.converged(p, true); // stays put, ends at the next judgement
+                return false;
+            }
+            mode[p] = EIGEN;
+        } else if (factorStep(p)) {
+            mode[p] = FACTOR; // Moré-Sorensen's first test: H positive definite and its Newton step inside
+        } else {
+            decompose(p);
+            mode[p] = EIGEN;
+        }
+        trying[p] = true;
+        accepted[p] = false;
+        return true;
+    }
+
+    /** Lane p's scaling D from its Hessian's diagonal {@code h} (1 unless {@code hess_scaling}). */
+    private void scaling(int p, boolean fresh) {
+        for (int k = 0; k < m; k++) {
+            double dk = Math.sqrt(Math.abs(h[k][k]));
+            if (!tr.hessScaling() || !(dk > 0) || dk == Double.POSITIVE_INFINITY) dk = fresh || !tr.hessScaling() ? 1 : tr.diag(k, p);
+            tr.diag(k, p, fresh ? dk : Math.max(tr.diag(k, p), dk));
+        }
+    }
+
+    /**
+     * The interior Newton step from {@code Hh = L D L'} where the factors show Hh positive definite
+     * with every eigenvalue above {@link Verdict#relativeZero} of the largest (as Newton's direction
+     * asks, {@link Ldl#aboveZero}) and the step {@code u = -Hh^-1 gh} lies inside the radius: the step
+     * the eigen path takes there too (its {@code lam > 0} and {@code ||u|| <= delta} branch), to
+     * rounding, for a tenth of the work. Its predicted fall {@code -(gh.u + u.Hh.u / 2)} and the
+     * model's gradient {@code D (gh + Hh u)} (rounding: the model's minimiser) are computed from the
+     * step itself. False (the eigen path decides) for an indefinite, singular or ill-conditioned Hh
+     * and for a step outside the radius.
+     */
+    private boolean factorStep(int p) {
+        double[][] matrix = hs[p];
+        for (int k = 0; k < m; k++) gh[k] = grad[p][k] / tr.diag(k, p);
+        double[] u = newton[p];
+        double delta = tr.delta(p);
+        if (!newtonInside(ldl, matrix, gh, delta, Verdict.relativeZero(dtype), u)) return false;
+        double gu = 0;
+        double uhu = 0;
+        double mg = 0;
+        double un = 0;
+        for (int i = 0; i < m; i++) {
+            double s = 0;
+            for (int j = 0; j < m; j++) s += matrix[i][j] * u[j];
+            gu += gh[i] * u[i];
+            uhu += u[i] * s;
+            un += u[i] * u[i];
+            double r = (gh[i] + s) * tr.diag(i, p);
+            mg += r * r;
+        }
+        pred[p] = -(gu + 0.5 * uhu);
+        unorm[p] = Math.sqrt(un);
+        modelGrad[p] = Math.sqrt(mg);
+        return true;
+    }
+
+    /**
+     * Moré-Sorensen's first test by the factors: whether {@code hh} factors as {@code L D L'} with every
+     * eigenvalue above {@code rel} of the largest ({@link Ldl#aboveZero}, spare 1) and its Newton step
+     * {@code u = -hh^-1 g} (into {@code u}) has {@code ||u|| <= delta}. False leaves {@code u} unspecified.
+     */
+    static boolean newtonInside(Ldl ldl, double[][] hh, double[] g, double delta, double rel, double[] u) {
+        if (!ldl.aboveZero(hh, rel, 1)) return false;
+        ldl.solveNegative(g, u);
+        double un = 0;
+        for (double x : u) un += x * x;
+        return un <= delta * delta; // false for NaN
+    }
+
+    /** Lane p's scaled Hessian's eigen-decomposition and the scaled gradient's coordinates on it. */
+    private void decompose(int p) {
+        eigen.decompose(hs[p]);
+        for (int i = 0; i < m; i++) {
+            lam[p][i] = eigen.value(i);
+            double proj = 0;
+            for (int k = 0; k < m; k++) {
+                vec[p][i][k] = eigen.vector(i, k);
+                proj += eigen.vector(i, k) * grad[p][k] / tr.diag(k, p);
+            }
+            a[p][i] = proj;
+        }
+    }
+
+    /** Lane p's trial point within its radius into {@code values}, with its predicted fall and model gradient. */
+    private void propose(int p, double[][] values) {
+        if (mode[p] == FACTOR) {
+            mode[p] = FACTOR_REFUSED; // until settle takes it
+            double[] u = newton[p];
+            for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + u[k] / tr.diag(k, p));
+            return;
+        }
+        if (mode[p] == FACTOR_REFUSED) {
+            // The Newton step was refused and the radius shrank below it: the boundary step needs the eigen path.
+            decompose(p);
+            mode[p] = EIGEN;
+        }
+        subproblem(lam[p], a[p], m, tr.delta(p), c);
+        double pr = 0;
+        double un = 0;
+        for (int i = 0; i < m; i++) {
+            pr -= a[p][i] * c[i] + 0.5 * lam[p][i] * c[i] * c[i];
+            un += c[i] * c[i];
+        }
+        pred[p] = pr;
+        unorm[p] = Math.sqrt(un);
+        modelGrad[p] = modelGradient(p);
+        for (int k = 0; k < m; k++) {
+            double u = 0;
+            for (int i = 0; i < m; i++) u += vec[p][i][k] * c[i];
+            values[k][p] = dtype.round(x0[k][p] + u / tr.diag(k, p));
+        }
+    }
+
+    /** The model's gradient at the eigen path's trial, {@code ||D V (a + l c)||}, for a trial the cost cannot judge. */
+    private double modelGradient(int p) {
+        double mg = 0;
+        for (int k = 0; k < m; k++) {
+            double gk = 0;
+            for (int i = 0; i < m; i++) gk += vec[p][i][k] * (a[p][i] + lam[p][i] * c[i]);
+            gk *= tr.diag(k, p);
+            mg += gk * gk;
+        }
+        return Math.sqrt(mg);
+    }
+
+    /** The cost's verdict on lane p's trial; true when the trial's gradient must decide. */
+    private boolean judge(int p, double[] cost) {
+        // The ratio test where the cost resolves the change (a fall of at least ETA times the
+        // predicted one, by more than the cost's rounding); the gradient where it cannot.
+        // A cost of -inf fell without bound: taken, so that the block's rules end the lane DIVERGED.
+        judged[p] = cost[p] == Double.NEGATIVE_INFINITY ? NewtonAcceptance.Judged.TAKE
+                : NewtonAcceptance.byCost(cost0[p], cost[p], 1, -pred[p], ETA, dtype);
+        return judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+    }
+
+    /** Lane p's trial taken or refused, and its radius updated; true when the lane stops trying. */
+    private boolean settle(int p, double[] cost, double[][] values) {
+        double f = cost[p];
+        // A prediction of no fall is the model failing in rounding (the exact subproblem's step
+        // never predicts a rise): its rho says nothing, and the radius shrinks (trf's
+        // update_tr_radius: ratio 0 when the predicted reduction is not positive). A rise over a
+        // negative prediction gave rho > 0.75 and doubled the radius.
+        double rho = pred[p] > 0 ? (cost0[p] - f) / pred[p] : Double.NaN;
+        boolean take;
+        if (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT) {
+            // The cost's change is rounding, so rho is noise: take the trial if the gradient norm
+            // fell by at least half of what the model says, and then leave the radius as it is.
+            take = NewtonAcceptance.byModelGradient(norm0[p], second.trialGradNorm(p), modelGrad[p]);
+            rho = take ? 0.5 : Double.NaN;
+        } else {
+            take = judged[p] == NewtonAcceptance.Judged.TAKE;
+        }
+        double delta = tr.delta(p);
+        if (!(rho >= 0.25)) delta = 0.25 * Math.min(delta, unorm[p]); // also NaN: a non-finite cost
+        else if (rho > 0.75 && unorm[p] >= 0.99 * delta) delta = 2 * delta;
+        tr.delta(p, delta);
+        if (take) {
+            double sn = 0;
+            for (int k = 0; k < m; k++) {
+                double s = values[k][p] - x0[k][p];
+                sn += s * s;
+            }
+            tr.lastStep(p, Math.sqrt(sn));
+            accepted[p] = true;
+            trying[p] = false;
+            return true;
+        }
+        if (!(delta > 0)) {
+            trying[p] = false; // the radius underflowed: nothing smaller to try
+            return true;
+        }
+        return false;
+    }
+
+    /** Lane p accepted no step this iteration: it stays, and the step test cannot pass on it. */
+    private void stay(int p, double[][] values) {
+        for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
+        tr.lastStep(p, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The subproblem's solution within radius {@code delta}, from the scaled Hessian's ascending
+     * eigenvalues {@code l} and the scaled gradient's coordinates {@code ap} on its eigenvectors, as
+     * coefficients on those eigenvectors, into {@code c} (the eigen path).
+     */
+    static void subproblem(double[] l, double[] ap, int m, double delta, double[] c) {
         double lmin = l[0];
         double lmax = Math.max(Math.abs(l[0]), Math.abs(l[m - 1]));
         if (lmin > 0) {

@@ -146,6 +146,11 @@ public final class OutputWriter {
      * replaced (Spark's dynamic partition overwrite): a daily re-run replaces its day, no other.
      */
     public static void write(Dataset<Row> frame, OutputSpec output, List<String> continuous) {
+        if (output.format() == Format.CSV && output.table() == null) {
+            // Numbers as the shortest text, formatted fast (CsvNumbers); not for a table, whose
+            // catalog schema would then say string.
+            frame = CsvNumbers.asText(frame, output.partitionBy());
+        }
         DataFrameWriter<Row> w = frame.write()
                 .format(output.format().sparkName())
                 .mode(output.mode() == OutputMode.OVERWRITE ? SaveMode.Overwrite : SaveMode.ErrorIfExists);

@@ -52,8 +52,15 @@ import tapeline.job.columns.CellReader;
 public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
 
-    /** Doubles a map task holds before it emits every group: 8 M (64 MB per task slot). */
-    public static final int BUDGET = 1 << 23;
+    /**
+     * Doubles a map task holds at most before it emits every group: 32 M (256 MB per task), as far as Spark's
+     * execution memory grants them to the task ({@link TaskBudget}), and {@link #FLOOR} at least. A flush's chunks
+     * hold each group's rows held then, so the buffer sets the chunks' size: at 100,000 groups a 64 MB buffer gave
+     * chunks of about 10 rows (2 M shuffle records for 20 M rows), one holding a whole map split (2 M rows) about 20.
+     */
+    public static final int BUDGET = 1 << 25;
+    /** Doubles a map task may hold whatever Spark grants: 8 M (64 MB, the fixed buffer before, safe in a 1 GB executor). */
+    public static final int FLOOR = 1 << 23;
     /** Rows of a chunk at most (a giant group leaves in chunks of this size). */
     public static final int CHUNK = 1 << 13;
     /**
@@ -116,8 +123,9 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
      * per row), other keys' by the probed table ({@link Chunks}).
      */
     Iterator<InternalRow> chunks(Feed in) {
-        if (radix && keys.oneNumber()) return new RadixChunks(in, keys, cells.size(), budget, chunkRows, nanos);
-        return new Chunks(in);
+        int held = TaskBudget.take(budget);
+        if (radix && keys.oneNumber()) return new RadixChunks(in, keys, cells.size(), held, chunkRows, nanos);
+        return new Chunks(in, held);
     }
 
     /** The chunks' schema: the key fields, then {@code _hash}, {@code _bad}, {@code _first_bad}, {@code _values}. */
@@ -251,9 +259,10 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
      */
     private final class Chunks implements Iterator<InternalRow> {
         final Feed in;
+        final int budget;                // doubles held at most (this task's, TaskBudget)
         final int width = cells.size();
-        double[] values = new double[Math.max(width, Math.min(budget, 1 << 16))];
-        int[] slotOf = new int[values.length / Math.max(1, width)];   // each held row's slot
+        double[] values;
+        int[] slotOf;                    // each held row's slot
         int rows;
         long[] table = new long[4 << 12];
         Object[][] keyOf = new Object[1 << 12][];
@@ -271,8 +280,11 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         long touched;                    // the look-ahead reads' sum: kept so that they are not optimised away
         int untilTouch;                  // rows until the next look ahead
 
-        Chunks(Feed in) {
+        Chunks(Feed in, int budget) {
             this.in = in;
+            this.budget = budget;
+            this.values = new double[Math.max(width, Math.min(budget, 1 << 16))];
+            this.slotOf = new int[values.length / Math.max(1, width)];
         }
 
         @Override

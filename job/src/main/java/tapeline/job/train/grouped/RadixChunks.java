@@ -14,7 +14,7 @@ import org.apache.spark.util.LongAccumulator;
  * which the groups leave differs, and the reduce side's canonical order makes a fit independent of that.
  *
  * <pre>{@code
- * Iterator<InternalRow> chunks = new RadixChunks(feed, keys, width, GroupPacker.BUDGET, GroupPacker.CHUNK, nanos);
+ * Iterator<InternalRow> chunks = new RadixChunks(feed, keys, width, TaskBudget.take(GroupPacker.BUDGET), GroupPacker.CHUNK, nanos);
  * }</pre>
  *
  * <p>Why: with 100,000 groups a task's table of groups is far larger than the cache and rows come in random order,
@@ -30,8 +30,14 @@ import org.apache.spark.util.LongAccumulator;
  * (its bits are no key). Bad rows are held aside, by bucket, with their reasons, and counted against the budget.
  */
 final class RadixChunks implements Iterator<InternalRow> {
-    /** Hash buckets at most (and one for the null key): a bucket of a full buffer is then about 256 KB, in L2. */
-    static final int BUCKETS = 256;
+    /**
+     * Hash buckets at most (and one for the null key). A buffer gets one per {@link #BUCKET_ROWS} rows it may hold, so
+     * that a bucket of a full buffer stays about 256 KB, in L2: 256 buckets at {@link GroupPacker#FLOOR}, 1,024 at
+     * {@link GroupPacker#BUDGET} (about 1,000 write streams, their ends still in the cache).
+     */
+    static final int BUCKETS = 1024;
+    /** Rows a bucket of a full buffer holds at least (until {@link #BUCKETS}). */
+    static final int BUCKET_ROWS = 4096;
     /** Rows of a page at most: the pages' partly filled ends are then a few percent of the buffer. */
     static final int PAGE_ROWS = 256;
     private static final Object[] NULL_KEY = {null};
@@ -102,7 +108,7 @@ final class RadixChunks implements Iterator<InternalRow> {
         this.chunkRows = chunkRows;
         this.nanos = nanos;
         long rowsBudget = Math.max(1, budget / rec);
-        this.buckets = (int) Math.min(maxBuckets, Long.highestOneBit(Math.max(1, rowsBudget / 2048)));
+        this.buckets = (int) Math.min(maxBuckets, Long.highestOneBit(Math.max(1, rowsBudget / BUCKET_ROWS)));
         this.shift = 63 - Integer.numberOfTrailingZeros(buckets);
         this.pageRows = (int) Math.max(1, Math.min(maxPageRows, rowsBudget / (8L * (buckets + 1))));
         this.page = pageRows * rec;

@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import tapeline.job.columns.Cell;
+import tapeline.job.columns.CellReader;
 
 /**
  * {@link RadixChunks} (a one-number key's rows by a radix partition of each flush) against the rows as they were
@@ -235,9 +236,17 @@ class RadixChunksTest {
             }
             assertThat(held).isEqualTo(n);
         }
-        // The buffer: 256 buckets of 256-row pages, within 8 M doubles.
-        RadixChunks big = (RadixChunks) packer(l, GroupPacker.BUDGET, GroupPacker.CHUNK).call(List.<InternalRow>of().iterator());
-        assertThat(big.buckets()).isEqualTo(RadixChunks.BUCKETS);
+        // Outside a task the packer holds the floor's buffer, 8 M doubles: rows of WIDTH + 2 = 4 doubles, so 2 M rows
+        // and 512 buckets of 4,096 rows, in pages of 256 rows.
+        RadixChunks floor = (RadixChunks) packer(l, GroupPacker.BUDGET, GroupPacker.CHUNK).call(List.<InternalRow>of().iterator());
+        assertThat(floor.buckets()).isEqualTo(512);
+        assertThat(floor.pageRows()).isEqualTo(RadixChunks.PAGE_ROWS);
+        assertThat(floor.poolDoubles()).isLessThanOrEqualTo(GroupPacker.FLOOR);
+        // The whole budget (a task granted it), 32 M doubles: 8 M rows, so the most buckets (1,024).
+        RadixChunks big = new RadixChunks(new GroupPacker.RowFeed(List.<InternalRow>of().iterator(), new CellReader(schema(l)),
+                new Cell[] {Cell.scalar(1, "x0"), Cell.scalar(2, "x1")}, 3), new GroupPacker.GroupKeys(new DataType[] {l}), WIDTH,
+                GroupPacker.BUDGET, GroupPacker.CHUNK, new LongAccumulator());
+        assertThat(big.buckets()).isEqualTo(RadixChunks.BUCKETS).isEqualTo(1024);
         assertThat(big.pageRows()).isEqualTo(RadixChunks.PAGE_ROWS);
         assertThat(big.poolDoubles()).isLessThanOrEqualTo(GroupPacker.BUDGET);
     }
