@@ -639,21 +639,21 @@ public final class BlockRun implements Serializable {
         if (solver.standardErrors() == StandardErrors.Kind.RESIDUALS) {
             int[] res = compiled.residuals();
             double[][] r;
-            double[][][] jac;
+            double[][] jac;
             if (elementKernel != null) {
                 elementKernel.ensure(active); // the same bits as the row tape's reverse passes
                 r = elementKernel.r();
                 jac = elementKernel.jac();
             } else {
                 r = new double[tape.lanes()][res.length];
-                jac = new double[tape.lanes()][res.length][m];
+                jac = new double[tape.lanes()][res.length * m];
                 LmStep.jacobian(tape, costNode, res, varNodes, active, r, jac);
             }
             for (int p = 0; p < active; p++) {
                 if (!retired[p] || !solved(outStatus[laneAt[p]])) continue;
                 double rss = 0;
                 for (int i = 0; i < res.length; i++) rss += r[p][i] * r[p][i];
-                StandardErrors.fromJacobian(jac[p], rss, se);
+                StandardErrors.fromJacobian(jac[p], res.length, rss, se);
                 for (int k = 0; k < m; k++) outStderr[k][laneAt[p]] = se[k];
             }
         } else {

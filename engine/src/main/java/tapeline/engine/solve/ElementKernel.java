@@ -27,16 +27,19 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
     private transient KernelPath path;
     private final int n;
     private final int m;
-    /** lm: each row's residuals {@code r[p][i]} and Jacobian {@code jac[p][i][k]} at {@code at[k][p]} (when {@code have[p]}). */
+    /**
+     * lm: each row's residuals {@code r[p][i]} and Jacobian {@code jac[p][k n + i]} (column by column, one
+     * array a row: 16 bytes a residual per row less than an array per residual) at {@code at[k][p]} (when {@code have[p]}).
+     */
     private final double[][] r;
-    private final double[][][] jac;
+    private final double[][] jac;
     /**
      * lm: the same at each row's last trial point (r stays the current point's: the next trial's
      * proposal reads it). An accepted trial's r and J are swapped in (row by row, by reference)
      * instead of being taken again at the next iteration: lmder's order, J once per accepted step.
      */
     private final double[][] trial;
-    private final double[][][] trialJac;
+    private final double[][] trialJac;
     private final double[][] at;
     private final double[][] trialAt;
     private final boolean[] have;
@@ -64,9 +67,9 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         this.m = values.length;
         int lanes = rowTape.lanes();
         this.r = lm ? new double[lanes][n] : null;
-        this.jac = lm ? new double[lanes][n][m] : null;
+        this.jac = lm ? new double[lanes][n * m] : null;
         this.trial = lm ? new double[lanes][n] : null;
-        this.trialJac = lm ? new double[lanes][n][m] : null;
+        this.trialJac = lm ? new double[lanes][n * m] : null;
         this.at = lm ? new double[m][lanes] : null;
         this.trialAt = lm ? new double[m][lanes] : null;
         this.have = lm ? new boolean[lanes] : null;
@@ -113,8 +116,8 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         return r;
     }
 
-    /** The Jacobian, row by row: {@code jac()[p][i][k]}. */
-    double[][][] jac() {
+    /** The Jacobian, row by row and column by column: {@code jac()[p][k n + i]}. */
+    double[][] jac() {
         return jac;
     }
 
@@ -132,7 +135,7 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
                 double[] t = r[p];
                 r[p] = trial[p];
                 trial[p] = t;
-                double[][] tj = jac[p];
+                double[] tj = jac[p];
                 jac[p] = trialJac[p];
                 trialJac[p] = tj;
                 for (int k = 0; k < m; k++) at[k][p] = trialAt[k][p];
@@ -302,17 +305,20 @@ final class ElementKernel implements StepKernel, java.io.Serializable {
         }
         ensure(active);
         System.arraycopy(rowCost, 0, rowTape.valueBuffer(costNode), 0, active);
-        for (int p = 0; p < active; p++) {
-            double[] rp = r[p];
-            double[][] jp = jac[p];
-            for (int k = 0; k < m; k++) {
-                double s = 0;
-                for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * rp[i]) * jp[i][k]));
-                grads[k][p] = s;
-            }
-        }
+        for (int p = 0; p < active; p++) gradient(p); // a method a row: compiled early, not this loop on stack replacement
         for (int k = 0; k < m; k++) out[k] = grads[k];
         return withCost && finite(active);
+    }
+
+    /** Row p's gradient {@code 2 J^T r}, summed in the elements' order, into {@code grads[k][p]}. */
+    private void gradient(int p) {
+        double[] rp = r[p];
+        double[] jp = jac[p];
+        for (int k = 0; k < m; k++) {
+            double s = 0;
+            for (int i = 0; i < n; i++) s = dtype.round(s + dtype.round(dtype.round(2.0 * rp[i]) * jp[k * n + i]));
+            grads[k][p] = s;
+        }
     }
 
     private boolean finite(int active) {

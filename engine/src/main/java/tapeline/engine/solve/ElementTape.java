@@ -34,7 +34,7 @@ import tapeline.engine.tape.Tensor;
  *
  * <pre>{@code
  * ElementTape e = ElementTape.record(solver, rowInputLeaves);   // null where why(solver) != null
- * e.residuals(rowTape, values, rows, count, r, jac);           // r[p][i], jac[p][i][k]
+ * e.residuals(rowTape, values, rows, count, r, jac);           // r[p][i], jac[p][k n + i]
  * }</pre>
  */
 final class ElementTape implements Serializable {
@@ -248,15 +248,15 @@ final class ElementTape implements Serializable {
     /**
      * The residuals of rows {@code rows[0..count)} (positions on the row tape) at the parameter
      * values {@code values[k][p]}, into {@code r[p][i]}; with {@code jac} not null also their
-     * Jacobian, {@code jac[p][i][k]}. Row by row, as lm reads them: a row's residuals and its
-     * Jacobian are a few contiguous arrays, not one cache line in each of n m buffers.
+     * Jacobian, {@code jac[p][k n + i]} (a row's J column by column, one array). Row by row, as lm reads
+     * them: a row's residuals and its Jacobian are two contiguous arrays, not one cache line in each of n m buffers.
      */
-    void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
+    void residuals(Tape rowTape, double[][] values, int[] rows, int count, double[][] r, double[][] jac) {
         residuals(inputs(rowTape), values, rows, count, r, jac);
     }
 
     /** As above, with the block's {@link Rows}. */
-    void residuals(Rows in, double[][] values, int[] rows, int count, double[][] r, double[][][] jac) {
+    void residuals(Rows in, double[][] values, int[] rows, int count, double[][] r, double[][] jac) {
         int m = vars.length;
         ElementProgram compiled = program();
         for (int c0 = 0; c0 < count; c0 += this.rows) {
@@ -276,15 +276,18 @@ final class ElementTape implements Serializable {
         }
     }
 
-    /** Each chunk row's Jacobian from the per-element gradients {@code g[k][q n + i]} (null: 0) into {@code jac[p][i][k]}. */
-    private void scatter(double[][] g, int[] rows, int c0, int rc, double[][][] jac) {
+    /**
+     * Each chunk row's Jacobian from the per-element gradients {@code g[k][q n + i]} (null: 0) into
+     * {@code jac[p][k n + i]}: a column of a row's J is n contiguous values of {@code g[k]}, one copy.
+     */
+    private void scatter(double[][] g, int[] rows, int c0, int rc, double[][] jac) {
         int m = vars.length;
         for (int q = 0; q < rc; q++) {
-            double[][] rowJac = jac[rows[c0 + q]];
+            double[] rowJac = jac[rows[c0 + q]];
             int at = q * n;
-            for (int i = 0; i < n; i++) {
-                double[] ji = rowJac[i];
-                for (int k = 0; k < m; k++) ji[k] = g[k] == null ? 0 : g[k][at + i];
+            for (int k = 0; k < m; k++) {
+                if (g[k] == null) java.util.Arrays.fill(rowJac, k * n, k * n + n, 0.0);
+                else System.arraycopy(g[k], at, rowJac, k * n, n);
             }
         }
     }
@@ -293,7 +296,7 @@ final class ElementTape implements Serializable {
     private transient double[][] cjac;
 
     /** {@link #residuals} of one loaded chunk by the compiled pass: the same per-element values, scattered the same way. */
-    private void compiledResiduals(ElementProgram compiled, int[] rows, int c0, int rc, double[][] r, double[][][] jac) {
+    private void compiledResiduals(ElementProgram compiled, int[] rows, int c0, int rc, double[][] r, double[][] jac) {
         int m = vars.length;
         if (cr == null) {
             cr = new double[tape.lanes()];
@@ -532,12 +535,13 @@ final class ElementTape implements Serializable {
      * as the unrolled tape rounds its chain of squares and sums (so it has the unrolled cost's bits).
      */
     void sumOfSquares(double[][] r, int[] rows, int count, double[] out) {
-        for (int q = 0; q < count; q++) {
-            int p = rows[q];
-            double[] rp = r[p];
-            double s = dtype.round(rp[0] * rp[0]);
-            for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(rp[i] * rp[i]));
-            out[p] = s;
-        }
+        for (int q = 0; q < count; q++) out[rows[q]] = sumOfSquares(r[rows[q]]); // a method a row: compiled early (LmStep)
+    }
+
+    /** One row's sum of squares, in the elements' order. */
+    private double sumOfSquares(double[] rp) {
+        double s = dtype.round(rp[0] * rp[0]);
+        for (int i = 1; i < n; i++) s = dtype.round(s + dtype.round(rp[i] * rp[i]));
+        return s;
     }
 }

@@ -49,6 +49,8 @@ public final class LmNormalStep {
     private final LmSubproblem sub;
     private final RangeAngle angle;
     private final double[][] a;
+    /** {@code a} column by column, as {@link LmSubproblem} takes it. */
+    private final double[] aColumns;
     private final double[] b;
     private final double[] diag;
     private double[] x0;
@@ -71,6 +73,8 @@ public final class LmNormalStep {
     private double prered;
     private double dirder;
     private double[] trial;
+    /** Whether {@code a} and {@code b} of this iterate were factored: once per iteration, for all its trials (lmder's order). */
+    private boolean factored;
 
     /**
      * @param lm the state (radius, {@code par}, scaling): a {@link LevenbergMarquardt} built for one lane
@@ -86,6 +90,7 @@ public final class LmNormalStep {
         sub = new LmSubproblem(m, m);
         angle = new RangeAngle(m);
         a = new double[m][m];
+        aColumns = new double[m * m];
         b = new double[m];
         diag = new double[m];
     }
@@ -123,6 +128,7 @@ public final class LmNormalStep {
         // With C the columns' norms and C^-1 J^T J C^-1 = V L V^T (unit diagonal: a badly scaled J
         // keeps its small directions): A = L^1/2 V^T C, b = L^-1/2 V^T C^-1 J^T r.
         angle.factor(jtj, jtr, a, b);
+        factored = false;
         range = angle.angle(fnorm);
         probing = false;
         int pending = pendingHow;
@@ -160,7 +166,12 @@ public final class LmNormalStep {
             for (int k = 0; k < m; k++) trial[k] = dtype.round(x0[k] + s[k]);
             return trial.clone();
         }
-        double par = sub.solve(a, b, diag, lm.delta(0), lm.par(0));
+        if (!factored) {
+            LmSubproblem.columns(a, aColumns);
+            sub.factor(aColumns, b);
+            factored = true;
+        }
+        double par = sub.solveFactored(aColumns, b, diag, lm.delta(0), lm.par(0));
         lm.par(0, par);
         double[] s = sub.step();
         double pn = 0;

@@ -38,6 +38,9 @@ final class LmStep implements StepRule {
     /** Trial steps per lane per iteration before it waits for the next iteration. */
     static final int TRIALS = 20;
 
+    /** The most doubles kept for the lanes' factorisations ({@link LmSubproblem#keep}). */
+    static final long KEPT_FACTORS = 1L << 20;
+
     private final Tape tape;
     private final int costNode;
     private final int[] residuals;
@@ -50,11 +53,13 @@ final class LmStep implements StepRule {
     /** The residuals and Jacobian from an element tape, or null: the row tape's reverse passes. */
     private final ElementKernel elements;
 
-    /** Row by row: {@code r[p][i]}, {@code jac[p][i][k]} (a lane's J is the subproblem's matrix as it is). */
+    /** Row by row: {@code r[p][i]}, {@code jac[p][k n + i]} (a lane's J column by column: the subproblem's matrix as it is). */
     private transient double[][] r;
-    private transient double[][][] jac;
+    private transient double[][] jac;
     private transient double[] laneDiag;
     private transient LmSubproblem sub;
+    /** Whether lane p's J was factored this iteration (its factors kept in {@code sub}): lmder's one QR per iteration. */
+    private transient boolean[] factored;
     private transient double[][] x0;
     private transient double[][] step;
     private transient double[] fnorm;
@@ -101,12 +106,15 @@ final class LmStep implements StepRule {
         int lanes = tape.lanes();
         if (elements == null) {
             r = new double[lanes][n];
-            jac = new double[lanes][n][m];
+            jac = new double[lanes][n * m];
         } else {
             rows = new int[lanes];
         }
         laneDiag = new double[m];
-        sub = new LmSubproblem(n, m);
+        // Each lane's factors kept for its later trials of the iteration, unless that would take more than
+        // 2^20 doubles (many lanes of many variables): then a trial factors again, with the same bits.
+        sub = new LmSubproblem(n, m, (long) lanes * (Math.min(n, m) + 1) * m <= KEPT_FACTORS ? lanes : 0);
+        factored = new boolean[lanes];
         x0 = new double[m][lanes];
         step = new double[m][lanes];
         fnorm = new double[lanes];
@@ -126,15 +134,15 @@ final class LmStep implements StepRule {
 
     /**
      * The residuals and their Jacobian of the first {@code active} lanes at the variables' current
-     * values, into {@code out[p][i]} and {@code outJac[p][i][k]}.
+     * values, into {@code out[p][i]} and {@code outJac[p][k n + i]}.
      */
-    void evaluate(int active, double[][] out, double[][][] outJac) {
+    void evaluate(int active, double[][] out, double[][] outJac) {
         jacobian(tape, costNode, residuals, vars, active, out, outJac);
     }
 
     /** {@link #evaluate} for any recorded residuals: reverse mode, one pass per residual. */
     static void jacobian(Tape tape, int costNode, int[] residuals, int[] vars, int active, double[][] out,
-                         double[][][] outJac) {
+                         double[][] outJac) {
         int n = residuals.length;
         int m = vars.length;
         tape.forwardTo(costNode);
@@ -146,11 +154,15 @@ final class LmStep implements StepRule {
             tape.backward(residuals[i]);
             for (int k = 0; k < m; k++) {
                 double[] g = tape.gradient(vars[k]);
-                for (int p = 0; p < active; p++) outJac[p][i][k] = g == null ? 0 : g[p];
+                for (int p = 0; p < active; p++) outJac[p][k * n + i] = g == null ? 0 : g[p];
             }
         }
     }
 
+    // step() is called once per iteration of a block and loops over its lanes: its loops only call a
+    // method per lane (begin, offer, judge, stay), so those small methods are what the JIT compiles, as
+    // methods and early (each is called lanes times per iteration), not step() on stack replacement at
+    // each of its loops in turn (a short job's cost: session 25). The same operations in the same order.
     @Override
     public void step(double[][] values, int active) {
         if (laneDiag == null) allocate();
@@ -164,64 +176,12 @@ final class LmStep implements StepRule {
         double xtol = settings.stepTolerance();
         double gtol = settings.gradTolerance();
         int left = 0;
-        for (int p = 0; p < active; p++) {
-            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
-            double[] rp = r[p];
-            double[][] jp = jac[p];
-            double fn = 0;
-            for (int i = 0; i < n; i++) fn += rp[i] * rp[i];
-            fnorm[p] = Math.sqrt(fn);
-            boolean fresh = lm.stage(p) == 0;
-            double g = 0;
-            double jtrSq = 0;
-            for (int k = 0; k < m; k++) {
-                double c = 0;
-                double jr = 0;
-                for (int i = 0; i < n; i++) {
-                    c += jp[i][k] * jp[i][k];
-                    jr += jp[i][k] * rp[i];
-                }
-                c = Math.sqrt(c);
-                jtrSq += jr * jr;
-                lm.scale(k, p, c, fresh);
-                if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
-            }
-            gnorm[p] = g;
-            jtr[p] = Math.sqrt(jtrSq);
-            if (fresh) {
-                double xn = scaledNorm(x0, p);
-                lm.xnorm(p, xn);
-                lm.fnorm0(p, fnorm[p]);
-                lm.xmax0(p, maxAbs(x0, p));
-                lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
-                lm.stage(p, 1);
-            }
-            if (gtol > 0 && g <= gtol) {
-                if (inRange(range(p), n)) {
-                    lm.converged(p, LevenbergMarquardt.GTOL); // lmder's info 4: stays put, ends at the next judgement
-                    trying[p] = false;
-                    continue;
-                }
-                probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
-            }
-            trying[p] = true;
-            left++;
-        }
+        for (int p = 0; p < active; p++) if (begin(p, values, gtol)) left++;
         double[] cost = tape.valueBuffer(costNode);
         // A probe starts by trial TRIALS - 1 and takes at most PROBES more: it always ends within this
         // iteration, so no probe state outlives step() (BlockRun moves lanes between steps).
         for (int trial = 0; trial < TRIALS + PROBES && left > 0; trial++) {
-            for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                if (trial >= TRIALS && !probing[p]) {
-                    trying[p] = false; // its TRIALS are spent: it stays where it is this iteration
-                    for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
-                    left--;
-                    continue;
-                }
-                propose(p);
-                for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
-            }
+            for (int p = 0; p < active; p++) if (trying[p] && !offer(p, trial, values)) left--;
             if (left == 0) break;
             if (elements == null) tape.forwardTo(costNode);
             else {
@@ -230,18 +190,88 @@ final class LmStep implements StepRule {
                 elements.costs(rows, count);
             }
             for (int p = 0; p < active; p++) {
-                if (!trying[p]) continue;
-                if (judge(p, cost[p], values, ftol, xtol)) {
+                if (trying[p] && judge(p, cost[p], values, ftol, xtol)) {
                     trying[p] = false;
                     left--;
                 }
             }
         }
-        for (int p = 0; p < active; p++) {
-            if (trying[p]) {
-                for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no step accepted this iteration
-            }
+        for (int p = 0; p < active; p++) if (trying[p]) stay(p, values); // no step accepted this iteration
+    }
+
+    /**
+     * Lane p at the start of an iteration: its point, ||r||, the scaling, the gtol cosine and ||J'r||, on
+     * its first iteration its radius; the gtol test. Returns whether it tries steps this iteration.
+     */
+    private boolean begin(int p, double[][] values, double gtol) {
+        factored[p] = false;
+        for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+        double[] rp = r[p];
+        double fn = 0;
+        for (int i = 0; i < n; i++) fn += rp[i] * rp[i];
+        fnorm[p] = Math.sqrt(fn);
+        boolean fresh = lm.stage(p) == 0;
+        columns(p, fresh);
+        if (fresh) {
+            double xn = scaledNorm(x0, p);
+            lm.xnorm(p, xn);
+            lm.fnorm0(p, fnorm[p]);
+            lm.xmax0(p, maxAbs(x0, p));
+            lm.delta(p, xn == 0 ? lm.factor(p) : lm.factor(p) * xn);
+            lm.stage(p, 1);
         }
+        if (gtol > 0 && gnorm[p] <= gtol) {
+            if (inRange(range(p), n)) {
+                lm.converged(p, LevenbergMarquardt.GTOL); // lmder's info 4: stays put, ends at the next judgement
+                trying[p] = false;
+                return false;
+            }
+            probe(p, LevenbergMarquardt.GTOL); // r lies partly in J's range: probe along the Gauss-Newton step
+        }
+        trying[p] = true;
+        return true;
+    }
+
+    /** Lane p's columns of J: the scaling from their norms, lmder's gtol cosine into gnorm and ||J'r|| into jtr. */
+    private void columns(int p, boolean fresh) {
+        double[] rp = r[p];
+        double[] jp = jac[p];
+        double g = 0;
+        double jtrSq = 0;
+        for (int k = 0; k < m; k++) {
+            double c = 0;
+            double jr = 0;
+            for (int i = 0, at = k * n; i < n; i++) {
+                c += jp[at + i] * jp[at + i];
+                jr += jp[at + i] * rp[i];
+            }
+            c = Math.sqrt(c);
+            jtrSq += jr * jr;
+            lm.scale(k, p, c, fresh);
+            if (c != 0 && fnorm[p] != 0) g = Math.max(g, Math.abs(jr / fnorm[p]) / c);
+        }
+        gnorm[p] = g;
+        jtr[p] = Math.sqrt(jtrSq);
+    }
+
+    /**
+     * Lane p's trial number {@code trial}: its step proposed and its trial point put in {@code values}, or,
+     * its {@link #TRIALS} spent (and no probe on), back to its iterate: returns false then (it stops trying).
+     */
+    private boolean offer(int p, int trial, double[][] values) {
+        if (trial >= TRIALS && !probing[p]) {
+            trying[p] = false; // its TRIALS are spent: it stays where it is this iteration
+            stay(p, values);
+            return false;
+        }
+        propose(p);
+        for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + step[k][p]);
+        return true;
+    }
+
+    /** Lane p back at its iterate. */
+    private void stay(int p, double[][] values) {
+        for (int k = 0; k < m; k++) values[k][p] = x0[k][p];
     }
 
     /** Lane p's next trial step from its radius: lmpar, into {@code step}. */
@@ -255,9 +285,20 @@ final class LmStep implements StepRule {
             pnorm[p] = Math.sqrt(pn);
             return;
         }
-        double[][] laneJac = jac[p];
+        double[] laneJac = jac[p];
         for (int k = 0; k < m; k++) laneDiag[k] = lm.diag(k, p);
-        double par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        double par;
+        if (!sub.keepsLanes()) par = sub.solve(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        else {
+            // J and r are the iterate's for every trial of this iteration: factor them at its first
+            if (factored[p]) sub.restore(p);
+            else {
+                sub.factor(laneJac, r[p]);
+                sub.keep(p);
+                factored[p] = true;
+            }
+            par = sub.solveFactored(laneJac, r[p], laneDiag, lm.delta(p), lm.par(p));
+        }
         lm.par(p, par);
         double[] s = sub.step();
         double pn = 0;
@@ -268,15 +309,21 @@ final class LmStep implements StepRule {
         pn = Math.sqrt(pn);
         pnorm[p] = pn;
         if (lm.stage(p) == 1) lm.delta(p, Math.min(lm.delta(p), pn)); // lmder: on the first iteration, fit the bound to the step
-        double js = 0;
-        for (int i = 0; i < n; i++) {
-            double v = 0;
-            for (int k = 0; k < m; k++) v += laneJac[i][k] * s[k];
-            js += v * v;
-        }
+        double js = squaredNorm(laneJac, s);
         double[] pd = predicted(js, par, pn, fnorm[p]);
         prered[p] = pd[0];
         dirder[p] = pd[1];
+    }
+
+    /** {@code ||J s||^2}. */
+    private double squaredNorm(double[] laneJac, double[] s) {
+        double js = 0;
+        for (int i = 0; i < n; i++) {
+            double v = 0;
+            for (int k = 0; k < m; k++) v += laneJac[k * n + i] * s[k];
+            js += v * v;
+        }
+        return js;
     }
 
     /**
@@ -390,14 +437,14 @@ final class LmStep implements StepRule {
             laneJtr = new double[m];
         }
         double[] rp = r[p];
-        double[][] jp = jac[p];
+        double[] jp = jac[p];
         for (int k = 0; k < m; k++) {
             double jr = 0;
-            for (int i = 0; i < n; i++) jr += jp[i][k] * rp[i];
+            for (int i = 0; i < n; i++) jr += jp[k * n + i] * rp[i];
             laneJtr[k] = jr;
             for (int l = 0; l <= k; l++) {
                 double s = 0;
-                for (int i = 0; i < n; i++) s += jp[i][k] * jp[i][l];
+                for (int i = 0; i < n; i++) s += jp[k * n + i] * jp[l * n + i];
                 laneJtj[k][l] = s;
                 laneJtj[l][k] = s;
             }

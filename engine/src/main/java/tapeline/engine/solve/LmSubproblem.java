@@ -18,9 +18,17 @@ package tapeline.engine.solve;
  * right-hand side to its rounding, 1e-16, and divides that by the column's damped norm: a step of
  * 1e4 where lmpar's is 1e-3, far outside the radius (session 22).
  *
+ * <p>lmder factors J once per outer iteration and hands R to lmpar for every trial radius of that
+ * iteration: {@link #factor} then {@link #solveFactored} for each trial does the same, with the
+ * same bits as {@link #solve} (which factors every time). Built with a lane count, the factors of
+ * each lane are kept ({@link #keep}, {@link #restore}: R's upper triangle, {@code Q^T (-r)}, the
+ * pivots, the rank and {@code ||D^-1 J^T r||}), so lanes whose trials interleave each factor once.
+ *
  * <pre>{@code
  * LmSubproblem sub = new LmSubproblem(n, m);
  * double par = sub.solve(J, r, diag, delta, parBefore);   // sub.step() holds s
+ * sub.factor(jColumns, r);                                // or: once per iteration (J column by column),
+ * double par2 = sub.solveFactored(jColumns, r, diag, delta2, par); // then for each trial radius
  * }</pre>
  */
 final class LmSubproblem {
@@ -44,10 +52,32 @@ final class LmSubproblem {
     private final double[] norms;
     /** R's diagonal is in {@code a}; the rank of J found by the factorisation. */
     private int rank;
+    /** {@code ||D^-1 J^T r||} of the factored J and r, or NaN until a solve needs it. */
+    private double gnorm = Double.NaN;
+    /** The lane whose factors are in {@code a}, {@code b}, {@code perm}, {@code rank} (kept in the lane arrays), or -1. */
+    private int held = -1;
+    /**
+     * Per lane (when built with lanes): R's upper triangle row by row ({@code min(n, m)} rows of m, lower
+     * entries 0) and {@code Q^T (-r)}'s first {@code min(n, m)} entries, the pivots, the rank and gnorm.
+     */
+    private final double[][] laneR;
+    private final int[][] lanePerm;
+    private final int[] laneRank;
+    private final double[] laneGnorm;
 
     LmSubproblem(int n, int m) {
+        this(n, m, 0);
+    }
+
+    /** With {@code lanes > 0}, room to {@link #keep} each lane's factors. */
+    LmSubproblem(int n, int m, int lanes) {
         this.n = n;
         this.m = m;
+        int t = Math.min(n, m);
+        laneR = lanes > 0 ? new double[lanes][t * m + t] : null;
+        lanePerm = lanes > 0 ? new int[lanes][m] : null;
+        laneRank = lanes > 0 ? new int[lanes] : null;
+        laneGnorm = lanes > 0 ? new double[lanes] : null;
         a = new double[n][m];
         b = new double[n];
         perm = new int[m];
@@ -66,24 +96,48 @@ final class LmSubproblem {
     }
 
     /**
-     * lmpar: the parameter for radius {@code delta}, starting from {@code par0}; the step is left
-     * in {@link #step()}.
+     * lmpar: the parameter for radius {@code delta}, starting from {@code par0}, for J given column by
+     * column ({@code jac[k n + i]}, as lm keeps a row's J); the step is left in {@link #step()}.
      */
-    double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
+    double solve(double[] jac, double[] r, double[] diag, double delta, double par0) {
         factor(jac, r);
+        return solveFactored(jac, r, diag, delta, par0);
+    }
+
+    /** {@link #solve} for J given row by row, {@code jac[i][k]}. */
+    double solve(double[][] jac, double[] r, double[] diag, double delta, double par0) {
+        return solve(columns(jac), r, diag, delta, par0);
+    }
+
+    /** J given row by row ({@code jac[i][k]}) as this class takes it: column by column, {@code [k n + i]}. */
+    static double[] columns(double[][] jac) {
+        int rows = jac.length;
+        int cols = rows == 0 ? 0 : jac[0].length;
+        double[] out = new double[rows * cols];
+        columns(jac, out);
+        return out;
+    }
+
+    /** {@link #columns(double[][])} into {@code out}. */
+    static void columns(double[][] jac, double[] out) {
+        int rows = jac.length;
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < jac[i].length; k++) out[k * rows + i] = jac[i][k];
+        }
+    }
+
+    /**
+     * {@link #solve} from the factors of {@code jac} and {@code r} that {@link #factor} (or {@link #restore})
+     * left: the same operations after the factorisation, so the same bits.
+     */
+    double solveFactored(double[] jac, double[] r, double[] diag, double delta, double par0) {
         gaussNewton();
         double dxnorm = scaledNorm(diag);
         double fp = dxnorm - delta;
         if (fp <= 0.1 * delta) return 0; // the Gauss-Newton step fits
         double parl = 0;
         if (rank == m) parl = (fp / delta) / square(rTransposeSolveNorm(a, diag, dxnorm));
-        double gnorm = 0; // ||D^-1 J^T r||
-        for (int j = 0; j < m; j++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += jac[i][j] * r[i];
-            gnorm += square(sum / diag[j]);
-        }
-        gnorm = Math.sqrt(gnorm);
+        double gnorm = gnorm(jac, r, diag);
         double paru = gnorm / delta;
         if (paru == 0) paru = DWARF / Math.min(delta, 0.1);
         double par = Math.min(Math.max(par0, parl), paru);
@@ -104,7 +158,7 @@ final class LmSubproblem {
 
     /** The least-squares solution of {@code [J; sqrt(par) D] s = [-r; 0]} for a given {@code par} (0: Gauss-Newton), for tests. */
     double[] dampedStep(double[][] jac, double[] r, double[] diag, double par) {
-        factor(jac, r);
+        factor(columns(jac), r);
         if (par == 0) gaussNewton();
         else damped(diag, par);
         return s.clone();
@@ -115,35 +169,20 @@ final class LmSubproblem {
      * and {@code Q^T (-r)} into b; the rank is the count of R's leading nonzero diagonal entries
      * (a column whose remaining norm is exactly 0 gives 0 there, as in MINPACK, and so do all after it).
      */
-    private void factor(double[][] jac, double[] r) {
+    void factor(double[] jac, double[] r) {
+        held = -1;
+        gnorm = Double.NaN;
         for (int i = 0; i < n; i++) {
-            System.arraycopy(jac[i], 0, a[i], 0, m);
+            for (int k = 0; k < m; k++) a[i][k] = jac[k * n + i];
             b[i] = -r[i];
         }
         for (int j = 0; j < m; j++) perm[j] = j;
         int steps = Math.min(n, m);
+        // One small method per stage (pivot, reflector, its application to a column): each is called
+        // many times per factorisation, so the JIT compiles them as methods early, where one method of
+        // nested loops was compiled on stack replacement at each of its loops in turn (a short job's cost).
         for (int k = 0; k < steps; k++) {
-            int best = k;
-            double bestNorm = -1;
-            for (int j = k; j < m; j++) {
-                double sum = 0;
-                for (int i = k; i < n; i++) sum += a[i][j] * a[i][j];
-                norms[j] = sum;
-                if (sum > bestNorm) {
-                    bestNorm = sum;
-                    best = j;
-                }
-            }
-            if (best != k) {
-                for (int i = 0; i < n; i++) {
-                    double t = a[i][k];
-                    a[i][k] = a[i][best];
-                    a[i][best] = t;
-                }
-                int t = perm[k];
-                perm[k] = perm[best];
-                perm[best] = t;
-            }
+            double bestNorm = pivot(k);
             double norm = Math.sqrt(bestNorm);
             if (norm == 0) {
                 a[k][k] = 0;
@@ -156,21 +195,106 @@ final class LmSubproblem {
             for (int i = k + 1; i < n; i++) beta += a[i][k] * a[i][k];
             a[k][k] = v0;
             if (beta != 0) {
-                for (int j = k + 1; j < m; j++) {
-                    double dot = 0;
-                    for (int i = k; i < n; i++) dot += a[i][k] * a[i][j];
-                    double t = 2 * dot / beta;
-                    for (int i = k; i < n; i++) a[i][j] -= t * a[i][k];
-                }
-                double dot = 0;
-                for (int i = k; i < n; i++) dot += a[i][k] * b[i];
-                double t = 2 * dot / beta;
-                for (int i = k; i < n; i++) b[i] -= t * a[i][k];
+                for (int j = k + 1; j < m; j++) reflectColumn(k, j, beta);
+                reflectRhs(k, beta);
             }
             a[k][k] = alpha; // R's diagonal (the reflector's vector is no longer needed)
         }
         rank = 0; // fewer residuals than columns: at most n
         while (rank < steps && a[rank][rank] != 0) rank++;
+    }
+
+    /** Column pivoting at step k: the remaining column of largest norm swapped into column k; returns its squared norm. */
+    private double pivot(int k) {
+        int best = k;
+        double bestNorm = -1;
+        for (int j = k; j < m; j++) {
+            double sum = 0;
+            for (int i = k; i < n; i++) sum += a[i][j] * a[i][j];
+            norms[j] = sum;
+            if (sum > bestNorm) {
+                bestNorm = sum;
+                best = j;
+            }
+        }
+        if (best != k) {
+            for (int i = 0; i < n; i++) {
+                double t = a[i][k];
+                a[i][k] = a[i][best];
+                a[i][best] = t;
+            }
+            int t = perm[k];
+            perm[k] = perm[best];
+            perm[best] = t;
+        }
+        return bestNorm;
+    }
+
+    /** Step k's reflector (column k from row k, {@code v.v = beta}) applied to column j. */
+    private void reflectColumn(int k, int j, double beta) {
+        double dot = 0;
+        for (int i = k; i < n; i++) dot += a[i][k] * a[i][j];
+        double t = 2 * dot / beta;
+        for (int i = k; i < n; i++) a[i][j] -= t * a[i][k];
+    }
+
+    /** Step k's reflector applied to the right-hand side b. */
+    private void reflectRhs(int k, double beta) {
+        double dot = 0;
+        for (int i = k; i < n; i++) dot += a[i][k] * b[i];
+        double t = 2 * dot / beta;
+        for (int i = k; i < n; i++) b[i] -= t * a[i][k];
+    }
+
+    /**
+     * {@code ||D^-1 J^T r||} of the factored J and r (the scaling is the same for every trial of an
+     * iteration): taken once, at the first solve that needs it.
+     */
+    private double gnorm(double[] jac, double[] r, double[] diag) {
+        if (gnorm == gnorm) return gnorm;
+        double g = 0;
+        for (int j = 0; j < m; j++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += jac[j * n + i] * r[i];
+            g += square(sum / diag[j]);
+        }
+        gnorm = Math.sqrt(g);
+        if (held >= 0) laneGnorm[held] = gnorm;
+        return gnorm;
+    }
+
+    /** Keeps the factors just made ({@link #factor}) as lane p's, until its next {@link #factor}. */
+    void keep(int p) {
+        int t = Math.min(n, m);
+        double[] kept = laneR[p];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(a[i], i, kept, i * m + i, m - i);
+            kept[t * m + i] = b[i];
+        }
+        System.arraycopy(perm, 0, lanePerm[p], 0, m);
+        laneRank[p] = rank;
+        laneGnorm[p] = gnorm;
+        held = p;
+    }
+
+    /** Lane p's kept factors back in place for {@link #solveFactored} (nothing to do if they are there). */
+    void restore(int p) {
+        if (held == p) return;
+        int t = Math.min(n, m);
+        double[] kept = laneR[p];
+        for (int i = 0; i < t; i++) {
+            System.arraycopy(kept, i * m + i, a[i], i, m - i);
+            b[i] = kept[t * m + i];
+        }
+        System.arraycopy(lanePerm[p], 0, perm, 0, m);
+        rank = laneRank[p];
+        gnorm = laneGnorm[p];
+        held = p;
+    }
+
+    /** Whether this was built with room for each lane's factors. */
+    boolean keepsLanes() {
+        return laneR != null;
     }
 
     /** The (minimum-rank) Gauss-Newton step {@code R z = Q^T (-r)}, 0 past the rank, into {@link #step()}. */

@@ -41,8 +41,7 @@ public final class StandardErrors {
      * {@code out[k] = sqrt(diag((J^T J)^-1)_k * rss / (n - p))} for {@code jac[n][p]}; returns false
      * (and fills NaN) where there is none.
      */
-    static boolean fromJacobian(double[][] jac, double rss, double[] out) {
-        int n = jac.length;
+    static boolean fromJacobian(double[] jac, int n, double rss, double[] out) {
         int p = out.length;
         java.util.Arrays.fill(out, Double.NaN);
         if (n <= p || !(rss >= 0) || rss == Double.POSITIVE_INFINITY) return false;
@@ -50,11 +49,11 @@ public final class StandardErrors {
         double[][] a = new double[n][p];
         for (int j = 0; j < p; j++) {
             double s = 0;
-            for (int i = 0; i < n; i++) s += jac[i][j] * jac[i][j];
+            for (int i = 0; i < n; i++) s += jac[j * n + i] * jac[j * n + i];
             s = Math.sqrt(s);
             if (!(s > 0) || s == Double.POSITIVE_INFINITY) return false;
             scale[j] = s;
-            for (int i = 0; i < n; i++) a[i][j] = jac[i][j] / s;
+            for (int i = 0; i < n; i++) a[i][j] = jac[j * n + i] / s;
         }
         // Householder QR, R in a's upper triangle.
         double largest = 0;

@@ -184,15 +184,15 @@ class ElementCompiledTest {
         ElementTape a = on.elements();
         ElementTape b = off.elements();
         if (a.residuals()) {
-            double[][] r1 = new double[ROWS][N]; // row by row: r[p][i], jac[p][i][k]
+            double[][] r1 = new double[ROWS][N]; // row by row: r[p][i], jac[p][k N + i]
             double[][] r2 = new double[ROWS][N];
-            double[][][] j1 = new double[ROWS][N][2];
-            double[][][] j2 = new double[ROWS][N][2];
+            double[][] j1 = new double[ROWS][N * 2];
+            double[][] j2 = new double[ROWS][N * 2];
             a.residuals(on.tape(), values, rows, count, r1, j1);
             b.residuals(off.tape(), values, rows, count, r2, j2);
             for (int p = 0; p < ROWS; p++) {
                 same(r1[p], r2[p], what + ": residuals of row " + p);
-                for (int i = 0; i < N; i++) same(j1[p][i], j2[p][i], what + ": J[" + i + "] of row " + p);
+                same(j1[p], j2[p], what + ": J of row " + p);
             }
             a.residuals(on.tape(), values, rows, count, r1, null);
             for (int p = 0; p < ROWS; p++) same(r1[p], r2[p], what + ": residuals of row " + p + " without J");

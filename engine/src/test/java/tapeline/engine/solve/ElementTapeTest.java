@@ -148,8 +148,8 @@ class ElementTapeTest {
         }
         double[][] values = {{1.3, -0.4, 2.2, 0.7}, {0.2, 0.9, 1.5, 0.05}, {-0.3, 0.4, 2.0, -1.1}};
         int[] rows = {0, 1, 2, 3};
-        double[][] r = new double[4][N]; // row by row: r[p][i], jac[p][i][k]
-        double[][][] jac = new double[4][N][3];
+        double[][] r = new double[4][N]; // row by row: r[p][i], jac[p][k N + i]
+        double[][] jac = new double[4][N * 3];
         c.elements().residuals(rowTape, values, rows, 4, r, jac);
         double[][] rp = new double[4][N];
         double[][] rm = new double[4][N];
@@ -169,7 +169,7 @@ class ElementTapeTest {
                     double fd = (rp[p][i] - rm[p][i]) / (2 * h);
                     // truncation h^2 f''' and the residual's rounding eps |r| / h
                     double tol = 1e-7 * Math.max(1, Math.abs(fd)) + 1e-9 * Math.abs(r[p][i]);
-                    assertThat(jac[p][i][k]).as("J[%d][%d] row %d", i, k, p).isCloseTo(fd, within(tol));
+                    assertThat(jac[p][k * N + i]).as("J[%d][%d] row %d", i, k, p).isCloseTo(fd, within(tol));
                 }
             }
         }

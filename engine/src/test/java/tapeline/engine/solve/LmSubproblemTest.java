@@ -78,6 +78,75 @@ class LmSubproblemTest {
         }
     }
 
+    /**
+     * lmder's order, one factorisation per iteration: lanes whose trials interleave (as LmStep's do, a
+     * round of trials over all lanes at a time), each lane's J factored at its first trial and its factors
+     * kept and restored for the later ones, give for every trial the same {@code par} and step, to the bit,
+     * as {@link LmSubproblem#solve}, which factors J afresh each time (the path before session 25). Random
+     * problems, including rank-deficient J (a zero column, two equal columns), fewer residuals than
+     * variables, and radii shrinking from past the Gauss-Newton step to far inside it.
+     */
+    @Test
+    void oneFactorisationPerIterationGivesTheSameStepsToTheBit() {
+        Random rnd = new Random(2325);
+        int checked = 0;
+        int damped = 0;
+        for (int round = 0; round < 200; round++) {
+            int m = 1 + rnd.nextInt(6);
+            int n = rnd.nextInt(4) == 0 ? Math.max(1, m - 1 - rnd.nextInt(m)) : m + rnd.nextInt(40);
+            int lanes = 1 + rnd.nextInt(5);
+            double[][] jac = new double[lanes][n * m]; // column by column, as lm keeps a row's J
+            double[][] r = new double[lanes][n];
+            double[][] diag = new double[lanes][m];
+            double[] delta = new double[lanes];
+            double[] par = new double[lanes];
+            for (int p = 0; p < lanes; p++) {
+                int kind = rnd.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    r[p][i] = rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 2);
+                    for (int k = 0; k < m; k++) jac[p][k * n + i] = rnd.nextGaussian() * Math.pow(10, (k % 3) * 2 - 2);
+                    if (kind == 1) jac[p][(m - 1) * n + i] = 0; // a zero column: rank m - 1
+                    if (kind == 2 && m > 1) jac[p][n + i] = jac[p][i]; // two equal columns
+                }
+                for (int k = 0; k < m; k++) diag[p][k] = Math.pow(10, 2 * rnd.nextDouble() - 1);
+                delta[p] = Math.pow(10, 3 - 4 * rnd.nextDouble());
+                par[p] = rnd.nextBoolean() ? 0 : Math.pow(10, -4 + 4 * rnd.nextDouble());
+            }
+            LmSubproblem fresh = new LmSubproblem(n, m);
+            LmSubproblem kept = new LmSubproblem(n, m, lanes);
+            assertThat(kept.keepsLanes()).isTrue();
+            boolean[] factored = new boolean[lanes];
+            double[] keptPar = par.clone();
+            for (int trial = 0; trial < 8; trial++) {
+                for (int p = 0; p < lanes; p++) {
+                    if (rnd.nextInt(4) == 0) continue; // a lane that sits a round out (it accepted, or is probing)
+                    double want = fresh.solve(jac[p], r[p], diag[p], delta[p], par[p]);
+                    double[] wantStep = fresh.step().clone();
+                    if (factored[p]) kept.restore(p);
+                    else {
+                        kept.factor(jac[p], r[p]);
+                        kept.keep(p);
+                        factored[p] = true;
+                    }
+                    double got = kept.solveFactored(jac[p], r[p], diag[p], delta[p], keptPar[p]);
+                    assertThat(Double.doubleToRawLongBits(got)).as("round %d, trial %d, lane %d: par", round, trial, p)
+                            .isEqualTo(Double.doubleToRawLongBits(want));
+                    for (int k = 0; k < m; k++) {
+                        assertThat(Double.doubleToRawLongBits(kept.step()[k])).as("round %d, trial %d, lane %d, k %d", round, trial, p, k)
+                                .isEqualTo(Double.doubleToRawLongBits(wantStep[k]));
+                    }
+                    checked++;
+                    if (want != 0) damped++;
+                    par[p] = want;
+                    keptPar[p] = got;
+                    delta[p] *= 0.1 + 0.4 * rnd.nextDouble(); // a refused trial: lmder shrinks the radius
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(3000);
+        assertThat(damped).as("trials whose radius the Gauss-Newton step exceeded").isGreaterThan(1000);
+    }
+
     private static double[] gauss(double[][] a, int m) {
         for (int k = 0; k < m; k++) {
             int best = k;

@@ -97,7 +97,7 @@ class MghCorpusTest {
         for (int k = 0; k < p.n(); k++) c.tape().valueBuffer(c.leaves()[k])[0] = result.values()[k][0][lane];
         int n = c.residuals().length;
         double[][] r = new double[1][n];
-        double[][][] jac = new double[1][n][p.n()];
+        double[][] jac = new double[1][n * p.n()]; // column by column: jac[0][k n + i]
         LmStep.jacobian(c.tape(), c.cost(), c.residuals(), java.util.Arrays.copyOf(c.leaves(), p.n()), 1, r, jac);
         double rn = 0;
         for (int i = 0; i < n; i++) rn += r[0][i] * r[0][i];
@@ -108,8 +108,8 @@ class MghCorpusTest {
         double frob = 0;
         for (int k = 0; k < p.n(); k++) {
             for (int i = 0; i < n; i++) {
-                jr[k] += jac[0][i][k] * r[0][i];
-                jn[k] += jac[0][i][k] * jac[0][i][k];
+                jr[k] += jac[0][k * n + i] * r[0][i];
+                jn[k] += jac[0][k * n + i] * jac[0][k * n + i];
             }
             frob += jn[k];
             jn[k] = Math.sqrt(jn[k]);

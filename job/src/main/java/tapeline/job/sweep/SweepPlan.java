@@ -51,18 +51,20 @@ public record SweepPlan(List<Input> inputs, List<Init> init, List<LaneArg> laneA
     }
 
     /**
-     * Input values one block may hold, summed over its lanes (2^21). The solver keeps buffers per input
-     * element and lane (lm: r and J at the iterate and at the trial, about 100 bytes an element), so a
-     * block of 1,024 rows of 10,000-point arrays would hold about 1 GB; capped, it holds about 200 MB.
+     * Input values one block may hold, summed over its lanes (3 * 2^20). The solver keeps buffers per input
+     * element and lane: the row tape's and the block's copy of the inputs (16 bytes a value), and for lm r
+     * and J at the iterate and at the trial (64 bytes a residual with 3 variables, each row's J one array
+     * since session 25; 104 before, when the cap was 2^21). A block of 1,024 rows of x[10000], y[10000]
+     * would hold about 1 GB; capped (157 rows), about 150 MB, as 104 rows did before.
      */
-    static final long VALUES_PER_BLOCK = 1L << 21;
+    static final long VALUES_PER_BLOCK = 3L << 20;
 
     /**
      * Lanes per block: {@code blockSize}, fewer where each row's inputs are long arrays, at least one.
      * Rows are solved on their own lanes, so the block's size never changes a row's result.
      *
      * <pre>{@code
-     * plan.lanesPerBlock(1024);   // 1024 for the notebook's three scalars; 104 for x[10000], y[10000]
+     * plan.lanesPerBlock(1024);   // 1024 for the notebook's three scalars; 157 for x[10000], y[10000]
      * }</pre>
      */
     public int lanesPerBlock(int blockSize) {

@@ -34,9 +34,9 @@ class SweepPlanTest {
 
     @Test
     void longArraysGetFewerLanes() {
-        // 2^21 values a block / 20,000 values a row = 104.8
-        assertThat(plan(array(1, "x", 10_000), array(2, "y", 10_000)).lanesPerBlock(1024)).isEqualTo(104);
-        assertThat(plan(array(1, "x", 4096)).lanesPerBlock(1024)).isEqualTo(512);
+        // 3 * 2^20 values a block / 20,000 values a row = 157.3
+        assertThat(plan(array(1, "x", 10_000), array(2, "y", 10_000)).lanesPerBlock(1024)).isEqualTo(157);
+        assertThat(plan(array(1, "x", 4096)).lanesPerBlock(1024)).isEqualTo(768);
         // a row larger than a block's values still gets a lane of its own
         assertThat(plan(array(1, "x", 3_000_000)).lanesPerBlock(1024)).isEqualTo(1);
     }
