@@ -56,6 +56,8 @@ final class PassSource {
     /** Names whose values come from lane sums: computed after the loop, never read in it. */
     private final java.util.Set<String> afterSums = new java.util.HashSet<>();
     final Map<String, Integer> terms = new LinkedHashMap<>();
+    /** Each swept node's terms and its buffer's name: a node with the same terms reads that buffer ({@link #sweeps}). */
+    private final Map<List<String>, String> sweptTerms = new java.util.HashMap<>();
     private final List<Sum> sums = new ArrayList<>();
     private int fresh;
 
@@ -295,6 +297,16 @@ final class PassSource {
     /** Node j into a buffer of its own, before the main loop: a sweep per few terms, each lane's in the interpreter's order. */
     private void sweeps(int j, List<String> t, StringBuilder pre) {
         String d = "d" + j;
+        // A node whose terms are another swept node's, word for word, has its values (the same products of
+        // the same locals and buffers, added in the same order): it reads that node's buffer, no sweep of its
+        // own. A loss that writes its linear predictor twice (softplus(b + dot(w, x)) - y * (b + dot(w, x)))
+        // records two DOT nodes; this computes the predictor once per lane.
+        String same = sweptTerms.putIfAbsent(t, d);
+        if (same != null) {
+            pre.append("        final double[] ").append(d).append(" = ").append(same).append("; // node ").append(j).append(' ')
+                    .append(tape.op(j)).append(": the terms of ").append(same).append(", the same values\n");
+            return;
+        }
         pre.append("        final double[] ").append(d).append(" = t[").append(terms.computeIfAbsent("#" + d, k -> terms.size()))
                 .append("]; // node ").append(j).append(' ').append(tape.op(j)).append(", ").append(t.size()).append(" terms\n");
         for (int q = 0; q < t.size(); q += TERMS_PER_SWEEP) {

@@ -62,43 +62,54 @@ public final class BatchedGroupSolver implements GroupSolver {
                 out[grp] = PerGroupSolver.invalid(start.params(), "the group has no rows");
                 continue;
             }
-            try {
-                TrainRun run = TrainRun.owning(start, s);
-                boolean oneChunk = n <= model.blockLanes();
-                if (oneChunk) chunks.load(block.columns(), from, n);
-                boolean done = false;
-                while (!done) {
-                    double[] p = run.point();
-                    if (run.needsJacobian()) {
-                        // lm: least-squares passes over the group's rows (interpreted), as job = train's.
-                        if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
-                        done = run.tell(new tapeline.engine.train.JacobianAggregator(problem.residuals())
-                                .add(p, block.columns(), from, from + n).snapshot(), 0);
-                        continue;
-                    }
-                    if (oneChunk) {
-                        // Newton: its pass keeps the values the Hessian reads, and the Hessian is computed
-                        // only where the run reads it (not at a refused line-search trial).
-                        boolean newton = run.needsHessian();
-                        double loss = newton ? chunks.runNewton(p, n, g) : chunks.run(p, n, g);
-                        for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
-                        GradientSums sums = new GradientSums(n, rounded(loss), g);
-                        done = newton ? run.tell(sums, () -> {
-                            double[] h = chunks.hessian(n);
-                            for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
-                            return h;
-                        }, 0) : run.tell(sums, 0);
-                    } else {
-                        done = run.tell(new GradientAggregator(model, run.needsHessian())
-                                .add(p, block.columns(), from, from + n).snapshot(), 0);
-                    }
-                }
-                out[grp] = PerGroupSolver.fit(run.result());
-            } catch (RuntimeException e) {
-                out[grp] = PerGroupSolver.invalid(start.params(), PerGroupSolver.describe(e));
-            }
+            out[grp] = fit(problem, model, s, chunks, block, from, n, start, g);
         }
         return out;
+    }
+
+    /**
+     * One group's run, from its start to its end. A method of its own (not the block loop's body) so that
+     * the JIT compiles it by its invocation count, a group at a time, and a recompilation (a deoptimised
+     * loop predicate in the inlined Newton direction, say) is of this method, not of the whole block's
+     * loop on stack replacement. The same operations in the same order as when it was the loop's body.
+     */
+    private static GroupFit fit(GroupProblem problem, LossModel model, TrainLoop.Settings s,
+            GradientAggregator.Chunks chunks, GroupBlock block, int from, int n, TrainState start, double[] g) {
+        try {
+            TrainRun run = TrainRun.owning(start, s);
+            boolean oneChunk = n <= model.blockLanes();
+            if (oneChunk) chunks.load(block.columns(), from, n);
+            boolean done = false;
+            while (!done) {
+                double[] p = run.point();
+                if (run.needsJacobian()) {
+                    // lm: least-squares passes over the group's rows (interpreted), as job = train's.
+                    if (problem.residuals() == null) throw new IllegalStateException("optimizer lm needs residuals");
+                    done = run.tell(new tapeline.engine.train.JacobianAggregator(problem.residuals())
+                            .add(p, block.columns(), from, from + n).snapshot(), 0);
+                    continue;
+                }
+                if (oneChunk) {
+                    // Newton: its pass keeps the values the Hessian reads, and the Hessian is computed
+                    // only where the run reads it (not at a refused line-search trial).
+                    boolean newton = run.needsHessian();
+                    double loss = newton ? chunks.runNewton(p, n, g) : chunks.run(p, n, g);
+                    for (int k = 0; k < g.length; k++) g[k] = rounded(g[k]);
+                    GradientSums sums = new GradientSums(n, rounded(loss), g);
+                    done = newton ? run.tell(sums, () -> {
+                        double[] h = chunks.hessian(n);
+                        for (int k = 0; k < h.length; k++) h[k] = rounded(h[k]);
+                        return h;
+                    }, 0) : run.tell(sums, 0);
+                } else {
+                    done = run.tell(new GradientAggregator(model, run.needsHessian())
+                            .add(p, block.columns(), from, from + n).snapshot(), 0);
+                }
+            }
+            return PerGroupSolver.fit(run.result());
+        } catch (RuntimeException e) {
+            return PerGroupSolver.invalid(start.params(), PerGroupSolver.describe(e));
+        }
     }
 
     /** The exact sum of the one value x, rounded: x, but 0.0 for -0.0 and the canonical NaN. */

@@ -103,6 +103,34 @@ class CompiledPassTest {
         }
     }
 
+    /**
+     * The grouped bench's logistic loss writes its linear predictor twice; the compiled pass sweeps it once
+     * and reads the one buffer for both nodes (RepeatedSweepTest). The interpreter, which computes both
+     * nodes, is the oracle: the same loss and gradient sums, and the same Hessian sums.
+     */
+    @Test
+    void aLinearPredictorWrittenTwiceGivesTheInterpretersBits() {
+        int k = 5;
+        List<VariableSpec> vector = List.of(new VariableSpec("b", 1), new VariableSpec("w", k));
+        List<VariableSpec> scalars = new java.util.ArrayList<>(List.of(new VariableSpec("b", 1)));
+        for (int j = 0; j < k; j++) scalars.add(new VariableSpec("w" + j, 1));
+        String sum = spelledOut(k);
+        List<LossModel> losses = List.of(
+                new LossModel(Expression.parse("loss", "softplus(b + dot(w, x)) - y * (b + dot(w, x))"), vector, yx(k), DType.FLOAT64, 64),
+                new LossModel(Expression.parse("loss", "softplus(" + sum + ") - y * (" + sum + ")"), scalars, yx(k), DType.FLOAT64, 64),
+                new LossModel(Expression.parse("loss", "(y - (b + dot(w, x)))^2 + 0.5 * (b + dot(w, x))^2"), vector, yx(k), DType.FLOAT64, 64));
+        for (LossModel m : losses) {
+            for (int n : new int[] {2000, 1041, 200, 13, 1}) {
+                double[][] c = rows(m, n, n, m.loss().source().startsWith("softplus"));
+                for (long seed = 0; seed < 3; seed++) {
+                    String what = m.loss().source() + ", " + n + " rows";
+                    assertSameSums(m, params(m, seed), c, n, what);
+                    CompiledHessianTest.assertSameHessianSums(m, params(m, seed), c, n, true, what);
+                }
+            }
+        }
+    }
+
     @Test
     void oneLaneTapesAndTheJobsBlockSize() {
         for (LossModel m : benchLosses(3, 1)) assertSameSums(m, params(m, 1), rows(m, 40, 5, false), 40, m.loss().source());
