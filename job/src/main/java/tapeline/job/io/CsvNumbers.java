@@ -74,7 +74,7 @@ public final class CsvNumbers {
 
         @Override
         public String call(Double v) {
-            return v == null ? null : DoubleToDecimal.toString(v);
+            return v == null ? null : text(v.doubleValue());
         }
     }
 
@@ -83,7 +83,7 @@ public final class CsvNumbers {
 
         @Override
         public String call(Float v) {
-            return v == null ? null : FloatToDecimal.toString(v);
+            return v == null ? null : text(v.floatValue());
         }
     }
 }
