@@ -15,6 +15,8 @@ import org.apache.spark.sql.catalyst.expressions.AttributeReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.NamedExpression;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.XXH64;
+import org.apache.spark.sql.catalyst.expressions.XxHash64;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.ProjectExec;
@@ -60,6 +62,13 @@ public final class ColumnarScan implements Serializable {
     private final int[] columns;
     private final boolean[] doubles;
     private final String describe;
+    /**
+     * Where the key is one long or int column of the scan hashed by {@code xxhash64} alone (the job's own hash): that
+     * column's index in the scan's output, and the hash's seed; -1 otherwise (the key and hash then go through the
+     * generated projection).
+     */
+    private final int hashedColumn;
+    private final long hashSeed;
 
     private ColumnarScan(RDD<ColumnarBatch> batches, List<Expression> keyAndHash, List<Attribute> input, Cell[] cells,
                          int k, String describe) {
@@ -79,6 +88,9 @@ public final class ColumnarScan implements Serializable {
             doubles[c] = !cells[c].isArrayElement() && schema.fields()[columns[c]].dataType() instanceof DoubleType;
         }
         this.describe = describe;
+        long[] direct = hashedColumn(keyAndHash, k, input);
+        this.hashedColumn = (int) direct[0];
+        this.hashSeed = direct[1];
     }
 
     /**
@@ -122,9 +134,44 @@ public final class ColumnarScan implements Serializable {
         return Optional.of(new ColumnarScan(scan.executeColumnar(), keyAndHash, input, mapped, k, scan.nodeName()));
     }
 
+    /**
+     * {@code {column, seed}} where the key is one long or int column of {@code input}, as it is, and the hash is
+     * {@code xxhash64} of that column alone: then a batch's hashes are {@code XXH64}'s of the column's values, the very
+     * function the expression evaluates ({@code XxHash64}: a null leaves the seed). {@code {-1, 0}} otherwise.
+     */
+    static long[] hashedColumn(List<Expression> keyAndHash, int k, List<Attribute> input) {
+        long[] none = {-1, 0};
+        if (k != 1) return none;
+        Expression key = unalias(keyAndHash.get(0));
+        Expression hash = unalias(keyAndHash.get(1));
+        if (!(key instanceof AttributeReference ref)) return none;
+        if (!(ref.dataType() instanceof org.apache.spark.sql.types.LongType || ref.dataType() instanceof org.apache.spark.sql.types.IntegerType)) {
+            return none;
+        }
+        if (!(hash instanceof XxHash64 xx) || xx.children().size() != 1 || !(xx.children().apply(0) instanceof AttributeReference h)
+                || !h.exprId().equals(ref.exprId())) {
+            return none;
+        }
+        for (int i = 0; i < input.size(); i++) {
+            if (input.get(i).exprId().equals(ref.exprId()) && input.get(i).dataType().equals(ref.dataType())) {
+                return new long[] {i, xx.seed()};
+            }
+        }
+        return none;
+    }
+
+    private static Expression unalias(Expression e) {
+        return e instanceof Alias a ? a.child() : e;
+    }
+
     /** The scan's batches (on the driver only). */
     public RDD<ColumnarBatch> batches() {
         return batches;
+    }
+
+    /** Are the key's hashes computed from its column's vector ({@link #hashedColumn}), not by the projection? (tests) */
+    boolean hashesFromColumn() {
+        return hashedColumn >= 0;
     }
 
     /** What is read, for the log: the scan's name. */
@@ -158,6 +205,10 @@ public final class ColumnarScan implements Serializable {
         long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
         long[] bits = new long[0];       // a one-number key: the batch's rows' key bits
         boolean[] nulls = new boolean[0];
+        // A one-number key whose cells are all double columns: where the plain run from each row ends (the first row
+        // after it with a null, a NaN or an infinite value; the row itself where it has one), for plainRun.
+        final boolean allDoubles = allDoubles();
+        int[] runEnd = new int[0];
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
         final boolean[] direct = new boolean[cells.length];   // a double column of this batch without nulls: read with no null check
@@ -172,6 +223,11 @@ public final class ColumnarScan implements Serializable {
             project.initialize(org.apache.spark.TaskContext.getPartitionId());
             hashOf.initialize(org.apache.spark.TaskContext.getPartitionId());
             if (keyAndHash != null) keyAndHash.initialize(org.apache.spark.TaskContext.getPartitionId());
+        }
+
+        boolean allDoubles() {
+            for (boolean d : doubles) if (!d) return false;
+            return true;
         }
 
         GroupPacker.GroupKeys oneNumberKey() {
@@ -196,9 +252,13 @@ public final class ColumnarScan implements Serializable {
                     hashes = new long[rows];
                     bits = new long[oneNumber == null ? 0 : rows];
                     nulls = new boolean[bits.length];
+                    runEnd = new int[oneNumber != null && allDoubles ? rows : 0];
                 }
+                if (runEnd.length > 0) findRuns();
                 if (oneNumber == null) {
                     for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
+                } else if (hashedColumn >= 0) {
+                    hashColumn(batch.column(hashedColumn));
                 } else {
                     for (int i = 0; i < rows; i++) {
                         InternalRow kh = keyAndHash.apply(batch.getRow(i));
@@ -211,6 +271,88 @@ public final class ColumnarScan implements Serializable {
             batchRow = batch.getRow(row);
             key = null;
             return true;
+        }
+
+        /**
+         * A one-number key that is a long or int column hashed by {@code xxhash64} alone: its bits and hashes straight from
+         * the column's vector (what the projection gives: {@link GroupPacker.GroupKeys#bits}, {@code XxHash64}'s value),
+         * with no row and no generated projection a row.
+         */
+        void hashColumn(ColumnVector v) {
+            boolean hasNull = v.hasNull();
+            boolean isLong = v.dataType() instanceof org.apache.spark.sql.types.LongType;
+            for (int i = 0; i < rows; i++) {
+                if (hasNull && v.isNullAt(i)) {
+                    nulls[i] = true;
+                    bits[i] = 0x7ff8deadL;
+                    hashes[i] = hashSeed;
+                } else if (isLong) {
+                    long x = v.getLong(i);
+                    nulls[i] = false;
+                    bits[i] = x;
+                    hashes[i] = XXH64.hashLong(x, hashSeed);
+                } else {
+                    int x = v.getInt(i);
+                    nulls[i] = false;
+                    bits[i] = x;
+                    hashes[i] = XXH64.hashInt(x, hashSeed);
+                }
+            }
+        }
+
+        /**
+         * The batch's plain runs ({@link GroupPacker.Feed#plainRun}): a row is plain where every cell is a finite double
+         * (not null). Each column is checked in one pass over its vector; runEnd then marks where each row's run ends.
+         */
+        void findRuns() {
+            int[] end = runEnd;
+            for (int i = 0; i < rows; i++) end[i] = rows;
+            for (int c = 0; c < vectors.length; c++) {
+                ColumnVector v = vectors[c];
+                if (direct[c]) {
+                    for (int i = 0; i < rows; i++) if (!Double.isFinite(v.getDouble(i))) end[i] = i;
+                } else {
+                    for (int i = 0; i < rows; i++) if (v.isNullAt(i) || !Double.isFinite(v.getDouble(i))) end[i] = i;
+                }
+            }
+            for (int i = rows - 2; i >= 0; i--) if (end[i] != i) end[i] = end[i + 1];
+        }
+
+        @Override
+        int plainRun() {
+            return runEnd.length > 0 ? runEnd[row] - row : 0;
+        }
+
+        @Override
+        long hashAt(int d) {
+            return hashes[row + d];
+        }
+
+        @Override
+        boolean keyNullAt(int d) {
+            return nulls[row + d];
+        }
+
+        @Override
+        long keyBitsAt(int d) {
+            return bits[row + d];
+        }
+
+        /** Column by column: a tight loop over one vector at a time (the row-by-row read made six calls and checks a row). */
+        @Override
+        void runValues(double[] into, int[] at, int n) {
+            for (int c = 0; c < vectors.length; c++) {
+                ColumnVector v = vectors[c];
+                int first = row;
+                for (int d = 0; d < n; d++) into[at[d] + c] = v.getDouble(first + d);
+            }
+        }
+
+        @Override
+        boolean skip(int n) {
+            if (n <= 0) return true;
+            row += n - 1;
+            return advance();
         }
 
         @Override

@@ -223,6 +223,62 @@ class ColumnarMapSideTest extends SparkSuite {
         }
     }
 
+    /**
+     * A one-number key whose cells are all double columns: the columnar read holds a batch's plain runs (rows of finite
+     * doubles only) column by column ({@code Feed.plainRun}), the other rows row by row. Against the row read, with bad
+     * cells of each kind: a null y or x0 (columns read with null checks), a NaN or infinite y, a NaN x1 (a column
+     * without nulls, read with no null check), runs cut by the budget's flushes (tiny buffers) and by hash ties; a long and an int key hashed from the column.
+     */
+    @Test
+    void aOneNumberKeyOfDoubleCellsGivesTheSameBitsColumnarAndAsRowsWithBadCellsAndTinyBuffers() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (Row r : rows()) {
+            String sku = r.getString(1);
+            Long shop = r.getInt(0) == 2 && sku.equals("k4") ? null : r.getInt(0) * 1_000_000_007L + sku.hashCode();
+            Double x0 = r.isNullAt(3) ? null : (double) r.getFloat(3);
+            Double x1 = r.isNullAt(4) ? Double.NaN : ((BigDecimal) r.get(4)).doubleValue();
+            Integer store = shop == null ? null : r.getInt(0);
+            rows.add(RowFactory.create(shop, r.get(2), x0, x1, (double) r.getInt(5), store));
+        }
+        StructType schema = new StructType().add("shop", DataTypes.LongType).add("y", DataTypes.DoubleType)
+                .add("x0", DataTypes.DoubleType).add("x1", DataTypes.DoubleType).add("n", DataTypes.DoubleType)
+                .add("store", DataTypes.IntegerType);
+        Path in = dir.resolve("in-doubles.parquet");
+        spark().createDataFrame(rows, schema).repartition(3).write().parquet(in.toString());
+        assertThat(rows.stream().filter(r -> r.isNullAt(0)).count()).isPositive();
+        assertThat(rows.stream().filter(r -> Double.isNaN(r.getDouble(3))).count()).isPositive();
+        String loss = "(y - (b + dot(w, x) + c * n))^2";
+        Function<Column[], Column> xx = functions::xxhash64;
+        Function<Column[], Column> tied = keys -> functions.pmod(functions.hash(keys), functions.lit(3));
+        for (Object[] v : new Object[][] {{xx, GroupPacker.BUDGET, GroupPacker.CHUNK}, {tied, 40, 5}, {xx, 64, 3}, {xx, 7, 1}}) {
+            @SuppressWarnings("unchecked") Function<Column[], Column> hash = (Function<Column[], Column>) v[0];
+            int budget = (int) v[1];
+            int chunk = (int) v[2];
+            String tag = budget + "-" + chunk + "-" + (hash == xx ? "xx" : "tied");
+            Map<String, String> rowsRead = run(config(in, "parquet", dir.resolve("doubles-rows-" + tag), loss, "b, w[2], c", "shop"),
+                    hash, budget, chunk, false, true);
+            Map<String, String> columnar = run(config(in, "parquet", dir.resolve("doubles-columnar-" + tag), loss, "b, w[2], c", "shop"),
+                    hash, budget, chunk, true, true);
+            assertThat(columnar).as(tag).isEqualTo(rowsRead);
+            assertThat(columnar).as(tag).hasSizeGreaterThan(20);
+        }
+        // The job's own hash of a long or int key is computed from the column's vector; another hash by the projection.
+        for (String key : List.of("shop", "store")) {
+            for (Function<Column[], Column> hash : List.of(xx, tied)) {
+                GroupedTrainJob.Prepared p = GroupedTrainJob.prepare(spark(), GroupedTrainConfig.parse(tapeline.job.config.ConfigFile.read(
+                        config(in, "parquet", dir.resolve("probe"), loss, "b, w[2], c", key), List.of(), new ArrayList<>()), new ArrayList<>()));
+                ColumnarScan scan = ColumnarScan.of(GroupedTrainJob.select(p, hash), 1, GroupedTrainJob.selectedCells(p)).orElseThrow();
+                assertThat(scan.hashesFromColumn()).as(key).isEqualTo(hash == xx);
+            }
+        }
+        // An int key (and a null one), its hash from the column's vector: the same bits as the rows' projection.
+        Map<String, String> rowsRead = run(config(in, "parquet", dir.resolve("store-rows"), loss, "b, w[2], c", "store"),
+                xx, 64, 3, false, true);
+        Map<String, String> columnar = run(config(in, "parquet", dir.resolve("store-columnar"), loss, "b, w[2], c", "store"),
+                xx, 64, 3, true, true);
+        assertThat(columnar).isEqualTo(rowsRead).hasSize(6);
+    }
+
     @Test
     void arrayCellsGiveTheSameBitsColumnarAndAsRowsAndAsJson() throws Exception {
         // x as array<double>: a null array, one of the wrong length, a null element, a NaN element are bad cells; so are
