@@ -156,74 +156,55 @@ final class NewtonStep implements StepRule {
         return divergence(p, cost, gradNorm, newton);
     }
 
-    /**
-     * One step of every running lane: {@code values[k][p]} move in place. The loops over lanes only
-     * call a method a lane ({@link #begin}, {@link #propose}, {@link #judge}, {@link #decide},
-     * {@link #settle}): each is called lanes times an iteration and so compiled early as a method,
-     * where this method, called once an iteration, would be compiled on stack replacement, late,
-     * with the lanes' arithmetic inlined (and recompiled after each profile_predicate deoptimisation:
-     * BENCHMARKS.md, issue 23, session 26). The same operations in the same order per lane.
-     */
+    /** One step of every running lane: {@code values[k][p]} move in place. */
     void step(double[][] values, int active, Newton settings) {
         evaluate();
         double[] cost = tape.valueBuffer(costNode);
-        for (int p = 0; p < active; p++) begin(p, cost, values, settings);
+        for (int p = 0; p < active; p++) {
+            cost0[p] = cost[p];
+            norm0[p] = gradNorm(p);
+            direction(p);
+            for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
+            t[p] = settings.initialStep(p);
+            searching[p] = true;
+        }
         int left = active;
         for (int trial = 0; trial <= BACKTRACKS && left > 0; trial++) {
-            for (int p = 0; p < active; p++) if (searching[p]) propose(p, values);
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
+            }
             trialCosts(searching, active);
             boolean byGradient = false;
-            for (int p = 0; p < active; p++) if (searching[p]) byGradient |= judge(p, cost, settings);
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                judged[p] = NewtonAcceptance.byCost(cost0[p], cost[p], t[p], slope[p], settings.armijo(p), dtype);
+                byGradient |= judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
+            }
             // Only near the optimum: the whole tape's forward pass (the derivative program's nodes hold the
             // gradient), for the lanes whose cost cannot judge the trial.
             if (byGradient) trialGradients(searching, active);
-            for (int p = 0; p < active; p++) if (searching[p] && decide(p)) left--;
+            for (int p = 0; p < active; p++) {
+                if (!searching[p]) continue;
+                boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
+                        || (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT
+                            && NewtonAcceptance.byGradient(norm0[p], trialGradNorm(p), t[p]));
+                if (take) {
+                    searching[p] = false;
+                    left--;
+                } else {
+                    t[p] *= 0.5;
+                }
+            }
         }
-        for (int p = 0; p < active; p++) settle(p, cost, values, settings);
-    }
-
-    /** Lane p's start of a step: its cost and gradient norm, Newton's direction, the point to search from. */
-    private void begin(int p, double[] cost, double[][] values, Newton settings) {
-        cost0[p] = cost[p];
-        norm0[p] = gradNorm(p);
-        direction(p);
-        for (int k = 0; k < m; k++) x0[k][p] = values[k][p];
-        t[p] = settings.initialStep(p);
-        searching[p] = true;
-    }
-
-    /** Lane p's trial point {@code x0 + t d}. */
-    private void propose(int p, double[][] values) {
-        for (int k = 0; k < m; k++) values[k][p] = dtype.round(x0[k][p] + t[p] * d[k][p]);
-    }
-
-    /** Lane p's trial judged by its cost; whether it needs the trial's gradient to be judged. */
-    private boolean judge(int p, double[] cost, Newton settings) {
-        judged[p] = NewtonAcceptance.byCost(cost0[p], cost[p], t[p], slope[p], settings.armijo(p), dtype);
-        return judged[p] == NewtonAcceptance.Judged.BY_GRADIENT;
-    }
-
-    /** Whether lane p takes its trial (and stops searching); else its step is halved. */
-    private boolean decide(int p) {
-        boolean take = judged[p] == NewtonAcceptance.Judged.TAKE
-                || (judged[p] == NewtonAcceptance.Judged.BY_GRADIENT
-                    && NewtonAcceptance.byGradient(norm0[p], trialGradNorm(p), t[p]));
-        if (take) {
-            searching[p] = false;
-            return true;
+        for (int p = 0; p < active; p++) {
+            boolean moved = !searching[p];
+            if (!moved) {
+                for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no decrease found: stay
+            }
+            // d.H.d <= 0: the Hessian is not positive definite and nothing along d curves back up.
+            settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], norm0[p]);
         }
-        t[p] *= 0.5;
-        return false;
-    }
-
-    /** Lane p's end of a step: back to its start where no trial was taken; the curvature watch told. */
-    private void settle(int p, double[] cost, double[][] values, Newton settings) {
-        boolean moved = !searching[p];
-        if (!moved) {
-            for (int k = 0; k < m; k++) values[k][p] = x0[k][p]; // no decrease found: stay
-        }
-        // d.H.d <= 0: the Hessian is not positive definite and nothing along d curves back up.
-        settings.track(p, moved && cost[p] < cost0[p] && bend[p] <= 0, cost0[p], norm0[p]);
     }
 
     /**
