@@ -174,17 +174,6 @@ public final class BlockRun implements Serializable {
     }
 
     /** Copies the valid lanes of {@code from} into {@code to}, rounded to the dtype. */
-    /**
-     * Whether the first {@code lanes} values are all finite. A method of its own, called once a
-     * column (1,200 a block for six 200-point array inputs): compiled early by its calls, where the
-     * loop inside {@link #start} (run once a block) waited for a compilation on stack replacement.
-     */
-    private static boolean allFinite(double[] col, int lanes) {
-        boolean finite = true;
-        for (int i = 0; i < lanes; i++) finite &= Double.isFinite(col[i]);
-        return finite;
-    }
-
     private static void load(double[] from, int[] valid, double[] to, DType dtype) {
         int n = valid.length;
         if (n > 0 && valid[n - 1] == n - 1) {
@@ -307,7 +296,9 @@ public final class BlockRun implements Serializable {
             for (int c = 0; c < cols.length; c++) {
                 checkLength(cols[c], lanes, "input " + e.getKey());
                 double[] col = cols[c];
-                if (allFinite(col, lanes)) continue; // the usual column: no label, no look at why[]
+                boolean finite = true;
+                for (int i = 0; i < lanes; i++) finite &= Double.isFinite(col[i]);
+                if (finite) continue; // the usual column: no label, no look at why[]
                 String label = cols.length == 1 ? e.getKey() : e.getKey() + "[" + c + "]";
                 for (int i = 0; i < lanes; i++) {
                     if (why[i] == null && !Double.isFinite(col[i])) why[i] = "input " + label + " is " + col[i];

@@ -340,20 +340,14 @@ final class ElementTape implements Serializable {
                 // lanes wrote a cache line per value, n doubles apart).
                 double[][] from = new double[n][];
                 for (int i = 0; i < n; i++) from[i] = rowTape.valueBuffer(rowInputs[j][i]);
-                for (int p0 = 0; p0 < lanes; p0 += TILE) transposeTile(from, to, n, p0, Math.min(lanes, p0 + TILE));
+                for (int p0 = 0; p0 < lanes; p0 += TILE) {
+                    int p1 = Math.min(lanes, p0 + TILE);
+                    for (int i = 0; i < n; i++) {
+                        double[] f = from[i];
+                        for (int p = p0; p < p1; p++) to[p * n + i] = f[p];
+                    }
+                }
                 byRow[j] = to;
-            }
-        }
-
-        /**
-         * Lanes {@code [p0, p1)} of every element's buffer into their rows. A method of its own, called
-         * once a tile: the JIT compiles it early by its calls, where the constructor's loop (run once a
-         * block) waited for a compilation on stack replacement (15% of a logistic job's engine samples).
-         */
-        private static void transposeTile(double[][] from, double[] to, int n, int p0, int p1) {
-            for (int i = 0; i < n; i++) {
-                double[] f = from[i];
-                for (int p = p0; p < p1; p++) to[p * n + i] = f[p];
             }
         }
 
@@ -381,26 +375,25 @@ final class ElementTape implements Serializable {
      * leaves and sets its active lanes; returns the number of rows in the chunk.
      */
     private int load(Rows in, double[][] values, int[] rows, int c0, int count) {
+        int m = vars.length;
         int rc = Math.min(this.rows, count - c0);
-        // Row by row, a method a row: compiled early by its calls, not this loop on stack replacement
-        // (a chunk's loop runs a few times a pass). Copies only, to places no other row writes: the
-        // same values in whichever order.
-        for (int q = 0; q < rc; q++) loadRow(in, values, rows[c0 + q], q);
-        tape.setActiveLanes(rc * n);
-        return rc;
-    }
-
-    /** Row p's variables and inputs into the chunk's element lanes {@code [q n, q n + n)}. */
-    private void loadRow(Rows in, double[][] values, int p, int q) {
-        int at = q * n;
-        for (int k = 0; k < vars.length; k++) java.util.Arrays.fill(tape.valueBuffer(vars[k]), at, at + n, values[k][p]);
+        for (int k = 0; k < m; k++) {
+            double[] v = tape.valueBuffer(vars[k]);
+            double[] from = values[k];
+            for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[rows[c0 + q]]);
+        }
         for (int j = 0; j < inputs.length; j++) {
+            double[] v = tape.valueBuffer(inputs[j]);
             double[] from = in.byRow[j];
             if (from == null) continue; // an input the residual does not read
-            double[] v = tape.valueBuffer(inputs[j]);
-            if (rowInputs[j].length == 1) java.util.Arrays.fill(v, at, at + n, from[p]);
-            else System.arraycopy(from, p * n, v, at, n);
+            if (rowInputs[j].length == 1) {
+                for (int q = 0; q < rc; q++) java.util.Arrays.fill(v, q * n, q * n + n, from[rows[c0 + q]]);
+            } else {
+                for (int q = 0; q < rc; q++) System.arraycopy(from, rows[c0 + q] * n, v, q * n, n);
+            }
         }
+        tape.setActiveLanes(rc * n);
+        return rc;
     }
 
     /** Row p's cost: the chunk's body values {@code b[q n .. q n + n)} summed in the elements' order (the unrolled chain's bits). */
