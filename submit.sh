@@ -161,17 +161,17 @@ if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   [[ -n "$master" ]] && args+=("spark.master=$master")
   # Loopback unless told otherwise: an embedded run needs no network.
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-  case "${TAPELINE_JIT:-auto}" in
+  case "${TAPELINE_JIT:-default}" in
     auto|tapeline|default) ;;
     *) echo "tapeline: TAPELINE_JIT='$TAPELINE_JIT': expected auto, tapeline or default (docs/jit.md)" >&2; exit 2 ;;
   esac
   cds_setup
   set +e
-  # -Dtapeline.jit: C2 for tapeline's code only on a machine of up to 4 cores (auto), always (tapeline) or
-  # never (default); the job applies it (tapeline.job.Jit, docs/jit.md).
+  # -Dtapeline.jit: the JVM's own JIT (default, the default), or C2 for tapeline's code only on a machine of up
+  # to 4 cores (auto) or always (tapeline): opt-in, it helps per-row fits and hurts grouped solves (docs/jit.md).
   # (the archive's flags before the user's, so that an -Xlog:cds of theirs is heard)
   # shellcheck disable=SC2086 # java_flags is a list of flags
-  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} "-Dtapeline.jit=${TAPELINE_JIT:-auto}" ${TAPELINE_JAVA_OPTS:-} \
+  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} "-Dtapeline.jit=${TAPELINE_JIT:-default}" ${TAPELINE_JAVA_OPTS:-} \
     -Dlog4j2.configurationFile="$log_conf" \
     -cp "$jar:$lib/*" tapeline.job.Main "$conf" ${args[@]+"${args[@]}"}
   rc=$?
