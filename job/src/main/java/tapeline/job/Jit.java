@@ -19,14 +19,14 @@ import javax.management.ObjectName;
  * compiler directives of {@code jit-directives.json} (a resource next to this class) to the running
  * JVM: C2 compiles tapeline's engine, its job code and the kernels it generates; every other method
  * that gets hot is compiled by C1 without profiling, as {@code -XX:TieredStopAtLevel=1} would compile
- * it. The hot loops keep C2's speed; the rest of the JIT's work shrinks. Results are the same bits
+ * it. tapeline's own methods keep C2; the rest of the JIT's work shrinks. Results are the same bits
  * either way (Java 17's floating point is strict in the interpreter, C1 and C2 alike).
  *
  * <p>Opt-in: {@code submit.sh} passes {@code -Dtapeline.jit=} the value of {@code TAPELINE_JIT}, {@code default}
  * when unset. Measured quiet on 2 cores (BENCHMARKS.md, session 26) it halves a per-row exp3 job's engine time,
- * but it slows the grouped solve (C2 will not inline a JDK method it was told not to compile) and a job whose
- * CSV output formats many doubles (the JDK's {@code Double.toString} left to C1). {@code auto} adds the directives when the master is {@code local} and the
- * machine has at most {@link #SMALL_MACHINE} cores and the JVM was given no compiler flags of the
+ * but it slows the grouped solve and a job whose CSV output formats many doubles (C2 will not inline a method
+ * it was told not to compile, and the libraries' hot code stays C1's). {@code auto} adds the directives when
+ * the master is {@code local} and the machine has at most {@link #SMALL_MACHINE} cores and the JVM was given no compiler flags of the
  * user's own; {@code tapeline} adds them whenever the master is {@code local}; {@code default} never.
  * Without the property (spark-submit, tests, a user's own program) nothing changes.
  *
