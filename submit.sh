@@ -74,6 +74,18 @@ if [[ -z "$master" ]]; then
   master="$(sed -n 's/^[[:space:]]*spark\.master[[:space:]]*[=:][[:space:]]*//p' "$conf" | tail -n 1 | sed 's/[[:space:]]*$//')"
 fi
 
+# A key's value as the job will see it, for submit.sh's own choices: the last key=value argument, else the
+# config file's last line for the key (key = value or key: value, as java.util.Properties reads them).
+conf_value() {
+  local a v="" found=""
+  for a in ${args[@]+"${args[@]}"}; do
+    if [[ "$a" == "$1="* ]]; then v="${a#"$1"=}"; found=1; fi
+  done
+  [[ -n "$found" ]] || v="$(sed -n "s/^[[:space:]]*${1//./\\.}[[:space:]]*[=:][[:space:]]*//p" "$conf" | tail -n 1)"
+  v="${v#"${v%%[![:space:]]*}"}"
+  printf '%s' "${v%"${v##*[![:space:]]}"}"
+}
+
 # Picks the jar of a line: builds it when it is missing (the default line only: another line not built
 # is an error that says how to build it) or when a source or pom is newer than it.
 use_line() {
@@ -161,17 +173,30 @@ if [[ -z "$master" || "$master" == local || "$master" == local\[* ]]; then
   [[ -n "$master" ]] && args+=("spark.master=$master")
   # Loopback unless told otherwise: an embedded run needs no network.
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-  case "${TAPELINE_JIT:-default}" in
-    auto|tapeline|default) ;;
-    *) echo "tapeline: TAPELINE_JIT='$TAPELINE_JIT': expected auto, tapeline or default (docs/jit.md)" >&2; exit 2 ;;
+  # The JIT (docs/jit.md): a grouped fit (job = train with group.by) on a machine of up to 4 cores starts
+  # with C1 alone (auto, the default), which compiles the JDK's, Spark's and tapeline's hot code once,
+  # quickly, where C2's thread would take a core from the tasks for most of the run; c1: any run;
+  # default: the JVM's own tiered compilation. A compiler flag of the user's own in TAPELINE_JAVA_OPTS
+  # wins over auto.
+  jit="${TAPELINE_JIT:-auto}"
+  jit_flags=()
+  case "$jit" in
+    c1) jit_flags=(-XX:TieredStopAtLevel=1) ;;
+    auto)
+      case " ${TAPELINE_JAVA_OPTS:-} " in
+        *TieredStopAtLevel*|*TieredCompilation*|*CompilerDirectivesFile*|*-Xint*|*-Xcomp*|*CompileThresholdScaling*) ;;
+        *) if [[ "$(conf_value job)" == train && -n "$(conf_value group.by)" && "$(nproc 2>/dev/null || echo 1)" -le 4 ]]; then
+             jit_flags=(-XX:TieredStopAtLevel=1)
+           fi ;;
+      esac ;;
+    default) ;;
+    *) echo "tapeline: TAPELINE_JIT='$TAPELINE_JIT': expected auto, c1 or default (docs/jit.md)" >&2; exit 2 ;;
   esac
   cds_setup
   set +e
-  # -Dtapeline.jit: the JVM's own JIT (default, the default), or C2 for tapeline's code only on a machine of up
-  # to 4 cores (auto) or always (tapeline): opt-in, it helps per-row fits and hurts grouped solves (docs/jit.md).
   # (the archive's flags before the user's, so that an -Xlog:cds of theirs is heard)
   # shellcheck disable=SC2086 # java_flags is a list of flags
-  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} "-Dtapeline.jit=${TAPELINE_JIT:-default}" ${TAPELINE_JAVA_OPTS:-} \
+  "$java" $java_flags ${cds_flags[@]+"${cds_flags[@]}"} "-Dtapeline.jit=$jit" ${jit_flags[@]+"${jit_flags[@]}"} ${TAPELINE_JAVA_OPTS:-} \
     -Dlog4j2.configurationFile="$log_conf" \
     -cp "$jar:$lib/*" tapeline.job.Main "$conf" ${args[@]+"${args[@]}"}
   rc=$?

@@ -80,6 +80,10 @@ if [ "${TAPELINE_CDS:-1}" != 0 ]; then
   a="$(ls -t job/target/cds/tapeline-jdk*.jsa 2>/dev/null | head -n 1 || true)"
   [ -z "$a" ] || cds=("-XX:SharedArchiveFile=$a" -Xshare:auto "-Xlog:cds=info:file=$work/cds-cm3job.log")
 fi
+# The commons-math3 job's JVM compiles as submit.sh's embedded sweep does (docs/jit.md): C1 alone with
+# TAPELINE_JIT=c1, else the JVM's own (auto keeps it for a sweep); TAPELINE_JAVA_OPTS reach both.
+jit=()
+[ "${TAPELINE_JIT:-auto}" != c1 ] || jit=(-XX:TieredStopAtLevel=1)
 
 # A key's seconds in microseconds, from a peer's "key seconds" lines (defined here: ENGINE_ONLY needs it too).
 us() { awk -v k="$1" '$1 == k {printf "%.1f", $2 * 1e6}' "$2"; }
@@ -117,7 +121,7 @@ for problem in $problems; do
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     /usr/bin/time -f '%U %S' -o "$work/time-cm3job.txt" \
-      java $opens ${cds[@]+"${cds[@]}"} -Dlog4j2.configurationFile=conf/log4j2.properties \
+      java $opens ${cds[@]+"${cds[@]}"} ${jit[@]+"${jit[@]}"} ${TAPELINE_JAVA_OPTS:-} -Dlog4j2.configurationFile=conf/log4j2.properties \
         -cp "$PWD/job/target/tapeline-job_2.12-0.1.0-SNAPSHOT.jar:$PWD/job/target/lib/*:$work/classes" \
         RowFitPeer cm3job "$work/$problem.parquet" "$work/out-cm3job" "local[2]" > "$work/cm3job.txt" 2> "$work/log-cm3job.txt" \
       || { cat "$work/log-cm3job.txt" >&2; exit 1; }

@@ -1,133 +1,100 @@
 package tapeline.job;
 
-import java.io.IOException;
-import java.io.InputStream;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import javax.management.JMException;
-import javax.management.ObjectName;
 
 /**
- * C2 for tapeline's code only, in an embedded run on a small machine (docs/jit.md).
+ * Which JIT an embedded run was started with, for its log (docs/jit.md).
  *
- * <p>A job is a short-lived JVM, and on 2 cores HotSpot's C2 compiler thread takes a core from the
- * tasks for most of it, mostly compiling the JDK's, Spark's and Parquet's code. This adds the HotSpot
- * compiler directives of {@code jit-directives.json} (a resource next to this class) to the running
- * JVM: C2 compiles tapeline's engine, its job code and the kernels it generates; every other method
- * that gets hot is compiled by C1 without profiling, as {@code -XX:TieredStopAtLevel=1} would compile
- * it. tapeline's own methods keep C2; the rest of the JIT's work shrinks. Results are the same bits
- * either way (Java 17's floating point is strict in the interpreter, C1 and C2 alike).
+ * <p>A job is a short-lived JVM, and on a small machine HotSpot's C2 compiler thread takes a core from
+ * the tasks for most of a run, compiling the JDK's, Spark's, Parquet's and tapeline's hot code and
+ * recompiling it as its profiles change. {@code submit.sh} therefore starts an embedded grouped fit
+ * ({@code job = train} with {@code group.by}, a {@code local} master) on a machine of up to {@link
+ * #SMALL_MACHINE} cores with {@code -XX:TieredStopAtLevel=1}: C1 alone compiles every hot method once,
+ * quickly, without profiling. Measured on 2 cores (BENCHMARKS.md, session 27) a grouped run at issue
+ * 21's size takes 15-20% less wall. Other jobs keep the JVM's own JIT: a per-row sweep of 20,000 rows
+ * gains as much, but one of 400,000 loses 35-45% (its rows' reading and writing run hot in C1's slower
+ * code). Results are the same bits either way (Java 17's floating point is strict in the interpreter,
+ * C1 and C2).
  *
- * <p>Opt-in: {@code submit.sh} passes {@code -Dtapeline.jit=} the value of {@code TAPELINE_JIT}, {@code default}
- * when unset. Measured quiet on 2 cores (BENCHMARKS.md, session 26) it halves a per-row exp3 job's engine time,
- * but it slows the grouped solve and a job whose CSV output formats many doubles (C2 will not inline a method
- * it was told not to compile, and the libraries' hot code stays C1's). {@code auto} adds the directives when
- * the master is {@code local} and the machine has at most {@link #SMALL_MACHINE} cores and the JVM was given no compiler flags of the
- * user's own; {@code tapeline} adds them whenever the master is {@code local}; {@code default} never.
- * Without the property (spark-submit, tests, a user's own program) nothing changes.
+ * <p>{@code TAPELINE_JIT} chooses: {@code auto} (the default) C1 alone for a grouped fit on up to {@link
+ * #SMALL_MACHINE} cores unless the user's {@code TAPELINE_JAVA_OPTS} hold a compiler flag of their own,
+ * {@code c1} C1 alone for any embedded run, {@code default} the JVM's own tiered compilation. {@code submit.sh} applies the
+ * rule (the flag must be on the JVM's command line) and passes the choice as {@code -Dtapeline.jit};
+ * this class reads back what the JVM actually runs with, for the log. A cluster run ({@code
+ * spark-submit}), the tests and a user's own program keep their JVM's JIT.
  *
  * <pre>{@code
- * Jit.choose("auto", "local[2]", 2, List.of()) // Optional.empty(): add the directives
+ * Jit.describe("auto", true, 2, List.of(), "1")
+ * // "JIT: C1 only (-XX:TieredStopAtLevel=1; TAPELINE_JIT=auto: a grouped fit on 2 cores; ...)"
  * }</pre>
  */
 final class Jit {
     /** The system property {@code submit.sh} sets from {@code TAPELINE_JIT}. */
     static final String PROPERTY = "tapeline.jit";
 
-    /** Up to this many cores {@code auto} adds the directives (measured on 2: BENCHMARKS.md). */
+    /** Up to this many cores {@code auto} starts a grouped fit on C1 alone (measured on 2: BENCHMARKS.md). */
     static final int SMALL_MACHINE = 4;
 
-    private static final String RESOURCE = "jit-directives.json";
-
     /** JVM options by which a user takes the JIT into their own hands; {@code auto} then leaves it. */
-    private static final List<String> USER_FLAGS = List.of("TieredStopAtLevel", "TieredCompilation",
+    static final List<String> USER_FLAGS = List.of("TieredStopAtLevel", "TieredCompilation",
             "CompilerDirectivesFile", "-Xint", "-Xcomp", "CompileThresholdScaling");
 
     private Jit() {}
 
+    /** The first of the user's options that is a compiler flag of {@link #USER_FLAGS}, if any. */
+    static Optional<String> userFlag(List<String> options) {
+        return options.stream().filter(o -> USER_FLAGS.stream().anyMatch(o::contains)).findFirst();
+    }
+
     /**
-     * Why the directives are not added, or empty when they are.
+     * The log's line: the JIT this JVM runs with and why.
      *
-     * @param choice the property's value: {@code auto}, {@code tapeline} or {@code default}; null when not set
-     * @param master the run's Spark master
-     * @param cores the cores this JVM may use
-     * @param jvmArgs the JVM's options ({@code RuntimeMXBean.getInputArguments()})
-     * @throws IllegalArgumentException naming the value when the choice is none of the three
+     * @param choice the {@link #PROPERTY} value {@code submit.sh} passed
+     * @param groupedFit whether the run is a grouped fit ({@code job = train} with {@code group.by})
+     * @param cores the machine's cores
+     * @param userOptions the user's JVM options ({@code TAPELINE_JAVA_OPTS}, split at blanks)
+     * @param stopAtLevel the JVM's {@code TieredStopAtLevel}, as it reports it
      */
-    static Optional<String> choose(String choice, String master, int cores, List<String> jvmArgs) {
-        if (choice == null || choice.isBlank()) {
-            return Optional.of("not asked for (" + PROPERTY + " unset)");
-        }
-        String c = choice.trim().toLowerCase(Locale.ROOT);
-        if (!c.equals("auto") && !c.equals("tapeline") && !c.equals("default")) {
-            throw new IllegalArgumentException(
-                    "TAPELINE_JIT (" + PROPERTY + ") = '" + choice + "': expected auto, tapeline or default");
-        }
-        if (c.equals("default")) {
-            return Optional.of("TAPELINE_JIT=default");
-        }
-        if (!master.equals("local") && !master.startsWith("local[")) {
-            return Optional.of("master " + master + " is not embedded");
-        }
+    static String describe(String choice, boolean groupedFit, int cores, List<String> userOptions, String stopAtLevel) {
+        String c = normalise(choice);
+        boolean c1 = "1".equals(stopAtLevel);
+        String why;
         if (c.equals("auto")) {
-            if (cores > SMALL_MACHINE) {
-                return Optional.of(cores + " cores (auto: up to " + SMALL_MACHINE + ")");
-            }
-            for (String a : jvmArgs) {
-                for (String f : USER_FLAGS) {
-                    if (a.contains(f)) {
-                        return Optional.of("the JVM option " + a + " is the user's choice");
-                    }
-                }
-            }
+            Optional<String> own = userFlag(userOptions);
+            String on = cores + (cores == 1 ? " core" : " cores");
+            why = own.isPresent() ? "TAPELINE_JIT=auto: the JVM option " + own.get() + " is the user's choice"
+                    : !groupedFit ? "TAPELINE_JIT=auto: C1 alone is for grouped fits"
+                    : "TAPELINE_JIT=auto: a grouped fit on " + on + (cores > SMALL_MACHINE ? ", C1 alone up to " + SMALL_MACHINE : "");
+        } else {
+            why = "TAPELINE_JIT=" + c;
         }
-        return Optional.empty();
+        return (c1 ? "JIT: C1 only (-XX:TieredStopAtLevel=1; " + why + "; docs/jit.md; TAPELINE_JIT=default for the JVM's own)"
+                : "JIT: the JVM's own (TieredStopAtLevel=" + stopAtLevel + "; " + why + ")");
     }
 
-    /**
-     * Adds the directives to this JVM when {@link #choose} says so; returns a line for the log saying
-     * what was done. A JVM that cannot take them (no {@code jdk.management}, the command refused) runs on
-     * with its own JIT, and the line says why.
-     */
-    static String apply(String master) {
-        Optional<String> skip = choose(System.getProperty(PROPERTY), master, Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getRuntimeMXBean().getInputArguments());
-        if (skip.isPresent()) {
-            return "JIT: the JVM's own (" + skip.get() + ")";
-        }
+    /** {@link #describe} for this JVM. */
+    static String describe(boolean groupedFit) {
+        String level;
         try {
-            String answer = add();
-            return "JIT: C2 for tapeline's code only, C1 for the rest (" + answer.trim()
-                    + "; docs/jit.md; TAPELINE_JIT=default for the JVM's own)";
-        } catch (IOException | JMException | RuntimeException e) {
-            return "JIT: the JVM's own (its compiler directives could not be added: " + e + ")";
+            level = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("TieredStopAtLevel").getValue();
+        } catch (RuntimeException e) { // not HotSpot, or no jdk.management
+            level = "unknown";
         }
+        String userOptions = System.getenv().getOrDefault("TAPELINE_JAVA_OPTS", "").trim();
+        return describe(System.getProperty(PROPERTY), groupedFit, Runtime.getRuntime().availableProcessors(),
+                userOptions.isEmpty() ? List.of() : List.of(userOptions.split("\\s+")), level);
     }
 
-    /** The diagnostic command {@code Compiler.directives_add}, as {@code jcmd} runs it, on this JVM. */
-    private static String add() throws IOException, JMException {
-        Path file = Files.createTempFile("tapeline-jit", ".json");
-        try {
-            try (InputStream in = Jit.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new IOException("resource " + RESOURCE + " missing from the jar");
-                }
-                Files.write(file, in.readAllBytes());
-            }
-            Object answer = ManagementFactory.getPlatformMBeanServer().invoke(
-                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
-                    new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
-            String text = String.valueOf(answer);
-            if (!text.contains("directives added")) {
-                throw new IOException("Compiler.directives_add answered: " + text.trim());
-            }
-            return text;
-        } finally {
-            Files.deleteIfExists(file);
+    private static String normalise(String choice) {
+        String c = choice == null ? "" : choice.trim().toLowerCase(Locale.ROOT);
+        if (!c.equals("auto") && !c.equals("c1") && !c.equals("default")) {
+            throw new IllegalArgumentException(
+                    "TAPELINE_JIT (" + PROPERTY + ") = '" + choice + "': expected auto, c1 or default");
         }
+        return c;
     }
 }

@@ -136,6 +136,9 @@ public final class Main {
         SparkSession existing = runningSession();
         boolean owned = existing == null;
         SparkSession spark;
+        if (owned && System.getProperty(Jit.PROPERTY) != null) { // submit.sh's embedded runs (docs/jit.md)
+            LOG.info(Jit.describe(config instanceof GroupedTrainConfig));
+        }
         try {
             spark = owned ? start(config.appName(), config.spark()) : existing;
         } catch (RuntimeException e) {
@@ -208,9 +211,6 @@ public final class Main {
             conf.set("spark.ui.showConsoleProgress", "true"); // a long sweep shows its progress
         }
         local(conf);
-        if (System.getProperty(Jit.PROPERTY) != null) {
-            LOG.info(Jit.apply(conf.get("spark.master"))); // submit.sh's embedded runs (docs/jit.md)
-        }
         LOG.info("starting Spark: master {}, app {}", conf.get("spark.master"), appName);
         return SparkSession.builder().config(conf).getOrCreate();
     }

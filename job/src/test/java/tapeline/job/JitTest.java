@@ -6,46 +6,41 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** When an embedded run adds the compiler directives ({@link Jit#choose}); their effect: JitDirectivesIT. */
+/** The log's line for the JIT an embedded run started with ({@link Jit#describe}); submit.sh's rule itself: JitIT. */
 class JitTest {
-    private static final List<String> NO_ARGS = List.of("-Dtapeline.jit=auto", "-XX:SharedArchiveFile=x.jsa");
+    private static final List<String> NO_COMPILER_FLAGS = List.of("-Xmx8g", "-XX:+UseParallelGC");
 
     @Test
-    void autoAddsThemOnASmallMachineWithALocalMaster() {
-        for (String m : new String[] {"local", "local[2]", "local[*]", "local[2,2]"}) {
-            assertThat(Jit.choose("auto", m, 2, NO_ARGS)).as(m).isEmpty();
-        }
-        assertThat(Jit.choose(" AUTO ", "local[*]", Jit.SMALL_MACHINE, NO_ARGS)).isEmpty();
+    void c1AloneSaysSoAndWhy() {
+        assertThat(Jit.describe("auto", true, 2, NO_COMPILER_FLAGS, "1")).startsWith("JIT: C1 only (-XX:TieredStopAtLevel=1; ")
+                .contains("TAPELINE_JIT=auto: a grouped fit on 2 cores;").contains("TAPELINE_JIT=default for the JVM's own");
+        assertThat(Jit.describe(" C1 ", false, 64, NO_COMPILER_FLAGS, "1")).startsWith("JIT: C1 only").contains("TAPELINE_JIT=c1;");
+        assertThat(Jit.describe("auto", true, 1, NO_COMPILER_FLAGS, "1")).contains("on 1 core;");
     }
 
     @Test
-    void autoLeavesALargerMachineAndTheUsersOwnCompilerFlagsAlone() {
-        assertThat(Jit.choose("auto", "local[*]", Jit.SMALL_MACHINE + 1, NO_ARGS)).hasValueSatisfying(
-                why -> assertThat(why).contains("5 cores"));
-        for (String flag : new String[] {"-XX:TieredStopAtLevel=1", "-XX:-TieredCompilation", "-Xint",
+    void theJvmsOwnSaysWhichLevelAndWhy() {
+        assertThat(Jit.describe("default", true, 2, NO_COMPILER_FLAGS, "4")).isEqualTo("JIT: the JVM's own (TieredStopAtLevel=4; TAPELINE_JIT=default)");
+        assertThat(Jit.describe("auto", false, 2, NO_COMPILER_FLAGS, "4"))
+                .isEqualTo("JIT: the JVM's own (TieredStopAtLevel=4; TAPELINE_JIT=auto: C1 alone is for grouped fits)");
+        assertThat(Jit.describe("auto", true, 16, NO_COMPILER_FLAGS, "4")).contains("the JVM's own")
+                .contains("a grouped fit on 16 cores, C1 alone up to " + Jit.SMALL_MACHINE);
+    }
+
+    @Test
+    void theUsersOwnCompilerFlagIsNamed() {
+        for (String flag : new String[] {"-XX:TieredStopAtLevel=4", "-XX:-TieredCompilation", "-Xint",
                 "-XX:CompilerDirectivesFile=mine.json", "-XX:CompileThresholdScaling=0.5"}) {
-            assertThat(Jit.choose("auto", "local[2]", 2, List.of("-Xmx2g", flag))).as(flag)
-                    .hasValueSatisfying(why -> assertThat(why).contains(flag));
+            assertThat(Jit.userFlag(List.of("-Xmx2g", flag))).as(flag).hasValue(flag);
+            assertThat(Jit.describe("auto", true, 2, List.of("-Xmx2g", flag), "4")).as(flag)
+                    .contains("the JVM option " + flag + " is the user's choice");
         }
-    }
-
-    @Test
-    void tapelineAddsThemOnAnyLocalRunAndDefaultNever() {
-        assertThat(Jit.choose("tapeline", "local[*]", 64, List.of("-XX:TieredStopAtLevel=1"))).isEmpty();
-        assertThat(Jit.choose("default", "local[2]", 2, NO_ARGS)).hasValue("TAPELINE_JIT=default");
-    }
-
-    @Test
-    void aClusterMasterOrNoPropertyKeepsTheJvmsOwn() {
-        for (String m : new String[] {"spark://127.0.0.1:7077", "yarn", "local-cluster[2,1,1024]", "k8s://https://h:443"}) {
-            assertThat(Jit.choose("tapeline", m, 2, NO_ARGS)).as(m).hasValueSatisfying(why -> assertThat(why).contains(m));
-        }
-        assertThat(Jit.choose(null, "local[2]", 2, NO_ARGS)).hasValueSatisfying(why -> assertThat(why).contains("unset"));
+        assertThat(Jit.userFlag(NO_COMPILER_FLAGS)).isEmpty();
     }
 
     @Test
     void anUnknownChoiceIsAnErrorNamingIt() {
-        assertThatThrownBy(() -> Jit.choose("c1", "local[2]", 2, NO_ARGS)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'c1'").hasMessageContaining("auto, tapeline or default");
+        assertThatThrownBy(() -> Jit.describe("tapeline", true, 2, NO_COMPILER_FLAGS, "4")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'tapeline'").hasMessageContaining("auto, c1 or default");
     }
 }
