@@ -34,8 +34,10 @@ import tapeline.job.testing.SparkSuite;
  * {@code job/target/lib}, from which the cluster's Spark home is built. On the Spark line a build is
  * for (the Spark 4 build's cluster is a Spark 4 one). The tests tagged {@value #DEFAULT_LINE_ONLY} run
  * in the default line's build only ({@code .ci/run} excludes them from the Spark 4 leg, for time):
- * they run the same tapeline code as the others, at more rows and steps, or with the train job's
- * checkpoints, which the job's own tests cover on both lines.
+ * they run the same tapeline code as the others, at more rows and steps, with the train job's
+ * checkpoints (which the job's own tests cover on both lines), or test Spark's own machinery (a lost
+ * executor's tasks run again, the cluster's shared secret), which the seed sweep and the train job
+ * on the Spark 4 cluster pass through too.
  */
 class StandaloneClusterIT extends SparkSuite {
     /** The JUnit tag of the tests that {@code .ci/run} runs on the default Spark line only. */
@@ -82,6 +84,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     @Test
+    @Tag(DEFAULT_LINE_ONLY)
     void anExecutorKilledMidSweepChangesNothing() throws Exception {
         Path in = quadratics(40_000, 8);
         String[] keys = {"conf/bench-sweep.properties", "input.path=" + in, "input.format=parquet", "steps=4000"};
@@ -110,6 +113,7 @@ class StandaloneClusterIT extends SparkSuite {
     }
 
     @Test
+    @Tag(DEFAULT_LINE_ONLY)
     void aSubmissionWithoutTheSecretOrWithAWrongOneIsRefusedAndTheClusterServesOnAfterwards() {
         Path none = dir.resolve("no-secret");
         Path wrong = dir.resolve("wrong-secret");
@@ -161,11 +165,11 @@ class StandaloneClusterIT extends SparkSuite {
 
     @Test
     void theTrainJobOnTheClusterIsTheEmbeddedRunBitForBit() {
-        Path embedded = embedded("train", train("train-embedded", 100));
-        ClusterRun run = onCluster("train", Secret.RIGHT, concat(train("train-cluster", 100), "partitions=4"));
+        Path embedded = embedded("train", train("train-embedded", 40));
+        ClusterRun run = onCluster("train", Secret.RIGHT, concat(train("train-cluster", 40), "partitions=4"));
 
         assertThat(run.result().out()).contains("tapeline train");
-        assertEveryStepSawEveryRow(run.result().err(), 100);
+        assertEveryStepSawEveryRow(run.result().err(), 40);
         assertRanOnExecutors(run, 2);
         SameOutput.assertIdentical(spark(), embedded, run.output(), SameOutput.TRAIN);
     }
@@ -173,10 +177,10 @@ class StandaloneClusterIT extends SparkSuite {
     @Test
     @Tag(DEFAULT_LINE_ONLY)
     void anExecutorKilledMidTrainChangesNothing() throws Exception {
-        Path clean = embedded("train-kill", train("train-kill-embedded", 300));
+        Path clean = embedded("train-kill", train("train-kill-embedded", 150));
         Path out = dir.resolve("train-kill-cluster");
         try (Submission s = cluster.submit(dir, "train-kill-cluster", Secret.RIGHT,
-                withCluster(concat(train("train-kill-cluster", 300), "partitions=4"), out))) {
+                withCluster(concat(train("train-kill-cluster", 150), "partitions=4"), out))) {
             // A gradient pass is one short stage; any task of a stage past the 30th is mid-training.
             Executor victim = awaitExecutorMidTask(s, 30, 1, Duration.ofMinutes(3));
             victim.process().destroyForcibly(); // SIGKILL: its cached row blocks go with it
@@ -185,7 +189,7 @@ class StandaloneClusterIT extends SparkSuite {
             Submission.Result r = s.await(RUN_TIMEOUT);
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.err()).contains("Lost executor " + victim.id());
-            assertEveryStepSawEveryRow(r.err(), 300);
+            assertEveryStepSawEveryRow(r.err(), 150);
             SameOutput.assertIdentical(spark(), clean, out, SameOutput.TRAIN);
         }
     }
@@ -193,8 +197,8 @@ class StandaloneClusterIT extends SparkSuite {
     @Test
     @Tag(DEFAULT_LINE_ONLY)
     void aTrainDriverKilledMidWayResumesFromItsCheckpointToTheSameParameters() {
-        Path clean = embedded("train-resume", train("train-resume-embedded", 300));
-        String[] keys = concat(train("train-resume-cluster", 300), "checkpoint.every=20", "partitions=4");
+        Path clean = embedded("train-resume", train("train-resume-embedded", 150));
+        String[] keys = concat(train("train-resume-cluster", 150), "checkpoint.every=20", "partitions=4");
         Path out = dir.resolve("train-resume-cluster");
         try (Submission first = cluster.submit(dir, "train-resume-first", Secret.RIGHT, withCluster(keys, out))) {
             awaitLog(first, "checkpoint: step 60 written");
