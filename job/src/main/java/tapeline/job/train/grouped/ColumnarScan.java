@@ -205,10 +205,6 @@ public final class ColumnarScan implements Serializable {
         long[] hashes = new long[0];     // the batch's rows' hashes, for the packer's look ahead
         long[] bits = new long[0];       // a one-number key: the batch's rows' key bits
         boolean[] nulls = new boolean[0];
-        // A one-number key whose cells are all double columns: where the plain run from each row ends (the first row
-        // after it with a null, a NaN or an infinite value; the row itself where it has one), for plainRun.
-        final boolean allDoubles = allDoubles();
-        int[] runEnd = new int[0];
         final CellReader reader = new CellReader(schema);
         final ColumnVector[] vectors = new ColumnVector[cells.length];
         final boolean[] direct = new boolean[cells.length];   // a double column of this batch without nulls: read with no null check
@@ -223,11 +219,6 @@ public final class ColumnarScan implements Serializable {
             project.initialize(org.apache.spark.TaskContext.getPartitionId());
             hashOf.initialize(org.apache.spark.TaskContext.getPartitionId());
             if (keyAndHash != null) keyAndHash.initialize(org.apache.spark.TaskContext.getPartitionId());
-        }
-
-        boolean allDoubles() {
-            for (boolean d : doubles) if (!d) return false;
-            return true;
         }
 
         GroupPacker.GroupKeys oneNumberKey() {
@@ -252,9 +243,7 @@ public final class ColumnarScan implements Serializable {
                     hashes = new long[rows];
                     bits = new long[oneNumber == null ? 0 : rows];
                     nulls = new boolean[bits.length];
-                    runEnd = new int[oneNumber != null && allDoubles ? rows : 0];
                 }
-                if (runEnd.length > 0) findRuns();
                 if (oneNumber == null) {
                     for (int i = 0; i < rows; i++) hashes[i] = hashOf.apply(batch.getRow(i)).getLong(0);
                 } else if (hashedColumn >= 0) {
@@ -298,61 +287,6 @@ public final class ColumnarScan implements Serializable {
                     hashes[i] = XXH64.hashInt(x, hashSeed);
                 }
             }
-        }
-
-        /**
-         * The batch's plain runs ({@link GroupPacker.Feed#plainRun}): a row is plain where every cell is a finite double
-         * (not null). Each column is checked in one pass over its vector; runEnd then marks where each row's run ends.
-         */
-        void findRuns() {
-            int[] end = runEnd;
-            for (int i = 0; i < rows; i++) end[i] = rows;
-            for (int c = 0; c < vectors.length; c++) {
-                ColumnVector v = vectors[c];
-                if (direct[c]) {
-                    for (int i = 0; i < rows; i++) if (!Double.isFinite(v.getDouble(i))) end[i] = i;
-                } else {
-                    for (int i = 0; i < rows; i++) if (v.isNullAt(i) || !Double.isFinite(v.getDouble(i))) end[i] = i;
-                }
-            }
-            for (int i = rows - 2; i >= 0; i--) if (end[i] != i) end[i] = end[i + 1];
-        }
-
-        @Override
-        int plainRun() {
-            return runEnd.length > 0 ? runEnd[row] - row : 0;
-        }
-
-        @Override
-        long hashAt(int d) {
-            return hashes[row + d];
-        }
-
-        @Override
-        boolean keyNullAt(int d) {
-            return nulls[row + d];
-        }
-
-        @Override
-        long keyBitsAt(int d) {
-            return bits[row + d];
-        }
-
-        /** Column by column: a tight loop over one vector at a time (the row-by-row read made six calls and checks a row). */
-        @Override
-        void runValues(double[] into, int[] at, int n) {
-            for (int c = 0; c < vectors.length; c++) {
-                ColumnVector v = vectors[c];
-                int first = row;
-                for (int d = 0; d < n; d++) into[at[d] + c] = v.getDouble(first + d);
-            }
-        }
-
-        @Override
-        boolean skip(int n) {
-            if (n <= 0) return true;
-            row += n - 1;
-            return advance();
         }
 
         @Override

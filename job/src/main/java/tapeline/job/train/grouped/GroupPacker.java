@@ -198,46 +198,6 @@ public final class GroupPacker implements FlatMapFunction<Iterator<InternalRow>,
         long keyBits(GroupKeys keys) {
             return keys.bits(key());
         }
-
-        /**
-         * Rows from the current one on (it included), in one block of the feed, whose values are all finite doubles
-         * read as they are ({@link #values} would return null for each, with no reader): {@link RadixChunks} holds such
-         * a run by {@link #hashAt}, {@link #keyNullAt}, {@link #keyBitsAt} and {@link #runValues}, column by column, instead
-         * of row by row. 0 (the default): the feed is read row by row.
-         */
-        int plainRun() {
-            return 0;
-        }
-
-        /** In a {@link #plainRun}: the hash of the row {@code d} places after the current one. */
-        long hashAt(int d) {
-            throw new UnsupportedOperationException();
-        }
-
-        /** In a {@link #plainRun}: is that row's one-column key null? */
-        boolean keyNullAt(int d) {
-            throw new UnsupportedOperationException();
-        }
-
-        /** In a {@link #plainRun}: that row's {@link GroupKeys#bits}. */
-        long keyBitsAt(int d) {
-            throw new UnsupportedOperationException();
-        }
-
-        /**
-         * In a {@link #plainRun} of at least {@code n} rows: row {@code current + d}'s values into
-         * {@code into[at[d], at[d] + width)}, for each {@code d < n} (what {@link #values} writes, row by row).
-         */
-        void runValues(double[] into, int[] at, int n) {
-            throw new UnsupportedOperationException();
-        }
-
-        /** Moves {@code n} rows on (at most the current {@link #plainRun}), as {@code n} calls of {@link #advance}; false at the end. */
-        boolean skip(int n) {
-            boolean more = true;
-            for (int i = 0; i < n && more; i++) more = advance();
-            return more;
-        }
     }
 
     /** Rows of the selected frame (keys, used columns, hash), their cells read by {@link CellReader}. */

@@ -70,7 +70,6 @@ final class RadixChunks implements Iterator<InternalRow> {
     private final int[] badTail;
     private int bads;
 
-    private int[] runAt = new int[0]; // a plain run's rows' value offsets in the pool (holdRun)
     private boolean pending;         // the feed's current row is not held yet (it did not fit)
     private boolean ended;
     private boolean emitting;
@@ -181,20 +180,6 @@ final class RadixChunks implements Iterator<InternalRow> {
     /** Holds the feed's rows, from its current one, until one does not fit (it stays the current row) or the feed ends. */
     private void hold() {
         while (true) {
-            int run = in.plainRun();
-            if (run > 0) {
-                int n = holdRun(run);
-                if (n > 0) {
-                    pending = false;
-                    if (!in.skip(n)) {
-                        ended = true;
-                        return;
-                    }
-                    pending = true;
-                }
-                if (n < run) return;
-                continue;
-            }
             long h = in.hash();
             boolean isNull = in.keyNull();
             long bits = in.keyBits(keys);
@@ -219,34 +204,6 @@ final class RadixChunks implements Iterator<InternalRow> {
             }
             pending = true;
         }
-    }
-
-    /**
-     * Holds up to {@code run} rows of the feed's {@link GroupPacker.Feed#plainRun} (every value a finite double, so no
-     * row is bad): each row's place, hash and key bits as {@link #hold} gives them, row by row, then the values column
-     * by column ({@link GroupPacker.Feed#runValues}). Returns the rows held: fewer than {@code run} where the next does
-     * not fit. The pool holds the same doubles as row by row.
-     */
-    private int holdRun(int run) {
-        if (runAt.length < run) runAt = new int[Math.max(run, 2 * runAt.length)];
-        int[] at = runAt;
-        int n = 0;
-        for (; n < run; n++) {
-            long h = in.hashAt(n);
-            boolean isNull = in.keyNullAt(n);
-            int b = isNull ? buckets : (int) ((h >>> 1) >>> shift);
-            boolean needsPage = fill[b] == pageRows;
-            boolean held = pages > 0 || bads > 0;
-            if (held && (long) pages * page + (long) bads * rec + (needsPage ? page : 0) > cap) break;
-            if (needsPage) newPage(b);
-            int x = pagesOf[b][pageCount[b] - 1] * page + fill[b] * rec;
-            Platform.putLong(pool, BASE + 8L * x, h);
-            Platform.putLong(pool, BASE + 8L * x + 8, in.keyBitsAt(n));
-            fill[b]++;
-            at[n] = x + 2;
-        }
-        in.runValues(pool, at, n);
-        return n;
     }
 
     private void newPage(int b) {

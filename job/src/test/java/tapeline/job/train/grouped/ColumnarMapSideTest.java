@@ -224,10 +224,9 @@ class ColumnarMapSideTest extends SparkSuite {
     }
 
     /**
-     * A one-number key whose cells are all double columns: the columnar read holds a batch's plain runs (rows of finite
-     * doubles only) column by column ({@code Feed.plainRun}), the other rows row by row. Against the row read, with bad
-     * cells of each kind: a null y or x0 (columns read with null checks), a NaN or infinite y, a NaN x1 (a column
-     * without nulls, read with no null check), runs cut by the budget's flushes (tiny buffers) and by hash ties; a long and an int key hashed from the column.
+     * A one-number key whose cells are all double columns, columnar against the row read, with bad cells of each kind:
+     * a null y or x0 (columns read with null checks), a NaN or infinite y, a NaN x1 (a column without nulls, read with
+     * no null check), the budget's flushes (tiny buffers) and hash ties; a long and an int key hashed from the column.
      */
     @Test
     void aOneNumberKeyOfDoubleCellsGivesTheSameBitsColumnarAndAsRowsWithBadCellsAndTinyBuffers() throws Exception {
