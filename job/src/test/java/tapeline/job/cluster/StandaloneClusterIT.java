@@ -177,10 +177,10 @@ class StandaloneClusterIT extends SparkSuite {
     @Test
     @Tag(DEFAULT_LINE_ONLY)
     void anExecutorKilledMidTrainChangesNothing() throws Exception {
-        Path clean = embedded("train-kill", train("train-kill-embedded", 150));
+        Path clean = embedded("train-kill", train("train-kill-embedded", 80));
         Path out = dir.resolve("train-kill-cluster");
         try (Submission s = cluster.submit(dir, "train-kill-cluster", Secret.RIGHT,
-                withCluster(concat(train("train-kill-cluster", 150), "partitions=4"), out))) {
+                withCluster(concat(train("train-kill-cluster", 80), "partitions=4"), out))) {
             // A gradient pass is one short stage; any task of a stage past the 30th is mid-training.
             Executor victim = awaitExecutorMidTask(s, 30, 1, Duration.ofMinutes(3));
             victim.process().destroyForcibly(); // SIGKILL: its cached row blocks go with it
@@ -189,7 +189,7 @@ class StandaloneClusterIT extends SparkSuite {
             Submission.Result r = s.await(RUN_TIMEOUT);
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.err()).contains("Lost executor " + victim.id());
-            assertEveryStepSawEveryRow(r.err(), 150);
+            assertEveryStepSawEveryRow(r.err(), 80);
             SameOutput.assertIdentical(spark(), clean, out, SameOutput.TRAIN);
         }
     }
@@ -197,11 +197,11 @@ class StandaloneClusterIT extends SparkSuite {
     @Test
     @Tag(DEFAULT_LINE_ONLY)
     void aTrainDriverKilledMidWayResumesFromItsCheckpointToTheSameParameters() {
-        Path clean = embedded("train-resume", train("train-resume-embedded", 150));
-        String[] keys = concat(train("train-resume-cluster", 150), "checkpoint.every=20", "partitions=4");
+        Path clean = embedded("train-resume", train("train-resume-embedded", 100));
+        String[] keys = concat(train("train-resume-cluster", 100), "checkpoint.every=20", "partitions=4");
         Path out = dir.resolve("train-resume-cluster");
         try (Submission first = cluster.submit(dir, "train-resume-first", Secret.RIGHT, withCluster(keys, out))) {
-            awaitLog(first, "checkpoint: step 60 written");
+            awaitLog(first, "checkpoint: step 40 written");
             Submission.Result killed;
             first.driverPids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly)); // SIGKILL
             killed = first.await(Duration.ofMinutes(1));
