@@ -69,10 +69,6 @@ while [[ $# -gt 0 ]]; do
     *) echo "tapeline: argument '$1': expected key=value, --check or --master URL" >&2; usage ;;
   esac
 done
-if [[ -z "$master" ]]; then
-  # The config file may name the master too (the last such line wins, as in java.util.Properties).
-  master="$(sed -n 's/^[[:space:]]*spark\.master[[:space:]]*[=:][[:space:]]*//p' "$conf" | tail -n 1 | sed 's/[[:space:]]*$//')"
-fi
 
 # A key's value as the job will see it, for submit.sh's own choices: the last key=value argument, else the
 # config file's last line for the key (key = value or key: value, as java.util.Properties reads them).
@@ -85,6 +81,8 @@ conf_value() {
   v="${v#"${v%%[![:space:]]*}"}"
   printf '%s' "${v%"${v##*[![:space:]]}"}"
 }
+# The config file may name the master too (spark.master=... arguments were taken above).
+[[ -n "$master" ]] || master="$(conf_value spark.master)"
 
 # Picks the jar of a line: builds it when it is missing (the default line only: another line not built
 # is an error that says how to build it) or when a source or pom is newer than it.
